@@ -1,0 +1,416 @@
+// Package telegram connects the conversation engine to a Telegram bot through
+// the Bot API's long polling. It translates updates into conversation.Inbound
+// values and conversation.Reply values into messages; the engine decides
+// everything else.
+//
+// Delivery is at least once: an update is confirmed to Telegram only after it
+// was handled, so a crash or a failing handler makes Telegram deliver it
+// again, and the engine deduplicates by message id.
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/leksono/sapa/conversation"
+)
+
+// DefaultAPIURL is the public Bot API server.
+const DefaultAPIURL = "https://api.telegram.org"
+
+// Defaults applied by New to a zero Config field.
+const (
+	DefaultPollTimeout = 30 * time.Second
+	DefaultWorkers     = 8
+)
+
+// Handler is what the bot needs from the conversation engine. Handle is
+// called for one chat at a time, in the order the citizen sent the messages;
+// it must be idempotent per Inbound.MessageID because a failed or interrupted
+// batch is delivered again.
+type Handler interface {
+	Handle(ctx context.Context, in conversation.Inbound) ([]conversation.Reply, error)
+}
+
+// Config configures a Bot. Zero fields take the defaults named on them.
+type Config struct {
+	Token       string
+	APIURL      string        // base, default "https://api.telegram.org"; requests go to {base}/bot{token}/{method}
+	PollTimeout time.Duration // long-poll timeout, default 30s; whole seconds, rounded up
+	Workers     int           // chats handled in parallel, default 8
+}
+
+// Bot polls one Telegram bot and feeds its private chats to a Handler.
+// Run must not be called twice at the same time: Telegram refuses two
+// pollers on one token.
+type Bot struct {
+	api     *tgbotapi.BotAPI
+	client  *apiClient
+	handler Handler
+	log     *slog.Logger
+	base    string
+	token   string
+
+	pollSeconds int
+	workers     int
+
+	// Timings, fixed by New; tests shorten them.
+	minBackoff  time.Duration // first wait after a failed poll or batch
+	maxBackoff  time.Duration // cap of the exponential backoff
+	sendBackoff time.Duration // first wait before resending after a 5xx or network error
+	grace       time.Duration // how long updates in hand may take once Run is asked to stop
+}
+
+// allowedUpdates asks Telegram for the only update kinds the bot reads, so
+// the others are not even fetched.
+var allowedUpdates = []string{"message", "callback_query"}
+
+// New builds a Bot and checks the token with getMe, so a wrong token or an
+// unreachable API fails at start-up rather than in the poll loop.
+func New(cfg Config, h Handler, log *slog.Logger) (*Bot, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("telegram: empty bot token")
+	}
+	if h == nil {
+		return nil, errors.New("telegram: nil handler")
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	base := strings.TrimRight(cfg.APIURL, "/")
+	if base == "" {
+		base = DefaultAPIURL
+	}
+	if cfg.PollTimeout <= 0 {
+		cfg.PollTimeout = DefaultPollTimeout
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = DefaultWorkers
+	}
+	client := &apiClient{
+		// Above the long-poll timeout, or every idle poll would end as a
+		// client timeout; finite, because the library sets no deadline.
+		http:  &http.Client{Timeout: cfg.PollTimeout + 15*time.Second},
+		token: cfg.Token,
+	}
+	// The endpoint is a format string: a literal % in the base must survive it.
+	endpoint := strings.ReplaceAll(base, "%", "%%") + "/bot%s/%s"
+	api, err := tgbotapi.NewBotAPIWithClient(cfg.Token, endpoint, client)
+	if err != nil {
+		return nil, fmt.Errorf("telegram: check bot token with getMe: %w", err)
+	}
+	log = log.With("channel", channelName)
+	log.Info("telegram bot ready", "bot", api.Self.UserName)
+	return &Bot{
+		api:         api,
+		client:      client,
+		handler:     h,
+		log:         log,
+		base:        base,
+		token:       cfg.Token,
+		pollSeconds: int(math.Ceil(cfg.PollTimeout.Seconds())),
+		workers:     cfg.Workers,
+		minBackoff:  time.Second,
+		maxBackoff:  30 * time.Second,
+		sendBackoff: time.Second,
+		grace:       30 * time.Second,
+	}, nil
+}
+
+// FileURL returns the download URL of a file path obtained from getFile. The
+// library's own helpers always point at the public API, whatever APIURL says.
+func (b *Bot) FileURL(filePath string) string {
+	return b.base + "/file/bot" + b.token + "/" + strings.TrimLeft(filePath, "/")
+}
+
+// Run polls for updates and handles them until ctx is done. On stop it
+// finishes the batch in hand (for at most 30 s), confirms what was handled,
+// and returns nil. Poll and handling failures are logged and retried with
+// backoff; they never end Run.
+func (b *Bot) Run(ctx context.Context) error {
+	b.log.Info("telegram polling started", "workers", b.workers)
+	var (
+		offset    int // first update id not yet handled
+		confirmed int // the offset Telegram last received
+		wait      = backoff{min: b.minBackoff, max: b.maxBackoff}
+	)
+	for ctx.Err() == nil {
+		updates, err := b.getUpdates(ctx, tgbotapi.UpdateConfig{
+			Offset:         offset,
+			Timeout:        b.pollSeconds,
+			AllowedUpdates: allowedUpdates,
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				break // the poll was cut short by the stop, nothing was in hand
+			}
+			sleep(ctx, b.pollFailureWait(err, &wait))
+			continue
+		}
+		confirmed = offset
+		if len(updates) == 0 {
+			wait.reset()
+			continue
+		}
+		next, failed := b.handleBatch(ctx, updates)
+		offset = max(offset, next)
+		if failed {
+			d := wait.next()
+			b.log.Warn("telegram batch not fully handled, fetching it again", "offset", offset, "retry_in", d)
+			sleep(ctx, d)
+			continue
+		}
+		wait.reset()
+	}
+	b.confirm(ctx, offset, confirmed)
+	b.log.Info("telegram polling stopped", "offset", offset)
+	return nil
+}
+
+// getUpdates runs one getUpdates request that ctx can interrupt.
+func (b *Bot) getUpdates(ctx context.Context, cfg tgbotapi.UpdateConfig) ([]tgbotapi.Update, error) {
+	b.client.setPollContext(ctx)
+	defer b.client.setPollContext(nil)
+	updates, err := b.api.GetUpdates(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("get updates from offset %d: %w", cfg.Offset, err)
+	}
+	return updates, nil
+}
+
+// pollFailureWait logs a failed poll and says how long to wait before the
+// next one: what Telegram asks on 429, the backoff otherwise.
+func (b *Bot) pollFailureWait(err error, wait *backoff) time.Duration {
+	var apiErr *tgbotapi.Error
+	if errors.As(err, &apiErr) {
+		switch {
+		case apiErr.Code == http.StatusTooManyRequests && apiErr.RetryAfter > 0:
+			d := time.Duration(apiErr.RetryAfter) * time.Second
+			b.log.Warn("telegram poll rate limited", "retry_in", d)
+			return d
+		case apiErr.Code == http.StatusConflict:
+			// Another process polls this token, or a webhook is set: it will
+			// not fix itself, so say it loudly.
+			d := wait.next()
+			b.log.Error("telegram poll conflict: another bot instance or a webhook uses this token", "err", err, "retry_in", d)
+			return d
+		}
+	}
+	d := wait.next()
+	b.log.Warn("telegram poll failed", "err", err, "retry_in", d)
+	return d
+}
+
+// confirm tells Telegram the updates below offset were handled, if the last
+// poll did not already say so. Telegram confirms on the next getUpdates with
+// a higher offset; without this call a stop would make it redeliver the last
+// batch (harmless, the engine deduplicates, but wasteful).
+func (b *Bot) confirm(ctx context.Context, offset, confirmed int) {
+	if offset <= confirmed {
+		return
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	// Limit 1 and no timeout: the answer is immediate and its one update,
+	// if any, stays unconfirmed for the next start.
+	if _, err := b.getUpdates(cctx, tgbotapi.UpdateConfig{Offset: offset, Limit: 1, AllowedUpdates: allowedUpdates}); err != nil {
+		b.log.Warn("telegram confirm on stop failed; the last updates will be delivered again", "offset", offset, "err", err)
+	}
+}
+
+// handleBatch handles one batch of updates: each chat's updates in order, one
+// at a time, different chats in parallel (at most b.workers). It returns the
+// offset to poll from next, which stays at the lowest update not handled, and
+// whether any update failed. The batch runs on a context the stop of Run does
+// not cancel at once: it gets b.grace to finish.
+func (b *Bot) handleBatch(ctx context.Context, updates []tgbotapi.Update) (next int, failed bool) {
+	hctx, release := graceContext(ctx, b.grace)
+	defer release()
+
+	groups := groupByChat(updates)
+	var (
+		mu     sync.Mutex
+		lowest = math.MaxInt // lowest update id not handled
+		wg     sync.WaitGroup
+		sem    = make(chan struct{}, b.workers)
+	)
+	for _, g := range groups {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if id, ok := b.handleChat(hctx, g); !ok {
+				mu.Lock()
+				lowest = min(lowest, id)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+
+	last := updates[len(updates)-1].UpdateID
+	for _, u := range updates {
+		last = max(last, u.UpdateID)
+	}
+	if lowest != math.MaxInt {
+		b.log.Debug("telegram batch handled with failures", "updates", len(updates), "chats", len(groups), "offset", lowest)
+		return lowest, true
+	}
+	b.log.Debug("telegram batch handled", "updates", len(updates), "chats", len(groups))
+	return last + 1, false
+}
+
+// chatUpdates is one chat's share of a batch, in arrival order.
+type chatUpdates struct {
+	chatID  int64
+	updates []tgbotapi.Update
+}
+
+// groupByChat splits a batch by chat, keeping each chat's order and the order
+// in which chats first appear. Updates without a chat share the zero key.
+func groupByChat(updates []tgbotapi.Update) []chatUpdates {
+	index := make(map[int64]int)
+	var groups []chatUpdates
+	for _, u := range updates {
+		id := chatOf(u)
+		i, ok := index[id]
+		if !ok {
+			i = len(groups)
+			index[id] = i
+			groups = append(groups, chatUpdates{chatID: id})
+		}
+		groups[i].updates = append(groups[i].updates, u)
+	}
+	return groups
+}
+
+func chatOf(u tgbotapi.Update) int64 {
+	switch {
+	case u.Message != nil && u.Message.Chat != nil:
+		return u.Message.Chat.ID
+	case u.CallbackQuery != nil && u.CallbackQuery.Message != nil && u.CallbackQuery.Message.Chat != nil:
+		return u.CallbackQuery.Message.Chat.ID
+	case u.CallbackQuery != nil && u.CallbackQuery.From != nil:
+		return u.CallbackQuery.From.ID
+	default:
+		return 0
+	}
+}
+
+// handleChat handles one chat's updates in order and stops at the first
+// failure: handling a later message before the failed one would reorder the
+// conversation. It returns the id of the failed update and false.
+func (b *Bot) handleChat(ctx context.Context, g chatUpdates) (failedID int, ok bool) {
+	for i, u := range g.updates {
+		if err := b.handleUpdate(ctx, g.chatID, u); err != nil {
+			b.log.Warn("telegram update not handled", "chat", g.chatID, "update", u.UpdateID,
+				"deferred", len(g.updates)-i-1, "err", err)
+			return u.UpdateID, false
+		}
+	}
+	return 0, true
+}
+
+// handleUpdate hands one update to the engine and sends its replies. It
+// fails only when the engine fails: a reply that cannot be sent is logged,
+// since the engine has already committed the state it answers.
+func (b *Bot) handleUpdate(ctx context.Context, chatID int64, u tgbotapi.Update) error {
+	in, ok := toInbound(u)
+	if !ok {
+		b.answerCallback(chatID, u)
+		b.log.Debug("telegram update ignored", "chat", chatID, "update", u.UpdateID)
+		return nil
+	}
+	if in.At.IsZero() {
+		in.At = time.Now().UTC()
+	}
+
+	// The typing indicator goes out while the engine works, and is waited for
+	// before the replies, so it never lands after them and lingers.
+	var typing sync.WaitGroup
+	if in.Kind == conversation.KindText {
+		typing.Go(func() { b.sendTyping(chatID) })
+	}
+	replies, err := b.callHandler(ctx, in)
+	typing.Wait()
+	b.answerCallback(chatID, u)
+	if err != nil {
+		return fmt.Errorf("handle update %d of chat %d: %w", u.UpdateID, chatID, err)
+	}
+	b.sendReplies(ctx, chatID, u.UpdateID, replies)
+	return nil
+}
+
+// callHandler turns a panic in the engine into an error, so one bad update
+// fails alone instead of taking every chat down with the process.
+func (b *Bot) callHandler(ctx context.Context, in conversation.Inbound) (replies []conversation.Reply, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			b.log.Error("telegram handler panicked", "chat", in.Chat.ChatID, "panic", p, "stack", string(debug.Stack()))
+			err = fmt.Errorf("handler panicked: %v", p)
+		}
+	}()
+	return b.handler.Handle(ctx, in)
+}
+
+// graceContext returns a context that outlives the cancellation of ctx by
+// grace, so work in hand can finish after a stop but not forever.
+func graceContext(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var (
+		mu    sync.Mutex
+		timer *time.Timer
+	)
+	stopWatch := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		timer = time.AfterFunc(grace, cancel)
+		mu.Unlock()
+	})
+	return hctx, func() {
+		stopWatch()
+		mu.Lock()
+		if timer != nil {
+			timer.Stop()
+		}
+		mu.Unlock()
+		cancel()
+	}
+}
+
+// backoff is an exponential delay between min and max.
+type backoff struct {
+	min, max, cur time.Duration
+}
+
+func (b *backoff) next() time.Duration {
+	if b.cur == 0 {
+		b.cur = b.min
+	} else {
+		b.cur = min(2*b.cur, b.max)
+	}
+	return b.cur
+}
+
+func (b *backoff) reset() { b.cur = 0 }
+
+// sleep waits d or until ctx is done, and reports whether the full wait
+// elapsed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,139 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/leksono/sapa/conversation"
+)
+
+// Retry budgets for one message, counted in attempts.
+const (
+	maxRateLimitedTries = 5 // 429: Telegram says when to come back
+	maxTransientTries   = 3 // 5xx and network errors
+)
+
+// errUnreachable marks a send Telegram refused for good because the citizen
+// blocked the bot or deleted the account: nothing more can reach the chat.
+var errUnreachable = errors.New("chat unreachable")
+
+// failureKind says what a failed Bot API call is worth.
+type failureKind int
+
+const (
+	failRateLimited failureKind = iota // retry after the given wait
+	failTransient                      // retry with backoff
+	failForbidden                      // 403: stop talking to this chat
+	failRejected                       // other 4xx: the request itself is wrong, retrying repeats it
+)
+
+// classify reads a Bot API error. Errors that are not *tgbotapi.Error come
+// from the transport, or from a body that is not JSON (a proxy's error page):
+// both are worth another try.
+func classify(err error) (kind failureKind, retryAfter time.Duration) {
+	var apiErr *tgbotapi.Error
+	if !errors.As(err, &apiErr) {
+		return failTransient, 0
+	}
+	switch {
+	case apiErr.Code == http.StatusTooManyRequests:
+		return failRateLimited, max(time.Duration(apiErr.RetryAfter)*time.Second, time.Second)
+	case apiErr.Code == http.StatusForbidden:
+		return failForbidden, 0
+	case apiErr.Code >= 500:
+		return failTransient, 0
+	default:
+		return failRejected, 0
+	}
+}
+
+// sendReplies sends the replies of one update in order. It stops at the
+// first one that cannot be sent, since later replies usually build on it
+// (a question after its explanation).
+func (b *Bot) sendReplies(ctx context.Context, chatID int64, updateID int, replies []conversation.Reply) {
+	for i, r := range replies {
+		if strings.TrimSpace(r.Text) == "" {
+			// Telegram refuses an empty message; sending it would only fail.
+			b.log.Warn("telegram reply skipped: empty text", "chat", chatID, "update", updateID, "reply", i)
+			continue
+		}
+		if bad := invalidOptions(r); len(bad) > 0 {
+			b.log.Warn("telegram buttons dropped: payload empty or over 64 bytes",
+				"chat", chatID, "update", updateID, "reply", i, "options", bad)
+		}
+		err := b.send(ctx, chatID, render(chatID, r))
+		switch {
+		case err == nil:
+			continue
+		case errors.Is(err, errUnreachable):
+			b.log.Info("telegram chat unreachable, replies dropped", "chat", chatID)
+		default:
+			b.log.Warn("telegram reply not sent", "chat", chatID, "update", updateID,
+				"reply", i, "dropped", len(replies)-i, "err", err)
+		}
+		return
+	}
+}
+
+// send sends one message, retrying what is worth retrying: on 429 after the
+// wait Telegram asks for, on 5xx and network errors with backoff.
+func (b *Bot) send(ctx context.Context, chatID int64, msg tgbotapi.MessageConfig) error {
+	var (
+		limited, transient int
+		delay              = b.sendBackoff
+	)
+	for {
+		_, err := b.api.Send(msg)
+		if err == nil {
+			return nil
+		}
+		kind, wait := classify(err)
+		switch kind {
+		case failRateLimited:
+			limited++
+			if limited >= maxRateLimitedTries {
+				return fmt.Errorf("send to chat %d: rate limited %d times: %w", chatID, limited, err)
+			}
+		case failTransient:
+			transient++
+			if transient >= maxTransientTries {
+				return fmt.Errorf("send to chat %d: failed %d times: %w", chatID, transient, err)
+			}
+			wait, delay = delay, 2*delay
+		case failForbidden:
+			return fmt.Errorf("send to chat %d: %w: %w", chatID, errUnreachable, err)
+		default:
+			return fmt.Errorf("send to chat %d: rejected: %w", chatID, err)
+		}
+		b.log.Debug("telegram send retry", "chat", chatID, "retry_in", wait, "err", err)
+		if !sleep(ctx, wait) {
+			return fmt.Errorf("send to chat %d: gave up waiting to retry: %w", chatID, ctx.Err())
+		}
+	}
+}
+
+// answerCallback stops the spinner on the pressed button. Telegram keeps it
+// spinning until the query is answered, so every query is answered, handled
+// or not. A failure (the query is too old, typically) only costs the spinner.
+func (b *Bot) answerCallback(chatID int64, u tgbotapi.Update) {
+	if u.CallbackQuery == nil {
+		return
+	}
+	if _, err := b.api.Request(tgbotapi.NewCallback(u.CallbackQuery.ID, "")); err != nil {
+		b.log.Warn("telegram callback not answered", "chat", chatID, "update", u.UpdateID, "err", err)
+	}
+}
+
+// sendTyping shows "typing…" while the engine works. Purely cosmetic: a
+// failure is not worth more than a debug line.
+func (b *Bot) sendTyping(chatID int64) {
+	if _, err := b.api.Request(tgbotapi.NewChatAction(chatID, tgbotapi.ChatTyping)); err != nil {
+		b.log.Debug("telegram typing not sent", "chat", chatID, "err", err)
+	}
+}

@@ -1,0 +1,721 @@
+package conversation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/leksono/sapa/locales"
+	"github.com/leksono/sapa/services"
+)
+
+// MaxTextRunes is the longest text the engine reads; longer messages get a
+// polite request to send less.
+const MaxTextRunes = 2000
+
+// maxAttempts bounds the retries of a message whose chat state kept moving
+// under it (another message of the same chat committed first).
+const maxAttempts = 5
+
+// Config is what an Engine is built from.
+type Config struct {
+	Catalog *services.Catalog
+	Texts   *locales.Bundle
+	States  StateStore
+	Cases   CaseStore
+	Now     func() time.Time // defaults to time.Now
+	Log     *slog.Logger     // defaults to slog.Default()
+}
+
+// Engine walks citizens through menus and forms. It is safe for concurrent
+// use: all per-chat state lives in the StateStore.
+type Engine struct {
+	catalog  *services.Catalog
+	texts    *locales.Bundle
+	states   StateStore
+	cases    CaseStore
+	now      func() time.Time
+	log      *slog.Logger
+	calendar services.Calendar
+	vocab    services.Vocabulary
+	words    map[string]map[string]bool // global word lists: menu, cancel, help, thanks
+	edit     []string
+	cont     []string
+}
+
+// New builds an Engine and checks that every locale key the engine and the
+// catalog refer to exists, so a missing text fails start-up, not a citizen.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Catalog == nil || cfg.Texts == nil || cfg.States == nil || cfg.Cases == nil {
+		return nil, errors.New("conversation engine needs a catalog, texts, a state store and a case store")
+	}
+	want := append(append([]string{}, engineKeys...), cfg.Catalog.Keys()...)
+	if missing := cfg.Texts.Missing(want); len(missing) > 0 {
+		return nil, fmt.Errorf("locales/%s.yaml lacks %d key(s) the bot uses: %s", locales.DefaultLang, len(missing), strings.Join(missing, ", "))
+	}
+	e := &Engine{
+		catalog:  cfg.Catalog,
+		texts:    cfg.Texts,
+		states:   cfg.States,
+		cases:    cfg.Cases,
+		now:      cfg.Now,
+		log:      cfg.Log,
+		calendar: services.NewCalendar(cfg.Catalog.Office),
+		vocab:    vocabulary(cfg.Texts),
+		words:    map[string]map[string]bool{},
+		edit:     cfg.Texts.Words("edit"),
+		cont:     cfg.Texts.Words("continue"),
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.log == nil {
+		e.log = slog.Default()
+	}
+	for _, list := range []string{"menu", "cancel", "help", "thanks"} {
+		e.words[list] = map[string]bool{}
+		for _, w := range cfg.Texts.Words(list) {
+			e.words[list][normalize(w)] = true
+		}
+		if len(e.words[list]) == 0 {
+			return nil, fmt.Errorf("locales/%s.yaml: words.%s is empty: the bot needs these words", locales.DefaultLang, list)
+		}
+	}
+	return e, nil
+}
+
+// vocabulary gathers the words the field parsers understand from every locale.
+func vocabulary(texts *locales.Bundle) services.Vocabulary {
+	v := services.Vocabulary{
+		Yes:     texts.Words("yes"),
+		No:      texts.Words("no"),
+		Months:  map[string]int{},
+		Numbers: map[string]int{},
+	}
+	for group, target := range map[string]map[string]int{"months": v.Months, "numbers": v.Numbers} {
+		for num, list := range texts.WordGroups(group) {
+			n, err := strconv.Atoi(num)
+			if err != nil {
+				continue // a non-numeric key is not a number word; CheckLocales reports it
+			}
+			for _, w := range list {
+				target[w] = n
+			}
+		}
+	}
+	return v
+}
+
+// Handle answers one inbound message: it loads the chat's state, takes one
+// step, and commits the new state. Replies are returned only when the commit
+// succeeded, so a duplicate delivery sends nothing twice. A wrong answer is
+// not an error; an error means the message was not handled and may be
+// retried.
+func (e *Engine) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		loaded, err := e.states.Load(ctx, in.Chat, in.MessageID)
+		if err != nil {
+			return nil, fmt.Errorf("load state of %s: %w", in.Chat, err)
+		}
+		if loaded.Duplicate {
+			e.log.Debug("duplicate message ignored", "chat", in.Chat.String(), "message", in.MessageID)
+			return nil, nil
+		}
+		t := e.newTurn(in)
+		if err := e.step(ctx, t, loaded); err != nil {
+			return nil, err
+		}
+		err = e.states.Commit(ctx, t.st, in.MessageID, e.catalog.Office.DraftTTL)
+		switch {
+		case errors.Is(err, ErrDuplicate):
+			return nil, nil
+		case errors.Is(err, ErrConflict):
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("commit state of %s: %w", in.Chat, err)
+		}
+		return t.replies(), nil
+	}
+	return nil, fmt.Errorf("handle message of %s: state changed under it %d times", in.Chat, maxAttempts)
+}
+
+// turn is one message being handled: the state it moves and the text it
+// gathers. Paragraphs said during a turn are sent as one message together
+// with the question that ends it.
+type turn struct {
+	in      Inbound
+	st      State
+	text    string // the citizen's text, cleaned (KindText)
+	paras   []string
+	options []Option
+}
+
+func (e *Engine) newTurn(in Inbound) *turn {
+	t := &turn{in: in}
+	if in.Kind == KindText {
+		t.text = strings.TrimSpace(strings.ToValidUTF8(in.Text, ""))
+	}
+	return t
+}
+
+func (t *turn) say(text string) { t.paras = append(t.paras, text) }
+
+func (t *turn) replies() []Reply {
+	if len(t.paras) == 0 {
+		return nil
+	}
+	return []Reply{{Text: strings.Join(t.paras, "\n\n"), Options: t.options}}
+}
+
+// tr translates key into the chat's language.
+func (e *Engine) tr(t *turn, key string, args map[string]string) string {
+	return e.texts.T(t.st.Lang, key, args)
+}
+
+// step moves the state by one message. Its only side effect outside the
+// state is filing a case, which is idempotent per message.
+func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
+	now := e.now()
+	if loaded.State == nil {
+		t.st = State{Chat: t.in.Chat, Step: StepMenu, Lang: locales.DefaultLang, UpdatedAt: now}
+		if loaded.ExpiredDraft != "" {
+			t.say(e.tr(t, "form.expired", map[string]string{
+				"service": e.serviceName(t, loaded.ExpiredDraft),
+				"hours":   strconv.Itoa(int(e.catalog.Office.DraftTTL.Hours())),
+			}))
+		} else {
+			t.say(e.tr(t, "greeting", e.officeArgs()))
+		}
+		e.prompt(t)
+		return nil
+	}
+	t.st = *loaded.State
+	if t.st.Lang == "" {
+		t.st.Lang = locales.DefaultLang
+	}
+	idle := now.Sub(t.st.UpdatedAt)
+	t.st.UpdatedAt = now
+
+	switch t.in.Kind {
+	case KindChoice:
+		if t.in.Payload == menuPayload {
+			e.toMenu(t)
+			e.prompt(t)
+			return nil
+		}
+	case KindUnsupported:
+		media := "media." + t.in.Media
+		if !e.texts.Has(media) {
+			media = "media.other"
+		}
+		t.say(e.tr(t, "input.unsupported", map[string]string{"media": e.tr(t, media, nil)}))
+		e.prompt(t)
+		return nil
+	case KindText:
+		if t.text == "" {
+			t.say(e.tr(t, "input.empty", nil))
+			e.prompt(t)
+			return nil
+		}
+		if utf8.RuneCountInString(t.text) > MaxTextRunes {
+			t.say(e.tr(t, "input.too_long", map[string]string{"max": strconv.Itoa(MaxTextRunes)}))
+			e.prompt(t)
+			return nil
+		}
+		if done := e.globalWord(t); done {
+			return nil
+		}
+	}
+
+	if t.st.Draft != "" && idle > e.catalog.Office.ResumeAfter &&
+		(t.st.Step == StepForm || t.st.Step == StepConfirm || t.st.Step == StepEdit) {
+		// The citizen went away mid-form; their message may not be an answer
+		// to a question they no longer see, so ask first.
+		t.st.Step = StepResume
+		t.st.Retries = 0
+		e.prompt(t)
+		return nil
+	}
+
+	switch t.st.Step {
+	case StepInfoList:
+		return e.onInfoList(t)
+	case StepInfo:
+		return e.onInfo(t)
+	case StepExternal:
+		return e.onExternal(t)
+	case StepPick:
+		return e.onPick(t)
+	case StepForm:
+		return e.onForm(t)
+	case StepConfirm:
+		return e.onConfirm(ctx, t)
+	case StepEdit:
+		return e.onEdit(t)
+	case StepResume:
+		return e.onResume(ctx, t)
+	default:
+		t.st.Step = StepMenu
+		return e.onMenu(t)
+	}
+}
+
+// globalWord handles the words that work at every step. It reports whether
+// the message was one of them.
+func (e *Engine) globalWord(t *turn) bool {
+	word := normalize(t.text)
+	switch {
+	case e.words["menu"][word]:
+		e.toMenu(t)
+		e.prompt(t)
+	case e.words["cancel"][word]:
+		if t.st.Draft != "" {
+			t.say(e.tr(t, "form.cancelled", map[string]string{"service": e.serviceName(t, t.st.Draft)}))
+			e.dropDraft(t)
+		} else {
+			t.say(e.tr(t, "form.nothing_to_cancel", nil))
+		}
+		e.toMenu(t)
+		e.prompt(t)
+	case e.words["help"][word]:
+		t.say(e.tr(t, helpKey(t.st.Step), map[string]string{"hours": strconv.Itoa(int(e.catalog.Office.DraftTTL.Hours()))}))
+		e.prompt(t)
+	case e.words["thanks"][word] && t.st.Step != StepForm:
+		t.say(e.tr(t, "input.thanks", nil))
+		e.prompt(t)
+	default:
+		return false
+	}
+	return true
+}
+
+func helpKey(s Step) string {
+	switch s {
+	case StepMenu, StepResume:
+		return "help.menu"
+	case StepForm:
+		return "help.form"
+	case StepConfirm:
+		return "help.confirm"
+	default:
+		return "help.list"
+	}
+}
+
+func (e *Engine) toMenu(t *turn) {
+	t.st.Step = StepMenu
+	t.st.Editing = false
+	t.st.Retries = 0
+	t.st.Showing = ""
+}
+
+func (e *Engine) dropDraft(t *turn) {
+	t.st.Draft = ""
+	t.st.Service = ""
+	t.st.Field = 0
+	t.st.Data = nil
+	t.st.Editing = false
+}
+
+// choose resolves the citizen's pick among choices offered under scope. When
+// nothing matches it answers the citizen itself (unknownKey, then the
+// question again) and returns ok false.
+func (e *Engine) choose(t *turn, scope string, choices []services.Choice, unknownKey string) (string, bool) {
+	switch t.in.Kind {
+	case KindChoice:
+		gotScope, value, _ := strings.Cut(t.in.Payload, "|")
+		if gotScope == scope {
+			for _, c := range choices {
+				if c.Value == value {
+					return value, true
+				}
+			}
+		}
+		t.say(e.tr(t, "input.old_button", nil))
+		e.prompt(t)
+		return "", false
+	case KindText:
+		if i, ok := services.MatchChoice(t.text, choices, e.vocab); ok {
+			return choices[i].Value, true
+		}
+	}
+	e.wrong(t, e.tr(t, unknownKey, nil))
+	return "", false
+}
+
+// wrong answers a wrong answer: the hint, the menu offer after too many in a
+// row, and the same question again.
+func (e *Engine) wrong(t *turn, hint string) {
+	t.st.Retries++
+	t.say(hint)
+	// At the menu itself, pointing to the menu would be no help.
+	tooMany := t.st.Retries >= e.catalog.Office.MaxRetries && t.st.Step != StepMenu
+	if tooMany {
+		t.say(e.tr(t, "form.too_many_errors", nil))
+	}
+	e.prompt(t)
+	if tooMany && !offersMenu(t.options) {
+		t.options = append(t.options, Option{Label: e.tr(t, "menu.back", nil), Payload: menuPayload})
+	}
+}
+
+// offersMenu reports whether options already lead to the main menu.
+func offersMenu(options []Option) bool {
+	for _, o := range options {
+		if strings.HasSuffix(o.Payload, "|menu") {
+			return true
+		}
+	}
+	return false
+}
+
+// menuPayload is the payload of the "main menu" button offered at any step;
+// it is accepted whatever the current step.
+const menuPayload = "go|menu"
+
+func (e *Engine) onMenu(t *turn) error {
+	value, ok := e.chooseOrKeyword(t, "menu", e.menuChoices(t), "input.unknown_choice")
+	if !ok {
+		return nil
+	}
+	t.st.Retries = 0
+	switch value {
+	case "info":
+		t.st.Step = StepInfoList
+	case "request":
+		t.st.Step = StepPick
+	case "external":
+		t.st.Step = StepExternal
+	case "office":
+		t.say(e.tr(t, "office", e.officeArgs()))
+	case "resume":
+		e.resumeDraft(t)
+	}
+	e.prompt(t)
+	return nil
+}
+
+// chooseOrKeyword is choose for the menus where a citizen may also type a
+// service's or a redirect's name directly ("sktm", "ktp"): a service shows
+// its standard, a redirect its explanation.
+func (e *Engine) chooseOrKeyword(t *turn, scope string, choices []services.Choice, unknownKey string) (string, bool) {
+	if t.in.Kind == KindText {
+		if _, ok := services.MatchChoice(t.text, choices, e.vocab); !ok {
+			if code, ok := e.matchRedirect(t); ok {
+				e.showRedirect(t, code)
+				return "", false
+			}
+			if i, ok := services.MatchChoice(t.text, e.serviceChoices(t), e.vocab); ok && t.st.Step == StepMenu {
+				t.st.Showing = e.catalog.Services[i].Code
+				t.st.Step = StepInfo
+				e.prompt(t)
+				return "", false
+			}
+		}
+	}
+	return e.choose(t, scope, choices, unknownKey)
+}
+
+func (e *Engine) matchRedirect(t *turn) (string, bool) {
+	choices := e.redirectChoices(t)
+	if i, ok := services.MatchChoice(t.text, choices, e.vocab); ok {
+		return choices[i].Value, true
+	}
+	return "", false
+}
+
+func (e *Engine) showRedirect(t *turn, code string) {
+	t.say(e.tr(t, "redirect."+code+".name", nil) + "\n" + e.tr(t, "redirect."+code+".text", nil))
+	e.toMenu(t)
+	e.prompt(t)
+}
+
+func (e *Engine) onInfoList(t *turn) error {
+	value, ok := e.chooseOrKeyword(t, "info", e.withBack(t, e.serviceChoices(t)), "input.unknown_choice")
+	if !ok {
+		return nil
+	}
+	if value == "menu" {
+		e.toMenu(t)
+	} else {
+		t.st.Showing = value
+		t.st.Step = StepInfo
+		t.st.Retries = 0
+	}
+	e.prompt(t)
+	return nil
+}
+
+func (e *Engine) onInfo(t *turn) error {
+	value, ok := e.choose(t, "i:"+t.st.Showing, e.infoChoices(t), "input.unknown_choice")
+	if !ok {
+		return nil
+	}
+	switch value {
+	case "apply":
+		return e.startForm(t, t.st.Showing)
+	case "list":
+		t.st.Step = StepInfoList
+	default:
+		e.toMenu(t)
+	}
+	t.st.Retries = 0
+	e.prompt(t)
+	return nil
+}
+
+func (e *Engine) onExternal(t *turn) error {
+	value, ok := e.choose(t, "x", e.withBack(t, e.redirectChoices(t)), "input.unknown_choice")
+	if !ok {
+		return nil
+	}
+	if value == "menu" {
+		e.toMenu(t)
+		e.prompt(t)
+		return nil
+	}
+	e.showRedirect(t, value)
+	return nil
+}
+
+func (e *Engine) onPick(t *turn) error {
+	value, ok := e.chooseOrKeyword(t, "pick", e.withBack(t, e.serviceChoices(t)), "input.unknown_choice")
+	if !ok {
+		return nil
+	}
+	if value == "menu" {
+		e.toMenu(t)
+		e.prompt(t)
+		return nil
+	}
+	return e.startForm(t, value)
+}
+
+// startForm opens the form of a service, or continues the citizen's draft of
+// the same service.
+func (e *Engine) startForm(t *turn, code string) error {
+	svc, ok := e.catalog.Service(code)
+	if !ok {
+		return fmt.Errorf("start form: service %q is not in the catalog", code)
+	}
+	t.st.Retries = 0
+	t.st.Showing = ""
+	if t.st.Draft == code {
+		e.resumeDraft(t)
+		e.prompt(t)
+		return nil
+	}
+	if t.st.Draft != "" {
+		t.say(e.tr(t, "form.switched", map[string]string{"old": e.serviceName(t, t.st.Draft)}))
+	}
+	t.st.Service, t.st.Draft = code, code
+	t.st.Field, t.st.Data, t.st.Editing = 0, map[string]string{}, false
+	t.st.Step = StepForm
+	t.say(e.tr(t, "form.intro", map[string]string{
+		"service": e.serviceName(t, code),
+		"count":   strconv.Itoa(len(svc.Form)),
+		"office":  e.catalog.Office.Name,
+	}))
+	e.prompt(t)
+	return nil
+}
+
+// resumeDraft puts the citizen back at the question their draft stopped at.
+func (e *Engine) resumeDraft(t *turn) {
+	svc, _ := e.catalog.Service(t.st.Draft)
+	t.st.Service = t.st.Draft
+	t.st.Editing = false
+	t.st.Retries = 0
+	if t.st.Field >= len(svc.Form) {
+		t.st.Step = StepConfirm
+	} else {
+		t.st.Step = StepForm
+	}
+}
+
+func (e *Engine) onForm(t *turn) error {
+	svc, ok := e.catalog.Service(t.st.Service)
+	if !ok || t.st.Field < 0 || t.st.Field >= len(svc.Form) {
+		// The catalog changed under a stored draft: start over politely.
+		e.dropDraft(t)
+		e.toMenu(t)
+		e.prompt(t)
+		return nil
+	}
+	field := svc.Form[t.st.Field]
+	input := t.text
+	if t.in.Kind == KindChoice {
+		gotScope, value, _ := strings.Cut(t.in.Payload, "|")
+		if gotScope != e.fieldScope(t) {
+			t.say(e.tr(t, "input.old_button", nil))
+			e.prompt(t)
+			return nil
+		}
+		input = value
+	}
+	value, problem := field.Parse(input, e.env(t))
+	if problem != nil {
+		e.wrong(t, e.tr(t, problem.Key, problem.Args))
+		return nil
+	}
+	if t.st.Data == nil {
+		t.st.Data = map[string]string{}
+	}
+	t.st.Data[field.Name] = value
+	t.st.Retries = 0
+	if t.st.Editing {
+		t.st.Editing = false
+		t.st.Field = len(svc.Form)
+	} else {
+		t.st.Field++
+	}
+	if t.st.Field >= len(svc.Form) {
+		t.st.Step = StepConfirm
+	}
+	e.prompt(t)
+	return nil
+}
+
+func (e *Engine) onConfirm(ctx context.Context, t *turn) error {
+	value, ok := e.choose(t, "c:"+t.st.Service, e.confirmChoices(t), "form.confirm_unknown")
+	if !ok {
+		return nil
+	}
+	switch value {
+	case "yes":
+		return e.submit(ctx, t)
+	case "edit":
+		t.st.Step = StepEdit
+		t.st.Retries = 0
+	default:
+		t.say(e.tr(t, "form.cancelled", map[string]string{"service": e.serviceName(t, t.st.Service)}))
+		e.dropDraft(t)
+		e.toMenu(t)
+	}
+	e.prompt(t)
+	return nil
+}
+
+func (e *Engine) submit(ctx context.Context, t *turn) error {
+	svc, ok := e.catalog.Service(t.st.Service)
+	if !ok {
+		return fmt.Errorf("submit: service %q is not in the catalog", t.st.Service)
+	}
+	now := e.now()
+	c := services.NewCase{
+		Kind:          services.KindRequest,
+		ServiceCode:   svc.Code,
+		Unit:          svc.Unit,
+		Channel:       t.in.Chat.Channel,
+		ChatID:        t.in.Chat.ChatID,
+		CitizenName:   t.st.Data["nama"],
+		VillageCode:   t.st.Data["desa"],
+		Form:          t.st.Data,
+		SourceMessage: t.in.Chat.String() + ":" + t.in.MessageID,
+		SubmittedAt:   now,
+		DueAt:         e.calendar.DueDate(now, svc.Days),
+	}
+	receipt, err := e.cases.SubmitCase(ctx, c)
+	if err != nil {
+		return fmt.Errorf("submit %s case of %s: %w", svc.Code, t.in.Chat, err)
+	}
+	e.log.Info("case submitted", "chat", t.in.Chat.String(), "ticket", receipt.Ticket, "service", svc.Code)
+	t.say(e.tr(t, "form.submitted", map[string]string{
+		"service": e.serviceName(t, svc.Code),
+		"ticket":  receipt.Ticket,
+		"due":     e.formatDate(t, receipt.DueAt),
+		"days":    strconv.Itoa(svc.Days),
+		"unit":    e.tr(t, "unit."+svc.Unit, nil),
+	}))
+	e.dropDraft(t)
+	e.toMenu(t)
+	e.prompt(t)
+	return nil
+}
+
+func (e *Engine) onEdit(t *turn) error {
+	value, ok := e.choose(t, "e:"+t.st.Service, e.editChoices(t), "input.unknown_choice")
+	if !ok {
+		return nil
+	}
+	i, err := strconv.Atoi(value)
+	if err != nil {
+		return fmt.Errorf("edit choice %q is not a field index: %w", value, err)
+	}
+	t.st.Field = i
+	t.st.Editing = true
+	t.st.Step = StepForm
+	t.st.Retries = 0
+	e.prompt(t)
+	return nil
+}
+
+func (e *Engine) onResume(ctx context.Context, t *turn) error {
+	if t.in.Kind == KindText {
+		if _, ok := services.MatchChoice(t.text, e.resumeChoices(t), e.vocab); !ok {
+			// Anything but "continue" or "menu" is taken as the answer to
+			// the question the reminder named: the citizen has seen it.
+			e.resumeDraft(t)
+			if t.st.Step == StepConfirm {
+				return e.onConfirm(ctx, t)
+			}
+			return e.onForm(t)
+		}
+	}
+	value, ok := e.choose(t, "r", e.resumeChoices(t), "input.unknown_choice")
+	if !ok {
+		return nil
+	}
+	if value == "continue" {
+		e.resumeDraft(t)
+	} else {
+		e.toMenu(t)
+	}
+	e.prompt(t)
+	return nil
+}
+
+// env is what the field parsers need, in the chat's language.
+func (e *Engine) env(t *turn) services.Env {
+	return services.Env{
+		Villages: e.catalog.Villages,
+		Vocab:    e.vocab,
+		Today:    e.now().In(e.catalog.Office.Location),
+		Label:    func(key string) string { return e.tr(t, key, nil) },
+	}
+}
+
+func (e *Engine) fieldScope(t *turn) string {
+	return "f:" + t.st.Service + ":" + strconv.Itoa(t.st.Field)
+}
+
+func (e *Engine) serviceName(t *turn, code string) string {
+	return e.tr(t, "service."+code+".name", nil)
+}
+
+func (e *Engine) officeArgs() map[string]string {
+	o := e.catalog.Office
+	return map[string]string{
+		"office": o.Name, "regency": o.Regency, "address": o.Address, "phone": o.Phone,
+		"open": o.Hours.Open, "close": o.Hours.Close,
+	}
+}
+
+func (e *Engine) formatDate(t *turn, d time.Time) string {
+	d = d.In(e.catalog.Office.Location)
+	return e.tr(t, "date.format", map[string]string{
+		"day":   strconv.Itoa(d.Day()),
+		"month": e.tr(t, "date.month."+strconv.Itoa(int(d.Month())), nil),
+		"year":  strconv.Itoa(d.Year()),
+	})
+}
+
+// normalize folds a typed word for comparison with word lists.
+func normalize(s string) string {
+	return strings.Join(strings.Fields(strings.ToLower(strings.TrimSpace(s))), " ")
+}

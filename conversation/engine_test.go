@@ -1,0 +1,144 @@
+package conversation_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/leksono/sapa/configs"
+	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/locales"
+	"github.com/leksono/sapa/services"
+)
+
+// completeSKTM walks the harness's chat through an SKTM form up to the
+// confirmation.
+func completeSKTM(h *harness) {
+	for _, line := range []string{"halo", "2", "sktm", "3307051708900001", "Siti Aminah", "17 Agustus 1990",
+		"sawangan", "Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "0812-3456-7890"} {
+		h.send(h.inbound(line))
+	}
+}
+
+func TestSubmittedCaseCarriesNormalizedAnswers(t *testing.T) {
+	h := newHarness(t)
+	completeSKTM(h)
+	confirm := h.inbound("ya")
+	h.send(confirm)
+	if len(h.cases.cases) != 1 {
+		t.Fatalf("want 1 case filed, got %d", len(h.cases.cases))
+	}
+	c := h.cases.cases[0]
+	want := map[string]string{
+		"nik": "3307051708900001", "nama": "Siti Aminah", "tanggal_lahir": "1990-08-17",
+		"desa": "33.07.05.2001", "alamat": "Dusun Krajan RT 02 RW 01", "keperluan": "beasiswa sekolah anak",
+		"telepon": "6281234567890",
+	}
+	for k, v := range want {
+		if c.Form[k] != v {
+			t.Errorf("form[%s] = %q, want %q", k, c.Form[k], v)
+		}
+	}
+	if c.ServiceCode != "sktm" || c.Unit != "kesejahteraan_sosial" || c.Kind != services.KindRequest {
+		t.Errorf("case service/unit/kind = %s/%s/%s", c.ServiceCode, c.Unit, c.Kind)
+	}
+	if c.VillageCode != "33.07.05.2001" || c.CitizenName != "Siti Aminah" {
+		t.Errorf("village %q name %q", c.VillageCode, c.CitizenName)
+	}
+	if c.Channel != "test" || c.ChatID != "1001" || c.SourceMessage != "test:1001:"+confirm.MessageID {
+		t.Errorf("channel %q chat %q source %q", c.Channel, c.ChatID, c.SourceMessage)
+	}
+	// Monday 09:00 with a one-working-day limit: due at Monday's closing time.
+	wantDue := time.Date(2026, 11, 23, 16, 0, 0, 0, start.Location())
+	if !c.DueAt.Equal(wantDue) {
+		t.Errorf("due %v, want %v", c.DueAt, wantDue)
+	}
+}
+
+// A failing case store must not lose the citizen's form: the message is
+// reported unhandled, the state stays at the confirmation, and the same
+// "ya" files the case once the store is back.
+func TestSubmitFailureKeepsTheForm(t *testing.T) {
+	h := newHarness(t)
+	completeSKTM(h)
+	h.cases.fail = errors.New("database is down")
+	in := h.inbound("ya")
+	if _, err := h.engine.Handle(context.Background(), in); err == nil {
+		t.Fatal("want an error while the case store fails")
+	}
+	if len(h.cases.cases) != 0 {
+		t.Fatalf("no case may be filed while the store fails, got %d", len(h.cases.cases))
+	}
+	h.cases.fail = nil
+	replies, err := h.engine.Handle(context.Background(), in)
+	if err != nil {
+		t.Fatalf("retry after the store recovered: %v", err)
+	}
+	if len(h.cases.cases) != 1 || len(replies) != 1 || !strings.Contains(replies[0].Text, "LKS-261123-0001") {
+		t.Fatalf("want one case and its ticket in the reply, got %d cases, replies %+v", len(h.cases.cases), replies)
+	}
+}
+
+// conflictOnce makes the first Commit lose a race, as when two messages of
+// one chat arrive together on two workers.
+type conflictOnce struct {
+	*memStates
+	tripped bool
+}
+
+func (c *conflictOnce) Commit(ctx context.Context, s conversation.State, id string, ttl time.Duration) error {
+	if !c.tripped {
+		c.tripped = true
+		return conversation.ErrConflict
+	}
+	return c.memStates.Commit(ctx, s, id, ttl)
+}
+
+func TestConflictIsRetried(t *testing.T) {
+	catalog, texts := loadReal(t)
+	clock := start
+	states := &conflictOnce{memStates: newMemStates(func() time.Time { return clock })}
+	engine, err := conversation.New(conversation.Config{
+		Catalog: catalog, Texts: texts, States: states, Cases: newMemCases(catalog.Office.Location),
+		Now: func() time.Time { return clock },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := conversation.Inbound{Chat: conversation.ChatKey{Channel: "test", ChatID: "7"}, MessageID: "1", Kind: conversation.KindText, Text: "halo"}
+	replies, err := engine.Handle(context.Background(), in)
+	if err != nil || len(replies) != 1 {
+		t.Fatalf("want one reply after a retried conflict, got %v, %v", replies, err)
+	}
+	if !states.tripped {
+		t.Fatal("the conflict was never injected")
+	}
+}
+
+func TestMissingLocaleKeyFailsStartup(t *testing.T) {
+	catalog, _ := loadReal(t)
+	texts, err := locales.Load(fstest.MapFS{"id.yaml": {Data: []byte("greeting: Halo\nwords:\n  menu: [menu]\n")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = conversation.New(conversation.Config{Catalog: catalog, Texts: texts, States: newMemStates(time.Now), Cases: newMemCases(time.UTC)})
+	if err == nil || !strings.Contains(err.Error(), "menu.title") || !strings.Contains(err.Error(), "service.sktm.name") {
+		t.Fatalf("want an error naming missing engine and catalog keys, got %v", err)
+	}
+}
+
+func loadReal(t *testing.T) (*services.Catalog, *locales.Bundle) {
+	t.Helper()
+	catalog, err := services.LoadCatalog(configs.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts, err := locales.Load(locales.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return catalog, texts
+}

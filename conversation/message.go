@@ -1,0 +1,54 @@
+// Package conversation is the engine that walks a citizen through menus and
+// forms. It knows no chat platform: channels hand it an Inbound message and
+// render the Replies it returns. It reaches storage only through the small
+// interfaces declared in this package.
+package conversation
+
+import "time"
+
+// ChatKey identifies one conversation: one chat on one channel.
+type ChatKey struct {
+	Channel string // "telegram", "whatsapp", "terminal"
+	ChatID  string
+}
+
+// String renders the key as channel:chat for logs and storage keys.
+func (k ChatKey) String() string { return k.Channel + ":" + k.ChatID }
+
+// InboundKind tells what a citizen sent.
+type InboundKind int
+
+// Inbound kinds. Unsupported covers stickers, photos, voice notes and
+// anything else the engine cannot read yet: it answers them politely.
+const (
+	KindText InboundKind = iota
+	KindChoice
+	KindUnsupported
+)
+
+// Inbound is one message from a citizen, normalized by a channel.
+type Inbound struct {
+	Chat       ChatKey
+	SenderID   string
+	SenderName string // platform display name; never used as identity
+	MessageID  string // unique within the chat; the dedup key
+	Kind       InboundKind
+	Text       string // typed text (KindText)
+	Payload    string // the Option.Payload of a pressed button (KindChoice)
+	Media      string // what an unsupported message was: "sticker", "photo", ...
+	At         time.Time
+}
+
+// Option is one choice offered with a reply. Channels show it as a button
+// (Telegram) or a numbered line (WhatsApp); its number is its 1-based
+// position, and typing that number picks it.
+type Option struct {
+	Label   string
+	Payload string // opaque to channels; at most 64 bytes (Telegram's limit)
+}
+
+// Reply is one message to send back.
+type Reply struct {
+	Text    string
+	Options []Option
+}

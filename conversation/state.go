@@ -1,0 +1,35 @@
+package conversation
+
+import "time"
+
+// Step is where a chat stands in the conversation.
+type Step string
+
+// The steps of the engine.
+const (
+	StepMenu     Step = "menu"     // main menu shown
+	StepInfoList Step = "info"     // list of services, to read a standard
+	StepInfo     Step = "info_one" // one service's standard shown (Showing)
+	StepExternal Step = "external" // list of services handled elsewhere
+	StepPick     Step = "pick"     // list of services, to request one
+	StepForm     Step = "form"     // answering field Field of Service's form
+	StepConfirm  Step = "confirm"  // summary shown, waiting for ya/ubah/batal
+	StepEdit     Step = "edit"     // choosing which answer to change
+	StepResume   Step = "resume"   // asked whether to continue a paused form
+)
+
+// State is one chat's conversation, saved after every handled message.
+type State struct {
+	Chat      ChatKey
+	Step      Step
+	Service   string            // service code of the open form
+	Showing   string            // service code of the standard shown (StepInfo)
+	Field     int               // index of the field being asked
+	Data      map[string]string // answers so far, by field name
+	Retries   int               // wrong answers in a row at this step
+	Editing   bool              // answering one field from the confirmation
+	Lang      string            // locale of this chat
+	Draft     string            // service code while a form is unfinished
+	Version   int64             // stored version; set by the store
+	UpdatedAt time.Time         // when the citizen last wrote
+}

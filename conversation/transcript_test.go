@@ -1,0 +1,205 @@
+package conversation_test
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leksono/sapa/configs"
+	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/locales"
+	"github.com/leksono/sapa/services"
+)
+
+var update = flag.Bool("update", false, "rewrite the transcripts in testdata/ with what the bot says now")
+
+// start is a Monday morning in Leksono, so deadlines in transcripts are stable.
+var start = time.Date(2026, 11, 23, 9, 0, 0, 0, time.FixedZone("WIB", 7*3600))
+
+// harness runs one chat against a real engine with in-memory stores and a
+// clock the transcript moves.
+type harness struct {
+	t       *testing.T
+	engine  *conversation.Engine
+	states  *memStates
+	cases   *memCases
+	clock   time.Time
+	chat    conversation.ChatKey
+	nextID  int
+	lastIn  conversation.Inbound
+	offered [][]conversation.Option // option lists of past replies, newest last
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	catalog, err := services.LoadCatalog(configs.FS)
+	if err != nil {
+		t.Fatalf("load catalog: %v", err)
+	}
+	texts, err := locales.Load(locales.FS)
+	if err != nil {
+		t.Fatalf("load locales: %v", err)
+	}
+	h := &harness{t: t, clock: start, chat: conversation.ChatKey{Channel: "test", ChatID: "1001"}}
+	h.states = newMemStates(func() time.Time { return h.clock })
+	h.cases = newMemCases(catalog.Office.Location)
+	h.engine, err = conversation.New(conversation.Config{
+		Catalog: catalog, Texts: texts, States: h.states, Cases: h.cases,
+		Now: func() time.Time { return h.clock },
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatalf("new engine: %v", err)
+	}
+	return h
+}
+
+// send delivers one inbound message and returns the bot's replies rendered
+// as transcript lines.
+func (h *harness) send(in conversation.Inbound) []string {
+	h.t.Helper()
+	replies, err := h.engine.Handle(context.Background(), in)
+	if err != nil {
+		h.t.Fatalf("handle %+v: %v", in, err)
+	}
+	var out []string
+	for i, r := range replies {
+		if i > 0 {
+			out = append(out, "<")
+		}
+		for _, line := range strings.Split(r.Text, "\n") {
+			out = append(out, strings.TrimRight("< "+line, " "))
+		}
+		for n, o := range r.Options {
+			out = append(out, "<   ["+strconv.Itoa(n+1)+"] "+o.Label)
+		}
+		if len(r.Options) > 0 {
+			h.offered = append(h.offered, r.Options)
+		}
+	}
+	if len(replies) == 0 {
+		out = append(out, "< (no reply)")
+	}
+	return out
+}
+
+// inbound turns a transcript input line into a message:
+//
+//	> text          typed text
+//	> [2]           presses button 2 of the latest reply with buttons
+//	> [2^]          presses button 2 of the reply before that (an old message)
+//	> <sticker>     a sticker (any media name)
+//	> <empty>       an empty text
+//	> <long 5000>   a text of 5,000 letters
+func (h *harness) inbound(line string) conversation.Inbound {
+	h.nextID++
+	in := conversation.Inbound{
+		Chat: h.chat, SenderID: h.chat.ChatID, MessageID: strconv.Itoa(h.nextID),
+		Kind: conversation.KindText, Text: line, At: h.clock,
+	}
+	switch {
+	case strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]"):
+		spec := strings.Trim(line, "[]")
+		back := strings.Count(spec, "^")
+		n, err := strconv.Atoi(strings.TrimRight(spec, "^"))
+		idx := len(h.offered) - 1 - back
+		if err != nil || idx < 0 || n < 1 || n > len(h.offered[idx]) {
+			h.t.Fatalf("transcript presses %s but no such button was offered", line)
+		}
+		in.Kind, in.Text, in.Payload = conversation.KindChoice, "", h.offered[idx][n-1].Payload
+	case line == "<empty>":
+		in.Text = ""
+	case strings.HasPrefix(line, "<long "):
+		n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(line, "<long "), ">"))
+		in.Text = strings.Repeat("a", n)
+	case strings.HasPrefix(line, "<") && strings.HasSuffix(line, ">"):
+		in.Kind, in.Text, in.Media = conversation.KindUnsupported, "", strings.Trim(line, "<>")
+	}
+	return in
+}
+
+// TestTranscripts replays every testdata/*.txt conversation. Lines starting
+// with ">" are the citizen's, "<" the bot's, "--" move the clock or repeat a
+// delivery, "#" are comments. Run with -update to rewrite the bot's lines,
+// then review the diff like code: it is what citizens will read.
+func TestTranscripts(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.txt")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no transcripts in testdata/: %v", err)
+	}
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".txt"), func(t *testing.T) {
+			raw, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := run(t, string(raw))
+			if *update {
+				if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if got != string(raw) {
+				t.Errorf("transcript %s differs from what the bot says now (run go test ./conversation -run TestTranscripts -update and review the diff):\n%s", file, diff(string(raw), got))
+			}
+		})
+	}
+}
+
+func run(t *testing.T, script string) string {
+	h := newHarness(t)
+	var out []string
+	sc := bufio.NewScanner(strings.NewReader(script))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "<"):
+			continue // the bot's lines are regenerated
+		case strings.HasPrefix(line, "-- wait "):
+			d, err := time.ParseDuration(strings.TrimPrefix(line, "-- wait "))
+			if err != nil {
+				t.Fatalf("bad wait %q: %v", line, err)
+			}
+			h.clock = h.clock.Add(d)
+			out = append(out, line)
+		case line == "-- deliver again":
+			out = append(out, line)
+			out = append(out, h.send(h.lastIn)...)
+		case strings.HasPrefix(line, "> "):
+			h.lastIn = h.inbound(strings.TrimPrefix(line, "> "))
+			out = append(out, line)
+			out = append(out, h.send(h.lastIn)...)
+		default:
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n") + "\n"
+}
+
+// diff shows the first lines where two transcripts part.
+func diff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return "line " + strconv.Itoa(i+1) + ":\n  want: " + wl + "\n  got:  " + gl
+		}
+	}
+	return ""
+}

@@ -1,0 +1,173 @@
+// Package services holds the public-service catalog of one kecamatan and the
+// rules of a case's life: typed form fields and their validators, working-day
+// deadlines and the data a submitted case carries. It is pure domain code: it
+// knows no chat platform and no database.
+package services
+
+import "time"
+
+// FieldType names the kind of answer a form field expects. Each type has one
+// file field_<type>.go with its parser and its tests.
+type FieldType string
+
+// The field types a catalog may use.
+const (
+	FieldNIK     FieldType = "nik"
+	FieldKK      FieldType = "kk"
+	FieldText    FieldType = "text"
+	FieldChoice  FieldType = "choice"
+	FieldVillage FieldType = "village"
+	FieldDate    FieldType = "date"
+	FieldPhone   FieldType = "phone"
+	FieldYesNo   FieldType = "yesno"
+)
+
+// Kind tells a service request from a complaint.
+type Kind string
+
+// Case kinds.
+const (
+	KindRequest   Kind = "request"
+	KindComplaint Kind = "complaint"
+)
+
+// Catalog is everything one office decides: its profile, its villages, its
+// services and the services it only points citizens to.
+type Catalog struct {
+	Office    Office
+	Villages  []Village
+	Services  []Service
+	Redirects []Redirect
+}
+
+// Office is the kecamatan's profile.
+type Office struct {
+	Name         string         // "Leksono"
+	Regency      string         // "Wonosobo"
+	RegionCode   string         // "33.07.05"
+	TicketPrefix string         // "LKS"
+	Location     *time.Location // office time zone, Asia/Jakarta
+	Address      string
+	Phone        string
+	Hours        OfficeHours
+	Holidays     []string      // "2026-12-25": days that are not working days
+	Units        []string      // unit codes; their names are locale keys unit.<code>
+	DraftTTL     time.Duration // how long an unfinished form is kept
+	ResumeAfter  time.Duration // silence after which a citizen is reminded where they were
+	MaxRetries   int           // wrong answers in a row before the menu is offered
+}
+
+// OfficeHours are the counter hours shown to citizens.
+type OfficeHours struct {
+	Open  string // "07:30"
+	Close string // "16:00"
+}
+
+// Village is one desa or kelurahan, identified by its Kemendagri code.
+type Village struct {
+	Code string // "33.07.05.2001"
+	Name string // "Sawangan"
+	Kind string // "desa" or "kelurahan"
+}
+
+// Service is one service the kecamatan itself delivers. Its texts (name and
+// the six parts of its service standard) are locale keys service.<code>.*.
+type Service struct {
+	Code     string
+	Unit     string
+	Days     int      // time limit in working days
+	Keywords []string // words a citizen may type to pick it
+	Form     []Field
+}
+
+// Redirect is a service handled elsewhere: the bot explains where to go
+// instead of opening a case. Its texts are locale keys redirect.<code>.*.
+type Redirect struct {
+	Code     string
+	Keywords []string
+}
+
+// Field is one question of a service's form.
+type Field struct {
+	Name      string // key in the form data
+	Type      FieldType
+	Prompt    string // locale key of the question; default field.<name>.prompt
+	Label     string // locale key of the label in the summary; default field.<name>.label
+	Min, Max  int    // text length bounds (runes)
+	Choices   []Choice
+	NotFuture bool // dates: reject dates after today
+	NotPast   bool // dates: reject dates before today
+}
+
+// Choice is one allowed answer of a choice field or one entry of a menu.
+// Label is shown as is; LabelKey, when set, is a locale key used instead.
+type Choice struct {
+	Value    string
+	Label    string
+	LabelKey string
+	Keywords []string
+}
+
+// Problem is a wrong answer explained: a locale key and its arguments, for
+// example field.error.nik_length with {"got": "15"}. It is a conversation
+// outcome, not a Go error.
+type Problem struct {
+	Key  string
+	Args map[string]string
+}
+
+// Vocabulary is the words citizens type that the parsers must understand,
+// taken from every locale: yes and no (including Javanese), month names, and
+// number words for menu choices.
+type Vocabulary struct {
+	Yes     []string
+	No      []string
+	Months  map[string]int // "januari", "jan", "agustus", "agt" -> 1..12
+	Numbers map[string]int // "satu", "setunggal", "siji" -> 1
+}
+
+// Service returns the service with the given code.
+func (c *Catalog) Service(code string) (Service, bool) {
+	for _, s := range c.Services {
+		if s.Code == code {
+			return s, true
+		}
+	}
+	return Service{}, false
+}
+
+// Redirect returns the redirect with the given code.
+func (c *Catalog) Redirect(code string) (Redirect, bool) {
+	for _, r := range c.Redirects {
+		if r.Code == code {
+			return r, true
+		}
+	}
+	return Redirect{}, false
+}
+
+// Village returns the village with the given code.
+func (c *Catalog) Village(code string) (Village, bool) {
+	for _, v := range c.Villages {
+		if v.Code == code {
+			return v, true
+		}
+	}
+	return Village{}, false
+}
+
+// PromptKey is the locale key of the field's question.
+func (f Field) PromptKey() string {
+	if f.Prompt != "" {
+		return f.Prompt
+	}
+	return "field." + f.Name + ".prompt"
+}
+
+// LabelKey is the locale key of the field's label in summaries.
+func (f Field) LabelKey() string {
+	if f.Label != "" {
+		return f.Label
+	}
+	return "field." + f.Name + ".label"
+}

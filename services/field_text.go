@@ -1,0 +1,39 @@
+package services
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// parseText trims the answer and collapses inner whitespace, then checks
+// that it carries at least one letter or digit (in any script) and that its
+// length in runes is within Min and Max (0 means no bound). Control
+// characters count as whitespace and invalid UTF-8 bytes are dropped, so the
+// stored value is always clean UTF-8 (PostgreSQL rejects NUL and bad bytes).
+func (f Field) parseText(input string) (string, *Problem) {
+	value := cleanText(input)
+	if value == "" {
+		return "", problemOf(ProblemEmpty)
+	}
+	if strings.IndexFunc(value, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) < 0 {
+		return "", problemOf(ProblemTextLetters)
+	}
+	n := utf8.RuneCountInString(value)
+	if f.Min > 0 && n < f.Min {
+		return "", problemWith(ProblemTextShort, "min", strconv.Itoa(f.Min))
+	}
+	if f.Max > 0 && n > f.Max {
+		return "", problemWith(ProblemTextLong, "max", strconv.Itoa(f.Max))
+	}
+	return value, nil
+}
+
+// cleanText drops invalid UTF-8, turns control characters into spaces and
+// collapses runs of whitespace into one space.
+func cleanText(input string) string {
+	valid := strings.ToValidUTF8(input, "")
+	fields := strings.FieldsFunc(valid, isBlank)
+	return strings.Join(fields, " ")
+}

@@ -1,0 +1,164 @@
+package services
+
+import (
+	"strings"
+	"testing"
+)
+
+func serviceMenu() []Choice {
+	return []Choice{
+		{Value: "sktm", Label: "Surat Keterangan Tidak Mampu", Keywords: []string{"sktm", "tidak mampu"}},
+		{Value: "legalisasi", Label: "Legalisasi Surat", Keywords: []string{"legalisasi", "legalisir"}},
+		{Value: "domisili", Label: "Surat Keterangan Domisili", Keywords: []string{"domisili", "usaha"}},
+	}
+}
+
+func TestMatchChoice(t *testing.T) {
+	vocab := testVocab()
+	cases := []struct {
+		in   string
+		want int // -1: no match
+	}{
+		{"sktm", 0},
+		{"SKTM", 0},
+		{"Surat Keterangan Tidak Mampu", 0},
+		{"SURAT KETERANGAN TIDAK MAMPU", 0},
+		{"surat-keterangan,  tidak mampu!", 0},
+		{"surat keterangn tidak mampu", 0}, // one typo on the whole label
+		{"tidak mampu", 0},
+		{"2", 1},
+		{" 2. ", 1},
+		{"kalih", 1},
+		{"Loro", 1},
+		{"siji", 0},
+		{"3", 2},
+		{"legalisir", 1},
+		{"legalisr", 1},
+		{"domisil", 2},
+
+		{"0", -1},
+		{"4", -1},
+		{"99999999999999999999", -1},
+		{"sktn", -1},  // 4 letters: too short for a typo
+		{"surat", -1}, // part of two labels, equal to none
+		{"surat keterangan", -1},
+		{"", -1},
+		{"   ", -1},
+		{"?!", -1},
+		{strings.Repeat("surat ", 1000), -1},
+	}
+	for _, tc := range cases {
+		got, ok := MatchChoice(tc.in, serviceMenu(), vocab)
+		if tc.want < 0 {
+			if ok {
+				t.Errorf("MatchChoice(%q) = %d, want no match", tc.in, got)
+			}
+			continue
+		}
+		if !ok || got != tc.want {
+			t.Errorf("MatchChoice(%q) = %d, %v; want %d", tc.in, got, ok, tc.want)
+		}
+	}
+}
+
+func TestMatchChoiceVillageTypo(t *testing.T) {
+	villages := villageOptions(testVillages())
+	got, ok := MatchChoice("sawangn", villages, Vocabulary{})
+	if !ok || villages[got].Label != "Sawangan" {
+		t.Fatalf("MatchChoice(sawangn) = %d, %v; want Sawangan", got, ok)
+	}
+}
+
+func TestMatchChoiceAmbiguity(t *testing.T) {
+	vocab := testVocab()
+	// The same keyword on two choices: no guess.
+	twoSame := []Choice{
+		{Value: "a", Label: "Surat A", Keywords: []string{"surat"}},
+		{Value: "b", Label: "Surat B", Keywords: []string{"surat"}},
+	}
+	if i, ok := MatchChoice("surat", twoSame, vocab); ok {
+		t.Errorf("ambiguous exact match picked %d", i)
+	}
+	// Two choices one typo away: no guess.
+	twoTypos := []Choice{{Value: "a", Label: "Besani"}, {Value: "b", Label: "Besana"}}
+	if i, ok := MatchChoice("besanu", twoTypos, vocab); ok {
+		t.Errorf("ambiguous typo match picked %d", i)
+	}
+	// An exact match wins over another choice one typo away.
+	if i, ok := MatchChoice("besani", twoTypos, vocab); !ok || i != 0 {
+		t.Errorf("exact match = %d, %v; want 0", i, ok)
+	}
+	// A choice matching by both label and keyword is still one choice.
+	one := []Choice{{Value: "sktm", Label: "SKTM", Keywords: []string{"sktm"}}, {Value: "x", Label: "Lain"}}
+	if i, ok := MatchChoice("sktm", one, vocab); !ok || i != 0 {
+		t.Errorf("match by label and keyword = %d, %v; want 0", i, ok)
+	}
+	// Numbers beat words: "1" is the first choice even when a choice is called "1".
+	numbered := []Choice{{Value: "x", Label: "Pertama"}, {Value: "1", Label: "1"}}
+	if i, ok := MatchChoice("1", numbered, vocab); !ok || i != 0 {
+		t.Errorf("number = %d, %v; want 0", i, ok)
+	}
+}
+
+func TestMatchChoiceNoChoices(t *testing.T) {
+	if _, ok := MatchChoice("1", nil, testVocab()); ok {
+		t.Error("matched with no choices")
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	cases := map[string]string{
+		"  Surat-Keterangan,  TIDAK Mampu! ": "surat keterangan tidak mampu",
+		"KTP-el":                             "ktp el",
+		"\xffabc\xfe":                        "abc",
+		"😀 ya 😀":                             "ya",
+		"ꦧꦸꦢꦶ":                               "ꦧꦸꦢꦶ",
+		"":                                   "",
+	}
+	for in, want := range cases {
+		if got := normalize(in); got != want {
+			t.Errorf("normalize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestWithinOneEdit(t *testing.T) {
+	cases := []struct {
+		a, b string
+		want bool
+	}{
+		{"sawangan", "sawangan", true},
+		{"sawangn", "sawangan", true},
+		{"sawangan", "sawangn", true},
+		{"sawangab", "sawangan", true},
+		{"xsawangan", "sawangan", true},
+		{"sawangan", "sawangan!", true},
+		{"sawgnan", "sawangan", false},
+		{"sawan", "sawangan", false},
+		{"abcde", "bcdea", false},
+		{"", "a", true},
+		{"", "ab", false},
+	}
+	for _, tc := range cases {
+		if got := withinOneEdit([]rune(tc.a), []rune(tc.b)); got != tc.want {
+			t.Errorf("withinOneEdit(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+func FuzzMatchChoice(f *testing.F) {
+	for _, seed := range []string{"sktm", "2", " 2. ", "kalih", "surat keterangn tidak mampu", "\xff", "", "😀"} {
+		f.Add(seed)
+	}
+	choices := serviceMenu()
+	vocab := testVocab()
+	f.Fuzz(func(t *testing.T, in string) {
+		i, ok := MatchChoice(in, choices, vocab)
+		if ok && (i < 0 || i >= len(choices)) {
+			t.Fatalf("MatchChoice(%q) = %d: outside the choices", in, i)
+		}
+		if !ok && i != 0 {
+			t.Fatalf("MatchChoice(%q) = %d without a match", in, i)
+		}
+	})
+}
