@@ -1,0 +1,140 @@
+package pgstore
+
+import (
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/schema"
+
+	"github.com/leksono/sapa/services"
+)
+
+// Citizen is one person as known on one chat channel. The same person on
+// two channels is two citizens: channels give no shared identity.
+//
+// When NIK/KK encryption at rest arrives, a keyed hash of the NIK (for
+// look-up) belongs here as a new column; the number itself stays encrypted
+// inside the case's form data.
+type Citizen struct {
+	ID         int64     `gorm:"primaryKey"`
+	Channel    string    `gorm:"size:32;not null;uniqueIndex:idx_citizens_channel_external_id,priority:1"`
+	ExternalID string    `gorm:"size:128;not null;uniqueIndex:idx_citizens_channel_external_id,priority:2"` // chat id on the channel
+	Name       string    `gorm:"size:200;not null"`
+	CreatedAt  time.Time `gorm:"not null"`
+	UpdatedAt  time.Time `gorm:"not null"`
+}
+
+// Case is one submitted request or complaint.
+type Case struct {
+	ID          int64           `gorm:"primaryKey"`
+	Ticket      string          `gorm:"size:40;not null;uniqueIndex"`
+	Kind        services.Kind   `gorm:"size:16;not null"`
+	ServiceCode string          `gorm:"size:64;not null"`
+	Unit        string          `gorm:"size:64;not null;index:idx_cases_unit_status,priority:1"`
+	Status      services.Status `gorm:"size:32;not null;index:idx_cases_status_due_at,priority:1;index:idx_cases_unit_status,priority:2"`
+	Channel     string          `gorm:"size:32;not null"`
+	CitizenID   int64           `gorm:"not null;index"`
+	// Citizen is loaded by CaseByTicket; it is never written through Case.
+	Citizen     *Citizen `gorm:"constraint:OnUpdate:RESTRICT,OnDelete:RESTRICT"`
+	FormData    FormData `gorm:"not null"`
+	VillageCode string   `gorm:"size:32;not null"`
+	// SourceMessage is "<channel>:<chat>:<message id>": the idempotency key
+	// of the submission.
+	SourceMessage string    `gorm:"size:255;not null;uniqueIndex"`
+	DueAt         time.Time `gorm:"not null;index:idx_cases_status_due_at,priority:2"`
+	// CreatedAt is the submission time given by the caller.
+	CreatedAt time.Time `gorm:"not null"`
+	UpdatedAt time.Time `gorm:"not null"`
+}
+
+// CaseEvent is one step of a case's history. Events are append-only: this
+// package never updates or deletes them, and on PostgreSQL a trigger
+// rejects any attempt to.
+type CaseEvent struct {
+	ID     int64 `gorm:"primaryKey"`
+	CaseID int64 `gorm:"not null;index"`
+	// Case exists for the foreign key; it is never loaded nor written.
+	Case       *Case           `gorm:"constraint:OnUpdate:RESTRICT,OnDelete:RESTRICT"`
+	Actor      string          `gorm:"size:64;not null"`
+	At         time.Time       `gorm:"not null"`
+	FromStatus services.Status `gorm:"size:32;not null"`
+	ToStatus   services.Status `gorm:"size:32;not null"`
+	Note       string          `gorm:"not null"`
+}
+
+// TicketCounter holds the last ticket number given on one office day
+// ("2006-01-02" in the office time zone). Counters only ever go up, so a
+// ticket is never reused.
+type TicketCounter struct {
+	Day  string `gorm:"primaryKey;size:10"`
+	Last int64  `gorm:"not null"`
+}
+
+// FormData is a case's answers keyed by field name. It is stored as JSONB
+// on PostgreSQL and as JSON text elsewhere.
+//
+// It holds NIK and KK numbers: its values must never appear in errors or
+// logs. Value and Scan are the single seam where field-level encryption at
+// rest will be added.
+type FormData map[string]string
+
+// GormDataType is the generic GORM data type of FormData.
+func (FormData) GormDataType() string { return "json" }
+
+// GormDBDataType is the column type of FormData for the dialect in use:
+// the only dialect-specific part of the models.
+func (FormData) GormDBDataType(db *gorm.DB, _ *schema.Field) string {
+	switch db.Dialector.Name() {
+	case "postgres":
+		return "JSONB"
+	case "mysql":
+		return "JSON"
+	default: // sqlite and others: JSON kept as text
+		return "TEXT"
+	}
+}
+
+// Value encodes the form as a JSON object; a nil form is stored as {}.
+func (f FormData) Value() (driver.Value, error) {
+	if f == nil {
+		return "{}", nil
+	}
+	b, err := json.Marshal(map[string]string(f))
+	if err != nil {
+		return nil, fmt.Errorf("encode form data: %w", err)
+	}
+	// A string, not []byte: drivers would send []byte to JSONB as bytea.
+	return string(b), nil
+}
+
+// Scan decodes a JSON object read from the database.
+func (f *FormData) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case nil:
+		*f = nil
+		return nil
+	case []byte:
+		b = v
+	case string:
+		b = []byte(v)
+	default:
+		return fmt.Errorf("decode form data: unsupported column type %T", src)
+	}
+	m := map[string]string{}
+	if err := json.Unmarshal(b, &m); err != nil {
+		// The JSON error may quote the stored text, which holds NIKs:
+		// report where it broke, not what it read.
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			return fmt.Errorf("decode form data: malformed JSON at byte %d", syn.Offset)
+		}
+		return errors.New("decode form data: not a JSON object of strings")
+	}
+	*f = m
+	return nil
+}

@@ -1,0 +1,117 @@
+// Package pgstore files submitted cases in a SQL database through GORM:
+// citizens, cases, their append-only event history and the per-day ticket
+// counters. It runs on PostgreSQL and is written to run unchanged on SQLite:
+// every statement is portable SQL (INSERT ... ON CONFLICT ... RETURNING
+// works on both), and the dialect-specific parts are isolated in
+// FormData.GormDBDataType and in migrate.go.
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// ErrNotFound is returned by CaseByTicket when no case has the ticket.
+var ErrNotFound = errors.New("case not found")
+
+// Options are the office settings the store needs.
+type Options struct {
+	// TicketPrefix starts every ticket, e.g. "LKS" for LKS-261128-0001.
+	TicketPrefix string
+	// Location is the office time zone: it decides the day of a ticket.
+	Location *time.Location
+}
+
+// Store files cases. It is safe for concurrent use.
+type Store struct {
+	db     *gorm.DB
+	prefix string
+	loc    *time.Location
+	owned  bool // Open created db's pool, so Close closes it
+}
+
+// Open connects to PostgreSQL at dsn, migrates the schema and returns the
+// store. Its GORM logger writes to slog.Default at warning level and never
+// interpolates query parameters, which hold personal data.
+func Open(ctx context.Context, dsn string, o Options) (*Store, error) {
+	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: newLogger(slog.Default(), logger.Warn)})
+	if err != nil {
+		return nil, fmt.Errorf("open case database: %w", err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open case database: %w", err)
+	}
+	// Submissions of one office day serialise on its ticket counter row, so
+	// more connections than this only queue inside PostgreSQL instead.
+	sqlDB.SetMaxOpenConns(20)
+	s, err := New(ctx, db, o)
+	if err != nil {
+		return nil, errors.Join(err, sqlDB.Close())
+	}
+	s.owned = true
+	return s, nil
+}
+
+// newLogger is the GORM logger of Open: slow statements and errors go to
+// slog without their parameters, which hold personal data.
+func newLogger(l *slog.Logger, level logger.LogLevel) logger.Interface {
+	return logger.NewSlogLogger(l, logger.Config{
+		SlowThreshold:             500 * time.Millisecond,
+		ParameterizedQueries:      true,
+		IgnoreRecordNotFoundError: true,
+		LogLevel:                  level,
+	})
+}
+
+// New migrates the schema on db, of any dialect GORM supports, and returns
+// the store. The caller keeps ownership of db: Close leaves it open. The
+// caller's GORM logger must not interpolate parameters (set
+// logger.Config.ParameterizedQueries), since they hold NIKs and chat ids.
+func New(ctx context.Context, db *gorm.DB, o Options) (*Store, error) {
+	if o.TicketPrefix == "" {
+		return nil, errors.New("new case store: ticket prefix is empty")
+	}
+	if o.Location == nil {
+		return nil, errors.New("new case store: office location is nil")
+	}
+	if err := migrate(ctx, db); err != nil {
+		return nil, fmt.Errorf("new case store: %w", err)
+	}
+	return &Store{db: db, prefix: o.TicketPrefix, loc: o.Location}, nil
+}
+
+// Close closes the connection pool when Open created it; a store built by
+// New leaves its caller's pool open.
+func (s *Store) Close() error {
+	if !s.owned {
+		return nil
+	}
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return fmt.Errorf("close case database: %w", err)
+	}
+	if err := sqlDB.Close(); err != nil {
+		return fmt.Errorf("close case database: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that the database answers, for health checks.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return fmt.Errorf("ping case database: %w", err)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping case database: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,232 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/leksono/sapa/services"
+)
+
+// actorCitizen is the actor of the event that opens a case.
+const actorCitizen = "citizen"
+
+// maxNameRunes bounds a citizen's display name to its column size; chat
+// platforms allow longer names than anyone needs on a case file.
+const maxNameRunes = 200
+
+// errRaceLost ends a submission transaction whose case another transaction
+// inserted first: rolling back gives its ticket number back.
+var errRaceLost = errors.New("case of this source message inserted concurrently")
+
+// SubmitCase stores the case and its first event in one transaction and
+// returns its receipt. Submitting the same SourceMessage again, even
+// concurrently, returns the first receipt without a second case or event.
+func (s *Store) SubmitCase(ctx context.Context, nc services.NewCase) (services.Receipt, error) {
+	if err := validate(nc); err != nil {
+		return services.Receipt{}, fmt.Errorf("submit case for %s: %w", nc.ServiceCode, err)
+	}
+	// PostgreSQL keeps microseconds: truncating first makes a first receipt
+	// equal to the one a repeated submission reads back.
+	submitted := nc.SubmittedAt.Truncate(time.Microsecond)
+	due := nc.DueAt.Truncate(time.Microsecond)
+
+	var rec services.Receipt
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The citizen row lock taken here also serialises repeated
+		// submissions from one chat, so the check below usually settles
+		// duplicates before a ticket number is taken.
+		citizenID, err := upsertCitizen(tx, nc.Channel, nc.ChatID, nc.CitizenName)
+		if err != nil {
+			return err
+		}
+		if r, ok, err := s.receiptOf(tx, nc.SourceMessage); err != nil || ok {
+			rec = r
+			return err
+		}
+		day := submitted.In(s.loc)
+		n, err := nextTicketNumber(tx, day.Format(time.DateOnly))
+		if err != nil {
+			return err
+		}
+		c := Case{
+			Ticket:        s.ticket(day, n),
+			Kind:          nc.Kind,
+			ServiceCode:   nc.ServiceCode,
+			Unit:          nc.Unit,
+			Status:        services.StatusReceived,
+			Channel:       nc.Channel,
+			CitizenID:     citizenID,
+			FormData:      FormData(nc.Form),
+			VillageCode:   nc.VillageCode,
+			SourceMessage: nc.SourceMessage,
+			DueAt:         due,
+			CreatedAt:     submitted,
+			UpdatedAt:     submitted,
+		}
+		// DO NOTHING waits for a concurrent insert of the same source
+		// message and then skips: the case exists, return its receipt.
+		res := tx.Omit(clause.Associations).
+			Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "source_message"}}, DoNothing: true}).
+			Create(&c)
+		if res.Error != nil {
+			return fmt.Errorf("insert case: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			r, ok, err := s.receiptOf(tx, nc.SourceMessage)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return errors.New("source message conflicts with no visible case")
+			}
+			rec = r
+			return errRaceLost
+		}
+		ev := CaseEvent{
+			CaseID:     c.ID,
+			Actor:      actorCitizen,
+			At:         submitted,
+			FromStatus: "",
+			ToStatus:   services.StatusReceived,
+		}
+		if err := tx.Omit(clause.Associations).Create(&ev).Error; err != nil {
+			return fmt.Errorf("insert first event of %s: %w", c.Ticket, err)
+		}
+		rec = services.Receipt{Ticket: c.Ticket, DueAt: due.In(s.loc)}
+		return nil
+	})
+	if errors.Is(err, errRaceLost) {
+		return rec, nil
+	}
+	if err != nil {
+		return services.Receipt{}, fmt.Errorf("submit case for %s: %w", nc.ServiceCode, err)
+	}
+	return rec, nil
+}
+
+// validate rejects submissions missing what a case file needs. Its errors
+// name fields, never their values.
+func validate(nc services.NewCase) error {
+	switch {
+	case nc.Channel == "":
+		return errors.New("channel is empty")
+	case nc.ChatID == "":
+		return errors.New("chat id is empty")
+	case nc.SourceMessage == "":
+		return errors.New("source message is empty")
+	case nc.ServiceCode == "":
+		return errors.New("service code is empty")
+	case nc.Kind == "":
+		return errors.New("kind is empty")
+	case nc.SubmittedAt.IsZero():
+		return errors.New("submission time is zero")
+	case nc.DueAt.IsZero():
+		return errors.New("due time is zero")
+	}
+	return nil
+}
+
+// upsertCitizen returns the id of the citizen of a chat, creating it or
+// refreshing its name. An empty name (some channels have none) keeps the
+// known one.
+func upsertCitizen(tx *gorm.DB, channel, chatID, name string) (int64, error) {
+	if r := []rune(name); len(r) > maxNameRunes {
+		name = string(r[:maxNameRunes])
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	var id int64
+	err := scanRow(tx.Raw(`INSERT INTO citizens (channel, external_id, name, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (channel, external_id) DO UPDATE SET
+	name = CASE WHEN excluded.name = '' THEN citizens.name ELSE excluded.name END,
+	updated_at = excluded.updated_at
+RETURNING id`, channel, chatID, name, now, now), &id)
+	if err != nil {
+		return 0, fmt.Errorf("upsert citizen: %w", err)
+	}
+	if id == 0 {
+		return 0, errors.New("upsert citizen: no id returned")
+	}
+	return id, nil
+}
+
+// nextTicketNumber takes the next number of an office day. The row lock it
+// takes is held until the transaction ends, so numbers follow commit order
+// and a rollback gives the number back unless a later one was taken.
+func nextTicketNumber(tx *gorm.DB, day string) (int64, error) {
+	var last int64
+	err := scanRow(tx.Raw(`INSERT INTO ticket_counters (day, last) VALUES (?, 1)
+ON CONFLICT (day) DO UPDATE SET last = ticket_counters.last + 1
+RETURNING last`, day), &last)
+	if err != nil {
+		return 0, fmt.Errorf("take ticket number of %s: %w", day, err)
+	}
+	if last == 0 {
+		return 0, fmt.Errorf("take ticket number of %s: no number returned", day)
+	}
+	return last, nil
+}
+
+// scanRow runs a raw query returning one row into dest. It avoids
+// gorm.DB.Scan, whose logging interpolates the parameters (chat ids, names)
+// even when the logger is set to ParameterizedQueries; Row goes through the
+// logger's parameter filter.
+func scanRow(q *gorm.DB, dest ...any) error {
+	if q.Error != nil {
+		return q.Error
+	}
+	return q.Row().Scan(dest...)
+}
+
+// ticket formats <prefix>-YYMMDD-NNNN; past 9999 the number simply grows.
+func (s *Store) ticket(day time.Time, n int64) string {
+	return fmt.Sprintf("%s-%s-%04d", s.prefix, day.Format("060102"), n)
+}
+
+// receiptOf finds the receipt of the case filed from a source message.
+func (s *Store) receiptOf(tx *gorm.DB, sourceMessage string) (services.Receipt, bool, error) {
+	var c Case
+	res := tx.Select("ticket", "due_at").Where("source_message = ?", sourceMessage).Limit(1).Find(&c)
+	if res.Error != nil {
+		return services.Receipt{}, false, fmt.Errorf("look up earlier submission: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return services.Receipt{}, false, nil
+	}
+	return services.Receipt{Ticket: c.Ticket, DueAt: c.DueAt.In(s.loc)}, true, nil
+}
+
+// CaseByTicket returns the case with its citizen and its events, oldest
+// first, with times in the office time zone. It fails with ErrNotFound when
+// no case has the ticket.
+func (s *Store) CaseByTicket(ctx context.Context, ticket string) (Case, []CaseEvent, error) {
+	db := s.db.WithContext(ctx)
+	var c Case
+	res := db.Preload("Citizen").Where("ticket = ?", ticket).Limit(1).Find(&c)
+	if res.Error != nil {
+		return Case{}, nil, fmt.Errorf("load case %s: %w", ticket, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return Case{}, nil, fmt.Errorf("load case %s: %w", ticket, ErrNotFound)
+	}
+	var events []CaseEvent
+	if err := db.Where("case_id = ?", c.ID).Order("at, id").Find(&events).Error; err != nil {
+		return Case{}, nil, fmt.Errorf("load events of case %s: %w", ticket, err)
+	}
+	c.DueAt = c.DueAt.In(s.loc)
+	c.CreatedAt = c.CreatedAt.In(s.loc)
+	c.UpdatedAt = c.UpdatedAt.In(s.loc)
+	if c.Citizen != nil {
+		c.Citizen.CreatedAt = c.Citizen.CreatedAt.In(s.loc)
+		c.Citizen.UpdatedAt = c.Citizen.UpdatedAt.In(s.loc)
+	}
+	for i := range events {
+		events[i].At = events[i].At.In(s.loc)
+	}
+	return c, events, nil
+}

@@ -1,0 +1,300 @@
+// Package redisstore keeps conversation states in Redis. Each chat's keys
+// share a Redis Cluster hash tag, so one Lua script can check the version,
+// write the state and record the handled message atomically, in one round
+// trip.
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/leksono/sapa/conversation"
+)
+
+// ErrTooLarge is returned by Commit, wrapped, when the encoded state exceeds
+// the store's maximum size. Nothing is stored then.
+var ErrTooLarge = errors.New("conversation state too large")
+
+// Defaults of the options.
+const (
+	DefaultDedupTTL     = 48 * time.Hour
+	DefaultDraftTTL     = 30 * 24 * time.Hour
+	DefaultMaxStateSize = 64 << 10
+)
+
+// Store is a conversation.StateStore on Redis. Keys, for chat C on channel H
+// (both escaped, see keysFor):
+//
+//	<prefix>{H:C}:state       hash: v = version, s = state JSON; expires after the commit's ttl
+//	<prefix>{H:C}:draft       service code of an unfinished draft; expires after the draft TTL
+//	<prefix>{H:C}:msg:<id>    message id handled; expires after the dedup TTL
+//
+// A Store is safe for concurrent use.
+type Store struct {
+	rdb          redis.UniversalClient
+	prefix       string
+	dedupTTL     time.Duration
+	draftTTL     time.Duration
+	maxStateSize int
+}
+
+var _ conversation.StateStore = (*Store)(nil)
+
+// Option changes a setting of New.
+type Option func(*Store)
+
+// WithDedupTTL sets how long a handled message ID is remembered, so that a
+// platform redelivering it is answered only once. Default 48h.
+func WithDedupTTL(d time.Duration) Option { return func(s *Store) { s.dedupTTL = d } }
+
+// WithDraftTTL sets how long, after the last commit of an unfinished form,
+// the store remembers that a draft existed, so that a citizen returning after
+// the state expired is told so. Default 30 days.
+func WithDraftTTL(d time.Duration) Option { return func(s *Store) { s.draftTTL = d } }
+
+// WithMaxStateSize sets the largest encoded state, in bytes, that Commit
+// accepts. Default 64 KiB.
+func WithMaxStateSize(n int) Option { return func(s *Store) { s.maxStateSize = n } }
+
+// New returns a Store that keeps its keys under prefix (for example "sapa:").
+// It panics when the prefix holds '{' or '}', which would break the hash tag
+// of every key, or when an option sets a TTL under a millisecond or a size
+// under one byte: both are programming errors, not runtime conditions.
+func New(rdb redis.UniversalClient, prefix string, opts ...Option) *Store {
+	if strings.ContainsAny(prefix, "{}") {
+		panic(fmt.Sprintf("redisstore: prefix %q holds a brace, which breaks the keys' hash tags", prefix))
+	}
+	s := &Store{
+		rdb:          rdb,
+		prefix:       prefix,
+		dedupTTL:     DefaultDedupTTL,
+		draftTTL:     DefaultDraftTTL,
+		maxStateSize: DefaultMaxStateSize,
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.dedupTTL < time.Millisecond || s.draftTTL < time.Millisecond {
+		panic(fmt.Sprintf("redisstore: dedup TTL %v and draft TTL %v must be at least 1ms", s.dedupTTL, s.draftTTL))
+	}
+	if s.maxStateSize < 1 {
+		panic(fmt.Sprintf("redisstore: max state size %d must be positive", s.maxStateSize))
+	}
+	return s
+}
+
+// record is the stored form of a State. It has its own JSON names so that
+// renaming a Go field does not orphan the states of live chats. Chat and
+// Version are not in it: the key holds the chat, the hash field v the
+// version.
+type record struct {
+	Step      conversation.Step `json:"step"`
+	Service   string            `json:"service,omitempty"`
+	Field     int               `json:"field,omitempty"`
+	Data      map[string]string `json:"data"`
+	Retries   int               `json:"retries,omitempty"`
+	Editing   bool              `json:"editing,omitempty"`
+	Lang      string            `json:"lang,omitempty"`
+	Draft     string            `json:"draft,omitempty"`
+	UpdatedAt time.Time         `json:"updated_at"`
+}
+
+// Load returns chat's state, whether messageID was already handled, and,
+// when no state is left, the service of a draft that expired with it. It
+// costs one round trip: a MULTI/EXEC of three reads, so they see one
+// snapshot. An empty messageID skips the duplicate check.
+func (s *Store) Load(ctx context.Context, chat conversation.ChatKey, messageID string) (conversation.Loaded, error) {
+	k, err := s.keysFor(chat, messageID)
+	if err != nil {
+		return conversation.Loaded{}, fmt.Errorf("load state of %s: %w", chat, err)
+	}
+
+	var (
+		exists *redis.IntCmd
+		hash   *redis.SliceCmd
+		draft  *redis.StringCmd
+	)
+	// The pipeline's own error is that of its first failed command, and GET
+	// of an absent marker "fails" with redis.Nil: check each command instead.
+	_, _ = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		if k.msg != "" {
+			exists = p.Exists(ctx, k.msg)
+		}
+		hash = p.HMGet(ctx, k.state, "v", "s")
+		draft = p.Get(ctx, k.draft)
+		return nil
+	})
+
+	var out conversation.Loaded
+	if exists != nil {
+		n, err := exists.Result()
+		if err != nil {
+			return conversation.Loaded{}, fmt.Errorf("load state of %s: check message: %w", chat, err)
+		}
+		out.Duplicate = n > 0
+	}
+	vals, err := hash.Result()
+	if err != nil {
+		return conversation.Loaded{}, fmt.Errorf("load state of %s: %w", chat, err)
+	}
+	marker, err := draft.Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return conversation.Loaded{}, fmt.Errorf("load state of %s: read draft marker: %w", chat, err)
+	}
+
+	st, err := decode(chat, vals)
+	if err != nil {
+		return conversation.Loaded{}, fmt.Errorf("load state of %s: %w", chat, err)
+	}
+	out.State = st
+	if st == nil {
+		out.ExpiredDraft = marker
+	}
+	return out, nil
+}
+
+// decode turns the HMGET v s reply into a State, nil when the hash is absent.
+func decode(chat conversation.ChatKey, vals []any) (*conversation.State, error) {
+	if len(vals) != 2 {
+		return nil, fmt.Errorf("state hash: %d values, want 2", len(vals))
+	}
+	if vals[0] == nil && vals[1] == nil {
+		return nil, nil
+	}
+	v, okV := vals[0].(string)
+	js, okS := vals[1].(string)
+	if !okV || !okS {
+		return nil, fmt.Errorf("state hash lacks field v or s")
+	}
+	version, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("state version %q: %w", v, err)
+	}
+	var r record
+	if err := json.Unmarshal([]byte(js), &r); err != nil {
+		return nil, fmt.Errorf("decode state: %w", err)
+	}
+	return &conversation.State{
+		Chat:      chat,
+		Step:      r.Step,
+		Service:   r.Service,
+		Field:     r.Field,
+		Data:      r.Data,
+		Retries:   r.Retries,
+		Editing:   r.Editing,
+		Lang:      r.Lang,
+		Draft:     r.Draft,
+		Version:   version,
+		UpdatedAt: r.UpdatedAt,
+	}, nil
+}
+
+// commitScript does Commit's checks and writes atomically. Versions travel
+// as decimal strings and are compared as such, so no int64 passes through
+// Lua's doubles.
+//
+// KEYS: state, draft marker, message. ARGV: expected version, next version,
+// state JSON, state TTL ms, dedup TTL ms, draft service ("" for none),
+// draft TTL ms.
+var commitScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[3]) == 1 then
+	return 'DUP'
+end
+local v = redis.call('HGET', KEYS[1], 'v')
+if not v then
+	v = '0'
+end
+if v ~= ARGV[1] then
+	return 'CONFLICT'
+end
+redis.call('HSET', KEYS[1], 'v', ARGV[2], 's', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[5])
+if ARGV[6] ~= '' then
+	redis.call('SET', KEYS[2], ARGV[6], 'PX', ARGV[7])
+else
+	redis.call('DEL', KEYS[2])
+end
+return 'OK'
+`)
+
+// Commit implements conversation.StateStore. It costs one round trip
+// (EVALSHA), plus one (EVAL) the first time a Redis server meets the
+// script. It fails with conversation.ErrDuplicate, conversation.ErrConflict,
+// ErrTooLarge or ErrInvalidKey, each wrapped; messageID must not be empty,
+// and ttl must be at least a millisecond.
+func (s *Store) Commit(ctx context.Context, st conversation.State, messageID string, ttl time.Duration) error {
+	if messageID == "" {
+		return fmt.Errorf("commit state of %s: empty message id: %w", st.Chat, ErrInvalidKey)
+	}
+	k, err := s.keysFor(st.Chat, messageID)
+	if err != nil {
+		return fmt.Errorf("commit state of %s: %w", st.Chat, err)
+	}
+	if ttl < time.Millisecond {
+		return fmt.Errorf("commit state of %s: ttl %v under 1ms", st.Chat, ttl)
+	}
+	js, err := json.Marshal(record{
+		Step:      st.Step,
+		Service:   st.Service,
+		Field:     st.Field,
+		Data:      st.Data,
+		Retries:   st.Retries,
+		Editing:   st.Editing,
+		Lang:      st.Lang,
+		Draft:     st.Draft,
+		UpdatedAt: st.UpdatedAt,
+	})
+	if err != nil {
+		return fmt.Errorf("commit state of %s: encode: %w", st.Chat, err)
+	}
+	if len(js) > s.maxStateSize {
+		return fmt.Errorf("commit state of %s: %d bytes, limit %d: %w", st.Chat, len(js), s.maxStateSize, ErrTooLarge)
+	}
+
+	res, err := commitScript.Run(ctx, s.rdb,
+		[]string{k.state, k.draft, k.msg},
+		strconv.FormatInt(st.Version, 10),
+		strconv.FormatInt(st.Version+1, 10),
+		js,
+		ttl.Milliseconds(),
+		s.dedupTTL.Milliseconds(),
+		st.Draft,
+		s.draftTTL.Milliseconds(),
+	).Text()
+	if err != nil {
+		return fmt.Errorf("commit state of %s: %w", st.Chat, err)
+	}
+	switch res {
+	case "OK":
+		return nil
+	case "DUP":
+		return fmt.Errorf("commit state of %s: %w", st.Chat, conversation.ErrDuplicate)
+	case "CONFLICT":
+		return fmt.Errorf("commit state of %s at version %d: %w", st.Chat, st.Version, conversation.ErrConflict)
+	default:
+		return fmt.Errorf("commit state of %s: unexpected script reply %q", st.Chat, res)
+	}
+}
+
+// Delete forgets chat's state and draft marker, for a citizen who asks that
+// their data be removed. The records of handled message IDs stay until they
+// expire: they hold no personal data, and dropping them would let a
+// redelivered message be handled twice.
+func (s *Store) Delete(ctx context.Context, chat conversation.ChatKey) error {
+	k, err := s.keysFor(chat, "")
+	if err != nil {
+		return fmt.Errorf("delete state of %s: %w", chat, err)
+	}
+	if err := s.rdb.Unlink(ctx, k.state, k.draft).Err(); err != nil {
+		return fmt.Errorf("delete state of %s: %w", chat, err)
+	}
+	return nil
+}
