@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+
+	"github.com/leksono/sapa/channels/telegram/telegramtest"
+	"github.com/leksono/sapa/store/pgstore"
+	"github.com/leksono/sapa/store/storetest"
+)
+
+const testToken = "123456:TEST-token"
+
+// syncBuffer collects log output written from several goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestTelegramSKTMEndToEnd runs the wired bot (real telegram-bot-api library,
+// real Redis, real PostgreSQL) against a fake Bot API server: a citizen
+// completes an SKTM request, the case is read back from PostgreSQL, and the
+// same confirmation delivered twice files one case.
+func TestTelegramSKTMEndToEnd(t *testing.T) {
+	srv := telegramtest.NewServer(t, testToken)
+	dsn := storetest.Postgres(t)
+	_, prefix := storetest.Redis(t)
+	redisURL := os.Getenv("REDIS_URL")
+	if redisURL == "" {
+		redisURL = "redis://127.0.0.1:6379/0"
+	}
+	cfg, err := readSettings(func(name string) string {
+		return map[string]string{
+			"TELEGRAM_TOKEN": testToken, "TELEGRAM_API_URL": srv.URL(),
+			"REDIS_URL": redisURL, "REDIS_PREFIX": prefix, "DATABASE_URL": dsn, "LOG_LEVEL": "debug",
+		}[name]
+	})
+	if err != nil {
+		t.Fatalf("settings: %v", err)
+	}
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := build(ctx, cfg, log)
+	if err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	defer a.close(log)
+	stopped := make(chan error, 1)
+	go func() { stopped <- a.bot.Run(ctx) }()
+
+	const chat = int64(5550001)
+	sent := 0
+	expect := func(what string) telegramtest.SentMessage {
+		t.Helper()
+		sent++
+		msgs := srv.WaitSent(t, chat, sent, 15*time.Second)
+		last := msgs[sent-1]
+		if !strings.Contains(last.Text, what) {
+			t.Fatalf("reply %d: want it to contain %q, got:\n%s", sent, what, last.Text)
+		}
+		return last
+	}
+	say := func(text, want string) telegramtest.SentMessage {
+		t.Helper()
+		srv.PushText(chat, chat, text)
+		return expect(want)
+	}
+
+	menu := say("/start", "Selamat datang")
+	if len(menu.Buttons) < 4 || menu.Buttons[1][0].Text != "2. Ajukan surat" {
+		t.Fatalf("main menu buttons: %+v", menu.Buttons)
+	}
+	srv.PushCallback(chat, chat, menu.Buttons[1][0].Data)
+	expect("Surat apa yang ingin Anda ajukan?")
+	say("sktm", "(1/7)")
+	say("3307051708900001", "(2/7)")
+	say("Siti Aminah", "(3/7)")
+	villages := say("17-08-1990", "(4/7)")
+	if len(villages.Buttons) != 14 || villages.Buttons[0][0].Text != "1. Sawangan" {
+		t.Fatalf("village buttons: %+v", villages.Buttons)
+	}
+	srv.PushCallback(chat, chat, villages.Buttons[0][0].Data)
+	expect("(5/7)")
+	say("Dusun Krajan RT 02 RW 01", "(6/7)")
+	say("beasiswa sekolah anak", "(7/7)")
+	say("0812 3456 7890", "3307**********01")
+
+	// The confirmation arrives twice, as after a redelivery: same message,
+	// two updates.
+	confirm := json.RawMessage(`{"message":{"message_id":990001,"date":1795000000,
+		"from":{"id":5550001,"is_bot":false,"first_name":"Siti"},
+		"chat":{"id":5550001,"type":"private","first_name":"Siti"},"text":"ya"}}`)
+	srv.PushUpdate(confirm)
+	second := srv.PushUpdate(confirm)
+	receipt := expect("Nomor tiket:")
+	srv.WaitOffset(t, second+1, 15*time.Second)
+
+	ticket := regexp.MustCompile(`LKS-\d{6}-\d{4}`).FindString(receipt.Text)
+	if ticket == "" {
+		t.Fatalf("no ticket in the receipt:\n%s", receipt.Text)
+	}
+	c, events, err := a.cases.CaseByTicket(ctx, ticket)
+	if err != nil {
+		t.Fatalf("read case %s back: %v", ticket, err)
+	}
+	want := map[string]string{
+		"nik": "3307051708900001", "nama": "Siti Aminah", "tanggal_lahir": "1990-08-17",
+		"desa": "33.07.05.2001", "alamat": "Dusun Krajan RT 02 RW 01", "keperluan": "beasiswa sekolah anak",
+		"telepon": "6281234567890",
+	}
+	for k, v := range want {
+		if c.FormData[k] != v {
+			t.Errorf("case form[%s] = %q, want %q", k, c.FormData[k], v)
+		}
+	}
+	if c.ServiceCode != "sktm" || c.Status != "diterima" || c.VillageCode != "33.07.05.2001" || c.Channel != "telegram" {
+		t.Errorf("case = service %q status %q village %q channel %q", c.ServiceCode, c.Status, c.VillageCode, c.Channel)
+	}
+	if len(events) != 1 || events[0].ToStatus != "diterima" {
+		t.Errorf("want one diterima event, got %+v", events)
+	}
+	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var count int64
+	if err := db.WithContext(ctx).Model(&pgstore.Case{}).Count(&count).Error; err != nil {
+		t.Fatal(err)
+	}
+	if sqlDB, err := db.DB(); err == nil {
+		defer sqlDB.Close()
+	}
+	if count != 1 {
+		t.Errorf("the doubled confirmation made %d cases, want 1", count)
+	}
+	if n := len(srv.SentTo(chat)); n != sent {
+		t.Errorf("the doubled confirmation was answered twice: %d messages, want %d", n, sent)
+	}
+
+	cancel()
+	select {
+	case err := <-stopped:
+		if err != nil {
+			t.Errorf("graceful stop returned %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("bot did not stop within 15 s of cancel")
+	}
+	for _, secret := range []string{"3307051708900001", "081234567890", "6281234567890", "Siti Aminah", testToken} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("logs contain personal data or the token %q", secret)
+		}
+	}
+}
