@@ -120,7 +120,7 @@ func TestConflictIsRetried(t *testing.T) {
 
 func TestMissingLocaleKeyFailsStartup(t *testing.T) {
 	catalog, _ := loadReal(t)
-	texts, err := locales.Load(fstest.MapFS{"id.yaml": {Data: []byte("greeting: Halo\nwords:\n  menu: [menu]\n")}})
+	texts, err := locales.Load(fstest.MapFS{"id/x.yaml": {Data: []byte("greeting: Halo\nwords:\n  menu: [menu]\n")}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,15 +28,32 @@ const (
 
 // Inbound is one message from a citizen, normalized by a channel.
 type Inbound struct {
-	Chat       ChatKey
-	SenderID   string
-	SenderName string // platform display name; never used as identity
-	MessageID  string // unique within the chat; the dedup key
-	Kind       InboundKind
-	Text       string // typed text (KindText)
-	Payload    string // the Option.Payload of a pressed button (KindChoice)
-	Media      string // what an unsupported message was: "sticker", "photo", ...
-	At         time.Time
+	Chat        ChatKey
+	SenderID    string
+	SenderName  string // platform display name; never used as identity
+	MessageID   string // unique within the chat; the dedup key
+	Kind        InboundKind
+	Text        string       // typed text (KindText)
+	Payload     string       // the Option.Payload of a pressed button (KindChoice)
+	Media       string       // what an unsupported message was: "sticker", "photo", ...
+	Attachments []Attachment // photos or PDFs sent, downloaded and checked by the channel
+	Location    *Location    // a shared location, if any
+	At          time.Time
+}
+
+// Attachment is a file a citizen sent, already downloaded by the channel,
+// its type detected from its bytes (never from its name) and its size capped.
+type Attachment struct {
+	Kind string // "photo" or "document"
+	MIME string // image/jpeg, image/png, image/webp or application/pdf
+	Name string // the file name the sender gave, if any
+	Data []byte
+}
+
+// Location is a place a citizen shared from their chat app.
+type Location struct {
+	Latitude, Longitude float64
+	Name                string // place name or address, when the app sends one
 }
 
 // Option is one choice offered with a reply. Channels show it as a button

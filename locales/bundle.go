@@ -15,7 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-//go:embed *.yaml
+//go:embed */*.yaml
 var embedded embed.FS
 
 // FS is the locale files shipped with the binary.
@@ -29,18 +29,22 @@ const DefaultLang = "id"
 type Bundle struct {
 	texts map[string]map[string]string
 	words map[string]map[string][]string
+	from  map[string]map[string]string // lang -> key -> file:line that defined it
 }
 
-// Load reads every <lang>.yaml of fsys. The default language must exist.
+// Load reads every <lang>/*.yaml of fsys: one directory per language, its
+// files merged (a key defined twice is an error). Splitting a language into
+// files (citizen.yaml, staff.yaml, ...) keeps each part of the bot's wording
+// in one place. The default language must exist.
 func Load(fsys fs.FS) (*Bundle, error) {
-	names, err := fs.Glob(fsys, "*.yaml")
+	names, err := fs.Glob(fsys, "*/*.yaml")
 	if err != nil {
 		return nil, fmt.Errorf("list locale files: %w", err)
 	}
-	b := &Bundle{texts: map[string]map[string]string{}, words: map[string]map[string][]string{}}
+	b := &Bundle{texts: map[string]map[string]string{}, words: map[string]map[string][]string{}, from: map[string]map[string]string{}}
 	var problems []error
 	for _, name := range names {
-		lang := strings.TrimSuffix(path.Base(name), ".yaml")
+		lang := path.Dir(name)
 		raw, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, fmt.Errorf("read locale %s: %w", name, err)
@@ -50,19 +54,32 @@ func Load(fsys fs.FS) (*Bundle, error) {
 			problems = append(problems, fmt.Errorf("locales/%s: %w", name, err))
 			continue
 		}
-		b.texts[lang] = map[string]string{}
-		b.words[lang] = map[string][]string{}
+		if b.texts[lang] == nil {
+			b.texts[lang] = map[string]string{}
+			b.words[lang] = map[string][]string{}
+			b.from[lang] = map[string]string{}
+		}
 		if len(root.Content) == 1 {
 			problems = append(problems, b.flatten(lang, name, "", root.Content[0])...)
 		}
 	}
 	if _, ok := b.texts[DefaultLang]; !ok && len(problems) == 0 {
-		problems = append(problems, fmt.Errorf("locales: %s.yaml is missing: it is the default language", DefaultLang))
+		problems = append(problems, fmt.Errorf("locales: %s/ is missing: it is the default language", DefaultLang))
 	}
 	if err := errors.Join(problems...); err != nil {
 		return nil, err
 	}
 	return b, nil
+}
+
+// define records where key was defined, and reports a second definition.
+func (b *Bundle) define(lang, file, key string, line int) error {
+	where := fmt.Sprintf("locales/%s:%d", file, line)
+	if first, ok := b.from[lang][key]; ok {
+		return fmt.Errorf("%s: %s is already defined at %s", where, key, first)
+	}
+	b.from[lang][key] = where
+	return nil
 }
 
 func (b *Bundle) flatten(lang, file, prefix string, n *yaml.Node) []error {
@@ -85,8 +102,14 @@ func (b *Bundle) flatten(lang, file, prefix string, n *yaml.Node) []error {
 			}
 			list = append(list, item.Value)
 		}
+		if err := b.define(lang, file, prefix, n.Line); err != nil {
+			return append(problems, err)
+		}
 		b.words[lang][prefix] = list
 	case yaml.ScalarNode:
+		if err := b.define(lang, file, prefix, n.Line); err != nil {
+			return append(problems, err)
+		}
 		b.texts[lang][prefix] = strings.TrimRight(n.Value, "\n")
 	default:
 		problems = append(problems, fmt.Errorf("locales/%s:%d: %s: unexpected YAML node", file, n.Line, prefix))

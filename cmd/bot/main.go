@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/redis/go-redis/v9"
@@ -25,19 +26,47 @@ import (
 )
 
 func main() {
+	args := os.Args[1:]
+	command := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		command, args = args[0], args[1:]
+	}
+	switch command {
+	case "serve":
+		os.Exit(serve(args))
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "sapa: unknown command %q\n\n%s", command, usage)
+		os.Exit(2)
+	}
+}
+
+const usage = `Usage: bot [command]
+
+Commands:
+  serve   run the bot on the configured channels (the default)
+  help    show this text
+
+Settings come from environment variables: see README.md.
+`
+
+// serve runs the bot until SIGINT or SIGTERM and returns the exit code.
+func serve(_ []string) int {
 	cfg, err := readSettings(os.Getenv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "sapa: cannot start:", err)
-		os.Exit(2)
+		return 2
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, cfg, log); err != nil {
 		log.Error("sapa stopped with an error", "err", err)
-		os.Exit(1)
+		return 1
 	}
 	log.Info("sapa stopped")
+	return 0
 }
 
 // app is the wired bot: what run starts and stops.
