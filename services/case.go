@@ -24,9 +24,3 @@ type Receipt struct {
 	Ticket string
 	DueAt  time.Time
 }
-
-// Status is a step of a case's life.
-type Status string
-
-// StatusReceived is the status of every new case.
-const StatusReceived Status = "diterima"
