@@ -24,3 +24,65 @@ type Receipt struct {
 	Ticket string
 	DueAt  time.Time
 }
+
+// CaseView is a stored case as the conversation shows it to staff and to
+// its citizen. Form holds identity numbers: show them through MaskID only.
+type CaseView struct {
+	Ticket      string
+	Kind        Kind
+	ServiceCode string
+	Unit        string
+	Status      Status
+	Channel     string // where the citizen wrote from
+	ChatID      string
+	CitizenName string
+	CitizenLang string // "" when the citizen chose no language
+	VillageCode string
+	Assignee    string // officer ID, "" when nobody took it
+	Form        map[string]string
+	DueAt       time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Event kinds of a case's history.
+const (
+	EventSubmit   = "submit"   // the citizen filed the case
+	EventStatus   = "status"   // an officer changed the status
+	EventAssign   = "assign"   // the case was given to an officer
+	EventNote     = "note"     // an internal note, never shown to the citizen
+	EventQuestion = "question" // an officer asked the citizen for something
+	EventReply    = "reply"    // the citizen answered a question
+)
+
+// Event is one step of a case's history.
+type Event struct {
+	Kind  string
+	Actor string // "citizen", or an officer ID
+	At    time.Time
+	From  Status
+	To    Status
+	Note  string
+}
+
+// Shown reports whether the citizen sees this event in their timeline.
+func (e Event) Shown() bool { return e.Kind != EventNote && e.Kind != EventAssign }
+
+// StatusChange is one decision on a case.
+type StatusChange struct {
+	Ticket string
+	To     Status
+	Actor  string
+	Note   string
+	At     time.Time
+	DueAt  *time.Time // the new due date, when the decision starts the clock
+	Kind   string     // EventStatus, EventQuestion or EventReply
+}
+
+// CaseFilter selects open cases for staff lists and reminders.
+type CaseFilter struct {
+	Unit      string     // "" for every unit
+	Assignee  string     // "" for anyone
+	DueBefore *time.Time // only cases due before this whose clock runs or has not been paused
+	Limit     int        // 0 for the store's default
+}

@@ -55,6 +55,12 @@ type Office struct {
 	DraftTTL     time.Duration // how long an unfinished form is kept
 	ResumeAfter  time.Duration // silence after which a citizen is reminded where they were
 	MaxRetries   int           // wrong answers in a row before the menu is offered
+	// RemindAt is the time of day ("07:30") each working day when every unit
+	// gets its list of cases due today and overdue.
+	RemindAt string
+	// EscalateAfterDays is how many working days overdue a case may be
+	// before its unit's kasi and the camat are told.
+	EscalateAfterDays int
 }
 
 // OfficeHours are the counter hours shown to citizens.

@@ -282,7 +282,7 @@ func contains[T comparable](list []T, v T) bool {
 // kecamatan reads the office profile and its villages.
 func (l *loader) kecamatan(root *yaml.Node, cat *Catalog) {
 	m := l.mapping(root, "", "name", "regency", "region_code", "ticket_prefix", "timezone", "address",
-		"phone", "office_hours", "holidays", "units", "conversation", "villages")
+		"phone", "office_hours", "holidays", "units", "conversation", "reminders", "villages")
 	o := &cat.Office
 	o.Name, _ = m.str("name", true)
 	o.Regency, _ = m.str("regency", true)
@@ -352,6 +352,20 @@ func (l *loader) kecamatan(root *yaml.Node, cat *Catalog) {
 				l.errorf(node, "conversation", "max_retries must be at least 1, not %d", n)
 			}
 			o.MaxRetries = n
+		}
+	}
+
+	if v := m.get("reminders", true); v != nil {
+		r := l.mapping(v, "reminders", "at", "escalate_after_days")
+		at, an := r.str("at", true)
+		if l.clock(an, at, "reminders", "at") {
+			o.RemindAt = at
+		}
+		if n, node, ok := r.integer("escalate_after_days", true); ok {
+			if n < 1 {
+				l.errorf(node, "reminders", "escalate_after_days must be at least 1, not %d", n)
+			}
+			o.EscalateAfterDays = n
 		}
 	}
 

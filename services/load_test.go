@@ -251,6 +251,7 @@ conversation: {draft_ttl: 24h, resume_after: 30m, max_retries: 3}
 villages:
   - {code: "33.07.05.2001", name: Sawangan, kind: desa}
   - {code: "33.07.05.1006", name: Leksono, kind: kelurahan}
+reminders: {at: "07:30", escalate_after_days: 2}
 `
 
 const goodServices = `services:
@@ -401,8 +402,8 @@ func TestLoadStructuralProblems(t *testing.T) {
 		{"missing key", strings.Replace(goodKecamatan, "regency: Wonosobo\n", "", 1), goodServices,
 			`kecamatan.yaml:1: missing "regency"`},
 		{"unknown key", goodKecamatan + "regencies: x\n", goodServices,
-			`kecamatan.yaml:15: unknown key "regencies"`},
-		{"duplicate key", goodKecamatan + "name: Lagi\n", goodServices, `kecamatan.yaml:15: duplicate key "name"`},
+			`kecamatan.yaml:16: unknown key "regencies"`},
+		{"duplicate key", goodKecamatan + "name: Lagi\n", goodServices, `kecamatan.yaml:16: duplicate key "name"`},
 		{"open after close", strings.Replace(goodKecamatan, `open: "07:30"`, `open: "17:30"`, 1), goodServices,
 			`kecamatan.yaml:8: office_hours: open 17:30 must be before close 16:00`},
 		{"region code", strings.Replace(goodKecamatan, `"33.07.05"`, `"33.7.5"`, 1), goodServices,
