@@ -28,8 +28,13 @@ type Config struct {
 	Texts   *locales.Bundle
 	States  StateStore
 	Cases   CaseStore
-	Now     func() time.Time // defaults to time.Now
-	Log     *slog.Logger     // defaults to slog.Default()
+	Desk    CaseDesk        // staff follow-up and status checks
+	Staff   *services.Staff // nil: nobody is staff
+	// Notifier delivers staff notifications and citizens' updates; nil
+	// drops them (a bot with no staff configured).
+	Notifier Notifier
+	Now      func() time.Time // defaults to time.Now
+	Log      *slog.Logger     // defaults to slog.Default()
 }
 
 // Engine walks citizens through menus and forms. It is safe for concurrent
@@ -39,6 +44,9 @@ type Engine struct {
 	texts    *locales.Bundle
 	states   StateStore
 	cases    CaseStore
+	desk     CaseDesk
+	staff    *services.Staff
+	notifier Notifier
 	now      func() time.Time
 	log      *slog.Logger
 	calendar services.Calendar
@@ -46,13 +54,14 @@ type Engine struct {
 	words    map[string]map[string]bool // global word lists: menu, cancel, help, thanks
 	edit     []string
 	cont     []string
+	staffCmd map[string]string // typed word -> staff command
 }
 
 // New builds an Engine and checks that every locale key the engine and the
 // catalog refer to exists, so a missing text fails start-up, not a citizen.
 func New(cfg Config) (*Engine, error) {
-	if cfg.Catalog == nil || cfg.Texts == nil || cfg.States == nil || cfg.Cases == nil {
-		return nil, errors.New("conversation engine needs a catalog, texts, a state store and a case store")
+	if cfg.Catalog == nil || cfg.Texts == nil || cfg.States == nil || cfg.Cases == nil || cfg.Desk == nil {
+		return nil, errors.New("conversation engine needs a catalog, texts, a state store, a case store and a case desk")
 	}
 	want := append(append([]string{}, engineKeys...), cfg.Catalog.Keys()...)
 	if missing := cfg.Texts.Missing(want); len(missing) > 0 {
@@ -63,6 +72,9 @@ func New(cfg Config) (*Engine, error) {
 		texts:    cfg.Texts,
 		states:   cfg.States,
 		cases:    cfg.Cases,
+		desk:     cfg.Desk,
+		staff:    cfg.Staff,
+		notifier: cfg.Notifier,
 		now:      cfg.Now,
 		log:      cfg.Log,
 		calendar: services.NewCalendar(cfg.Catalog.Office),
@@ -77,7 +89,23 @@ func New(cfg Config) (*Engine, error) {
 	if e.log == nil {
 		e.log = slog.Default()
 	}
-	for _, list := range []string{"menu", "cancel", "help", "thanks"} {
+	if e.staff == nil {
+		e.staff = &services.Staff{UnitGroups: map[string]string{}}
+	}
+	if e.notifier == nil {
+		e.notifier = noNotifier{}
+	}
+	e.staffCmd = map[string]string{}
+	for _, cmd := range staffCommands {
+		words := cfg.Texts.Words("staff." + cmd)
+		if len(words) == 0 {
+			return nil, fmt.Errorf("locales/%s: words.staff.%s is empty: officers need a word for this command", locales.DefaultLang, cmd)
+		}
+		for _, w := range words {
+			e.staffCmd[normalize(w)] = cmd
+		}
+	}
+	for _, list := range []string{"menu", "cancel", "help", "thanks", "status"} {
 		e.words[list] = map[string]bool{}
 		for _, w := range cfg.Texts.Words(list) {
 			e.words[list][normalize(w)] = true
@@ -139,6 +167,7 @@ func (e *Engine) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 		case err != nil:
 			return nil, fmt.Errorf("commit state of %s: %w", in.Chat, err)
 		}
+		e.notifyAll(ctx, t.out)
 		return t.replies(), nil
 	}
 	return nil, fmt.Errorf("handle message of %s: state changed under it %d times", in.Chat, maxAttempts)
@@ -153,6 +182,7 @@ type turn struct {
 	text    string // the citizen's text, cleaned (KindText)
 	paras   []string
 	options []Option
+	out     []outgoing // notifications to other chats, sent after commit
 }
 
 func (e *Engine) newTurn(in Inbound) *turn {
@@ -181,6 +211,9 @@ func (e *Engine) tr(t *turn, key string, args map[string]string) string {
 // state is filing a case, which is idempotent per message.
 func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 	now := e.now()
+	if officer, ok := e.staff.ByIdentity(t.in.Chat.Channel, t.in.SenderID); ok {
+		return e.staffStep(ctx, t, loaded, officer)
+	}
 	if loaded.State == nil {
 		t.st = State{Chat: t.in.Chat, Step: StepMenu, Lang: locales.DefaultLang, UpdatedAt: now}
 		if loaded.ExpiredDraft != "" {
@@ -227,9 +260,13 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 			e.prompt(t)
 			return nil
 		}
-		if done := e.globalWord(t); done {
-			return nil
+		if done, err := e.globalWord(ctx, t); done || err != nil {
+			return err
 		}
+	}
+
+	if t.st.Awaiting != "" && t.in.Kind == KindText {
+		return e.answerQuestion(ctx, t)
 	}
 
 	if t.st.Draft != "" && idle > e.catalog.Office.ResumeAfter &&
@@ -259,15 +296,17 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 		return e.onEdit(t)
 	case StepResume:
 		return e.onResume(ctx, t)
+	case StepStatus:
+		return e.onStatus(ctx, t)
 	default:
 		t.st.Step = StepMenu
-		return e.onMenu(t)
+		return e.onMenu(ctx, t)
 	}
 }
 
 // globalWord handles the words that work at every step. It reports whether
 // the message was one of them.
-func (e *Engine) globalWord(t *turn) bool {
+func (e *Engine) globalWord(ctx context.Context, t *turn) (bool, error) {
 	word := normalize(t.text)
 	switch {
 	case e.words["menu"][word]:
@@ -285,13 +324,15 @@ func (e *Engine) globalWord(t *turn) bool {
 	case e.words["help"][word]:
 		t.say(e.tr(t, helpKey(t.st.Step), map[string]string{"hours": strconv.Itoa(int(e.catalog.Office.DraftTTL.Hours()))}))
 		e.prompt(t)
+	case e.words["status"][word] && t.st.Step != StepForm:
+		return true, e.showStatusList(ctx, t)
 	case e.words["thanks"][word] && t.st.Step != StepForm:
 		t.say(e.tr(t, "input.thanks", nil))
 		e.prompt(t)
 	default:
-		return false
+		return false, nil
 	}
-	return true
+	return true, nil
 }
 
 func helpKey(s Step) string {
@@ -378,7 +419,10 @@ func offersMenu(options []Option) bool {
 // it is accepted whatever the current step.
 const menuPayload = "go|menu"
 
-func (e *Engine) onMenu(t *turn) error {
+func (e *Engine) onMenu(ctx context.Context, t *turn) error {
+	if ticket, ok := services.NormalizeTicket(t.text); ok && t.in.Kind == KindText {
+		return e.showTimeline(ctx, t, ticket)
+	}
 	value, ok := e.chooseOrKeyword(t, "menu", e.menuChoices(t), "input.unknown_choice")
 	if !ok {
 		return nil
@@ -391,6 +435,8 @@ func (e *Engine) onMenu(t *turn) error {
 		t.st.Step = StepPick
 	case "external":
 		t.st.Step = StepExternal
+	case "status":
+		return e.showStatusList(ctx, t)
 	case "office":
 		t.say(e.tr(t, "office", e.officeArgs()))
 	case "resume":
@@ -624,7 +670,8 @@ func (e *Engine) submit(ctx context.Context, t *turn) error {
 	if err != nil {
 		return fmt.Errorf("submit %s case of %s: %w", svc.Code, t.in.Chat, err)
 	}
-	e.log.Info("case submitted", "chat", t.in.Chat.String(), "ticket", receipt.Ticket, "service", svc.Code)
+	e.log.Info("case submitted", "channel", t.in.Chat.Channel, "chat", maskChat(t.in.Chat.ChatID), "ticket", receipt.Ticket, "service", svc.Code)
+	e.notifyNewCase(t, svc, c, receipt)
 	t.say(e.tr(t, "form.submitted", map[string]string{
 		"service": e.serviceName(t, svc.Code),
 		"ticket":  receipt.Ticket,
@@ -707,12 +754,34 @@ func (e *Engine) officeArgs() map[string]string {
 }
 
 func (e *Engine) formatDate(t *turn, d time.Time) string {
+	return e.formatDateIn(t.st.Lang, d)
+}
+
+// formatDateIn writes a date the way people of lang read it ("17 Agustus 2026").
+func (e *Engine) formatDateIn(lang string, d time.Time) string {
 	d = d.In(e.catalog.Office.Location)
-	return e.tr(t, "date.format", map[string]string{
+	return e.texts.T(lang, "date.format", map[string]string{
 		"day":   strconv.Itoa(d.Day()),
-		"month": e.tr(t, "date.month."+strconv.Itoa(int(d.Month())), nil),
+		"month": e.texts.T(lang, "date.month."+strconv.Itoa(int(d.Month())), nil),
 		"year":  strconv.Itoa(d.Year()),
 	})
+}
+
+// notifyNewCase tells the handling unit about a new case, NIK masked.
+func (e *Engine) notifyNewCase(t *turn, svc services.Service, c services.NewCase, r services.Receipt) {
+	lang := e.staffLang()
+	village := c.VillageCode
+	if v, ok := e.catalog.Village(c.VillageCode); ok {
+		village = v.Name
+	}
+	text := e.texts.T(lang, "staff.new_case", map[string]string{
+		"ticket": r.Ticket, "service": e.texts.T(lang, "service."+svc.Code+".name", nil),
+		"village": village, "due": e.formatDateIn(lang, r.DueAt), "nik": services.MaskID(c.Form["nik"]),
+		"name": c.CitizenName,
+	})
+	for _, to := range e.unitTargets(svc.Unit) {
+		t.out = append(t.out, outgoing{to: to, reply: Reply{Text: text}})
+	}
 }
 
 // normalize folds a typed word for comparison with word lists.

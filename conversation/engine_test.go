@@ -48,7 +48,7 @@ func TestSubmittedCaseCarriesNormalizedAnswers(t *testing.T) {
 	if c.VillageCode != "33.07.05.2001" || c.CitizenName != "Siti Aminah" {
 		t.Errorf("village %q name %q", c.VillageCode, c.CitizenName)
 	}
-	if c.Channel != "test" || c.ChatID != "1001" || c.SourceMessage != "test:1001:"+confirm.MessageID {
+	if c.Channel != "telegram" || c.ChatID != "1001" || c.SourceMessage != "telegram:1001:"+confirm.MessageID {
 		t.Errorf("channel %q chat %q source %q", c.Channel, c.ChatID, c.SourceMessage)
 	}
 	// Monday 09:00 with a one-working-day limit: due at Monday's closing time.
@@ -101,14 +101,15 @@ func TestConflictIsRetried(t *testing.T) {
 	catalog, texts := loadReal(t)
 	clock := start
 	states := &conflictOnce{memStates: newMemStates(func() time.Time { return clock })}
+	cases := newMemCases(catalog.Office.Location)
 	engine, err := conversation.New(conversation.Config{
-		Catalog: catalog, Texts: texts, States: states, Cases: newMemCases(catalog.Office.Location),
+		Catalog: catalog, Texts: texts, States: states, Cases: cases, Desk: cases,
 		Now: func() time.Time { return clock },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := conversation.Inbound{Chat: conversation.ChatKey{Channel: "test", ChatID: "7"}, MessageID: "1", Kind: conversation.KindText, Text: "halo"}
+	in := conversation.Inbound{Chat: conversation.ChatKey{Channel: "telegram", ChatID: "7"}, MessageID: "1", Kind: conversation.KindText, Text: "halo"}
 	replies, err := engine.Handle(context.Background(), in)
 	if err != nil || len(replies) != 1 {
 		t.Fatalf("want one reply after a retried conflict, got %v, %v", replies, err)
@@ -124,7 +125,8 @@ func TestMissingLocaleKeyFailsStartup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = conversation.New(conversation.Config{Catalog: catalog, Texts: texts, States: newMemStates(time.Now), Cases: newMemCases(time.UTC)})
+	cases := newMemCases(time.UTC)
+	_, err = conversation.New(conversation.Config{Catalog: catalog, Texts: texts, States: newMemStates(time.Now), Cases: cases, Desk: cases})
 	if err == nil || !strings.Contains(err.Error(), "menu.title") || !strings.Contains(err.Error(), "service.sktm.name") {
 		t.Fatalf("want an error naming missing engine and catalog keys, got %v", err)
 	}

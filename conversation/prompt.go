@@ -12,7 +12,7 @@ import (
 // start when the default language lacks one.
 var engineKeys = []string{
 	"greeting", "office",
-	"menu.title", "menu.info", "menu.request", "menu.external", "menu.office", "menu.resume", "menu.back",
+	"menu.title", "menu.info", "menu.request", "menu.status", "menu.external", "menu.office", "menu.resume", "menu.back",
 	"info.list", "info.standard", "info.apply", "info.back_list",
 	"request.list", "request.list_note", "external.list",
 	"form.intro", "form.question", "form.switched", "form.summary_title", "form.summary_line", "form.summary_ask",
@@ -62,6 +62,10 @@ func (e *Engine) prompt(t *turn) {
 		e.ask(t, e.summary(t), "c:"+t.st.Service, e.confirmChoices(t))
 	case StepEdit:
 		e.ask(t, e.tr(t, "form.edit_list", nil), "e:"+t.st.Service, e.editChoices(t))
+	case StepStatus:
+		e.ask(t, e.tr(t, "status.pick", nil), "st", e.withBack(t, e.statusChoices(t)))
+	case StepStaff:
+		t.say(e.tr(t, "staff.help", nil))
 	case StepResume:
 		svc, _ := e.catalog.Service(t.st.Draft)
 		args := map[string]string{
@@ -99,6 +103,7 @@ func (e *Engine) menuChoices(t *turn) []services.Choice {
 	choices := []services.Choice{
 		{Value: "info", Label: e.tr(t, "menu.info", nil), Keywords: []string{"info", "informasi", "persyaratan", "syarat"}},
 		{Value: "request", Label: e.tr(t, "menu.request", nil), Keywords: []string{"ajukan", "surat", "pengajuan"}},
+		{Value: "status", Label: e.tr(t, "menu.status", nil)},
 		{Value: "external", Label: e.tr(t, "menu.external", nil)},
 		{Value: "office", Label: e.tr(t, "menu.office", nil), Keywords: []string{"alamat", "jam", "kantor"}},
 	}

@@ -16,6 +16,8 @@ const (
 	StepConfirm  Step = "confirm"  // summary shown, waiting for ya/ubah/batal
 	StepEdit     Step = "edit"     // choosing which answer to change
 	StepResume   Step = "resume"   // asked whether to continue a paused form
+	StepStatus   Step = "status"   // the citizen's own cases listed
+	StepStaff    Step = "staff"    // an officer's chat: commands, no menus
 )
 
 // State is one chat's conversation, saved after every handled message.
@@ -30,6 +32,8 @@ type State struct {
 	Editing   bool              // answering one field from the confirmation
 	Lang      string            // locale of this chat
 	Draft     string            // service code while a form is unfinished
+	Awaiting  string            // ticket whose officer's question waits for this citizen's answer
+	Listed    []string          // tickets offered by the last status list
 	Version   int64             // stored version; set by the store
 	UpdatedAt time.Time         // when the citizen last wrote
 }

@@ -31,8 +31,11 @@ type harness struct {
 	engine  *conversation.Engine
 	states  *memStates
 	cases   *memCases
+	notes   *memNotifier
+	staff   *services.Staff
 	clock   time.Time
 	chat    conversation.ChatKey
+	sender  string
 	nextID  int
 	lastIn  conversation.Inbound
 	offered [][]conversation.Option // option lists of past replies, newest last
@@ -48,11 +51,12 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatalf("load locales: %v", err)
 	}
-	h := &harness{t: t, clock: start, chat: conversation.ChatKey{Channel: "test", ChatID: "1001"}}
+	h := &harness{t: t, clock: start, chat: citizenChat, sender: citizenChat.ChatID, notes: &memNotifier{}, staff: testStaff()}
 	h.states = newMemStates(func() time.Time { return h.clock })
 	h.cases = newMemCases(catalog.Office.Location)
 	h.engine, err = conversation.New(conversation.Config{
-		Catalog: catalog, Texts: texts, States: h.states, Cases: h.cases,
+		Catalog: catalog, Texts: texts, States: h.states, Cases: h.cases, Desk: h.cases,
+		Staff: h.staff, Notifier: h.notes,
 		Now: func() time.Time { return h.clock },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
@@ -60,6 +64,33 @@ func newHarness(t *testing.T) *harness {
 		t.Fatalf("new engine: %v", err)
 	}
 	return h
+}
+
+// citizenChat is the transcripts' citizen, on Telegram.
+var citizenChat = conversation.ChatKey{Channel: "telegram", ChatID: "1001"}
+
+// testStaff is a small office for transcripts: officers reachable on
+// Telegram, so their notifications show up in the transcript.
+func testStaff() *services.Staff {
+	return &services.Staff{
+		UnitGroups: map[string]string{},
+		Officers: []services.Officer{
+			{ID: "camat", Name: "Bu Camat", Role: services.RoleCamat, Telegram: "9000", Active: true},
+			{ID: "kasi_kesos", Name: "Pak Kasi Kesos", Role: services.RoleKasi, Unit: "kesejahteraan_sosial", Telegram: "9001", Active: true},
+			{ID: "petugas_kesos", Name: "Mbak Petugas Kesos", Role: services.RolePetugas, Unit: "kesejahteraan_sosial", Telegram: "9002", Active: true},
+			{ID: "petugas_umum", Name: "Mas Petugas Umum", Role: services.RolePetugas, Unit: "pelayanan_umum", Telegram: "9003", Active: true},
+		},
+	}
+}
+
+// who names a chat in transcripts: an officer's id, or the citizen's chat.
+func (h *harness) who(chat conversation.ChatKey) string {
+	for _, o := range h.staff.Officers {
+		if o.Telegram == chat.ChatID {
+			return o.ID
+		}
+	}
+	return "warga " + chat.ChatID
 }
 
 // send delivers one inbound message and returns the bot's replies rendered
@@ -88,6 +119,15 @@ func (h *harness) send(in conversation.Inbound) []string {
 	if len(replies) == 0 {
 		out = append(out, "< (no reply)")
 	}
+	for _, n := range h.notes.take() {
+		for i, line := range strings.Split(n.reply.Text, "\n") {
+			prefix := "<<        "
+			if i == 0 {
+				prefix = "<< [" + h.who(n.to) + "] "
+			}
+			out = append(out, strings.TrimRight(prefix+line, " "))
+		}
+	}
 	return out
 }
 
@@ -102,7 +142,7 @@ func (h *harness) send(in conversation.Inbound) []string {
 func (h *harness) inbound(line string) conversation.Inbound {
 	h.nextID++
 	in := conversation.Inbound{
-		Chat: h.chat, SenderID: h.chat.ChatID, MessageID: strconv.Itoa(h.nextID),
+		Chat: h.chat, SenderID: h.sender, MessageID: strconv.Itoa(h.nextID),
 		Kind: conversation.KindText, Text: line, At: h.clock,
 	}
 	switch {
@@ -171,6 +211,23 @@ func run(t *testing.T, script string) string {
 				t.Fatalf("bad wait %q: %v", line, err)
 			}
 			h.clock = h.clock.Add(d)
+			out = append(out, line)
+		case strings.HasPrefix(line, "-- as "):
+			// "-- as petugas_kesos" speaks as that officer, "-- as citizen"
+			// (or "-- as citizen 1002") as a citizen again.
+			who := strings.Fields(strings.TrimPrefix(line, "-- as "))
+			h.chat, h.sender = citizenChat, citizenChat.ChatID
+			if who[0] == "citizen" && len(who) > 1 {
+				h.chat = conversation.ChatKey{Channel: "telegram", ChatID: who[1]}
+				h.sender = who[1]
+			} else if who[0] != "citizen" {
+				o, ok := h.staff.Officer(who[0])
+				if !ok {
+					t.Fatalf("transcript speaks as unknown officer %q", who[0])
+				}
+				h.chat = conversation.ChatKey{Channel: "telegram", ChatID: o.Telegram}
+				h.sender = o.Telegram
+			}
 			out = append(out, line)
 		case line == "-- deliver again":
 			out = append(out, line)

@@ -78,3 +78,18 @@ func (c Calendar) location() *time.Location {
 	}
 	return c.Location
 }
+
+// WorkingDaysLate counts the working days after due up to now: 0 when the
+// case is not late or became late today.
+func (c Calendar) WorkingDaysLate(due, now time.Time) int {
+	loc := c.location()
+	day := time.Date(due.In(loc).Year(), due.In(loc).Month(), due.In(loc).Day(), 0, 0, 0, 0, loc).AddDate(0, 0, 1)
+	today := time.Date(now.In(loc).Year(), now.In(loc).Month(), now.In(loc).Day(), 0, 0, 0, 0, loc)
+	n := 0
+	for ; day.Before(today); day = day.AddDate(0, 0, 1) {
+		if c.IsWorkingDay(day) {
+			n++
+		}
+	}
+	return n
+}

@@ -102,3 +102,23 @@ func TestNewCalendar(t *testing.T) {
 		t.Fatalf("DueDate = %s, want %s", got, want)
 	}
 }
+
+func TestWorkingDaysLate(t *testing.T) {
+	wib := time.FixedZone("WIB", 7*3600)
+	cal := NewCalendar(Office{Location: wib, Holidays: []string{"2026-12-25"}, Hours: OfficeHours{Open: "07:30", Close: "16:00"}})
+	due := time.Date(2026, 12, 23, 16, 0, 0, 0, wib) // Wednesday
+	for _, tc := range []struct {
+		now  time.Time
+		want int
+	}{
+		{time.Date(2026, 12, 23, 17, 0, 0, 0, wib), 0}, // late the same day
+		{time.Date(2026, 12, 24, 9, 0, 0, 0, wib), 0},  // Thursday: the first late day is still running
+		{time.Date(2026, 12, 28, 9, 0, 0, 0, wib), 1},  // Monday: Thursday counts, Friday is Christmas, weekend is off
+		{time.Date(2026, 12, 30, 9, 0, 0, 0, wib), 3},  // Wednesday: Thu, Mon, Tue
+		{time.Date(2026, 12, 20, 9, 0, 0, 0, wib), 0},  // before the due date
+	} {
+		if got := cal.WorkingDaysLate(due, tc.now); got != tc.want {
+			t.Errorf("WorkingDaysLate(%v) = %d, want %d", tc.now, got, tc.want)
+		}
+	}
+}

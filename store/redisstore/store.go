@@ -103,6 +103,9 @@ type record struct {
 	Editing   bool              `json:"editing,omitempty"`
 	Lang      string            `json:"lang,omitempty"`
 	Draft     string            `json:"draft,omitempty"`
+	Showing   string            `json:"showing,omitempty"`
+	Awaiting  string            `json:"awaiting,omitempty"`
+	Listed    []string          `json:"listed,omitempty"`
 	UpdatedAt time.Time         `json:"updated_at"`
 }
 
@@ -191,6 +194,9 @@ func decode(chat conversation.ChatKey, vals []any) (*conversation.State, error) 
 		Editing:   r.Editing,
 		Lang:      r.Lang,
 		Draft:     r.Draft,
+		Showing:   r.Showing,
+		Awaiting:  r.Awaiting,
+		Listed:    r.Listed,
 		Version:   version,
 		UpdatedAt: r.UpdatedAt,
 	}, nil
@@ -250,6 +256,9 @@ func (s *Store) Commit(ctx context.Context, st conversation.State, messageID str
 		Editing:   st.Editing,
 		Lang:      st.Lang,
 		Draft:     st.Draft,
+		Showing:   st.Showing,
+		Awaiting:  st.Awaiting,
+		Listed:    st.Listed,
 		UpdatedAt: st.UpdatedAt,
 	})
 	if err != nil {
