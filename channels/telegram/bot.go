@@ -69,6 +69,8 @@ type Bot struct {
 	maxBackoff  time.Duration // cap of the exponential backoff
 	sendBackoff time.Duration // first wait before resending after a 5xx or network error
 	grace       time.Duration // how long updates in hand may take once Run is asked to stop
+
+	outbox outbox // notifications to chats that did not just write
 }
 
 // allowedUpdates asks Telegram for the only update kinds the bot reads, so
@@ -124,6 +126,7 @@ func New(cfg Config, h Handler, log *slog.Logger) (*Bot, error) {
 		maxBackoff:  30 * time.Second,
 		sendBackoff: time.Second,
 		grace:       30 * time.Second,
+		outbox:      outbox{chat: chatInterval, group: groupInterval},
 	}, nil
 }
 

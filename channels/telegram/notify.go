@@ -1,0 +1,116 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/leksono/sapa/conversation"
+)
+
+// Telegram's published limits for messages the bot starts: about one per
+// second to a chat, twenty per minute to a group.
+const (
+	chatInterval  = time.Second
+	groupInterval = 3 * time.Second
+)
+
+// digestSeparator stands between notifications merged into one message.
+const digestSeparator = "\n\n- - -\n\n"
+
+// outbox paces notifications per chat: a message leaves a chat's queue no
+// sooner than the chat's interval after the previous one, and whatever piled
+// up meanwhile leaves as one digest instead of many messages.
+type outbox struct {
+	mu     sync.Mutex
+	queues map[int64]*chatQueue
+	// intervals, fixed by New; tests shorten them.
+	chat, group time.Duration
+}
+
+type chatQueue struct {
+	pending  []string
+	lastSent time.Time
+	running  bool
+}
+
+// Notify queues a message to a chat that is not the one being answered: a
+// staff notification, or a citizen's update when staff act on their case. It
+// returns at once; the message leaves within the chat's pacing interval,
+// merged with others due to the same chat. Buttons are not carried: a
+// notification is read, not answered with a tap.
+func (b *Bot) Notify(ctx context.Context, chatID string, r conversation.Reply) error {
+	id, err := strconv.ParseInt(chatID, 10, 64)
+	if err != nil {
+		return fmt.Errorf("telegram notify: chat id %q is not a number", chatID)
+	}
+	if strings.TrimSpace(r.Text) == "" {
+		return errors.New("telegram notify: empty text")
+	}
+	o := &b.outbox
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.queues == nil {
+		o.queues = map[int64]*chatQueue{}
+	}
+	q := o.queues[id]
+	if q == nil {
+		q = &chatQueue{}
+		o.queues[id] = q
+	}
+	q.pending = append(q.pending, r.Text)
+	if !q.running {
+		q.running = true
+		// The notification outlives the turn that queued it, but not a stuck
+		// API: bound its wait and retries.
+		sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+		go func() {
+			defer cancel()
+			b.drain(sendCtx, id, q)
+		}()
+	}
+	return nil
+}
+
+// drain sends a chat's queued notifications, paced, until the queue is empty.
+func (b *Bot) drain(ctx context.Context, chatID int64, q *chatQueue) {
+	interval := b.outbox.chat
+	if chatID < 0 { // groups and channels have negative ids
+		interval = b.outbox.group
+	}
+	for {
+		b.outbox.mu.Lock()
+		wait := time.Until(q.lastSent.Add(interval))
+		b.outbox.mu.Unlock()
+		if wait > 0 && !sleep(ctx, wait) {
+			b.log.Warn("telegram notifications dropped: gave up waiting", "chat", chatID)
+			return
+		}
+		b.outbox.mu.Lock()
+		texts := q.pending
+		q.pending = nil
+		if len(texts) == 0 {
+			q.running = false
+			b.outbox.mu.Unlock()
+			return
+		}
+		q.lastSent = time.Now()
+		b.outbox.mu.Unlock()
+
+		text := strings.Join(texts, digestSeparator)
+		if len(texts) > 1 {
+			b.log.Info("telegram notifications merged into one digest", "chat", chatID, "count", len(texts))
+		}
+		err := b.send(ctx, chatID, render(chatID, conversation.Reply{Text: text}))
+		switch {
+		case errors.Is(err, errUnreachable):
+			b.log.Info("telegram chat unreachable, notification dropped", "chat", chatID)
+		case err != nil:
+			b.log.Warn("telegram notification not sent", "chat", chatID, "count", len(texts), "err", err)
+		}
+	}
+}

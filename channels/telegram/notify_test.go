@@ -1,0 +1,71 @@
+package telegram
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leksono/sapa/conversation"
+)
+
+// Notifications to one chat are paced and, when several pile up, merged:
+// the first leaves at once, the rest as one digest after the interval.
+func TestNotifyPacesAndMergesIntoDigest(t *testing.T) {
+	hs := newHarness(t, &echoHandler{})
+	hs.bot.outbox.chat = 300 * time.Millisecond
+	ctx := context.Background()
+	const officer = int64(9001)
+	if err := hs.bot.Notify(ctx, "9001", conversation.Reply{Text: "Kasus baru LKS-1"}); err != nil {
+		t.Fatal(err)
+	}
+	hs.srv.WaitSent(t, officer, 1, 5*time.Second)
+	for i, text := range []string{"Kasus baru LKS-2", "Kasus baru LKS-3", "Kasus baru LKS-4"} {
+		if err := hs.bot.Notify(ctx, "9001", conversation.Reply{Text: text}); err != nil {
+			t.Fatalf("notify %d: %v", i, err)
+		}
+	}
+	sent := hs.srv.WaitSent(t, officer, 2, 5*time.Second)
+	if sent[0].Text != "Kasus baru LKS-1" {
+		t.Fatalf("first notification = %q", sent[0].Text)
+	}
+	if got := strings.Count(sent[1].Text, "Kasus baru"); got != 3 || !strings.Contains(sent[1].Text, digestSeparator) {
+		t.Fatalf("want one digest of the three others, got %q", sent[1].Text)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if n := len(hs.srv.SentTo(officer)); n != 2 {
+		t.Fatalf("%d messages reached the chat, want 2", n)
+	}
+}
+
+// A group gets at most one message per group interval; another chat is
+// not held up by it.
+func TestNotifyGroupsSlowerOtherChatsIndependent(t *testing.T) {
+	hs := newHarness(t, &echoHandler{})
+	hs.bot.outbox.chat = 50 * time.Millisecond
+	hs.bot.outbox.group = 600 * time.Millisecond
+	ctx := context.Background()
+	started := time.Now()
+	hs.bot.Notify(ctx, "-1001", conversation.Reply{Text: "grup 1"})
+	hs.srv.WaitSent(t, -1001, 1, 5*time.Second)
+	hs.bot.Notify(ctx, "-1001", conversation.Reply{Text: "grup 2"})
+	hs.bot.Notify(ctx, "9002", conversation.Reply{Text: "pribadi"})
+	hs.srv.WaitSent(t, 9002, 1, 5*time.Second)
+	if time.Since(started) > 500*time.Millisecond {
+		t.Fatalf("a private chat waited for the group's pacing")
+	}
+	hs.srv.WaitSent(t, -1001, 2, 5*time.Second)
+	if time.Since(started) < 600*time.Millisecond {
+		t.Fatalf("the group's second message left before the group interval")
+	}
+}
+
+func TestNotifyRefusesBadInput(t *testing.T) {
+	hs := newHarness(t, &echoHandler{})
+	if err := hs.bot.Notify(context.Background(), "abc", conversation.Reply{Text: "x"}); err == nil {
+		t.Error("a non-numeric chat id must be refused")
+	}
+	if err := hs.bot.Notify(context.Background(), "1", conversation.Reply{Text: "  "}); err == nil {
+		t.Error("an empty notification must be refused")
+	}
+}
