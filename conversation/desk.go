@@ -23,6 +23,9 @@ type CaseDesk interface {
 	OpenCases(ctx context.Context, f services.CaseFilter) ([]services.CaseView, error)
 	CitizenCases(ctx context.Context, channel, chatID string, limit int) ([]services.CaseView, error)
 	CitizenCase(ctx context.Context, ticket, channel, chatID string) (services.CaseView, []services.Event, error)
+	// CitizenLang is the language a citizen chose, "" when none; SetCitizenLang stores it.
+	CitizenLang(ctx context.Context, channel, chatID string) (string, error)
+	SetCitizenLang(ctx context.Context, channel, chatID, lang string) error
 }
 
 // Notifier delivers a message to a chat other than the one being answered:

@@ -105,7 +105,7 @@ func New(cfg Config) (*Engine, error) {
 			e.staffCmd[normalize(w)] = cmd
 		}
 	}
-	for _, list := range []string{"menu", "cancel", "help", "thanks", "status"} {
+	for _, list := range []string{"menu", "cancel", "help", "thanks", "status", "language"} {
 		e.words[list] = map[string]bool{}
 		for _, w := range cfg.Texts.Words(list) {
 			e.words[list][normalize(w)] = true
@@ -215,7 +215,16 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 		return e.staffStep(ctx, t, loaded, officer)
 	}
 	if loaded.State == nil {
-		t.st = State{Chat: t.in.Chat, Step: StepMenu, Lang: locales.DefaultLang, UpdatedAt: now}
+		// A new conversation: the language the citizen chose once is kept
+		// with them, beyond any conversation state.
+		lang, err := e.desk.CitizenLang(ctx, t.in.Chat.Channel, t.in.Chat.ChatID)
+		if err != nil {
+			return fmt.Errorf("language of %s: %w", t.in.Chat, err)
+		}
+		if !e.hasLang(lang) {
+			lang = locales.DefaultLang
+		}
+		t.st = State{Chat: t.in.Chat, Step: StepMenu, Lang: lang, UpdatedAt: now}
 		if loaded.ExpiredDraft != "" {
 			t.say(e.tr(t, "form.expired", map[string]string{
 				"service": e.serviceName(t, loaded.ExpiredDraft),
@@ -298,6 +307,8 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 		return e.onResume(ctx, t)
 	case StepStatus:
 		return e.onStatus(ctx, t)
+	case StepLanguage:
+		return e.onLanguage(ctx, t)
 	default:
 		t.st.Step = StepMenu
 		return e.onMenu(ctx, t)
@@ -323,6 +334,10 @@ func (e *Engine) globalWord(ctx context.Context, t *turn) (bool, error) {
 		e.prompt(t)
 	case e.words["help"][word]:
 		t.say(e.tr(t, helpKey(t.st.Step), map[string]string{"hours": strconv.Itoa(int(e.catalog.Office.DraftTTL.Hours()))}))
+		e.prompt(t)
+	case e.words["language"][word]:
+		t.st.Step = StepLanguage
+		t.st.Retries = 0
 		e.prompt(t)
 	case e.words["status"][word] && t.st.Step != StepForm:
 		return true, e.showStatusList(ctx, t)
@@ -444,6 +459,44 @@ func (e *Engine) onMenu(ctx context.Context, t *turn) error {
 	}
 	e.prompt(t)
 	return nil
+}
+
+func (e *Engine) onLanguage(ctx context.Context, t *turn) error {
+	lang, ok := e.choose(t, "lang", e.languageChoices(), "input.unknown_choice")
+	if !ok {
+		return nil
+	}
+	if err := e.desk.SetCitizenLang(ctx, t.in.Chat.Channel, t.in.Chat.ChatID, lang); err != nil {
+		return fmt.Errorf("store language of %s: %w", t.in.Chat, err)
+	}
+	t.st.Lang = lang
+	t.say(e.tr(t, "language.changed", nil))
+	if t.st.Draft != "" {
+		e.resumeDraft(t)
+	} else {
+		e.toMenu(t)
+	}
+	e.prompt(t)
+	return nil
+}
+
+// languageChoices offers every loaded language under its own name, so a
+// citizen finds theirs whatever the chat's current language.
+func (e *Engine) languageChoices() []services.Choice {
+	var out []services.Choice
+	for _, lang := range e.texts.Langs() {
+		out = append(out, services.Choice{Value: lang, Label: e.texts.T(lang, "language.name", nil), Keywords: []string{lang}})
+	}
+	return out
+}
+
+func (e *Engine) hasLang(lang string) bool {
+	for _, l := range e.texts.Langs() {
+		if l == lang {
+			return true
+		}
+	}
+	return false
 }
 
 // chooseOrKeyword is choose for the menus where a citizen may also type a

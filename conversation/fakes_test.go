@@ -95,12 +95,13 @@ type memCases struct {
 	events   map[string][]services.Event
 	bySource map[string]services.Receipt
 	perDay   map[string]int
+	langs    map[string]string
 	fail     error
 }
 
 func newMemCases(loc *time.Location) *memCases {
 	return &memCases{loc: loc, bySource: map[string]services.Receipt{}, perDay: map[string]int{},
-		views: map[string]*services.CaseView{}, events: map[string][]services.Event{}}
+		views: map[string]*services.CaseView{}, events: map[string][]services.Event{}, langs: map[string]string{}}
 }
 
 func (m *memCases) SubmitCase(_ context.Context, c services.NewCase) (services.Receipt, error) {
@@ -215,6 +216,19 @@ func (m *memCases) CitizenCase(ctx context.Context, ticket, channel, chatID stri
 		return services.CaseView{}, nil, conversation.ErrNoCase
 	}
 	return v, events, nil
+}
+
+func (m *memCases) CitizenLang(_ context.Context, channel, chatID string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.langs[channel+":"+chatID], nil
+}
+
+func (m *memCases) SetCitizenLang(_ context.Context, channel, chatID, lang string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.langs[channel+":"+chatID] = lang
+	return nil
 }
 
 // sorted returns the cases oldest first, as the stores list them.

@@ -12,6 +12,7 @@ import (
 // start when the default language lacks one.
 var engineKeys = []string{
 	"greeting", "office",
+	"language.name", "language.pick", "language.changed",
 	"menu.title", "menu.info", "menu.request", "menu.status", "menu.external", "menu.office", "menu.resume", "menu.back",
 	"info.list", "info.standard", "info.apply", "info.back_list",
 	"request.list", "request.list_note", "external.list",
@@ -64,6 +65,8 @@ func (e *Engine) prompt(t *turn) {
 		e.ask(t, e.tr(t, "form.edit_list", nil), "e:"+t.st.Service, e.editChoices(t))
 	case StepStatus:
 		e.ask(t, e.tr(t, "status.pick", nil), "st", e.withBack(t, e.statusChoices(t)))
+	case StepLanguage:
+		e.ask(t, e.tr(t, "language.pick", nil), "lang", e.languageChoices())
 	case StepStaff:
 		t.say(e.tr(t, "staff.help", nil))
 	case StepResume:

@@ -18,6 +18,7 @@ const (
 	StepResume   Step = "resume"   // asked whether to continue a paused form
 	StepStatus   Step = "status"   // the citizen's own cases listed
 	StepStaff    Step = "staff"    // an officer's chat: commands, no menus
+	StepLanguage Step = "language" // choosing the chat's language
 )
 
 // State is one chat's conversation, saved after every handled message.
