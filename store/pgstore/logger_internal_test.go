@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/glebarez/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -36,13 +37,25 @@ func (l *lockedBuffer) String() string {
 }
 
 // TestLogsCarryNoPersonalData logs every statement of a submission, a
-// repeated submission, a failed one and a look-up with the logger Open
-// uses, and checks no value of the form, chat or name reaches the log.
+// repeated submission, a failed one, the follow-up methods and the
+// look-ups with the logger Open uses, on both backends, and checks no value
+// of the form, chat or name reaches the log.
 func TestLogsCarryNoPersonalData(t *testing.T) {
+	for name, dialector := range map[string]func(t *testing.T) gorm.Dialector{
+		"postgres": func(t *testing.T) gorm.Dialector { return postgres.Open(storetest.Postgres(t)) },
+		"sqlite":   func(t *testing.T) gorm.Dialector { return sqlite.Open(SQLiteDSN(storetest.SQLite(t))) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			testLogsCarryNoPersonalData(t, dialector(t))
+		})
+	}
+}
+
+func testLogsCarryNoPersonalData(t *testing.T, dialector gorm.Dialector) {
 	ctx := context.Background()
-	dsn := storetest.Postgres(t)
 	var buf lockedBuffer
-	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{
+	db, err := gorm.Open(dialector, &gorm.Config{
 		Logger: newLogger(slog.New(slog.NewTextHandler(&buf, nil)), logger.Info),
 	})
 	if err != nil {
@@ -63,10 +76,11 @@ func TestLogsCarryNoPersonalData(t *testing.T) {
 	}
 
 	const (
-		nik   = "3307054107900001"
-		kk    = "3307051203150004"
-		phone = "6281234567890"
-		name  = "Siti Aminah Rahayu"
+		nik    = "3307054107900001"
+		kk     = "3307051203150004"
+		phone  = "6281234567890"
+		name   = "Siti Aminah Rahayu"
+		answer = "Nomor KK saya 3307051203150004"
 	)
 	nc := services.NewCase{
 		Kind:          services.KindRequest,
@@ -81,6 +95,9 @@ func TestLogsCarryNoPersonalData(t *testing.T) {
 		SubmittedAt:   time.Date(2026, 11, 27, 23, 30, 0, 0, time.UTC),
 		DueAt:         time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC),
 	}
+	if err := s.SetCitizenLang(ctx, nc.Channel, phone, "jv"); err != nil {
+		t.Fatalf("set lang: %v", err)
+	}
 	rec, err := s.SubmitCase(ctx, nc)
 	if err != nil {
 		t.Fatalf("submit: %v", err)
@@ -91,13 +108,38 @@ func TestLogsCarryNoPersonalData(t *testing.T) {
 	if _, _, err := s.CaseByTicket(ctx, rec.Ticket); err != nil {
 		t.Fatalf("case by ticket: %v", err)
 	}
-	// A failing statement is logged at error level: make one fail.
-	if err := db.Exec(`ALTER TABLE cases ADD CONSTRAINT test_no_more CHECK (id < 0) NOT VALID`).Error; err != nil {
-		t.Fatalf("add check: %v", err)
+	at := nc.SubmittedAt.Add(time.Hour)
+	if _, _, err := s.ChangeStatus(ctx, StatusChange{Ticket: rec.Ticket, To: services.StatusIncomplete,
+		Actor: "budi", Note: "kirim KK", At: at, Kind: EventQuestion}); err != nil {
+		t.Fatalf("question: %v", err)
+	}
+	if _, _, err := s.ChangeStatus(ctx, StatusChange{Ticket: rec.Ticket, To: services.StatusVerifying,
+		Actor: actorCitizen, Note: answer, At: at, Kind: EventReply}); err != nil {
+		t.Fatalf("reply: %v", err)
+	}
+	if _, _, err := s.AddEvent(ctx, rec.Ticket, EventNote, "budi", answer, at); err != nil {
+		t.Fatalf("note: %v", err)
+	}
+	if _, err := s.CitizenCases(ctx, nc.Channel, phone, 0); err != nil {
+		t.Fatalf("citizen cases: %v", err)
+	}
+	if _, _, err := s.CitizenCase(ctx, rec.Ticket, nc.Channel, phone); err != nil {
+		t.Fatalf("citizen case: %v", err)
+	}
+	if _, err := s.CitizenLang(ctx, nc.Channel, phone); err != nil {
+		t.Fatalf("citizen lang: %v", err)
+	}
+	if _, err := s.OpenCases(ctx, CaseFilter{}); err != nil {
+		t.Fatalf("open cases: %v", err)
+	}
+	// A failing statement is logged at error level: make one fail. One
+	// case per channel is a constraint both dialects can add.
+	if err := db.Exec(`CREATE UNIQUE INDEX test_no_more ON cases (channel)`).Error; err != nil {
+		t.Fatalf("add constraint: %v", err)
 	}
 	nc.SourceMessage += "-again"
 	if _, err := s.SubmitCase(ctx, nc); err == nil {
-		t.Fatal("submit against a failing check: no error")
+		t.Fatal("submit against a failing constraint: no error")
 	}
 
 	out := buf.String()

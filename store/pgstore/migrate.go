@@ -45,14 +45,10 @@ func dialectOf(db *gorm.DB) dialect {
 	case "postgres":
 		return dialect{lock: postgresLock, guard: postgresGuard}
 	default:
-		// SQLite has a single writer, so migrations cannot interleave.
-		// Porting the guard means adding here:
-		//   CREATE TRIGGER IF NOT EXISTS case_events_no_update BEFORE UPDATE
-		//   ON case_events BEGIN SELECT RAISE(ABORT, 'case_events is
-		//   append-only'); END; (and the same for DELETE).
-		// Until then only this package's code keeps events append-only.
+		// SQLite has a single writer per file and OpenSQLite begins every
+		// transaction IMMEDIATE, so migrations cannot interleave.
 		noop := func(*gorm.DB) error { return nil }
-		return dialect{lock: noop, guard: noop}
+		return dialect{lock: noop, guard: sqliteGuard}
 	}
 }
 
@@ -85,6 +81,27 @@ FOR EACH STATEMENT EXECUTE FUNCTION case_events_append_only()`,
 
 func postgresGuard(tx *gorm.DB) error {
 	for _, stmt := range postgresGuardSQL {
+		if err := tx.Exec(stmt).Error; err != nil {
+			return fmt.Errorf("install case_events guard: %w", err)
+		}
+	}
+	return nil
+}
+
+// sqliteGuardSQL installs triggers aborting any UPDATE or DELETE of
+// case_events. SQLite has no TRUNCATE: DELETE without WHERE fires the
+// trigger too, since triggers disable the truncate optimisation.
+var sqliteGuardSQL = []string{
+	`CREATE TRIGGER IF NOT EXISTS case_events_no_update
+BEFORE UPDATE ON case_events
+BEGIN SELECT RAISE(ABORT, 'case_events is append-only: UPDATE refused'); END`,
+	`CREATE TRIGGER IF NOT EXISTS case_events_no_delete
+BEFORE DELETE ON case_events
+BEGIN SELECT RAISE(ABORT, 'case_events is append-only: DELETE refused'); END`,
+}
+
+func sqliteGuard(tx *gorm.DB) error {
+	for _, stmt := range sqliteGuardSQL {
 		if err := tx.Exec(stmt).Error; err != nil {
 			return fmt.Errorf("install case_events guard: %w", err)
 		}

@@ -20,12 +20,17 @@ import (
 // look-up) belongs here as a new column; the number itself stays encrypted
 // inside the case's form data.
 type Citizen struct {
-	ID         int64     `gorm:"primaryKey"`
-	Channel    string    `gorm:"size:32;not null;uniqueIndex:idx_citizens_channel_external_id,priority:1"`
-	ExternalID string    `gorm:"size:128;not null;uniqueIndex:idx_citizens_channel_external_id,priority:2"` // chat id on the channel
-	Name       string    `gorm:"size:200;not null"`
-	CreatedAt  time.Time `gorm:"not null"`
-	UpdatedAt  time.Time `gorm:"not null"`
+	ID         int64  `gorm:"primaryKey"`
+	Channel    string `gorm:"size:32;not null;uniqueIndex:idx_citizens_channel_external_id,priority:1"`
+	ExternalID string `gorm:"size:128;not null;uniqueIndex:idx_citizens_channel_external_id,priority:2"` // chat id on the channel
+	Name       string `gorm:"size:200;not null"`
+	// Lang is the locale the citizen chose; "id" until they choose.
+	Lang string `gorm:"size:8;not null;default:id"`
+	// UnreachableAt is when the channel reported that the chat blocked the
+	// bot; nil while messages can be delivered.
+	UnreachableAt *time.Time
+	CreatedAt     time.Time `gorm:"not null"`
+	UpdatedAt     time.Time `gorm:"not null"`
 }
 
 // Case is one submitted request or complaint.
@@ -37,8 +42,12 @@ type Case struct {
 	Unit        string          `gorm:"size:64;not null;index:idx_cases_unit_status,priority:1"`
 	Status      services.Status `gorm:"size:32;not null;index:idx_cases_status_due_at,priority:1;index:idx_cases_unit_status,priority:2"`
 	Channel     string          `gorm:"size:32;not null"`
-	CitizenID   int64           `gorm:"not null;index"`
-	// Citizen is loaded by CaseByTicket; it is never written through Case.
+	// Assignee is the id of the officer in charge (services.Officer.ID),
+	// "" while nobody is.
+	Assignee  string `gorm:"size:64;not null;default:'';index"`
+	CitizenID int64  `gorm:"not null;index"`
+	// Citizen is loaded by the read methods; it is never written through
+	// Case.
 	Citizen     *Citizen `gorm:"constraint:OnUpdate:RESTRICT,OnDelete:RESTRICT"`
 	FormData    FormData `gorm:"not null"`
 	VillageCode string   `gorm:"size:32;not null"`
@@ -51,19 +60,71 @@ type Case struct {
 	UpdatedAt time.Time `gorm:"not null"`
 }
 
+// The kinds of case events, the same strings as services.Event*.
+const (
+	// EventSubmit opens a case: "" -> diterima, by the citizen.
+	EventSubmit = services.EventSubmit
+	// EventStatus is an officer's status change.
+	EventStatus = services.EventStatus
+	// EventAssign gives the case to an officer; its note is the officer's
+	// id, "" when the case is taken back from everyone.
+	EventAssign = services.EventAssign
+	// EventNote is an internal remark of the office, never shown to the
+	// citizen.
+	EventNote = services.EventNote
+	// EventQuestion is sent to the citizen: what the file lacks.
+	EventQuestion = services.EventQuestion
+	// EventReply is the citizen's answer to a question.
+	EventReply = services.EventReply
+)
+
 // CaseEvent is one step of a case's history. Events are append-only: this
-// package never updates or deletes them, and on PostgreSQL a trigger
-// rejects any attempt to.
+// package never updates or deletes them, and a trigger in the database
+// rejects any attempt to, on PostgreSQL and on SQLite.
 type CaseEvent struct {
 	ID     int64 `gorm:"primaryKey"`
 	CaseID int64 `gorm:"not null;index"`
 	// Case exists for the foreign key; it is never loaded nor written.
-	Case       *Case           `gorm:"constraint:OnUpdate:RESTRICT,OnDelete:RESTRICT"`
+	Case *Case `gorm:"constraint:OnUpdate:RESTRICT,OnDelete:RESTRICT"`
+	// Kind is one of the Event* constants. Rows written before kinds
+	// existed read as EventStatus.
+	Kind       string          `gorm:"size:16;not null;default:status"`
 	Actor      string          `gorm:"size:64;not null"`
 	At         time.Time       `gorm:"not null"`
 	FromStatus services.Status `gorm:"size:32;not null"`
 	ToStatus   services.Status `gorm:"size:32;not null"`
-	Note       string          `gorm:"not null"`
+	// Note is the reason, question, answer or assignee id of the event.
+	Note string `gorm:"not null"`
+}
+
+// View is the case as the conversation shows it. Citizen must be loaded,
+// as every read method of the store does, for the chat and the name.
+func (c Case) View() services.CaseView {
+	v := services.CaseView{
+		Ticket:      c.Ticket,
+		Kind:        c.Kind,
+		ServiceCode: c.ServiceCode,
+		Unit:        c.Unit,
+		Status:      c.Status,
+		Channel:     c.Channel,
+		VillageCode: c.VillageCode,
+		Assignee:    c.Assignee,
+		Form:        map[string]string(c.FormData),
+		DueAt:       c.DueAt,
+		CreatedAt:   c.CreatedAt,
+		UpdatedAt:   c.UpdatedAt,
+	}
+	if c.Citizen != nil {
+		v.ChatID = c.Citizen.ExternalID
+		v.CitizenName = c.Citizen.Name
+		v.CitizenLang = c.Citizen.Lang
+	}
+	return v
+}
+
+// Event is the event as the conversation shows it.
+func (e CaseEvent) Event() services.Event {
+	return services.Event{Kind: e.Kind, Actor: e.Actor, At: e.At, From: e.FromStatus, To: e.ToStatus, Note: e.Note}
 }
 
 // TicketCounter holds the last ticket number given on one office day

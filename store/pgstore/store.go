@@ -1,9 +1,13 @@
 // Package pgstore files submitted cases in a SQL database through GORM:
 // citizens, cases, their append-only event history and the per-day ticket
-// counters. It runs on PostgreSQL and is written to run unchanged on SQLite:
-// every statement is portable SQL (INSERT ... ON CONFLICT ... RETURNING
-// works on both), and the dialect-specific parts are isolated in
-// FormData.GormDBDataType and in migrate.go.
+// counters, and serves the staff's follow-up of those cases. It runs on
+// PostgreSQL (Open) and on SQLite (OpenSQLite): every statement is portable
+// SQL (INSERT ... ON CONFLICT ... RETURNING works on both), and the
+// dialect-specific parts are isolated in FormData.GormDBDataType, in
+// migrate.go and in sqlite.go.
+//
+// Every time is written in UTC: SQLite stores times as text and compares
+// them as text, which orders correctly only when all share one offset.
 package pgstore
 
 import (
@@ -18,8 +22,13 @@ import (
 	"gorm.io/gorm/logger"
 )
 
-// ErrNotFound is returned by CaseByTicket when no case has the ticket.
+// ErrNotFound is returned when no case has the ticket, or when it belongs
+// to another citizen than the one asking.
 var ErrNotFound = errors.New("case not found")
+
+// ErrClosed is returned when a case in a final status (selesai, ditolak,
+// bukan_wewenang) is asked to change.
+var ErrClosed = errors.New("case is closed")
 
 // Options are the office settings the store needs.
 type Options struct {
@@ -75,6 +84,9 @@ func newLogger(l *slog.Logger, level logger.LogLevel) logger.Interface {
 // the store. The caller keeps ownership of db: Close leaves it open. The
 // caller's GORM logger must not interpolate parameters (set
 // logger.Config.ParameterizedQueries), since they hold NIKs and chat ids.
+// A SQLite db should be opened with SQLiteDSN, whose IMMEDIATE transactions
+// keep concurrent writers from failing with SQLITE_BUSY, or have a single
+// connection as OpenSQLite's has.
 func New(ctx context.Context, db *gorm.DB, o Options) (*Store, error) {
 	if o.TicketPrefix == "" {
 		return nil, errors.New("new case store: ticket prefix is empty")

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -14,14 +16,13 @@ import (
 	"time"
 	_ "time/tzdata" // Asia/Jakarta even where the system has no zoneinfo
 
-	"gorm.io/driver/postgres"
+	"github.com/glebarez/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store/pgstore"
-	"github.com/leksono/sapa/store/storetest"
 )
 
 var _ conversation.CaseStore = (*pgstore.Store)(nil)
@@ -41,47 +42,6 @@ func jakarta(t testing.TB) *time.Location {
 
 func options(t testing.TB) pgstore.Options {
 	return pgstore.Options{TicketPrefix: "LKS", Location: jakarta(t)}
-}
-
-// openStore opens a store on a fresh database and returns it with the DSN.
-func openStore(t testing.TB) (*pgstore.Store, string) {
-	t.Helper()
-	dsn := storetest.Postgres(t)
-	s, err := pgstore.Open(context.Background(), dsn, options(t))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("close store: %v", err)
-		}
-	})
-	return s, dsn
-}
-
-// rawDB is a second connection used to inspect and tamper with the
-// database behind the store's back.
-func rawDB(t testing.TB, dsn string) *gorm.DB {
-	t.Helper()
-	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		t.Fatalf("open raw connection: %v", err)
-	}
-	t.Cleanup(func() {
-		if sqlDB, err := db.DB(); err == nil {
-			_ = sqlDB.Close()
-		}
-	})
-	return db
-}
-
-func count(t testing.TB, db *gorm.DB, query string, args ...any) int64 {
-	t.Helper()
-	var n int64
-	if err := db.Raw(query, args...).Scan(&n).Error; err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	return n
 }
 
 // sample is a submission at 2026-11-27 23:30 UTC, already 2026-11-28 in
@@ -109,9 +69,11 @@ func sample(i int) services.NewCase {
 
 var ticketRE = regexp.MustCompile(`^LKS-\d{6}-\d{4}$`)
 
-func TestSubmitThenCaseByTicket(t *testing.T) {
+func TestSubmitThenCaseByTicket(t *testing.T) { eachBackend(t, testSubmitThenCaseByTicket) }
+
+func testSubmitThenCaseByTicket(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, dsn := openStore(t)
+	s, dsn := openStore(t, b)
 	nc := sample(1)
 
 	rec, err := s.SubmitCase(ctx, nc)
@@ -159,13 +121,28 @@ func TestSubmitThenCaseByTicket(t *testing.T) {
 		t.Fatalf("events = %+v, want one", events)
 	}
 	ev := events[0]
-	if ev.CaseID != c.ID || ev.Actor != "citizen" || ev.FromStatus != "" || ev.ToStatus != "diterima" ||
-		!ev.At.Equal(nc.SubmittedAt) || ev.Note != "" {
-		t.Errorf("first event = %+v, want citizen: \"\" -> diterima at submission", ev)
+	if ev.CaseID != c.ID || ev.Kind != pgstore.EventSubmit || ev.Actor != "citizen" || ev.FromStatus != "" ||
+		ev.ToStatus != "diterima" || !ev.At.Equal(nc.SubmittedAt) || ev.Note != "" {
+		t.Errorf("first event = %+v, want submit by citizen: \"\" -> diterima at submission", ev)
+	}
+	if c.Assignee != "" || c.Citizen.Lang != "id" || c.Citizen.UnreachableAt != nil {
+		t.Errorf("assignee %q, citizen lang %q, unreachable %v: want nobody, id, nil",
+			c.Assignee, c.Citizen.Lang, c.Citizen.UnreachableAt)
 	}
 
-	// The form data really is JSONB on PostgreSQL, queryable as such.
-	raw := rawDB(t, dsn)
+	if _, _, err := s.CaseByTicket(ctx, "LKS-261128-9999"); !errors.Is(err, pgstore.ErrNotFound) {
+		t.Errorf("unknown ticket: err = %v, want ErrNotFound", err)
+	}
+
+	raw := rawDB(t, b, dsn)
+	if !b.postgres() {
+		// SQLite keeps the form as JSON text that its JSON functions read.
+		if n := count(t, raw, `SELECT count(*) FROM cases WHERE json_extract(form_data, '$.tujuan') = 'beasiswa'`); n != 1 {
+			t.Errorf("JSON query found %d cases, want 1", n)
+		}
+		return
+	}
+	// PostgreSQL only: the form data really is JSONB, queryable as such.
 	var typ string
 	if err := raw.Raw(`SELECT data_type FROM information_schema.columns
 		WHERE table_name = 'cases' AND column_name = 'form_data'`).Scan(&typ).Error; err != nil {
@@ -177,15 +154,13 @@ func TestSubmitThenCaseByTicket(t *testing.T) {
 	if n := count(t, raw, `SELECT count(*) FROM cases WHERE form_data->>'tujuan' = 'beasiswa'`); n != 1 {
 		t.Errorf("JSONB query found %d cases, want 1", n)
 	}
-
-	if _, _, err := s.CaseByTicket(ctx, "LKS-261128-9999"); !errors.Is(err, pgstore.ErrNotFound) {
-		t.Errorf("unknown ticket: err = %v, want ErrNotFound", err)
-	}
 }
 
-func TestTicketDaysAndNumbers(t *testing.T) {
+func TestTicketDaysAndNumbers(t *testing.T) { eachBackend(t, testTicketDaysAndNumbers) }
+
+func testTicketDaysAndNumbers(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, dsn := openStore(t)
+	s, dsn := openStore(t, b)
 	submit := func(i int, at time.Time) string {
 		t.Helper()
 		nc := sample(i)
@@ -209,7 +184,7 @@ func TestTicketDaysAndNumbers(t *testing.T) {
 	}
 
 	// Past 9999 the number grows a digit instead of wrapping.
-	if err := rawDB(t, dsn).Exec(`UPDATE ticket_counters SET last = 9999 WHERE day = '2026-11-28'`).Error; err != nil {
+	if err := rawDB(t, b, dsn).Exec(`UPDATE ticket_counters SET last = 9999 WHERE day = '2026-11-28'`).Error; err != nil {
 		t.Fatalf("set counter: %v", err)
 	}
 	if got := submit(4, time.Date(2026, 11, 28, 11, 0, 0, 0, time.UTC)); got != "LKS-261128-10000" {
@@ -219,10 +194,12 @@ func TestTicketDaysAndNumbers(t *testing.T) {
 
 // TestSubmitIsOneTransaction makes the first event's insert fail and checks
 // that nothing of the submission remains.
-func TestSubmitIsOneTransaction(t *testing.T) {
+func TestSubmitIsOneTransaction(t *testing.T) { eachBackend(t, testSubmitIsOneTransaction) }
+
+func testSubmitIsOneTransaction(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, dsn := openStore(t)
-	raw := rawDB(t, dsn)
+	s, dsn := openStore(t, b)
+	raw := rawDB(t, b, dsn)
 
 	first := sample(1)
 	first.CitizenName = "Nama Lama"
@@ -239,16 +216,7 @@ func TestSubmitIsOneTransaction(t *testing.T) {
 	}
 
 	// A test-only trigger rejects every new event.
-	for _, stmt := range []string{
-		`CREATE FUNCTION test_reject_event() RETURNS trigger LANGUAGE plpgsql AS $$
-		 BEGIN RAISE EXCEPTION 'injected event failure'; END $$`,
-		`CREATE TRIGGER test_reject_event BEFORE INSERT ON case_events
-		 FOR EACH ROW EXECUTE FUNCTION test_reject_event()`,
-	} {
-		if err := raw.Exec(stmt).Error; err != nil {
-			t.Fatalf("install failing trigger: %v", err)
-		}
-	}
+	execAll(t, raw, b.failEvents)
 
 	second := sample(1) // same chat, new message, new name
 	second.SourceMessage = "telegram:100001:999"
@@ -285,9 +253,7 @@ func TestSubmitIsOneTransaction(t *testing.T) {
 	}
 
 	// Once the fault is gone the same submission goes through.
-	if err := raw.Exec(`DROP TRIGGER test_reject_event ON case_events`).Error; err != nil {
-		t.Fatalf("drop failing trigger: %v", err)
-	}
+	execAll(t, raw, b.passEvents)
 	rec, err := s.SubmitCase(ctx, second)
 	if err != nil {
 		t.Fatalf("retry: %v", err)
@@ -297,9 +263,11 @@ func TestSubmitIsOneTransaction(t *testing.T) {
 	}
 }
 
-func TestConcurrentSubmissions(t *testing.T) {
+func TestConcurrentSubmissions(t *testing.T) { eachBackend(t, testConcurrentSubmissions) }
+
+func testConcurrentSubmissions(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, dsn := openStore(t)
+	s, dsn := openStore(t, b)
 	const n = 50
 
 	tickets := make([]string, n)
@@ -345,7 +313,7 @@ func TestConcurrentSubmissions(t *testing.T) {
 		t.Errorf("numbers = %v, want 1..%d", got, n)
 	}
 
-	raw := rawDB(t, dsn)
+	raw := rawDB(t, b, dsn)
 	if c := count(t, raw, `SELECT count(*) FROM cases`); c != n {
 		t.Errorf("cases = %d, want %d", c, n)
 	}
@@ -360,11 +328,13 @@ func TestConcurrentSubmissions(t *testing.T) {
 	}
 }
 
-func TestSameSourceMessage(t *testing.T) {
+func TestSameSourceMessage(t *testing.T) { eachBackend(t, testSameSourceMessage) }
+
+func testSameSourceMessage(t *testing.T, b backend) {
 	ctx := context.Background()
 
 	t.Run("twice", func(t *testing.T) {
-		s, dsn := openStore(t)
+		s, dsn := openStore(t, b)
 		nc := sample(1)
 		r1, err := s.SubmitCase(ctx, nc)
 		if err != nil {
@@ -378,7 +348,7 @@ func TestSameSourceMessage(t *testing.T) {
 		if r1 != r2 {
 			t.Errorf("receipts differ: %+v then %+v", r1, r2)
 		}
-		raw := rawDB(t, dsn)
+		raw := rawDB(t, b, dsn)
 		if c := count(t, raw, `SELECT count(*) FROM cases`); c != 1 {
 			t.Errorf("cases = %d, want 1", c)
 		}
@@ -392,18 +362,30 @@ func TestSameSourceMessage(t *testing.T) {
 	// meet at the case insert's ON CONFLICT instead.
 	for _, sameChat := range []bool{true, false} {
 		t.Run(fmt.Sprintf("concurrently/same_chat=%v", sameChat), func(t *testing.T) {
-			s, dsn := openStore(t)
-			raw := rawDB(t, dsn)
+			s, dsn := openStore(t, b)
+			raw := rawDB(t, b, dsn)
 			const n = 12
-			// Hold the day's counter row so that every submission is in
-			// flight at once, past its duplicate check when chats differ.
-			if err := raw.Exec(`INSERT INTO ticket_counters (day, last) VALUES ('2026-11-28', 0)`).Error; err != nil {
-				t.Fatalf("seed counter: %v", err)
-			}
-			hold := raw.Begin()
-			defer hold.Rollback() // after a failure only: Commit comes first
-			if err := hold.Exec(`SELECT last FROM ticket_counters WHERE day = '2026-11-28' FOR UPDATE`).Error; err != nil {
-				t.Fatalf("lock counter: %v", err)
+			release := func() {}
+			if b.postgres() {
+				// PostgreSQL only: hold the day's counter row so that every
+				// submission is in flight at once, past its duplicate check
+				// when chats differ. SQLite has no row locks and the store's
+				// single connection runs submissions one after the other, so
+				// there the duplicates are settled by the check alone.
+				if err := raw.Exec(`INSERT INTO ticket_counters (day, last) VALUES ('2026-11-28', 0)`).Error; err != nil {
+					t.Fatalf("seed counter: %v", err)
+				}
+				hold := raw.Begin()
+				defer hold.Rollback() // after a failure only: Commit comes first
+				if err := hold.Exec(`SELECT last FROM ticket_counters WHERE day = '2026-11-28' FOR UPDATE`).Error; err != nil {
+					t.Fatalf("lock counter: %v", err)
+				}
+				release = func() {
+					waitForLockWaiters(t, raw, n)
+					if err := hold.Commit().Error; err != nil {
+						t.Fatalf("release counter: %v", err)
+					}
+				}
 			}
 			receipts := make([]services.Receipt, n)
 			errs := make([]error, n)
@@ -417,10 +399,7 @@ func TestSameSourceMessage(t *testing.T) {
 					receipts[i], errs[i] = s.SubmitCase(ctx, nc)
 				})
 			}
-			waitForLockWaiters(t, raw, n)
-			if err := hold.Commit().Error; err != nil {
-				t.Fatalf("release counter: %v", err)
-			}
+			release()
 			wg.Wait()
 			for i := range n {
 				if errs[i] != nil {
@@ -465,18 +444,29 @@ func waitForLockWaiters(t testing.TB, db *gorm.DB, n int64) {
 	}
 }
 
-func TestEventsAreAppendOnly(t *testing.T) {
+func TestEventsAreAppendOnly(t *testing.T) { eachBackend(t, testEventsAreAppendOnly) }
+
+func testEventsAreAppendOnly(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, dsn := openStore(t)
-	if _, err := s.SubmitCase(ctx, sample(1)); err != nil {
+	s, dsn := openStore(t, b)
+	rec, err := s.SubmitCase(ctx, sample(1))
+	if err != nil {
 		t.Fatalf("submit: %v", err)
 	}
-	raw := rawDB(t, dsn)
-	for _, stmt := range []string{
+	if _, _, err := s.AddEvent(ctx, rec.Ticket, pgstore.EventNote, "budi", "internal", time.Now()); err != nil {
+		t.Fatalf("add note: %v", err)
+	}
+	raw := rawDB(t, b, dsn)
+	stmts := []string{
 		`UPDATE case_events SET note = 'rewritten'`,
+		`UPDATE case_events SET kind = 'status' WHERE kind = 'note'`,
+		`DELETE FROM case_events WHERE kind = 'note'`,
 		`DELETE FROM case_events`,
-		`TRUNCATE case_events`,
-	} {
+	}
+	if b.postgres() {
+		stmts = append(stmts, `TRUNCATE case_events`) // SQLite has no TRUNCATE
+	}
+	for _, stmt := range stmts {
 		err := raw.Exec(stmt).Error
 		if err == nil {
 			t.Errorf("%s: succeeded", stmt)
@@ -487,7 +477,10 @@ func TestEventsAreAppendOnly(t *testing.T) {
 		}
 	}
 	if c := count(t, raw, `SELECT count(*) FROM case_events WHERE note = ''`); c != 1 {
-		t.Errorf("untouched events = %d, want 1", c)
+		t.Errorf("untouched submit events = %d, want 1", c)
+	}
+	if c := count(t, raw, `SELECT count(*) FROM case_events WHERE kind = 'note' AND note = 'internal'`); c != 1 {
+		t.Errorf("untouched notes = %d, want 1", c)
 	}
 }
 
@@ -511,15 +504,17 @@ func (r *sqlRecorder) Trace(_ context.Context, _ time.Time, fc func() (string, i
 	r.stmt = append(r.stmt, sql)
 }
 
-func TestMigrationIsIdempotent(t *testing.T) {
+func TestMigrationIsIdempotent(t *testing.T) { eachBackend(t, testMigrationIsIdempotent) }
+
+func testMigrationIsIdempotent(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, dsn := openStore(t)
+	s, dsn := openStore(t, b)
 	rec, err := s.SubmitCase(ctx, sample(1))
 	if err != nil {
 		t.Fatalf("submit: %v", err)
 	}
 
-	again, err := pgstore.Open(ctx, dsn, options(t))
+	again, err := b.open(ctx, dsn, options(t))
 	if err != nil {
 		t.Fatalf("second open: %v", err)
 	}
@@ -530,25 +525,24 @@ func TestMigrationIsIdempotent(t *testing.T) {
 
 	// The schema has the keys and indexes the queries of later features
 	// rely on.
-	raw := rawDB(t, dsn)
+	raw := rawDB(t, b, dsn)
 	for _, idx := range []string{
 		"idx_citizens_channel_external_id", "idx_cases_ticket", "idx_cases_source_message",
-		"idx_cases_status_due_at", "idx_cases_unit_status", "idx_case_events_case_id",
+		"idx_cases_status_due_at", "idx_cases_unit_status", "idx_cases_assignee", "idx_case_events_case_id",
 	} {
-		if c := count(t, raw, `SELECT count(*) FROM pg_indexes WHERE indexname = ?`, idx); c != 1 {
+		if c := count(t, raw, b.indexCount, idx); c != 1 {
 			t.Errorf("index %s missing", idx)
 		}
 	}
 	for _, fk := range [][2]string{{"cases", "citizens"}, {"case_events", "cases"}} {
-		if c := count(t, raw, `SELECT count(*) FROM pg_constraint
-			WHERE contype = 'f' AND conrelid = ?::regclass AND confrelid = ?::regclass`, fk[0], fk[1]); c != 1 {
+		if c := count(t, raw, b.foreignKeys, fk[0], fk[1]); c != 1 {
 			t.Errorf("foreign key %s -> %s: %d, want 1", fk[0], fk[1], c)
 		}
 	}
 
 	// A third migration must find nothing to change in tables or indexes.
 	rcd := &sqlRecorder{}
-	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: rcd})
+	db, err := gorm.Open(b.dialector(dsn), &gorm.Config{Logger: rcd})
 	if err != nil {
 		t.Fatalf("open recorded connection: %v", err)
 	}
@@ -565,10 +559,11 @@ func TestMigrationIsIdempotent(t *testing.T) {
 		t.Fatal("recorder saw no statement")
 	}
 	for _, stmt := range rcd.stmt {
-		up := strings.ToUpper(stmt)
-		if strings.HasPrefix(up, "ALTER TABLE") || strings.HasPrefix(up, "CREATE TABLE") ||
-			strings.HasPrefix(up, "CREATE INDEX") || strings.HasPrefix(up, "CREATE UNIQUE INDEX") {
-			t.Errorf("repeated migration changed the schema: %s", stmt)
+		up := strings.ToUpper(strings.TrimSpace(stmt))
+		for _, change := range []string{"ALTER TABLE", "CREATE TABLE", "CREATE INDEX", "CREATE UNIQUE INDEX", "DROP TABLE", "DROP INDEX", "INSERT", "UPDATE"} {
+			if strings.HasPrefix(up, change) {
+				t.Errorf("repeated migration changed the schema: %s", stmt)
+			}
 		}
 	}
 
@@ -592,9 +587,58 @@ func TestMigrationIsIdempotent(t *testing.T) {
 	}
 }
 
-func TestRejectsIncompleteSubmissions(t *testing.T) {
+// TestMigrationUpgradesOlderSchema removes the follow-up columns, as a
+// database created before them lacks them, and checks that opening the
+// store adds them back with their defaults for the rows already there.
+func TestMigrationUpgradesOlderSchema(t *testing.T) { eachBackend(t, testMigrationUpgradesOlderSchema) }
+
+func testMigrationUpgradesOlderSchema(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, dsn := openStore(t)
+	s, dsn := openStore(t, b)
+	rec, err := s.SubmitCase(ctx, sample(1))
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	raw := rawDB(t, b, dsn)
+	execAll(t, raw, []string{
+		`DROP INDEX idx_cases_assignee`, // SQLite cannot drop an indexed column
+		`ALTER TABLE cases DROP COLUMN assignee`,
+		`ALTER TABLE case_events DROP COLUMN kind`,
+		`ALTER TABLE citizens DROP COLUMN lang`,
+		`ALTER TABLE citizens DROP COLUMN unreachable_at`,
+	})
+
+	upgraded, err := b.open(ctx, dsn, options(t))
+	if err != nil {
+		t.Fatalf("open on the older schema: %v", err)
+	}
+	t.Cleanup(func() { _ = upgraded.Close() })
+	c, events, err := upgraded.CaseByTicket(ctx, rec.Ticket)
+	if err != nil {
+		t.Fatalf("case after upgrade: %v", err)
+	}
+	if c.Assignee != "" || c.Citizen == nil || c.Citizen.Lang != "id" || c.Citizen.UnreachableAt != nil {
+		t.Errorf("after upgrade: assignee %q, citizen %+v; want nobody and lang id", c.Assignee, c.Citizen)
+	}
+	if len(events) != 1 || events[0].Kind != pgstore.EventStatus {
+		t.Errorf("after upgrade: events %+v, want the old one read as %s", events, pgstore.EventStatus)
+	}
+	if _, _, err := upgraded.Assign(ctx, rec.Ticket, "budi", "sari", time.Now()); err != nil {
+		t.Errorf("assign after upgrade: %v", err)
+	}
+	if c := count(t, raw, b.indexCount, "idx_cases_assignee"); c != 1 {
+		t.Errorf("index idx_cases_assignee not recreated")
+	}
+	if err := raw.Exec(`DELETE FROM case_events`).Error; err == nil {
+		t.Error("delete of events succeeded after upgrade")
+	}
+}
+
+func TestRejectsIncompleteSubmissions(t *testing.T) { eachBackend(t, testRejectsIncompleteSubmissions) }
+
+func testRejectsIncompleteSubmissions(t *testing.T, b backend) {
+	ctx := context.Background()
+	s, dsn := openStore(t, b)
 	for name, mutate := range map[string]func(*services.NewCase){
 		"channel":        func(c *services.NewCase) { c.Channel = "" },
 		"chat":           func(c *services.NewCase) { c.ChatID = "" },
@@ -615,21 +659,23 @@ func TestRejectsIncompleteSubmissions(t *testing.T) {
 			t.Errorf("missing %s: error %q leaks the NIK", name, err)
 		}
 	}
-	if c := count(t, rawDB(t, dsn), `SELECT count(*) FROM cases`); c != 0 {
+	if c := count(t, rawDB(t, b, dsn), `SELECT count(*) FROM cases`); c != 0 {
 		t.Errorf("cases = %d, want 0", c)
 	}
 }
 
-func TestOptionsAndPing(t *testing.T) {
+func TestOptionsAndPing(t *testing.T) { eachBackend(t, testOptionsAndPing) }
+
+func testOptionsAndPing(t *testing.T, b backend) {
 	ctx := context.Background()
-	dsn := storetest.Postgres(t)
-	if _, err := pgstore.Open(ctx, dsn, pgstore.Options{Location: jakarta(t)}); err == nil {
+	dsn := b.fresh(t)
+	if _, err := b.open(ctx, dsn, pgstore.Options{Location: jakarta(t)}); err == nil {
 		t.Error("empty ticket prefix accepted")
 	}
-	if _, err := pgstore.Open(ctx, dsn, pgstore.Options{TicketPrefix: "LKS"}); err == nil {
+	if _, err := b.open(ctx, dsn, pgstore.Options{TicketPrefix: "LKS"}); err == nil {
 		t.Error("nil location accepted")
 	}
-	s, err := pgstore.Open(ctx, dsn, options(t))
+	s, err := b.open(ctx, dsn, options(t))
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
@@ -641,5 +687,68 @@ func TestOptionsAndPing(t *testing.T) {
 	}
 	if err := s.Ping(ctx); err == nil {
 		t.Error("ping after close succeeded")
+	}
+}
+
+// TestOpenSQLiteFile is SQLite-specific: the file, its directory and the
+// DSN shared with whatsmeow.
+func TestOpenSQLiteFile(t *testing.T) {
+	ctx := context.Background()
+	if _, err := pgstore.OpenSQLite(ctx, "", options(t)); err == nil {
+		t.Error("empty path accepted")
+	}
+
+	// A missing directory is created; characters special in URIs survive.
+	path := filepath.Join(t.TempDir(), "data dir", "sapa?#%.db")
+	s, err := pgstore.OpenSQLite(ctx, path, options(t))
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if _, err := s.SubmitCase(ctx, sample(1)); err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	for name, want := range map[string]os.FileMode{path: 0o600, filepath.Dir(path): 0o700} {
+		fi, err := os.Stat(name)
+		if err != nil {
+			t.Fatalf("the store did not create %s: %v", name, err)
+		}
+		if got := fi.Mode().Perm(); got != want {
+			t.Errorf("%s mode %v, want %v", name, got, want)
+		}
+	}
+
+	// Another pool opened with SQLiteDSN sees the same database with the
+	// same settings.
+	raw, err := gorm.Open(sqlite.Open(pgstore.SQLiteDSN(path)), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatalf("open with SQLiteDSN: %v", err)
+	}
+	t.Cleanup(func() {
+		if sqlDB, err := raw.DB(); err == nil {
+			_ = sqlDB.Close()
+		}
+	})
+	if n := count(t, raw, `SELECT count(*) FROM cases`); n != 1 {
+		t.Errorf("cases seen through SQLiteDSN = %d, want 1", n)
+	}
+	var mode string
+	if err := raw.Raw(`PRAGMA journal_mode`).Row().Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal mode = %q (err %v), want wal", mode, err)
+	}
+	if n := count(t, raw, `PRAGMA foreign_keys`); n != 1 {
+		t.Errorf("foreign_keys = %d, want 1", n)
+	}
+	if n := count(t, raw, `PRAGMA busy_timeout`); n != 5000 {
+		t.Errorf("busy_timeout = %d, want 5000", n)
+	}
+	// Foreign keys are enforced: an event of no case is refused.
+	err = raw.Exec(`INSERT INTO case_events (case_id, kind, actor, at, from_status, to_status, note)
+		VALUES (999, 'note', 'budi', '2026-11-28 00:00:00+00:00', 'diterima', 'diterima', 'x')`).Error
+	if err == nil || !strings.Contains(strings.ToLower(err.Error()), "foreign key") {
+		t.Errorf("event of no case: err = %v, want a foreign key failure", err)
+	}
+	if _, err := os.Stat(path + "-wal"); err != nil {
+		t.Errorf("no write-ahead log next to the database: %v", err)
 	}
 }

@@ -30,10 +30,8 @@ func (s *Store) SubmitCase(ctx context.Context, nc services.NewCase) (services.R
 	if err := validate(nc); err != nil {
 		return services.Receipt{}, fmt.Errorf("submit case for %s: %w", nc.ServiceCode, err)
 	}
-	// PostgreSQL keeps microseconds: truncating first makes a first receipt
-	// equal to the one a repeated submission reads back.
-	submitted := nc.SubmittedAt.Truncate(time.Microsecond)
-	due := nc.DueAt.Truncate(time.Microsecond)
+	submitted := dbTime(nc.SubmittedAt)
+	due := dbTime(nc.DueAt)
 
 	var rec services.Receipt
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -89,6 +87,7 @@ func (s *Store) SubmitCase(ctx context.Context, nc services.NewCase) (services.R
 		}
 		ev := CaseEvent{
 			CaseID:     c.ID,
+			Kind:       EventSubmit,
 			Actor:      actorCitizen,
 			At:         submitted,
 			FromStatus: "",
@@ -138,7 +137,7 @@ func upsertCitizen(tx *gorm.DB, channel, chatID, name string) (int64, error) {
 	if r := []rune(name); len(r) > maxNameRunes {
 		name = string(r[:maxNameRunes])
 	}
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	now := dbTime(time.Now())
 	var id int64
 	err := scanRow(tx.Raw(`INSERT INTO citizens (channel, external_id, name, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?)
@@ -183,6 +182,35 @@ func scanRow(q *gorm.DB, dest ...any) error {
 	return q.Row().Scan(dest...)
 }
 
+// dbTime is t as written to the database: in UTC, because SQLite compares
+// times as text, and truncated to the microseconds PostgreSQL keeps, so a
+// value returned before writing equals the one read back.
+func dbTime(t time.Time) time.Time {
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// localizeCase puts the times of c and of its citizen in the office zone.
+func (s *Store) localizeCase(c *Case) {
+	c.DueAt = c.DueAt.In(s.loc)
+	c.CreatedAt = c.CreatedAt.In(s.loc)
+	c.UpdatedAt = c.UpdatedAt.In(s.loc)
+	if c.Citizen != nil {
+		c.Citizen.CreatedAt = c.Citizen.CreatedAt.In(s.loc)
+		c.Citizen.UpdatedAt = c.Citizen.UpdatedAt.In(s.loc)
+		if c.Citizen.UnreachableAt != nil {
+			t := c.Citizen.UnreachableAt.In(s.loc)
+			c.Citizen.UnreachableAt = &t
+		}
+	}
+}
+
+// localizeEvents puts the times of events in the office zone.
+func (s *Store) localizeEvents(events []CaseEvent) {
+	for i := range events {
+		events[i].At = events[i].At.In(s.loc)
+	}
+}
+
 // ticket formats <prefix>-YYMMDD-NNNN; past 9999 the number simply grows.
 func (s *Store) ticket(day time.Time, n int64) string {
 	return fmt.Sprintf("%s-%s-%04d", s.prefix, day.Format("060102"), n)
@@ -218,15 +246,7 @@ func (s *Store) CaseByTicket(ctx context.Context, ticket string) (Case, []CaseEv
 	if err := db.Where("case_id = ?", c.ID).Order("at, id").Find(&events).Error; err != nil {
 		return Case{}, nil, fmt.Errorf("load events of case %s: %w", ticket, err)
 	}
-	c.DueAt = c.DueAt.In(s.loc)
-	c.CreatedAt = c.CreatedAt.In(s.loc)
-	c.UpdatedAt = c.UpdatedAt.In(s.loc)
-	if c.Citizen != nil {
-		c.Citizen.CreatedAt = c.Citizen.CreatedAt.In(s.loc)
-		c.Citizen.UpdatedAt = c.Citizen.UpdatedAt.In(s.loc)
-	}
-	for i := range events {
-		events[i].At = events[i].At.In(s.loc)
-	}
+	s.localizeCase(&c)
+	s.localizeEvents(events)
 	return c, events, nil
 }

@@ -1,0 +1,104 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/services"
+)
+
+// Desk is the Store as the conversation's CaseDesk sees it: the same
+// operations returning services views, and conversation.ErrNoCase for a
+// ticket that does not exist or is not the asking citizen's.
+type Desk struct{ s *Store }
+
+// Desk returns the store's CaseDesk.
+func (s *Store) Desk() Desk { return Desk{s: s} }
+
+// ChangeStatus implements conversation.CaseDesk.
+func (d Desk) ChangeStatus(ctx context.Context, c services.StatusChange) (services.CaseView, error) {
+	cs, _, err := d.s.ChangeStatus(ctx, c)
+	return view(cs), noCase(err)
+}
+
+// Assign implements conversation.CaseDesk.
+func (d Desk) Assign(ctx context.Context, ticket, assignee, actor string, at time.Time) (services.CaseView, error) {
+	cs, _, err := d.s.Assign(ctx, ticket, assignee, actor, at)
+	return view(cs), noCase(err)
+}
+
+// AddEvent implements conversation.CaseDesk.
+func (d Desk) AddEvent(ctx context.Context, ticket, kind, actor, note string, at time.Time) (services.CaseView, error) {
+	cs, _, err := d.s.AddEvent(ctx, ticket, kind, actor, note, at)
+	return view(cs), noCase(err)
+}
+
+// Case implements conversation.CaseDesk.
+func (d Desk) Case(ctx context.Context, ticket string) (services.CaseView, []services.Event, error) {
+	cs, events, err := d.s.CaseByTicket(ctx, ticket)
+	if err != nil {
+		return services.CaseView{}, nil, noCase(err)
+	}
+	return view(cs), eventViews(events), nil
+}
+
+// OpenCases implements conversation.CaseDesk.
+func (d Desk) OpenCases(ctx context.Context, f services.CaseFilter) ([]services.CaseView, error) {
+	cases, err := d.s.OpenCases(ctx, f)
+	return views(cases), err
+}
+
+// CitizenCases implements conversation.CaseDesk.
+func (d Desk) CitizenCases(ctx context.Context, channel, chatID string, limit int) ([]services.CaseView, error) {
+	cases, err := d.s.CitizenCases(ctx, channel, chatID, limit)
+	return views(cases), err
+}
+
+// CitizenCase implements conversation.CaseDesk.
+func (d Desk) CitizenCase(ctx context.Context, ticket, channel, chatID string) (services.CaseView, []services.Event, error) {
+	cs, events, err := d.s.CitizenCase(ctx, ticket, channel, chatID)
+	if err != nil {
+		return services.CaseView{}, nil, noCase(err)
+	}
+	return view(cs), eventViews(events), nil
+}
+
+// CitizenLang implements conversation.CaseDesk.
+func (d Desk) CitizenLang(ctx context.Context, channel, chatID string) (string, error) {
+	return d.s.CitizenLang(ctx, channel, chatID)
+}
+
+// SetCitizenLang implements conversation.CaseDesk.
+func (d Desk) SetCitizenLang(ctx context.Context, channel, chatID, lang string) error {
+	return d.s.SetCitizenLang(ctx, channel, chatID, lang)
+}
+
+// noCase turns the store's ErrNotFound into the conversation's ErrNoCase,
+// keeping the rest of the message.
+func noCase(err error) error {
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("%w: %w", conversation.ErrNoCase, err)
+	}
+	return err
+}
+
+func view(c Case) services.CaseView { return c.View() }
+
+func views(cases []Case) []services.CaseView {
+	out := make([]services.CaseView, 0, len(cases))
+	for _, c := range cases {
+		out = append(out, c.View())
+	}
+	return out
+}
+
+func eventViews(events []CaseEvent) []services.Event {
+	out := make([]services.Event, 0, len(events))
+	for _, e := range events {
+		out = append(out, e.Event())
+	}
+	return out
+}
