@@ -1,0 +1,672 @@
+// Package whatsapp connects the conversation engine to WhatsApp through
+// whatsmeow, which links the bot to an ordinary WhatsApp account as a
+// companion device (like WhatsApp Web). It translates whatsmeow message
+// events into conversation.Inbound values and conversation.Reply values into
+// plain text messages with numbered options; the engine decides everything
+// else.
+//
+// Delivery: whatsmeow acknowledges a message to WhatsApp once the event
+// handler returns, and the handler only queues it (a slow handler would hold
+// up every chat). A message is therefore handled at most once from the
+// queue: a failing engine call is retried a few times with backoff, then
+// logged and given up, and a message still queued when the process stops is
+// lost; WhatsApp does not deliver it again. Messages WhatsApp itself
+// delivers twice (after a crash before the ack) are dropped by the engine's
+// dedup on chat and message id.
+package whatsapp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/store/sqlstore"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/locales"
+	"github.com/leksono/sapa/services"
+)
+
+// Defaults applied by New to a zero Config field.
+const (
+	DefaultQRFile     = "data/whatsapp-qr.png"
+	DefaultBacklogAge = 24 * time.Hour
+	DefaultMaxMedia   = 10 << 20 // bytes
+	DefaultWorkers    = 8
+)
+
+// Locale keys this package reads (locales/id/whatsapp.yaml).
+const (
+	keyOptionsHint    = "whatsapp.options_hint"
+	keyBacklogApology = "whatsapp.backlog_apology"
+)
+
+// Reasons passed to the OnFatal callback. Each has a staff-facing text
+// under whatsapp.fatal.<reason> in the locales.
+const (
+	ReasonLoggedOut      = "logged_out"      // the account unlinked the bot: pair again
+	ReasonTemporaryBan   = "temporary_ban"   // WhatsApp banned the number for a while
+	ReasonClientOutdated = "client_outdated" // whatsmeow must be updated
+	ReasonStreamReplaced = "stream_replaced" // another process uses the same session
+	ReasonConnectFailure = "connect_failure" // WhatsApp refused the connection for another reason
+)
+
+// ErrFirstContact is returned by Send for a chat that never wrote to the
+// bot: writing first to strangers is what gets numbers banned.
+var ErrFirstContact = errors.New("whatsapp: this chat never wrote to the bot")
+
+// Handler is what the bot needs from the conversation engine. Handle is
+// called for one chat at a time, in the order the citizen sent the
+// messages; it must be idempotent per Inbound.MessageID because a failed
+// call is retried and WhatsApp may deliver a message twice.
+type Handler interface {
+	Handle(ctx context.Context, in conversation.Inbound) ([]conversation.Reply, error)
+}
+
+// Config configures a Bot. Zero fields take the defaults named on them.
+type Config struct {
+	StoreDialect string        // DialectPostgres (driver pgx) or DialectSQLite (driver "sqlite", linked by the program)
+	StoreDSN     string        // database of the device keys; may be the application's own database
+	PairPhone    string        // WHATSAPP_PAIR_PHONE: pair by code for this number instead of by QR
+	QRFile       string        // where the pairing QR is written as PNG, default data/whatsapp-qr.png
+	BacklogAge   time.Duration // messages older than this on arrival get an apology instead of an answer, default 24h
+	MaxMedia     int64         // largest photo or PDF downloaded, in bytes, default 10 MB
+	PerMinute    int           // messages sent per minute over all chats, default 20
+	StaffGroups  []string      // group JIDs (…@g.us) whose messages are handled; other groups are ignored
+	Workers      int           // chats handled in parallel, default 8
+
+	// Contacts are numbers the bot may write to without their writing
+	// first: the staff officers of configs/staff.yaml. Any form (0812...,
+	// +62 812...) is accepted.
+	Contacts []string
+	// WroteBefore, if set, is asked by Send about a chat that has not
+	// written since the bot started (the bot remembers only those), e.g.
+	// "has this chat filed a case". Without it such sends are refused.
+	WroteBefore func(ctx context.Context, chatID string) (bool, error)
+	// Texts are the locales; nil loads the ones built into the binary.
+	Texts *locales.Bundle
+}
+
+// sender is every call the bot makes on a live connection. Tests fake it;
+// in production it is the *whatsmeow.Client.
+type sender interface {
+	SendMessage(ctx context.Context, to types.JID, message *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error)
+	GenerateMessageID() types.MessageID
+	MarkRead(ctx context.Context, ids []types.MessageID, timestamp time.Time, chat, sender types.JID, receiptTypeExtra ...types.ReceiptType) error
+	SendChatPresence(ctx context.Context, jid types.JID, state types.ChatPresence, media types.ChatPresenceMedia) error
+	SendPresence(ctx context.Context, state types.Presence) error
+	Download(ctx context.Context, msg whatsmeow.DownloadableMessage) ([]byte, error)
+}
+
+var _ sender = (*whatsmeow.Client)(nil)
+
+// Bot is one WhatsApp account linked to the engine. Run must not be called
+// twice, nor two processes run on one session: WhatsApp keeps only the
+// newest connection (StreamReplaced).
+type Bot struct {
+	cfg     Config
+	handler Handler
+	log     *slog.Logger
+	texts   *locales.Bundle
+
+	store  *sqlstore.Container // nil in tests
+	client *whatsmeow.Client   // nil in tests
+	api    sender
+	clock  clock
+	pacer  *pacer
+	queue  *queue
+	out    io.Writer // where QR and pairing codes are printed
+
+	staff    map[string]bool // StaffGroups
+	contacts map[string]bool // Contacts, normalized
+
+	running   atomic.Bool
+	connected atomic.Bool
+	// presenceDue is set when marking the account available failed for
+	// lack of a push name, which arrives with the first app state sync.
+	presenceDue atomic.Bool
+
+	mu         sync.Mutex
+	chats      map[string]types.JID // chats that wrote since start, and the JID to answer them at
+	apologized map[string]time.Time // backlog apologies sent, per chat
+
+	fatalMu   sync.Mutex
+	onFatal   func(reason string)
+	fatalOnce sync.Once
+
+	// Timings, fixed by New; tests shorten them.
+	handleTries   int           // engine calls per message
+	downloadTries int           // download attempts per file
+	sendTries     int           // attempts per outgoing message
+	retryBase     time.Duration // first wait between attempts, doubled each time
+	grace         time.Duration // how long messages in hand may take once Run is asked to stop
+}
+
+// New opens the device store and builds the client. It does not connect:
+// Run does. A store that cannot be opened (bad DSN, SQLite without a
+// driver or without foreign keys) fails here, at start-up.
+func New(ctx context.Context, cfg Config, h Handler, log *slog.Logger) (*Bot, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	log = log.With("channel", channelName)
+	b, err := newBot(cfg, h, log, nil, realClock{})
+	if err != nil {
+		return nil, err
+	}
+	b.store, err = openStore(ctx, b.cfg.StoreDialect, b.cfg.StoreDSN, newWALogger(log, "store"))
+	if err != nil {
+		return nil, err
+	}
+	device, err := b.store.GetFirstDevice(ctx)
+	if err != nil {
+		_ = b.store.Close()
+		return nil, fmt.Errorf("load whatsapp device from store: %w", err)
+	}
+	b.client = whatsmeow.NewClient(device, newWALogger(log, "client"))
+	// History sync blobs are old chats from the phone; the bot never reads
+	// them, so it need not download them either.
+	b.client.ManualHistorySyncDownload = true
+	b.client.EnableAutoReconnect = true
+	b.client.AddEventHandler(b.onEvent)
+	b.api = b.client
+	if device.ID == nil {
+		log.Info("whatsapp has no linked account yet: Run will show a pairing code")
+	} else {
+		log.Info("whatsapp session loaded from store", "account", services.MaskID(device.ID.User))
+	}
+	return b, nil
+}
+
+// newBot builds everything but the connection, so tests can run a Bot on a
+// fake sender.
+func newBot(cfg Config, h Handler, log *slog.Logger, api sender, c clock) (*Bot, error) {
+	if h == nil {
+		return nil, errors.New("whatsapp: nil handler")
+	}
+	if cfg.QRFile == "" {
+		cfg.QRFile = DefaultQRFile
+	}
+	if cfg.BacklogAge <= 0 {
+		cfg.BacklogAge = DefaultBacklogAge
+	}
+	if cfg.MaxMedia <= 0 {
+		cfg.MaxMedia = DefaultMaxMedia
+	}
+	if cfg.PerMinute <= 0 {
+		cfg.PerMinute = DefaultPerMinute
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = DefaultWorkers
+	}
+	if cfg.PairPhone != "" && normalizePhone(cfg.PairPhone) == "" {
+		return nil, fmt.Errorf("whatsapp: WHATSAPP_PAIR_PHONE %q is not a phone number (e.g. 6281234567890)", cfg.PairPhone)
+	}
+	texts := cfg.Texts
+	if texts == nil {
+		var err error
+		if texts, err = locales.Load(locales.FS); err != nil {
+			return nil, fmt.Errorf("whatsapp: load locales: %w", err)
+		}
+	}
+	if missing := texts.Missing([]string{keyOptionsHint, keyBacklogApology}); len(missing) > 0 {
+		return nil, fmt.Errorf("whatsapp: locales/%s lacks %v", locales.DefaultLang, missing)
+	}
+	staff := map[string]bool{}
+	for _, g := range cfg.StaffGroups {
+		j, err := types.ParseJID(g)
+		if err != nil || j.Server != types.GroupServer {
+			return nil, fmt.Errorf("whatsapp: staff group %q is not a group JID (…@g.us)", g)
+		}
+		staff[j.ToNonAD().String()] = true
+	}
+	contacts := map[string]bool{}
+	for _, c := range cfg.Contacts {
+		if n := normalizePhone(c); n != "" {
+			contacts[n] = true
+		}
+	}
+	return &Bot{
+		cfg:           cfg,
+		handler:       h,
+		log:           log,
+		texts:         texts,
+		api:           api,
+		clock:         c,
+		pacer:         newPacer(c, cfg.PerMinute),
+		queue:         newQueue(),
+		out:           os.Stdout,
+		staff:         staff,
+		contacts:      contacts,
+		chats:         map[string]types.JID{},
+		apologized:    map[string]time.Time{},
+		handleTries:   4,
+		downloadTries: 3,
+		sendTries:     3,
+		retryBase:     time.Second,
+		grace:         30 * time.Second,
+	}, nil
+}
+
+// Run pairs the account if the store holds none, connects, and serves until
+// ctx is done; then it finishes the messages in hand (for at most 30 s),
+// disconnects and returns nil. Disconnects are reconnected by whatsmeow. A
+// fatal event (logged out, banned, outdated, replaced) is logged and
+// reported to OnFatal, and Run keeps waiting for ctx without WhatsApp, so
+// the other channels go on. It returns an error only when pairing cannot
+// succeed.
+func (b *Bot) Run(ctx context.Context) error {
+	if b.client == nil {
+		return errors.New("whatsapp: Run needs a Bot made by New")
+	}
+	if !b.running.CompareAndSwap(false, true) {
+		return errors.New("whatsapp: Run is already running")
+	}
+	work, release := graceContext(ctx, b.grace)
+	defer release()
+	b.queue.start(work, b.cfg.Workers)
+	defer func() {
+		b.queue.stop()
+		b.client.Disconnect()
+		b.connected.Store(false)
+		if err := b.store.Close(); err != nil {
+			b.log.Warn("whatsapp store not closed cleanly", "err", err)
+		}
+		b.log.Info("whatsapp stopped")
+	}()
+
+	if b.client.Store.ID == nil {
+		if err := b.pair(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+	} else if err := b.connectRetrying(ctx); err != nil {
+		return nil // only a stop ends the retries
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// connectRetrying opens the connection, retrying with backoff while the
+// network is down; whatsmeow reconnects by itself once it was up. It fails
+// only when ctx ends.
+func (b *Bot) connectRetrying(ctx context.Context) error {
+	wait := b.retryBase
+	for {
+		err := b.client.Connect()
+		if err == nil || errors.Is(err, whatsmeow.ErrAlreadyConnected) {
+			return nil
+		}
+		b.log.Warn("whatsapp connect failed, retrying", "err", err, "retry_in", wait)
+		if !b.clock.Sleep(ctx, wait) {
+			return ctx.Err()
+		}
+		wait = min(2*wait, time.Minute)
+	}
+}
+
+// Connected reports whether the bot is connected and logged in to WhatsApp.
+func (b *Bot) Connected() bool { return b.connected.Load() }
+
+// OnFatal sets f to be called, once and on its own goroutine, when WhatsApp
+// ends the session for good: f gets one of the Reason constants. Typically
+// f tells the staff channel, in the words of whatsapp.fatal.<reason>.
+func (b *Bot) OnFatal(f func(reason string)) {
+	b.fatalMu.Lock()
+	b.onFatal = f
+	b.fatalMu.Unlock()
+}
+
+// onEvent is whatsmeow's event handler. whatsmeow calls it for one event at
+// a time and waits for it, so it only logs, flips flags and queues work.
+func (b *Bot) onEvent(evt any) {
+	switch e := evt.(type) {
+	case *events.Message:
+		b.receive(e)
+	case *events.Connected:
+		b.connected.Store(true)
+		b.log.Info("whatsapp connected")
+		go b.markAvailable()
+	case *events.Disconnected:
+		b.connected.Store(false)
+		b.log.Warn("whatsapp disconnected; reconnecting automatically")
+	case *events.KeepAliveTimeout:
+		b.log.Warn("whatsapp keepalive timed out", "failures", e.ErrorCount)
+	case *events.KeepAliveRestored:
+		b.log.Info("whatsapp keepalive restored")
+	case *events.OfflineSyncPreview:
+		b.log.Info("whatsapp replaying what arrived while offline", "messages", e.Messages)
+	case *events.OfflineSyncCompleted:
+		b.log.Info("whatsapp offline replay done", "events", e.Count)
+	case *events.PairSuccess:
+		b.log.Info("whatsapp account linked", "account", services.MaskID(e.ID.User))
+	case *events.PushNameSetting:
+		if b.presenceDue.Load() {
+			go b.markAvailable()
+		}
+	case *events.LoggedOut:
+		b.fatal(ReasonLoggedOut, "whatsapp logged out: the phone removed this linked device (or WhatsApp did) and the session is deleted; restart the bot and pair again (QR code, or WHATSAPP_PAIR_PHONE)",
+			"reason", e.Reason.String())
+	case *events.TemporaryBan:
+		b.fatal(ReasonTemporaryBan, "whatsapp temporarily banned this number: do not re-pair or reconnect until the ban ends, then restart the bot; send less, and only to people who wrote first",
+			"ban", e.String())
+	case *events.ClientOutdated:
+		b.fatal(ReasonClientOutdated, "whatsapp refuses this client as outdated: update go.mau.fi/whatsmeow (go get go.mau.fi/whatsmeow@latest), rebuild and restart")
+	case *events.StreamReplaced:
+		b.fatal(ReasonStreamReplaced, "whatsapp session taken over by another process using the same session: stop the other instance, then restart this bot")
+	case events.PermanentDisconnect:
+		b.fatal(ReasonConnectFailure, "whatsapp refused the connection and will not reconnect: check the account on the phone, then restart the bot",
+			"detail", e.PermanentDisconnectDescription())
+	case *events.UndecryptableMessage:
+		b.log.Debug("whatsapp message could not be decrypted; whatsmeow asked for it again", "message", e.Info.ID)
+	case *events.HistorySync:
+		b.log.Debug("whatsapp history sync ignored")
+	}
+}
+
+// fatal reports a session WhatsApp ended for good: one error line saying
+// what the operator must do, and the OnFatal callback, once.
+func (b *Bot) fatal(reason, msg string, args ...any) {
+	b.connected.Store(false)
+	b.fatalOnce.Do(func() {
+		b.log.Error(msg, append([]any{"reason", reason}, args...)...)
+		b.fatalMu.Lock()
+		f := b.onFatal
+		b.fatalMu.Unlock()
+		if f != nil {
+			go f(reason)
+		}
+	})
+}
+
+// markAvailable shows the account online, which makes WhatsApp deliver
+// normal (blue-tick) receipts and the typing indicator.
+func (b *Bot) markAvailable() {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err := b.api.SendPresence(ctx, types.PresenceAvailable)
+	switch {
+	case err == nil:
+		b.presenceDue.Store(false)
+	case errors.Is(err, whatsmeow.ErrNoPushName):
+		// Right after pairing the account's name is not known yet; it
+		// arrives with the app state, and PushNameSetting retries.
+		b.presenceDue.Store(true)
+		b.log.Debug("whatsapp presence deferred until the account name is synced")
+	default:
+		b.log.Warn("whatsapp presence not sent", "err", err)
+	}
+}
+
+// receive translates one message event and queues it for its chat.
+func (b *Bot) receive(evt *events.Message) {
+	inc, reason := translate(evt, b.staff)
+	if reason != "" {
+		b.log.Debug("whatsapp message ignored", "reason", reason, "message", evt.Info.ID)
+		return
+	}
+	chatID := inc.in.Chat.ChatID
+	b.mu.Lock()
+	b.chats[chatID] = inc.chat
+	b.mu.Unlock()
+	stale := b.clock.Now().Sub(inc.in.At) > b.cfg.BacklogAge
+	if !b.queue.add(chatID, func(ctx context.Context) { b.process(ctx, inc, stale) }) {
+		b.log.Warn("whatsapp message arrived while stopping, not handled", "chat", services.MaskID(chatID), "message", inc.in.MessageID)
+	}
+}
+
+// process handles one queued message: read receipt, typing indicator,
+// engine, replies.
+func (b *Bot) process(ctx context.Context, inc incoming, stale bool) {
+	chatID := inc.in.Chat.ChatID
+	if ctx.Err() != nil {
+		b.log.Warn("whatsapp message dropped: the bot stopped before handling it", "chat", services.MaskID(chatID), "message", inc.in.MessageID)
+		return
+	}
+	b.markRead(ctx, inc)
+	if stale {
+		b.apologize(ctx, inc)
+		return
+	}
+	if inc.media != nil {
+		b.attach(ctx, &inc)
+	}
+	b.presence(ctx, inc.chat, types.ChatPresenceComposing)
+	replies, err := b.handle(ctx, inc.in)
+	if err != nil {
+		b.presence(ctx, inc.chat, types.ChatPresencePaused)
+		b.log.Error("whatsapp message not handled; WhatsApp will not deliver it again", "chat", services.MaskID(chatID), "message", inc.in.MessageID, "err", err)
+		return
+	}
+	if len(replies) == 0 {
+		b.presence(ctx, inc.chat, types.ChatPresencePaused)
+		return
+	}
+	b.sendReplies(ctx, chatID, inc.chat, inc.in.MessageID, replies)
+}
+
+// handle calls the engine, retrying with backoff: the message is already
+// acknowledged to WhatsApp, so these retries are its only second chance.
+func (b *Bot) handle(ctx context.Context, in conversation.Inbound) ([]conversation.Reply, error) {
+	wait := b.retryBase
+	var err error
+	for try := 1; ; try++ {
+		var replies []conversation.Reply
+		replies, err = b.callHandler(ctx, in)
+		if err == nil {
+			return replies, nil
+		}
+		if try >= b.handleTries || ctx.Err() != nil {
+			return nil, fmt.Errorf("handle message %s after %d tries: %w", in.MessageID, try, err)
+		}
+		b.log.Warn("whatsapp handler failed, retrying", "chat", services.MaskID(in.Chat.ChatID), "message", in.MessageID, "retry_in", wait, "err", err)
+		if !b.clock.Sleep(ctx, wait) {
+			return nil, fmt.Errorf("handle message %s: stopped while waiting to retry: %w", in.MessageID, err)
+		}
+		wait *= 2
+	}
+}
+
+// callHandler turns a panic in the engine into an error, so one bad message
+// fails alone instead of taking every chat down with the process.
+func (b *Bot) callHandler(ctx context.Context, in conversation.Inbound) (replies []conversation.Reply, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			b.log.Error("whatsapp handler panicked", "chat", services.MaskID(in.Chat.ChatID), "panic", p, "stack", string(debug.Stack()))
+			err = fmt.Errorf("handler panicked: %v", p)
+		}
+	}()
+	return b.handler.Handle(ctx, in)
+}
+
+// attach downloads the message's file and adds it to the inbound message
+// when it is a photo or PDF within the size cap. A file that cannot be had
+// leaves the message as unsupported media, which the engine answers.
+func (b *Bot) attach(ctx context.Context, inc *incoming) {
+	wait := b.retryBase
+	for try := 1; ; try++ {
+		att, ok, err := fetch(ctx, b.api, inc.media, b.cfg.MaxMedia)
+		switch {
+		case err == nil && ok:
+			inc.in.Attachments = append(inc.in.Attachments, att)
+			return
+		case err == nil:
+			b.log.Info("whatsapp file refused: too large or not a photo or PDF", "message", inc.in.MessageID, "media", inc.media.media)
+			return
+		case try >= b.downloadTries || ctx.Err() != nil:
+			b.log.Warn("whatsapp file not downloaded", "message", inc.in.MessageID, "tries", try, "err", err)
+			return
+		}
+		if !b.clock.Sleep(ctx, wait) {
+			return
+		}
+		wait *= 2
+	}
+}
+
+// apologize answers backlog too old to act on, once per chat: the citizen
+// learns the message was not read and is asked to write again.
+func (b *Bot) apologize(ctx context.Context, inc incoming) {
+	chatID := inc.in.Chat.ChatID
+	now := b.clock.Now()
+	b.mu.Lock()
+	last, done := b.apologized[chatID]
+	if done && now.Sub(last) < b.cfg.BacklogAge {
+		b.mu.Unlock()
+		b.log.Debug("whatsapp backlog message ignored", "chat", services.MaskID(chatID), "message", inc.in.MessageID)
+		return
+	}
+	b.apologized[chatID] = now
+	b.mu.Unlock()
+	b.log.Info("whatsapp backlog message too old, apologizing", "chat", services.MaskID(chatID), "message", inc.in.MessageID,
+		"age", now.Sub(inc.in.At).Round(time.Minute))
+	text := b.texts.T(locales.DefaultLang, keyBacklogApology, map[string]string{
+		"hours": strconv.Itoa(int(b.cfg.BacklogAge.Hours())),
+	})
+	b.sendReplies(ctx, chatID, inc.chat, inc.in.MessageID, []conversation.Reply{{Text: text}})
+}
+
+// markRead sends the read receipt (blue ticks). Cosmetic: a failure is
+// logged at debug level only.
+func (b *Bot) markRead(ctx context.Context, inc incoming) {
+	err := b.api.MarkRead(ctx, []types.MessageID{inc.in.MessageID}, b.clock.Now(), inc.chat, inc.sender)
+	if err != nil {
+		b.log.Debug("whatsapp read receipt not sent", "message", inc.in.MessageID, "err", err)
+	}
+}
+
+// presence shows or clears "typing…" in a chat. Cosmetic, like markRead.
+func (b *Bot) presence(ctx context.Context, chat types.JID, state types.ChatPresence) {
+	if err := b.api.SendChatPresence(ctx, chat, state, types.ChatPresenceMediaText); err != nil {
+		b.log.Debug("whatsapp chat presence not sent", "state", state, "err", err)
+	}
+}
+
+// sendReplies sends the replies to one message in order, and stops at the
+// first that cannot be sent, since later ones build on it.
+func (b *Bot) sendReplies(ctx context.Context, chatID string, to types.JID, messageID string, replies []conversation.Reply) {
+	for i, r := range replies {
+		if err := b.sendReply(ctx, chatID, to, r); err != nil {
+			b.log.Warn("whatsapp reply not sent", "chat", services.MaskID(chatID), "message", messageID,
+				"reply", i, "dropped", len(replies)-i, "err", err)
+			return
+		}
+	}
+}
+
+// Send sends r to a chat outside a conversation turn (a notification), paced
+// like every message. It refuses chats that never wrote to the bot
+// (ErrFirstContact) unless they are staff contacts or staff groups, or
+// Config.WroteBefore vouches for them.
+func (b *Bot) Send(ctx context.Context, chatID string, r conversation.Reply) error {
+	to, err := b.target(ctx, chatID)
+	if err != nil {
+		return err
+	}
+	return b.sendReply(ctx, chatID, to, r)
+}
+
+// target is the JID to send to for chatID, if the bot may write there.
+func (b *Bot) target(ctx context.Context, chatID string) (types.JID, error) {
+	b.mu.Lock()
+	to, ok := b.chats[chatID]
+	b.mu.Unlock()
+	if ok {
+		return to, nil
+	}
+	to, err := jidOf(chatID)
+	if err != nil {
+		return types.JID{}, fmt.Errorf("whatsapp send: %w", err)
+	}
+	switch {
+	case to.Server == types.GroupServer && b.staff[to.String()]:
+		return to, nil
+	case to.Server == types.DefaultUserServer && b.contacts[to.User]:
+		return to, nil
+	case to.Server != types.GroupServer && b.cfg.WroteBefore != nil:
+		known, err := b.cfg.WroteBefore(ctx, chatID)
+		if err != nil {
+			return types.JID{}, fmt.Errorf("whatsapp send: check whether %s wrote before: %w", services.MaskID(chatID), err)
+		}
+		if known {
+			return to, nil
+		}
+	}
+	return types.JID{}, fmt.Errorf("send to %s: %w", services.MaskID(chatID), ErrFirstContact)
+}
+
+// sendReply sends one reply, rendered and split, part by part.
+func (b *Bot) sendReply(ctx context.Context, chatID string, to types.JID, r conversation.Reply) error {
+	parts := render(r, b.texts.T(locales.DefaultLang, keyOptionsHint, nil))
+	for i, text := range parts {
+		if err := b.sendText(ctx, chatID, to, text); err != nil {
+			return fmt.Errorf("part %d of %d: %w", i+1, len(parts), err)
+		}
+	}
+	return nil
+}
+
+// sendText sends one text message, paced, retrying with backoff. Every try
+// carries the same message id, so a try that reached WhatsApp although its
+// answer got lost is not shown twice.
+func (b *Bot) sendText(ctx context.Context, chatID string, to types.JID, text string) error {
+	id := b.api.GenerateMessageID()
+	msg := &waE2E.Message{Conversation: proto.String(text)}
+	wait := b.retryBase
+	for try := 1; ; try++ {
+		if err := b.pacer.wait(ctx, chatID); err != nil {
+			return fmt.Errorf("send to %s: stopped waiting for a send slot: %w", services.MaskID(chatID), err)
+		}
+		_, err := b.api.SendMessage(ctx, to, msg, whatsmeow.SendRequestExtra{ID: id})
+		if err == nil {
+			return nil
+		}
+		if try >= b.sendTries || ctx.Err() != nil {
+			return fmt.Errorf("send to %s after %d tries: %w", services.MaskID(chatID), try, err)
+		}
+		b.log.Debug("whatsapp send failed, retrying", "chat", services.MaskID(chatID), "retry_in", wait, "err", err)
+		if !b.clock.Sleep(ctx, wait) {
+			return fmt.Errorf("send to %s: stopped while waiting to retry: %w", services.MaskID(chatID), err)
+		}
+		wait *= 2
+	}
+}
+
+// graceContext returns a context that outlives the cancellation of ctx by
+// grace, so work in hand can finish after a stop but not forever.
+func graceContext(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var (
+		mu    sync.Mutex
+		timer *time.Timer
+	)
+	stopWatch := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		timer = time.AfterFunc(grace, cancel)
+		mu.Unlock()
+	})
+	return hctx, func() {
+		stopWatch()
+		mu.Lock()
+		if timer != nil {
+			timer.Stop()
+		}
+		mu.Unlock()
+		cancel()
+	}
+}

@@ -1,0 +1,276 @@
+// Copied from conversation/fakes_test.go: hand-written in-memory stores for
+// driving a real engine. Keep in step with that file when its interfaces move.
+
+package whatsapp
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/services"
+)
+
+// memStates is a hand-written StateStore for engine tests, with the same
+// contract as the Redis store (versions, dedup, draft markers) and expiry
+// driven by the test's clock so that 24 hours pass in no time. The Redis
+// store itself is tested against real Redis in store/redisstore.
+type memStates struct {
+	mu      sync.Mutex
+	now     func() time.Time
+	states  map[conversation.ChatKey]memEntry
+	markers map[conversation.ChatKey]string
+	handled map[string]bool
+}
+
+type memEntry struct {
+	state   conversation.State
+	expires time.Time
+}
+
+func newMemStates(now func() time.Time) *memStates {
+	return &memStates{now: now, states: map[conversation.ChatKey]memEntry{}, markers: map[conversation.ChatKey]string{}, handled: map[string]bool{}}
+}
+
+func (m *memStates) Load(_ context.Context, chat conversation.ChatKey, messageID string) (conversation.Loaded, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := conversation.Loaded{Duplicate: m.handled[chat.String()+"/"+messageID]}
+	entry, ok := m.states[chat]
+	if ok && m.now().Before(entry.expires) {
+		s := entry.state
+		s.Data = copyMap(s.Data)
+		out.State = &s
+	} else {
+		out.ExpiredDraft = m.markers[chat]
+	}
+	return out, nil
+}
+
+func (m *memStates) Commit(_ context.Context, s conversation.State, messageID string, ttl time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	key := s.Chat.String() + "/" + messageID
+	if m.handled[key] {
+		return conversation.ErrDuplicate
+	}
+	var stored int64
+	if entry, ok := m.states[s.Chat]; ok && m.now().Before(entry.expires) {
+		stored = entry.state.Version
+	}
+	if stored != s.Version {
+		return conversation.ErrConflict
+	}
+	s.Version++
+	s.Data = copyMap(s.Data)
+	m.states[s.Chat] = memEntry{state: s, expires: m.now().Add(ttl)}
+	m.handled[key] = true
+	if s.Draft != "" {
+		m.markers[s.Chat] = s.Draft
+	} else {
+		delete(m.markers, s.Chat)
+	}
+	return nil
+}
+
+func copyMap(in map[string]string) map[string]string {
+	if in == nil {
+		return nil
+	}
+	out := make(map[string]string, len(in))
+	for k, v := range in {
+		out[k] = v
+	}
+	return out
+}
+
+// memCases is a hand-written CaseStore and CaseDesk: tickets numbered per
+// day, one case per source message, the lifecycle checked by the same
+// services.CheckTransition. PostgreSQL's version is tested in store/pgstore.
+type memCases struct {
+	mu       sync.Mutex
+	loc      *time.Location
+	cases    []services.NewCase
+	views    map[string]*services.CaseView
+	events   map[string][]services.Event
+	bySource map[string]services.Receipt
+	perDay   map[string]int
+	langs    map[string]string
+	fail     error
+}
+
+func newMemCases(loc *time.Location) *memCases {
+	return &memCases{loc: loc, bySource: map[string]services.Receipt{}, perDay: map[string]int{},
+		views: map[string]*services.CaseView{}, events: map[string][]services.Event{}, langs: map[string]string{}}
+}
+
+func (m *memCases) SubmitCase(_ context.Context, c services.NewCase) (services.Receipt, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return services.Receipt{}, m.fail
+	}
+	if r, ok := m.bySource[c.SourceMessage]; ok {
+		return r, nil
+	}
+	day := c.SubmittedAt.In(m.loc).Format("060102")
+	m.perDay[day]++
+	r := services.Receipt{Ticket: fmt.Sprintf("LKS-%s-%04d", day, m.perDay[day]), DueAt: c.DueAt}
+	m.bySource[c.SourceMessage] = r
+	m.cases = append(m.cases, c)
+	m.views[r.Ticket] = &services.CaseView{
+		Ticket: r.Ticket, Kind: c.Kind, ServiceCode: c.ServiceCode, Unit: c.Unit, Status: services.StatusReceived,
+		Channel: c.Channel, ChatID: c.ChatID, CitizenName: c.CitizenName, VillageCode: c.VillageCode,
+		Form: c.Form, DueAt: c.DueAt, CreatedAt: c.SubmittedAt, UpdatedAt: c.SubmittedAt,
+	}
+	m.events[r.Ticket] = []services.Event{{Kind: services.EventSubmit, Actor: "citizen", At: c.SubmittedAt, To: services.StatusReceived}}
+	return r, nil
+}
+
+func (m *memCases) ChangeStatus(_ context.Context, c services.StatusChange) (services.CaseView, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.views[c.Ticket]
+	if !ok {
+		return services.CaseView{}, conversation.ErrNoCase
+	}
+	if err := services.CheckTransition(v.Status, c.To); err != nil {
+		return services.CaseView{}, err
+	}
+	kind := c.Kind
+	if kind == "" {
+		kind = services.EventStatus
+	}
+	m.events[c.Ticket] = append(m.events[c.Ticket], services.Event{Kind: kind, Actor: c.Actor, At: c.At, From: v.Status, To: c.To, Note: c.Note})
+	v.Status, v.UpdatedAt = c.To, c.At
+	if c.DueAt != nil {
+		v.DueAt = *c.DueAt
+	}
+	return *v, nil
+}
+
+func (m *memCases) Assign(_ context.Context, ticket, assignee, actor string, at time.Time) (services.CaseView, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.views[ticket]
+	if !ok {
+		return services.CaseView{}, conversation.ErrNoCase
+	}
+	v.Assignee = assignee
+	m.events[ticket] = append(m.events[ticket], services.Event{Kind: services.EventAssign, Actor: actor, At: at, From: v.Status, To: v.Status, Note: assignee})
+	return *v, nil
+}
+
+func (m *memCases) AddEvent(_ context.Context, ticket, kind, actor, note string, at time.Time) (services.CaseView, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.views[ticket]
+	if !ok {
+		return services.CaseView{}, conversation.ErrNoCase
+	}
+	m.events[ticket] = append(m.events[ticket], services.Event{Kind: kind, Actor: actor, At: at, From: v.Status, To: v.Status, Note: note})
+	return *v, nil
+}
+
+func (m *memCases) Case(_ context.Context, ticket string) (services.CaseView, []services.Event, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.views[ticket]
+	if !ok {
+		return services.CaseView{}, nil, conversation.ErrNoCase
+	}
+	return *v, append([]services.Event(nil), m.events[ticket]...), nil
+}
+
+func (m *memCases) OpenCases(_ context.Context, f services.CaseFilter) ([]services.CaseView, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []services.CaseView
+	for _, v := range m.sorted() {
+		switch {
+		case !v.Status.Open(), f.Unit != "" && v.Unit != f.Unit, f.Assignee != "" && v.Assignee != f.Assignee,
+			f.DueBefore != nil && (v.Status == services.StatusIncomplete || !v.DueAt.Before(*f.DueBefore)):
+			continue
+		}
+		out = append(out, *v)
+	}
+	return out, nil
+}
+
+func (m *memCases) CitizenCases(_ context.Context, channel, chatID string, limit int) ([]services.CaseView, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []services.CaseView
+	all := m.sorted()
+	for i := len(all) - 1; i >= 0 && len(out) < limit; i-- {
+		if all[i].Channel == channel && all[i].ChatID == chatID {
+			out = append(out, *all[i])
+		}
+	}
+	return out, nil
+}
+
+func (m *memCases) CitizenCase(ctx context.Context, ticket, channel, chatID string) (services.CaseView, []services.Event, error) {
+	v, events, err := m.Case(ctx, ticket)
+	if err != nil || v.Channel != channel || v.ChatID != chatID {
+		return services.CaseView{}, nil, conversation.ErrNoCase
+	}
+	return v, events, nil
+}
+
+func (m *memCases) CitizenLang(_ context.Context, channel, chatID string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.langs[channel+":"+chatID], nil
+}
+
+func (m *memCases) SetCitizenLang(_ context.Context, channel, chatID, lang string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.langs[channel+":"+chatID] = lang
+	return nil
+}
+
+// sorted returns the cases oldest first, as the stores list them.
+func (m *memCases) sorted() []*services.CaseView {
+	out := make([]*services.CaseView, 0, len(m.views))
+	for _, v := range m.views {
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
+			return out[i].CreatedAt.Before(out[j].CreatedAt)
+		}
+		return out[i].Ticket < out[j].Ticket
+	})
+	return out
+}
+
+// memNotifier records notifications in the order they were sent.
+type memNotifier struct {
+	mu   sync.Mutex
+	sent []notification
+}
+
+type notification struct {
+	to    conversation.ChatKey
+	reply conversation.Reply
+}
+
+func (n *memNotifier) Notify(_ context.Context, to conversation.ChatKey, r conversation.Reply) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.sent = append(n.sent, notification{to, r})
+	return nil
+}
+
+func (n *memNotifier) take() []notification {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := n.sent
+	n.sent = nil
+	return out
+}

@@ -1,0 +1,198 @@
+package whatsapp
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/leksono/sapa/conversation"
+)
+
+// fakeClock moves only when told to, or when someone sleeps on it: a sleep
+// returns at once with the clock advanced, so paced code runs instantly and
+// its waits can be read back.
+type fakeClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	sleeps []time.Duration
+}
+
+func newFakeClock(t time.Time) *fakeClock { return &fakeClock{now: t} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d > 0 {
+		c.now = c.now.Add(d)
+	}
+	c.sleeps = append(c.sleeps, d)
+	return true
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// sent is one message the fake sender was asked to send.
+type sent struct {
+	to   types.JID
+	text string
+	id   types.MessageID
+	at   time.Time
+}
+
+// fakeSender records what the bot does on the connection. failSends makes
+// the next n SendMessage calls fail; files are served by direct path.
+type fakeSender struct {
+	mu        sync.Mutex
+	clock     clock
+	sent      []sent
+	reads     []types.MessageID
+	presences []types.ChatPresence
+	available int
+	files     map[string][]byte
+	failSends int
+	nextID    int
+	tries     []types.MessageID // id of every SendMessage call, failed or not
+}
+
+var _ sender = (*fakeSender)(nil)
+
+func newFakeSender(c clock) *fakeSender { return &fakeSender{clock: c, files: map[string][]byte{}} }
+
+func (f *fakeSender) SendMessage(_ context.Context, to types.JID, m *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var id types.MessageID
+	if len(extra) > 0 {
+		id = extra[0].ID
+	}
+	f.tries = append(f.tries, id)
+	if f.failSends > 0 {
+		f.failSends--
+		return whatsmeow.SendResponse{}, whatsmeow.ErrNotConnected
+	}
+	f.sent = append(f.sent, sent{to: to, text: m.GetConversation(), id: id, at: f.clock.Now()})
+	return whatsmeow.SendResponse{ID: id}, nil
+}
+
+func (f *fakeSender) GenerateMessageID() types.MessageID {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.nextID++
+	return "OUT" + strconv.Itoa(f.nextID)
+}
+
+func (f *fakeSender) MarkRead(_ context.Context, ids []types.MessageID, _ time.Time, _, _ types.JID, _ ...types.ReceiptType) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reads = append(f.reads, ids...)
+	return nil
+}
+
+func (f *fakeSender) SendChatPresence(_ context.Context, _ types.JID, state types.ChatPresence, _ types.ChatPresenceMedia) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.presences = append(f.presences, state)
+	return nil
+}
+
+func (f *fakeSender) SendPresence(context.Context, types.Presence) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.available++
+	return nil
+}
+
+func (f *fakeSender) Download(_ context.Context, m whatsmeow.DownloadableMessage) ([]byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	data, ok := f.files[m.GetDirectPath()]
+	if !ok {
+		return nil, errors.New("media gone from the server")
+	}
+	return data, nil
+}
+
+// take returns the messages sent since the last take.
+func (f *fakeSender) take() []sent {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := f.sent
+	f.sent = nil
+	return out
+}
+
+// handlerFunc adapts a function to Handler.
+type handlerFunc func(ctx context.Context, in conversation.Inbound) ([]conversation.Reply, error)
+
+func (f handlerFunc) Handle(ctx context.Context, in conversation.Inbound) ([]conversation.Reply, error) {
+	return f(ctx, in)
+}
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// t0 is when the tests' messages are sent.
+var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
+// testBot builds a Bot on a fake sender and fake clock, with its workers
+// running until the test ends.
+func testBot(t *testing.T, cfg Config, h Handler) (*Bot, *fakeSender, *fakeClock) {
+	t.Helper()
+	c := newFakeClock(t0)
+	api := newFakeSender(c)
+	b, err := newBot(cfg, h, quietLog(), api, c)
+	if err != nil {
+		t.Fatalf("newBot: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	b.queue.start(ctx, 4)
+	t.Cleanup(func() {
+		cancel()
+		b.queue.stop()
+	})
+	return b, api, c
+}
+
+// person is a citizen's phone JID as WhatsApp addresses it.
+func person(user string) types.JID { return types.NewJID(user, types.DefaultUserServer) }
+
+// dm is a message from user to the bot in their one-to-one chat.
+func dm(id, user string, m *waE2E.Message) *events.Message {
+	jid := person(user)
+	return &events.Message{
+		Info: types.MessageInfo{
+			MessageSource: types.MessageSource{Chat: jid, Sender: jid, AddressingMode: types.AddressingModePN},
+			ID:            id, PushName: "Siti", Timestamp: t0, Type: "text",
+		},
+		Message: m,
+	}
+}
+
+func text(s string) *waE2E.Message { return &waE2E.Message{Conversation: proto.String(s)} }
+
+func slogTo(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
