@@ -63,9 +63,8 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Catalog == nil || cfg.Texts == nil || cfg.States == nil || cfg.Cases == nil || cfg.Desk == nil {
 		return nil, errors.New("conversation engine needs a catalog, texts, a state store, a case store and a case desk")
 	}
-	want := append(append([]string{}, engineKeys...), cfg.Catalog.Keys()...)
-	if missing := cfg.Texts.Missing(want); len(missing) > 0 {
-		return nil, fmt.Errorf("locales/%s.yaml lacks %d key(s) the bot uses: %s", locales.DefaultLang, len(missing), strings.Join(missing, ", "))
+	if err := CheckTexts(cfg.Catalog, cfg.Texts); err != nil {
+		return nil, err
 	}
 	e := &Engine{
 		catalog:  cfg.Catalog,
@@ -97,24 +96,45 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e.staffCmd = map[string]string{}
 	for _, cmd := range staffCommands {
-		words := cfg.Texts.Words("staff." + cmd)
-		if len(words) == 0 {
-			return nil, fmt.Errorf("locales/%s: words.staff.%s is empty: officers need a word for this command", locales.DefaultLang, cmd)
-		}
-		for _, w := range words {
+		for _, w := range cfg.Texts.Words("staff." + cmd) {
 			e.staffCmd[normalize(w)] = cmd
 		}
 	}
-	for _, list := range []string{"menu", "cancel", "help", "thanks", "status", "language"} {
+	for _, list := range globalWords {
 		e.words[list] = map[string]bool{}
 		for _, w := range cfg.Texts.Words(list) {
 			e.words[list][normalize(w)] = true
 		}
-		if len(e.words[list]) == 0 {
-			return nil, fmt.Errorf("locales/%s.yaml: words.%s is empty: the bot needs these words", locales.DefaultLang, list)
-		}
 	}
 	return e, nil
+}
+
+// globalWords are the word lists that work at every step.
+var globalWords = []string{"menu", "cancel", "help", "thanks", "status", "language"}
+
+// CheckTexts reports every text and word list the engine and the catalog
+// need that the default language lacks, one error each ("the bot: missing
+// locale key "menu.title""), so a broken locale fails start-up and the
+// check command, never a citizen.
+func CheckTexts(c *services.Catalog, texts *locales.Bundle) error {
+	var problems []error
+	for _, key := range texts.Missing(engineKeys) {
+		problems = append(problems, fmt.Errorf("the bot: missing locale key %q", key))
+	}
+	if err := c.CheckKeys(texts.Has); err != nil {
+		problems = append(problems, err)
+	}
+	for _, list := range globalWords {
+		if len(texts.Words(list)) == 0 {
+			problems = append(problems, fmt.Errorf("the words citizens type: missing locale key %q", "words."+list))
+		}
+	}
+	for _, cmd := range staffCommands {
+		if len(texts.Words("staff." + cmd)) == 0 {
+			problems = append(problems, fmt.Errorf("the staff commands: missing locale key %q", "words.staff."+cmd))
+		}
+	}
+	return errors.Join(problems...)
 }
 
 // vocabulary gathers the words the field parsers understand from every locale.

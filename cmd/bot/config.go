@@ -7,17 +7,39 @@ import (
 	"net/url"
 	"os"
 	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/leksono/sapa/services"
 )
 
+// defaultDataDir is where the embedded storage keeps its files when
+// DATA_DIR is unset.
+const defaultDataDir = "./data"
+
 // settings is the process configuration, read from the environment only.
+// Every setting is optional: with none, the bot runs on embedded storage.
 type settings struct {
-	TelegramToken  string
+	TelegramToken  string // empty: the Telegram channel is off
 	TelegramAPIURL string
-	RedisURL       string
+	RedisURL       string // empty: an in-process Redis-compatible store
 	RedisPrefix    string
-	DatabaseURL    string
+	DatabaseURL    string // empty: a SQLite file under DataDir
+	DataDir        string // files of the embedded storage
 	ConfigDir      string // empty: the Leksono configuration built into the binary
 	LogLevel       slog.Level
+
+	// WhatsApp is "auto" (on unless TELEGRAM_TOKEN is set, so a bot with no
+	// settings at all serves WhatsApp), "on" or "off".
+	WhatsApp          string
+	WhatsAppPairPhone string   // pair by code for this number instead of a QR code
+	WhatsAppGroups    []string // staff group JIDs whose messages are handled
+}
+
+// WhatsAppEnabled reports whether the WhatsApp channel runs.
+func (s settings) WhatsAppEnabled() bool {
+	return s.WhatsApp == "on" || (s.WhatsApp == "auto" && s.TelegramToken == "")
 }
 
 // readSettings reads and checks the environment. Its errors are one line
@@ -29,12 +51,32 @@ func readSettings(getenv func(string) string) (settings, error) {
 		RedisURL:       strings.TrimSpace(getenv("REDIS_URL")),
 		RedisPrefix:    strings.TrimSpace(getenv("REDIS_PREFIX")),
 		DatabaseURL:    strings.TrimSpace(getenv("DATABASE_URL")),
+		DataDir:        strings.TrimSpace(getenv("DATA_DIR")),
 		ConfigDir:      strings.TrimSpace(getenv("CONFIG_DIR")),
 	}
 	var problems []error
-	if s.TelegramToken == "" {
-		problems = append(problems, errors.New("TELEGRAM_TOKEN is not set: create a bot with @BotFather on Telegram and put its token here"))
-	} else if !strings.Contains(s.TelegramToken, ":") {
+	switch s.WhatsApp = strings.ToLower(strings.TrimSpace(getenv("WHATSAPP"))); s.WhatsApp {
+	case "":
+		s.WhatsApp = "auto"
+	case "auto", "on", "off":
+	default:
+		problems = append(problems, fmt.Errorf("WHATSAPP %q is not one of auto, on, off", s.WhatsApp))
+	}
+	if phone := strings.TrimSpace(getenv("WHATSAPP_PAIR_PHONE")); phone != "" {
+		if s.WhatsAppPairPhone = services.NormalizePhone(phone); s.WhatsAppPairPhone == "" {
+			problems = append(problems, errors.New("WHATSAPP_PAIR_PHONE is not an Indonesian phone number: for example 081234567890"))
+		}
+	}
+	for _, g := range strings.Split(getenv("WHATSAPP_STAFF_GROUPS"), ",") {
+		if g = strings.TrimSpace(g); g == "" {
+			continue
+		}
+		if !strings.HasSuffix(g, "@g.us") {
+			problems = append(problems, fmt.Errorf("WHATSAPP_STAFF_GROUPS: %q is not a group JID (it ends in @g.us)", g))
+		}
+		s.WhatsAppGroups = append(s.WhatsAppGroups, g)
+	}
+	if s.TelegramToken != "" && !strings.Contains(s.TelegramToken, ":") {
 		problems = append(problems, errors.New("TELEGRAM_TOKEN does not look like a bot token (expected 123456789:ABC...)"))
 	}
 	if s.TelegramAPIURL == "" {
@@ -42,14 +84,24 @@ func readSettings(getenv func(string) string) (settings, error) {
 	} else if u, err := url.Parse(s.TelegramAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		problems = append(problems, fmt.Errorf("TELEGRAM_API_URL %q is not an http(s) URL", s.TelegramAPIURL))
 	}
-	if s.RedisURL == "" {
-		problems = append(problems, errors.New("REDIS_URL is not set: for example redis://127.0.0.1:6379/0"))
+	if s.RedisURL != "" {
+		if _, err := redis.ParseURL(s.RedisURL); err != nil {
+			problems = append(problems, fmt.Errorf("REDIS_URL is not a Redis URL (%s): for example redis://127.0.0.1:6379/0, or unset it for the embedded store", oneLine(err)))
+		}
 	}
 	if s.RedisPrefix == "" {
 		s.RedisPrefix = "sapa:"
 	}
-	if s.DatabaseURL == "" {
-		problems = append(problems, errors.New("DATABASE_URL is not set: for example postgres://postgres@127.0.0.1:5432/sapa?sslmode=disable"))
+	if s.DatabaseURL != "" {
+		// pgconn redacts the password from its errors.
+		if _, err := pgx.ParseConfig(s.DatabaseURL); err != nil {
+			problems = append(problems, fmt.Errorf("DATABASE_URL is not a PostgreSQL URL (%s): for example postgres://postgres@127.0.0.1:5432/sapa?sslmode=disable, or unset it for SQLite", oneLine(err)))
+		}
+	}
+	if s.DataDir == "" {
+		s.DataDir = defaultDataDir
+	} else if info, err := os.Stat(s.DataDir); err == nil && !info.IsDir() {
+		problems = append(problems, fmt.Errorf("DATA_DIR %q is a file, not a directory", s.DataDir))
 	}
 	if s.ConfigDir != "" {
 		if info, err := os.Stat(s.ConfigDir); err != nil || !info.IsDir() {
@@ -69,4 +121,14 @@ func readSettings(getenv func(string) string) (settings, error) {
 		problems = append(problems, fmt.Errorf("LOG_LEVEL %q is not one of debug, info, warn, error", level))
 	}
 	return s, errors.Join(problems...)
+}
+
+// oneLine keeps a library error on the one line of its setting, without
+// the URL a *url.Error repeats: it may hold a password.
+func oneLine(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return strings.Join(strings.Fields(err.Error()), " ")
 }

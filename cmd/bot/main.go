@@ -7,19 +7,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
-
-	"github.com/redis/go-redis/v9"
+	"time"
 
 	"github.com/leksono/sapa/channels/telegram"
-	"github.com/leksono/sapa/configs"
 	"github.com/leksono/sapa/conversation"
-	"github.com/leksono/sapa/locales"
 	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store/pgstore"
 	"github.com/leksono/sapa/store/redisstore"
@@ -34,6 +30,10 @@ func main() {
 	switch command {
 	case "serve":
 		os.Exit(serve(args))
+	case "chat":
+		os.Exit(chat(args, os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+	case "check":
+		os.Exit(check(args, os.Stdout, os.Getenv))
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 	default:
@@ -42,14 +42,23 @@ func main() {
 	}
 }
 
-const usage = `Usage: bot [command]
+const usage = `Usage: bot [command] [flags]
 
 Commands:
   serve   run the bot on the configured channels (the default)
+  chat    talk to the bot in this terminal, on the same storage:
+            chat [--as citizen|staff:<id>] [--chat <id>]
+  check   check configs/ and locales/, print every problem with its file
+          and line, exit 1 if there is any
   help    show this text
 
+With no settings the bot keeps cases in ./data/sapa.db (SQLite) and chat
+state in memory; DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
 Settings come from environment variables: see README.md.
 `
+
+// errNoChannel stops serve when no chat channel is configured.
+var errNoChannel = errors.New("no chat channel is enabled: set TELEGRAM_TOKEN (see README.md), or run `bot chat` to talk to the bot in this terminal")
 
 // serve runs the bot until SIGINT or SIGTERM and returns the exit code.
 func serve(_ []string) int {
@@ -59,94 +68,175 @@ func serve(_ []string) int {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	// The same check as the check command: every problem, one per line.
+	o, problems := loadOffice(cfg)
+	if len(problems) > 0 {
+		fmt.Fprintf(os.Stderr, "sapa: cannot start: the configuration has %d problem(s):\n%v\n", len(problems), problems)
+		return 1
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, cfg, log); err != nil {
-		log.Error("sapa stopped with an error", "err", err)
+	if err := run(ctx, cfg, o, log); err != nil {
+		var pl problemList
+		switch {
+		case errors.As(err, &pl):
+			fmt.Fprintf(os.Stderr, "sapa: cannot start: the configuration has %d problem(s):\n%v\n", len(pl), pl)
+		case errors.Is(err, errNoChannel):
+			fmt.Fprintln(os.Stderr, "sapa: cannot start:", err)
+		default:
+			log.Error("sapa stopped with an error", "err", err)
+		}
 		return 1
 	}
 	log.Info("sapa stopped")
 	return 0
 }
 
+// runner is one chat channel: it serves until ctx is done.
+type runner struct {
+	name string
+	run  func(ctx context.Context) error
+}
+
 // app is the wired bot: what run starts and stops.
 type app struct {
-	bot    *telegram.Bot
-	cases  *pgstore.Store
-	redis  *redis.Client
-	engine *conversation.Engine
+	storage *storage
+	cases   *pgstore.Store // storage.Cases
+	office  *office
+	engine  *conversation.Engine
+	bot     *telegram.Bot // nil when TELEGRAM_TOKEN is unset
+	// channels are what serve runs, side by side. Each enabled channel
+	// appends itself in build; WhatsApp, the zero-config one, plugs in here.
+	channels []runner
+	// jobs run beside the channels: the daily deadline reminders.
+	jobs   []runner
+	states *redisstore.Store
 }
 
 // run builds the bot and serves until ctx is cancelled.
-func run(ctx context.Context, cfg settings, log *slog.Logger) error {
-	a, err := build(ctx, cfg, log)
+func run(ctx context.Context, cfg settings, o *office, log *slog.Logger) error {
+	a, err := buildWith(ctx, cfg, o, log)
 	if err != nil {
 		return err
 	}
 	defer a.close(log)
-	log.Info("sapa started", "channel", "telegram", "api", cfg.TelegramAPIURL)
-	return a.bot.Run(ctx)
+	if len(a.channels) == 0 {
+		return errNoChannel
+	}
+	names := make([]string, len(a.channels))
+	for i, c := range a.channels {
+		names[i] = c.name
+	}
+	log.Info("sapa started", "channels", strings.Join(names, ","))
+	return runChannels(ctx, append(a.channels, a.jobs...))
 }
 
-// build constructs every part from the settings; each failure says which
-// part could not start.
-func build(ctx context.Context, cfg settings, log *slog.Logger) (*app, error) {
-	var configFS fs.FS = configs.FS
-	if cfg.ConfigDir != "" {
-		configFS = os.DirFS(cfg.ConfigDir)
+// runChannels runs every channel until ctx is done. A channel that stops on
+// its own stops the others too, so a supervisor restarts the bot whole.
+func runChannels(ctx context.Context, channels []runner) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, len(channels))
+	for _, c := range channels {
+		go func() {
+			err := c.run(ctx)
+			if err != nil {
+				err = fmt.Errorf("%s: %w", c.name, err)
+			}
+			cancel()
+			errs <- err
+		}()
 	}
-	catalog, err := services.LoadCatalog(configFS)
-	if err != nil {
-		return nil, fmt.Errorf("configuration has problems:\n%w", err)
+	var all []error
+	for range channels {
+		all = append(all, <-errs)
 	}
-	texts, err := locales.Load(locales.FS)
-	if err != nil {
-		return nil, fmt.Errorf("locales have problems:\n%w", err)
-	}
-	if err := catalog.CheckKeys(texts.Has); err != nil {
-		return nil, fmt.Errorf("configuration refers to missing texts:\n%w", err)
-	}
+	return errors.Join(all...)
+}
 
-	opts, err := redis.ParseURL(cfg.RedisURL)
+// build loads the office configuration and constructs every part from the
+// settings; a configuration problem comes back as a problemList.
+func build(ctx context.Context, cfg settings, log *slog.Logger) (*app, error) {
+	o, problems := loadOffice(cfg)
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	return buildWith(ctx, cfg, o, log)
+}
+
+// buildWith constructs the storage, the engine and the enabled channels;
+// each failure says which part could not start.
+func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (*app, error) {
+	notify := newRouter()
+	a, err := buildCore(ctx, cfg, o, notify, log)
 	if err != nil {
-		return nil, fmt.Errorf("REDIS_URL: %w", err)
+		return nil, err
 	}
-	rdb := redis.NewClient(opts)
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		rdb.Close()
-		return nil, fmt.Errorf("connect to Redis at %s: %w", opts.Addr, err)
+	if cfg.TelegramToken != "" {
+		bot, err := telegram.New(telegram.Config{Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL}, a.engine, log)
+		if err != nil {
+			a.close(log)
+			return nil, fmt.Errorf("connect to Telegram at %s: %w", cfg.TelegramAPIURL, err)
+		}
+		a.bot = bot
+		notify.add("telegram", bot.Notify)
+		a.channels = append(a.channels, runner{name: "telegram", run: bot.Run})
 	}
-	cases, err := pgstore.Open(ctx, cfg.DatabaseURL, pgstore.Options{
-		TicketPrefix: catalog.Office.TicketPrefix,
-		Location:     catalog.Office.Location,
-	})
+	if cfg.WhatsAppEnabled() {
+		wa, err := newWhatsApp(ctx, cfg, o, a, notify, log)
+		if err != nil {
+			a.close(log)
+			return nil, err
+		}
+		notify.add("whatsapp", wa.Send)
+		a.channels = append(a.channels, runner{name: "whatsapp", run: wa.Run})
+	}
+	a.jobs = append(a.jobs, runner{name: "reminders", run: remindEvery(time.Minute, a.engine, a.states, log)})
+	return a, nil
+}
+
+// buildCore opens the storage and builds the engine on it, its
+// notifications going to notify: what serve and chat share.
+func buildCore(ctx context.Context, cfg settings, o *office, notify conversation.Notifier, log *slog.Logger) (*app, error) {
+	st, err := openStorage(ctx, cfg, caseOptions(o.catalog), log)
 	if err != nil {
-		rdb.Close()
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, err
 	}
+	states := redisstore.New(st.Redis, cfg.RedisPrefix)
+	engine, err := newEngine(o, st, states, notify, log)
+	if err != nil {
+		return nil, errors.Join(err, st.Close())
+	}
+	return &app{storage: st, cases: st.Cases, office: o, engine: engine, states: states}, nil
+}
+
+// caseOptions are the case store's settings from the office profile.
+func caseOptions(c *services.Catalog) pgstore.Options {
+	return pgstore.Options{TicketPrefix: c.Office.TicketPrefix, Location: c.Office.Location}
+}
+
+// newEngine builds the conversation engine on st, its notifications going
+// to notify (nil drops them). A text the engine needs and the locales lack
+// comes back as a problemList, as check prints it.
+func newEngine(o *office, st *storage, states *redisstore.Store, notify conversation.Notifier, log *slog.Logger) (*conversation.Engine, error) {
 	engine, err := conversation.New(conversation.Config{
-		Catalog: catalog,
-		Texts:   texts,
-		States:  redisstore.New(rdb, cfg.RedisPrefix),
-		Cases:   cases,
-		Log:     log,
+		Catalog:  o.catalog,
+		Texts:    o.texts,
+		States:   states,
+		Cases:    st.Cases,
+		Desk:     st.Cases.Desk(),
+		Staff:    o.staff,
+		Notifier: notify,
+		Log:      log,
 	})
 	if err != nil {
-		rdb.Close()
-		cases.Close()
-		return nil, fmt.Errorf("start conversation engine: %w", err)
+		return nil, toProblems(err, "", nil)
 	}
-	bot, err := telegram.New(telegram.Config{Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL}, engine, log)
-	if err != nil {
-		rdb.Close()
-		cases.Close()
-		return nil, fmt.Errorf("connect to Telegram at %s: %w", cfg.TelegramAPIURL, err)
-	}
-	return &app{bot: bot, cases: cases, redis: rdb, engine: engine}, nil
+	return engine, nil
 }
 
 func (a *app) close(log *slog.Logger) {
-	if err := errors.Join(a.redis.Close(), a.cases.Close()); err != nil {
+	if err := a.storage.Close(); err != nil {
 		log.Warn("closing storage", "err", err)
 	}
 }

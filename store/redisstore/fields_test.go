@@ -8,39 +8,40 @@ import (
 
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/store/redisstore"
-	"github.com/leksono/sapa/store/storetest"
 )
 
 // TestEveryStateFieldSurvives fills every field of conversation.State and
 // checks that all come back: a field added to State but forgotten in the
 // stored record would silently reset citizens' conversations.
 func TestEveryStateFieldSurvives(t *testing.T) {
-	rdb, prefix := storetest.Redis(t)
-	store := redisstore.New(rdb, prefix)
-	ctx := context.Background()
-	chat := conversation.ChatKey{Channel: "telegram", ChatID: "42"}
-	in := conversation.State{
-		Chat: chat, Step: conversation.StepStatus, Service: "sktm", Showing: "domisili", Field: 3,
-		Data: map[string]string{"nama": "Siti"}, Retries: 2, Editing: true, Lang: "en", Draft: "sktm",
-		Awaiting: "LKS-261123-0001", Listed: []string{"LKS-261123-0001", "LKS-261123-0002"},
-		UpdatedAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC),
-	}
-	v := reflect.ValueOf(in)
-	for i := 0; i < v.NumField(); i++ {
-		if name := v.Type().Field(i).Name; name != "Version" && v.Field(i).IsZero() {
-			t.Fatalf("test state leaves %s unset: set it so the round trip covers it", name)
+	eachBackend(t, func(t *testing.T, be backend) {
+		rdb, prefix, _ := be.open(t)
+		store := redisstore.New(rdb, prefix)
+		ctx := context.Background()
+		chat := conversation.ChatKey{Channel: "telegram", ChatID: "42"}
+		in := conversation.State{
+			Chat: chat, Step: conversation.StepStatus, Service: "sktm", Showing: "domisili", Field: 3,
+			Data: map[string]string{"nama": "Siti"}, Retries: 2, Editing: true, Lang: "en", Draft: "sktm",
+			Awaiting: "LKS-261123-0001", Listed: []string{"LKS-261123-0001", "LKS-261123-0002"},
+			UpdatedAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC),
 		}
-	}
-	if err := store.Commit(ctx, in, "m1", time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	got, err := store.Load(ctx, chat, "m2")
-	if err != nil || got.State == nil {
-		t.Fatalf("load: %v, %+v", err, got)
-	}
-	in.Version = 1
-	got.State.UpdatedAt = got.State.UpdatedAt.UTC()
-	if !reflect.DeepEqual(*got.State, in) {
-		t.Fatalf("state changed in Redis:\n got %+v\nwant %+v", *got.State, in)
-	}
+		v := reflect.ValueOf(in)
+		for i := 0; i < v.NumField(); i++ {
+			if name := v.Type().Field(i).Name; name != "Version" && v.Field(i).IsZero() {
+				t.Fatalf("test state leaves %s unset: set it so the round trip covers it", name)
+			}
+		}
+		if err := store.Commit(ctx, in, "m1", time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		got, err := store.Load(ctx, chat, "m2")
+		if err != nil || got.State == nil {
+			t.Fatalf("load: %v, %+v", err, got)
+		}
+		in.Version = 1
+		got.State.UpdatedAt = got.State.UpdatedAt.UTC()
+		if !reflect.DeepEqual(*got.State, in) {
+			t.Fatalf("state changed in Redis:\n got %+v\nwant %+v", *got.State, in)
+		}
+	})
 }

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leksono/sapa/store/pgstore"
+)
+
+// sktmScript is a citizen filing an SKTM request, line by line.
+var sktmScript = []string{
+	"halo", "2", "sktm", "3307051708900001", "Siti Aminah", "17-08-1990", "1",
+	"Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "0812 3456 7890", "ya",
+}
+
+func runChat(t *testing.T, env map[string]string, args []string, lines ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := chat(args, strings.NewReader(strings.Join(lines, "\n")+"\n"), &out, &errOut, envOf(env))
+	return code, out.String(), errOut.String()
+}
+
+var ticketLineRe = regexp.MustCompile(`(?m)^Nomor tiket: (LKS-\d{6}-\d{4})$`)
+
+// TestChatSKTMOnEmbeddedStorage files an SKTM request through the terminal
+// on the default storage (SQLite in DATA_DIR, in-process store), then an
+// officer sees it in a second run, and the case is read back from the file.
+func TestChatSKTMOnEmbeddedStorage(t *testing.T) {
+	dataDir := t.TempDir()
+	env := map[string]string{"DATA_DIR": dataDir}
+
+	code, out, logs := runChat(t, env, nil, sktmScript...)
+	if code != 0 {
+		t.Fatalf("chat exit %d; stderr:\n%s", code, logs)
+	}
+	m := ticketLineRe.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no ticket line in the chat:\n%s", out)
+	}
+	ticket := m[1]
+	for _, want := range []string{"  2. Ajukan surat\n", "  1. Sawangan\n", "3307**********01", "  1. Ya, kirim\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("chat output lacks %q", want)
+		}
+	}
+	dbPath := filepath.Join(dataDir, "sapa.db")
+	if !strings.Contains(logs, `msg="storage ready" cases="sqlite `+dbPath+`" state="in-process miniredis 127.0.0.1:`) {
+		t.Errorf("no storage log line naming the SQLite file and miniredis:\n%s", logs)
+	}
+	for _, secret := range []string{"3307051708900001", "Siti Aminah", "081234567890"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("logs hold personal data %q", secret)
+		}
+	}
+
+	// A second run, as the officer of the unit, on the same files.
+	code, out, logs = runChat(t, env, []string{"--as", "staff:kasi_kesos"}, "kasus")
+	if code != 0 {
+		t.Fatalf("staff chat exit %d; stderr:\n%s", code, logs)
+	}
+	if !strings.Contains(out, ticket) || !strings.Contains(out, "terminal:staff:kasi_kesos") {
+		t.Errorf("the officer's case list lacks %s:\n%s", ticket, out)
+	}
+
+	// The case is in the SQLite file.
+	ctx := context.Background()
+	store, err := pgstore.OpenSQLite(ctx, dbPath, pgstore.Options{TicketPrefix: "LKS", Location: time.UTC})
+	if err != nil {
+		t.Fatalf("open %s: %v", dbPath, err)
+	}
+	defer store.Close()
+	c, _, err := store.CaseByTicket(ctx, ticket)
+	if err != nil {
+		t.Fatalf("case %s: %v", ticket, err)
+	}
+	if c.ServiceCode != "sktm" || c.Channel != "terminal" || c.FormData["nik"] != "3307051708900001" || c.FormData["telepon"] != "6281234567890" {
+		t.Errorf("case = service %q channel %q form %v", c.ServiceCode, c.Channel, c.FormData)
+	}
+}
+
+// TestChatSwitchesIdentity plays citizen and officer in one session, typed
+// line by line through a pipe: the officer's question to the citizen is
+// printed for the citizen's chat.
+func TestChatSwitchesIdentity(t *testing.T) {
+	pr, pw := io.Pipe()
+	out, errOut := &syncBuffer{}, &syncBuffer{}
+	done := make(chan int, 1)
+	go func() { done <- chat(nil, pr, out, errOut, envOf(map[string]string{"DATA_DIR": t.TempDir()})) }()
+	say := func(lines ...string) {
+		t.Helper()
+		for _, l := range lines {
+			if _, err := io.WriteString(pw, l+"\n"); err != nil {
+				t.Fatalf("type %q: %v", l, err)
+			}
+		}
+	}
+	waitFor := func(re *regexp.Regexp) []string {
+		t.Helper()
+		deadline := time.Now().Add(15 * time.Second)
+		for time.Now().Before(deadline) {
+			if m := re.FindStringSubmatch(out.String()); m != nil {
+				return m
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		t.Fatalf("no %v in the chat after 15s:\n%s\n%s", re, out, errOut)
+		return nil
+	}
+
+	say(sktmScript...)
+	ticket := waitFor(ticketLineRe)[1]
+	say("/as staff:kasi_kesos", "tanya "+ticket+" mohon kirim foto KK", "/as citizen")
+	waitFor(regexp.MustCompile(`\(/as citizen: chat terminal:local\)`))
+	say("/quit")
+	if code := <-done; code != 0 {
+		t.Fatalf("chat exit %d; stderr:\n%s", code, errOut)
+	}
+	pw.Close()
+
+	text := out.String()
+	if !strings.Contains(text, "(/as staff:kasi_kesos: chat terminal:staff:kasi_kesos)") {
+		t.Errorf("switch to the officer not shown:\n%s", text)
+	}
+	note := regexp.MustCompile(`\[-> terminal:local\]\n[^\n]*` + ticket + `[^\n]*\nmohon kirim foto KK\n`)
+	if !note.MatchString(text) {
+		t.Errorf("the citizen's notification is not shown:\n%s", text)
+	}
+}
+
+func TestChatRefusesBadIdentity(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--as", "staff:joko"}, `no officer "joko" in staff.yaml; known officers: admin, camat, kasi_kesos`},
+		{[]string{"--as", "bupati"}, `--as "bupati": use citizen or staff:<id>`},
+		{[]string{"--as", "staff:camat", "--chat", "x"}, "--chat is for citizens"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+	} {
+		code, _, errOut := runChat(t, map[string]string{"DATA_DIR": t.TempDir()}, tc.args)
+		if code != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("chat %q: exit %d, stderr %q; want 2 and %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
+
+func TestChatOtherCitizen(t *testing.T) {
+	code, out, logs := runChat(t, map[string]string{"DATA_DIR": t.TempDir()}, []string{"--chat", "warung"}, "halo")
+	if code != 0 || !strings.Contains(out, "chat terminal:warung") || !strings.Contains(out, "  1. Informasi layanan") {
+		t.Errorf("chat --chat warung: exit %d\n%s\n%s", code, out, logs)
+	}
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func envOf(m map[string]string) func(string) string {
+	return func(name string) string { return m[name] }
+}
+
+func TestReadSettingsDefaults(t *testing.T) {
+	s, err := readSettings(envOf(nil))
+	if err != nil {
+		t.Fatalf("no settings at all must be valid (embedded storage), got: %v", err)
+	}
+	want := settings{
+		TelegramAPIURL: "https://api.telegram.org",
+		RedisPrefix:    "sapa:",
+		DataDir:        "./data",
+		LogLevel:       slog.LevelInfo,
+		WhatsApp:       "auto",
+	}
+	if !reflect.DeepEqual(s, want) {
+		t.Errorf("defaults = %+v\nwant %+v", s, want)
+	}
+}
+
+func TestReadSettingsValid(t *testing.T) {
+	dir := t.TempDir()
+	s, err := readSettings(envOf(map[string]string{
+		"TELEGRAM_TOKEN":        " 123:abc ",
+		"TELEGRAM_API_URL":      "http://127.0.0.1:8081/",
+		"REDIS_URL":             "redis://127.0.0.1:6379/3",
+		"REDIS_PREFIX":          "lks:",
+		"DATABASE_URL":          "postgres://postgres@127.0.0.1:5432/sapa?sslmode=disable",
+		"DATA_DIR":              dir,
+		"CONFIG_DIR":            dir,
+		"LOG_LEVEL":             "DEBUG",
+		"WHATSAPP":              "ON",
+		"WHATSAPP_PAIR_PHONE":   "0812-3456-7890",
+		"WHATSAPP_STAFF_GROUPS": "120363000000000001@g.us, ",
+	}))
+	if err != nil {
+		t.Fatalf("readSettings: %v", err)
+	}
+	want := settings{
+		TelegramToken: "123:abc", TelegramAPIURL: "http://127.0.0.1:8081",
+		RedisURL: "redis://127.0.0.1:6379/3", RedisPrefix: "lks:",
+		DatabaseURL: "postgres://postgres@127.0.0.1:5432/sapa?sslmode=disable",
+		DataDir:     dir, ConfigDir: dir, LogLevel: slog.LevelDebug,
+		WhatsApp: "on", WhatsAppPairPhone: "6281234567890", WhatsAppGroups: []string{"120363000000000001@g.us"},
+	}
+	if !reflect.DeepEqual(s, want) {
+		t.Errorf("settings = %+v\nwant %+v", s, want)
+	}
+	// A DATA_DIR that does not exist yet is created at start-up.
+	if _, err := readSettings(envOf(map[string]string{"DATA_DIR": filepath.Join(dir, "new")})); err != nil {
+		t.Errorf("missing DATA_DIR refused: %v", err)
+	}
+}
+
+func TestReadSettingsMalformed(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, key, value string
+		want             []string
+	}{
+		{"token without colon", "TELEGRAM_TOKEN", "abc", []string{"TELEGRAM_TOKEN", "123456789:ABC"}},
+		{"api url not http", "TELEGRAM_API_URL", "ftp://x", []string{"TELEGRAM_API_URL"}},
+		{"redis url scheme", "REDIS_URL", "http://127.0.0.1:6379", []string{"REDIS_URL", "redis://127.0.0.1:6379/0", "unset it"}},
+		{"redis url garbage", "REDIS_URL", "redis://:p%zzw@host", []string{"REDIS_URL"}},
+		{"database url", "DATABASE_URL", "postgres://u:s3cret@host:notaport/db", []string{"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sapa", "SQLite"}},
+		{"data dir is a file", "DATA_DIR", file, []string{"DATA_DIR", "not a directory"}},
+		{"config dir missing", "CONFIG_DIR", file + "-none", []string{"CONFIG_DIR", "not a directory"}},
+		{"log level", "LOG_LEVEL", "loud", []string{"LOG_LEVEL", "debug, info, warn, error"}},
+		{"whatsapp switch", "WHATSAPP", "yes", []string{"WHATSAPP", "auto, on, off"}},
+		{"pair phone", "WHATSAPP_PAIR_PHONE", "12345", []string{"WHATSAPP_PAIR_PHONE", "081234567890"}},
+		{"staff group", "WHATSAPP_STAFF_GROUPS", "6281234567890@s.whatsapp.net", []string{"WHATSAPP_STAFF_GROUPS", "@g.us"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := readSettings(envOf(map[string]string{tc.key: tc.value}))
+			if err == nil {
+				t.Fatalf("%s=%q accepted", tc.key, tc.value)
+			}
+			msg := err.Error()
+			if strings.Contains(msg, "\n") {
+				t.Errorf("error is not one line: %q", msg)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q lacks %q", msg, w)
+				}
+			}
+			for _, secret := range []string{"s3cret", "p%zzw"} {
+				if strings.Contains(msg, secret) {
+					t.Errorf("error %q repeats the password", msg)
+				}
+			}
+		})
+	}
+
+	// Every problem is reported, one line each.
+	_, err := readSettings(envOf(map[string]string{"TELEGRAM_TOKEN": "abc", "LOG_LEVEL": "loud", "REDIS_URL": "x://"}))
+	if err == nil || len(strings.Split(err.Error(), "\n")) != 3 {
+		t.Errorf("three problems gave: %v", err)
+	}
+}
+
+func TestWhatsAppEnabled(t *testing.T) {
+	for _, tc := range []struct {
+		whatsapp, token string
+		want            bool
+	}{
+		{"auto", "", true}, {"auto", "1:a", false}, {"on", "1:a", true}, {"off", "", false},
+	} {
+		if got := (settings{WhatsApp: tc.whatsapp, TelegramToken: tc.token}).WhatsAppEnabled(); got != tc.want {
+			t.Errorf("WHATSAPP=%s token=%q: enabled %v, want %v", tc.whatsapp, tc.token, got, tc.want)
+		}
+	}
+}

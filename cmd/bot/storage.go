@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/jackc/pgx/v5"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/leksono/sapa/store/pgstore"
+)
+
+// sqliteFile is the name of the case database under DATA_DIR.
+const sqliteFile = "sapa.db"
+
+// ttlTick is how often the embedded store's TTL clock is moved on. Expiry
+// is at most this late; the TTLs it serves are minutes to days.
+const ttlTick = time.Second
+
+// storage is where the bot keeps things: cases in PostgreSQL or a SQLite
+// file, conversation state and dedup records in Redis or an in-process
+// Redis-compatible server. Either way the same go-redis and GORM code runs
+// on it.
+type storage struct {
+	Redis *redis.Client
+	Cases *pgstore.Store
+	// SQLitePath is the case database file; "" on PostgreSQL.
+	SQLitePath string
+	// Describe is the start-up log's attributes: which storage, and where.
+	Describe []any
+
+	embedded *miniredis.Miniredis // nil with REDIS_URL
+	stopTick chan struct{}
+	ticking  sync.WaitGroup
+}
+
+// openStorage opens the cases database and the conversation store named by
+// the settings: PostgreSQL when DATABASE_URL is set, else the SQLite file
+// DATA_DIR/sapa.db; Redis when REDIS_URL is set, else an in-process
+// miniredis on 127.0.0.1. It logs one line saying which and where.
+func openStorage(ctx context.Context, cfg settings, o pgstore.Options, log *slog.Logger) (*storage, error) {
+	s := &storage{}
+	var casesAt, stateAt string
+	if cfg.RedisURL != "" {
+		opts, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_URL: %s", oneLine(err))
+		}
+		s.Redis = redis.NewClient(opts)
+		stateAt = "redis " + opts.Addr + " db " + strconv.Itoa(opts.DB)
+	} else {
+		mr := miniredis.NewMiniRedis()
+		if err := mr.StartAddr("127.0.0.1:0"); err != nil {
+			return nil, fmt.Errorf("start the embedded Redis-compatible store: %w", err)
+		}
+		s.embedded = mr
+		s.startTicking()
+		s.Redis = redis.NewClient(&redis.Options{Addr: mr.Addr()})
+		stateAt = "in-process miniredis " + mr.Addr() + " (memory only: lost on restart)"
+	}
+	if err := s.Redis.Ping(ctx).Err(); err != nil {
+		err = fmt.Errorf("connect to Redis at %s: %w", s.Redis.Options().Addr, err)
+		return nil, errors.Join(err, s.Close())
+	}
+
+	var err error
+	if cfg.DatabaseURL != "" {
+		s.Cases, err = pgstore.Open(ctx, cfg.DatabaseURL, o)
+		casesAt = "postgresql " + pgServer(cfg.DatabaseURL)
+	} else {
+		path := filepath.Join(cfg.DataDir, sqliteFile)
+		if abs, aerr := filepath.Abs(path); aerr == nil {
+			path = abs
+		}
+		s.Cases, err = pgstore.OpenSQLite(ctx, path, o)
+		s.SQLitePath = path
+		casesAt = "sqlite " + path
+	}
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("open case database: %w", err), s.Close())
+	}
+	s.Describe = []any{"cases", casesAt, "state", stateAt}
+	log.Info("storage ready", s.Describe...)
+	return s, nil
+}
+
+// startTicking moves the embedded store's TTL clock on with the wall clock,
+// so drafts and dedup records expire as on Redis. One FastForward a second
+// instead of miniredis' ClockTTL, which walks every key on every command.
+func (s *storage) startTicking() {
+	s.stopTick = make(chan struct{})
+	s.ticking.Add(1)
+	go func() {
+		defer s.ticking.Done()
+		t := time.NewTicker(ttlTick)
+		defer t.Stop()
+		last := time.Now()
+		for {
+			select {
+			case <-s.stopTick:
+				return
+			case now := <-t.C:
+				s.embedded.FastForward(now.Sub(last))
+				last = now
+			}
+		}
+	}()
+}
+
+// Close closes what openStorage opened; it is safe on a half-opened storage.
+func (s *storage) Close() error {
+	var errs []error
+	if s.Cases != nil {
+		errs = append(errs, s.Cases.Close())
+	}
+	if s.Redis != nil {
+		errs = append(errs, s.Redis.Close())
+	}
+	if s.embedded != nil {
+		close(s.stopTick)
+		s.ticking.Wait()
+		s.embedded.Close()
+	}
+	return errors.Join(errs...)
+}
+
+// pgServer names a DSN's server and database for the log, without the
+// credentials it may hold.
+func pgServer(dsn string) string {
+	c, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return "(unparsable DATABASE_URL)"
+	}
+	return net.JoinHostPort(c.Host, strconv.Itoa(int(c.Port))) + "/" + c.Database
+}

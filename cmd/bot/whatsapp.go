@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	"github.com/leksono/sapa/channels/whatsapp"
+	"github.com/leksono/sapa/store/pgstore"
+)
+
+// newWhatsApp builds the WhatsApp channel on the bot's own database: the
+// device keys live beside the cases, in PostgreSQL or the SQLite file.
+func newWhatsApp(ctx context.Context, cfg settings, o *office, a *app, notify *router, log *slog.Logger) (*whatsapp.Bot, error) {
+	dialect, dsn := whatsapp.DialectSQLite, pgstore.SQLiteDSN(a.storage.SQLitePath)
+	if cfg.DatabaseURL != "" {
+		dialect, dsn = whatsapp.DialectPostgres, cfg.DatabaseURL
+	}
+	var contacts []string
+	for _, officer := range o.staff.Officers {
+		if officer.Active && officer.WhatsApp != "" {
+			contacts = append(contacts, officer.WhatsApp)
+		}
+	}
+	desk := a.cases.Desk()
+	wa, err := whatsapp.New(ctx, whatsapp.Config{
+		StoreDialect: dialect,
+		StoreDSN:     dsn,
+		PairPhone:    cfg.WhatsAppPairPhone,
+		QRFile:       filepath.Join(cfg.DataDir, "whatsapp-qr.png"),
+		StaffGroups:  cfg.WhatsAppGroups,
+		Contacts:     contacts,
+		// A citizen who filed a case may be told about it after a restart,
+		// though the bot no longer remembers them writing.
+		WroteBefore: func(ctx context.Context, chatID string) (bool, error) {
+			cases, err := desk.CitizenCases(ctx, "whatsapp", chatID, 1)
+			return len(cases) > 0, err
+		},
+		Texts: o.texts,
+	}, a.engine, log)
+	if err != nil {
+		return nil, fmt.Errorf("start WhatsApp: %w", err)
+	}
+	wa.OnFatal(func(reason string) {
+		text := o.texts.T(o.texts.Langs()[0], "whatsapp.fatal."+reason, nil)
+		tellAdmins(context.WithoutCancel(ctx), notify, o.staff, text, log)
+	})
+	return wa, nil
+}
