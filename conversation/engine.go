@@ -130,7 +130,7 @@ func CheckTexts(c *services.Catalog, texts *locales.Bundle) error {
 		}
 	}
 	for _, cmd := range staffCommands {
-		if len(texts.Words("staff." + cmd)) == 0 {
+		if len(texts.Words("staff."+cmd)) == 0 {
 			problems = append(problems, fmt.Errorf("the staff commands: missing locale key %q", "words.staff."+cmd))
 		}
 	}
