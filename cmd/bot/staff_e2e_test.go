@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leksono/sapa/channels/telegram/telegramtest"
+	"github.com/leksono/sapa/configs"
+	"github.com/leksono/sapa/services"
+	"github.com/leksono/sapa/store/storetest"
+)
+
+// officeWithStaff copies the shipped configuration into a directory and
+// gives two officers of the SKTM unit Telegram ids.
+func officeWithStaff(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	err := fs.WalkDir(configs.FS, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		raw, err := fs.ReadFile(configs.FS, path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, path), raw, 0o600)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	staff := `officers:
+  - {id: petugas_kesos, name: "Mbak Rini", role: petugas, unit: kesejahteraan_sosial, telegram: "7001"}
+  - {id: kasi_kesos, name: "Pak Hadi", role: kasi, unit: kesejahteraan_sosial, telegram: "7002"}
+`
+	if err := os.WriteFile(filepath.Join(dir, "staff.yaml"), []byte(staff), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestStaffFollowUpEndToEnd: one citizen and one officer on the fake
+// Telegram server, real PostgreSQL and Redis. The officer is told of the new
+// case, asks for a correction, the citizen answers, the officer finishes;
+// the citizen hears of every step and the history in PostgreSQL matches.
+func TestStaffFollowUpEndToEnd(t *testing.T) {
+	srv := telegramtest.NewServer(t, testToken)
+	dsn := storetest.Postgres(t)
+	_, prefix := storetest.Redis(t)
+	redisURL := os.Getenv("REDIS_URL")
+	if redisURL == "" {
+		redisURL = "redis://127.0.0.1:6379/0"
+	}
+	cfg, err := readSettings(envOf(map[string]string{
+		"TELEGRAM_TOKEN": testToken, "TELEGRAM_API_URL": srv.URL(), "REDIS_URL": redisURL,
+		"REDIS_PREFIX": prefix, "DATABASE_URL": dsn, "CONFIG_DIR": officeWithStaff(t),
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, err := build(ctx, cfg, log)
+	if err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	defer a.close(log)
+	go runChannels(ctx, append(a.channels, a.jobs...))
+
+	const citizen, officer = int64(5550002), int64(7001)
+	seen := map[int64]int{}
+	next := func(chat int64, want string) string {
+		t.Helper()
+		seen[chat]++
+		msgs := srv.WaitSent(t, chat, seen[chat], 15*time.Second)
+		got := msgs[seen[chat]-1].Text
+		if !strings.Contains(got, want) {
+			t.Fatalf("message %d to %d: want %q in:\n%s", seen[chat], chat, want, got)
+		}
+		return got
+	}
+	for _, line := range []string{"halo", "2", "sktm", "3307051708900001", "Siti Aminah", "17-08-1990",
+		"Sawangan", "Dusun Krajan RT 02", "beasiswa sekolah anak", "081234567890"} {
+		srv.PushText(citizen, citizen, line)
+		next(citizen, "")
+	}
+	srv.PushText(citizen, citizen, "ya")
+	ticket := regexp.MustCompile(`LKS-\d{6}-\d{4}`).FindString(next(citizen, "Nomor tiket"))
+
+	notice := next(officer, "Kasus baru "+ticket)
+	if strings.Contains(notice, "3307051708900001") || !strings.Contains(notice, "3307**********01") {
+		t.Fatalf("the officer's notification must show the NIK masked:\n%s", notice)
+	}
+	officerSays := func(text, want string) {
+		t.Helper()
+		srv.PushText(officer, officer, text)
+		next(officer, want)
+	}
+	officerSays("ambil "+strings.ToLower(ticket), "ditugaskan kepada Mbak Rini")
+	officerSays("verifikasi "+strings.ReplaceAll(ticket, "-", ""), "Sedang diverifikasi")
+	next(citizen, "sedang diverifikasi")
+	officerSays("tanya "+ticket+" Mohon sebutkan nama sekolah anak Anda.", "Perlu dilengkapi")
+	next(citizen, "Mohon sebutkan nama sekolah anak Anda.")
+
+	srv.PushText(citizen, citizen, "SD Negeri 1 Sawangan")
+	next(citizen, "sudah kami teruskan")
+	next(officer, "SD Negeri 1 Sawangan")
+
+	officerSays("proses "+ticket, "Sedang diproses")
+	next(citizen, "sedang diproses")
+	officerSays("selesai "+ticket+" Surat bisa diambil di loket besok pagi.", "Selesai")
+	next(citizen, "Surat bisa diambil di loket besok pagi.")
+
+	_, events, err := a.cases.CaseByTicket(ctx, ticket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range events {
+		got = append(got, e.Kind+":"+string(e.ToStatus)+":"+e.Actor)
+	}
+	want := []string{
+		"submit:diterima:citizen", "assign:diterima:petugas_kesos", "status:verifikasi:petugas_kesos",
+		"question:perlu_perbaikan:petugas_kesos", "reply:verifikasi:citizen", "status:diproses:petugas_kesos",
+		"status:selesai:petugas_kesos",
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("history in PostgreSQL:\n got %v\nwant %v", got, want)
+	}
+	if events[4].Note != "SD Negeri 1 Sawangan" || events[6].Note != "Surat bisa diambil di loket besok pagi." {
+		t.Errorf("notes not kept: %+v", events)
+	}
+	c, _, _ := a.cases.CaseByTicket(ctx, ticket)
+	if c.Status != services.StatusDone || c.Assignee != "petugas_kesos" {
+		t.Errorf("case ends %s assigned to %q", c.Status, c.Assignee)
+	}
+	if strings.Contains(logs.String(), "3307051708900001") {
+		t.Error("a full NIK reached the logs")
+	}
+}
