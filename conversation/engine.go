@@ -253,6 +253,20 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 		} else {
 			t.say(e.tr(t, "greeting", e.officeArgs()))
 		}
+		// A first message that already says what the citizen wants ("2",
+		// "sktm", "ktp", a ticket, "cek status") is answered right away,
+		// after the greeting.
+		if t.in.Kind == KindText {
+			t.text = strings.TrimSpace(strings.ToValidUTF8(t.in.Text, ""))
+			word := normalize(t.text)
+			if e.words["status"][word] || e.words["language"][word] {
+				_, err := e.globalWord(ctx, t)
+				return err
+			}
+			if e.menuUnderstands(t) {
+				return e.onMenu(ctx, t)
+			}
+		}
 		e.prompt(t)
 		return nil
 	}
@@ -517,6 +531,25 @@ func (e *Engine) hasLang(lang string) bool {
 		}
 	}
 	return false
+}
+
+// menuUnderstands reports whether typed text means something at the main
+// menu: a choice, a service or redirect keyword, or a ticket number.
+func (e *Engine) menuUnderstands(t *turn) bool {
+	if utf8.RuneCountInString(t.text) > MaxTextRunes {
+		return false
+	}
+	if _, ok := services.NormalizeTicket(t.text); ok {
+		return true
+	}
+	if _, ok := services.MatchChoice(t.text, e.menuChoices(t), e.vocab); ok {
+		return true
+	}
+	if _, ok := e.matchRedirect(t); ok {
+		return true
+	}
+	_, ok := services.MatchChoice(t.text, e.serviceChoices(t), e.vocab)
+	return ok
 }
 
 // chooseOrKeyword is choose for the menus where a citizen may also type a
