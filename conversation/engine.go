@@ -55,6 +55,9 @@ type Engine struct {
 	edit     []string
 	cont     []string
 	staffCmd map[string]string // typed word -> staff command
+	// menuWords are the words that pick a main-menu item, by item
+	// (words.menu_items.<item> in every locale).
+	menuWords map[string][]string
 }
 
 // New builds an Engine and checks that every locale key the engine and the
@@ -94,6 +97,7 @@ func New(cfg Config) (*Engine, error) {
 	if e.notifier == nil {
 		e.notifier = noNotifier{}
 	}
+	e.menuWords = cfg.Texts.WordGroups("menu_items")
 	e.staffCmd = map[string]string{}
 	for _, cmd := range staffCommands {
 		for _, w := range cfg.Texts.Words("staff." + cmd) {
@@ -518,7 +522,13 @@ func (e *Engine) onLanguage(ctx context.Context, t *turn) error {
 // citizen finds theirs whatever the chat's current language.
 func (e *Engine) languageChoices() []services.Choice {
 	var out []services.Choice
+	langs := []string{locales.DefaultLang}
 	for _, lang := range e.texts.Langs() {
+		if lang != locales.DefaultLang {
+			langs = append(langs, lang)
+		}
+	}
+	for _, lang := range langs {
 		out = append(out, services.Choice{Value: lang, Label: e.texts.T(lang, "language.name", nil), Keywords: []string{lang}})
 	}
 	return out

@@ -146,6 +146,7 @@ func (m *memCases) ChangeStatus(_ context.Context, c services.StatusChange) (ser
 	if c.DueAt != nil {
 		v.DueAt = *c.DueAt
 	}
+	v.CitizenLang = m.langs[v.Channel+":"+v.ChatID]
 	return *v, nil
 }
 

@@ -104,11 +104,11 @@ func (e *Engine) ask(t *turn, question, scope string, choices []services.Choice)
 
 func (e *Engine) menuChoices(t *turn) []services.Choice {
 	choices := []services.Choice{
-		{Value: "info", Label: e.tr(t, "menu.info", nil), Keywords: []string{"info", "informasi", "persyaratan", "syarat"}},
-		{Value: "request", Label: e.tr(t, "menu.request", nil), Keywords: []string{"ajukan", "surat", "pengajuan"}},
+		{Value: "info", Label: e.tr(t, "menu.info", nil), Keywords: e.menuWords["info"]},
+		{Value: "request", Label: e.tr(t, "menu.request", nil), Keywords: e.menuWords["request"]},
 		{Value: "status", Label: e.tr(t, "menu.status", nil)},
-		{Value: "external", Label: e.tr(t, "menu.external", nil)},
-		{Value: "office", Label: e.tr(t, "menu.office", nil), Keywords: []string{"alamat", "jam", "kantor"}},
+		{Value: "external", Label: e.tr(t, "menu.external", nil), Keywords: e.menuWords["external"]},
+		{Value: "office", Label: e.tr(t, "menu.office", nil), Keywords: e.menuWords["office"]},
 	}
 	if t.st.Draft != "" {
 		choices = append(choices, services.Choice{
