@@ -20,7 +20,7 @@ func migrate(ctx context.Context, db *gorm.DB) error {
 		if err := d.lock(tx); err != nil {
 			return err
 		}
-		if err := tx.AutoMigrate(&Citizen{}, &Case{}, &CaseEvent{}, &TicketCounter{}); err != nil {
+		if err := tx.AutoMigrate(&Citizen{}, &Case{}, &CaseEvent{}, &TicketCounter{}, &SurveyResponse{}, &SurveyAnswer{}); err != nil {
 			return fmt.Errorf("create tables: %w", err)
 		}
 		return d.guard(tx)

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leksono/sapa/services"
+	"github.com/leksono/sapa/store/pgstore"
+)
+
+// reportEnv points the settings at a fresh embedded storage and returns
+// the office and the SQLite path the report will read.
+func reportEnv(t *testing.T) (*office, string) {
+	t.Helper()
+	dataDir := t.TempDir()
+	for k, v := range map[string]string{"DATA_DIR": dataDir, "DATABASE_URL": "", "REDIS_URL": "", "CONFIG_DIR": "", "LOG_LEVEL": ""} {
+		t.Setenv(k, v)
+	}
+	o, problems := loadOffice(settings{})
+	if len(problems) > 0 {
+		t.Fatalf("load office: %v", problems)
+	}
+	return o, filepath.Join(dataDir, sqliteFile)
+}
+
+// seedReport files, in January and February 2026: two SKTM cases, one
+// finished on time with a complete survey, one open; one complaint.
+func seedReport(t *testing.T, o *office, path string) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := pgstore.OpenSQLite(ctx, path, caseOptions(o.catalog))
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	defer s.Close()
+	loc := o.catalog.Office.Location
+	at := func(m time.Month, d, h int) time.Time { return time.Date(2026, m, d, h, 0, 0, 0, loc) }
+	file := func(i int, kind services.Kind, service string, created time.Time, form map[string]string) string {
+		rec, err := s.SubmitCase(ctx, services.NewCase{
+			Kind: kind, ServiceCode: service, Unit: "pelayanan", Channel: "telegram", ChatID: fmt.Sprint(100 + i),
+			CitizenName: "Warga", VillageCode: "33.07.05.2001", Form: form, SourceMessage: fmt.Sprintf("telegram:%d:1", 100+i),
+			SubmittedAt: created, DueAt: created.Add(8 * time.Hour),
+		})
+		if err != nil {
+			t.Fatalf("submit: %v", err)
+		}
+		return rec.Ticket
+	}
+	done := file(1, services.KindRequest, "sktm", at(1, 5, 8), nil)
+	for _, st := range []services.Status{services.StatusVerifying, services.StatusProcessing, services.StatusDone} {
+		if _, _, err := s.ChangeStatus(ctx, pgstore.StatusChange{Ticket: done, To: st, Actor: "budi", At: at(1, 5, 14)}); err != nil {
+			t.Fatalf("move to %s: %v", st, err)
+		}
+	}
+	if _, err := s.StartSurvey(ctx, done, at(1, 6, 9)); err != nil {
+		t.Fatalf("start survey: %v", err)
+	}
+	for i, e := range services.SurveyElements {
+		if err := s.AnswerSurvey(ctx, done, e, []int{4, 4, 3, 3, 4, 3, 3, 2, 3}[i], at(1, 6, 9)); err != nil {
+			t.Fatalf("answer: %v", err)
+		}
+	}
+	if err := s.CompleteSurvey(ctx, done, "", at(1, 6, 9)); err != nil {
+		t.Fatalf("complete survey: %v", err)
+	}
+	file(2, services.KindRequest, "sktm", at(2, 2, 8), nil)
+	file(3, services.KindComplaint, "pengaduan", at(2, 3, 8), map[string]string{"kategori": "jalan"})
+}
+
+func runReportCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := report(args, &out, &errOut, os.Getenv)
+	return code, out.String(), errOut.String()
+}
+
+func TestReportFormats(t *testing.T) {
+	o, path := reportEnv(t)
+	seedReport(t, o, path)
+	period := []string{"--from", "2026-01-01", "--to", "2026-02-28"}
+
+	code, out, errOut := runReportCmd(t, append(period, "--format", "json")...)
+	if code != 0 {
+		t.Fatalf("json report exit %d: %s", code, errOut)
+	}
+	var r services.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("decode json report: %v\n%s", err, out)
+	}
+	// sktm survey: total 29 -> 25 x 29 / 9 = 80.56, 29 x 0.11 x 25 = 79.75.
+	if r.Cases != 3 || r.Open != 2 || r.IKM.Respondents != 1 || r.IKM.Index != 80.56 || r.IKM.IndexOfficial != 79.75 || r.IKM.Category != "B" {
+		t.Errorf("report = cases %d open %d IKM %+v; want 3, 2, one respondent at 80.56/79.75 B", r.Cases, r.Open, r.IKM)
+	}
+	if len(r.Monthly) != 2 || r.Monthly[0].Cases != 1 || r.Monthly[1].Cases != 2 {
+		t.Errorf("monthly = %+v, want January 1 case, February 2", r.Monthly)
+	}
+	// The last day is inclusive: the period ends at 1 March 00:00 office time.
+	if want := time.Date(2026, 3, 1, 0, 0, 0, 0, o.catalog.Office.Location); !r.To.Equal(want) {
+		t.Errorf("period end %v, want %v", r.To, want)
+	}
+
+	code, out, errOut = runReportCmd(t, period...)
+	if code != 0 {
+		t.Fatalf("table report exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"Laporan pelayanan Leksono, 2026-01-01 s.d. 2026-02-28",
+		o.texts.T("id", "report.section.ikm", nil),
+		o.texts.T("id", "service.sktm.name", nil),
+		o.texts.T("id", "status.label.selesai", nil),
+		"80.56", "79.75", "B (baik)", "Sawangan (33.07.05.2001)", "jalan", "2026-02",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "[report.") {
+		t.Errorf("table shows a missing locale key:\n%s", out)
+	}
+
+	code, out, errOut = runReportCmd(t, append(period, "--format", "csv")...)
+	if code != 0 {
+		t.Fatalf("csv report exit %d: %s", code, errOut)
+	}
+	cr := csv.NewReader(strings.NewReader(out))
+	cr.FieldsPerRecord = -1
+	records, err := cr.ReadAll()
+	if err != nil {
+		t.Fatalf("parse csv: %v\n%s", err, out)
+	}
+	// Each section: a title row of one field, then its header row.
+	var titles []string
+	for i, rec := range records {
+		if len(rec) == 1 && i+1 < len(records) {
+			titles = append(titles, rec[0])
+		}
+	}
+	if len(titles) != 10 || titles[0] != o.texts.T("id", "report.section.summary", nil) {
+		t.Errorf("csv sections = %q, want 10 starting with the summary", titles)
+	}
+	found := false
+	for i, rec := range records {
+		if len(rec) == 1 && rec[0] == o.texts.T("id", "report.section.ikm", nil) {
+			header, all := records[i+1], records[i+2]
+			found = header[2] == o.texts.T("id", "report.column.index", nil) && all[1] == "1" && all[2] == "80.56" && all[3] == "79.75"
+		}
+	}
+	if !found {
+		t.Errorf("csv has no IKM section with header and the overall row 1, 80.56, 79.75:\n%s", out)
+	}
+}
+
+func TestReportChart(t *testing.T) {
+	o, path := reportEnv(t)
+	seedReport(t, o, path)
+	chart := filepath.Join(t.TempDir(), "report.png")
+	code, _, errOut := runReportCmd(t, "--from", "2026-01-01", "--to", "2026-06-30", "--format", "json", "--chart", chart)
+	if code != 0 {
+		t.Fatalf("report exit %d: %s", code, errOut)
+	}
+	f, err := os.Open(chart)
+	if err != nil {
+		t.Fatalf("open chart: %v", err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("decode chart: %v", err)
+	}
+	b := img.Bounds()
+	if b.Dx() != 1200 || b.Dy() != 900 {
+		t.Errorf("chart is %dx%d, want 1200x900 (8x6 in at 150 dpi)", b.Dx(), b.Dy())
+	}
+	colors := map[[4]uint32]bool{}
+	for y := b.Min.Y; y < b.Max.Y; y += 3 {
+		for x := b.Min.X; x < b.Max.X; x += 3 {
+			r, g, bl, a := img.At(x, y).RGBA()
+			colors[[4]uint32{r, g, bl, a}] = true
+		}
+	}
+	// White page, black text and axes, blue bars, green line at least.
+	if len(colors) < 4 {
+		t.Errorf("chart has %d distinct colours, want a drawn chart", len(colors))
+	}
+	blue := false
+	for c := range colors {
+		if c[0]>>8 == 0x1f && c[1]>>8 == 0x5f && c[2]>>8 == 0xa8 {
+			blue = true
+		}
+	}
+	if !blue {
+		t.Error("chart has no bar colour: the cases were not drawn")
+	}
+}
+
+func TestReportBadArguments(t *testing.T) {
+	reportEnv(t)
+	for _, args := range [][]string{
+		{},
+		{"--from", "2026-01-01"},
+		{"--from", "2026-13-01", "--to", "2026-12-31"},
+		{"--from", "2026-02-01", "--to", "2026-01-31"},
+		{"--from", "2026-01-01", "--to", "2026-01-31", "--format", "xml"},
+		{"--from", "2026-01-01", "--to", "2026-01-31", "extra"},
+	} {
+		code, out, errOut := runReportCmd(t, args...)
+		if code != 2 || out != "" || errOut == "" {
+			t.Errorf("report %q: exit %d, stdout %q, stderr %q; want 2, nothing, an explanation", args, code, out, errOut)
+		}
+	}
+}
