@@ -18,6 +18,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -71,6 +72,21 @@ type Bot struct {
 	grace       time.Duration // how long updates in hand may take once Run is asked to stop
 
 	outbox outbox // notifications to chats that did not just write
+
+	lastPoll atomic.Int64 // unix nanoseconds of the last successful getUpdates
+}
+
+// Ready reports whether the bot talks to Telegram: a long poll succeeded
+// within the last two poll timeouts (plus slack for a slow network).
+func (b *Bot) Ready() error {
+	last := b.lastPoll.Load()
+	if last == 0 {
+		return errors.New("no successful poll yet")
+	}
+	if age := time.Since(time.Unix(0, last)); age > 2*time.Duration(b.pollSeconds)*time.Second+30*time.Second {
+		return fmt.Errorf("last successful poll %s ago", age.Round(time.Second))
+	}
+	return nil
 }
 
 // allowedUpdates asks Telegram for the only update kinds the bot reads, so
@@ -188,6 +204,7 @@ func (b *Bot) getUpdates(ctx context.Context, cfg tgbotapi.UpdateConfig) ([]tgbo
 	if err != nil {
 		return nil, fmt.Errorf("get updates from offset %d: %w", cfg.Offset, err)
 	}
+	b.lastPoll.Store(time.Now().UnixNano())
 	return updates, nil
 }
 

@@ -114,3 +114,14 @@ func (b *Bot) drain(ctx context.Context, chatID int64, q *chatQueue) {
 		}
 	}
 }
+
+// Pending counts the notifications waiting for their chat's pacing.
+func (b *Bot) Pending() int {
+	b.outbox.mu.Lock()
+	defer b.outbox.mu.Unlock()
+	n := 0
+	for _, q := range b.outbox.queues {
+		n += len(q.pending)
+	}
+	return n
+}

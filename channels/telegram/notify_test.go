@@ -20,10 +20,16 @@ func TestNotifyPacesAndMergesIntoDigest(t *testing.T) {
 		t.Fatal(err)
 	}
 	hs.srv.WaitSent(t, officer, 1, 5*time.Second)
+	if n := hs.bot.Pending(); n != 0 {
+		t.Fatalf("pending after the first send = %d", n)
+	}
 	for i, text := range []string{"Kasus baru LKS-2", "Kasus baru LKS-3", "Kasus baru LKS-4"} {
 		if err := hs.bot.Notify(ctx, "9001", conversation.Reply{Text: text}); err != nil {
 			t.Fatalf("notify %d: %v", i, err)
 		}
+	}
+	if n := hs.bot.Pending(); n != 3 {
+		t.Fatalf("pending while paced = %d, want 3", n)
 	}
 	sent := hs.srv.WaitSent(t, officer, 2, 5*time.Second)
 	if sent[0].Text != "Kasus baru LKS-1" {
@@ -67,5 +73,21 @@ func TestNotifyRefusesBadInput(t *testing.T) {
 	}
 	if err := hs.bot.Notify(context.Background(), "1", conversation.Reply{Text: "  "}); err == nil {
 		t.Error("an empty notification must be refused")
+	}
+}
+
+func TestReadyAfterFirstPoll(t *testing.T) {
+	hs := newHarness(t, &echoHandler{})
+	if err := hs.bot.Ready(); err == nil {
+		t.Fatal("ready before any poll")
+	}
+	hs.start(t)
+	defer hs.stop()
+	deadline := time.Now().Add(5 * time.Second)
+	for hs.bot.Ready() != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready 5 s after start: %v", hs.bot.Ready())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/leksono/sapa/metrics"
 	"github.com/leksono/sapa/services"
 )
 
@@ -35,6 +37,10 @@ type settings struct {
 	WhatsApp          string
 	WhatsAppPairPhone string   // pair by code for this number instead of a QR code
 	WhatsAppGroups    []string // staff group JIDs whose messages are handled
+
+	// MetricsAddr is where /healthz, /readyz and /metrics listen; "off"
+	// serves none.
+	MetricsAddr string
 }
 
 // WhatsAppEnabled reports whether the WhatsApp channel runs.
@@ -75,6 +81,15 @@ func readSettings(getenv func(string) string) (settings, error) {
 			problems = append(problems, fmt.Errorf("WHATSAPP_STAFF_GROUPS: %q is not a group JID (it ends in @g.us)", g))
 		}
 		s.WhatsAppGroups = append(s.WhatsAppGroups, g)
+	}
+	switch s.MetricsAddr = strings.TrimSpace(getenv("METRICS_ADDR")); s.MetricsAddr {
+	case "":
+		s.MetricsAddr = metrics.DefaultAddr
+	case "off":
+	default:
+		if _, _, err := net.SplitHostPort(s.MetricsAddr); err != nil {
+			problems = append(problems, fmt.Errorf("METRICS_ADDR %q is not host:port (for example 127.0.0.1:9090) or off", s.MetricsAddr))
+		}
 	}
 	if s.TelegramToken != "" && !strings.Contains(s.TelegramToken, ":") {
 		problems = append(problems, errors.New("TELEGRAM_TOKEN does not look like a bot token (expected 123456789:ABC...)"))

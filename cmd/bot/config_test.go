@@ -24,6 +24,7 @@ func TestReadSettingsDefaults(t *testing.T) {
 		DataDir:        "./data",
 		LogLevel:       slog.LevelInfo,
 		WhatsApp:       "auto",
+		MetricsAddr:    "127.0.0.1:9090",
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("defaults = %+v\nwant %+v", s, want)
@@ -44,6 +45,7 @@ func TestReadSettingsValid(t *testing.T) {
 		"WHATSAPP":              "ON",
 		"WHATSAPP_PAIR_PHONE":   "0812-3456-7890",
 		"WHATSAPP_STAFF_GROUPS": "120363000000000001@g.us, ",
+		"METRICS_ADDR":          "off",
 	}))
 	if err != nil {
 		t.Fatalf("readSettings: %v", err)
@@ -54,6 +56,7 @@ func TestReadSettingsValid(t *testing.T) {
 		DatabaseURL: "postgres://postgres@127.0.0.1:5432/sapa?sslmode=disable",
 		DataDir:     dir, ConfigDir: dir, LogLevel: slog.LevelDebug,
 		WhatsApp: "on", WhatsAppPairPhone: "6281234567890", WhatsAppGroups: []string{"120363000000000001@g.us"},
+		MetricsAddr: "off",
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("settings = %+v\nwant %+v", s, want)
@@ -83,6 +86,7 @@ func TestReadSettingsMalformed(t *testing.T) {
 		{"log level", "LOG_LEVEL", "loud", []string{"LOG_LEVEL", "debug, info, warn, error"}},
 		{"whatsapp switch", "WHATSAPP", "yes", []string{"WHATSAPP", "auto, on, off"}},
 		{"pair phone", "WHATSAPP_PAIR_PHONE", "12345", []string{"WHATSAPP_PAIR_PHONE", "081234567890"}},
+		{"metrics address", "METRICS_ADDR", "9090", []string{"METRICS_ADDR", "127.0.0.1:9090"}},
 		{"staff group", "WHATSAPP_STAFF_GROUPS", "6281234567890@s.whatsapp.net", []string{"WHATSAPP_STAFF_GROUPS", "@g.us"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

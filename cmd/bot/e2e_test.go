@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"regexp"
 	"strings"
@@ -72,6 +75,9 @@ func TestTelegramSKTMEndToEnd(t *testing.T) {
 	defer a.close(log)
 	stopped := make(chan error, 1)
 	go func() { stopped <- a.bot.Run(ctx) }()
+	if a.metrics == nil {
+		t.Fatal("no metrics")
+	}
 
 	const chat = int64(5550001)
 	sent := 0
@@ -162,6 +168,28 @@ func TestTelegramSKTMEndToEnd(t *testing.T) {
 		t.Errorf("the doubled confirmation was answered twice: %d messages, want %d", n, sent)
 	}
 
+	// The counters moved by exactly what happened: 12 messages handled (the
+	// doubled confirmation included), 11 replies, one SKTM case.
+	ops := httptest.NewServer(a.metrics.Handler(a.ready))
+	defer ops.Close()
+	scrape := get(t, ops.URL+"/metrics")
+	for _, want := range []string{
+		`sapa_messages_in_total{channel="telegram"} 12`,
+		`sapa_messages_out_total{channel="telegram"} 11`,
+		`sapa_cases_opened_total{kind="request",service="sktm"} 1`,
+		`sapa_handle_seconds_count{channel="telegram"} 12`,
+	} {
+		if !strings.Contains(scrape, want+"\n") {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if strings.Contains(scrape, "sapa_errors_total{") {
+		t.Errorf("errors were counted:\n%s", scrape)
+	}
+	if body := get(t, ops.URL+"/readyz"); !strings.Contains(body, "ok") {
+		t.Errorf("/readyz = %q, want ok (redis, database and telegram answer)", body)
+	}
+
 	cancel()
 	select {
 	case err := <-stopped:
@@ -176,4 +204,18 @@ func TestTelegramSKTMEndToEnd(t *testing.T) {
 			t.Errorf("logs contain personal data or the token %q", secret)
 		}
 	}
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(body)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/leksono/sapa/channels/telegram"
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/metrics"
 	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store/pgstore"
 	"github.com/leksono/sapa/store/redisstore"
@@ -34,6 +35,8 @@ func main() {
 		os.Exit(chat(args, os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 	case "check":
 		os.Exit(check(args, os.Stdout, os.Getenv))
+	case "report":
+		os.Exit(runReport(args, os.Stdout, os.Stderr))
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 	default:
@@ -50,6 +53,9 @@ Commands:
             chat [--as citizen|staff:<id>] [--chat <id>]
   check   check configs/ and locales/, print every problem with its file
           and line, exit 1 if there is any
+  report  print the office's report for a period:
+            report --from YYYY-MM-DD --to YYYY-MM-DD [--format table|csv|json]
+                   [--chart file.png] [--lang id|en]
   help    show this text
 
 With no settings the bot keeps cases in ./data/sapa.db (SQLite) and chat
@@ -111,6 +117,19 @@ type app struct {
 	// jobs run beside the channels: the daily deadline reminders.
 	jobs   []runner
 	states *redisstore.Store
+
+	metrics *metrics.Metrics
+	// checks are what /readyz asks, by name: storage, and each channel.
+	checks map[string]func(context.Context) error
+}
+
+// ready runs every readiness check; nil values mean healthy.
+func (a *app) ready(ctx context.Context) map[string]error {
+	out := make(map[string]error, len(a.checks))
+	for name, check := range a.checks {
+		out[name] = check(ctx)
+	}
+	return out
 }
 
 // run builds the bot and serves until ctx is cancelled.
@@ -173,12 +192,14 @@ func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (
 		return nil, err
 	}
 	if cfg.TelegramToken != "" {
-		bot, err := telegram.New(telegram.Config{Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL}, a.engine, log)
+		bot, err := telegram.New(telegram.Config{Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL}, a.metrics.Wrap("telegram", a.engine), log)
 		if err != nil {
 			a.close(log)
 			return nil, fmt.Errorf("connect to Telegram at %s: %w", cfg.TelegramAPIURL, err)
 		}
 		a.bot = bot
+		a.metrics.QueueLength(bot.Pending)
+		a.checks["telegram"] = func(context.Context) error { return bot.Ready() }
 		notify.add("telegram", bot.Notify)
 		a.channels = append(a.channels, runner{name: "telegram", run: bot.Run})
 	}
@@ -188,10 +209,29 @@ func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (
 			a.close(log)
 			return nil, err
 		}
+		a.metrics.WhatsAppConnected(wa.Connected)
+		a.checks["whatsapp"] = func(context.Context) error {
+			if !wa.Connected() {
+				return errors.New("not connected (see the log: pairing, or a reconnect in progress)")
+			}
+			return nil
+		}
 		notify.add("whatsapp", wa.Send)
 		a.channels = append(a.channels, runner{name: "whatsapp", run: wa.Run})
 	}
 	a.jobs = append(a.jobs, runner{name: "reminders", run: remindEvery(time.Minute, a.engine, a.states, log)})
+	a.jobs = append(a.jobs, runner{name: "case-gauges", run: func(ctx context.Context) error {
+		a.metrics.RefreshCases(ctx, time.Minute, func(ctx context.Context) (int, int, error) {
+			return a.cases.CountOpen(ctx, time.Now())
+		})
+		return nil
+	}})
+	if cfg.MetricsAddr != "off" {
+		a.jobs = append(a.jobs, runner{name: "ops", run: func(ctx context.Context) error {
+			log.Info("health and metrics listening", "addr", cfg.MetricsAddr)
+			return a.metrics.Serve(ctx, cfg.MetricsAddr, a.ready)
+		}})
+	}
 	return a, nil
 }
 
@@ -203,11 +243,16 @@ func buildCore(ctx context.Context, cfg settings, o *office, notify conversation
 		return nil, err
 	}
 	states := redisstore.New(st.Redis, cfg.RedisPrefix)
-	engine, err := newEngine(o, st, states, notify, log)
+	m := metrics.New()
+	engine, err := newEngine(o, st, countedCases{st.Cases, m}, states, notify, log)
 	if err != nil {
 		return nil, errors.Join(err, st.Close())
 	}
-	return &app{storage: st, cases: st.Cases, office: o, engine: engine, states: states}, nil
+	return &app{storage: st, cases: st.Cases, office: o, engine: engine, states: states, metrics: m,
+		checks: map[string]func(context.Context) error{
+			"redis":    func(ctx context.Context) error { return st.Redis.Ping(ctx).Err() },
+			"database": st.Cases.Ping,
+		}}, nil
 }
 
 // caseOptions are the case store's settings from the office profile.
@@ -218,12 +263,12 @@ func caseOptions(c *services.Catalog) pgstore.Options {
 // newEngine builds the conversation engine on st, its notifications going
 // to notify (nil drops them). A text the engine needs and the locales lack
 // comes back as a problemList, as check prints it.
-func newEngine(o *office, st *storage, states *redisstore.Store, notify conversation.Notifier, log *slog.Logger) (*conversation.Engine, error) {
+func newEngine(o *office, st *storage, cases conversation.CaseStore, states *redisstore.Store, notify conversation.Notifier, log *slog.Logger) (*conversation.Engine, error) {
 	engine, err := conversation.New(conversation.Config{
 		Catalog:  o.catalog,
 		Texts:    o.texts,
 		States:   states,
-		Cases:    st.Cases,
+		Cases:    cases,
 		Desk:     st.Cases.Desk(),
 		Staff:    o.staff,
 		Notifier: notify,
@@ -239,4 +284,18 @@ func (a *app) close(log *slog.Logger) {
 	if err := a.storage.Close(); err != nil {
 		log.Warn("closing storage", "err", err)
 	}
+}
+
+// countedCases counts each case filed, by kind and service, for /metrics.
+type countedCases struct {
+	conversation.CaseStore
+	m *metrics.Metrics
+}
+
+func (c countedCases) SubmitCase(ctx context.Context, nc services.NewCase) (services.Receipt, error) {
+	r, err := c.CaseStore.SubmitCase(ctx, nc)
+	if err == nil {
+		c.m.CaseOpened(string(nc.Kind), nc.ServiceCode)
+	}
+	return r, err
 }

@@ -164,8 +164,8 @@ func TestNoSettingsServesWhatsApp(t *testing.T) {
 	for _, c := range append(a.channels, a.jobs...) {
 		names = append(names, c.name)
 	}
-	if got := strings.Join(names, ","); got != "whatsapp,reminders" {
-		t.Fatalf("runs %q, want whatsapp,reminders", got)
+	if got := strings.Join(names, ","); got != "whatsapp,reminders,case-gauges,ops" {
+		t.Fatalf("runs %q, want whatsapp,reminders,case-gauges,ops", got)
 	}
 	if a.storage.SQLitePath == "" {
 		t.Fatal("no SQLite file with no DATABASE_URL")

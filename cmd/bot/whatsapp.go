@@ -38,7 +38,7 @@ func newWhatsApp(ctx context.Context, cfg settings, o *office, a *app, notify *r
 			return len(cases) > 0, err
 		},
 		Texts: o.texts,
-	}, a.engine, log)
+	}, a.metrics.Wrap("whatsapp", a.engine), log)
 	if err != nil {
 		return nil, fmt.Errorf("start WhatsApp: %w", err)
 	}

@@ -1,0 +1,249 @@
+// Package metrics exposes the bot's health and Prometheus metrics over HTTP:
+// /healthz (the process is alive), /readyz (its dependencies answer) and
+// /metrics. Metrics live in a private registry, so tests and several bots in
+// one process never collide, and no Go runtime collectors are registered
+// unless the caller asks.
+package metrics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/leksono/sapa/conversation"
+)
+
+// Handler is what a channel needs from the conversation engine, the same
+// shape as channels/telegram.Handler, so a wrapped handler plugs in
+// wherever the engine does.
+type Handler interface {
+	Handle(ctx context.Context, in conversation.Inbound) ([]conversation.Reply, error)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, in conversation.Inbound) ([]conversation.Reply, error)
+
+// Handle calls f.
+func (f HandlerFunc) Handle(ctx context.Context, in conversation.Inbound) ([]conversation.Reply, error) {
+	return f(ctx, in)
+}
+
+// Error kinds counted in sapa_errors_total by Wrap; callers may count
+// others with Error.
+const (
+	ErrorHandle   = "handle"   // the handler returned an error
+	ErrorCanceled = "canceled" // the handler stopped because its context ended
+)
+
+// Metrics holds the bot's collectors and their registry. It is safe for
+// concurrent use.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	messagesIn  *prometheus.CounterVec
+	messagesOut *prometheus.CounterVec
+	handle      *prometheus.HistogramVec
+	errs        *prometheus.CounterVec
+	casesOpened *prometheus.CounterVec
+	casesOpen   prometheus.Gauge
+	overdue     prometheus.Gauge
+
+	mu sync.Mutex // guards the gauge funcs below
+}
+
+// New builds the metrics and registers them, with the Go runtime and
+// process collectors, in a registry of their own.
+func New() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		messagesIn: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sapa_messages_in_total", Help: "Messages received from citizens and staff, by channel.",
+		}, []string{"channel"}),
+		messagesOut: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sapa_messages_out_total", Help: "Replies produced for sending, by channel.",
+		}, []string{"channel"}),
+		handle: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "sapa_handle_seconds",
+			Help:    "Time the conversation engine took to handle one message, by channel.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"channel"}),
+		errs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sapa_errors_total", Help: "Errors by kind.",
+		}, []string{"kind"}),
+		casesOpened: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sapa_cases_opened_total", Help: "Cases filed, by kind and service.",
+		}, []string{"kind", "service"}),
+		casesOpen: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "sapa_cases_open", Help: "Cases waiting for the office at the last refresh.",
+		}),
+		overdue: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "sapa_cases_overdue", Help: "Open cases past their due date at the last refresh.",
+		}),
+	}
+	m.reg.MustRegister(m.messagesIn, m.messagesOut, m.handle, m.errs, m.casesOpened, m.casesOpen, m.overdue,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Registry is the private registry, for callers adding collectors of their
+// own.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// Wrap returns h counting, for the channel, each message in, each reply
+// out, the handling time and the errors (kind ErrorCanceled when the
+// context ended, ErrorHandle otherwise). It changes nothing else: replies
+// and errors pass through.
+func (m *Metrics) Wrap(channel string, h Handler) Handler {
+	in := m.messagesIn.WithLabelValues(channel)
+	out := m.messagesOut.WithLabelValues(channel)
+	latency := m.handle.WithLabelValues(channel)
+	return HandlerFunc(func(ctx context.Context, msg conversation.Inbound) ([]conversation.Reply, error) {
+		in.Inc()
+		start := time.Now()
+		replies, err := h.Handle(ctx, msg)
+		latency.Observe(time.Since(start).Seconds())
+		out.Add(float64(len(replies)))
+		switch {
+		case err == nil:
+		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+			m.Error(ErrorCanceled)
+		default:
+			m.Error(ErrorHandle)
+		}
+		return replies, err
+	})
+}
+
+// Error counts one error of a kind ("send", "store", ...): a short fixed
+// word, never text from a message.
+func (m *Metrics) Error(kind string) { m.errs.WithLabelValues(kind).Inc() }
+
+// CaseOpened counts one case filed for a service.
+func (m *Metrics) CaseOpened(kind, service string) {
+	m.casesOpened.WithLabelValues(kind, service).Inc()
+}
+
+// SetCases sets the open and overdue gauges.
+func (m *Metrics) SetCases(open, overdue int) {
+	m.casesOpen.Set(float64(open))
+	m.overdue.Set(float64(overdue))
+}
+
+// RefreshCases sets the open and overdue gauges from count every interval
+// until ctx is done, starting at once. A failing count leaves the gauges as
+// they were and is counted as an error of kind "refresh": stale numbers
+// are better than zeros that look like an empty desk.
+func (m *Metrics) RefreshCases(ctx context.Context, interval time.Duration, count func(ctx context.Context) (open, overdue int, err error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if open, overdue, err := count(ctx); err == nil {
+			m.SetCases(open, overdue)
+		} else if ctx.Err() == nil {
+			m.Error("refresh")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// QueueLength reports the outbound queue length through f at each scrape,
+// as sapa_outbound_queue_length. Call it once.
+func (m *Metrics) QueueLength(f func() int) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "sapa_outbound_queue_length", Help: "Messages waiting in the outbound queue.",
+	}, func() float64 { return float64(f()) }))
+}
+
+// WhatsAppConnected reports through f at each scrape whether WhatsApp is
+// connected, as sapa_whatsapp_connected 1 or 0. Call it once.
+func (m *Metrics) WhatsAppConnected(f func() bool) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "sapa_whatsapp_connected", Help: "1 while the WhatsApp connection is up, else 0.",
+	}, func() float64 {
+		if f() {
+			return 1
+		}
+		return 0
+	}))
+}
+
+// readyTimeout bounds one /readyz check round, so a hung database cannot
+// hang the prober too.
+const readyTimeout = 5 * time.Second
+
+// Handler serves /healthz (200 "ok" while the process runs), /readyz
+// (ready runs every check: 200 "ok" when all are nil, else 503 with one
+// "name: error" line per failing check, sorted) and /metrics. ready may be
+// nil: then /readyz is always ready.
+func (m *Metrics) Handler(ready func(ctx context.Context) map[string]error) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		var failed []string
+		if ready != nil {
+			ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+			defer cancel()
+			for name, err := range ready(ctx) {
+				if err != nil {
+					failed = append(failed, name+": "+strings.Join(strings.Fields(err.Error()), " "))
+				}
+			}
+		}
+		if len(failed) > 0 {
+			slices.Sort(failed)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, strings.Join(failed, "\n"))
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg}))
+	return mux
+}
+
+// DefaultAddr is where the operations listener listens unless configured:
+// loopback only, since /metrics tells how busy the office is.
+const DefaultAddr = "127.0.0.1:9090"
+
+// Serve listens on addr ("" for DefaultAddr) and serves Handler(ready)
+// until ctx is done, then shuts down, giving requests in flight a few
+// seconds. It returns nil after a shutdown asked through ctx.
+func (m *Metrics) Serve(ctx context.Context, addr string, ready func(ctx context.Context) map[string]error) error {
+	if addr == "" {
+		addr = DefaultAddr
+	}
+	srv := &http.Server{Addr: addr, Handler: m.Handler(ready), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("operations listener on %s: %w", addr, err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("stop operations listener on %s: %w", addr, err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("operations listener on %s: %w", addr, err)
+	}
+	return nil
+}

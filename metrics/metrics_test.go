@@ -1,0 +1,257 @@
+package metrics
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/leksono/sapa/conversation"
+)
+
+// scrape fetches /metrics and returns every sample line's value by its
+// series ("name{labels}").
+func scrape(t *testing.T, srv *httptest.Server) map[string]float64 {
+	t.Helper()
+	res, err := http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatalf("GET /metrics: %v", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /metrics: status %d", res.StatusCode)
+	}
+	out := map[string]float64{}
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err != nil {
+			t.Fatalf("metrics line %q: %v", line, err)
+		}
+		out[line[:i]] = v
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatalf("read /metrics: %v", err)
+	}
+	return out
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("read %s: %v", url, err)
+	}
+	return res.StatusCode, string(body)
+}
+
+// fakeEngine answers "dua" with two replies, "gagal" with an error, "batal"
+// with a context error and anything else with one reply.
+type fakeEngine struct{ calls atomic.Int64 }
+
+func (f *fakeEngine) Handle(_ context.Context, in conversation.Inbound) ([]conversation.Reply, error) {
+	f.calls.Add(1)
+	switch in.Text {
+	case "dua":
+		return []conversation.Reply{{Text: "a"}, {Text: "b"}}, nil
+	case "gagal":
+		return nil, errors.New("store down")
+	case "batal":
+		return nil, context.Canceled
+	}
+	return []conversation.Reply{{Text: "ok"}}, nil
+}
+
+func TestWrapCountsExactly(t *testing.T) {
+	m := New()
+	srv := httptest.NewServer(m.Handler(nil))
+	defer srv.Close()
+	m.CaseOpened("request", "sktm") // the series exist before the run
+	before := scrape(t, srv)
+
+	engine := &fakeEngine{}
+	tg := m.Wrap("telegram", engine)
+	wa := m.Wrap("whatsapp", engine)
+	ctx := context.Background()
+	send := func(h Handler, text string) ([]conversation.Reply, error) {
+		return h.Handle(ctx, conversation.Inbound{Text: text})
+	}
+	if r, err := send(tg, "halo"); err != nil || len(r) != 1 {
+		t.Fatalf("halo: %v %v", r, err)
+	}
+	if r, err := send(tg, "dua"); err != nil || len(r) != 2 {
+		t.Fatalf("dua: %v %v", r, err)
+	}
+	if _, err := send(tg, "gagal"); err == nil || err.Error() != "store down" {
+		t.Fatalf("gagal: error %v, want the handler's error passed through", err)
+	}
+	if _, err := send(wa, "batal"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("batal: error %v", err)
+	}
+	if _, err := send(wa, "halo"); err != nil {
+		t.Fatal(err)
+	}
+	m.CaseOpened("request", "sktm")
+	m.CaseOpened("request", "sktm")
+	m.CaseOpened("complaint", "pengaduan")
+	m.Error("send")
+	if engine.calls.Load() != 5 {
+		t.Fatalf("engine called %d times, want 5", engine.calls.Load())
+	}
+
+	after := scrape(t, srv)
+	for series, delta := range map[string]float64{
+		`sapa_messages_in_total{channel="telegram"}`:                    3,
+		`sapa_messages_in_total{channel="whatsapp"}`:                    2,
+		`sapa_messages_out_total{channel="telegram"}`:                   3,
+		`sapa_messages_out_total{channel="whatsapp"}`:                   1,
+		`sapa_handle_seconds_count{channel="telegram"}`:                 3,
+		`sapa_handle_seconds_count{channel="whatsapp"}`:                 2,
+		`sapa_handle_seconds_bucket{channel="telegram",le="+Inf"}`:      3,
+		`sapa_errors_total{kind="handle"}`:                              1,
+		`sapa_errors_total{kind="canceled"}`:                            1,
+		`sapa_errors_total{kind="send"}`:                                1,
+		`sapa_cases_opened_total{kind="request",service="sktm"}`:        2,
+		`sapa_cases_opened_total{kind="complaint",service="pengaduan"}`: 1,
+	} {
+		got, ok := after[series]
+		if !ok {
+			t.Errorf("%s missing from /metrics", series)
+			continue
+		}
+		if d := got - before[series]; d != delta {
+			t.Errorf("%s moved by %v, want %v", series, d, delta)
+		}
+	}
+}
+
+func TestGauges(t *testing.T) {
+	m := New()
+	var queue atomic.Int64
+	var connected atomic.Bool
+	m.QueueLength(func() int { return int(queue.Load()) })
+	m.WhatsAppConnected(connected.Load)
+	srv := httptest.NewServer(m.Handler(nil))
+	defer srv.Close()
+
+	queue.Store(7)
+	connected.Store(true)
+	got := scrape(t, srv)
+	if got["sapa_outbound_queue_length"] != 7 || got["sapa_whatsapp_connected"] != 1 {
+		t.Errorf("queue %v connected %v, want 7 and 1", got["sapa_outbound_queue_length"], got["sapa_whatsapp_connected"])
+	}
+	connected.Store(false)
+	if got := scrape(t, srv); got["sapa_whatsapp_connected"] != 0 {
+		t.Errorf("connected %v after disconnect, want 0", got["sapa_whatsapp_connected"])
+	}
+
+	// RefreshCases sets the gauges at once, keeps them on a failing count
+	// and counts that failure.
+	ctx, cancel := context.WithCancel(context.Background())
+	var round atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		m.RefreshCases(ctx, 5*time.Millisecond, func(context.Context) (int, int, error) {
+			if round.Add(1) == 1 {
+				return 12, 3, nil
+			}
+			return 0, 0, errors.New("database down")
+		})
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for round.Load() < 3 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	<-done
+	got = scrape(t, srv)
+	if got["sapa_cases_open"] != 12 || got["sapa_cases_overdue"] != 3 {
+		t.Errorf("open %v overdue %v, want 12 and 3 kept from the good round", got["sapa_cases_open"], got["sapa_cases_overdue"])
+	}
+	if got[`sapa_errors_total{kind="refresh"}`] < 2 {
+		t.Errorf("refresh errors %v, want at least 2", got[`sapa_errors_total{kind="refresh"}`])
+	}
+}
+
+func TestHealthAndReady(t *testing.T) {
+	m := New()
+	var failing atomic.Bool
+	srv := httptest.NewServer(m.Handler(func(ctx context.Context) map[string]error {
+		if _, ok := ctx.Deadline(); !ok {
+			t.Error("readiness checks run without a deadline")
+		}
+		checks := map[string]error{"redis": nil, "database": nil, "telegram": nil}
+		if failing.Load() {
+			checks["database"] = errors.New("dial tcp 127.0.0.1:5432:\nconnection refused")
+			checks["whatsapp"] = errors.New("not connected")
+		}
+		return checks
+	}))
+	defer srv.Close()
+
+	if code, body := get(t, srv.URL+"/healthz"); code != 200 || body != "ok\n" {
+		t.Errorf("/healthz = %d %q, want 200 ok", code, body)
+	}
+	if code, body := get(t, srv.URL+"/readyz"); code != 200 || body != "ok\n" {
+		t.Errorf("/readyz = %d %q, want 200 ok", code, body)
+	}
+	failing.Store(true)
+	code, body := get(t, srv.URL+"/readyz")
+	want := "database: dial tcp 127.0.0.1:5432: connection refused\nwhatsapp: not connected\n"
+	if code != http.StatusServiceUnavailable || body != want {
+		t.Errorf("/readyz = %d %q, want 503 %q", code, body, want)
+	}
+	if code, _ := get(t, srv.URL+"/nothing"); code != http.StatusNotFound {
+		t.Errorf("/nothing = %d, want 404", code)
+	}
+}
+
+func TestServe(t *testing.T) {
+	m := New()
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	// Port 0 cannot be learnt back from Serve: take a free one first.
+	l := httptest.NewServer(http.NotFoundHandler())
+	addr := l.Listener.Addr().String()
+	l.Close()
+	go func() { errc <- m.Serve(ctx, addr, nil) }()
+	var code int
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if res, err := http.Get("http://" + addr + "/healthz"); err == nil {
+			code = res.StatusCode
+			res.Body.Close()
+			break
+		}
+	}
+	if code != http.StatusOK {
+		t.Errorf("/healthz on %s = %d, want 200", addr, code)
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		t.Errorf("Serve after cancel: %v", err)
+	}
+	// A second listener on a taken address fails at once.
+	busy := httptest.NewServer(http.NotFoundHandler())
+	defer busy.Close()
+	if err := m.Serve(context.Background(), busy.Listener.Addr().String(), nil); err == nil {
+		t.Error("Serve on a taken address returned nil")
+	}
+}
