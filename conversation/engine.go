@@ -29,6 +29,7 @@ type Config struct {
 	States  StateStore
 	Cases   CaseStore
 	Desk    CaseDesk        // staff follow-up and status checks
+	Surveys SurveyDesk      // nil: no satisfaction survey
 	Staff   *services.Staff // nil: nobody is staff
 	// Notifier delivers staff notifications and citizens' updates; nil
 	// drops them (a bot with no staff configured).
@@ -45,6 +46,7 @@ type Engine struct {
 	states   StateStore
 	cases    CaseStore
 	desk     CaseDesk
+	surveys  SurveyDesk
 	staff    *services.Staff
 	notifier Notifier
 	now      func() time.Time
@@ -58,6 +60,7 @@ type Engine struct {
 	// menuWords are the words that pick a main-menu item, by item
 	// (words.menu_items.<item> in every locale).
 	menuWords map[string][]string
+	stopWords []string // words that stop the survey
 }
 
 // New builds an Engine and checks that every locale key the engine and the
@@ -75,6 +78,7 @@ func New(cfg Config) (*Engine, error) {
 		states:   cfg.States,
 		cases:    cfg.Cases,
 		desk:     cfg.Desk,
+		surveys:  cfg.Surveys,
 		staff:    cfg.Staff,
 		notifier: cfg.Notifier,
 		now:      cfg.Now,
@@ -98,6 +102,7 @@ func New(cfg Config) (*Engine, error) {
 		e.notifier = noNotifier{}
 	}
 	e.menuWords = cfg.Texts.WordGroups("menu_items")
+	e.stopWords = cfg.Texts.Words("stop")
 	e.staffCmd = map[string]string{}
 	for _, cmd := range staffCommands {
 		for _, w := range cfg.Texts.Words("staff." + cmd) {
@@ -315,6 +320,11 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 	if t.st.Awaiting != "" && t.in.Kind == KindText {
 		return e.answerQuestion(ctx, t)
 	}
+	if t.st.Survey != "" && e.surveys != nil {
+		if handled, err := e.onSurvey(ctx, t); handled || err != nil {
+			return err
+		}
+	}
 
 	if t.st.Draft != "" && idle > e.catalog.Office.ResumeAfter &&
 		(t.st.Step == StepForm || t.st.Step == StepConfirm || t.st.Step == StepEdit) {
@@ -359,9 +369,16 @@ func (e *Engine) globalWord(ctx context.Context, t *turn) (bool, error) {
 	word := normalize(t.text)
 	switch {
 	case e.words["menu"][word]:
+		t.st.Survey = "" // answers so far stay, as a partial survey
 		e.toMenu(t)
 		e.prompt(t)
 	case e.words["cancel"][word]:
+		if t.st.Survey != "" {
+			t.st.Survey = ""
+			t.say(e.tr(t, "survey.stopped", nil))
+			e.afterSurvey(t)
+			return true, nil
+		}
 		if t.st.Draft != "" {
 			t.say(e.tr(t, "form.cancelled", map[string]string{"service": e.serviceName(t, t.st.Draft)}))
 			e.dropDraft(t)

@@ -3,6 +3,8 @@ package conversation_test
 import (
 	"context"
 	"errors"
+	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -143,4 +145,30 @@ func loadReal(t *testing.T) (*services.Catalog, *locales.Bundle) {
 		t.Fatal(err)
 	}
 	return catalog, texts
+}
+
+// The survey transcript stores one complete survey, one partial (stopped
+// after one answer, so left out of the index), and none for the refused case.
+func TestSurveyAnswersStored(t *testing.T) {
+	raw, err := os.ReadFile("testdata/survey.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := replay(t, string(raw))
+	want := map[string]int{"u1": 4, "u2": 3, "u3": 4, "u4": 4, "u5": 4, "u6": 4, "u7": 3, "u8": 3, "u9": 4}
+	if got := h.cases.surveys["LKS-261123-0001"]; !reflect.DeepEqual(got, want) {
+		t.Errorf("complete survey = %v, want %v", got, want)
+	}
+	if c, ok := h.cases.comments["LKS-261123-0001"]; !ok || c != "Ruang tunggu perlu kipas angin." {
+		t.Errorf("comment = %q (completed %v)", c, ok)
+	}
+	if got := h.cases.surveys["LKS-261123-0002"]; len(got) != 1 || got["u1"] != 4 {
+		t.Errorf("partial survey = %v, want only u1=4", got)
+	}
+	if _, done := h.cases.comments["LKS-261123-0002"]; done {
+		t.Error("the stopped survey was completed")
+	}
+	if _, ok := h.cases.surveys["LKS-261123-0003"]; ok {
+		t.Error("a refused case got a survey")
+	}
 }

@@ -96,12 +96,15 @@ type memCases struct {
 	bySource map[string]services.Receipt
 	perDay   map[string]int
 	langs    map[string]string
+	surveys  map[string]map[string]int
+	comments map[string]string
 	fail     error
 }
 
 func newMemCases(loc *time.Location) *memCases {
 	return &memCases{loc: loc, bySource: map[string]services.Receipt{}, perDay: map[string]int{},
-		views: map[string]*services.CaseView{}, events: map[string][]services.Event{}, langs: map[string]string{}}
+		views: map[string]*services.CaseView{}, events: map[string][]services.Event{}, langs: map[string]string{},
+		surveys: map[string]map[string]int{}, comments: map[string]string{}}
 }
 
 func (m *memCases) SubmitCase(_ context.Context, c services.NewCase) (services.Receipt, error) {
@@ -229,6 +232,36 @@ func (m *memCases) SetCitizenLang(_ context.Context, channel, chatID, lang strin
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.langs[channel+":"+chatID] = lang
+	return nil
+}
+
+func (m *memCases) StartSurvey(_ context.Context, ticket string, _ time.Time) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.surveys[ticket]; ok {
+		return false, nil
+	}
+	m.surveys[ticket] = map[string]int{}
+	return true, nil
+}
+
+func (m *memCases) AnswerSurvey(_ context.Context, ticket, element string, score int, _ time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.surveys[ticket] == nil || score < 1 || score > 4 {
+		return fmt.Errorf("answer survey %s: no survey or bad score %d", ticket, score)
+	}
+	m.surveys[ticket][element] = score
+	return nil
+}
+
+func (m *memCases) CompleteSurvey(_ context.Context, ticket, comment string, _ time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.surveys[ticket]) != len(services.SurveyElements) {
+		return fmt.Errorf("complete survey %s: %d answers", ticket, len(m.surveys[ticket]))
+	}
+	m.comments[ticket] = comment
 	return nil
 }
 

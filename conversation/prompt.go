@@ -13,6 +13,7 @@ import (
 var engineKeys = []string{
 	"greeting", "office",
 	"language.name", "language.pick", "language.changed",
+	"survey.invite", "survey.ask_start", "survey.start", "survey.skip", "survey.skipped", "survey.stopped", "survey.thanks", "survey.unknown", "survey.question", "survey.comment", "survey.no_comment", "survey.ask.u1", "survey.answer.u1.1", "survey.answer.u1.2", "survey.answer.u1.3", "survey.answer.u1.4", "survey.ask.u2", "survey.answer.u2.1", "survey.answer.u2.2", "survey.answer.u2.3", "survey.answer.u2.4", "survey.ask.u3", "survey.answer.u3.1", "survey.answer.u3.2", "survey.answer.u3.3", "survey.answer.u3.4", "survey.ask.u4", "survey.answer.u4.1", "survey.answer.u4.2", "survey.answer.u4.3", "survey.answer.u4.4", "survey.ask.u5", "survey.answer.u5.1", "survey.answer.u5.2", "survey.answer.u5.3", "survey.answer.u5.4", "survey.ask.u6", "survey.answer.u6.1", "survey.answer.u6.2", "survey.answer.u6.3", "survey.answer.u6.4", "survey.ask.u7", "survey.answer.u7.1", "survey.answer.u7.2", "survey.answer.u7.3", "survey.answer.u7.4", "survey.ask.u8", "survey.answer.u8.1", "survey.answer.u8.2", "survey.answer.u8.3", "survey.answer.u8.4", "survey.ask.u9", "survey.answer.u9.1", "survey.answer.u9.2", "survey.answer.u9.3", "survey.answer.u9.4",
 	"menu.title", "menu.info", "menu.request", "menu.status", "menu.external", "menu.office", "menu.resume", "menu.back",
 	"info.list", "info.standard", "info.apply", "info.back_list",
 	"request.list", "request.list_note", "external.list",
@@ -36,6 +37,10 @@ var engineKeys = []string{
 // options. Every path through the engine ends here, so a citizen always
 // knows what is expected next.
 func (e *Engine) prompt(t *turn) {
+	if t.st.Survey != "" && t.st.SurveyQ >= 0 && e.surveys != nil {
+		e.promptSurvey(t)
+		return
+	}
 	switch t.st.Step {
 	case StepInfoList:
 		e.ask(t, e.tr(t, "info.list", e.officeArgs()), "info", e.withBack(t, e.serviceChoices(t)))

@@ -187,6 +187,15 @@ func (e *Engine) staffChangeStatus(ctx context.Context, t *turn, o services.Offi
 		"ticket": updated.Ticket, "service": e.texts.T(lang, "service."+updated.ServiceCode+".name", nil),
 		"note": note, "due": e.formatDateIn(lang, updated.DueAt),
 	})
+	if to == services.StatusDone {
+		invite, err := e.inviteToSurvey(ctx, updated, lang, now)
+		if err != nil {
+			return err
+		}
+		if invite != "" {
+			text += "\n\n" + invite
+		}
+	}
 	t.out = append(t.out, outgoing{to: ChatKey{Channel: updated.Channel, ChatID: updated.ChatID}, reply: Reply{Text: text}})
 	return nil
 }
@@ -195,26 +204,7 @@ func (e *Engine) staffChangeStatus(ctx context.Context, t *turn, o services.Offi
 // the officer's question on ticket.
 func (e *Engine) setAwaiting(ctx context.Context, chat ChatKey, ticket string, now time.Time) error {
 	id := fmt.Sprintf("question:%s:%d", ticket, now.UnixNano())
-	for attempt := 0; attempt < maxAttempts; attempt++ {
-		loaded, err := e.states.Load(ctx, chat, "")
-		if err != nil {
-			return fmt.Errorf("load state of %s: %w", chat, err)
-		}
-		st := State{Chat: chat, Step: StepMenu, Lang: locales.DefaultLang, UpdatedAt: now}
-		if loaded.State != nil {
-			st = *loaded.State
-		}
-		st.Awaiting = ticket
-		err = e.states.Commit(ctx, st, id, e.catalog.Office.DraftTTL)
-		if errors.Is(err, ErrConflict) {
-			continue
-		}
-		if err != nil && !errors.Is(err, ErrDuplicate) {
-			return fmt.Errorf("mark %s awaiting an answer on %s: %w", chat, ticket, err)
-		}
-		return nil
-	}
-	return fmt.Errorf("mark %s awaiting an answer on %s: state kept changing", chat, ticket)
+	return e.updateState(ctx, chat, id, now, func(st *State) { st.Awaiting = ticket })
 }
 
 func (e *Engine) staffAssign(ctx context.Context, t *turn, by services.Officer, c services.CaseView, to services.Officer) error {

@@ -35,6 +35,8 @@ type State struct {
 	Draft     string            // service code while a form is unfinished
 	Awaiting  string            // ticket whose officer's question waits for this citizen's answer
 	Listed    []string          // tickets offered by the last status list
+	Survey    string            // ticket whose satisfaction survey is open
+	SurveyQ   int               // survey question: -1 the invitation, 0..8 the elements, 9 the comment
 	Version   int64             // stored version; set by the store
 	UpdatedAt time.Time         // when the citizen last wrote
 }

@@ -55,7 +55,7 @@ func newHarness(t *testing.T) *harness {
 	h.states = newMemStates(func() time.Time { return h.clock })
 	h.cases = newMemCases(catalog.Office.Location)
 	h.engine, err = conversation.New(conversation.Config{
-		Catalog: catalog, Texts: texts, States: h.states, Cases: h.cases, Desk: h.cases,
+		Catalog: catalog, Texts: texts, States: h.states, Cases: h.cases, Desk: h.cases, Surveys: h.cases,
 		Staff: h.staff, Notifier: h.notes,
 		Now: func() time.Time { return h.clock },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -196,6 +196,13 @@ func TestTranscripts(t *testing.T) {
 }
 
 func run(t *testing.T, script string) string {
+	_, out := replay(t, script)
+	return out
+}
+
+// replay runs a transcript and returns the harness, for tests that look
+// at what was stored as well.
+func replay(t *testing.T, script string) (*harness, string) {
 	h := newHarness(t)
 	var out []string
 	sc := bufio.NewScanner(strings.NewReader(script))
@@ -240,7 +247,7 @@ func run(t *testing.T, script string) string {
 			out = append(out, line)
 		}
 	}
-	return strings.Join(out, "\n") + "\n"
+	return h, strings.Join(out, "\n") + "\n"
 }
 
 // diff shows the first lines where two transcripts part.

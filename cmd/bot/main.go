@@ -270,6 +270,7 @@ func newEngine(o *office, st *storage, cases conversation.CaseStore, states *red
 		States:   states,
 		Cases:    cases,
 		Desk:     st.Cases.Desk(),
+		Surveys:  st.Cases.Desk(),
 		Staff:    o.staff,
 		Notifier: notify,
 		Log:      log,

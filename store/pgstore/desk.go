@@ -76,6 +76,21 @@ func (d Desk) SetCitizenLang(ctx context.Context, channel, chatID, lang string) 
 	return d.s.SetCitizenLang(ctx, channel, chatID, lang)
 }
 
+// StartSurvey implements conversation.SurveyDesk.
+func (d Desk) StartSurvey(ctx context.Context, ticket string, at time.Time) (bool, error) {
+	return d.s.StartSurvey(ctx, ticket, at)
+}
+
+// AnswerSurvey implements conversation.SurveyDesk.
+func (d Desk) AnswerSurvey(ctx context.Context, ticket, element string, score int, at time.Time) error {
+	return d.s.AnswerSurvey(ctx, ticket, element, score, at)
+}
+
+// CompleteSurvey implements conversation.SurveyDesk.
+func (d Desk) CompleteSurvey(ctx context.Context, ticket, comment string, at time.Time) error {
+	return d.s.CompleteSurvey(ctx, ticket, comment, at)
+}
+
 // noCase turns the store's ErrNotFound into the conversation's ErrNoCase,
 // keeping the rest of the message.
 func noCase(err error) error {

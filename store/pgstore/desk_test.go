@@ -12,7 +12,10 @@ import (
 	"github.com/leksono/sapa/store/storetest"
 )
 
-var _ conversation.CaseDesk = pgstore.Desk{}
+var (
+	_ conversation.CaseDesk   = pgstore.Desk{}
+	_ conversation.SurveyDesk = pgstore.Desk{}
+)
 
 // The desk hands the conversation services views with the citizen filled
 // in, and ErrNoCase both for an unknown ticket and for someone else's.

@@ -106,6 +106,8 @@ type record struct {
 	Showing   string            `json:"showing,omitempty"`
 	Awaiting  string            `json:"awaiting,omitempty"`
 	Listed    []string          `json:"listed,omitempty"`
+	Survey    string            `json:"survey,omitempty"`
+	SurveyQ   int               `json:"survey_q,omitempty"`
 	UpdatedAt time.Time         `json:"updated_at"`
 }
 
@@ -197,6 +199,8 @@ func decode(chat conversation.ChatKey, vals []any) (*conversation.State, error) 
 		Showing:   r.Showing,
 		Awaiting:  r.Awaiting,
 		Listed:    r.Listed,
+		Survey:    r.Survey,
+		SurveyQ:   r.SurveyQ,
 		Version:   version,
 		UpdatedAt: r.UpdatedAt,
 	}, nil
@@ -259,6 +263,8 @@ func (s *Store) Commit(ctx context.Context, st conversation.State, messageID str
 		Showing:   st.Showing,
 		Awaiting:  st.Awaiting,
 		Listed:    st.Listed,
+		Survey:    st.Survey,
+		SurveyQ:   st.SurveyQ,
 		UpdatedAt: st.UpdatedAt,
 	})
 	if err != nil {
