@@ -17,6 +17,28 @@ type NewCase struct {
 	SourceMessage string
 	SubmittedAt   time.Time
 	DueAt         time.Time
+	// Confidentiality of a complaint: "" or ConfidentialNormal, ConfidentialSecret
+	// (never shown outside the handling unit) or ConfidentialAnonymous (staff
+	// never see who filed it; the citizen still gets updates).
+	Confidentiality string
+	Attachments     []StoredFile // photos and documents, already stored
+}
+
+// Confidentiality levels of a complaint (SP4N-LAPOR! practice).
+const (
+	ConfidentialNormal    = "biasa"
+	ConfidentialSecret    = "rahasia"
+	ConfidentialAnonymous = "anonim"
+)
+
+// StoredFile is a photo or document a citizen sent, stored once by its
+// content hash.
+type StoredFile struct {
+	Kind   string // "photo" or "document"
+	MIME   string // image/jpeg, image/png, image/webp or application/pdf
+	Size   int64
+	SHA256 string // hex
+	Path   string // where the media store keeps it
 }
 
 // Receipt is what the citizen is told after a submission.
@@ -39,10 +61,15 @@ type CaseView struct {
 	CitizenLang string // "" when the citizen chose no language
 	VillageCode string
 	Assignee    string // officer ID, "" when nobody took it
-	Form        map[string]string
-	DueAt       time.Time
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Confidentiality of a complaint; for ConfidentialAnonymous the store
+	// leaves CitizenName, ChatID and identity numbers in Form empty in
+	// every staff-facing view.
+	Confidentiality string
+	Attachments     []StoredFile
+	Form            map[string]string
+	DueAt           time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // Event kinds of a case's history.
