@@ -61,9 +61,10 @@ type CaseView struct {
 	CitizenLang string // "" when the citizen chose no language
 	VillageCode string
 	Assignee    string // officer ID, "" when nobody took it
-	// Confidentiality of a complaint; for ConfidentialAnonymous the store
-	// leaves CitizenName, ChatID and identity numbers in Form empty in
-	// every staff-facing view.
+	// Confidentiality of a complaint. For ConfidentialAnonymous the staff
+	// views (CaseDesk.Case, OpenCases) never load who filed it: CitizenName,
+	// ChatID and the identity numbers in Form stay empty. Only the views
+	// returned by a change (used to notify the citizen) carry the chat.
 	Confidentiality string
 	Attachments     []StoredFile
 	Form            map[string]string
