@@ -28,6 +28,8 @@ type Config struct {
 	Texts   *locales.Bundle
 	States  StateStore
 	Cases   CaseStore
+	// Media stores photos and documents citizens send; nil refuses them.
+	Media   MediaStore
 	Desk    CaseDesk        // staff follow-up and status checks
 	Surveys SurveyDesk      // nil: no satisfaction survey
 	Staff   *services.Staff // nil: nobody is staff
@@ -46,6 +48,7 @@ type Engine struct {
 	states   StateStore
 	cases    CaseStore
 	desk     CaseDesk
+	media    MediaStore
 	surveys  SurveyDesk
 	staff    *services.Staff
 	notifier Notifier
@@ -78,6 +81,7 @@ func New(cfg Config) (*Engine, error) {
 		states:   cfg.States,
 		cases:    cfg.Cases,
 		desk:     cfg.Desk,
+		media:    cfg.Media,
 		surveys:  cfg.Surveys,
 		staff:    cfg.Staff,
 		notifier: cfg.Notifier,
@@ -294,13 +298,10 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 			return nil
 		}
 	case KindUnsupported:
-		media := "media." + t.in.Media
-		if !e.texts.Has(media) {
-			media = "media.other"
+		if !e.readsFiles(t) {
+			e.unsupported(t)
+			return nil
 		}
-		t.say(e.tr(t, "input.unsupported", map[string]string{"media": e.tr(t, media, nil)}))
-		e.prompt(t)
-		return nil
 	case KindText:
 		if t.text == "" {
 			t.say(e.tr(t, "input.empty", nil))
@@ -346,13 +347,15 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 	case StepPick:
 		return e.onPick(t)
 	case StepForm:
-		return e.onForm(t)
+		return e.onForm(ctx, t)
 	case StepConfirm:
 		return e.onConfirm(ctx, t)
 	case StepEdit:
 		return e.onEdit(t)
 	case StepResume:
 		return e.onResume(ctx, t)
+	case StepSameMatter:
+		return e.onSameMatter(ctx, t)
 	case StepStatus:
 		return e.onStatus(ctx, t)
 	case StepLanguage:
@@ -426,6 +429,8 @@ func (e *Engine) toMenu(t *turn) {
 }
 
 func (e *Engine) dropDraft(t *turn) {
+	t.st.Files = nil
+	t.st.Matter = ""
 	t.st.Draft = ""
 	t.st.Service = ""
 	t.st.Field = 0
@@ -511,6 +516,10 @@ func (e *Engine) onMenu(ctx context.Context, t *turn) error {
 		t.say(e.tr(t, "office", e.officeArgs()))
 	case "resume":
 		e.resumeDraft(t)
+	default:
+		if code, ok := strings.CutPrefix(value, "c:"); ok {
+			return e.startForm(t, code)
+		}
 	}
 	e.prompt(t)
 	return nil
@@ -695,11 +704,18 @@ func (e *Engine) startForm(t *turn, code string) error {
 	t.st.Service, t.st.Draft = code, code
 	t.st.Field, t.st.Data, t.st.Editing = 0, map[string]string{}, false
 	t.st.Step = StepForm
-	t.say(e.tr(t, "form.intro", map[string]string{
-		"service": e.serviceName(t, code),
-		"count":   strconv.Itoa(len(svc.Form)),
-		"office":  e.catalog.Office.Name,
-	}))
+	t.st.Files = nil
+	if svc.Kind == services.KindComplaint {
+		t.say(e.tr(t, "complaint_flow.intro", map[string]string{
+			"service": e.serviceName(t, code), "intro": e.tr(t, "service."+code+".intro", nil),
+		}))
+	} else {
+		t.say(e.tr(t, "form.intro", map[string]string{
+			"service": e.serviceName(t, code),
+			"count":   strconv.Itoa(len(svc.Form)),
+			"office":  e.catalog.Office.Name,
+		}))
+	}
 	e.prompt(t)
 	return nil
 }
@@ -717,7 +733,7 @@ func (e *Engine) resumeDraft(t *turn) {
 	}
 }
 
-func (e *Engine) onForm(t *turn) error {
+func (e *Engine) onForm(ctx context.Context, t *turn) error {
 	svc, ok := e.catalog.Service(t.st.Service)
 	if !ok || t.st.Field < 0 || t.st.Field >= len(svc.Form) {
 		// The catalog changed under a stored draft: start over politely.
@@ -727,6 +743,25 @@ func (e *Engine) onForm(t *turn) error {
 		return nil
 	}
 	field := svc.Form[t.st.Field]
+	if t.st.Data == nil {
+		t.st.Data = map[string]string{}
+	}
+	switch {
+	case field.Type == services.FieldPhotos:
+		return e.onPhotos(ctx, t, svc, field)
+	case field.Type == services.FieldLocation && t.in.Location != nil:
+		loc := t.in.Location
+		t.st.Data[field.Name] = fmt.Sprintf("geo:%.6f,%.6f|%s", loc.Latitude, loc.Longitude, loc.Name)
+		e.advance(t, svc)
+		return nil
+	case t.in.Kind == KindUnsupported:
+		e.unsupported(t)
+		return nil
+	case field.Optional && t.in.Kind == KindText && e.isWord("skip", t.text):
+		t.st.Data[field.Name] = ""
+		e.advance(t, svc)
+		return nil
+	}
 	input := t.text
 	if t.in.Kind == KindChoice {
 		gotScope, value, _ := strings.Cut(t.in.Payload, "|")
@@ -742,10 +777,14 @@ func (e *Engine) onForm(t *turn) error {
 		e.wrong(t, e.tr(t, problem.Key, problem.Args))
 		return nil
 	}
-	if t.st.Data == nil {
-		t.st.Data = map[string]string{}
-	}
 	t.st.Data[field.Name] = value
+	e.advance(t, svc)
+	return nil
+}
+
+// advance moves the form past the answered field, and past the fields the
+// answers so far make unnecessary, to the next question or the summary.
+func (e *Engine) advance(t *turn, svc services.Service) {
 	t.st.Retries = 0
 	if t.st.Editing {
 		t.st.Editing = false
@@ -753,11 +792,54 @@ func (e *Engine) onForm(t *turn) error {
 	} else {
 		t.st.Field++
 	}
+	for t.st.Field < len(svc.Form) && svc.Form[t.st.Field].Skipped(t.st.Data) {
+		t.st.Field++
+	}
 	if t.st.Field >= len(svc.Form) {
+		// An answer changed from the summary may make another one moot (a
+		// name, once the complaint is anonymous): drop it.
+		for _, f := range svc.Form {
+			if f.Skipped(t.st.Data) {
+				delete(t.st.Data, f.Name)
+			}
+		}
 		t.st.Step = StepConfirm
 	}
 	e.prompt(t)
-	return nil
+}
+
+// unsupported answers a message the current step cannot read.
+func (e *Engine) unsupported(t *turn) {
+	media := "media." + t.in.Media
+	if !e.texts.Has(media) {
+		media = "media.other"
+	}
+	t.say(e.tr(t, "input.unsupported", map[string]string{"media": e.tr(t, media, nil)}))
+	e.prompt(t)
+}
+
+// readsFiles reports whether the current question takes photos, documents
+// or a shared location rather than text.
+func (e *Engine) readsFiles(t *turn) bool {
+	if t.st.Step != StepForm {
+		return false
+	}
+	svc, ok := e.catalog.Service(t.st.Service)
+	if !ok || t.st.Field < 0 || t.st.Field >= len(svc.Form) {
+		return false
+	}
+	typ := svc.Form[t.st.Field].Type
+	return typ == services.FieldPhotos || (typ == services.FieldLocation && t.in.Location != nil)
+}
+
+// isWord reports whether text is one of the words of the list words.<list>.
+func (e *Engine) isWord(list, text string) bool {
+	for _, w := range e.texts.Words(list) {
+		if normalize(w) == normalize(text) {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *Engine) onConfirm(ctx context.Context, t *turn) error {
@@ -784,6 +866,9 @@ func (e *Engine) submit(ctx context.Context, t *turn) error {
 	svc, ok := e.catalog.Service(t.st.Service)
 	if !ok {
 		return fmt.Errorf("submit: service %q is not in the catalog", t.st.Service)
+	}
+	if svc.Kind == services.KindComplaint {
+		return e.submitComplaint(ctx, t, svc)
 	}
 	now := e.now()
 	c := services.NewCase{
@@ -844,7 +929,7 @@ func (e *Engine) onResume(ctx context.Context, t *turn) error {
 			if t.st.Step == StepConfirm {
 				return e.onConfirm(ctx, t)
 			}
-			return e.onForm(t)
+			return e.onForm(ctx, t)
 		}
 	}
 	value, ok := e.choose(t, "r", e.resumeChoices(t), "input.unknown_choice")

@@ -2,6 +2,8 @@ package conversation_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sort"
 	"sync"
@@ -125,6 +127,7 @@ func (m *memCases) SubmitCase(_ context.Context, c services.NewCase) (services.R
 		Ticket: r.Ticket, Kind: c.Kind, ServiceCode: c.ServiceCode, Unit: c.Unit, Status: services.StatusReceived,
 		Channel: c.Channel, ChatID: c.ChatID, CitizenName: c.CitizenName, VillageCode: c.VillageCode,
 		Form: c.Form, DueAt: c.DueAt, CreatedAt: c.SubmittedAt, UpdatedAt: c.SubmittedAt,
+		Confidentiality: c.Confidentiality, Attachments: c.Attachments,
 	}
 	m.events[r.Ticket] = []services.Event{{Kind: services.EventSubmit, Actor: "citizen", At: c.SubmittedAt, To: services.StatusReceived}}
 	return r, nil
@@ -304,4 +307,35 @@ func (n *memNotifier) take() []notification {
 	out := n.sent
 	n.sent = nil
 	return out
+}
+
+// memMedia is a hand-written MediaStore: files by content hash, stored once.
+// The disk store is tested in store/mediastore.
+type memMedia struct {
+	mu    sync.Mutex
+	files map[string][]byte
+}
+
+func (m *memMedia) Save(_ context.Context, kind string, data []byte) (services.StoredFile, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.files == nil {
+		m.files = map[string][]byte{}
+	}
+	sum := sha256.Sum256(data)
+	hash := hex.EncodeToString(sum[:])
+	m.files[hash] = data
+	return services.StoredFile{Kind: kind, MIME: "image/jpeg", Size: int64(len(data)), SHA256: hash, Path: hash[:2] + "/" + hash + ".jpg"}, nil
+}
+
+// AddAttachments implements conversation.AttachmentDesk for memCases.
+func (m *memCases) AddAttachments(_ context.Context, ticket string, files []services.StoredFile, _ time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.views[ticket]
+	if !ok {
+		return conversation.ErrNoCase
+	}
+	v.Attachments = append(v.Attachments, files...)
+	return nil
 }

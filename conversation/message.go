@@ -4,7 +4,11 @@
 // interfaces declared in this package.
 package conversation
 
-import "time"
+import (
+	"time"
+
+	"github.com/leksono/sapa/services"
+)
 
 // ChatKey identifies one conversation: one chat on one channel.
 type ChatKey struct {
@@ -68,4 +72,7 @@ type Option struct {
 type Reply struct {
 	Text    string
 	Options []Option
+	// Files are stored photos and documents sent with the message (a new
+	// complaint's photos to staff), never links to another chat.
+	Files []services.StoredFile
 }

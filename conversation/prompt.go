@@ -13,6 +13,7 @@ import (
 var engineKeys = []string{
 	"greeting", "office",
 	"language.name", "language.pick", "language.changed",
+	"complaint_flow.intro", "complaint_flow.summary_title", "complaint_flow.photo_received", "complaint_flow.photo_full", "complaint_flow.photo_refused_type", "complaint_flow.photo_refused_size", "complaint_flow.photo_count", "complaint_flow.none", "complaint_flow.location_shared", "complaint_flow.submitted", "complaint_flow.same_matter", "complaint_flow.same_yes", "complaint_flow.same_no", "complaint_flow.added", "complaint_flow.added_files", "staff.new_complaint", "staff.added_to_case", "staff.anonymous",
 	"survey.invite", "survey.ask_start", "survey.start", "survey.skip", "survey.skipped", "survey.stopped", "survey.thanks", "survey.unknown", "survey.question", "survey.comment", "survey.no_comment", "survey.ask.u1", "survey.answer.u1.1", "survey.answer.u1.2", "survey.answer.u1.3", "survey.answer.u1.4", "survey.ask.u2", "survey.answer.u2.1", "survey.answer.u2.2", "survey.answer.u2.3", "survey.answer.u2.4", "survey.ask.u3", "survey.answer.u3.1", "survey.answer.u3.2", "survey.answer.u3.3", "survey.answer.u3.4", "survey.ask.u4", "survey.answer.u4.1", "survey.answer.u4.2", "survey.answer.u4.3", "survey.answer.u4.4", "survey.ask.u5", "survey.answer.u5.1", "survey.answer.u5.2", "survey.answer.u5.3", "survey.answer.u5.4", "survey.ask.u6", "survey.answer.u6.1", "survey.answer.u6.2", "survey.answer.u6.3", "survey.answer.u6.4", "survey.ask.u7", "survey.answer.u7.1", "survey.answer.u7.2", "survey.answer.u7.3", "survey.answer.u7.4", "survey.ask.u8", "survey.answer.u8.1", "survey.answer.u8.2", "survey.answer.u8.3", "survey.answer.u8.4", "survey.ask.u9", "survey.answer.u9.1", "survey.answer.u9.2", "survey.answer.u9.3", "survey.answer.u9.4",
 	"menu.title", "menu.info", "menu.request", "menu.status", "menu.external", "menu.office", "menu.resume", "menu.back",
 	"info.list", "info.standard", "info.apply", "info.back_list",
@@ -72,6 +73,8 @@ func (e *Engine) prompt(t *turn) {
 		e.ask(t, e.tr(t, "status.pick", nil), "st", e.withBack(t, e.statusChoices(t)))
 	case StepLanguage:
 		e.ask(t, e.tr(t, "language.pick", nil), "lang", e.languageChoices())
+	case StepSameMatter:
+		e.promptSameMatter(t)
 	case StepStaff:
 		t.say(e.tr(t, "staff.help", nil))
 	case StepResume:
@@ -111,10 +114,17 @@ func (e *Engine) menuChoices(t *turn) []services.Choice {
 	choices := []services.Choice{
 		{Value: "info", Label: e.tr(t, "menu.info", nil), Keywords: e.menuWords["info"]},
 		{Value: "request", Label: e.tr(t, "menu.request", nil), Keywords: e.menuWords["request"]},
+	}
+	for _, svc := range e.catalog.Services {
+		if svc.Kind == services.KindComplaint {
+			choices = append(choices, services.Choice{Value: "c:" + svc.Code, Label: e.serviceName(t, svc.Code), Keywords: svc.Keywords})
+		}
+	}
+	choices = append(choices, []services.Choice{
 		{Value: "status", Label: e.tr(t, "menu.status", nil)},
 		{Value: "external", Label: e.tr(t, "menu.external", nil), Keywords: e.menuWords["external"]},
 		{Value: "office", Label: e.tr(t, "menu.office", nil), Keywords: e.menuWords["office"]},
-	}
+	}...)
 	if t.st.Draft != "" {
 		choices = append(choices, services.Choice{
 			Value:    "resume",
@@ -128,6 +138,9 @@ func (e *Engine) menuChoices(t *turn) []services.Choice {
 func (e *Engine) serviceChoices(t *turn) []services.Choice {
 	out := make([]services.Choice, 0, len(e.catalog.Services))
 	for _, s := range e.catalog.Services {
+		if s.Kind != services.KindRequest {
+			continue
+		}
 		out = append(out, services.Choice{
 			Value:    s.Code,
 			Label:    e.serviceName(t, s.Code),
@@ -180,6 +193,9 @@ func (e *Engine) editChoices(t *turn) []services.Choice {
 	svc, _ := e.catalog.Service(t.st.Service)
 	out := make([]services.Choice, 0, len(svc.Form))
 	for i, f := range svc.Form {
+		if f.Skipped(t.st.Data) {
+			continue
+		}
 		out = append(out, services.Choice{Value: strconv.Itoa(i), Label: e.tr(t, f.LabelKey(), nil)})
 	}
 	return out
@@ -189,8 +205,15 @@ func (e *Engine) editChoices(t *turn) []services.Choice {
 // even here: a chat is no place for a whole NIK.
 func (e *Engine) summary(t *turn) string {
 	svc, _ := e.catalog.Service(t.st.Service)
-	lines := []string{e.tr(t, "form.summary_title", map[string]string{"service": e.serviceName(t, svc.Code)})}
+	title := "form.summary_title"
+	if svc.Kind == services.KindComplaint {
+		title = "complaint_flow.summary_title"
+	}
+	lines := []string{e.tr(t, title, map[string]string{"service": e.serviceName(t, svc.Code)})}
 	for _, f := range svc.Form {
+		if f.Skipped(t.st.Data) {
+			continue
+		}
 		lines = append(lines, e.tr(t, "form.summary_line", map[string]string{
 			"label": e.tr(t, f.LabelKey(), nil),
 			"value": e.display(t, f, t.st.Data[f.Name]),
@@ -201,7 +224,25 @@ func (e *Engine) summary(t *turn) string {
 
 // display renders a stored answer the way a citizen reads it.
 func (e *Engine) display(t *turn, f services.Field, value string) string {
+	if value == "" && f.Optional {
+		return e.tr(t, "complaint_flow.none", nil)
+	}
 	switch f.Type {
+	case services.FieldPhotos:
+		if value == "" || value == "0" {
+			return e.tr(t, "complaint_flow.none", nil)
+		}
+		return e.tr(t, "complaint_flow.photo_count", map[string]string{"count": value})
+	case services.FieldLocation:
+		if geo, ok := strings.CutPrefix(value, "geo:"); ok {
+			coords, name, _ := strings.Cut(geo, "|")
+			lat, lon, _ := strings.Cut(coords, ",")
+			shown := e.tr(t, "complaint_flow.location_shared", map[string]string{"lat": lat, "lon": lon})
+			if name != "" {
+				shown = name + ", " + shown
+			}
+			return shown
+		}
 	case services.FieldNIK, services.FieldKK:
 		return services.MaskID(value)
 	case services.FieldVillage:

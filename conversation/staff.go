@@ -135,10 +135,30 @@ func (e *Engine) staffStep(ctx context.Context, t *turn, loaded Loaded, o servic
 	return e.staffChangeStatus(ctx, t, o, c, sc.to, cmd == cmdAsk, note)
 }
 
+// referralOf finds the configured referral an officer named ("lapor_bupati",
+// "sp4n", ...), so the citizen gets its full text in their language.
+func (e *Engine) referralOf(note string) (services.Referral, bool) {
+	choices := make([]services.Choice, 0, len(e.catalog.Referrals))
+	for _, r := range e.catalog.Referrals {
+		choices = append(choices, services.Choice{Value: r.Code, Label: r.Code, Keywords: r.Keywords})
+	}
+	if i, ok := services.MatchChoice(note, choices, services.Vocabulary{}); ok {
+		return e.catalog.Referrals[i], true
+	}
+	return services.Referral{}, false
+}
+
 // staffChangeStatus moves a case and tells its citizen, in their language,
 // on the channel they used.
 func (e *Engine) staffChangeStatus(ctx context.Context, t *turn, o services.Officer, c services.CaseView, to services.Status, question bool, note string) error {
 	now := e.now()
+	referral, referred := services.Referral{}, false
+	if to == services.StatusNotOurRemit {
+		if referral, referred = e.referralOf(note); referred {
+			// The history keeps where the case went, by name.
+			note = e.texts.T(e.staffLang(), "referral."+referral.Code+".name", nil)
+		}
+	}
 	change := services.StatusChange{Ticket: c.Ticket, To: to, Actor: o.ID, Note: note, At: now, Kind: services.EventStatus}
 	if question {
 		change.Kind = services.EventQuestion
@@ -183,9 +203,13 @@ func (e *Engine) staffChangeStatus(ctx context.Context, t *turn, o services.Offi
 			return err
 		}
 	}
+	citizenNote := note
+	if referred {
+		citizenNote = e.texts.T(lang, "referral."+referral.Code+".name", nil) + ". " + e.texts.T(lang, "referral."+referral.Code+".text", nil)
+	}
 	text := e.texts.T(lang, key, map[string]string{
 		"ticket": updated.Ticket, "service": e.texts.T(lang, "service."+updated.ServiceCode+".name", nil),
-		"note": note, "due": e.formatDateIn(lang, updated.DueAt),
+		"note": citizenNote, "due": e.formatDateIn(lang, updated.DueAt),
 	})
 	if to == services.StatusDone {
 		invite, err := e.inviteToSurvey(ctx, updated, lang, now)
@@ -263,6 +287,9 @@ func (e *Engine) staffLine(t *turn, c services.CaseView) string {
 func (e *Engine) caseDetail(t *turn, c services.CaseView, events []services.Event) string {
 	args := e.caseArgs(t, c)
 	args["name"] = c.CitizenName
+	if c.Confidentiality == services.ConfidentialAnonymous {
+		args["name"] = e.tr(t, "staff.anonymous", nil)
+	}
 	args["channel"] = c.Channel
 	args["assignee"] = "-"
 	if o, ok := e.staff.Officer(c.Assignee); ok {
@@ -271,6 +298,9 @@ func (e *Engine) caseDetail(t *turn, c services.CaseView, events []services.Even
 	lines := []string{e.tr(t, "staff.detail", args)}
 	if svc, ok := e.catalog.Service(c.ServiceCode); ok {
 		for _, f := range svc.Form {
+			if _, answered := c.Form[f.Name]; !answered && f.Skipped(c.Form) {
+				continue
+			}
 			lines = append(lines, e.tr(t, "form.summary_line", map[string]string{
 				"label": e.tr(t, f.LabelKey(), nil), "value": e.display(t, f, c.Form[f.Name]),
 			}))
@@ -309,6 +339,11 @@ func (e *Engine) unitOfficerIDs(unit string) string {
 
 // canSee reports whether an officer may read and act on a case.
 func canSee(o services.Officer, c services.CaseView) bool {
+	if c.Confidentiality == services.ConfidentialSecret {
+		// A confidential complaint stays with the unit handling it and the
+		// camat who answers for it.
+		return o.Unit == c.Unit || o.Role == services.RoleCamat
+	}
 	return o.Role.AllUnits() || o.Unit == c.Unit
 }
 

@@ -1,42 +1,49 @@
 package conversation
 
-import "time"
+import (
+	"time"
+
+	"github.com/leksono/sapa/services"
+)
 
 // Step is where a chat stands in the conversation.
 type Step string
 
 // The steps of the engine.
 const (
-	StepMenu     Step = "menu"     // main menu shown
-	StepInfoList Step = "info"     // list of services, to read a standard
-	StepInfo     Step = "info_one" // one service's standard shown (Showing)
-	StepExternal Step = "external" // list of services handled elsewhere
-	StepPick     Step = "pick"     // list of services, to request one
-	StepForm     Step = "form"     // answering field Field of Service's form
-	StepConfirm  Step = "confirm"  // summary shown, waiting for ya/ubah/batal
-	StepEdit     Step = "edit"     // choosing which answer to change
-	StepResume   Step = "resume"   // asked whether to continue a paused form
-	StepStatus   Step = "status"   // the citizen's own cases listed
-	StepStaff    Step = "staff"    // an officer's chat: commands, no menus
-	StepLanguage Step = "language" // choosing the chat's language
+	StepMenu       Step = "menu"        // main menu shown
+	StepInfoList   Step = "info"        // list of services, to read a standard
+	StepInfo       Step = "info_one"    // one service's standard shown (Showing)
+	StepExternal   Step = "external"    // list of services handled elsewhere
+	StepPick       Step = "pick"        // list of services, to request one
+	StepForm       Step = "form"        // answering field Field of Service's form
+	StepConfirm    Step = "confirm"     // summary shown, waiting for ya/ubah/batal
+	StepEdit       Step = "edit"        // choosing which answer to change
+	StepResume     Step = "resume"      // asked whether to continue a paused form
+	StepStatus     Step = "status"      // the citizen's own cases listed
+	StepStaff      Step = "staff"       // an officer's chat: commands, no menus
+	StepLanguage   Step = "language"    // choosing the chat's language
+	StepSameMatter Step = "same_matter" // asked whether a complaint is the same as an open one (Matter)
 )
 
 // State is one chat's conversation, saved after every handled message.
 type State struct {
 	Chat      ChatKey
 	Step      Step
-	Service   string            // service code of the open form
-	Showing   string            // service code of the standard shown (StepInfo)
-	Field     int               // index of the field being asked
-	Data      map[string]string // answers so far, by field name
-	Retries   int               // wrong answers in a row at this step
-	Editing   bool              // answering one field from the confirmation
-	Lang      string            // locale of this chat
-	Draft     string            // service code while a form is unfinished
-	Awaiting  string            // ticket whose officer's question waits for this citizen's answer
-	Listed    []string          // tickets offered by the last status list
-	Survey    string            // ticket whose satisfaction survey is open
-	SurveyQ   int               // survey question: -1 the invitation, 0..8 the elements, 9 the comment
-	Version   int64             // stored version; set by the store
-	UpdatedAt time.Time         // when the citizen last wrote
+	Service   string                // service code of the open form
+	Showing   string                // service code of the standard shown (StepInfo)
+	Field     int                   // index of the field being asked
+	Data      map[string]string     // answers so far, by field name
+	Retries   int                   // wrong answers in a row at this step
+	Editing   bool                  // answering one field from the confirmation
+	Lang      string                // locale of this chat
+	Draft     string                // service code while a form is unfinished
+	Awaiting  string                // ticket whose officer's question waits for this citizen's answer
+	Listed    []string              // tickets offered by the last status list
+	Files     []services.StoredFile // photos and documents of the open form
+	Matter    string                // open complaint the new one may repeat
+	Survey    string                // ticket whose satisfaction survey is open
+	SurveyQ   int                   // survey question: -1 the invitation, 0..8 the elements, 9 the comment
+	Version   int64                 // stored version; set by the store
+	UpdatedAt time.Time             // when the citizen last wrote
 }

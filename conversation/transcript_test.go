@@ -56,7 +56,7 @@ func newHarness(t *testing.T) *harness {
 	h.cases = newMemCases(catalog.Office.Location)
 	h.engine, err = conversation.New(conversation.Config{
 		Catalog: catalog, Texts: texts, States: h.states, Cases: h.cases, Desk: h.cases, Surveys: h.cases,
-		Staff: h.staff, Notifier: h.notes,
+		Staff: h.staff, Notifier: h.notes, Media: &memMedia{},
 		Now: func() time.Time { return h.clock },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
@@ -79,6 +79,7 @@ func testStaff() *services.Staff {
 			{ID: "kasi_kesos", Name: "Pak Kasi Kesos", Role: services.RoleKasi, Unit: "kesejahteraan_sosial", Telegram: "9001", Active: true},
 			{ID: "petugas_kesos", Name: "Mbak Petugas Kesos", Role: services.RolePetugas, Unit: "kesejahteraan_sosial", Telegram: "9002", Active: true},
 			{ID: "petugas_umum", Name: "Mas Petugas Umum", Role: services.RolePetugas, Unit: "pelayanan_umum", Telegram: "9003", Active: true},
+			{ID: "petugas_pem", Name: "Pak Petugas Pemerintahan", Role: services.RolePetugas, Unit: "pemerintahan", Telegram: "9004", Active: true},
 		},
 	}
 }
@@ -127,6 +128,9 @@ func (h *harness) send(in conversation.Inbound) []string {
 			}
 			out = append(out, strings.TrimRight(prefix+line, " "))
 		}
+		for _, f := range n.reply.Files {
+			out = append(out, "<<        [berkas "+f.Kind+" "+f.SHA256[:8]+"]")
+		}
 	}
 	return out
 }
@@ -139,6 +143,9 @@ func (h *harness) send(in conversation.Inbound) []string {
 //	> <sticker>     a sticker (any media name)
 //	> <empty>       an empty text
 //	> <long 5000>   a text of 5,000 letters
+//	> <photo name>  a JPEG photo (its bytes are its name); <pdf name> a PDF
+//	> <location lat lon name>  a shared location
+//	> <unsupported_file>, <too_large_file>  a file the channel refused
 func (h *harness) inbound(line string) conversation.Inbound {
 	h.nextID++
 	in := conversation.Inbound{
@@ -160,6 +167,22 @@ func (h *harness) inbound(line string) conversation.Inbound {
 	case strings.HasPrefix(line, "<long "):
 		n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(line, "<long "), ">"))
 		in.Text = strings.Repeat("a", n)
+	case strings.HasPrefix(line, "<photo ") || strings.HasPrefix(line, "<pdf "):
+		// "<photo jalan-rusak>": a JPEG whose bytes are its name, so the same
+		// name is the same file.
+		kind, name, mime := "photo", strings.TrimSuffix(strings.TrimPrefix(line, "<photo "), ">"), "image/jpeg"
+		if strings.HasPrefix(line, "<pdf ") {
+			kind, name, mime = "document", strings.TrimSuffix(strings.TrimPrefix(line, "<pdf "), ">"), "application/pdf"
+		}
+		in.Kind, in.Text, in.Media = conversation.KindUnsupported, "", kind
+		in.Attachments = []conversation.Attachment{{Kind: kind, MIME: mime, Name: name, Data: []byte(name)}}
+	case strings.HasPrefix(line, "<location "):
+		// "<location -7.3612 109.9231 Jembatan Kali Serayu>"
+		f := strings.Fields(strings.TrimSuffix(strings.TrimPrefix(line, "<location "), ">"))
+		lat, _ := strconv.ParseFloat(f[0], 64)
+		lon, _ := strconv.ParseFloat(f[1], 64)
+		in.Kind, in.Text, in.Media = conversation.KindUnsupported, "", "location"
+		in.Location = &conversation.Location{Latitude: lat, Longitude: lon, Name: strings.Join(f[2:], " ")}
 	case strings.HasPrefix(line, "<") && strings.HasSuffix(line, ">"):
 		in.Kind, in.Text, in.Media = conversation.KindUnsupported, "", strings.Trim(line, "<>")
 	}

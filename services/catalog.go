@@ -20,6 +20,12 @@ const (
 	FieldDate    FieldType = "date"
 	FieldPhone   FieldType = "phone"
 	FieldYesNo   FieldType = "yesno"
+	// FieldPhotos collects up to MaxFiles photos or PDFs, sent one by one;
+	// the engine stores them, the answer is their count.
+	FieldPhotos FieldType = "photos"
+	// FieldLocation takes a location shared from the chat app, or a place
+	// typed as text.
+	FieldLocation FieldType = "location"
 )
 
 // Kind tells a service request from a complaint.
@@ -38,6 +44,16 @@ type Catalog struct {
 	Villages  []Village
 	Services  []Service
 	Redirects []Redirect
+	// Referrals are where a complaint outside the camat's authority goes
+	// (Lapor Bupati, SP4N-LAPOR!, an agency); texts referral.<code>.*.
+	Referrals []Referral
+}
+
+// Referral is a place a complaint can be referred to. An officer types its
+// code (or a keyword) with "bukan"; the citizen reads its text.
+type Referral struct {
+	Code     string
+	Keywords []string
 }
 
 // Office is the kecamatan's profile.
@@ -80,8 +96,9 @@ type Village struct {
 // the six parts of its service standard) are locale keys service.<code>.*.
 type Service struct {
 	Code     string
+	Kind     Kind // KindRequest (a letter, under "Ajukan surat") or KindComplaint (its own main-menu item)
 	Unit     string
-	Days     int      // time limit in working days
+	Days     int      // time limit in working days; for a complaint, the first-response limit
 	Keywords []string // words a citizen may type to pick it
 	Form     []Field
 }
@@ -103,6 +120,22 @@ type Field struct {
 	Choices   []Choice
 	NotFuture bool // dates: reject dates after today
 	NotPast   bool // dates: reject dates before today
+	Optional  bool // the citizen may skip it ("lewati")
+	MaxFiles  int  // photos: how many at most
+	// SkipIf skips the field when another answer has a value: a name is not
+	// asked of an anonymous complainant.
+	SkipIf *Condition
+}
+
+// Condition compares an earlier answer of the same form with a value.
+type Condition struct {
+	Field string
+	Is    string
+}
+
+// Skipped reports whether the field is not asked, given the answers so far.
+func (f Field) Skipped(data map[string]string) bool {
+	return f.SkipIf != nil && data[f.SkipIf.Field] == f.SkipIf.Is
 }
 
 // Choice is one allowed answer of a choice field or one entry of a menu.
@@ -112,6 +145,9 @@ type Choice struct {
 	Label    string
 	LabelKey string
 	Keywords []string
+	// Unit, when set on a complaint's category, routes the case to that
+	// unit instead of the service's.
+	Unit string
 }
 
 // Problem is a wrong answer explained: a locale key and its arguments, for
@@ -150,6 +186,16 @@ func (c *Catalog) Redirect(code string) (Redirect, bool) {
 		}
 	}
 	return Redirect{}, false
+}
+
+// Referral returns the referral with the given code.
+func (c *Catalog) Referral(code string) (Referral, bool) {
+	for _, r := range c.Referrals {
+		if r.Code == code {
+			return r, true
+		}
+	}
+	return Referral{}, false
 }
 
 // Village returns the village with the given code.

@@ -62,7 +62,7 @@ func ProblemKeys() []string {
 
 // knownFieldTypes is every FieldType that Parse understands, in the order
 // shown in configuration errors.
-var knownFieldTypes = []FieldType{FieldNIK, FieldKK, FieldText, FieldChoice, FieldVillage, FieldDate, FieldPhone, FieldYesNo}
+var knownFieldTypes = []FieldType{FieldNIK, FieldKK, FieldText, FieldChoice, FieldVillage, FieldDate, FieldPhone, FieldYesNo, FieldPhotos, FieldLocation}
 
 // Valid reports whether t is a field type Parse understands.
 func (t FieldType) Valid() bool {

@@ -49,6 +49,7 @@ func LoadCatalog(fsys fs.FS) (*Catalog, error) {
 		l.kecamatan(root, cat)
 	}
 	if root := l.readFile(fsys, servicesFile); root != nil {
+		l.units = cat.Office.Units
 		l.services(root, cat)
 	}
 	if len(l.errs) > 0 {
@@ -59,8 +60,9 @@ func LoadCatalog(fsys fs.FS) (*Catalog, error) {
 
 // loader collects problems instead of stopping at the first one.
 type loader struct {
-	file string
-	errs []error
+	file  string
+	errs  []error
+	units []string // the units of kecamatan.yaml, to check choices that route to one
 }
 
 func (l *loader) errorf(n *yaml.Node, ctx, format string, args ...any) {
@@ -429,7 +431,7 @@ func (l *loader) clock(n *yaml.Node, s, ctx, key string) bool {
 // services reads the catalog of services and redirects. The units come from
 // kecamatan.yaml, already read into cat.Office.
 func (l *loader) services(root *yaml.Node, cat *Catalog) {
-	m := l.mapping(root, "", "services", "redirects")
+	m := l.mapping(root, "", "services", "redirects", "referrals")
 	keywords := map[string]string{} // normalized keyword -> owner, to catch one word leading to two places
 	claim := func(owner string, words []string, nodes []*yaml.Node) {
 		for i, w := range words {
@@ -472,6 +474,24 @@ func (l *loader) services(root *yaml.Node, cat *Catalog) {
 		cat.Redirects = append(cat.Redirects, r)
 		claim(ctx, r.Keywords, kn)
 	}
+	for i, it := range m.list("referrals", false) {
+		rm := l.namedMapping(it, "code", fmt.Sprintf("referral #%d", i+1), quoted("referral"), "code", "keywords")
+		var r Referral
+		code, cn := rm.str("code", true)
+		r.Code = code
+		var kn []*yaml.Node
+		r.Keywords, kn = rm.words("keywords", false)
+		if cn == nil || code == "" {
+			continue
+		}
+		if !codeRe.MatchString(code) {
+			l.errorf(cn, rm.ctx, "code must be lower-case letters, digits and _")
+		} else if _, dup := cat.Referral(code); dup {
+			l.errorf(cn, rm.ctx, "duplicate referral code")
+		}
+		cat.Referrals = append(cat.Referrals, r)
+		claim(rm.ctx, r.Keywords, kn)
+	}
 }
 
 // quoted names an entry by its id: service "sktm".
@@ -496,7 +516,7 @@ type loadedService struct {
 }
 
 func (l *loader) service(n *yaml.Node, i int, cat *Catalog) (loadedService, bool) {
-	m := l.namedMapping(n, "code", fmt.Sprintf("service #%d", i+1), quoted("service"), "code", "unit", "days", "keywords", "form")
+	m := l.namedMapping(n, "code", fmt.Sprintf("service #%d", i+1), quoted("service"), "code", "kind", "unit", "days", "keywords", "form")
 	ctx := m.ctx
 	var s loadedService
 	code, cn := m.str("code", true)
@@ -508,6 +528,14 @@ func (l *loader) service(n *yaml.Node, i int, cat *Catalog) (loadedService, bool
 		case hasService(cat, code):
 			l.errorf(cn, ctx, "duplicate service code")
 		}
+	}
+	switch kind, kn := m.str("kind", false); kind {
+	case "", string(KindRequest):
+		s.Kind = KindRequest
+	case string(KindComplaint):
+		s.Kind = KindComplaint
+	default:
+		l.errorf(kn, ctx, "kind %q is not request or complaint", kind)
 	}
 	unit, un := m.str("unit", true)
 	s.Unit = unit
@@ -533,6 +561,9 @@ func (l *loader) service(n *yaml.Node, i int, cat *Catalog) (loadedService, bool
 			l.errorf(fn, ctx, "duplicate field %q", f.Name)
 			continue
 		}
+		if f.SkipIf != nil && !names[f.SkipIf.Field] {
+			l.errorf(fn, ctx, "field %q: skip_if names %q, which is not an earlier field of this form", f.Name, f.SkipIf.Field)
+		}
 		names[f.Name] = true
 		s.Form = append(s.Form, f)
 	}
@@ -541,7 +572,7 @@ func (l *loader) service(n *yaml.Node, i int, cat *Catalog) (loadedService, bool
 
 func (l *loader) field(n *yaml.Node, svcCtx string) (Field, bool) {
 	m := l.namedMapping(n, "name", svcCtx+", field", func(id string) string { return fmt.Sprintf("%s, field %q", svcCtx, id) },
-		"name", "type", "min", "max", "choices", "not_future", "not_past", "prompt", "label")
+		"name", "type", "min", "max", "choices", "not_future", "not_past", "prompt", "label", "optional", "max_files", "skip_if")
 	ctx := m.ctx
 	var f Field
 	name, nn := m.str("name", true)
@@ -598,6 +629,23 @@ func (l *loader) field(n *yaml.Node, svcCtx string) (Field, bool) {
 	if onlyFor("not_past", FieldDate) != nil {
 		f.NotPast, _ = m.boolean("not_past")
 	}
+	f.Optional, _ = m.boolean("optional")
+	if onlyFor("max_files", FieldPhotos) != nil {
+		var fn *yaml.Node
+		var ok bool
+		if f.MaxFiles, fn, ok = m.integer("max_files", false); ok && (f.MaxFiles < 1 || f.MaxFiles > 10) {
+			l.errorf(fn, ctx, "max_files must be 1 to 10, not %d", f.MaxFiles)
+		}
+	}
+	if f.Type == FieldPhotos && f.MaxFiles == 0 {
+		f.MaxFiles = 3
+	}
+	if v := m.vals["skip_if"]; v != nil {
+		cm := l.mapping(v, ctx+", skip_if", "field", "is")
+		field, _ := cm.str("field", true)
+		is, _ := cm.str("is", true)
+		f.SkipIf = &Condition{Field: field, Is: is}
+	}
 	if onlyFor("choices", FieldChoice) != nil || f.Type == FieldChoice {
 		f.Choices = l.choices(m, ctx, f.Type == FieldChoice)
 	}
@@ -607,13 +655,17 @@ func (l *loader) field(n *yaml.Node, svcCtx string) (Field, bool) {
 func (l *loader) choices(m *mapping, ctx string, required bool) []Choice {
 	var out []Choice
 	for i, it := range m.list("choices", required) {
-		cm := l.mapping(it, fmt.Sprintf("%s, choice #%d", ctx, i+1), "value", "label", "label_key", "keywords")
+		cm := l.mapping(it, fmt.Sprintf("%s, choice #%d", ctx, i+1), "value", "label", "label_key", "keywords", "unit")
 		var c Choice
 		var vn *yaml.Node
 		c.Value, vn = cm.str("value", true)
 		c.Label, _ = cm.str("label", false)
 		c.LabelKey, _ = cm.str("label_key", false)
 		c.Keywords, _ = cm.words("keywords", false)
+		var un *yaml.Node
+		if c.Unit, un = cm.str("unit", false); c.Unit != "" && len(l.units) > 0 && !contains(l.units, c.Unit) {
+			l.errorf(un, cm.ctx, "unknown unit %q (kecamatan.yaml lists: %s)", c.Unit, strings.Join(l.units, ", "))
+		}
 		if c.Label == "" && c.LabelKey == "" {
 			l.errorf(cm.node, cm.ctx, "needs label_key (a locale key) or label")
 		}
@@ -650,7 +702,13 @@ func (c *Catalog) keyRefs() []keyRef {
 	}
 	for _, s := range c.Services {
 		owner := fmt.Sprintf("service %q", s.Code)
-		for _, p := range serviceKeyParts {
+		parts := serviceKeyParts
+		if s.Kind == KindComplaint {
+			// A complaint has no service standard to show: its name, and the
+			// sentence that explains it, are its texts.
+			parts = []string{"name", "intro"}
+		}
+		for _, p := range parts {
 			add(owner, "service."+s.Code+"."+p)
 		}
 		for _, f := range s.Form {
@@ -669,6 +727,9 @@ func (c *Catalog) keyRefs() []keyRef {
 	for _, r := range c.Redirects {
 		owner := fmt.Sprintf("redirect %q", r.Code)
 		add(owner, "redirect."+r.Code+".name", "redirect."+r.Code+".text")
+	}
+	for _, r := range c.Referrals {
+		add(fmt.Sprintf("referral %q", r.Code), "referral."+r.Code+".name", "referral."+r.Code+".text")
 	}
 	for _, u := range c.Office.Units {
 		add(fmt.Sprintf("unit %q", u), "unit."+u)

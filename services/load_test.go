@@ -58,7 +58,25 @@ func TestLoadRealCatalog(t *testing.T) {
 		"tanggungan_keluarga": {"nik", "kk", "nama", "desa", "keperluan", "telepon"},
 		"domisili":            {"nik", "nama", "desa", "alamat", "jenis", "keperluan", "telepon"},
 	}
-	if len(cat.Services) != len(wantForms) {
+	complaintForm := []string{"kategori", "desa", "uraian", "foto", "lokasi", "kerahasiaan", "nama"}
+	for _, code := range []string{"pengaduan", "aspirasi", "informasi"} {
+		s, ok := cat.Service(code)
+		if !ok || s.Kind != KindComplaint || s.Days != 5 {
+			t.Errorf("complaint service %s = %+v", code, s)
+			continue
+		}
+		var names []string
+		for _, f := range s.Form {
+			names = append(names, f.Name)
+		}
+		if !slices.Equal(names, complaintForm) {
+			t.Errorf("%s form = %v, want %v", code, names, complaintForm)
+		}
+		if nama := s.Form[6]; !nama.Skipped(map[string]string{"kerahasiaan": "anonim"}) || nama.Skipped(map[string]string{"kerahasiaan": "rahasia"}) {
+			t.Errorf("%s: the name must be skipped for anonymous complaints only", code)
+		}
+	}
+	if len(cat.Services) != len(wantForms)+3 {
 		t.Errorf("%d services, want %d", len(cat.Services), len(wantForms))
 	}
 	for code, fields := range wantForms {
@@ -67,7 +85,7 @@ func TestLoadRealCatalog(t *testing.T) {
 			t.Errorf("service %s missing", code)
 			continue
 		}
-		if s.Days != 1 || !slices.Contains(o.Units, s.Unit) || len(s.Keywords) == 0 {
+		if s.Kind != KindRequest || s.Days != 1 || !slices.Contains(o.Units, s.Unit) || len(s.Keywords) == 0 {
 			t.Errorf("service %s = days %d, unit %q, keywords %v", code, s.Days, s.Unit, s.Keywords)
 		}
 		var names []string
@@ -170,11 +188,23 @@ var realKeys = []string{
 	"service.domisili.name", "service.domisili.requirements", "service.domisili.procedure", "service.domisili.time",
 	"service.domisili.cost", "service.domisili.product", "service.domisili.complaint",
 	"field.jenis.prompt", "field.jenis.label", "field.jenis.tinggal", "field.jenis.usaha",
+	"service.pengaduan.name", "service.pengaduan.intro",
+	"field.kategori.prompt", "field.kategori.label",
+	"complaint.category.jalan_jembatan", "complaint.category.air_bersih", "complaint.category.kebersihan",
+	"complaint.category.pelayanan_kantor", "complaint.category.bantuan_sosial", "complaint.category.trantib",
+	"complaint.category.kesehatan", "complaint.category.pendidikan", "complaint.category.lainnya",
+	"field.desa.prompt_complaint", "field.uraian.prompt", "field.uraian.label", "field.foto.prompt", "field.foto.label",
+	"field.lokasi.prompt", "field.lokasi.label", "field.kerahasiaan.prompt", "field.kerahasiaan.label",
+	"field.kerahasiaan.biasa", "field.kerahasiaan.rahasia", "field.kerahasiaan.anonim",
+	"service.aspirasi.name", "service.aspirasi.intro", "service.informasi.name", "service.informasi.intro",
 	"redirect.ktp.name", "redirect.ktp.text", "redirect.kk.name", "redirect.kk.text",
 	"redirect.pindah.name", "redirect.pindah.text", "redirect.akta.name", "redirect.akta.text",
 	"redirect.pbg.name", "redirect.pbg.text", "redirect.oss.name", "redirect.oss.text",
 	"redirect.dispensasi_anak.name", "redirect.dispensasi_anak.text", "redirect.pbb.name", "redirect.pbb.text",
 	"redirect.puskesmas.name", "redirect.puskesmas.text",
+	"referral.lapor_bupati.name", "referral.lapor_bupati.text", "referral.sp4n_lapor.name", "referral.sp4n_lapor.text",
+	"referral.dpupr.name", "referral.dpupr.text", "referral.pdam.name", "referral.pdam.text",
+	"referral.dinsos.name", "referral.dinsos.text",
 	"unit.pelayanan_umum", "unit.pemerintahan", "unit.kesejahteraan_sosial",
 }
 
@@ -364,13 +394,13 @@ redirects:
 		`kecamatan.yaml:14: village "3307051006": code must look like "33.07.05.2001"`,
 		`kecamatan.yaml:14: village "3307051006": duplicate village name "sawangan"`,
 		`services.yaml:4: service "sktm": days must be at least 1, not 0`,
-		`services.yaml:6: service "sktm", field "nik": unknown type "nikk" (use one of: nik, kk, text, choice, village, date, phone, yesno)`,
+		`services.yaml:6: service "sktm", field "nik": unknown type "nikk" (use one of: nik, kk, text, choice, village, date, phone, yesno, photos, location)`,
 		`services.yaml:7: service "sktm", field "nama": min 10 is greater than max 5`,
 		`services.yaml:8: service "sktm": duplicate field "nama"`,
 		`services.yaml:9: service "sktm", field "jumlah": missing "choices"`,
 		`services.yaml:10: service "sktm", field "tgl": "min" applies only to text fields`,
 		`services.yaml:10: service "sktm", field "tgl": "not_future" must be true or false, not "maybe"`,
-		`services.yaml:11: service "sktm", field "pilih": unknown key "choises" (use one of: name, type, min, max, choices, not_future, not_past, prompt, label)`,
+		`services.yaml:11: service "sktm", field "pilih": unknown key "choises" (use one of: name, type, min, max, choices, not_future, not_past, prompt, label, optional, max_files, skip_if)`,
 		`services.yaml:12: service "sktm": duplicate service code`,
 		`services.yaml:13: service "sktm": unknown unit "keuangan" (kecamatan.yaml lists: umum, sosial)`,
 		`services.yaml:14: service "sktm": "days" must be a whole number, not "satu"`,

@@ -1,0 +1,251 @@
+package conversation
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/leksono/sapa/services"
+)
+
+// MediaStore keeps the photos and documents citizens send, once per content.
+type MediaStore interface {
+	Save(ctx context.Context, kind string, data []byte) (services.StoredFile, error)
+}
+
+// AttachmentDesk adds files to a case already filed (a complaint that turned
+// out to be the same matter as an open one).
+type AttachmentDesk interface {
+	AddAttachments(ctx context.Context, ticket string, files []services.StoredFile, at time.Time) error
+}
+
+// allowedMIME are the file types a citizen may send: photos and PDFs.
+var allowedMIME = map[string]bool{"image/jpeg": true, "image/png": true, "image/webp": true, "application/pdf": true}
+
+// maxFileMB is the largest file accepted, as citizens are told.
+const maxFileMB = 10
+
+// onPhotos collects a photos field: files one by one up to the field's
+// limit, "lanjut" when done, "lewati" for none. A refused file says why and
+// leaves the form where it was.
+func (e *Engine) onPhotos(ctx context.Context, t *turn, svc services.Service, field services.Field) error {
+	switch {
+	case t.in.Media == "unsupported_file":
+		e.wrong(t, e.tr(t, "complaint_flow.photo_refused_type", nil))
+		return nil
+	case t.in.Media == "too_large_file":
+		e.wrong(t, e.tr(t, "complaint_flow.photo_refused_size", map[string]string{"max": strconv.Itoa(maxFileMB)}))
+		return nil
+	case len(t.in.Attachments) > 0:
+		for _, a := range t.in.Attachments {
+			if !allowedMIME[a.MIME] || e.media == nil {
+				e.wrong(t, e.tr(t, "complaint_flow.photo_refused_type", nil))
+				return nil
+			}
+			if len(a.Data) > maxFileMB<<20 {
+				e.wrong(t, e.tr(t, "complaint_flow.photo_refused_size", map[string]string{"max": strconv.Itoa(maxFileMB)}))
+				return nil
+			}
+			if len(t.st.Files) >= field.MaxFiles {
+				break
+			}
+			f, err := e.media.Save(ctx, a.Kind, a.Data)
+			if err != nil {
+				return fmt.Errorf("store a file of %s: %w", t.in.Chat, err)
+			}
+			t.st.Files = append(t.st.Files, f)
+		}
+		t.st.Data[field.Name] = strconv.Itoa(len(t.st.Files))
+		if len(t.st.Files) >= field.MaxFiles {
+			t.say(e.tr(t, "complaint_flow.photo_full", map[string]string{"count": strconv.Itoa(len(t.st.Files))}))
+			e.advance(t, svc)
+			return nil
+		}
+		t.st.Retries = 0
+		t.say(e.tr(t, "complaint_flow.photo_received", map[string]string{
+			"count": strconv.Itoa(len(t.st.Files)), "max": strconv.Itoa(field.MaxFiles),
+		}))
+		return nil
+	case t.in.Kind == KindText && (e.isWord("done_files", t.text) || e.isWord("skip", t.text)):
+		if len(t.st.Files) == 0 && !field.Optional {
+			e.wrong(t, e.tr(t, "complaint_flow.photo_refused_type", nil))
+			return nil
+		}
+		t.st.Data[field.Name] = strconv.Itoa(len(t.st.Files))
+		e.advance(t, svc)
+		return nil
+	case t.in.Kind == KindUnsupported:
+		e.unsupported(t)
+		return nil
+	}
+	e.wrong(t, e.tr(t, field.PromptKey(), nil))
+	return nil
+}
+
+// submitComplaint files a complaint, unless the citizen has an open one of
+// the same kind, category and village from the last week: then they are
+// asked first whether it is the same matter.
+func (e *Engine) submitComplaint(ctx context.Context, t *turn, svc services.Service) error {
+	now := e.now()
+	if t.st.Matter == "" {
+		open, err := e.desk.CitizenCases(ctx, t.in.Chat.Channel, t.in.Chat.ChatID, maxListed)
+		if err != nil {
+			return fmt.Errorf("look for open complaints of %s: %w", t.in.Chat, err)
+		}
+		for _, c := range open {
+			if c.Status.Open() && c.ServiceCode == svc.Code && c.Form["kategori"] == t.st.Data["kategori"] &&
+				c.VillageCode == t.st.Data["desa"] && now.Sub(c.CreatedAt) <= 7*24*time.Hour {
+				t.st.Matter = c.Ticket
+				t.st.Step = StepSameMatter
+				t.st.Retries = 0
+				e.prompt(t)
+				return nil
+			}
+		}
+	}
+	unit := svc.Unit
+	for _, f := range svc.Form {
+		for _, ch := range f.Choices {
+			if ch.Unit != "" && t.st.Data[f.Name] == ch.Value {
+				unit = ch.Unit
+			}
+		}
+	}
+	confidentiality := t.st.Data["kerahasiaan"]
+	if confidentiality == "" {
+		confidentiality = services.ConfidentialNormal
+	}
+	c := services.NewCase{
+		Kind:            services.KindComplaint,
+		ServiceCode:     svc.Code,
+		Unit:            unit,
+		Channel:         t.in.Chat.Channel,
+		ChatID:          t.in.Chat.ChatID,
+		CitizenName:     t.st.Data["nama"],
+		VillageCode:     t.st.Data["desa"],
+		Form:            t.st.Data,
+		SourceMessage:   t.in.Chat.String() + ":" + t.in.MessageID,
+		SubmittedAt:     now,
+		DueAt:           e.calendar.DueDate(now, svc.Days),
+		Confidentiality: confidentiality,
+		Attachments:     t.st.Files,
+	}
+	receipt, err := e.cases.SubmitCase(ctx, c)
+	if err != nil {
+		return fmt.Errorf("submit %s of %s: %w", svc.Code, t.in.Chat, err)
+	}
+	e.log.Info("complaint submitted", "channel", t.in.Chat.Channel, "chat", maskChat(t.in.Chat.ChatID), "ticket", receipt.Ticket, "service", svc.Code)
+	e.notifyNewComplaint(t, svc, c, receipt)
+	t.say(e.tr(t, "complaint_flow.submitted", map[string]string{
+		"service": e.serviceName(t, svc.Code), "ticket": receipt.Ticket, "due": e.formatDate(t, receipt.DueAt),
+	}))
+	e.dropDraft(t)
+	e.toMenu(t)
+	e.prompt(t)
+	return nil
+}
+
+// onSameMatter adds the new text and files to the open complaint, or files
+// a new one.
+func (e *Engine) onSameMatter(ctx context.Context, t *turn) error {
+	value, ok := e.choose(t, "sm:"+t.st.Matter, e.sameMatterChoices(t), "input.unknown_choice")
+	if !ok {
+		return nil
+	}
+	svc, _ := e.catalog.Service(t.st.Service)
+	if value == "new" {
+		// Matter stays set, so submitComplaint does not ask again.
+		return e.submitComplaint(ctx, t, svc)
+	}
+	ticket, now := t.st.Matter, e.now()
+	c, err := e.desk.AddEvent(ctx, ticket, services.EventReply, "citizen", t.st.Data["uraian"], now)
+	if err != nil {
+		return fmt.Errorf("add to %s for %s: %w", ticket, t.in.Chat, err)
+	}
+	if len(t.st.Files) > 0 {
+		adder, ok := e.desk.(AttachmentDesk)
+		if !ok {
+			return fmt.Errorf("add files to %s: the case desk cannot store attachments", ticket)
+		}
+		if err := adder.AddAttachments(ctx, ticket, t.st.Files, now); err != nil {
+			return fmt.Errorf("add files to %s for %s: %w", ticket, t.in.Chat, err)
+		}
+	}
+	files := ""
+	if len(t.st.Files) > 0 {
+		files = e.tr(t, "complaint_flow.added_files", nil)
+	}
+	t.say(strings.ReplaceAll(e.tr(t, "complaint_flow.added", map[string]string{"ticket": ticket, "files": files}), "  ", " "))
+	text := e.texts.T(e.staffLang(), "staff.added_to_case", map[string]string{"ticket": ticket, "note": t.st.Data["uraian"]})
+	for _, to := range e.caseStaff(c) {
+		t.out = append(t.out, outgoing{to: to, reply: Reply{Text: text, Files: t.st.Files}})
+	}
+	e.dropDraft(t)
+	e.toMenu(t)
+	e.prompt(t)
+	return nil
+}
+
+func (e *Engine) sameMatterChoices(t *turn) []services.Choice {
+	return []services.Choice{
+		{Value: "same", Label: e.tr(t, "complaint_flow.same_yes", nil), Keywords: e.vocab.Yes},
+		{Value: "new", Label: e.tr(t, "complaint_flow.same_no", nil), Keywords: e.vocab.No},
+	}
+}
+
+// promptSameMatter asks whether the complaint repeats the open one.
+func (e *Engine) promptSameMatter(t *turn) {
+	args := map[string]string{
+		"ticket":   t.st.Matter,
+		"category": e.display(t, e.fieldNamed(t.st.Service, "kategori"), t.st.Data["kategori"]),
+		"village":  e.display(t, e.fieldNamed(t.st.Service, "desa"), t.st.Data["desa"]),
+		"date":     ticketDate(e, t, t.st.Matter),
+	}
+	e.ask(t, e.tr(t, "complaint_flow.same_matter", args), "sm:"+t.st.Matter, e.sameMatterChoices(t))
+}
+
+// ticketDate reads the filing date out of a ticket number (LKS-YYMMDD-N).
+func ticketDate(e *Engine, t *turn, ticket string) string {
+	parts := strings.Split(ticket, "-")
+	if len(parts) == 3 {
+		if d, err := time.ParseInLocation("060102", parts[1], e.catalog.Office.Location); err == nil {
+			return e.formatDate(t, d)
+		}
+	}
+	return ticket
+}
+
+func (e *Engine) fieldNamed(code, name string) services.Field {
+	svc, _ := e.catalog.Service(code)
+	for _, f := range svc.Form {
+		if f.Name == name {
+			return f
+		}
+	}
+	return services.Field{Name: name, Type: services.FieldText}
+}
+
+// notifyNewComplaint tells the handling unit, with the photos; an anonymous
+// complaint names nobody.
+func (e *Engine) notifyNewComplaint(t *turn, svc services.Service, c services.NewCase, r services.Receipt) {
+	lang := e.staffLang()
+	staffTurn := &turn{st: State{Lang: lang}}
+	name := c.CitizenName
+	if c.Confidentiality == services.ConfidentialAnonymous || name == "" {
+		name = e.texts.T(lang, "staff.anonymous", nil)
+	}
+	text := e.texts.T(lang, "staff.new_complaint", map[string]string{
+		"ticket": r.Ticket, "service": e.texts.T(lang, "service."+svc.Code+".name", nil),
+		"category":        e.display(staffTurn, e.fieldNamed(svc.Code, "kategori"), c.Form["kategori"]),
+		"village":         e.display(staffTurn, e.fieldNamed(svc.Code, "desa"), c.VillageCode),
+		"confidentiality": e.display(staffTurn, e.fieldNamed(svc.Code, "kerahasiaan"), c.Confidentiality),
+		"name":            name,
+		"due":             e.formatDateIn(lang, r.DueAt),
+		"text":            c.Form["uraian"],
+	})
+	for _, to := range e.unitTargets(c.Unit) {
+		t.out = append(t.out, outgoing{to: to, reply: Reply{Text: text, Files: c.Attachments}})
+	}
+}
