@@ -49,6 +49,7 @@ type Config struct {
 	APIURL      string        // base, default "https://api.telegram.org"; requests go to {base}/bot{token}/{method}
 	PollTimeout time.Duration // long-poll timeout, default 30s; whole seconds, rounded up
 	Workers     int           // chats handled in parallel, default 8
+	MaxMedia    int64         // largest photo or document downloaded, in bytes, default 10 MB
 }
 
 // Bot polls one Telegram bot and feeds its private chats to a Handler.
@@ -64,6 +65,8 @@ type Bot struct {
 
 	pollSeconds int
 	workers     int
+	maxMedia    int64        // Config.MaxMedia
+	files       *http.Client // downloads of the files citizens send
 
 	// Timings, fixed by New; tests shorten them.
 	minBackoff  time.Duration // first wait after a failed poll or batch
@@ -115,6 +118,9 @@ func New(cfg Config, h Handler, log *slog.Logger) (*Bot, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = DefaultWorkers
 	}
+	if cfg.MaxMedia <= 0 {
+		cfg.MaxMedia = DefaultMaxMedia
+	}
 	client := &apiClient{
 		// Above the long-poll timeout, or every idle poll would end as a
 		// client timeout; finite, because the library sets no deadline.
@@ -138,6 +144,8 @@ func New(cfg Config, h Handler, log *slog.Logger) (*Bot, error) {
 		token:       cfg.Token,
 		pollSeconds: int(math.Ceil(cfg.PollTimeout.Seconds())),
 		workers:     cfg.Workers,
+		maxMedia:    cfg.MaxMedia,
+		files:       &http.Client{Timeout: downloadTimeout},
 		minBackoff:  time.Second,
 		maxBackoff:  30 * time.Second,
 		sendBackoff: time.Second,
@@ -157,6 +165,7 @@ func (b *Bot) FileURL(filePath string) string {
 // and returns nil. Poll and handling failures are logged and retried with
 // backoff; they never end Run.
 func (b *Bot) Run(ctx context.Context) error {
+	b.dropWebhook() // polling with a webhook set fails with 409: webhook.go
 	b.log.Info("telegram polling started", "workers", b.workers)
 	var (
 		offset    int // first update id not yet handled
@@ -352,6 +361,11 @@ func (b *Bot) handleUpdate(ctx context.Context, chatID int64, u tgbotapi.Update)
 	}
 	if in.At.IsZero() {
 		in.At = time.Now().UTC()
+	}
+	if u.Message != nil && in.Kind == conversation.KindUnsupported {
+		if err := b.attach(ctx, chatID, u.Message, &in); err != nil {
+			return fmt.Errorf("handle update %d of chat %d: %w", u.UpdateID, chatID, err)
+		}
 	}
 
 	// The typing indicator goes out while the engine works, and is waited for

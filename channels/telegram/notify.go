@@ -33,9 +33,17 @@ type outbox struct {
 }
 
 type chatQueue struct {
-	pending  []string
+	pending  []outItem
 	lastSent time.Time
 	running  bool
+}
+
+// outItem is one queued notification: a text, merged with the texts queued
+// next to it, or a file, always sent alone.
+type outItem struct {
+	text    string
+	file    *PhotoFile
+	caption string // of the file
 }
 
 // Notify queues a message to a chat that is not the one being answered: a
@@ -44,13 +52,27 @@ type chatQueue struct {
 // merged with others due to the same chat. Buttons are not carried: a
 // notification is read, not answered with a tap.
 func (b *Bot) Notify(ctx context.Context, chatID string, r conversation.Reply) error {
-	id, err := strconv.ParseInt(chatID, 10, 64)
+	id, err := parseChatID(chatID)
 	if err != nil {
-		return fmt.Errorf("telegram notify: chat id %q is not a number", chatID)
+		return fmt.Errorf("telegram notify: %w", err)
 	}
 	if strings.TrimSpace(r.Text) == "" {
 		return errors.New("telegram notify: empty text")
 	}
+	b.enqueue(ctx, id, outItem{text: r.Text})
+	return nil
+}
+
+func parseChatID(chatID string) (int64, error) {
+	id, err := strconv.ParseInt(chatID, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("chat id %q is not a number", chatID)
+	}
+	return id, nil
+}
+
+// enqueue appends items to a chat's queue and starts its drain if idle.
+func (b *Bot) enqueue(ctx context.Context, id int64, items ...outItem) {
 	o := &b.outbox
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -62,7 +84,7 @@ func (b *Bot) Notify(ctx context.Context, chatID string, r conversation.Reply) e
 		q = &chatQueue{}
 		o.queues[id] = q
 	}
-	q.pending = append(q.pending, r.Text)
+	q.pending = append(q.pending, items...)
 	if !q.running {
 		q.running = true
 		// The notification outlives the turn that queued it, but not a stuck
@@ -73,7 +95,6 @@ func (b *Bot) Notify(ctx context.Context, chatID string, r conversation.Reply) e
 			b.drain(sendCtx, id, q)
 		}()
 	}
-	return nil
 }
 
 // drain sends a chat's queued notifications, paced, until the queue is empty.
@@ -91,14 +112,31 @@ func (b *Bot) drain(ctx context.Context, chatID int64, q *chatQueue) {
 			return
 		}
 		b.outbox.mu.Lock()
-		texts := q.pending
-		q.pending = nil
-		if len(texts) == 0 {
+		if len(q.pending) == 0 {
 			q.running = false
 			b.outbox.mu.Unlock()
 			return
 		}
 		q.lastSent = time.Now()
+		if f := q.pending[0]; f.file != nil {
+			q.pending = q.pending[1:]
+			b.outbox.mu.Unlock()
+			if err := b.sendFile(ctx, chatID, f.caption, *f.file); err != nil {
+				b.log.Warn("telegram file notification not sent", "chat", chatID, "err", err)
+			}
+			continue
+		}
+		// The texts up to the next file leave as one digest; the file
+		// keeps its place after them.
+		n := 1
+		for n < len(q.pending) && q.pending[n].file == nil {
+			n++
+		}
+		texts := make([]string, n)
+		for i, it := range q.pending[:n] {
+			texts[i] = it.text
+		}
+		q.pending = q.pending[n:]
 		b.outbox.mu.Unlock()
 
 		text := strings.Join(texts, digestSeparator)

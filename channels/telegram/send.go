@@ -53,6 +53,34 @@ func classify(err error) (kind failureKind, retryAfter time.Duration) {
 	}
 }
 
+// withCode fills in the HTTP status of an API error that lacks it: the
+// library leaves Code zero on uploads (sendPhoto, sendDocument), so it is
+// read back from Telegram's description, whose first words name the status.
+func withCode(err error) error {
+	var apiErr *tgbotapi.Error
+	if !errors.As(err, &apiErr) || apiErr.Code != 0 {
+		return err
+	}
+	code := http.StatusInternalServerError // unknown: worth another try
+	switch msg := apiErr.Message; {
+	case apiErr.RetryAfter > 0 || strings.HasPrefix(msg, "Too Many Requests"):
+		code = http.StatusTooManyRequests
+	case strings.HasPrefix(msg, "Forbidden"):
+		code = http.StatusForbidden
+	case strings.HasPrefix(msg, "Bad Request"):
+		code = http.StatusBadRequest
+	case strings.HasPrefix(msg, "Unauthorized"):
+		code = http.StatusUnauthorized
+	case strings.HasPrefix(msg, "Not Found"):
+		code = http.StatusNotFound
+	case strings.HasPrefix(msg, "Request Entity Too Large"):
+		code = http.StatusRequestEntityTooLarge
+	}
+	fixed := *apiErr
+	fixed.Code = code
+	return &fixed
+}
+
 // sendReplies sends the replies of one update in order. It stops at the
 // first one that cannot be sent, since later replies usually build on it
 // (a question after its explanation).
@@ -84,12 +112,27 @@ func (b *Bot) sendReplies(ctx context.Context, chatID int64, updateID int, repli
 // send sends one message, retrying what is worth retrying: on 429 after the
 // wait Telegram asks for, on 5xx and network errors with backoff.
 func (b *Bot) send(ctx context.Context, chatID int64, msg tgbotapi.MessageConfig) error {
+	return b.sendWith(ctx, chatID, func() (tgbotapi.Chattable, func(), error) { return msg, nil, nil })
+}
+
+// sendWith is send for a request built anew for each attempt, as an upload
+// must be: build returns it and what to release once it is sent, if
+// anything. A build that fails ends the sending.
+func (b *Bot) sendWith(ctx context.Context, chatID int64, build func() (tgbotapi.Chattable, func(), error)) error {
 	var (
 		limited, transient int
 		delay              = b.sendBackoff
 	)
 	for {
-		_, err := b.api.Send(msg)
+		msg, release, err := build()
+		if err != nil {
+			return fmt.Errorf("send to chat %d: %w", chatID, err)
+		}
+		_, err = b.api.Send(msg)
+		if release != nil {
+			release()
+		}
+		err = withCode(err)
 		if err == nil {
 			return nil
 		}

@@ -60,7 +60,28 @@ func messageInbound(m *tgbotapi.Message) (conversation.Inbound, bool) {
 	in.Kind = conversation.KindUnsupported
 	in.Media = media
 	in.Text = m.Caption
+	if loc := location(m); loc != nil {
+		in.Media = "location"
+		in.Location = loc
+	}
 	return in, true
+}
+
+// location reads a shared place: a venue (a place picked from the map,
+// with its name) or a bare location. It returns nil for other messages.
+func location(m *tgbotapi.Message) *conversation.Location {
+	switch {
+	case m.Venue != nil:
+		name := strings.TrimSpace(m.Venue.Title)
+		if addr := strings.TrimSpace(m.Venue.Address); addr != "" && addr != name {
+			name = strings.TrimPrefix(name+", "+addr, ", ")
+		}
+		return &conversation.Location{Latitude: m.Venue.Location.Latitude, Longitude: m.Venue.Location.Longitude, Name: name}
+	case m.Location != nil:
+		return &conversation.Location{Latitude: m.Location.Latitude, Longitude: m.Location.Longitude}
+	default:
+		return nil
+	}
 }
 
 func callbackInbound(q *tgbotapi.CallbackQuery) (conversation.Inbound, bool) {

@@ -36,6 +36,10 @@ func TestToInbound(t *testing.T) {
 			Kind: conversation.KindUnsupported, Media: kind, Text: caption, At: time.Unix(date, 0).UTC(),
 		}
 	}
+	located := func(in conversation.Inbound, loc conversation.Location) conversation.Inbound {
+		in.Location = &loc
+		return in
+	}
 	tests := []struct {
 		fixture string
 		want    conversation.Inbound
@@ -59,7 +63,10 @@ func TestToInbound(t *testing.T) {
 		{"voice.json", media(1735693500, "voice", "", "46"), true},
 		{"animation.json", media(1735693600, "animation", "", "47"), true},
 		{"document.json", media(1735693700, "document", "pengantar RT", "48"), true},
-		{"location.json", media(1735693800, "location", "", "49"), true},
+		{"location.json", located(media(1735693800, "location", "", "49"),
+			conversation.Location{Latitude: -7.372, Longitude: 109.953}), true},
+		{"venue.json", located(media(1735694100, "location", "", "52"),
+			conversation.Location{Latitude: -7.3731, Longitude: 109.9542, Name: "Balai Desa Sawangan, Jl. Raya Sawangan No. 1"}), true},
 		{"contact.json", media(1735693900, "contact", "", "50"), true},
 		{"video_note.json", media(1735694000, "video_note", "", "51"), true},
 		{"group_text.json", conversation.Inbound{}, false},

@@ -109,6 +109,7 @@ type sender interface {
 	SendChatPresence(ctx context.Context, jid types.JID, state types.ChatPresence, media types.ChatPresenceMedia) error
 	SendPresence(ctx context.Context, state types.Presence) error
 	Download(ctx context.Context, msg whatsmeow.DownloadableMessage) ([]byte, error)
+	Upload(ctx context.Context, plaintext []byte, appInfo whatsmeow.MediaType) (whatsmeow.UploadResponse, error)
 }
 
 var _ sender = (*whatsmeow.Client)(nil)
@@ -500,13 +501,14 @@ func (b *Bot) callHandler(ctx context.Context, in conversation.Inbound) (replies
 func (b *Bot) attach(ctx context.Context, inc *incoming) {
 	wait := b.retryBase
 	for try := 1; ; try++ {
-		att, ok, err := fetch(ctx, b.api, inc.media, b.cfg.MaxMedia)
+		att, refused, err := fetch(ctx, b.api, inc.media, b.cfg.MaxMedia)
 		switch {
-		case err == nil && ok:
+		case err == nil && refused == "":
 			inc.in.Attachments = append(inc.in.Attachments, att)
 			return
 		case err == nil:
-			b.log.Info("whatsapp file refused: too large or not a photo or PDF", "message", inc.in.MessageID, "media", inc.media.media)
+			inc.in.Media = refused
+			b.log.Info("whatsapp file refused", "message", inc.in.MessageID, "media", inc.media.media, "reason", refused)
 			return
 		case try >= b.downloadTries || ctx.Err() != nil:
 			b.log.Warn("whatsapp file not downloaded", "message", inc.in.MessageID, "tries", try, "err", err)
@@ -625,8 +627,12 @@ func (b *Bot) sendReply(ctx context.Context, chatID string, to types.JID, r conv
 // carries the same message id, so a try that reached WhatsApp although its
 // answer got lost is not shown twice.
 func (b *Bot) sendText(ctx context.Context, chatID string, to types.JID, text string) error {
+	return b.sendMessage(ctx, chatID, to, &waE2E.Message{Conversation: proto.String(text)})
+}
+
+// sendMessage sends one message of any kind the way sendText describes.
+func (b *Bot) sendMessage(ctx context.Context, chatID string, to types.JID, msg *waE2E.Message) error {
 	id := b.api.GenerateMessageID()
-	msg := &waE2E.Message{Conversation: proto.String(text)}
 	wait := b.retryBase
 	for try := 1; ; try++ {
 		if err := b.pacer.wait(ctx, chatID); err != nil {

@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"io"
 	"log/slog"
@@ -61,6 +62,13 @@ type sent struct {
 	text string
 	id   types.MessageID
 	at   time.Time
+	msg  *waE2E.Message
+}
+
+// upload is one file the fake sender was asked to upload.
+type upload struct {
+	data []byte
+	kind whatsmeow.MediaType
 }
 
 // fakeSender records what the bot does on the connection. failSends makes
@@ -76,6 +84,8 @@ type fakeSender struct {
 	failSends int
 	nextID    int
 	tries     []types.MessageID // id of every SendMessage call, failed or not
+	uploads   []upload
+	failUps   int // the next n Upload calls fail
 }
 
 var _ sender = (*fakeSender)(nil)
@@ -94,7 +104,7 @@ func (f *fakeSender) SendMessage(_ context.Context, to types.JID, m *waE2E.Messa
 		f.failSends--
 		return whatsmeow.SendResponse{}, whatsmeow.ErrNotConnected
 	}
-	f.sent = append(f.sent, sent{to: to, text: m.GetConversation(), id: id, at: f.clock.Now()})
+	f.sent = append(f.sent, sent{to: to, text: m.GetConversation(), id: id, at: f.clock.Now(), msg: m})
 	return whatsmeow.SendResponse{ID: id}, nil
 }
 
@@ -134,6 +144,24 @@ func (f *fakeSender) Download(_ context.Context, m whatsmeow.DownloadableMessage
 		return nil, errors.New("media gone from the server")
 	}
 	return data, nil
+}
+
+// Upload records the file and answers like WhatsApp's media server, with a
+// direct path numbered by upload and the plaintext's length and hash.
+func (f *fakeSender) Upload(_ context.Context, data []byte, kind whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failUps > 0 {
+		f.failUps--
+		return whatsmeow.UploadResponse{}, errors.New("media upload failed: 503")
+	}
+	f.uploads = append(f.uploads, upload{data: append([]byte(nil), data...), kind: kind})
+	sum := sha256.Sum256(data)
+	path := "/up/" + strconv.Itoa(len(f.uploads))
+	return whatsmeow.UploadResponse{
+		URL: "https://mmg.whatsapp.net" + path, DirectPath: path,
+		MediaKey: []byte("key"), FileEncSHA256: []byte("enc"), FileSHA256: sum[:], FileLength: uint64(len(data)),
+	}, nil
 }
 
 // take returns the messages sent since the last take.

@@ -1,10 +1,8 @@
 package whatsapp
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"go.mau.fi/whatsmeow"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/services"
+	"github.com/leksono/sapa/store/mediastore"
 )
 
 // channelName is the conversation.ChatKey channel of every WhatsApp chat.
@@ -153,6 +152,8 @@ func fillContent(out *incoming, msg *waE2E.Message) bool {
 		// the download; the bytes decide in the end, not this guess.
 		if wanted(doc.GetMimetype(), doc.GetFileName()) {
 			out.media = &mediaRef{media: "document", name: doc.GetFileName(), declared: doc.GetFileLength(), msg: doc}
+		} else {
+			in.Media = mediaUnsupportedFile
 		}
 	case msg.LocationMessage != nil:
 		loc := msg.GetLocationMessage()
@@ -273,52 +274,32 @@ func jidOf(chatID string) (types.JID, error) {
 	return types.NewJID(n, types.DefaultUserServer), nil
 }
 
-// Accepted MIME types, detected from the bytes.
+// Media values of an Inbound whose file the bot refused, for the engine to
+// say which files it takes; the same as the Telegram channel's.
 const (
-	mimeJPEG = "image/jpeg"
-	mimePNG  = "image/png"
-	mimeWebP = "image/webp"
-	mimePDF  = "application/pdf"
+	mediaUnsupportedFile = "unsupported_file" // not JPEG, PNG, WebP or PDF by its bytes
+	mediaTooLargeFile    = "too_large_file"   // over Config.MaxMedia
 )
 
-// detectMIME returns the type of data judged by its bytes alone, or "" when
-// it is not one the bot accepts. A name or a declared type can lie; magic
-// bytes rarely do.
-func detectMIME(data []byte) string {
-	// DetectContentType knows WebP too, but only in its full RIFF....WEBPVP
-	// form; check the container directly so short headers pass as well.
-	if len(data) >= 12 && bytes.Equal(data[:4], []byte("RIFF")) && bytes.Equal(data[8:12], []byte("WEBP")) {
-		return mimeWebP
-	}
-	switch mime, _, _ := strings.Cut(http.DetectContentType(data), ";"); mime {
-	case mimeJPEG, mimePNG, mimePDF, mimeWebP:
-		return mime
-	default:
-		return ""
-	}
-}
-
-// fetch downloads the file of ref and returns it as an attachment. ok is
-// false when the file is too large or not a type the bot accepts; err is
-// set when the download failed and may succeed later.
-func fetch(ctx context.Context, api sender, ref *mediaRef, maxBytes int64) (conversation.Attachment, bool, error) {
+// fetch downloads the file of ref and returns it as an attachment, its type
+// judged by mediastore.Sniff, so both channels take exactly the same files.
+// refused is the Inbound.Media to report instead when the file is too large
+// or not a type the bot takes; err is set when the download failed and may
+// succeed later.
+func fetch(ctx context.Context, api sender, ref *mediaRef, maxBytes int64) (att conversation.Attachment, refused string, err error) {
 	if ref.declared > uint64(maxBytes) {
-		return conversation.Attachment{}, false, nil
+		return conversation.Attachment{}, mediaTooLargeFile, nil
 	}
 	data, err := api.Download(ctx, ref.msg)
 	if err != nil {
-		return conversation.Attachment{}, false, fmt.Errorf("download %s: %w", ref.media, err)
+		return conversation.Attachment{}, "", fmt.Errorf("download %s: %w", ref.media, err)
 	}
 	if int64(len(data)) > maxBytes {
-		return conversation.Attachment{}, false, nil
+		return conversation.Attachment{}, mediaTooLargeFile, nil
 	}
-	mime := detectMIME(data)
-	if mime == "" {
-		return conversation.Attachment{}, false, nil
+	mime, ok := mediastore.Sniff(data)
+	if !ok {
+		return conversation.Attachment{}, mediaUnsupportedFile, nil
 	}
-	kind := "photo"
-	if mime == mimePDF {
-		kind = "document"
-	}
-	return conversation.Attachment{Kind: kind, MIME: mime, Name: ref.name, Data: data}, true, nil
+	return conversation.Attachment{Kind: mediastore.KindOf(mime), MIME: mime, Name: ref.name, Data: data}, "", nil
 }

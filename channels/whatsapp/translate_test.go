@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/store/mediastore"
 )
 
 // Smallest files of each accepted type, by their magic bytes.
@@ -93,7 +94,7 @@ func TestTranslate(t *testing.T) {
 				DirectPath: proto.String("/img/3"), FileLength: proto.Uint64(11 << 20),
 			}}),
 			files: map[string][]byte{"/img/3": jpegBytes},
-			want:  func(in *conversation.Inbound) { in.Kind, in.Media = conversation.KindUnsupported, "photo" },
+			want:  func(in *conversation.Inbound) { in.Kind, in.Media = conversation.KindUnsupported, mediaTooLargeFile },
 		},
 		{
 			name: "image that lied about its size is refused after download",
@@ -101,7 +102,7 @@ func TestTranslate(t *testing.T) {
 				DirectPath: proto.String("/img/4"), FileLength: proto.Uint64(10),
 			}}),
 			files: map[string][]byte{"/img/4": append(append([]byte{}, jpegBytes...), make([]byte, 10<<20)...)},
-			want:  func(in *conversation.Inbound) { in.Kind, in.Media = conversation.KindUnsupported, "photo" },
+			want:  func(in *conversation.Inbound) { in.Kind, in.Media = conversation.KindUnsupported, mediaTooLargeFile },
 		},
 		{
 			name: "PDF document with caption",
@@ -133,7 +134,7 @@ func TestTranslate(t *testing.T) {
 				FileName: proto.String("berkas.pdf"), Mimetype: proto.String("application/pdf"), DirectPath: proto.String("/doc/3"),
 			}}),
 			files: map[string][]byte{"/doc/3": zipBytes},
-			want:  func(in *conversation.Inbound) { in.Kind, in.Media = conversation.KindUnsupported, "document" },
+			want:  func(in *conversation.Inbound) { in.Kind, in.Media = conversation.KindUnsupported, mediaUnsupportedFile },
 		},
 		{
 			name: "word document is unsupported and not downloaded",
@@ -141,7 +142,7 @@ func TestTranslate(t *testing.T) {
 				FileName: proto.String("surat.docx"), Mimetype: proto.String("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
 				DirectPath: proto.String("/doc/4"),
 			}}),
-			want: func(in *conversation.Inbound) { in.Kind, in.Media = conversation.KindUnsupported, "document" },
+			want: func(in *conversation.Inbound) { in.Kind, in.Media = conversation.KindUnsupported, mediaUnsupportedFile },
 		},
 		{
 			name: "location",
@@ -296,11 +297,15 @@ func TestTranslate(t *testing.T) {
 			api := newFakeSender(newFakeClock(t0))
 			api.files = tt.files
 			if inc.media != nil {
-				att, ok, err := fetch(context.Background(), api, inc.media, DefaultMaxMedia)
+				att, refused, err := fetch(context.Background(), api, inc.media, DefaultMaxMedia)
 				if err != nil && tt.files[inc.media.msg.GetDirectPath()] != nil {
 					t.Fatalf("fetch: %v", err)
 				}
-				if ok {
+				switch {
+				case err != nil:
+				case refused != "":
+					inc.in.Media = refused
+				default:
 					inc.in.Attachments = append(inc.in.Attachments, att)
 				}
 			}
@@ -341,17 +346,29 @@ func TestNormalizedPhoneIsOnePerson(t *testing.T) {
 	}
 }
 
-func TestDetectMIMEByBytes(t *testing.T) {
+// Files are judged by mediastore.Sniff, like on Telegram: the same bytes
+// are taken or refused on both channels, whatever the name says.
+func TestFetchJudgesByBytes(t *testing.T) {
 	for name, tc := range map[string]struct {
-		data []byte
-		want string
+		data    []byte
+		mime    string
+		refused string
 	}{
-		"jpeg": {jpegBytes, mimeJPEG}, "png": {pngBytes, mimePNG}, "webp": {webpBytes, mimeWebP},
-		"pdf": {pdfBytes, mimePDF}, "zip": {zipBytes, ""}, "text": {[]byte("hello, not a file"), ""},
-		"gif": {[]byte("GIF89a" + string(make([]byte, 20))), ""},
+		"jpeg": {jpegBytes, "image/jpeg", ""}, "png": {pngBytes, "image/png", ""}, "webp": {webpBytes, "image/webp", ""},
+		"pdf": {pdfBytes, "application/pdf", ""}, "zip": {zipBytes, "", mediaUnsupportedFile},
+		"text":          {[]byte("hello, not a file"), "", mediaUnsupportedFile},
+		"gif":           {[]byte("GIF89a" + string(make([]byte, 20))), "", mediaUnsupportedFile},
+		"truncated png": {pngBytes[:6], "", mediaUnsupportedFile},
 	} {
-		if got := detectMIME(tc.data); got != tc.want {
-			t.Errorf("%s: detectMIME = %q, want %q", name, got, tc.want)
+		api := newFakeSender(newFakeClock(t0))
+		api.files["/f"] = tc.data
+		ref := &mediaRef{media: "document", name: "foto.jpg", msg: &waE2E.DocumentMessage{DirectPath: proto.String("/f")}}
+		att, refused, err := fetch(context.Background(), api, ref, DefaultMaxMedia)
+		if err != nil || refused != tc.refused || att.MIME != tc.mime {
+			t.Errorf("%s: fetch = %q, refused %q, err %v; want %q, %q", name, att.MIME, refused, err, tc.mime, tc.refused)
+		}
+		if sniffed, _ := mediastore.Sniff(tc.data); sniffed != tc.mime {
+			t.Errorf("%s: the channel and mediastore.Sniff disagree", name)
 		}
 	}
 }

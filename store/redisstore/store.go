@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/services"
 )
 
 // ErrTooLarge is returned by Commit, wrapped, when the encoded state exceeds
@@ -43,6 +44,7 @@ type Store struct {
 	dedupTTL     time.Duration
 	draftTTL     time.Duration
 	maxStateSize int
+	gate         gateConfig // rate limit and chat lock of Begin, see begin.go
 }
 
 var _ conversation.StateStore = (*Store)(nil)
@@ -95,20 +97,22 @@ func New(rdb redis.UniversalClient, prefix string, opts ...Option) *Store {
 // Version are not in it: the key holds the chat, the hash field v the
 // version.
 type record struct {
-	Step      conversation.Step `json:"step"`
-	Service   string            `json:"service,omitempty"`
-	Field     int               `json:"field,omitempty"`
-	Data      map[string]string `json:"data"`
-	Retries   int               `json:"retries,omitempty"`
-	Editing   bool              `json:"editing,omitempty"`
-	Lang      string            `json:"lang,omitempty"`
-	Draft     string            `json:"draft,omitempty"`
-	Showing   string            `json:"showing,omitempty"`
-	Awaiting  string            `json:"awaiting,omitempty"`
-	Listed    []string          `json:"listed,omitempty"`
-	Survey    string            `json:"survey,omitempty"`
-	SurveyQ   int               `json:"survey_q,omitempty"`
-	UpdatedAt time.Time         `json:"updated_at"`
+	Step      conversation.Step     `json:"step"`
+	Service   string                `json:"service,omitempty"`
+	Field     int                   `json:"field,omitempty"`
+	Data      map[string]string     `json:"data"`
+	Retries   int                   `json:"retries,omitempty"`
+	Editing   bool                  `json:"editing,omitempty"`
+	Lang      string                `json:"lang,omitempty"`
+	Draft     string                `json:"draft,omitempty"`
+	Showing   string                `json:"showing,omitempty"`
+	Awaiting  string                `json:"awaiting,omitempty"`
+	Listed    []string              `json:"listed,omitempty"`
+	Files     []services.StoredFile `json:"files,omitempty"`
+	Matter    string                `json:"matter,omitempty"`
+	Survey    string                `json:"survey,omitempty"`
+	SurveyQ   int                   `json:"survey_q,omitempty"`
+	UpdatedAt time.Time             `json:"updated_at"`
 }
 
 // Load returns chat's state, whether messageID was already handled, and,
@@ -199,6 +203,8 @@ func decode(chat conversation.ChatKey, vals []any) (*conversation.State, error) 
 		Showing:   r.Showing,
 		Awaiting:  r.Awaiting,
 		Listed:    r.Listed,
+		Files:     r.Files,
+		Matter:    r.Matter,
 		Survey:    r.Survey,
 		SurveyQ:   r.SurveyQ,
 		Version:   version,
@@ -251,27 +257,9 @@ func (s *Store) Commit(ctx context.Context, st conversation.State, messageID str
 	if ttl < time.Millisecond {
 		return fmt.Errorf("commit state of %s: ttl %v under 1ms", st.Chat, ttl)
 	}
-	js, err := json.Marshal(record{
-		Step:      st.Step,
-		Service:   st.Service,
-		Field:     st.Field,
-		Data:      st.Data,
-		Retries:   st.Retries,
-		Editing:   st.Editing,
-		Lang:      st.Lang,
-		Draft:     st.Draft,
-		Showing:   st.Showing,
-		Awaiting:  st.Awaiting,
-		Listed:    st.Listed,
-		Survey:    st.Survey,
-		SurveyQ:   st.SurveyQ,
-		UpdatedAt: st.UpdatedAt,
-	})
+	js, err := s.encode(st)
 	if err != nil {
-		return fmt.Errorf("commit state of %s: encode: %w", st.Chat, err)
-	}
-	if len(js) > s.maxStateSize {
-		return fmt.Errorf("commit state of %s: %d bytes, limit %d: %w", st.Chat, len(js), s.maxStateSize, ErrTooLarge)
+		return fmt.Errorf("commit state of %s: %w", st.Chat, err)
 	}
 
 	res, err := commitScript.Run(ctx, s.rdb,
@@ -297,6 +285,36 @@ func (s *Store) Commit(ctx context.Context, st conversation.State, messageID str
 	default:
 		return fmt.Errorf("commit state of %s: unexpected script reply %q", st.Chat, res)
 	}
+}
+
+// encode is the stored JSON of st. It fails, wrapping ErrTooLarge, when
+// the JSON exceeds the store's maximum size.
+func (s *Store) encode(st conversation.State) ([]byte, error) {
+	js, err := json.Marshal(record{
+		Step:      st.Step,
+		Service:   st.Service,
+		Field:     st.Field,
+		Data:      st.Data,
+		Retries:   st.Retries,
+		Editing:   st.Editing,
+		Lang:      st.Lang,
+		Draft:     st.Draft,
+		Showing:   st.Showing,
+		Awaiting:  st.Awaiting,
+		Listed:    st.Listed,
+		Files:     st.Files,
+		Matter:    st.Matter,
+		Survey:    st.Survey,
+		SurveyQ:   st.SurveyQ,
+		UpdatedAt: st.UpdatedAt,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	if len(js) > s.maxStateSize {
+		return nil, fmt.Errorf("%d bytes, limit %d: %w", len(js), s.maxStateSize, ErrTooLarge)
+	}
+	return js, nil
 }
 
 // Delete forgets chat's state and draft marker, for a citizen who asks that

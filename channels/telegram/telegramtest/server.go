@@ -1,7 +1,8 @@
 // Package telegramtest is a fake Telegram Bot API server for tests. It speaks
 // the subset the bot uses (getMe, getUpdates with long polling and offset
-// confirmation, sendMessage, answerCallbackQuery, sendChatAction) over
-// form-encoded POSTs, validates requests the way Telegram does where a real
+// confirmation, sendMessage, answerCallbackQuery, sendChatAction, getFile
+// and file downloads, sendPhoto and sendDocument) over form-encoded and
+// multipart POSTs, validates requests the way Telegram does where a real
 // bot could get it wrong, and records what the bot sent.
 package telegramtest
 
@@ -63,6 +64,8 @@ type Server struct {
 	blocked      map[int64]bool
 	answered     []string
 	actions      []ChatAction
+	media        mediaState   // getFile, downloads, sendPhoto, sendDocument: files.go
+	webhook      webhookState // setWebhook, deleteWebhook, getWebhookInfo: webhook.go
 }
 
 type queued struct {
@@ -344,8 +347,12 @@ func (s *Server) nextMsgIDLocked() int {
 	return s.lastMsgID
 }
 
-// serve routes /bot{token}/{method}.
+// serve routes /bot{token}/{method} and /file/bot{token}/{path}.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/file/bot"); ok {
+		s.serveFile(w, r, rest)
+		return
+	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/bot")
 	if !ok {
 		writeError(w, http.StatusNotFound, "Not Found", 0)
@@ -358,7 +365,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	var err error
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
-		err = r.ParseMultipartForm(1 << 20)
+		err = r.ParseMultipartForm(64 << 20)
 	} else {
 		err = r.ParseForm()
 	}
@@ -377,6 +384,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.answerCallbackQuery(w, r)
 	case "sendChatAction":
 		s.sendChatAction(w, r)
+	case "getFile":
+		s.getFile(w, r)
+	case "sendPhoto":
+		s.sendUpload(w, r, "photo")
+	case "sendDocument":
+		s.sendUpload(w, r, "document")
+	case "setWebhook", "deleteWebhook", "getWebhookInfo":
+		s.serveWebhookMethod(w, r, method)
 	default:
 		writeError(w, http.StatusNotFound, "Not Found: method not found", 0)
 	}
@@ -400,6 +415,11 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request) {
 	defer deadline.Stop()
 
 	s.mu.Lock()
+	if s.webhook.url != "" {
+		s.mu.Unlock()
+		writeError(w, http.StatusConflict, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first", 0)
+		return
+	}
 	if len(s.pollFails) > 0 {
 		f := s.pollFails[0]
 		s.pollFails = s.pollFails[1:]

@@ -1,0 +1,309 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf16"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/store/mediastore"
+)
+
+// DefaultMaxMedia is the largest photo or document downloaded, in bytes,
+// when Config.MaxMedia is zero.
+const DefaultMaxMedia = 10 << 20
+
+// Media values of an Inbound whose file the bot refused, for the engine to
+// say which files it takes.
+const (
+	mediaUnsupportedFile = "unsupported_file" // not JPEG, PNG, WebP or PDF by its bytes
+	mediaTooLargeFile    = "too_large_file"   // over Config.MaxMedia
+)
+
+// Timings of file transfers.
+const (
+	downloadTimeout = 2 * time.Minute // one getFile plus download; 10 MB on a slow village link
+	downloadTries   = 3               // attempts when the file server fails or the network drops
+	maxCaption      = 1024            // Telegram's caption limit, in UTF-16 code units
+)
+
+// errFileTooLarge marks a file over the cap, declared or counted.
+var errFileTooLarge = errors.New("file over the size cap")
+
+// statusError is a download answered with another status than 200.
+type statusError struct{ code int }
+
+func (e statusError) Error() string { return fmt.Sprintf("file download answered HTTP %d", e.code) }
+
+// retryable tells whether a failed getFile or download may succeed later.
+func retryable(err error) bool {
+	var apiErr *tgbotapi.Error
+	var st statusError
+	switch {
+	case errors.Is(err, errFileTooLarge):
+		return false
+	case errors.As(err, &apiErr):
+		return apiErr.Code == http.StatusTooManyRequests || apiErr.Code >= 500
+	case errors.As(err, &st):
+		return st.code == http.StatusTooManyRequests || st.code >= 500
+	default:
+		return true // the network, or a cut-off body
+	}
+}
+
+// download fetches a file a citizen sent: getFile for its path, then a GET
+// of the file URL built on the configured API base. A file declared or
+// found larger than max fails with errFileTooLarge, without reading more
+// than max+1 bytes of it.
+func (b *Bot) download(ctx context.Context, fileID string, max int64) ([]byte, error) {
+	file, err := b.api.GetFile(tgbotapi.FileConfig{FileID: fileID})
+	if err != nil {
+		var apiErr *tgbotapi.Error
+		if errors.As(err, &apiErr) && strings.Contains(apiErr.Message, "file is too big") {
+			// The Bot API serves files up to 20 MB only.
+			return nil, fmt.Errorf("get file %s: %w", fileID, errFileTooLarge)
+		}
+		return nil, fmt.Errorf("get file %s: %w", fileID, err)
+	}
+	if int64(file.FileSize) > max {
+		return nil, fmt.Errorf("get file %s of %d bytes: %w", fileID, file.FileSize, errFileTooLarge)
+	}
+	if file.FilePath == "" {
+		return nil, fmt.Errorf("get file %s: no file path in the answer", fileID)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.FileURL(file.FilePath), nil)
+	if err != nil {
+		return nil, fmt.Errorf("download file %s: %w", fileID, b.client.scrub(err))
+	}
+	resp, err := b.files.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("download file %s: %w", fileID, b.client.scrub(err))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("download file %s: %w", fileID, statusError{resp.StatusCode})
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("download file %s: %w", fileID, b.client.scrub(err))
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("download file %s: more than %d bytes: %w", fileID, max, errFileTooLarge)
+	}
+	return data, nil
+}
+
+// fileRef is the file a message carries that is worth downloading.
+type fileRef struct {
+	id       string
+	name     string
+	declared int64
+}
+
+// attach downloads the photo or document of m into in.Attachments, its
+// type judged by its bytes. A file the bot does not take leaves no
+// attachment and sets in.Media to say why (unsupported_file,
+// too_large_file), for the engine to explain. It fails only when the file
+// could not be had for a reason that may pass (network, Telegram's 5xx):
+// the update is then handled again later.
+func (b *Bot) attach(ctx context.Context, chatID int64, m *tgbotapi.Message, in *conversation.Inbound) error {
+	var ref fileRef
+	switch {
+	case len(m.Photo) > 0:
+		// Telegram lists the sizes it made, smallest first: the last is
+		// the one a reader can zoom into.
+		p := m.Photo[len(m.Photo)-1]
+		ref = fileRef{id: p.FileID, declared: int64(p.FileSize)}
+	case m.Document != nil && m.Animation == nil:
+		if !wantedDocument(m.Document.MimeType, m.Document.FileName) {
+			in.Media = mediaUnsupportedFile
+			b.log.Info("telegram file refused: declared type not accepted", "chat", chatID, "message", in.MessageID)
+			return nil
+		}
+		ref = fileRef{id: m.Document.FileID, name: m.Document.FileName, declared: int64(m.Document.FileSize)}
+	default:
+		return nil
+	}
+	if ref.declared > b.maxMedia {
+		in.Media = mediaTooLargeFile
+		b.log.Info("telegram file refused: too large", "chat", chatID, "message", in.MessageID, "size", ref.declared)
+		return nil
+	}
+
+	dctx, cancel := context.WithTimeout(ctx, downloadTimeout)
+	defer cancel()
+	var (
+		data []byte
+		err  error
+		wait = b.sendBackoff
+	)
+	for try := 1; ; try++ {
+		data, err = b.download(dctx, ref.id, b.maxMedia)
+		if err == nil || !retryable(err) || try >= downloadTries {
+			break
+		}
+		b.log.Debug("telegram file download retry", "chat", chatID, "message", in.MessageID, "retry_in", wait, "err", err)
+		if !sleep(dctx, wait) {
+			break
+		}
+		wait *= 2
+	}
+	switch {
+	case errors.Is(err, errFileTooLarge):
+		in.Media = mediaTooLargeFile
+		b.log.Info("telegram file refused: too large", "chat", chatID, "message", in.MessageID)
+		return nil
+	case err != nil && retryable(err):
+		return fmt.Errorf("download %s of message %s: %w", in.Media, in.MessageID, err)
+	case err != nil:
+		// Telegram refuses the file id for good: nothing will change on
+		// a retry, and the engine answers the message as it stands.
+		b.log.Warn("telegram file not downloadable", "chat", chatID, "message", in.MessageID, "err", err)
+		return nil
+	}
+	mime, ok := mediastore.Sniff(data)
+	if !ok {
+		in.Media = mediaUnsupportedFile
+		b.log.Info("telegram file refused: content not accepted", "chat", chatID, "message", in.MessageID, "size", len(data))
+		return nil
+	}
+	in.Attachments = append(in.Attachments, conversation.Attachment{
+		Kind: mediastore.KindOf(mime), MIME: mime, Name: ref.name, Data: data,
+	})
+	return nil
+}
+
+// wantedDocument guesses from what the sender declared whether a document
+// may be one the bot takes; the bytes decide in the end.
+func wantedDocument(mime, name string) bool {
+	switch strings.ToLower(strings.TrimSpace(mime)) {
+	case mediastore.MIMEPDF, mediastore.MIMEJPEG, mediastore.MIMEPNG, mediastore.MIMEWebP, "image/jpg":
+		return true
+	case "", "application/octet-stream":
+		// Some clients declare nothing useful: trust the name this far.
+		name = strings.ToLower(name)
+		for _, ext := range []string{".pdf", ".jpg", ".jpeg", ".png", ".webp"} {
+			if strings.HasSuffix(name, ext) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// PhotoFile is a stored photo or PDF to send to a chat. Open is called for
+// each attempt, so a retried upload starts from the first byte.
+type PhotoFile struct {
+	Name string // file name shown with a document; "" for a default
+	MIME string // image/jpeg, image/png, image/webp or application/pdf
+	Open func() (io.ReadCloser, error)
+}
+
+// NotifyPhotos queues files to a chat that is not the one being answered,
+// typically a new complaint's photos to the staff after its notification:
+// images as photos, PDFs as documents, each with the caption. Like Notify
+// it returns at once and the files leave in order after what was queued
+// before, one per pacing interval; files are never merged.
+func (b *Bot) NotifyPhotos(ctx context.Context, chatID string, caption string, files []PhotoFile) error {
+	id, err := parseChatID(chatID)
+	if err != nil {
+		return fmt.Errorf("telegram notify photos: %w", err)
+	}
+	if len(files) == 0 {
+		return errors.New("telegram notify photos: no files")
+	}
+	items := make([]outItem, 0, len(files))
+	for i, f := range files {
+		if f.Open == nil {
+			return fmt.Errorf("telegram notify photos: file %d has no Open", i)
+		}
+		if !sendable(f.MIME) {
+			return fmt.Errorf("telegram notify photos: file %d has type %q", i, f.MIME)
+		}
+		items = append(items, outItem{file: &f, caption: caption})
+	}
+	b.enqueue(ctx, id, items...)
+	return nil
+}
+
+func sendable(mime string) bool {
+	switch mime {
+	case mediastore.MIMEJPEG, mediastore.MIMEPNG, mediastore.MIMEWebP, mediastore.MIMEPDF:
+		return true
+	}
+	return false
+}
+
+// sendFile sends one file, as a photo when it is an image and as a
+// document otherwise. An image Telegram refuses as a photo (dimensions it
+// will not scale) goes out again as a document: the staff must see it.
+func (b *Bot) sendFile(ctx context.Context, chatID int64, caption string, f PhotoFile) error {
+	caption = truncateUTF16(caption, maxCaption)
+	name := f.Name
+	if name == "" {
+		name = "file." + extension(f.MIME)
+	}
+	build := func(asPhoto bool) func() (tgbotapi.Chattable, func(), error) {
+		return func() (tgbotapi.Chattable, func(), error) {
+			rc, err := f.Open()
+			if err != nil {
+				return nil, nil, fmt.Errorf("open %s: %w", name, err)
+			}
+			// The library closes the reader only after a complete upload.
+			var once sync.Once
+			done := func() { once.Do(func() { _ = rc.Close() }) }
+			upload := tgbotapi.FileReader{Name: name, Reader: rc}
+			if asPhoto {
+				p := tgbotapi.NewPhoto(chatID, upload)
+				p.Caption = caption
+				return p, done, nil
+			}
+			d := tgbotapi.NewDocument(chatID, upload)
+			d.Caption = caption
+			return d, done, nil
+		}
+	}
+	if f.MIME == mediastore.MIMEPDF {
+		return b.sendWith(ctx, chatID, build(false))
+	}
+	err := b.sendWith(ctx, chatID, build(true))
+	if kind, _ := classify(err); err != nil && kind == failRejected {
+		b.log.Info("telegram photo refused, sending it as a document", "chat", chatID, "err", err)
+		return b.sendWith(ctx, chatID, build(false))
+	}
+	return err
+}
+
+func extension(mime string) string {
+	switch mime {
+	case mediastore.MIMEPNG:
+		return "png"
+	case mediastore.MIMEWebP:
+		return "webp"
+	case mediastore.MIMEPDF:
+		return "pdf"
+	default:
+		return "jpg"
+	}
+}
+
+// truncateUTF16 cuts s to at most n UTF-16 code units, the unit of
+// Telegram's limits, without splitting a character.
+func truncateUTF16(s string, n int) string {
+	units := 0
+	for i, r := range s {
+		units += utf16.RuneLen(r)
+		if units > n {
+			return s[:i]
+		}
+	}
+	return s
+}

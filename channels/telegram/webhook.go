@@ -1,0 +1,362 @@
+package telegram
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// secretHeader carries the webhook's secret token on every request Telegram
+// makes to it.
+const secretHeader = "X-Telegram-Bot-Api-Secret-Token"
+
+// maxUpdateBody bounds a webhook request body. Telegram's updates are a few
+// kilobytes; files come by reference.
+const maxUpdateBody = 1 << 20
+
+// Consumer batch and wait: a batch is what one pop takes, handled like one
+// getUpdates batch; the wait bounds how long a stop waits for an idle pop.
+const (
+	queueBatch = 100
+	queueWait  = time.Second
+)
+
+// Queue is where the webhook puts an update before it answers Telegram.
+// When Push returns nil the update must survive a crash of this process.
+type Queue interface {
+	Push(ctx context.Context, raw []byte) error
+}
+
+// QueueConsumer is a Queue the bot also consumes: Pop takes updates oldest
+// first into a processing area, Ack removes handled ones from it, and
+// Requeue puts every taken and unacknowledged update back at the head, in
+// order. redisstore.Queue implements it.
+type QueueConsumer interface {
+	Queue
+	Pop(ctx context.Context, max int, wait time.Duration) ([][]byte, error)
+	Ack(ctx context.Context, msgs ...[]byte) error
+	Requeue(ctx context.Context) (int, error)
+}
+
+// WebhookConfig configures ServeWebhook.
+type WebhookConfig struct {
+	// URL is the public https address Telegram posts updates to; its path
+	// is the one served.
+	URL string
+	// ListenAddr is the local address the HTTP server listens on (TLS is
+	// the reverse proxy's job), for example 127.0.0.1:8443.
+	ListenAddr string
+	// Secret is sent to Telegram with setWebhook and required on every
+	// request in the X-Telegram-Bot-Api-Secret-Token header: 1 to 256
+	// characters of A-Z, a-z, 0-9, _ and -.
+	Secret string
+	// Queue keeps updates between the request and their handling.
+	Queue QueueConsumer
+	// Exclusive, when not nil, runs the queue consumer so that one process
+	// at a time consumes, keeping each chat's order across replicas: the
+	// lead passes a function that calls redisstore.HoldLease. Every replica
+	// accepts webhook requests either way. Nil consumes in this process
+	// unconditionally (one replica).
+	Exclusive func(ctx context.Context, consume func(context.Context) error) error
+}
+
+func (c WebhookConfig) check() error {
+	u, err := url.Parse(c.URL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("telegram webhook: URL %q is not an https URL", c.URL)
+	}
+	if _, _, err := net.SplitHostPort(c.ListenAddr); err != nil {
+		return fmt.Errorf("telegram webhook: listen address %q is not host:port", c.ListenAddr)
+	}
+	if c.Secret == "" || len(c.Secret) > 256 || strings.IndexFunc(c.Secret, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '-')
+	}) >= 0 {
+		return errors.New("telegram webhook: the secret must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -")
+	}
+	if c.Queue == nil {
+		return errors.New("telegram webhook: nil queue")
+	}
+	return nil
+}
+
+// ServeWebhook receives updates by webhook instead of long polling, until
+// ctx is done. It registers cfg.URL with setWebhook (with the secret token,
+// which the library cannot send, so through MakeRequest), serves it on
+// cfg.ListenAddr, and answers each update 200 only after it was pushed to
+// cfg.Queue: an update Telegram considers delivered is in Redis, and one
+// whose push failed gets 503 and is retried by Telegram. A request without
+// the secret header gets 401.
+//
+// Beside the server it consumes the queue with the same per-chat handling
+// as Run: each chat's updates in order, one at a time, chats in parallel;
+// an update is acknowledged only after it was handled, and a chat whose
+// update failed has it and its later updates put back, in order, and tried
+// again after a backoff. Redelivered updates (a Telegram retry after a lost
+// 200, a requeue after a crash) are deduplicated by the engine on chat and
+// message id.
+//
+// On stop the server closes (requests in flight finish), the batch in hand
+// gets the usual grace, and the webhook stays registered: Telegram keeps the
+// updates until a process serves it again. Run removes it when the bot goes
+// back to polling.
+func (b *Bot) ServeWebhook(ctx context.Context, cfg WebhookConfig) error {
+	if err := cfg.check(); err != nil {
+		return err
+	}
+	if err := b.setWebhook(cfg); err != nil {
+		return err
+	}
+	u, _ := url.Parse(cfg.URL) // checked above
+	path := u.Path
+	if path == "" {
+		path = "/"
+	}
+	mux := http.NewServeMux()
+	mux.Handle(path, b.webhookHandler(cfg.Secret, cfg.Queue))
+	srv := &http.Server{
+		Addr:              cfg.ListenAddr,
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+	}
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("telegram webhook: listen on %s: %w", cfg.ListenAddr, err)
+	}
+	b.log.Info("telegram webhook listening", "addr", ln.Addr().String(), "path", path)
+
+	var wg sync.WaitGroup
+	serveErr := make(chan error, 1)
+	wg.Go(func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			serveErr <- fmt.Errorf("telegram webhook: serve on %s: %w", cfg.ListenAddr, err)
+		}
+	})
+	// Ready() reads the time of the last successful poll; in webhook mode
+	// the listener being up is what it means.
+	wg.Go(func() { b.markAlive(ctx) })
+	consumeErr := make(chan error, 1)
+	wg.Go(func() {
+		consume := func(ctx context.Context) error { return b.consumeQueue(ctx, cfg.Queue) }
+		if cfg.Exclusive != nil {
+			consumeErr <- cfg.Exclusive(ctx, consume)
+		} else {
+			consumeErr <- consume(ctx)
+		}
+	})
+
+	var result error
+	select {
+	case <-ctx.Done():
+	case result = <-serveErr:
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		result = errors.Join(result, fmt.Errorf("telegram webhook: shut down: %w", err))
+	}
+	wg.Wait()
+	if err := <-consumeErr; err != nil && ctx.Err() == nil {
+		result = errors.Join(result, err)
+	}
+	b.log.Info("telegram webhook stopped")
+	return result
+}
+
+// markAlive keeps Ready true while the webhook serves.
+func (b *Bot) markAlive(ctx context.Context) {
+	for {
+		b.lastPoll.Store(time.Now().UnixNano())
+		if !sleep(ctx, 10*time.Second) {
+			return
+		}
+	}
+}
+
+// setWebhook registers the webhook. allowed_updates is the same list the
+// poll asks for.
+func (b *Bot) setWebhook(cfg WebhookConfig) error {
+	allowed, _ := json.Marshal(allowedUpdates)
+	params := tgbotapi.Params{
+		"url":             cfg.URL,
+		"secret_token":    cfg.Secret,
+		"allowed_updates": string(allowed),
+	}
+	if _, err := b.api.MakeRequest("setWebhook", params); err != nil {
+		return fmt.Errorf("telegram webhook: setWebhook: %w", err)
+	}
+	b.log.Info("telegram webhook set")
+	return nil
+}
+
+// dropWebhook deletes a webhook left by a previous run in webhook mode, so
+// that getUpdates does not fail with 409. It checks getWebhookInfo first so
+// the usual start costs no deletion. Failures are logged: the poll loop
+// reports a remaining conflict loudly anyway.
+func (b *Bot) dropWebhook() {
+	resp, err := b.api.MakeRequest("getWebhookInfo", nil)
+	if err != nil {
+		b.log.Warn("telegram getWebhookInfo failed; polling may conflict with a webhook", "err", err)
+		return
+	}
+	var info tgbotapi.WebhookInfo
+	if err := json.Unmarshal(resp.Result, &info); err != nil {
+		b.log.Warn("telegram getWebhookInfo answer unreadable", "err", err)
+		return
+	}
+	if info.URL == "" {
+		return
+	}
+	// Pending updates are kept: polling fetches them next.
+	if _, err := b.api.MakeRequest("deleteWebhook", tgbotapi.Params{"drop_pending_updates": "false"}); err != nil {
+		b.log.Warn("telegram deleteWebhook failed; polling will conflict with the webhook", "err", err)
+		return
+	}
+	b.log.Info("telegram webhook removed to poll instead", "pending", info.PendingUpdateCount)
+}
+
+// webhookHandler checks and queues one update per request.
+func (b *Bot) webhookHandler(secret string, q Queue) http.Handler {
+	want := []byte(secret)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get(secretHeader)), want) != 1 {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxUpdateBody))
+		if err != nil {
+			http.Error(w, "body unreadable or too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		var u tgbotapi.Update
+		if err := json.Unmarshal(raw, &u); err != nil || u.UpdateID == 0 {
+			// Not an update: retrying it would not make it one.
+			b.log.Warn("telegram webhook: request is not an update", "err", err)
+			http.Error(w, "not an update", http.StatusBadRequest)
+			return
+		}
+		if err := q.Push(r.Context(), raw); err != nil {
+			// Not acknowledged: Telegram delivers it again later.
+			b.log.Warn("telegram webhook: update not queued, Telegram will retry", "update", u.UpdateID, "err", err)
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+// consumeQueue handles the queue's updates until ctx is done. It first puts
+// back what a previous consumer took and did not acknowledge.
+func (b *Bot) consumeQueue(ctx context.Context, q QueueConsumer) error {
+	if n, err := q.Requeue(ctx); err != nil {
+		b.log.Warn("telegram queue: requeue of unacknowledged updates failed", "err", err)
+	} else if n > 0 {
+		b.log.Info("telegram queue: updates of a stopped consumer put back", "updates", n)
+	}
+	b.log.Info("telegram queue consumer started", "workers", b.workers)
+	wait := backoff{min: b.minBackoff, max: b.maxBackoff}
+	for ctx.Err() == nil {
+		msgs, err := q.Pop(ctx, queueBatch, queueWait)
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			d := wait.next()
+			b.log.Warn("telegram queue pop failed", "err", err, "retry_in", d)
+			sleep(ctx, d)
+			continue
+		}
+		if len(msgs) == 0 {
+			continue
+		}
+		if failed := b.handleQueued(ctx, q, msgs); failed {
+			d := wait.next()
+			b.log.Warn("telegram queued batch not fully handled, trying again", "retry_in", d)
+			sleep(ctx, d)
+			continue
+		}
+		wait.reset()
+	}
+	b.log.Info("telegram queue consumer stopped")
+	return nil
+}
+
+// handleQueued handles one popped batch like a polled one, acknowledges what
+// was handled and puts the rest back in order. It reports whether anything
+// was put back.
+func (b *Bot) handleQueued(ctx context.Context, q QueueConsumer, msgs [][]byte) (failed bool) {
+	hctx, release := graceContext(ctx, b.grace)
+	defer release()
+
+	updates := make([]tgbotapi.Update, 0, len(msgs))
+	raws := make(map[int][]byte, len(msgs)) // update id -> its queue entry
+	var junk [][]byte
+	for _, m := range msgs {
+		var u tgbotapi.Update
+		if err := json.Unmarshal(m, &u); err != nil {
+			// The handler checked it before queueing; only a foreign
+			// writer gets here, and retrying would never succeed.
+			b.log.Error("telegram queue: entry is not an update, dropped", "err", err)
+			junk = append(junk, m)
+			continue
+		}
+		updates = append(updates, u)
+		raws[u.UpdateID] = m
+	}
+
+	groups := groupByChat(updates)
+	var (
+		mu   sync.Mutex
+		done = junk
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, b.workers)
+	)
+	for _, g := range groups {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			failedID, ok := b.handleChat(hctx, g)
+			mu.Lock()
+			defer mu.Unlock()
+			for _, u := range g.updates {
+				if !ok && u.UpdateID == failedID {
+					failed = true
+					break // this one and the chat's later ones stay
+				}
+				done = append(done, raws[u.UpdateID])
+			}
+		})
+	}
+	wg.Wait()
+
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := q.Ack(actx, done...); err != nil {
+		// They will be handled again after a requeue: the engine ignores
+		// the ones it has seen.
+		b.log.Warn("telegram queue ack failed; handled updates may be delivered again", "err", err)
+	}
+	if failed {
+		if _, err := q.Requeue(actx); err != nil {
+			b.log.Warn("telegram queue requeue failed; the next consumer puts them back", "err", err)
+		}
+	}
+	return failed
+}

@@ -1,0 +1,336 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/leksono/sapa/channels/telegram/telegramtest"
+	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/store/redisstore"
+	"github.com/leksono/sapa/store/storetest"
+)
+
+const webhookSecret = "s3cret_token-42"
+
+// freeAddr returns a loopback address with a port free right now, so the
+// test knows the webhook URL before the server listens.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// failingQueue wraps the Redis queue and fails pushes while fail is set.
+type failingQueue struct {
+	*redisstore.Queue
+	fail atomic.Bool
+}
+
+func (q *failingQueue) Push(ctx context.Context, raw []byte) error {
+	if q.fail.Load() {
+		return errors.New("redis down")
+	}
+	return q.Queue.Push(ctx, raw)
+}
+
+type webhookHarness struct {
+	*harness
+	q    *failingQueue
+	cfg  WebhookConfig
+	done chan error
+	stop context.CancelFunc
+}
+
+// startWebhook serves the webhook on a Redis queue private to the test.
+// before runs before the server starts (to leave entries in the queue).
+func startWebhook(t *testing.T, h *echoHandler, before func(q *redisstore.Queue)) *webhookHarness {
+	t.Helper()
+	hs := newHarness(t, h)
+	rdb, prefix := storetest.Redis(t)
+	q := &failingQueue{Queue: redisstore.NewQueue(rdb, prefix+"{tg-updates}")}
+	if before != nil {
+		before(q.Queue)
+	}
+	addr := freeAddr(t)
+	cfg := WebhookConfig{URL: "http://" + addr + "/telegram/hook", ListenAddr: addr, Secret: webhookSecret, Queue: q}
+	ctx, cancel := context.WithCancel(context.Background())
+	wh := &webhookHarness{harness: hs, q: q, cfg: cfg, done: make(chan error, 1), stop: cancel}
+	go func() { wh.done <- hs.bot.ServeWebhook(ctx, cfg) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-wh.done:
+			if err != nil {
+				t.Errorf("ServeWebhook: %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Errorf("ServeWebhook did not return within 15s of its stop")
+		}
+	})
+	// Listening once the fake saw setWebhook and the port answers.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if hs.srv.Webhook().URL != "" {
+			if c, err := net.Dial("tcp", addr); err == nil {
+				c.Close()
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("webhook server not up on %s within 5s", addr)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return wh
+}
+
+func post(t *testing.T, url, method, secret, body string) int {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if secret != "" {
+		req.Header.Set(secretHeader, secret)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func deliver(t *testing.T, srv *telegramtest.Server, updateID int, chat int64, msgID int, text string) int {
+	t.Helper()
+	code, err := srv.Deliver(context.Background(), updateID, telegramtest.TextUpdate(chat, msgID, text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+func TestWebhookRegistersChecksSecretAndHandlesInOrder(t *testing.T) {
+	wh := startWebhook(t, &echoHandler{}, nil)
+	srv := wh.srv
+	info := srv.Webhook()
+	if info.URL != wh.cfg.URL || info.Secret != webhookSecret || !slices.Equal(info.AllowedUpdates, allowedUpdates) {
+		t.Fatalf("setWebhook got %+v, want url %s, the secret and allowed updates %v", info, wh.cfg.URL, allowedUpdates)
+	}
+
+	update := string(telegramtest.TextUpdate(801, 1, "x"))
+	update = `{"update_id":77,` + update[1:]
+	for _, c := range []struct {
+		name, method, secret, body string
+		want                       int
+	}{
+		{"no secret", http.MethodPost, "", update, http.StatusUnauthorized},
+		{"wrong secret", http.MethodPost, "s3cret_token-43", update, http.StatusUnauthorized},
+		{"GET", http.MethodGet, webhookSecret, "", http.StatusMethodNotAllowed},
+		{"not JSON", http.MethodPost, webhookSecret, "{", http.StatusBadRequest},
+		{"no update id", http.MethodPost, webhookSecret, `{"message":{}}`, http.StatusBadRequest},
+	} {
+		if got := post(t, wh.cfg.URL, c.method, c.secret, c.body); got != c.want {
+			t.Errorf("%s: status %d, want %d", c.name, got, c.want)
+		}
+	}
+	if n, _ := wh.q.Len(context.Background()); n != 0 || len(srv.Sent()) != 0 {
+		t.Fatalf("refused requests were queued (%d) or answered (%d)", n, len(srv.Sent()))
+	}
+
+	// Two chats, interleaved; one update delivered twice as after a lost 200.
+	id := 100
+	for i := range 5 {
+		for _, chat := range []int64{801, 802} {
+			id++
+			if code := deliver(t, srv, id, chat, i+1, fmt.Sprintf("m%d", i)); code != http.StatusOK {
+				t.Fatalf("deliver update %d: status %d", id, code)
+			}
+		}
+	}
+	if code := deliver(t, srv, id, 802, 5, "m4"); code != http.StatusOK {
+		t.Fatalf("redelivery: status %d", code)
+	}
+	want := []string{"echo:m0", "echo:m1", "echo:m2", "echo:m3", "echo:m4"}
+	for _, chat := range []int64{801, 802} {
+		if got := texts(srv.WaitSent(t, chat, 5, wait)); !slices.Equal(got, want) {
+			t.Errorf("chat %d got %q, want %q in order", chat, got, want)
+		}
+	}
+	// Everything handled is acknowledged: nothing waits, nothing is in
+	// processing.
+	waitUntilQueue(t, wh.q.Queue, 0)
+	time.Sleep(100 * time.Millisecond)
+	if n := len(srv.SentTo(802)); n != 5 {
+		t.Errorf("chat 802 got %d replies, want 5: the redelivery was answered", n)
+	}
+}
+
+// waitUntilQueue waits until the queue and its processing list hold n
+// entries in all.
+func waitUntilQueue(t *testing.T, q *redisstore.Queue, n int) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		waiting, err := q.Len(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Requeue moves processing back so both can be counted; nothing
+		// consumes between (the consumer is idle by then).
+		if waiting == n {
+			back, err := q.Requeue(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if back == 0 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("queue holds %d, want %d", waiting, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestWebhookAnswers503WhenNotQueued: an update that could not be queued is
+// not acknowledged, so Telegram delivers it again, and then it is handled.
+func TestWebhookAnswers503WhenNotQueued(t *testing.T) {
+	wh := startWebhook(t, &echoHandler{}, nil)
+	wh.q.fail.Store(true)
+	if code := deliver(t, wh.srv, 1, 811, 1, "hello"); code != http.StatusServiceUnavailable {
+		t.Fatalf("status %d with the queue down, want 503", code)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := len(wh.srv.Sent()); n != 0 {
+		t.Fatalf("an update that was not queued was answered (%d messages)", n)
+	}
+	wh.q.fail.Store(false)
+	if code := deliver(t, wh.srv, 1, 811, 1, "hello"); code != http.StatusOK {
+		t.Fatalf("status %d on the retry, want 200", code)
+	}
+	if got := texts(wh.srv.WaitSent(t, 811, 1, wait)); got[0] != "echo:hello" {
+		t.Errorf("got %q", got)
+	}
+}
+
+// TestWebhookConsumerRequeuesWhatACrashedConsumerTook: entries a consumer
+// took and never acknowledged are handled by the next one, in order, before
+// newer ones.
+func TestWebhookConsumerRequeuesWhatACrashedConsumerTook(t *testing.T) {
+	h := &echoHandler{}
+	wh := startWebhook(t, h, func(q *redisstore.Queue) {
+		ctx := context.Background()
+		for i := 1; i <= 3; i++ {
+			raw := []byte(fmt.Sprintf(`{"update_id":%d,%s`, i, telegramtest.TextUpdate(821, i, fmt.Sprintf("old%d", i))[1:]))
+			if err := q.Push(ctx, raw); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The crashed consumer took two and acknowledged none.
+		if got, err := q.Pop(ctx, 2, 0); err != nil || len(got) != 2 {
+			t.Fatalf("Pop = %d, %v", len(got), err)
+		}
+	})
+	if code := deliver(t, wh.srv, 4, 821, 4, "new"); code != http.StatusOK {
+		t.Fatalf("status %d", code)
+	}
+	want := []string{"echo:old1", "echo:old2", "echo:old3", "echo:new"}
+	if got := texts(wh.srv.WaitSent(t, 821, 4, wait)); !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestWebhookFailedUpdateRetriedInOrder: a chat whose update fails keeps
+// its later updates back; other chats go on; the failed one is retried.
+func TestWebhookFailedUpdateRetriedInOrder(t *testing.T) {
+	var failed atomic.Bool
+	h := &echoHandler{hook: func(_ context.Context, in conversation.Inbound) error {
+		if in.Text == "flaky" && !failed.Swap(true) {
+			return errors.New("state store unavailable")
+		}
+		return nil
+	}}
+	wh := startWebhook(t, h, func(q *redisstore.Queue) {
+		// Queued before the consumer starts, so they come in one batch.
+		for i, u := range []struct {
+			chat int64
+			text string
+		}{{831, "flaky"}, {831, "after"}, {832, "other"}} {
+			raw := fmt.Sprintf(`{"update_id":%d,%s`, i+1, telegramtest.TextUpdate(u.chat, i+1, u.text)[1:])
+			if err := q.Push(context.Background(), []byte(raw)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	if got := texts(wh.srv.WaitSent(t, 831, 2, wait)); !slices.Equal(got, []string{"echo:flaky", "echo:after"}) {
+		t.Errorf("chat 831 got %q, want flaky then after", got)
+	}
+	if got := texts(wh.srv.WaitSent(t, 832, 1, wait)); len(got) != 1 {
+		t.Errorf("chat 832 got %q", got)
+	}
+	if n := len(h.callsFor("3")); n != 1 {
+		t.Errorf("the other chat's update was handled %d times, want 1 (it was acknowledged)", n)
+	}
+	waitUntilQueue(t, wh.q.Queue, 0)
+}
+
+func TestWebhookConfigChecked(t *testing.T) {
+	hs := newHarness(t, &echoHandler{})
+	rdb, prefix := storetest.Redis(t)
+	q := redisstore.NewQueue(rdb, prefix+"{q}")
+	good := WebhookConfig{URL: "https://bot.example.org/hook", ListenAddr: "127.0.0.1:0", Secret: "abc", Queue: q}
+	for name, mod := range map[string]func(*WebhookConfig){
+		"bad url":        func(c *WebhookConfig) { c.URL = "bot.example.org" },
+		"bad listen":     func(c *WebhookConfig) { c.ListenAddr = "8443" },
+		"empty secret":   func(c *WebhookConfig) { c.Secret = "" },
+		"secret symbols": func(c *WebhookConfig) { c.Secret = "a b" },
+		"no queue":       func(c *WebhookConfig) { c.Queue = nil },
+	} {
+		c := good
+		mod(&c)
+		if err := hs.bot.ServeWebhook(context.Background(), c); err == nil {
+			t.Errorf("%s: ServeWebhook accepted %+v", name, c)
+		}
+	}
+	if hs.srv.Webhook().Sets != 0 {
+		t.Error("setWebhook was called with a bad configuration")
+	}
+}
+
+// TestRunDeletesWebhook: polling after webhook mode removes the webhook
+// (else getUpdates fails with 409); a bot with no webhook deletes nothing.
+func TestRunDeletesWebhook(t *testing.T) {
+	hs := newHarness(t, &echoHandler{})
+	hs.srv.SetWebhook("https://bot.example.org/hook", "abc")
+	hs.srv.PushText(841, 841, "halo")
+	hs.start(t)
+	if got := texts(hs.srv.WaitSent(t, 841, 1, wait)); got[0] != "echo:halo" {
+		t.Errorf("got %q", got)
+	}
+	if w := hs.srv.Webhook(); w.URL != "" || w.Deletes != 1 {
+		t.Errorf("webhook after Run: %+v, want deleted once", w)
+	}
+
+	plain := newHarness(t, &echoHandler{})
+	plain.start(t)
+	plain.srv.PushText(842, 842, "halo")
+	plain.srv.WaitSent(t, 842, 1, wait)
+	if w := plain.srv.Webhook(); w.Deletes != 0 || w.InfoQueries != 1 {
+		t.Errorf("without a webhook: %+v, want one getWebhookInfo and no deleteWebhook", w)
+	}
+}

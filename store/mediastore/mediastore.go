@@ -1,0 +1,220 @@
+// Package mediastore keeps the photos and documents citizens send, on disk,
+// addressed by the SHA-256 of their content: the same file sent twice, by
+// one citizen or two, is stored once. It accepts only JPEG, PNG, WebP and
+// PDF, judged by their bytes, never by a name or a declared type, and only
+// up to a size cap.
+package mediastore
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/leksono/sapa/services"
+)
+
+// DefaultMaxBytes is the size cap New applies when given 0: 10 MB, which is
+// also the most Telegram's sendPhoto takes.
+const DefaultMaxBytes = 10 << 20
+
+// Accepted MIME types.
+const (
+	MIMEJPEG = "image/jpeg"
+	MIMEPNG  = "image/png"
+	MIMEWebP = "image/webp"
+	MIMEPDF  = "application/pdf"
+)
+
+// Kinds of stored files, the values of services.StoredFile.Kind.
+const (
+	KindPhoto    = "photo"
+	KindDocument = "document"
+)
+
+// ErrType is returned (wrapped) by Save for content that is not JPEG, PNG,
+// WebP or PDF.
+var ErrType = errors.New("file type not accepted: only JPEG, PNG, WebP and PDF")
+
+// ErrTooLarge is returned (wrapped) by Save for content over the size cap.
+var ErrTooLarge = errors.New("file over the size cap")
+
+// extensions maps each accepted MIME type to the extension of its file.
+var extensions = map[string]string{
+	MIMEJPEG: "jpg",
+	MIMEPNG:  "png",
+	MIMEWebP: "webp",
+	MIMEPDF:  "pdf",
+}
+
+var pngSignature = []byte{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'}
+
+// Sniff returns the MIME type of data judged by its magic bytes alone, and
+// whether it is one of the accepted types. A name or a declared type can
+// lie; the first bytes of the content rarely do.
+func Sniff(data []byte) (mime string, ok bool) {
+	switch {
+	case len(data) >= 3 && data[0] == 0xff && data[1] == 0xd8 && data[2] == 0xff:
+		return MIMEJPEG, true
+	case bytes.HasPrefix(data, pngSignature):
+		return MIMEPNG, true
+	case len(data) >= 12 && bytes.Equal(data[:4], []byte("RIFF")) && bytes.Equal(data[8:12], []byte("WEBP")):
+		return MIMEWebP, true
+	case bytes.HasPrefix(data, []byte("%PDF-")):
+		return MIMEPDF, true
+	default:
+		return "", false
+	}
+}
+
+// KindOf is the kind a file of the given MIME type is stored as: PDFs are
+// documents, images are photos.
+func KindOf(mime string) string {
+	if mime == MIMEPDF {
+		return KindDocument
+	}
+	return KindPhoto
+}
+
+// Store is a media directory. It is safe for concurrent use, and several
+// processes may share one directory: every file appears by an atomic
+// rename, complete or not at all.
+type Store struct {
+	dir      string
+	maxBytes int64
+	// locks serialise saves of the same content within the process, so the
+	// second one finds the file the first wrote instead of writing it again.
+	locks [64]sync.Mutex
+}
+
+// New opens the media directory dir, creating it (mode 0700: citizens'
+// documents are personal data) if needed. maxBytes caps the size of one
+// file; 0 means DefaultMaxBytes.
+func New(dir string, maxBytes int64) (*Store, error) {
+	if dir == "" {
+		return nil, errors.New("media store: empty directory")
+	}
+	if maxBytes < 0 {
+		return nil, fmt.Errorf("media store: negative size cap %d", maxBytes)
+	}
+	if maxBytes == 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("media store: create %s: %w", dir, err)
+	}
+	return &Store{dir: dir, maxBytes: maxBytes}, nil
+}
+
+// MaxBytes is the size cap of one file.
+func (s *Store) MaxBytes() int64 { return s.maxBytes }
+
+// Dir is the media directory.
+func (s *Store) Dir() string { return s.dir }
+
+// Save stores data and describes it. It refuses content that Sniff does not
+// accept (ErrType) and content over the cap (ErrTooLarge), both wrapped.
+// The file is kept at <dir>/<sha[0:2]>/<sha>.<ext>, and the returned Path is
+// that location relative to the directory, so the directory can move. Saving
+// content already stored returns the same StoredFile and writes nothing.
+func (s *Store) Save(ctx context.Context, kind string, data []byte) (services.StoredFile, error) {
+	if kind != KindPhoto && kind != KindDocument {
+		return services.StoredFile{}, fmt.Errorf("save media: unknown kind %q", kind)
+	}
+	if int64(len(data)) > s.maxBytes {
+		return services.StoredFile{}, fmt.Errorf("save %s of %d bytes (cap %d): %w", kind, len(data), s.maxBytes, ErrTooLarge)
+	}
+	mime, ok := Sniff(data)
+	if !ok {
+		return services.StoredFile{}, fmt.Errorf("save %s: %w", kind, ErrType)
+	}
+	if err := ctx.Err(); err != nil {
+		return services.StoredFile{}, fmt.Errorf("save %s: %w", kind, err)
+	}
+	sum := sha256.Sum256(data)
+	hash := hex.EncodeToString(sum[:])
+	f := services.StoredFile{
+		Kind:   kind,
+		MIME:   mime,
+		Size:   int64(len(data)),
+		SHA256: hash,
+		Path:   filepath.ToSlash(filepath.Join(hash[:2], hash+"."+extensions[mime])),
+	}
+
+	lock := &s.locks[sum[0]%byte(len(s.locks))]
+	lock.Lock()
+	defer lock.Unlock()
+	full := filepath.Join(s.dir, filepath.FromSlash(f.Path))
+	switch st, err := os.Stat(full); {
+	case err == nil && st.Mode().IsRegular() && st.Size() == f.Size:
+		return f, nil // stored before: content-addressed, so it is the same file
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return services.StoredFile{}, fmt.Errorf("save %s %s: %w", kind, hash, err)
+	}
+	// Missing, or of the wrong size (damaged behind our back): write it.
+	if err := writeAtomic(full, data); err != nil {
+		return services.StoredFile{}, fmt.Errorf("save %s %s: %w", kind, hash, err)
+	}
+	return f, nil
+}
+
+// writeAtomic writes data to path through a temporary file in the same
+// directory and a rename, so readers and other processes never see half a
+// file.
+func writeAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return fmt.Errorf("create temporary file: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	// CreateTemp already uses 0600; say it for the reader and for umasks.
+	if err := tmp.Chmod(0o600); err != nil {
+		return fmt.Errorf("restrict temporary file: %w", err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return fmt.Errorf("write temporary file: %w", err)
+	}
+	// Without the sync a crash after the rename could leave an empty file
+	// under the name of content we reported stored.
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("sync temporary file: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("close temporary file: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("rename into place: %w", err)
+	}
+	return nil
+}
+
+// Open opens a stored file for reading. f.Path must be one Save returned:
+// a path leaving the directory is refused.
+func (s *Store) Open(f services.StoredFile) (io.ReadCloser, error) {
+	p := filepath.FromSlash(f.Path)
+	if f.Path == "" || !filepath.IsLocal(p) || strings.Contains(f.Path, `\`) {
+		return nil, fmt.Errorf("open media %q: not a path inside the media directory", f.Path)
+	}
+	file, err := os.Open(filepath.Join(s.dir, p))
+	if err != nil {
+		return nil, fmt.Errorf("open media %s: %w", f.SHA256, err)
+	}
+	return file, nil
+}

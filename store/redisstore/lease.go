@@ -1,0 +1,186 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// leaseScript takes a free lease or renews one the caller holds, in one
+// round trip. It answers -1 when the caller holds the lease now, else the
+// milliseconds left to the other holder, so a waiter can come back right
+// when it expires instead of polling blindly.
+//
+// KEYS: lease. ARGV: holder, ttl ms.
+var leaseScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if v == false then
+	redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+	return -1
+end
+if v == ARGV[1] then
+	redis.call('PEXPIRE', KEYS[1], ARGV[2])
+	return -1
+end
+local left = redis.call('PTTL', KEYS[1])
+if left < 0 then
+	left = 0
+end
+return left
+`)
+
+// unleaseScript deletes the lease only if the caller still holds it: a
+// holder that lost it must not free the lease of its successor.
+var unleaseScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+	return redis.call('DEL', KEYS[1])
+end
+return 0
+`)
+
+func (s *Store) leaseKey(name string) string { return s.prefix + "lease:" + escape(name) }
+
+// Lease takes the lease name for holder for ttl, or renews it when holder
+// already has it, atomically (one script, one round trip). It reports
+// whether holder holds the lease when it returns. A lease that is not
+// renewed expires after ttl, so a process that died frees it by itself.
+// Holder must be unique per process (for example host name, pid and a
+// random suffix).
+func (s *Store) Lease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error) {
+	held, _, err := s.lease(ctx, name, holder, ttl)
+	return held, err
+}
+
+// lease is Lease that also returns, when another process holds the lease,
+// how long it has left.
+func (s *Store) lease(ctx context.Context, name, holder string, ttl time.Duration) (bool, time.Duration, error) {
+	if holder == "" || ttl < time.Millisecond {
+		return false, 0, fmt.Errorf("lease %s: empty holder or ttl %v under 1ms: %w", name, ttl, ErrInvalidKey)
+	}
+	left, err := leaseScript.Run(ctx, s.rdb, []string{s.leaseKey(name)}, holder, ttl.Milliseconds()).Int64()
+	if err != nil {
+		return false, 0, fmt.Errorf("lease %s: %w", name, err)
+	}
+	if left < 0 {
+		return true, 0, nil
+	}
+	return false, time.Duration(left) * time.Millisecond, nil
+}
+
+// Unlease gives the lease name back if holder holds it, so another process
+// can take it at once instead of after its TTL. Giving back a lease one does
+// not hold is not an error.
+func (s *Store) Unlease(ctx context.Context, name, holder string) error {
+	if err := unleaseScript.Run(ctx, s.rdb, []string{s.leaseKey(name)}, holder).Err(); err != nil {
+		return fmt.Errorf("release lease %s: %w", name, err)
+	}
+	return nil
+}
+
+// HoldLease runs work while this process holds the lease name, so that
+// exactly one of several processes on one Redis does it (the WhatsApp
+// connection of one phone number, the webhook queue's consumer).
+//
+// It tries to take the lease; while another process holds it, it waits until
+// that lease would expire (at most ttl/3) and tries again, so when the holder
+// dies another process takes over at most ttl after the holder's last
+// renewal. Once it holds the lease it calls onAcquire with a context that is
+// cancelled when the lease is lost, and renews the lease every ttl/3. The
+// lease counts as lost when a renewal finds another holder, or when renewals
+// have failed (Redis unreachable) for 2/3 of ttl: by then the lease may be
+// about to expire on the server, and two holders must never work at once.
+// On loss it cancels work, waits for onAcquire to return, calls onLost (may
+// be nil) and starts waiting for the lease again.
+//
+// HoldLease returns nil when ctx is done, after onAcquire returned and the
+// lease was given back. When onAcquire returns by itself while the lease is
+// held, the lease is given back and HoldLease returns onAcquire's error (nil
+// included): the work has ended, there is nothing to hold the lease for.
+func HoldLease(ctx context.Context, s *Store, name, holder string, ttl time.Duration, onAcquire func(ctx context.Context) error, onLost func()) error {
+	if ttl < 3*time.Millisecond {
+		return fmt.Errorf("hold lease %s: ttl %v under 3ms", name, ttl)
+	}
+	renewEvery := ttl / 3
+	for {
+		held, left, err := s.lease(ctx, name, holder, ttl)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if !held {
+			wait := renewEvery
+			if err == nil {
+				// Come back just after the other holder's lease would end.
+				wait = min(left+5*time.Millisecond, renewEvery)
+			}
+			if !sleepCtx(ctx, wait) {
+				return nil
+			}
+			continue
+		}
+		done, workErr := holdWhileRenewed(ctx, s, name, holder, ttl, renewEvery, onAcquire)
+		if done {
+			// Given back with a fresh context: ctx may be cancelled already.
+			uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			uerr := s.Unlease(uctx, name, holder)
+			cancel()
+			if ctx.Err() != nil {
+				return nil
+			}
+			if workErr != nil {
+				return workErr
+			}
+			return uerr
+		}
+		if onLost != nil {
+			onLost()
+		}
+	}
+}
+
+// holdWhileRenewed runs work and renews the lease until work returns (done
+// true, with its error), ctx is done (done true) or the lease is lost (done
+// false).
+func holdWhileRenewed(ctx context.Context, s *Store, name, holder string, ttl, renewEvery time.Duration, work func(context.Context) error) (done bool, err error) {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	finished := make(chan error, 1)
+	go func() { finished <- work(wctx) }()
+
+	lastRenewed := time.Now()
+	t := time.NewTicker(renewEvery)
+	defer t.Stop()
+	for {
+		select {
+		case err := <-finished:
+			return true, err
+		case <-ctx.Done():
+			return true, <-finished
+		case <-t.C:
+			held, _, err := s.lease(ctx, name, holder, ttl)
+			switch {
+			case err == nil && held:
+				lastRenewed = time.Now()
+				continue
+			case err != nil && time.Since(lastRenewed) < 2*ttl/3:
+				continue // Redis may be back before the lease runs out
+			}
+			cancel()
+			<-finished
+			return false, nil
+		}
+	}
+}
+
+// sleepCtx waits d or until ctx is done, and reports whether d elapsed.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,194 @@
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/leksono/sapa/store/redisstore"
+)
+
+func TestLeaseTakeRenewRelease(t *testing.T) {
+	eachBackend(t, func(t *testing.T, be backend) {
+		s, _, _, advance := newStore(t, be)
+		ctx := context.Background()
+		take := func(holder string, ttl time.Duration) bool {
+			t.Helper()
+			ok, err := s.Lease(ctx, "whatsapp:628123", holder, ttl)
+			if err != nil {
+				t.Fatalf("Lease(%s): %v", holder, err)
+			}
+			return ok
+		}
+		if !take("a", 400*time.Millisecond) {
+			t.Fatal("a free lease was refused")
+		}
+		if take("b", 400*time.Millisecond) {
+			t.Fatal("b took a lease a holds")
+		}
+		advance(250 * time.Millisecond)
+		if !take("a", 400*time.Millisecond) {
+			t.Fatal("the holder could not renew")
+		}
+		// The renewal moved the expiry: 250 ms later the original TTL is
+		// over but the renewed one is not.
+		advance(250 * time.Millisecond)
+		if take("b", 400*time.Millisecond) {
+			t.Fatal("b took the lease although a renewed it")
+		}
+		advance(300 * time.Millisecond)
+		if !take("b", 400*time.Millisecond) {
+			t.Fatal("b could not take a lease that expired")
+		}
+		// a no longer holds it: its Unlease must not free b's lease.
+		if err := s.Unlease(ctx, "whatsapp:628123", "a"); err != nil {
+			t.Fatal(err)
+		}
+		if take("a", 400*time.Millisecond) {
+			t.Fatal("a's Unlease freed b's lease")
+		}
+		if err := s.Unlease(ctx, "whatsapp:628123", "b"); err != nil {
+			t.Fatal(err)
+		}
+		if !take("a", 400*time.Millisecond) {
+			t.Fatal("the lease b gave back was not free")
+		}
+		if _, err := s.Lease(ctx, "x", "", time.Second); !errors.Is(err, redisstore.ErrInvalidKey) {
+			t.Errorf("Lease with an empty holder = %v, want ErrInvalidKey", err)
+		}
+	})
+}
+
+// holding runs HoldLease for holder in the background and reports whether
+// its work is running.
+type holding struct {
+	running atomic.Bool
+	started atomic.Int32
+	lost    atomic.Int32
+	stop    context.CancelFunc
+	done    chan error
+}
+
+func hold(t *testing.T, s *redisstore.Store, holder string, ttl time.Duration, overlap *atomic.Int32) *holding {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &holding{stop: cancel, done: make(chan error, 1)}
+	go func() {
+		h.done <- redisstore.HoldLease(ctx, s, "whatsapp:628123", holder, ttl, func(ctx context.Context) error {
+			if overlap != nil && overlap.Add(1) > 1 {
+				t.Errorf("%s started while another holder works", holder)
+			}
+			h.started.Add(1)
+			h.running.Store(true)
+			<-ctx.Done()
+			h.running.Store(false)
+			if overlap != nil {
+				overlap.Add(-1)
+			}
+			return nil
+		}, func() { h.lost.Add(1) })
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-h.done:
+		case <-time.After(5 * time.Second):
+			t.Errorf("HoldLease(%s) did not return within 5s of its stop", holder)
+		}
+	})
+	return h
+}
+
+func waitUntil(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, timeout)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestHoldLeaseOneHolderAndHandover(t *testing.T) {
+	eachBackend(t, func(t *testing.T, be backend) {
+		s, _, _, _ := newStore(t, be)
+		var overlap atomic.Int32
+		a := hold(t, s, "a", 300*time.Millisecond, &overlap)
+		waitUntil(t, "a holds", 2*time.Second, a.running.Load)
+		b := hold(t, s, "b", 300*time.Millisecond, &overlap)
+		// Several renewal periods: a keeps it, b waits.
+		time.Sleep(400 * time.Millisecond)
+		if !a.running.Load() || b.running.Load() {
+			t.Fatalf("a running %v, b running %v: want a only", a.running.Load(), b.running.Load())
+		}
+		a.stop()
+		if err := <-a.done; err != nil {
+			t.Errorf("HoldLease(a) = %v after its stop, want nil", err)
+		}
+		a.done <- nil // for the cleanup
+		// a gave the lease back: b gets it at its next try, within ttl/3.
+		waitUntil(t, "b takes over", 300*time.Millisecond, b.running.Load)
+		if a.lost.Load() != 0 || b.lost.Load() != 0 {
+			t.Errorf("lost calls a=%d b=%d, want none", a.lost.Load(), b.lost.Load())
+		}
+	})
+}
+
+// TestHoldLeaseTakesOverFromDeadHolder: a holder that stops renewing (a
+// killed process) loses the lease when its TTL runs out, and the waiting
+// process takes over then.
+func TestHoldLeaseTakesOverFromDeadHolder(t *testing.T) {
+	eachBackend(t, func(t *testing.T, be backend) {
+		s, _, _, advance := newStore(t, be)
+		ctx := context.Background()
+		const ttl = 300 * time.Millisecond
+		if ok, err := s.Lease(ctx, "whatsapp:628123", "dead", ttl); !ok || err != nil {
+			t.Fatalf("Lease(dead) = %v, %v", ok, err)
+		}
+		b := hold(t, s, "b", ttl, nil)
+		time.Sleep(50 * time.Millisecond)
+		if b.running.Load() {
+			t.Fatal("b works while the dead holder's lease is still valid")
+		}
+		advance(ttl)
+		waitUntil(t, "b takes over after the TTL", 2*time.Second, b.running.Load)
+	})
+}
+
+// TestHoldLeaseStopsWorkWhenLost: a holder whose lease was taken (it expired
+// during a long pause and another process took it) stops its work at the
+// next renewal and calls onLost.
+func TestHoldLeaseStopsWorkWhenLost(t *testing.T) {
+	eachBackend(t, func(t *testing.T, be backend) {
+		s, rdb, prefix, _ := newStore(t, be)
+		a := hold(t, s, "a", 300*time.Millisecond, nil)
+		waitUntil(t, "a holds", 2*time.Second, a.running.Load)
+		if err := rdb.Set(context.Background(), prefix+"lease:whatsapp%3A628123", "thief", time.Minute).Err(); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, "a stops", time.Second, func() bool { return !a.running.Load() && a.lost.Load() == 1 })
+		if a.started.Load() != 1 {
+			t.Errorf("a started %d times, want 1 (the thief still holds the lease)", a.started.Load())
+		}
+	})
+}
+
+// TestHoldLeaseReturnsWorkError: work that ends by itself ends HoldLease
+// with its error and frees the lease.
+func TestHoldLeaseReturnsWorkError(t *testing.T) {
+	eachBackend(t, func(t *testing.T, be backend) {
+		s, _, _, _ := newStore(t, be)
+		boom := errors.New("logged out")
+		err := redisstore.HoldLease(context.Background(), s, "wa", "a", time.Second,
+			func(context.Context) error { return boom }, nil)
+		if !errors.Is(err, boom) {
+			t.Fatalf("HoldLease = %v, want the work's error", err)
+		}
+		if ok, err := s.Lease(context.Background(), "wa", "b", time.Second); !ok || err != nil {
+			t.Errorf("the lease was not given back: Lease(b) = %v, %v", ok, err)
+		}
+	})
+}

@@ -1,0 +1,94 @@
+package redisstore_test
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/leksono/sapa/store/redisstore"
+)
+
+func strs(msgs [][]byte) []string {
+	out := make([]string, len(msgs))
+	for i, m := range msgs {
+		out[i] = string(m)
+	}
+	return out
+}
+
+func TestQueuePopAckRequeue(t *testing.T) {
+	eachBackend(t, func(t *testing.T, be backend) {
+		rdb, prefix, _ := be.open(t)
+		q := redisstore.NewQueue(rdb, prefix+"{updates}")
+		ctx := context.Background()
+		for i := 1; i <= 5; i++ {
+			if err := q.Push(ctx, []byte(fmt.Sprintf("u%d", i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := q.Push(ctx, nil); err == nil {
+			t.Error("Push of an empty message succeeded")
+		}
+		got, err := q.Pop(ctx, 3, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"u1", "u2", "u3"}; !reflect.DeepEqual(strs(got), want) {
+			t.Fatalf("Pop(3) = %q, want %q", strs(got), want)
+		}
+		if n, _ := q.Len(ctx); n != 2 {
+			t.Errorf("Len after pop = %d, want 2", n)
+		}
+		// u1 handled; u2, u3 not (a crash, or a failed chat): they come
+		// back ahead of u4, in order.
+		if err := q.Ack(ctx, got[0]); err != nil {
+			t.Fatal(err)
+		}
+		n, err := q.Requeue(ctx)
+		if err != nil || n != 2 {
+			t.Fatalf("Requeue = %d, %v, want 2", n, err)
+		}
+		all, err := q.Pop(ctx, 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"u2", "u3", "u4", "u5"}; !reflect.DeepEqual(strs(all), want) {
+			t.Fatalf("after requeue Pop = %q, want %q", strs(all), want)
+		}
+		if err := q.Ack(ctx, all...); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := q.Requeue(ctx); err != nil || n != 0 {
+			t.Errorf("Requeue after acking everything = %d, %v, want 0", n, err)
+		}
+		if _, err := q.Pop(ctx, 0, 0); err == nil {
+			t.Error("Pop(0) succeeded")
+		}
+	})
+}
+
+func TestQueuePopWaits(t *testing.T) {
+	eachBackend(t, func(t *testing.T, be backend) {
+		rdb, prefix, _ := be.open(t)
+		q := redisstore.NewQueue(rdb, prefix+"{updates}")
+		ctx := context.Background()
+		start := time.Now()
+		got, err := q.Pop(ctx, 10, time.Second)
+		if err != nil || len(got) != 0 {
+			t.Fatalf("Pop on an empty queue = %q, %v, want nothing", strs(got), err)
+		}
+		if d := time.Since(start); d < 900*time.Millisecond {
+			t.Errorf("Pop returned after %s, want it to wait 1s", d)
+		}
+		go func() {
+			time.Sleep(50 * time.Millisecond)
+			_ = q.Push(context.Background(), []byte("late"))
+		}()
+		got, err = q.Pop(ctx, 10, 2*time.Second)
+		if err != nil || !reflect.DeepEqual(strs(got), []string{"late"}) {
+			t.Fatalf("Pop waiting for a push = %q, %v, want [late]", strs(got), err)
+		}
+	})
+}
