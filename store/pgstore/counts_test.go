@@ -14,7 +14,7 @@ func TestCountOpen(t *testing.T) {
 	ctx := context.Background()
 	loc := time.FixedZone("WIB", 7*3600)
 	open := func(t *testing.T) *pgstore.Store {
-		s, err := pgstore.OpenSQLite(ctx, storetest.SQLite(t), pgstore.Options{TicketPrefix: "LKS", Location: loc})
+		s, err := pgstore.OpenSQLite(ctx, storetest.SQLite(t), pgstore.Options{TicketPrefix: "LKS", Location: loc, Keys: testKeys(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -24,7 +24,7 @@ func TestCountOpen(t *testing.T) {
 	for name, store := range map[string]func(*testing.T) *pgstore.Store{
 		"sqlite": open,
 		"postgres": func(t *testing.T) *pgstore.Store {
-			s, err := pgstore.Open(ctx, storetest.Postgres(t), pgstore.Options{TicketPrefix: "LKS", Location: loc})
+			s, err := pgstore.Open(ctx, storetest.Postgres(t), pgstore.Options{TicketPrefix: "LKS", Location: loc, Keys: testKeys(t)})
 			if err != nil {
 				t.Fatal(err)
 			}

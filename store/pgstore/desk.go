@@ -91,6 +91,13 @@ func (d Desk) CompleteSurvey(ctx context.Context, ticket, comment string, at tim
 	return d.s.CompleteSurvey(ctx, ticket, comment, at)
 }
 
+// Attachments lists the photos and documents filed with a case, for the
+// staff notification; ErrNoCase for an unknown ticket.
+func (d Desk) Attachments(ctx context.Context, ticket string) ([]services.StoredFile, error) {
+	files, err := d.s.Attachments(ctx, ticket)
+	return files, noCase(err)
+}
+
 // noCase turns the store's ErrNotFound into the conversation's ErrNoCase,
 // keeping the rest of the message.
 func noCase(err error) error {

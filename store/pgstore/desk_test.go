@@ -22,7 +22,7 @@ var (
 func TestDeskViewsAndNoCase(t *testing.T) {
 	ctx := context.Background()
 	loc := time.FixedZone("WIB", 7*3600)
-	store, err := pgstore.Open(ctx, storetest.Postgres(t), pgstore.Options{TicketPrefix: "LKS", Location: loc})
+	store, err := pgstore.Open(ctx, storetest.Postgres(t), pgstore.Options{TicketPrefix: "LKS", Location: loc, Keys: testKeys(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

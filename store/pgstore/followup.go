@@ -190,6 +190,9 @@ func (s *Store) onCase(ctx context.Context, what, ticket string, change func(tx 
 	}
 	s.localizeCase(&c)
 	ev.At = ev.At.In(s.loc)
+	if err := s.reveal(&c); err != nil {
+		return Case{}, CaseEvent{}, fmt.Errorf("%s %s: %w", what, ticket, err)
+	}
 	return c, ev, nil
 }
 
@@ -241,6 +244,9 @@ func (s *Store) OpenCases(ctx context.Context, f CaseFilter) ([]Case, error) {
 	for i := range cases {
 		s.localizeCase(&cases[i])
 	}
+	if err := s.revealAll(cases); err != nil {
+		return nil, fmt.Errorf("list open cases: %w", err)
+	}
 	return cases, nil
 }
 
@@ -258,6 +264,9 @@ func (s *Store) CitizenCases(ctx context.Context, channel, chatID string, limit 
 	}
 	for i := range cases {
 		s.localizeCase(&cases[i])
+	}
+	if err := s.revealAll(cases); err != nil {
+		return nil, fmt.Errorf("list cases of a %s chat: %w", channel, err)
 	}
 	return cases, nil
 }
@@ -288,6 +297,9 @@ func (s *Store) CitizenCase(ctx context.Context, ticket, channel, chatID string)
 	}
 	s.localizeCase(&c)
 	s.localizeEvents(events)
+	if err := s.reveal(&c); err != nil {
+		return Case{}, nil, fmt.Errorf("load case %s for its citizen: %w", ticket, err)
+	}
 	return c, events, nil
 }
 

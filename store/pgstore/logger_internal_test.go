@@ -70,7 +70,7 @@ func testLogsCarryNoPersonalData(t *testing.T, dialector gorm.Dialector) {
 	if err != nil {
 		t.Fatalf("load Asia/Jakarta: %v", err)
 	}
-	s, err := New(ctx, db, Options{TicketPrefix: "LKS", Location: loc})
+	s, err := New(ctx, db, Options{TicketPrefix: "LKS", Location: loc, AllowPlaintext: true})
 	if err != nil {
 		t.Fatalf("new: %v", err)
 	}

@@ -20,8 +20,11 @@ func migrate(ctx context.Context, db *gorm.DB) error {
 		if err := d.lock(tx); err != nil {
 			return err
 		}
-		if err := tx.AutoMigrate(&Citizen{}, &Case{}, &CaseEvent{}, &TicketCounter{}, &SurveyResponse{}, &SurveyAnswer{}); err != nil {
+		if err := tx.AutoMigrate(&Citizen{}, &Case{}, &CaseEvent{}, &TicketCounter{}, &SurveyResponse{}, &SurveyAnswer{}, &Attachment{}); err != nil {
 			return fmt.Errorf("create tables: %w", err)
+		}
+		if err := tx.AutoMigrate(privacyModels()...); err != nil {
+			return fmt.Errorf("create privacy tables: %w", err)
 		}
 		return d.guard(tx)
 	})

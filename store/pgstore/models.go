@@ -16,9 +16,8 @@ import (
 // Citizen is one person as known on one chat channel. The same person on
 // two channels is two citizens: channels give no shared identity.
 //
-// When NIK/KK encryption at rest arrives, a keyed hash of the NIK (for
-// look-up) belongs here as a new column; the number itself stays encrypted
-// inside the case's form data.
+// The keyed hash of a NIK, for look-up, is on the case (Case.NIKHash): one
+// chat may file for several people.
 type Citizen struct {
 	ID         int64  `gorm:"primaryKey"`
 	Channel    string `gorm:"size:32;not null;uniqueIndex:idx_citizens_channel_external_id,priority:1"`
@@ -58,6 +57,10 @@ type Case struct {
 	// CreatedAt is the submission time given by the caller.
 	CreatedAt time.Time `gorm:"not null"`
 	UpdatedAt time.Time `gorm:"not null"`
+	// NIKHash is the keyed hash (Keys.Hash) of the form's nik field, for
+	// CasesByNIK; "" without a NIK or in plaintext mode. Form values of
+	// sensitive fields are sealed (crypto.go), never stored in clear.
+	NIKHash string `gorm:"size:64;not null;default:'';index"`
 }
 
 // The kinds of case events, the same strings as services.Event*.
@@ -139,8 +142,9 @@ type TicketCounter struct {
 // on PostgreSQL and as JSON text elsewhere.
 //
 // It holds NIK and KK numbers: its values must never appear in errors or
-// logs. Value and Scan are the single seam where field-level encryption at
-// rest will be added.
+// logs. The Store seals the sensitive fields before writing and opens them
+// after reading (crypto.go): Value and Scan only see sealed values, since
+// they have no access to the keys.
 type FormData map[string]string
 
 // GormDataType is the generic GORM data type of FormData.

@@ -36,6 +36,19 @@ type Options struct {
 	TicketPrefix string
 	// Location is the office time zone: it decides the day of a ticket.
 	Location *time.Location
+	// Keys encrypt the sensitive form fields and hash the NIK for
+	// CasesByNIK (see crypto.go). Nil is refused unless AllowPlaintext.
+	Keys *Keys
+	// AllowPlaintext lets a store without Keys open, storing NIK and KK
+	// numbers in clear. Only for tests and throwaway demos.
+	AllowPlaintext bool
+	// Sensitive names the form fields sealed at rest: the catalog's nik and
+	// kk typed fields. "nik" and "kk" are always sensitive.
+	Sensitive []string
+	// Personal names the other form fields holding personal data (phone,
+	// address, birth date, free text about the person): CompleteDeletion
+	// erases them with the sensitive ones.
+	Personal []string
 }
 
 // Store files cases. It is safe for concurrent use.
@@ -43,7 +56,8 @@ type Store struct {
 	db     *gorm.DB
 	prefix string
 	loc    *time.Location
-	owned  bool // Open created db's pool, so Close closes it
+	owned  bool    // Open created db's pool, so Close closes it
+	sec    secrets // keys and sensitive field names, see crypto.go
 }
 
 // Open connects to PostgreSQL at dsn, migrates the schema and returns the
@@ -94,10 +108,14 @@ func New(ctx context.Context, db *gorm.DB, o Options) (*Store, error) {
 	if o.Location == nil {
 		return nil, errors.New("new case store: office location is nil")
 	}
+	sec, err := newSecrets(o)
+	if err != nil {
+		return nil, fmt.Errorf("new case store: %w", err)
+	}
 	if err := migrate(ctx, db); err != nil {
 		return nil, fmt.Errorf("new case store: %w", err)
 	}
-	return &Store{db: db, prefix: o.TicketPrefix, loc: o.Location}, nil
+	return &Store{db: db, prefix: o.TicketPrefix, loc: o.Location, sec: sec}, nil
 }
 
 // Close closes the connection pool when Open created it; a store built by

@@ -41,7 +41,7 @@ func jakarta(t testing.TB) *time.Location {
 }
 
 func options(t testing.TB) pgstore.Options {
-	return pgstore.Options{TicketPrefix: "LKS", Location: jakarta(t)}
+	return pgstore.Options{TicketPrefix: "LKS", Location: jakarta(t), Keys: testKeys(t), Sensitive: []string{"nik", "kk"}}
 }
 
 // sample is a submission at 2026-11-27 23:30 UTC, already 2026-11-28 in

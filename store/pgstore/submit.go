@@ -32,6 +32,10 @@ func (s *Store) SubmitCase(ctx context.Context, nc services.NewCase) (services.R
 	}
 	submitted := dbTime(nc.SubmittedAt)
 	due := dbTime(nc.DueAt)
+	form, nikHash, serr := s.sec.seal(nc.Form)
+	if serr != nil {
+		return services.Receipt{}, fmt.Errorf("submit case for %s: %w", nc.ServiceCode, serr)
+	}
 
 	var rec services.Receipt
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -59,7 +63,8 @@ func (s *Store) SubmitCase(ctx context.Context, nc services.NewCase) (services.R
 			Status:        services.StatusReceived,
 			Channel:       nc.Channel,
 			CitizenID:     citizenID,
-			FormData:      FormData(nc.Form),
+			FormData:      form,
+			NIKHash:       nikHash,
 			VillageCode:   nc.VillageCode,
 			SourceMessage: nc.SourceMessage,
 			DueAt:         due,
@@ -95,6 +100,9 @@ func (s *Store) SubmitCase(ctx context.Context, nc services.NewCase) (services.R
 		}
 		if err := tx.Omit(clause.Associations).Create(&ev).Error; err != nil {
 			return fmt.Errorf("insert first event of %s: %w", c.Ticket, err)
+		}
+		if err := insertAttachments(tx, c.ID, nc.Attachments, submitted); err != nil {
+			return fmt.Errorf("file attachments of %s: %w", c.Ticket, err)
 		}
 		rec = services.Receipt{Ticket: c.Ticket, DueAt: due.In(s.loc)}
 		return nil
@@ -248,5 +256,8 @@ func (s *Store) CaseByTicket(ctx context.Context, ticket string) (Case, []CaseEv
 	}
 	s.localizeCase(&c)
 	s.localizeEvents(events)
+	if err := s.reveal(&c); err != nil {
+		return Case{}, nil, fmt.Errorf("load case %s: %w", ticket, err)
+	}
 	return c, events, nil
 }

@@ -1,0 +1,415 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// DeletionDeadline is how long the office has to act on a deletion request:
+// UU 27/2022 asks a controller to respond within 3 x 24 hours.
+const DeletionDeadline = 72 * time.Hour
+
+// ErrDeletionDone is returned by CompleteDeletion for a request already
+// completed.
+var ErrDeletionDone = errors.New("deletion request already completed")
+
+// erasedPrefix replaces the chat id of an erased citizen: it keeps the
+// (channel, external_id) index unique while no longer naming the chat (on
+// WhatsApp, the phone number).
+const erasedPrefix = "erased:"
+
+// Consent is a citizen's acknowledgement of a notice, such as the purpose
+// of collecting their NIK. Only the first acknowledgement of a purpose is
+// kept: it is the one that preceded the collection. Callers version their
+// purposes ("nik.v1") so that a changed notice is acknowledged again.
+type Consent struct {
+	ID      int64     `gorm:"primaryKey"`
+	Channel string    `gorm:"size:32;not null;uniqueIndex:idx_consents_chat_purpose,priority:1"`
+	ChatID  string    `gorm:"size:128;not null;uniqueIndex:idx_consents_chat_purpose,priority:2"`
+	Purpose string    `gorm:"size:64;not null;uniqueIndex:idx_consents_chat_purpose,priority:3"`
+	At      time.Time `gorm:"not null"`
+}
+
+// DeletionRequest is a citizen's request that their personal data be
+// erased ("hapus data saya"), which staff must complete before DueAt.
+type DeletionRequest struct {
+	ID          int64     `gorm:"primaryKey"`
+	Channel     string    `gorm:"size:32;not null"`
+	ChatID      string    `gorm:"size:128;not null"`
+	RequestedAt time.Time `gorm:"not null"`
+	DueAt       time.Time `gorm:"not null;index"`
+	// DoneAt is when an officer completed it; nil while open.
+	DoneAt *time.Time
+	// DoneBy is the id of the officer who completed it.
+	DoneBy string `gorm:"size:64;not null;default:''"`
+	// OpenKey is "<channel>:<chat id>" while the request is open and NULL
+	// once done: its unique index allows one open request per chat, so
+	// asking twice returns the first request's deadline.
+	OpenKey *string `gorm:"size:170;uniqueIndex"`
+}
+
+// CaseRead records that an officer opened a case: the audit trail of who
+// read whose data, which a breach report within 3 x 24 hours needs.
+type CaseRead struct {
+	ID     int64 `gorm:"primaryKey"`
+	CaseID int64 `gorm:"not null;index"`
+	// Case exists for the foreign key; it is never loaded nor written.
+	Case    *Case     `gorm:"constraint:OnUpdate:RESTRICT,OnDelete:RESTRICT"`
+	Officer string    `gorm:"size:64;not null;index"`
+	At      time.Time `gorm:"not null"`
+}
+
+// privacyModels are the tables of this file, migrated after the cases.
+func privacyModels() []any { return []any{&Consent{}, &DeletionRequest{}, &CaseRead{}} }
+
+// RecordConsent stores that the chat acknowledged purpose at at. Recording
+// it again keeps the first time.
+func (s *Store) RecordConsent(ctx context.Context, channel, chatID, purpose string, at time.Time) error {
+	switch {
+	case channel == "" || chatID == "":
+		return errors.New("record consent: channel or chat id is empty")
+	case purpose == "":
+		return errors.New("record consent: purpose is empty")
+	case at.IsZero():
+		return fmt.Errorf("record consent to %s: time is zero", purpose)
+	}
+	err := s.db.WithContext(ctx).
+		Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "channel"}, {Name: "chat_id"}, {Name: "purpose"}},
+			DoNothing: true,
+		}).
+		Create(&Consent{Channel: channel, ChatID: chatID, Purpose: purpose, At: dbTime(at)}).Error
+	if err != nil {
+		return fmt.Errorf("record consent of a %s chat to %s: %w", channel, purpose, err)
+	}
+	return nil
+}
+
+// HasConsent reports whether the chat acknowledged purpose.
+func (s *Store) HasConsent(ctx context.Context, channel, chatID, purpose string) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&Consent{}).
+		Where("channel = ? AND chat_id = ? AND purpose = ?", channel, chatID, purpose).Count(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("consent of a %s chat to %s: %w", channel, purpose, err)
+	}
+	return n > 0, nil
+}
+
+// RequestDeletion files the chat's request to erase its personal data and
+// returns when staff must have completed it (at + 72 h, in the office
+// zone). While a request of the chat is open, asking again returns that
+// request's deadline instead of filing a second one. The conversation state
+// in Redis is not this store's: the caller deletes it at once.
+func (s *Store) RequestDeletion(ctx context.Context, channel, chatID string, at time.Time) (time.Time, error) {
+	switch {
+	case channel == "" || chatID == "":
+		return time.Time{}, errors.New("request deletion: channel or chat id is empty")
+	case at.IsZero():
+		return time.Time{}, errors.New("request deletion: time is zero")
+	}
+	key := channel + ":" + chatID
+	at = dbTime(at)
+	db := s.db.WithContext(ctx)
+	err := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "open_key"}}, DoNothing: true}).
+		Create(&DeletionRequest{Channel: channel, ChatID: chatID, RequestedAt: at, DueAt: at.Add(DeletionDeadline), OpenKey: &key}).Error
+	if err != nil {
+		return time.Time{}, fmt.Errorf("request deletion for a %s chat: %w", channel, err)
+	}
+	var r DeletionRequest
+	if err := db.Where("open_key = ?", key).Take(&r).Error; err != nil {
+		return time.Time{}, fmt.Errorf("request deletion for a %s chat: read back: %w", channel, err)
+	}
+	return r.DueAt.In(s.loc), nil
+}
+
+// OpenDeletionRequests lists the requests staff have not completed, oldest
+// first, with times in the office zone.
+func (s *Store) OpenDeletionRequests(ctx context.Context) ([]DeletionRequest, error) {
+	var rs []DeletionRequest
+	err := s.db.WithContext(ctx).Where("done_at IS NULL").Order("requested_at, id").Limit(maxListed).Find(&rs).Error
+	if err != nil {
+		return nil, fmt.Errorf("list open deletion requests: %w", err)
+	}
+	for i := range rs {
+		s.localizeRequest(&rs[i])
+	}
+	return rs, nil
+}
+
+func (s *Store) localizeRequest(r *DeletionRequest) {
+	r.RequestedAt = r.RequestedAt.In(s.loc)
+	r.DueAt = r.DueAt.In(s.loc)
+	if r.DoneAt != nil {
+		t := r.DoneAt.In(s.loc)
+		r.DoneAt = &t
+	}
+}
+
+// CompleteDeletion carries out deletion request id for officer at at, in
+// one transaction.
+//
+// Erased: the citizen's name (set to ""), chat id (replaced by
+// "erased:<citizen id>", so the archive no longer leads to the chat or
+// phone number, and a later message of the chat starts a new citizen),
+// language and unreachable mark; in each of their cases, the form fields
+// named in Options.Sensitive and Options.Personal (and nik, kk) and the NIK
+// look-up hash; the free-text comments of their satisfaction surveys.
+//
+// Kept, for the archive the retention schedule requires and for the
+// office's accountability: each case's ticket, service, unit, status,
+// village code, dates, the remaining form fields (service choices and
+// categories that reports count, declared in neither list) and its event
+// history, which is append-only by design (a database trigger refuses any
+// change, so notes an officer or the citizen wrote stay as they are); the
+// consents (proof the notice was given) and the audit trail of reads; and
+// this request itself with its channel and chat id, the proof it was
+// honoured.
+//
+// It fails with ErrNotFound for an unknown id and ErrDeletionDone for a
+// request already completed.
+func (s *Store) CompleteDeletion(ctx context.Context, id int64, officer string, at time.Time) error {
+	switch {
+	case officer == "":
+		return fmt.Errorf("complete deletion request %d: officer is empty", id)
+	case at.IsZero():
+		return fmt.Errorf("complete deletion request %d: time is zero", id)
+	}
+	at = dbTime(at)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var r DeletionRequest
+		res := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).Where("id = ?", id).Limit(1).Find(&r)
+		if res.Error != nil {
+			return fmt.Errorf("lock request: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		if r.DoneAt != nil {
+			return ErrDeletionDone
+		}
+		var cz Citizen
+		res = tx.Where("channel = ? AND external_id = ?", r.Channel, r.ChatID).Limit(1).Find(&cz)
+		if res.Error != nil {
+			return fmt.Errorf("find citizen: %w", res.Error)
+		}
+		if res.RowsAffected > 0 {
+			if err := s.eraseCitizen(tx, cz, at); err != nil {
+				return err
+			}
+		}
+		err := tx.Model(&DeletionRequest{}).Where("id = ?", id).
+			UpdateColumns(map[string]any{"done_at": at, "done_by": officer, "open_key": nil}).Error
+		if err != nil {
+			return fmt.Errorf("mark request done: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("complete deletion request %d: %w", id, err)
+	}
+	return nil
+}
+
+// eraseCitizen erases what CompleteDeletion documents, inside its
+// transaction.
+func (s *Store) eraseCitizen(tx *gorm.DB, cz Citizen, at time.Time) error {
+	var cases []Case
+	if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
+		Where("citizen_id = ?", cz.ID).Find(&cases).Error; err != nil {
+		return fmt.Errorf("lock cases: %w", err)
+	}
+	for _, c := range cases {
+		form := maps.Clone(c.FormData)
+		maps.DeleteFunc(form, func(f, _ string) bool { return s.sec.sensitive[f] || s.sec.personal[f] })
+		if form == nil {
+			form = FormData{}
+		}
+		if err := updateCase(tx, c.ID, map[string]any{"form_data": form, "nik_hash": ""}); err != nil {
+			return fmt.Errorf("erase case %s: %w", c.Ticket, err)
+		}
+	}
+	if len(cases) > 0 {
+		ids := make([]int64, 0, len(cases))
+		for _, c := range cases {
+			ids = append(ids, c.ID)
+		}
+		if err := tx.Model(&SurveyResponse{}).Where("case_id IN ?", ids).
+			UpdateColumn("comment", "").Error; err != nil {
+			return fmt.Errorf("erase survey comments: %w", err)
+		}
+	}
+	err := tx.Model(&Citizen{}).Where("id = ?", cz.ID).UpdateColumns(map[string]any{
+		"name":           "",
+		"external_id":    erasedPrefix + strconv.FormatInt(cz.ID, 10),
+		"lang":           "id",
+		"unreachable_at": nil,
+		"updated_at":     at,
+	}).Error
+	if err != nil {
+		return fmt.Errorf("erase citizen: %w", err)
+	}
+	return nil
+}
+
+// CitizenExport is what the store holds about one chat, as shown to the
+// citizen who asks to see their data: sensitive values masked.
+type CitizenExport struct {
+	// Known is false when the store has no citizen row for the chat (it
+	// may still hold consents or deletion requests).
+	Known bool
+	Name  string
+	Lang  string
+	Cases []ExportedCase
+	// Consents are the notices the chat acknowledged, oldest first.
+	Consents []Consent
+	// DeletionRequests are the chat's requests, oldest first.
+	DeletionRequests []DeletionRequest
+}
+
+// ExportedCase is one case of a CitizenExport.
+type ExportedCase struct {
+	Ticket      string
+	ServiceCode string
+	Status      string
+	VillageCode string
+	CreatedAt   time.Time
+	// Form is the case's form with sensitive fields masked (MaskNIK).
+	Form map[string]string
+}
+
+// CitizenData lists what the store keeps about a chat: name, language,
+// cases (sensitive form fields masked), consents and deletion requests.
+func (s *Store) CitizenData(ctx context.Context, channel, chatID string) (CitizenExport, error) {
+	db := s.db.WithContext(ctx)
+	var out CitizenExport
+	var cz Citizen
+	res := db.Where("channel = ? AND external_id = ?", channel, chatID).Limit(1).Find(&cz)
+	if res.Error != nil {
+		return CitizenExport{}, fmt.Errorf("data of a %s chat: citizen: %w", channel, res.Error)
+	}
+	if res.RowsAffected > 0 {
+		out.Known, out.Name, out.Lang = true, cz.Name, cz.Lang
+		var cases []Case
+		if err := db.Where("citizen_id = ?", cz.ID).Order("created_at, id").Find(&cases).Error; err != nil {
+			return CitizenExport{}, fmt.Errorf("data of a %s chat: cases: %w", channel, err)
+		}
+		for i := range cases {
+			c := &cases[i]
+			s.localizeCase(c)
+			if err := s.reveal(c); err != nil {
+				return CitizenExport{}, fmt.Errorf("data of a %s chat: %w", channel, err)
+			}
+			form := map[string]string{}
+			for _, f := range slices.Sorted(maps.Keys(c.FormData)) {
+				v := c.FormData[f]
+				if s.sec.sensitive[f] {
+					v = MaskNIK(v)
+				}
+				form[f] = v
+			}
+			out.Cases = append(out.Cases, ExportedCase{
+				Ticket: c.Ticket, ServiceCode: c.ServiceCode, Status: string(c.Status),
+				VillageCode: c.VillageCode, CreatedAt: c.CreatedAt, Form: form,
+			})
+		}
+	}
+	if err := db.Where("channel = ? AND chat_id = ?", channel, chatID).Order("at, id").Find(&out.Consents).Error; err != nil {
+		return CitizenExport{}, fmt.Errorf("data of a %s chat: consents: %w", channel, err)
+	}
+	for i := range out.Consents {
+		out.Consents[i].At = out.Consents[i].At.In(s.loc)
+	}
+	if err := db.Where("channel = ? AND chat_id = ?", channel, chatID).Order("requested_at, id").Find(&out.DeletionRequests).Error; err != nil {
+		return CitizenExport{}, fmt.Errorf("data of a %s chat: deletion requests: %w", channel, err)
+	}
+	for i := range out.DeletionRequests {
+		s.localizeRequest(&out.DeletionRequests[i])
+	}
+	return out, nil
+}
+
+// RecordRead records that officer read the case with ticket at at. It
+// fails with ErrNotFound for an unknown ticket.
+func (s *Store) RecordRead(ctx context.Context, ticket, officer string, at time.Time) error {
+	switch {
+	case officer == "":
+		return fmt.Errorf("record read of %s: officer is empty", ticket)
+	case at.IsZero():
+		return fmt.Errorf("record read of %s: time is zero", ticket)
+	}
+	db := s.db.WithContext(ctx)
+	var c Case
+	res := db.Select("id").Where("ticket = ?", ticket).Limit(1).Find(&c)
+	if res.Error != nil {
+		return fmt.Errorf("record read of %s: %w", ticket, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("record read of %s: %w", ticket, ErrNotFound)
+	}
+	if err := db.Omit(clause.Associations).Create(&CaseRead{CaseID: c.ID, Officer: officer, At: dbTime(at)}).Error; err != nil {
+		return fmt.Errorf("record read of %s: %w", ticket, err)
+	}
+	return nil
+}
+
+// Reads lists who read the case with ticket, oldest first, times in the
+// office zone. An unknown ticket has none.
+func (s *Store) Reads(ctx context.Context, ticket string) ([]CaseRead, error) {
+	var rs []CaseRead
+	err := s.db.WithContext(ctx).
+		Where("case_id IN (?)", s.db.WithContext(ctx).Model(&Case{}).Select("id").Where("ticket = ?", ticket)).
+		Order("at, id").Find(&rs).Error
+	if err != nil {
+		return nil, fmt.Errorf("reads of %s: %w", ticket, err)
+	}
+	for i := range rs {
+		rs[i].At = rs[i].At.In(s.loc)
+	}
+	return rs, nil
+}
+
+// RecordConsent is Store.RecordConsent, for the conversation's desk.
+func (d Desk) RecordConsent(ctx context.Context, channel, chatID, purpose string, at time.Time) error {
+	return d.s.RecordConsent(ctx, channel, chatID, purpose, at)
+}
+
+// HasConsent is Store.HasConsent, for the conversation's desk.
+func (d Desk) HasConsent(ctx context.Context, channel, chatID, purpose string) (bool, error) {
+	return d.s.HasConsent(ctx, channel, chatID, purpose)
+}
+
+// RequestDeletion is Store.RequestDeletion, for the conversation's desk.
+func (d Desk) RequestDeletion(ctx context.Context, channel, chatID string, at time.Time) (time.Time, error) {
+	return d.s.RequestDeletion(ctx, channel, chatID, at)
+}
+
+// OpenDeletionRequests is Store.OpenDeletionRequests, for the
+// conversation's desk.
+func (d Desk) OpenDeletionRequests(ctx context.Context) ([]DeletionRequest, error) {
+	return d.s.OpenDeletionRequests(ctx)
+}
+
+// CompleteDeletion is Store.CompleteDeletion, for the conversation's desk.
+func (d Desk) CompleteDeletion(ctx context.Context, id int64, officer string, at time.Time) error {
+	return d.s.CompleteDeletion(ctx, id, officer, at)
+}
+
+// CitizenData is Store.CitizenData, for the conversation's desk.
+func (d Desk) CitizenData(ctx context.Context, channel, chatID string) (CitizenExport, error) {
+	return d.s.CitizenData(ctx, channel, chatID)
+}
+
+// RecordRead is Store.RecordRead, for the conversation's desk; it turns an
+// unknown ticket into conversation.ErrNoCase.
+func (d Desk) RecordRead(ctx context.Context, ticket, officer string, at time.Time) error {
+	return noCase(d.s.RecordRead(ctx, ticket, officer, at))
+}

@@ -1,0 +1,279 @@
+package pgstore_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/services"
+	"github.com/leksono/sapa/store/pgstore"
+)
+
+func TestConsent(t *testing.T) { eachBackend(t, testConsent) }
+
+func testConsent(t *testing.T, b backend) {
+	ctx := context.Background()
+	s, _ := openStore(t, b)
+	first := time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)
+
+	if ok, err := s.HasConsent(ctx, "telegram", "42", "nik.v1"); err != nil || ok {
+		t.Fatalf("HasConsent before = %v, %v; want false", ok, err)
+	}
+	if err := s.RecordConsent(ctx, "telegram", "42", "nik.v1", first); err != nil {
+		t.Fatalf("record: %v", err)
+	}
+	if err := s.RecordConsent(ctx, "telegram", "42", "nik.v1", first.Add(time.Hour)); err != nil {
+		t.Fatalf("record again: %v", err)
+	}
+	if ok, err := s.HasConsent(ctx, "telegram", "42", "nik.v1"); err != nil || !ok {
+		t.Errorf("HasConsent after = %v, %v; want true", ok, err)
+	}
+	for _, other := range [][3]string{{"telegram", "42", "nik.v2"}, {"telegram", "43", "nik.v1"}, {"whatsapp", "42", "nik.v1"}} {
+		if ok, err := s.HasConsent(ctx, other[0], other[1], other[2]); err != nil || ok {
+			t.Errorf("HasConsent%v = %v, %v; want false", other, ok, err)
+		}
+	}
+	data, err := s.CitizenData(ctx, "telegram", "42")
+	if err != nil {
+		t.Fatalf("citizen data: %v", err)
+	}
+	if data.Known || len(data.Consents) != 1 || data.Consents[0].Purpose != "nik.v1" || !data.Consents[0].At.Equal(first) {
+		t.Errorf("citizen data = %+v, want unknown citizen with one consent at the first time", data)
+	}
+	if err := s.RecordConsent(ctx, "telegram", "", "nik.v1", first); err == nil {
+		t.Error("consent without chat id accepted")
+	}
+	if err := s.RecordConsent(ctx, "telegram", "42", "", first); err == nil {
+		t.Error("consent without purpose accepted")
+	}
+	if err := s.RecordConsent(ctx, "telegram", "42", "x", time.Time{}); err == nil {
+		t.Error("consent without time accepted")
+	}
+}
+
+// privacyOptions declare the phone and address personal, and leave tujuan
+// (the purpose of an SKTM, counted by reports) as archive data.
+func privacyOptions(t testing.TB) pgstore.Options {
+	o := options(t)
+	o.Personal = []string{"telepon", "alamat"}
+	return o
+}
+
+func TestDeletion(t *testing.T) { eachBackend(t, testDeletion) }
+
+func testDeletion(t *testing.T, b backend) {
+	ctx := context.Background()
+	where := b.fresh(t)
+	s, err := b.open(ctx, where, privacyOptions(t))
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	defer s.Close()
+
+	nc := withKK(1)
+	rec, err := s.SubmitCase(ctx, nc)
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	if _, _, err := s.ChangeStatus(ctx, pgstore.StatusChange{Ticket: rec.Ticket, To: services.StatusVerifying,
+		Actor: "budi", At: nc.SubmittedAt.Add(time.Hour)}); err != nil {
+		t.Fatalf("change status: %v", err)
+	}
+	bystander, err := s.SubmitCase(ctx, withKK(2))
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	if err := s.RecordConsent(ctx, nc.Channel, nc.ChatID, "nik.v1", nc.SubmittedAt); err != nil {
+		t.Fatal(err)
+	}
+
+	asked := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	due, err := s.RequestDeletion(ctx, nc.Channel, nc.ChatID, asked)
+	if err != nil {
+		t.Fatalf("request deletion: %v", err)
+	}
+	if !due.Equal(asked.Add(72*time.Hour)) || due.Location().String() != "Asia/Jakarta" {
+		t.Errorf("due = %v, want 72 h after %v in the office zone", due, asked)
+	}
+	again, err := s.RequestDeletion(ctx, nc.Channel, nc.ChatID, asked.Add(time.Hour))
+	if err != nil || !again.Equal(due) {
+		t.Errorf("asking again = %v, %v; want the first deadline %v", again, err, due)
+	}
+	// An earlier request of another chat lists first.
+	if _, err := s.RequestDeletion(ctx, "whatsapp", "628111", asked.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	open, err := s.OpenDeletionRequests(ctx)
+	if err != nil {
+		t.Fatalf("open requests: %v", err)
+	}
+	if len(open) != 2 || open[0].ChatID != "628111" || open[1].ChatID != nc.ChatID || !open[1].DueAt.Equal(due) || open[1].DoneAt != nil {
+		t.Fatalf("open requests = %+v, want the whatsapp one then ours, both open", open)
+	}
+	id := open[1].ID
+
+	if err := s.CompleteDeletion(ctx, 999999, "budi", asked); !errors.Is(err, pgstore.ErrNotFound) {
+		t.Errorf("unknown request: err = %v, want ErrNotFound", err)
+	}
+	if err := s.CompleteDeletion(ctx, id, "", asked); err == nil {
+		t.Error("completion without officer accepted")
+	}
+	done := asked.Add(24 * time.Hour)
+	if err := s.CompleteDeletion(ctx, id, "budi", done); err != nil {
+		t.Fatalf("complete: %v", err)
+	}
+	if err := s.CompleteDeletion(ctx, id, "budi", done); !errors.Is(err, pgstore.ErrDeletionDone) {
+		t.Errorf("completing twice: err = %v, want ErrDeletionDone", err)
+	}
+
+	// Kept: ticket, status, history, archive fields.
+	c, events, err := s.CaseByTicket(ctx, rec.Ticket)
+	if err != nil {
+		t.Fatalf("case after deletion: %v", err)
+	}
+	if c.Status != services.StatusVerifying || len(events) != 2 || c.FormData["tujuan"] != "beasiswa" {
+		t.Errorf("case after deletion: status %s, %d events, form %v; want verifikasi, 2 events, tujuan kept", c.Status, len(events), c.FormData)
+	}
+	// Erased: numbers, personal fields, name, chat id, hash.
+	for _, f := range []string{"nik", "kk", "telepon", "alamat"} {
+		if _, ok := c.FormData[f]; ok {
+			t.Errorf("field %s kept after deletion", f)
+		}
+	}
+	if c.Citizen == nil || c.Citizen.Name != "" || c.Citizen.ExternalID == nc.ChatID || !strings.HasPrefix(c.Citizen.ExternalID, "erased:") {
+		t.Errorf("citizen after deletion = %+v, want no name and an erased chat id", c.Citizen)
+	}
+	if found, err := s.CasesByNIK(ctx, testNIK); err != nil || len(found) != 1 || found[0].Ticket != bystander.Ticket {
+		t.Errorf("CasesByNIK after deletion = %v, %v; want only the other citizen's case", found, err)
+	}
+	if mine, err := s.CitizenCases(ctx, nc.Channel, nc.ChatID, 0); err != nil || len(mine) != 0 {
+		t.Errorf("the chat still reaches %d cases (%v)", len(mine), err)
+	}
+	// The bystander keeps everything.
+	bc, _, err := s.CaseByTicket(ctx, bystander.Ticket)
+	if err != nil || bc.FormData["nik"] != testNIK || bc.FormData["telepon"] == "" || bc.Citizen.Name == "" {
+		t.Errorf("another citizen's case changed: %v, %v", bc.FormData, err)
+	}
+
+	open, err = s.OpenDeletionRequests(ctx)
+	if err != nil || len(open) != 1 || open[0].ChatID != "628111" {
+		t.Errorf("open requests after completion = %+v, %v; want only the whatsapp one", open, err)
+	}
+	data, err := s.CitizenData(ctx, nc.Channel, nc.ChatID)
+	if err != nil {
+		t.Fatalf("citizen data: %v", err)
+	}
+	if data.Known || len(data.Cases) != 0 || len(data.DeletionRequests) != 1 {
+		t.Fatalf("citizen data after deletion = %+v, want unknown, no cases, the request", data)
+	}
+	r := data.DeletionRequests[0]
+	if r.DoneAt == nil || !r.DoneAt.Equal(done) || r.DoneBy != "budi" {
+		t.Errorf("request = %+v, want done by budi at %v", r, done)
+	}
+	// A new request may follow a completed one.
+	if _, err := s.RequestDeletion(ctx, nc.Channel, nc.ChatID, done.Add(time.Hour)); err != nil {
+		t.Errorf("new request after completion: %v", err)
+	}
+
+	raw := rawDB(t, b, where)
+	// The bystander has the same phone: only their case may hold it.
+	if n := count(t, raw, `SELECT count(*) FROM cases WHERE CAST(form_data AS TEXT) LIKE ?`, "%"+nc.Form["telepon"]+"%"); n != 1 {
+		t.Errorf("%d cases hold the phone, want only the bystander's", n)
+	}
+	if n := count(t, raw, `SELECT count(*) FROM citizens WHERE name = ''`); n != 1 {
+		t.Errorf("%d nameless citizens, want the erased one", n)
+	}
+}
+
+func TestDeletionWithoutCases(t *testing.T) { eachBackend(t, testDeletionWithoutCases) }
+
+func testDeletionWithoutCases(t *testing.T, b backend) {
+	ctx := context.Background()
+	s, _ := openStore(t, b)
+	at := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	if err := s.SetCitizenLang(ctx, "telegram", "7", "jv"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RequestDeletion(ctx, "telegram", "7", at); err != nil {
+		t.Fatalf("request: %v", err)
+	}
+	open, err := s.Desk().OpenDeletionRequests(ctx)
+	if err != nil || len(open) != 1 {
+		t.Fatalf("open = %v, %v", open, err)
+	}
+	if err := s.Desk().CompleteDeletion(ctx, open[0].ID, "budi", at.Add(time.Hour)); err != nil {
+		t.Fatalf("complete: %v", err)
+	}
+	if lang, err := s.CitizenLang(ctx, "telegram", "7"); err != nil || lang != "" {
+		t.Errorf("language after deletion = %q, %v; want the chat unknown", lang, err)
+	}
+}
+
+func TestCaseReads(t *testing.T) { eachBackend(t, testCaseReads) }
+
+func testCaseReads(t *testing.T, b backend) {
+	ctx := context.Background()
+	s, _ := openStore(t, b)
+	rec, err := s.SubmitCase(ctx, sample(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
+	if err := s.RecordRead(ctx, rec.Ticket, "sari", at.Add(time.Minute)); err != nil {
+		t.Fatalf("record read: %v", err)
+	}
+	if err := s.Desk().RecordRead(ctx, rec.Ticket, "budi", at); err != nil {
+		t.Fatalf("record read: %v", err)
+	}
+	if err := s.RecordRead(ctx, "LKS-000000-0000", "budi", at); !errors.Is(err, pgstore.ErrNotFound) {
+		t.Errorf("unknown ticket: err = %v, want ErrNotFound", err)
+	}
+	if err := s.Desk().RecordRead(ctx, "LKS-000000-0000", "budi", at); !errors.Is(err, conversation.ErrNoCase) {
+		t.Errorf("desk, unknown ticket: err = %v, want conversation.ErrNoCase", err)
+	}
+	if err := s.RecordRead(ctx, rec.Ticket, "", at); err == nil {
+		t.Error("read without officer accepted")
+	}
+	reads, err := s.Reads(ctx, rec.Ticket)
+	if err != nil {
+		t.Fatalf("reads: %v", err)
+	}
+	if len(reads) != 2 || reads[0].Officer != "budi" || !reads[0].At.Equal(at) || reads[1].Officer != "sari" {
+		t.Errorf("reads = %+v, want budi then sari", reads)
+	}
+	if reads[0].At.Location().String() != "Asia/Jakarta" {
+		t.Errorf("read time in %v, want the office zone", reads[0].At.Location())
+	}
+	if none, err := s.Reads(ctx, "LKS-000000-0000"); err != nil || len(none) != 0 {
+		t.Errorf("reads of an unknown ticket = %v, %v; want none", none, err)
+	}
+}
+
+func TestCitizenDataMasks(t *testing.T) { eachBackend(t, testCitizenDataMasks) }
+
+func testCitizenDataMasks(t *testing.T, b backend) {
+	ctx := context.Background()
+	s, _ := openStore(t, b)
+	nc := withKK(1)
+	rec, err := s.SubmitCase(ctx, nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := s.Desk().CitizenData(ctx, nc.Channel, nc.ChatID)
+	if err != nil {
+		t.Fatalf("citizen data: %v", err)
+	}
+	if !data.Known || data.Name != nc.CitizenName || data.Lang != "id" || len(data.Cases) != 1 {
+		t.Fatalf("citizen data = %+v, want the citizen with one case", data)
+	}
+	c := data.Cases[0]
+	if c.Ticket != rec.Ticket || c.Status != string(services.StatusReceived) || c.ServiceCode != "sktm" {
+		t.Errorf("exported case = %+v", c)
+	}
+	if c.Form["nik"] != "3307**********01" || c.Form["kk"] != "3307**********04" || c.Form["tujuan"] != "beasiswa" {
+		t.Errorf("exported form = %v, want numbers masked and the rest as is", c.Form)
+	}
+}
