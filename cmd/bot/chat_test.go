@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -70,7 +71,13 @@ func TestChatSKTMOnEmbeddedStorage(t *testing.T) {
 
 	// The case is in the SQLite file.
 	ctx := context.Background()
-	store, err := pgstore.OpenSQLite(ctx, dbPath, pgstore.Options{TicketPrefix: "LKS", Location: time.UTC})
+	// The chat generated the data keys beside the database; the NIK reads
+	// back only through them.
+	keys, err := dataKeys(envOf(nil), filepath.Dir(dbPath), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := pgstore.OpenSQLite(ctx, dbPath, pgstore.Options{TicketPrefix: "LKS", Location: time.UTC, Keys: keys})
 	if err != nil {
 		t.Fatalf("open %s: %v", dbPath, err)
 	}

@@ -60,8 +60,8 @@ func TestCheckRealConfiguration(t *testing.T) {
 				t.Fatalf("output %q, want one OK line", out)
 			}
 			m := okLineRe.FindStringSubmatch(lines[0])
-			if m[1] != "6" || m[3] != "14" || m[4] != "8" {
-				t.Errorf("counts in %q: want 6 services, 14 villages, 8 officers", lines[0])
+			if m[1] != "9" || m[3] != "14" || m[4] != "8" {
+				t.Errorf("counts in %q: want 9 services, 14 villages, 8 officers", lines[0])
 			}
 		})
 	}

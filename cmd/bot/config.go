@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -41,6 +43,13 @@ type settings struct {
 	// MetricsAddr is where /healthz, /readyz and /metrics listen; "off"
 	// serves none.
 	MetricsAddr string
+
+	MediaDir string // photos and documents citizens send; default DATA_DIR/media
+
+	// Telegram webhook mode, instead of long polling, when the URL is set.
+	TelegramWebhookURL    string
+	TelegramWebhookListen string
+	TelegramWebhookSecret string
 }
 
 // WhatsAppEnabled reports whether the WhatsApp channel runs.
@@ -91,6 +100,22 @@ func readSettings(getenv func(string) string) (settings, error) {
 			problems = append(problems, fmt.Errorf("METRICS_ADDR %q is not host:port (for example 127.0.0.1:9090) or off", s.MetricsAddr))
 		}
 	}
+	s.TelegramWebhookURL = strings.TrimSpace(getenv("TELEGRAM_WEBHOOK_URL"))
+	s.TelegramWebhookListen = strings.TrimSpace(getenv("TELEGRAM_WEBHOOK_LISTEN"))
+	s.TelegramWebhookSecret = strings.TrimSpace(getenv("TELEGRAM_WEBHOOK_SECRET"))
+	if s.TelegramWebhookURL != "" {
+		if u, err := url.Parse(s.TelegramWebhookURL); err != nil || u.Scheme != "https" || u.Host == "" {
+			problems = append(problems, fmt.Errorf("TELEGRAM_WEBHOOK_URL %q is not an https URL (Telegram posts only to https)", s.TelegramWebhookURL))
+		}
+		if !webhookSecretRe.MatchString(s.TelegramWebhookSecret) {
+			problems = append(problems, errors.New("TELEGRAM_WEBHOOK_SECRET must be 1 to 256 characters of A-Z, a-z, 0-9, _ and - when TELEGRAM_WEBHOOK_URL is set"))
+		}
+		if s.TelegramWebhookListen == "" {
+			s.TelegramWebhookListen = "127.0.0.1:8443"
+		} else if _, _, err := net.SplitHostPort(s.TelegramWebhookListen); err != nil {
+			problems = append(problems, fmt.Errorf("TELEGRAM_WEBHOOK_LISTEN %q is not host:port", s.TelegramWebhookListen))
+		}
+	}
 	if s.TelegramToken != "" && !strings.Contains(s.TelegramToken, ":") {
 		problems = append(problems, errors.New("TELEGRAM_TOKEN does not look like a bot token (expected 123456789:ABC...)"))
 	}
@@ -113,6 +138,7 @@ func readSettings(getenv func(string) string) (settings, error) {
 			problems = append(problems, fmt.Errorf("DATABASE_URL is not a PostgreSQL URL (%s): for example postgres://postgres@127.0.0.1:5432/sapa?sslmode=disable, or unset it for SQLite", oneLine(err)))
 		}
 	}
+	s.MediaDir = strings.TrimSpace(getenv("MEDIA_DIR"))
 	if s.DataDir == "" {
 		s.DataDir = defaultDataDir
 	} else if info, err := os.Stat(s.DataDir); err == nil && !info.IsDir() {
@@ -122,6 +148,9 @@ func readSettings(getenv func(string) string) (settings, error) {
 		if info, err := os.Stat(s.ConfigDir); err != nil || !info.IsDir() {
 			problems = append(problems, fmt.Errorf("CONFIG_DIR %q is not a directory", s.ConfigDir))
 		}
+	}
+	if s.MediaDir == "" {
+		s.MediaDir = filepath.Join(s.DataDir, "media")
 	}
 	switch level := strings.ToLower(strings.TrimSpace(getenv("LOG_LEVEL"))); level {
 	case "", "info":
@@ -137,6 +166,8 @@ func readSettings(getenv func(string) string) (settings, error) {
 	}
 	return s, errors.Join(problems...)
 }
+
+var webhookSecretRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
 // oneLine keeps a library error on the one line of its setting, without
 // the URL a *url.Error repeats: it may hold a password.

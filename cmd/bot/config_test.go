@@ -25,6 +25,7 @@ func TestReadSettingsDefaults(t *testing.T) {
 		LogLevel:       slog.LevelInfo,
 		WhatsApp:       "auto",
 		MetricsAddr:    "127.0.0.1:9090",
+		MediaDir:       "data/media",
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("defaults = %+v\nwant %+v", s, want)
@@ -56,7 +57,7 @@ func TestReadSettingsValid(t *testing.T) {
 		DatabaseURL: "postgres://postgres@127.0.0.1:5432/sapa?sslmode=disable",
 		DataDir:     dir, ConfigDir: dir, LogLevel: slog.LevelDebug,
 		WhatsApp: "on", WhatsAppPairPhone: "6281234567890", WhatsAppGroups: []string{"120363000000000001@g.us"},
-		MetricsAddr: "off",
+		MetricsAddr: "off", MediaDir: filepath.Join(dir, "media"),
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("settings = %+v\nwant %+v", s, want)
@@ -128,5 +129,18 @@ func TestWhatsAppEnabled(t *testing.T) {
 		if got := (settings{WhatsApp: tc.whatsapp, TelegramToken: tc.token}).WhatsAppEnabled(); got != tc.want {
 			t.Errorf("WHATSAPP=%s token=%q: enabled %v, want %v", tc.whatsapp, tc.token, got, tc.want)
 		}
+	}
+}
+
+func TestWebhookSettings(t *testing.T) {
+	s, err := readSettings(envOf(map[string]string{
+		"TELEGRAM_WEBHOOK_URL": "https://bot.example/tg", "TELEGRAM_WEBHOOK_SECRET": "s3cret_-X",
+	}))
+	if err != nil || s.TelegramWebhookListen != "127.0.0.1:8443" {
+		t.Fatalf("valid webhook settings: %v, listen %q", err, s.TelegramWebhookListen)
+	}
+	_, err = readSettings(envOf(map[string]string{"TELEGRAM_WEBHOOK_URL": "http://bot.example", "TELEGRAM_WEBHOOK_SECRET": "bad secret!"}))
+	if err == nil || !strings.Contains(err.Error(), "https") || !strings.Contains(err.Error(), "TELEGRAM_WEBHOOK_SECRET") {
+		t.Fatalf("want the URL and the secret refused, got %v", err)
 	}
 }

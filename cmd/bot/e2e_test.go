@@ -58,7 +58,7 @@ func TestTelegramSKTMEndToEnd(t *testing.T) {
 	cfg, err := readSettings(func(name string) string {
 		return map[string]string{
 			"TELEGRAM_TOKEN": testToken, "TELEGRAM_API_URL": srv.URL(),
-			"REDIS_URL": redisURL, "REDIS_PREFIX": prefix, "DATABASE_URL": dsn, "LOG_LEVEL": "debug",
+			"REDIS_URL": redisURL, "REDIS_PREFIX": prefix, "DATABASE_URL": dsn, "LOG_LEVEL": "debug", "DATA_DIR": t.TempDir(),
 		}[name]
 	})
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/metrics"
 	"github.com/leksono/sapa/services"
+	"github.com/leksono/sapa/store/mediastore"
 	"github.com/leksono/sapa/store/pgstore"
 	"github.com/leksono/sapa/store/redisstore"
 )
@@ -119,6 +120,8 @@ type app struct {
 	states *redisstore.Store
 
 	metrics *metrics.Metrics
+	media   *mediastore.Store
+	holder  string // this process, for leases
 	// checks are what /readyz asks, by name: storage, and each channel.
 	checks map[string]func(context.Context) error
 }
@@ -192,7 +195,7 @@ func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (
 		return nil, err
 	}
 	if cfg.TelegramToken != "" {
-		bot, err := telegram.New(telegram.Config{Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL}, a.metrics.Wrap("telegram", a.engine), log)
+		bot, err := telegram.New(telegram.Config{Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL, MaxMedia: a.media.MaxBytes()}, a.metrics.Wrap("telegram", a.engine), log)
 		if err != nil {
 			a.close(log)
 			return nil, fmt.Errorf("connect to Telegram at %s: %w", cfg.TelegramAPIURL, err)
@@ -200,8 +203,21 @@ func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (
 		a.bot = bot
 		a.metrics.QueueLength(bot.Pending)
 		a.checks["telegram"] = func(context.Context) error { return bot.Ready() }
-		notify.add("telegram", bot.Notify)
-		a.channels = append(a.channels, runner{name: "telegram", run: bot.Run})
+		notify.add("telegram", telegramSender(bot, a.media))
+		run := bot.Run
+		if cfg.TelegramWebhookURL != "" {
+			run = func(ctx context.Context) error {
+				return bot.ServeWebhook(ctx, telegram.WebhookConfig{
+					URL: cfg.TelegramWebhookURL, ListenAddr: cfg.TelegramWebhookListen, Secret: cfg.TelegramWebhookSecret,
+					Queue: redisstore.NewQueue(a.storage.Redis, cfg.RedisPrefix+"{telegram-updates}"),
+					// One consumer at a time keeps each chat's order across replicas.
+					Exclusive: func(ctx context.Context, consume func(context.Context) error) error {
+						return redisstore.HoldLease(ctx, a.states, "telegram-consumer", a.holder, leaseTTL, consume, nil)
+					},
+				})
+			}
+		}
+		a.channels = append(a.channels, runner{name: "telegram", run: run})
 	}
 	if cfg.WhatsAppEnabled() {
 		wa, err := newWhatsApp(ctx, cfg, o, a, notify, log)
@@ -216,8 +232,14 @@ func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (
 			}
 			return nil
 		}
-		notify.add("whatsapp", wa.Send)
-		a.channels = append(a.channels, runner{name: "whatsapp", run: wa.Run})
+		notify.add("whatsapp", whatsappSender(wa, a.media))
+		// One process holds the WhatsApp session (two would replace each
+		// other's stream); another takes over within the lease time.
+		a.channels = append(a.channels, runner{name: "whatsapp", run: func(ctx context.Context) error {
+			return redisstore.HoldLease(ctx, a.states, "whatsapp", a.holder, leaseTTL, wa.Run, func() {
+				log.Warn("WhatsApp lease lost to another process: this one stands by")
+			})
+		}})
 	}
 	a.jobs = append(a.jobs, runner{name: "reminders", run: remindEvery(time.Minute, a.engine, a.states, log)})
 	a.jobs = append(a.jobs, runner{name: "case-gauges", run: func(ctx context.Context) error {
@@ -238,17 +260,25 @@ func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (
 // buildCore opens the storage and builds the engine on it, its
 // notifications going to notify: what serve and chat share.
 func buildCore(ctx context.Context, cfg settings, o *office, notify conversation.Notifier, log *slog.Logger) (*app, error) {
-	st, err := openStorage(ctx, cfg, caseOptions(o.catalog), log)
+	keys, err := dataKeys(os.Getenv, cfg.DataDir, log)
+	if err != nil {
+		return nil, err
+	}
+	st, err := openStorage(ctx, cfg, caseOptions(o.catalog, keys), log)
 	if err != nil {
 		return nil, err
 	}
 	states := redisstore.New(st.Redis, cfg.RedisPrefix)
 	m := metrics.New()
-	engine, err := newEngine(o, st, countedCases{st.Cases, m}, states, notify, log)
+	media, err := mediastore.New(cfg.MediaDir, 0)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("open the media directory: %w", err), st.Close())
+	}
+	engine, err := newEngine(o, st, countedCases{st.Cases, m}, states, media, notify, log)
 	if err != nil {
 		return nil, errors.Join(err, st.Close())
 	}
-	return &app{storage: st, cases: st.Cases, office: o, engine: engine, states: states, metrics: m,
+	return &app{storage: st, cases: st.Cases, office: o, engine: engine, states: states, metrics: m, media: media, holder: holderID(),
 		checks: map[string]func(context.Context) error{
 			"redis":    func(ctx context.Context) error { return st.Redis.Ping(ctx).Err() },
 			"database": st.Cases.Ping,
@@ -256,15 +286,20 @@ func buildCore(ctx context.Context, cfg settings, o *office, notify conversation
 }
 
 // caseOptions are the case store's settings from the office profile.
-func caseOptions(c *services.Catalog) pgstore.Options {
-	return pgstore.Options{TicketPrefix: c.Office.TicketPrefix, Location: c.Office.Location}
+func caseOptions(c *services.Catalog, keys *pgstore.Keys) pgstore.Options {
+	sensitive, personal := fieldsOfKind(c)
+	return pgstore.Options{
+		TicketPrefix: c.Office.TicketPrefix, Location: c.Office.Location,
+		Keys: keys, Sensitive: sensitive, Personal: personal,
+	}
 }
 
 // newEngine builds the conversation engine on st, its notifications going
 // to notify (nil drops them). A text the engine needs and the locales lack
 // comes back as a problemList, as check prints it.
-func newEngine(o *office, st *storage, cases conversation.CaseStore, states *redisstore.Store, notify conversation.Notifier, log *slog.Logger) (*conversation.Engine, error) {
+func newEngine(o *office, st *storage, cases conversation.CaseStore, states *redisstore.Store, media *mediastore.Store, notify conversation.Notifier, log *slog.Logger) (*conversation.Engine, error) {
 	engine, err := conversation.New(conversation.Config{
+		Media:    media,
 		Catalog:  o.catalog,
 		Texts:    o.texts,
 		States:   states,

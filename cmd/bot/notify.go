@@ -2,13 +2,20 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
+	"github.com/leksono/sapa/channels/telegram"
+	"github.com/leksono/sapa/channels/whatsapp"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/services"
+	"github.com/leksono/sapa/store/mediastore"
 )
 
 // sendFunc delivers one message to a chat of one channel.
@@ -77,5 +84,53 @@ func remindEvery(interval time.Duration, e *conversation.Engine, guard conversat
 			case <-tick.C:
 			}
 		}
+	}
+}
+
+// leaseTTL is how long a dead process can hold the WhatsApp session or the
+// webhook queue before another takes over: under 30 seconds.
+const leaseTTL = 25 * time.Second
+
+// holderID names this process in leases: host, pid and a random suffix, so
+// a restarted process never mistakes an old lease for its own.
+func holderID() string {
+	host, _ := os.Hostname()
+	var b [4]byte
+	_, _ = rand.Read(b[:]) // crypto/rand never fails on supported platforms
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+}
+
+// telegramSender sends a notification's text, then its files as photos or
+// documents: staff see the citizen's photos, never a link to their chat.
+func telegramSender(bot *telegram.Bot, media *mediastore.Store) sendFunc {
+	return func(ctx context.Context, chatID string, r conversation.Reply) error {
+		if err := bot.Notify(ctx, chatID, r); err != nil {
+			return err
+		}
+		if len(r.Files) == 0 {
+			return nil
+		}
+		files := make([]telegram.PhotoFile, 0, len(r.Files))
+		for _, f := range r.Files {
+			files = append(files, telegram.PhotoFile{MIME: f.MIME, Open: func() (io.ReadCloser, error) { return media.Open(f) }})
+		}
+		return bot.NotifyPhotos(ctx, chatID, "", files)
+	}
+}
+
+// whatsappSender does the same on WhatsApp.
+func whatsappSender(wa *whatsapp.Bot, media *mediastore.Store) sendFunc {
+	return func(ctx context.Context, chatID string, r conversation.Reply) error {
+		if err := wa.Send(ctx, chatID, r); err != nil {
+			return err
+		}
+		if len(r.Files) == 0 {
+			return nil
+		}
+		files := make([]whatsapp.File, 0, len(r.Files))
+		for _, f := range r.Files {
+			files = append(files, whatsapp.File{MIME: f.MIME, Open: func() (io.ReadCloser, error) { return media.Open(f) }})
+		}
+		return wa.SendFiles(ctx, chatID, "", files)
 	}
 }

@@ -77,7 +77,12 @@ func report(args []string, stdout, stderr io.Writer, getenv func(string) string)
 	// Only warnings: the report itself is the output.
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx := context.Background()
-	st, err := openStorage(ctx, cfg, caseOptions(o.catalog), log)
+	keys, err := dataKeys(getenv, cfg.DataDir, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "sapa report:", err)
+		return 1
+	}
+	st, err := openStorage(ctx, cfg, caseOptions(o.catalog, keys), log)
 	if err != nil {
 		fmt.Fprintln(stderr, "sapa report:", err)
 		return 1

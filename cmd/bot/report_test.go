@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/png"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,7 +38,11 @@ func reportEnv(t *testing.T) (*office, string) {
 func seedReport(t *testing.T, o *office, path string) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := pgstore.OpenSQLite(ctx, path, caseOptions(o.catalog))
+	keys, err := dataKeys(func(string) string { return "" }, filepath.Dir(path), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := pgstore.OpenSQLite(ctx, path, caseOptions(o.catalog, keys))
 	if err != nil {
 		t.Fatalf("open %s: %v", path, err)
 	}

@@ -59,7 +59,7 @@ func TestStaffFollowUpEndToEnd(t *testing.T) {
 	}
 	cfg, err := readSettings(envOf(map[string]string{
 		"TELEGRAM_TOKEN": testToken, "TELEGRAM_API_URL": srv.URL(), "REDIS_URL": redisURL,
-		"REDIS_PREFIX": prefix, "DATABASE_URL": dsn, "CONFIG_DIR": officeWithStaff(t),
+		"REDIS_PREFIX": prefix, "DATABASE_URL": dsn, "CONFIG_DIR": officeWithStaff(t), "DATA_DIR": t.TempDir(),
 	}))
 	if err != nil {
 		t.Fatal(err)

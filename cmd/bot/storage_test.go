@@ -16,7 +16,9 @@ import (
 	"github.com/leksono/sapa/store/storetest"
 )
 
-var testCaseOptions = pgstore.Options{TicketPrefix: "LKS", Location: time.UTC}
+// testCaseOptions opens test stores without keys: these tests are about
+// where storage lives, not about sealing (pgstore tests that).
+var testCaseOptions = pgstore.Options{TicketPrefix: "LKS", Location: time.UTC, AllowPlaintext: true}
 
 func TestEmbeddedStorage(t *testing.T) {
 	dataDir := filepath.Join(t.TempDir(), "nested", "data")

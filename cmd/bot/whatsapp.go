@@ -29,6 +29,7 @@ func newWhatsApp(ctx context.Context, cfg settings, o *office, a *app, notify *r
 		StoreDSN:     dsn,
 		PairPhone:    cfg.WhatsAppPairPhone,
 		QRFile:       filepath.Join(cfg.DataDir, "whatsapp-qr.png"),
+		MaxMedia:     a.media.MaxBytes(),
 		StaffGroups:  cfg.WhatsAppGroups,
 		Contacts:     contacts,
 		// A citizen who filed a case may be told about it after a restart,
