@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPercentileNearestRank(t *testing.T) {
+	ms := func(v ...int) []time.Duration {
+		out := make([]time.Duration, len(v))
+		for i, x := range v {
+			out[i] = time.Duration(x) * time.Millisecond
+		}
+		return out
+	}
+	hundred := make([]int, 100)
+	for i := range hundred {
+		hundred[i] = i + 1
+	}
+	for _, c := range []struct {
+		vals []time.Duration
+		p    float64
+		want time.Duration
+	}{
+		{nil, 50, 0},
+		{ms(7), 99, 7 * time.Millisecond},
+		{ms(1, 2, 3, 4), 50, 2 * time.Millisecond},
+		{ms(1, 2, 3, 4), 51, 3 * time.Millisecond},
+		{ms(hundred...), 95, 95 * time.Millisecond},
+		{ms(hundred...), 99, 99 * time.Millisecond},
+		{ms(hundred...), 100, 100 * time.Millisecond},
+	} {
+		if got := percentile(c.vals, c.p); got != c.want {
+			t.Errorf("percentile(%d values, %v) = %v, want %v", len(c.vals), c.p, got, c.want)
+		}
+	}
+	s := summarize(ms(5, 1, 4, 2, 3))
+	if s.p50 != 3*time.Millisecond || s.max != 5*time.Millisecond || s.n != 5 {
+		t.Errorf("summarize = %+v, want p50 3ms, max 5ms, n 5", s)
+	}
+}
+
+func TestCommandCalls(t *testing.T) {
+	info := "# Commandstats\r\ncmdstat_evalsha:calls=10,usec=5\r\ncmdstat_info:calls=99,usec=1\r\ncmdstat_get:calls=3,usec=2\r\n# Stats\r\ntotal_reads_processed:42\r\n"
+	if n := commandCalls(info); n != 13 {
+		t.Errorf("commandCalls = %d, want 13 (INFO left out)", n)
+	}
+	if f := infoFields(info); f["total_reads_processed"] != "42" {
+		t.Errorf("infoFields = %v", f)
+	}
+}
+
+// TestSmoke runs the whole command with 10 citizens on the real Redis and
+// PostgreSQL: every SKTM request completes, nothing is lost or doubled, the
+// echo baseline runs, and the stores are cleaned up.
+func TestSmoke(t *testing.T) {
+	var out bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	o := options{citizens: 10, mode: "both", think: 20 * time.Millisecond, replicas: 1,
+		redisURL: envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), databaseURL: envOr("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"),
+		botBinary: os.Getenv("SAPA_BOT_BINARY"), replyTimeout: 15 * time.Second, phaseTimeout: time.Minute, baseline: true, out: &out}
+	phases, cases, err := run(ctx, o)
+	if err != nil {
+		t.Fatalf("loadtest: %v\n%s", err, out.String())
+	}
+	if len(phases) != 4 {
+		t.Fatalf("%d phases, want bot and echo, burst and paced", len(phases))
+	}
+	for _, p := range phases {
+		if p.lost != 0 || p.doubled != 0 || p.tickets != 10 || p.messages != 110 || p.unexpected != 0 {
+			t.Errorf("%s %s: lost %d doubled %d tickets %d messages %d unexpected %d (%s)",
+				p.target, p.mode, p.lost, p.doubled, p.tickets, p.messages, p.unexpected, p.sample)
+		}
+		if p.target == "bot" && (p.redisReads == 0 || p.keyBytes == 0 || p.peakRSSKB == 0) {
+			t.Errorf("bot %s: Redis and RSS figures missing: %+v", p.mode, p)
+		}
+	}
+	if cases != 20 {
+		t.Errorf("cases written: %d, want 20", cases)
+	}
+	if !strings.Contains(out.String(), "throughput bot/echo (burst)") {
+		t.Errorf("no throughput ratio in:\n%s", out.String())
+	}
+}
+
+// TestMain lets the test binary play the echo baseline, as the command
+// does: run starts os.Executable() with "echo".
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "echo" {
+		main()
+	}
+	os.Exit(m.Run())
+}
