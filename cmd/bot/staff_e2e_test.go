@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -38,6 +39,7 @@ func officeWithStaff(t *testing.T) string {
 	staff := `officers:
   - {id: petugas_kesos, name: "Mbak Rini", role: petugas, unit: kesejahteraan_sosial, telegram: "7001"}
   - {id: kasi_kesos, name: "Pak Hadi", role: kasi, unit: kesejahteraan_sosial, telegram: "7002"}
+  - {id: petugas_pem, name: "Mas Joko", role: petugas, unit: pemerintahan, telegram: "7003"}
 `
 	if err := os.WriteFile(filepath.Join(dir, "staff.yaml"), []byte(staff), 0o600); err != nil {
 		t.Fatal(err)
@@ -144,5 +146,85 @@ func TestStaffFollowUpEndToEnd(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), "3307051708900001") {
 		t.Error("a full NIK reached the logs")
+	}
+}
+
+// TestAnonymousComplaintEndToEnd: an anonymous complaint with a photo over
+// the fake Telegram server; the officer receives the photo, lists, reads and
+// acts on the case, and no staff message carries the complainant's chat id
+// or name; the citizen still hears of the officer's action.
+func TestAnonymousComplaintEndToEnd(t *testing.T) {
+	srv := telegramtest.NewServer(t, testToken)
+	dsn := storetest.Postgres(t)
+	_, prefix := storetest.Redis(t)
+	redisURL := os.Getenv("REDIS_URL")
+	if redisURL == "" {
+		redisURL = "redis://127.0.0.1:6379/0"
+	}
+	cfg, err := readSettings(envOf(map[string]string{
+		"TELEGRAM_TOKEN": testToken, "TELEGRAM_API_URL": srv.URL(), "REDIS_URL": redisURL,
+		"REDIS_PREFIX": prefix, "DATABASE_URL": dsn, "CONFIG_DIR": officeWithStaff(t), "DATA_DIR": t.TempDir(),
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, err := build(ctx, cfg, log)
+	if err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	defer a.close(log)
+	go runChannels(ctx, append(a.channels, a.jobs...))
+
+	const citizen, officer = int64(5550003), int64(7003)
+	seen := map[int64]int{}
+	next := func(chat int64, want string) string {
+		t.Helper()
+		seen[chat]++
+		msgs := srv.WaitSent(t, chat, seen[chat], 15*time.Second)
+		if got := msgs[seen[chat]-1].Text; strings.Contains(got, want) {
+			return got
+		} else {
+			t.Fatalf("message %d to %d: want %q in:\n%s", seen[chat], chat, want, got)
+		}
+		return ""
+	}
+	for _, step := range [][2]string{
+		{"pengaduan", "(1/7)"}, {"jalan", "(2/7)"}, {"Timbang", "(3/7)"},
+		{"Jalan desa di RT 02 berlubang besar dan membahayakan pengendara motor.", "(4/7)"},
+	} {
+		srv.PushText(citizen, citizen, step[0])
+		next(citizen, step[1])
+	}
+	jpeg := append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, []byte("jalan berlubang")...)
+	srv.PutFile("photo-1", jpeg)
+	srv.PushPhoto(citizen, citizen, "photo-1", "")
+	next(citizen, "ke-1 diterima")
+	for _, step := range [][2]string{{"lanjut", "(5/7)"}, {"lewati", "(6/7)"}, {"anonim", "Kerahasiaan: Anonim"}, {"ya", "Nomor tiket"}} {
+		srv.PushText(citizen, citizen, step[0])
+		next(citizen, step[1])
+	}
+	notice := next(officer, "Pelapor: Anonim")
+	ticket := regexp.MustCompile(`LKS-\d{6}-\d{4}`).FindString(notice)
+	files := srv.WaitFiles(t, officer, 1, 15*time.Second)
+	if files[0].Size != len(jpeg) {
+		t.Errorf("the officer got a file of %d bytes, want the photo's %d", files[0].Size, len(jpeg))
+	}
+	for _, cmd := range []string{"kasus", "lihat " + ticket, "verifikasi " + ticket} {
+		srv.PushText(officer, officer, cmd)
+		next(officer, ticket)
+	}
+	next(citizen, "sedang diverifikasi")
+	for _, m := range srv.SentTo(officer) {
+		for _, secret := range []string{"5550003", "Warga Uji", " Uji"} {
+			if strings.Contains(m.Text, secret) {
+				t.Errorf("a staff message names the anonymous complainant (%q):\n%s", secret, m.Text)
+			}
+		}
+	}
+	if !strings.Contains(srv.SentTo(officer)[2].Text, "Warga: Anonim") {
+		t.Errorf("the case detail must show Anonim:\n%s", srv.SentTo(officer)[2].Text)
 	}
 }

@@ -38,7 +38,7 @@ func (d Desk) AddEvent(ctx context.Context, ticket, kind, actor, note string, at
 
 // Case implements conversation.CaseDesk.
 func (d Desk) Case(ctx context.Context, ticket string) (services.CaseView, []services.Event, error) {
-	cs, events, err := d.s.CaseByTicket(ctx, ticket)
+	cs, events, err := d.s.StaffCase(ctx, ticket)
 	if err != nil {
 		return services.CaseView{}, nil, noCase(err)
 	}

@@ -64,3 +64,58 @@ func TestDeskViewsAndNoCase(t *testing.T) {
 		t.Errorf("open cases = %+v, %v", open, err)
 	}
 }
+
+// The staff views of an anonymous complaint never load who filed it; the
+// view a change returns (used to notify the citizen) still knows the chat.
+func TestAnonymousComplaintStaffViews(t *testing.T) {
+	ctx := context.Background()
+	loc := time.FixedZone("WIB", 7*3600)
+	store, err := pgstore.Open(ctx, storetest.Postgres(t), pgstore.Options{TicketPrefix: "LKS", Location: loc, Keys: testKeys(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, loc)
+	file := func(chat, msg, conf, name string) string {
+		r, err := store.SubmitCase(ctx, services.NewCase{
+			Kind: services.KindComplaint, ServiceCode: "pengaduan", Unit: "pemerintahan", Channel: "whatsapp",
+			ChatID: chat, CitizenName: name, VillageCode: "33.07.05.2011", Confidentiality: conf,
+			Form: map[string]string{"uraian": "Lampu jalan mati sejak seminggu di depan balai desa."}, SourceMessage: msg,
+			SubmittedAt: at, DueAt: at.Add(96 * time.Hour),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Ticket
+	}
+	anon := file("6281234567890", "m1", services.ConfidentialAnonymous, "")
+	named := file("6285700000000", "m2", "", "Budi")
+	desk := store.Desk()
+	v, _, err := desk.Case(ctx, anon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.ChatID != "" || v.CitizenName != "" || v.Confidentiality != services.ConfidentialAnonymous {
+		t.Errorf("staff view of an anonymous case = chat %q name %q conf %q", v.ChatID, v.CitizenName, v.Confidentiality)
+	}
+	open, err := desk.OpenCases(ctx, services.CaseFilter{})
+	if err != nil || len(open) != 2 {
+		t.Fatalf("open cases: %v, %d", err, len(open))
+	}
+	for _, c := range open {
+		switch c.Ticket {
+		case anon:
+			if c.ChatID != "" {
+				t.Errorf("the staff list loaded the anonymous complainant %q", c.ChatID)
+			}
+		case named:
+			if c.ChatID != "6285700000000" || c.CitizenName != "Budi" || c.Confidentiality != services.ConfidentialNormal {
+				t.Errorf("named case view = %+v", c)
+			}
+		}
+	}
+	changed, err := desk.ChangeStatus(ctx, services.StatusChange{Ticket: anon, To: services.StatusVerifying, Actor: "pem", At: at})
+	if err != nil || changed.ChatID != "6281234567890" {
+		t.Fatalf("the change must still reach the citizen: %v, chat %q", err, changed.ChatID)
+	}
+}

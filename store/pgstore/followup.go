@@ -227,7 +227,8 @@ func openStatuses() []services.Status {
 // OpenCases lists the cases that still wait for the office, oldest first
 // (by submission, then id), with their citizens loaded.
 func (s *Store) OpenCases(ctx context.Context, f CaseFilter) ([]Case, error) {
-	q := s.db.WithContext(ctx).Preload("Citizen").Where("status IN ?", openStatuses())
+	// Staff lists: an anonymous complainant is never loaded.
+	q := s.db.WithContext(ctx).Where("status IN ?", openStatuses())
 	if f.Unit != "" {
 		q = q.Where("unit = ?", f.Unit)
 	}
@@ -239,6 +240,13 @@ func (s *Store) OpenCases(ctx context.Context, f CaseFilter) ([]Case, error) {
 	}
 	var cases []Case
 	if err := q.Order("created_at, id").Limit(pageSize(f.Limit, defaultOpenCases)).Find(&cases).Error; err != nil {
+		return nil, fmt.Errorf("list open cases: %w", err)
+	}
+	refs := make([]*Case, len(cases))
+	for i := range cases {
+		refs[i] = &cases[i]
+	}
+	if err := s.loadCitizens(ctx, refs); err != nil {
 		return nil, fmt.Errorf("list open cases: %w", err)
 	}
 	for i := range cases {

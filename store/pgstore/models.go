@@ -50,6 +50,9 @@ type Case struct {
 	Citizen     *Citizen `gorm:"constraint:OnUpdate:RESTRICT,OnDelete:RESTRICT"`
 	FormData    FormData `gorm:"not null"`
 	VillageCode string   `gorm:"size:32;not null"`
+	// Confidentiality of a complaint: biasa, rahasia or anonim. The staff
+	// views of an anonim case never load its citizen.
+	Confidentiality string `gorm:"size:16;not null;default:biasa"`
 	// SourceMessage is "<channel>:<chat>:<message id>": the idempotency key
 	// of the submission.
 	SourceMessage string    `gorm:"size:255;not null;uniqueIndex"`
@@ -104,18 +107,19 @@ type CaseEvent struct {
 // as every read method of the store does, for the chat and the name.
 func (c Case) View() services.CaseView {
 	v := services.CaseView{
-		Ticket:      c.Ticket,
-		Kind:        c.Kind,
-		ServiceCode: c.ServiceCode,
-		Unit:        c.Unit,
-		Status:      c.Status,
-		Channel:     c.Channel,
-		VillageCode: c.VillageCode,
-		Assignee:    c.Assignee,
-		Form:        map[string]string(c.FormData),
-		DueAt:       c.DueAt,
-		CreatedAt:   c.CreatedAt,
-		UpdatedAt:   c.UpdatedAt,
+		Ticket:          c.Ticket,
+		Kind:            c.Kind,
+		ServiceCode:     c.ServiceCode,
+		Unit:            c.Unit,
+		Status:          c.Status,
+		Channel:         c.Channel,
+		VillageCode:     c.VillageCode,
+		Assignee:        c.Assignee,
+		Confidentiality: c.Confidentiality,
+		Form:            map[string]string(c.FormData),
+		DueAt:           c.DueAt,
+		CreatedAt:       c.CreatedAt,
+		UpdatedAt:       c.UpdatedAt,
 	}
 	if c.Citizen != nil {
 		v.ChatID = c.Citizen.ExternalID

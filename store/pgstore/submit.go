@@ -56,20 +56,21 @@ func (s *Store) SubmitCase(ctx context.Context, nc services.NewCase) (services.R
 			return err
 		}
 		c := Case{
-			Ticket:        s.ticket(day, n),
-			Kind:          nc.Kind,
-			ServiceCode:   nc.ServiceCode,
-			Unit:          nc.Unit,
-			Status:        services.StatusReceived,
-			Channel:       nc.Channel,
-			CitizenID:     citizenID,
-			FormData:      form,
-			NIKHash:       nikHash,
-			VillageCode:   nc.VillageCode,
-			SourceMessage: nc.SourceMessage,
-			DueAt:         due,
-			CreatedAt:     submitted,
-			UpdatedAt:     submitted,
+			Ticket:          s.ticket(day, n),
+			Kind:            nc.Kind,
+			ServiceCode:     nc.ServiceCode,
+			Unit:            nc.Unit,
+			Status:          services.StatusReceived,
+			Channel:         nc.Channel,
+			CitizenID:       citizenID,
+			FormData:        form,
+			NIKHash:         nikHash,
+			VillageCode:     nc.VillageCode,
+			Confidentiality: confidentiality(nc.Confidentiality),
+			SourceMessage:   nc.SourceMessage,
+			DueAt:           due,
+			CreatedAt:       submitted,
+			UpdatedAt:       submitted,
 		}
 		// DO NOTHING waits for a concurrent insert of the same source
 		// message and then skips: the case exists, return its receipt.
@@ -260,4 +261,67 @@ func (s *Store) CaseByTicket(ctx context.Context, ticket string) (Case, []CaseEv
 		return Case{}, nil, fmt.Errorf("load case %s: %w", ticket, err)
 	}
 	return c, events, nil
+}
+
+// confidentiality is a case's level, "biasa" when the submission set none.
+func confidentiality(c string) string {
+	if c == "" {
+		return services.ConfidentialNormal
+	}
+	return c
+}
+
+// StaffCase is CaseByTicket as staff read it: an anonymous case comes
+// without its citizen, who is never even loaded.
+func (s *Store) StaffCase(ctx context.Context, ticket string) (Case, []CaseEvent, error) {
+	db := s.db.WithContext(ctx)
+	var c Case
+	res := db.Where("ticket = ?", ticket).Limit(1).Find(&c)
+	if res.Error != nil {
+		return Case{}, nil, fmt.Errorf("load case %s: %w", ticket, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return Case{}, nil, fmt.Errorf("load case %s: %w", ticket, ErrNotFound)
+	}
+	if err := s.loadCitizens(ctx, []*Case{&c}); err != nil {
+		return Case{}, nil, fmt.Errorf("load case %s: %w", ticket, err)
+	}
+	var events []CaseEvent
+	if err := db.Where("case_id = ?", c.ID).Order("at, id").Find(&events).Error; err != nil {
+		return Case{}, nil, fmt.Errorf("load events of case %s: %w", ticket, err)
+	}
+	s.localizeCase(&c)
+	s.localizeEvents(events)
+	if err := s.reveal(&c); err != nil {
+		return Case{}, nil, fmt.Errorf("load case %s: %w", ticket, err)
+	}
+	return c, events, nil
+}
+
+// loadCitizens fills the citizen of every case that is not anonymous, in
+// one query; anonymous cases keep a nil Citizen.
+func (s *Store) loadCitizens(ctx context.Context, cases []*Case) error {
+	var ids []int64
+	for _, c := range cases {
+		if c.Confidentiality != services.ConfidentialAnonymous {
+			ids = append(ids, c.CitizenID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var citizens []Citizen
+	if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&citizens).Error; err != nil {
+		return fmt.Errorf("load citizens: %w", err)
+	}
+	byID := make(map[int64]*Citizen, len(citizens))
+	for i := range citizens {
+		byID[citizens[i].ID] = &citizens[i]
+	}
+	for _, c := range cases {
+		if c.Confidentiality != services.ConfidentialAnonymous {
+			c.Citizen = byID[c.CitizenID]
+		}
+	}
+	return nil
 }
