@@ -178,20 +178,67 @@ func vocabulary(texts *locales.Bundle) services.Vocabulary {
 // not an error; an error means the message was not handled and may be
 // retried.
 func (e *Engine) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
-	for attempt := 0; attempt < maxAttempts; attempt++ {
-		loaded, err := e.states.Load(ctx, in.Chat, in.MessageID)
-		if err != nil {
-			return nil, fmt.Errorf("load state of %s: %w", in.Chat, err)
+	gate, gated := e.states.(ChatGate)
+	busySince := time.Time{}
+	for attempt := 0; attempt < maxAttempts; {
+		var (
+			loaded Loaded
+			lease  ChatLease
+			err    error
+		)
+		if gated {
+			var begun Begun
+			begun, lease, err = gate.Begin(ctx, in.Chat, in.MessageID, in.SenderID, e.now())
+			if err != nil {
+				return nil, fmt.Errorf("begin message of %s: %w", in.Chat, err)
+			}
+			switch {
+			case begun.Duplicate:
+				return nil, nil
+			case begun.Limited:
+				// Past the sender's rate: one polite notice a minute, and
+				// no work at all for the rest.
+				if begun.NoticeDue {
+					return []Reply{{Text: e.texts.T(locales.DefaultLang, "input.rate_limited", nil)}}, nil
+				}
+				return nil, nil
+			case begun.Busy:
+				// Another process is answering this chat's previous message:
+				// wait for it, so the chat's messages go in order.
+				if busySince.IsZero() {
+					busySince = time.Now()
+				} else if time.Since(busySince) > busyWait {
+					return nil, fmt.Errorf("handle message of %s: the chat stayed busy for %s", in.Chat, busyWait)
+				}
+				if err := sleepCtx(ctx, busyPause); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			loaded = begun.Loaded
+		} else {
+			loaded, err = e.states.Load(ctx, in.Chat, in.MessageID)
+			if err != nil {
+				return nil, fmt.Errorf("load state of %s: %w", in.Chat, err)
+			}
+			if loaded.Duplicate {
+				e.log.Debug("duplicate message ignored", "chat", in.Chat.String(), "message", in.MessageID)
+				return nil, nil
+			}
 		}
-		if loaded.Duplicate {
-			e.log.Debug("duplicate message ignored", "chat", in.Chat.String(), "message", in.MessageID)
-			return nil, nil
-		}
+		attempt++
 		t := e.newTurn(in)
 		if err := e.step(ctx, t, loaded); err != nil {
+			if gated {
+				err = errors.Join(err, gate.Release(context.WithoutCancel(ctx), lease))
+			}
 			return nil, err
 		}
-		err = e.states.Commit(ctx, t.st, in.MessageID, e.catalog.Office.DraftTTL)
+		if gated {
+			err = gate.CommitWithLease(ctx, t.st, in.MessageID, e.catalog.Office.DraftTTL, lease)
+		} else {
+			err = e.states.Commit(ctx, t.st, in.MessageID, e.catalog.Office.DraftTTL)
+		}
 		switch {
 		case errors.Is(err, ErrDuplicate):
 			return nil, nil
@@ -204,6 +251,24 @@ func (e *Engine) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 		return t.replies(), nil
 	}
 	return nil, fmt.Errorf("handle message of %s: state changed under it %d times", in.Chat, maxAttempts)
+}
+
+// How long a message waits for its chat held by another process, and how
+// often it looks again.
+const (
+	busyWait  = 10 * time.Second
+	busyPause = 20 * time.Millisecond
+)
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
 }
 
 // turn is one message being handled: the state it moves and the text it

@@ -22,7 +22,7 @@ var engineKeys = []string{
 	"form.confirm_yes", "form.confirm_edit", "form.confirm_cancel", "form.confirm_unknown", "form.edit_list",
 	"form.submitted", "form.cancelled", "form.nothing_to_cancel", "form.too_many_errors",
 	"form.resume", "form.resume_confirm", "form.resume_continue", "form.expired",
-	"input.unknown_choice", "input.unsupported", "input.empty", "input.too_long", "input.old_button", "input.thanks",
+	"input.rate_limited", "input.unknown_choice", "input.unsupported", "input.empty", "input.too_long", "input.old_button", "input.thanks",
 	"media.other", "help.menu", "help.list", "help.form", "help.confirm",
 	"field.yes", "field.no",
 	"field.error.empty", "field.error.nik_length", "field.error.nik_chars", "field.error.nik_date",

@@ -45,3 +45,38 @@ type CaseStore interface {
 	// Submitting the same SourceMessage again returns the first receipt.
 	SubmitCase(ctx context.Context, c services.NewCase) (services.Receipt, error)
 }
+
+// Begun is what ChatGate.Begin found. At most one of Duplicate (in Loaded),
+// Limited and Busy is set; when none is, the caller holds the chat's lease
+// and Loaded holds the state as StateStore.Load returns it.
+type Begun struct {
+	Loaded
+	// Limited: the sender is over the rate limit. Drop the message without
+	// any work; nothing was locked.
+	Limited bool
+	// NoticeDue: Limited, and the sender has not been told so for a
+	// minute. Send the one notice; it is now recorded as sent.
+	NoticeDue bool
+	// Busy: another process handles a message of this chat. Nothing was
+	// locked: try again shortly, so a chat's messages go one at a time.
+	Busy bool
+}
+
+// ChatLease is a held lock on one chat, proof for CommitWithLease and
+// Release. The zero ChatLease holds nothing.
+type ChatLease struct {
+	Chat  ChatKey
+	Token string // random, unique to this holding
+}
+
+// Held reports whether l is a lock Begin granted.
+func (l ChatLease) Held() bool { return l.Token != "" }
+
+// ChatGate is a StateStore that also handles each chat in one process at a
+// time and limits how fast one sender may write, in the same round trips:
+// Begin replaces Load, CommitWithLease replaces Commit and frees the chat.
+type ChatGate interface {
+	Begin(ctx context.Context, chat ChatKey, messageID, sender string, now time.Time) (Begun, ChatLease, error)
+	CommitWithLease(ctx context.Context, st State, messageID string, ttl time.Duration, lease ChatLease) error
+	Release(ctx context.Context, lease ChatLease) error
+}

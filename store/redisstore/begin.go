@@ -69,32 +69,11 @@ func (s *Store) lockTTL() time.Duration {
 	return s.gate.lockTTL
 }
 
-// Begun is what Begin found. At most one of Duplicate (in Loaded), Limited
-// and Busy is set; when none is, the caller holds the chat's lease and
-// Loaded holds the state as Load returns it.
-type Begun struct {
-	conversation.Loaded
-	// Limited: the sender is over the rate limit. Drop the message without
-	// any work; nothing was locked.
-	Limited bool
-	// NoticeDue: Limited, and the sender has not been told so for a
-	// minute. Send the one notice; it is now recorded as sent.
-	NoticeDue bool
-	// Busy: another process (or goroutine) handles a message of this chat.
-	// Nothing was locked and no token was spent: try again shortly, so the
-	// chat's messages are handled one at a time.
-	Busy bool
-}
+// Begun is conversation.Begun: what Begin found.
+type Begun = conversation.Begun
 
-// ChatLease is a held lock on one chat, proof for CommitWithLease and
-// Release. The zero ChatLease holds nothing.
-type ChatLease struct {
-	Chat  conversation.ChatKey
-	Token string // random, unique to this holding
-}
-
-// Held reports whether l is a lock Begin granted.
-func (l ChatLease) Held() bool { return l.Token != "" }
+// ChatLease is conversation.ChatLease: a held lock on one chat.
+type ChatLease = conversation.ChatLease
 
 // gateKeys are the keys of Begin, in the chat's hash slot.
 type gateKeys struct {
