@@ -32,6 +32,7 @@ type Config struct {
 	Media   MediaStore
 	Desk    CaseDesk        // staff follow-up and status checks
 	Surveys SurveyDesk      // nil: no satisfaction survey
+	Privacy PrivacyDesk     // nil: no consent records nor deletion requests
 	Staff   *services.Staff // nil: nobody is staff
 	// Notifier delivers staff notifications and citizens' updates; nil
 	// drops them (a bot with no staff configured).
@@ -50,6 +51,7 @@ type Engine struct {
 	desk     CaseDesk
 	media    MediaStore
 	surveys  SurveyDesk
+	privacy  PrivacyDesk
 	staff    *services.Staff
 	notifier Notifier
 	now      func() time.Time
@@ -83,6 +85,7 @@ func New(cfg Config) (*Engine, error) {
 		desk:     cfg.Desk,
 		media:    cfg.Media,
 		surveys:  cfg.Surveys,
+		privacy:  cfg.Privacy,
 		staff:    cfg.Staff,
 		notifier: cfg.Notifier,
 		now:      cfg.Now,
@@ -123,7 +126,7 @@ func New(cfg Config) (*Engine, error) {
 }
 
 // globalWords are the word lists that work at every step.
-var globalWords = []string{"menu", "cancel", "help", "thanks", "status", "language"}
+var globalWords = []string{"menu", "cancel", "help", "thanks", "status", "language", "mydata", "erase"}
 
 // CheckTexts reports every text and word list the engine and the catalog
 // need that the default language lacks, one error each ("the bot: missing
@@ -406,11 +409,11 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 	case StepInfoList:
 		return e.onInfoList(t)
 	case StepInfo:
-		return e.onInfo(t)
+		return e.onInfo(ctx, t)
 	case StepExternal:
 		return e.onExternal(t)
 	case StepPick:
-		return e.onPick(t)
+		return e.onPick(ctx, t)
 	case StepForm:
 		return e.onForm(ctx, t)
 	case StepConfirm:
@@ -425,6 +428,8 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 		return e.onStatus(ctx, t)
 	case StepLanguage:
 		return e.onLanguage(ctx, t)
+	case StepConsent:
+		return e.onConsent(ctx, t)
 	default:
 		t.st.Step = StepMenu
 		return e.onMenu(ctx, t)
@@ -458,6 +463,10 @@ func (e *Engine) globalWord(ctx context.Context, t *turn) (bool, error) {
 	case e.words["help"][word]:
 		t.say(e.tr(t, helpKey(t.st.Step), map[string]string{"hours": strconv.Itoa(int(e.catalog.Office.DraftTTL.Hours()))}))
 		e.prompt(t)
+	case e.words["erase"][word]:
+		return true, e.eraseMe(ctx, t)
+	case e.words["mydata"][word]:
+		return true, e.showMyData(ctx, t)
 	case e.words["language"][word]:
 		t.st.Step = StepLanguage
 		t.st.Retries = 0
@@ -583,7 +592,7 @@ func (e *Engine) onMenu(ctx context.Context, t *turn) error {
 		e.resumeDraft(t)
 	default:
 		if code, ok := strings.CutPrefix(value, "c:"); ok {
-			return e.startForm(t, code)
+			return e.startForm(ctx, t, code)
 		}
 	}
 	e.prompt(t)
@@ -704,14 +713,14 @@ func (e *Engine) onInfoList(t *turn) error {
 	return nil
 }
 
-func (e *Engine) onInfo(t *turn) error {
+func (e *Engine) onInfo(ctx context.Context, t *turn) error {
 	value, ok := e.choose(t, "i:"+t.st.Showing, e.infoChoices(t), "input.unknown_choice")
 	if !ok {
 		return nil
 	}
 	switch value {
 	case "apply":
-		return e.startForm(t, t.st.Showing)
+		return e.startForm(ctx, t, t.st.Showing)
 	case "list":
 		t.st.Step = StepInfoList
 	default:
@@ -736,7 +745,7 @@ func (e *Engine) onExternal(t *turn) error {
 	return nil
 }
 
-func (e *Engine) onPick(t *turn) error {
+func (e *Engine) onPick(ctx context.Context, t *turn) error {
 	value, ok := e.chooseOrKeyword(t, "pick", e.withBack(t, e.serviceChoices(t)), "input.unknown_choice")
 	if !ok {
 		return nil
@@ -746,12 +755,12 @@ func (e *Engine) onPick(t *turn) error {
 		e.prompt(t)
 		return nil
 	}
-	return e.startForm(t, value)
+	return e.startForm(ctx, t, value)
 }
 
 // startForm opens the form of a service, or continues the citizen's draft of
 // the same service.
-func (e *Engine) startForm(t *turn, code string) error {
+func (e *Engine) startForm(ctx context.Context, t *turn, code string) error {
 	svc, ok := e.catalog.Service(code)
 	if !ok {
 		return fmt.Errorf("start form: service %q is not in the catalog", code)
@@ -769,6 +778,11 @@ func (e *Engine) startForm(t *turn, code string) error {
 	t.st.Service, t.st.Draft = code, code
 	t.st.Field, t.st.Data, t.st.Editing = 0, map[string]string{}, false
 	t.st.Step = StepForm
+	if need, err := e.needsConsent(ctx, t, svc); err != nil {
+		return err
+	} else if need {
+		t.st.Step = StepConsent
+	}
 	t.st.Files = nil
 	if svc.Kind == services.KindComplaint {
 		t.say(e.tr(t, "complaint_flow.intro", map[string]string{

@@ -339,3 +339,79 @@ func (m *memCases) AddAttachments(_ context.Context, ticket string, files []serv
 	v.Attachments = append(v.Attachments, files...)
 	return nil
 }
+
+// memPrivacy is a hand-written PrivacyDesk; pgstore's is tested on
+// PostgreSQL and SQLite.
+type memPrivacy struct {
+	mu sync.Mutex
+	// assumeConsent answers HasConsent true for everyone, so transcripts
+	// about other flows need not agree to the notice each time; the
+	// privacy transcript turns it off.
+	assumeConsent bool
+	consents map[string]time.Time
+	requests []services.DeletionRequest
+	done     map[int64]string
+	reads    []string
+}
+
+func newMemPrivacy() *memPrivacy {
+	return &memPrivacy{consents: map[string]time.Time{}, done: map[int64]string{}, assumeConsent: true}
+}
+
+func (p *memPrivacy) RecordConsent(_ context.Context, channel, chatID, purpose string, at time.Time) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.consents[channel+":"+chatID+":"+purpose]; !ok {
+		p.consents[channel+":"+chatID+":"+purpose] = at
+	}
+	return nil
+}
+
+func (p *memPrivacy) HasConsent(_ context.Context, channel, chatID, purpose string) (bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.consents[channel+":"+chatID+":"+purpose]
+	return ok || p.assumeConsent, nil
+}
+
+func (p *memPrivacy) RequestDeletion(_ context.Context, channel, chatID string, at time.Time) (time.Time, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, r := range p.requests {
+		if r.Channel == channel && r.ChatID == chatID && p.done[r.ID] == "" {
+			return r.DueAt, nil
+		}
+	}
+	r := services.DeletionRequest{ID: int64(len(p.requests) + 1), Channel: channel, ChatID: chatID, RequestedAt: at, DueAt: at.Add(72 * time.Hour)}
+	p.requests = append(p.requests, r)
+	return r.DueAt, nil
+}
+
+func (p *memPrivacy) DeletionRequests(context.Context) ([]services.DeletionRequest, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var open []services.DeletionRequest
+	for _, r := range p.requests {
+		if p.done[r.ID] == "" {
+			open = append(open, r)
+		}
+	}
+	return open, nil
+}
+
+func (p *memPrivacy) CompleteDeletion(_ context.Context, id int64, officer string, _ time.Time) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if id < 1 || int(id) > len(p.requests) || p.done[id] != "" {
+		return conversation.ErrNoCase
+	}
+	p.done[id] = officer
+	return nil
+}
+
+func (p *memPrivacy) RecordRead(_ context.Context, ticket, officer string, _ time.Time) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.reads = append(p.reads, officer+" "+ticket)
+	return nil
+}

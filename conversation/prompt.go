@@ -13,6 +13,7 @@ import (
 var engineKeys = []string{
 	"greeting", "office",
 	"language.name", "language.pick", "language.changed",
+	"privacy.notice", "privacy.agree", "privacy.mydata_title", "privacy.mydata_lang", "privacy.consent_none", "privacy.consent_given", "privacy.mydata_case", "privacy.mydata_nocase", "privacy.mydata_footer", "privacy.unavailable", "privacy.erase_requested", "staff.deletion_forbidden", "staff.deletion_usage", "staff.deletion_failed", "staff.deletion_done", "staff.deletion_none", "staff.deletion_title", "staff.deletion_line", "staff.deletion_line_late", "staff.deletions_pending",
 	"complaint_flow.intro", "complaint_flow.summary_title", "complaint_flow.photo_received", "complaint_flow.photo_full", "complaint_flow.photo_refused_type", "complaint_flow.photo_refused_size", "complaint_flow.photo_count", "complaint_flow.none", "complaint_flow.location_shared", "complaint_flow.submitted", "complaint_flow.same_matter", "complaint_flow.same_yes", "complaint_flow.same_no", "complaint_flow.added", "complaint_flow.added_files", "staff.new_complaint", "staff.added_to_case", "staff.anonymous",
 	"survey.invite", "survey.ask_start", "survey.start", "survey.skip", "survey.skipped", "survey.stopped", "survey.thanks", "survey.unknown", "survey.question", "survey.comment", "survey.no_comment", "survey.ask.u1", "survey.answer.u1.1", "survey.answer.u1.2", "survey.answer.u1.3", "survey.answer.u1.4", "survey.ask.u2", "survey.answer.u2.1", "survey.answer.u2.2", "survey.answer.u2.3", "survey.answer.u2.4", "survey.ask.u3", "survey.answer.u3.1", "survey.answer.u3.2", "survey.answer.u3.3", "survey.answer.u3.4", "survey.ask.u4", "survey.answer.u4.1", "survey.answer.u4.2", "survey.answer.u4.3", "survey.answer.u4.4", "survey.ask.u5", "survey.answer.u5.1", "survey.answer.u5.2", "survey.answer.u5.3", "survey.answer.u5.4", "survey.ask.u6", "survey.answer.u6.1", "survey.answer.u6.2", "survey.answer.u6.3", "survey.answer.u6.4", "survey.ask.u7", "survey.answer.u7.1", "survey.answer.u7.2", "survey.answer.u7.3", "survey.answer.u7.4", "survey.ask.u8", "survey.answer.u8.1", "survey.answer.u8.2", "survey.answer.u8.3", "survey.answer.u8.4", "survey.ask.u9", "survey.answer.u9.1", "survey.answer.u9.2", "survey.answer.u9.3", "survey.answer.u9.4",
 	"menu.title", "menu.info", "menu.request", "menu.status", "menu.external", "menu.office", "menu.resume", "menu.back",
@@ -75,6 +76,8 @@ func (e *Engine) prompt(t *turn) {
 		e.ask(t, e.tr(t, "language.pick", nil), "lang", e.languageChoices())
 	case StepSameMatter:
 		e.promptSameMatter(t)
+	case StepConsent:
+		e.ask(t, e.tr(t, "privacy.notice", map[string]string{"office": e.catalog.Office.Name}), "consent", e.consentChoices(t))
 	case StepStaff:
 		t.say(e.tr(t, "staff.help", nil))
 	case StepResume:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,9 +28,10 @@ const (
 	cmdAsk     = "ask"
 	cmdNote    = "note"
 	cmdHelp    = "help"
+	cmdErase   = "deletions"
 )
 
-var staffCommands = []string{cmdList, cmdMine, cmdShow, cmdTake, cmdAssign, cmdVerify, cmdProcess, cmdDone, cmdReject, cmdRefer, cmdAsk, cmdNote, cmdHelp}
+var staffCommands = []string{cmdList, cmdMine, cmdShow, cmdTake, cmdAssign, cmdVerify, cmdProcess, cmdDone, cmdReject, cmdRefer, cmdAsk, cmdNote, cmdHelp, cmdErase}
 
 // statusCommands map a command to the status it sets, and whether it needs
 // a note (a reason, a pick-up note, where to go instead, the question).
@@ -68,10 +70,24 @@ func (e *Engine) staffStep(ctx context.Context, t *turn, loaded Loaded, o servic
 		}
 	}
 	switch cmd {
+	case cmdErase:
+		return e.staffDeletions(ctx, t, o, args)
 	case cmdList:
 		f := services.CaseFilter{Unit: o.Unit}
 		if o.Role.AllUnits() {
 			f.Unit = ""
+			// Deletion requests have a legal deadline: they head the list.
+			if e.privacy != nil {
+				reqs, err := e.privacy.DeletionRequests(ctx)
+				if err != nil {
+					return fmt.Errorf("list deletion requests: %w", err)
+				}
+				if len(reqs) > 0 {
+					t.say(e.tr(t, "staff.deletions_pending", map[string]string{
+						"count": strconv.Itoa(len(reqs)), "due": e.formatDateTime(t, reqs[0].DueAt),
+					}))
+				}
+			}
 		}
 		return e.staffList(ctx, t, f, "staff.list_title")
 	case cmdMine:
@@ -97,6 +113,12 @@ func (e *Engine) staffStep(ctx context.Context, t *turn, loaded Loaded, o servic
 	note := strings.Join(rest, " ")
 	switch cmd {
 	case cmdShow:
+		if e.privacy != nil {
+			// The law asks for a record of who read which citizen's file.
+			if err := e.privacy.RecordRead(ctx, c.Ticket, o.ID, e.now()); err != nil {
+				return fmt.Errorf("record that %s read %s: %w", o.ID, c.Ticket, err)
+			}
+		}
 		t.say(e.caseDetail(t, c, events))
 		return nil
 	case cmdTake:

@@ -24,6 +24,7 @@ const (
 	StepStaff      Step = "staff"       // an officer's chat: commands, no menus
 	StepLanguage   Step = "language"    // choosing the chat's language
 	StepSameMatter Step = "same_matter" // asked whether a complaint is the same as an open one (Matter)
+	StepConsent    Step = "consent"     // privacy notice shown before the first identity number
 )
 
 // State is one chat's conversation, saved after every handled message.

@@ -32,6 +32,7 @@ type harness struct {
 	states  *memStates
 	cases   *memCases
 	notes   *memNotifier
+	privacy *memPrivacy
 	staff   *services.Staff
 	clock   time.Time
 	chat    conversation.ChatKey
@@ -51,12 +52,12 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatalf("load locales: %v", err)
 	}
-	h := &harness{t: t, clock: start, chat: citizenChat, sender: citizenChat.ChatID, notes: &memNotifier{}, staff: testStaff()}
+	h := &harness{t: t, clock: start, chat: citizenChat, sender: citizenChat.ChatID, notes: &memNotifier{}, staff: testStaff(), privacy: newMemPrivacy()}
 	h.states = newMemStates(func() time.Time { return h.clock })
 	h.cases = newMemCases(catalog.Office.Location)
 	h.engine, err = conversation.New(conversation.Config{
 		Catalog: catalog, Texts: texts, States: h.states, Cases: h.cases, Desk: h.cases, Surveys: h.cases,
-		Staff: h.staff, Notifier: h.notes, Media: &memMedia{},
+		Staff: h.staff, Notifier: h.notes, Media: &memMedia{}, Privacy: h.privacy,
 		Now: func() time.Time { return h.clock },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
@@ -258,6 +259,10 @@ func replay(t *testing.T, script string) (*harness, string) {
 				h.chat = conversation.ChatKey{Channel: "telegram", ChatID: o.Telegram}
 				h.sender = o.Telegram
 			}
+			out = append(out, line)
+		case line == "-- ask consent":
+			// From here on, citizens must agree to the privacy notice.
+			h.privacy.assumeConsent = false
 			out = append(out, line)
 		case line == "-- deliver again":
 			out = append(out, line)

@@ -114,3 +114,13 @@ type CaseFilter struct {
 	DueBefore *time.Time // only cases due before this whose clock runs or has not been paused
 	Limit     int        // 0 for the store's default
 }
+
+// DeletionRequest is a citizen's request that their data be erased, which
+// staff must act on by DueAt (3 x 24 hours, UU 27/2022).
+type DeletionRequest struct {
+	ID          int64
+	Channel     string
+	ChatID      string
+	RequestedAt time.Time
+	DueAt       time.Time
+}

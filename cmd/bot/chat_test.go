@@ -16,7 +16,7 @@ import (
 
 // sktmScript is a citizen filing an SKTM request, line by line.
 var sktmScript = []string{
-	"halo", "2", "sktm", "3307051708900001", "Siti Aminah", "17-08-1990", "1",
+	"halo", "2", "sktm", "setuju", "3307051708900001", "Siti Aminah", "17-08-1990", "1",
 	"Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "0812 3456 7890", "ya",
 }
 

@@ -103,7 +103,8 @@ func TestTelegramSKTMEndToEnd(t *testing.T) {
 	}
 	srv.PushCallback(chat, chat, menu.Buttons[1][0].Data)
 	expect("Surat apa yang ingin Anda ajukan?")
-	say("sktm", "(1/7)")
+	say("sktm", "Setuju untuk melanjutkan?")
+	say("setuju", "(1/7)")
 	say("3307051708900001", "(2/7)")
 	say("Siti Aminah", "(3/7)")
 	villages := say("17-08-1990", "(4/7)")
@@ -168,16 +169,16 @@ func TestTelegramSKTMEndToEnd(t *testing.T) {
 		t.Errorf("the doubled confirmation was answered twice: %d messages, want %d", n, sent)
 	}
 
-	// The counters moved by exactly what happened: 12 messages handled (the
-	// doubled confirmation included), 11 replies, one SKTM case.
+	// The counters moved by exactly what happened: 13 messages handled (the
+	// doubled confirmation included), 12 replies, one SKTM case.
 	ops := httptest.NewServer(a.metrics.Handler(a.ready))
 	defer ops.Close()
 	scrape := get(t, ops.URL+"/metrics")
 	for _, want := range []string{
-		`sapa_messages_in_total{channel="telegram"} 12`,
-		`sapa_messages_out_total{channel="telegram"} 11`,
+		`sapa_messages_in_total{channel="telegram"} 13`,
+		`sapa_messages_out_total{channel="telegram"} 12`,
 		`sapa_cases_opened_total{kind="request",service="sktm"} 1`,
-		`sapa_handle_seconds_count{channel="telegram"} 12`,
+		`sapa_handle_seconds_count{channel="telegram"} 13`,
 	} {
 		if !strings.Contains(scrape, want+"\n") {
 			t.Errorf("/metrics lacks %q", want)

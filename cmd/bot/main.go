@@ -306,6 +306,7 @@ func newEngine(o *office, st *storage, cases conversation.CaseStore, states *red
 		Cases:    cases,
 		Desk:     st.Cases.Desk(),
 		Surveys:  st.Cases.Desk(),
+		Privacy:  st.Cases.Desk(),
 		Staff:    o.staff,
 		Notifier: notify,
 		Log:      log,

@@ -89,7 +89,7 @@ func TestStaffFollowUpEndToEnd(t *testing.T) {
 		}
 		return got
 	}
-	for _, line := range []string{"halo", "2", "sktm", "3307051708900001", "Siti Aminah", "17-08-1990",
+	for _, line := range []string{"halo", "2", "sktm", "setuju", "3307051708900001", "Siti Aminah", "17-08-1990",
 		"Sawangan", "Dusun Krajan RT 02", "beasiswa sekolah anak", "081234567890"} {
 		srv.PushText(citizen, citizen, line)
 		next(citizen, "")

@@ -72,7 +72,7 @@ func TestSmoke(t *testing.T) {
 		t.Fatalf("%d phases, want bot and echo, burst and paced", len(phases))
 	}
 	for _, p := range phases {
-		if p.lost != 0 || p.doubled != 0 || p.tickets != 10 || p.messages != 110 || p.unexpected != 0 {
+		if p.lost != 0 || p.doubled != 0 || p.tickets != 10 || p.messages != 120 || p.unexpected != 0 {
 			t.Errorf("%s %s: lost %d doubled %d tickets %d messages %d unexpected %d (%s)",
 				p.target, p.mode, p.lost, p.doubled, p.tickets, p.messages, p.unexpected, p.sample)
 		}

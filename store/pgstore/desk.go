@@ -124,3 +124,17 @@ func eventViews(events []CaseEvent) []services.Event {
 	}
 	return out
 }
+
+// DeletionRequests implements conversation.PrivacyDesk: the open requests,
+// oldest first.
+func (d Desk) DeletionRequests(ctx context.Context) ([]services.DeletionRequest, error) {
+	reqs, err := d.s.OpenDeletionRequests(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]services.DeletionRequest, 0, len(reqs))
+	for _, r := range reqs {
+		out = append(out, services.DeletionRequest{ID: r.ID, Channel: r.Channel, ChatID: r.ChatID, RequestedAt: r.RequestedAt, DueAt: r.DueAt})
+	}
+	return out, nil
+}

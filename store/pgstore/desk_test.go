@@ -13,8 +13,9 @@ import (
 )
 
 var (
-	_ conversation.CaseDesk   = pgstore.Desk{}
-	_ conversation.SurveyDesk = pgstore.Desk{}
+	_ conversation.CaseDesk    = pgstore.Desk{}
+	_ conversation.SurveyDesk  = pgstore.Desk{}
+	_ conversation.PrivacyDesk = pgstore.Desk{}
 )
 
 // The desk hands the conversation services views with the citizen filled

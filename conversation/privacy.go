@@ -1,0 +1,185 @@
+package conversation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/leksono/sapa/services"
+)
+
+// PrivacyDesk keeps what the personal data law (UU 27/2022) asks the office
+// to record: consent before identity numbers are collected, deletion
+// requests and their deadline, and who read which case.
+type PrivacyDesk interface {
+	RecordConsent(ctx context.Context, channel, chatID, purpose string, at time.Time) error
+	HasConsent(ctx context.Context, channel, chatID, purpose string) (bool, error)
+	RequestDeletion(ctx context.Context, channel, chatID string, at time.Time) (time.Time, error)
+	DeletionRequests(ctx context.Context) ([]services.DeletionRequest, error)
+	CompleteDeletion(ctx context.Context, id int64, officer string, at time.Time) error
+	RecordRead(ctx context.Context, ticket, officer string, at time.Time) error
+}
+
+// StateEraser drops a chat's conversation state at once (a deletion request).
+type StateEraser interface {
+	Delete(ctx context.Context, chat ChatKey) error
+}
+
+// consentPurpose names what the citizen agreed to; a new wording of the
+// notice gets a new version, and is asked again.
+const consentPurpose = "nik.v1"
+
+// needsConsent reports whether the form asks for identity numbers and the
+// citizen has not yet agreed to their use.
+func (e *Engine) needsConsent(ctx context.Context, t *turn, svc services.Service) (bool, error) {
+	if e.privacy == nil {
+		return false, nil
+	}
+	asksID := false
+	for _, f := range svc.Form {
+		asksID = asksID || f.Type == services.FieldNIK || f.Type == services.FieldKK
+	}
+	if !asksID {
+		return false, nil
+	}
+	ok, err := e.privacy.HasConsent(ctx, t.in.Chat.Channel, t.in.Chat.ChatID, consentPurpose)
+	if err != nil {
+		return false, fmt.Errorf("consent of %s: %w", t.in.Chat, err)
+	}
+	return !ok, nil
+}
+
+func (e *Engine) consentChoices(t *turn) []services.Choice {
+	return []services.Choice{
+		{Value: "agree", Label: e.tr(t, "privacy.agree", nil), Keywords: append([]string{"setuju", "agree"}, e.vocab.Yes...)},
+		{Value: "cancel", Label: e.tr(t, "form.confirm_cancel", nil), Keywords: e.vocab.No},
+	}
+}
+
+// onConsent records the citizen's agreement, with its time, and asks the
+// form's first question; refusing cancels the form.
+func (e *Engine) onConsent(ctx context.Context, t *turn) error {
+	value, ok := e.choose(t, "consent", e.consentChoices(t), "input.unknown_choice")
+	if !ok {
+		return nil
+	}
+	if value != "agree" {
+		t.say(e.tr(t, "form.cancelled", map[string]string{"service": e.serviceName(t, t.st.Draft)}))
+		e.dropDraft(t)
+		e.toMenu(t)
+		e.prompt(t)
+		return nil
+	}
+	if err := e.privacy.RecordConsent(ctx, t.in.Chat.Channel, t.in.Chat.ChatID, consentPurpose, e.now()); err != nil {
+		return fmt.Errorf("record consent of %s: %w", t.in.Chat, err)
+	}
+	t.st.Step = StepForm
+	t.st.Retries = 0
+	e.prompt(t)
+	return nil
+}
+
+// showMyData tells a citizen what is stored about them.
+func (e *Engine) showMyData(ctx context.Context, t *turn) error {
+	cases, err := e.desk.CitizenCases(ctx, t.in.Chat.Channel, t.in.Chat.ChatID, maxListed)
+	if err != nil {
+		return fmt.Errorf("list data of %s: %w", t.in.Chat, err)
+	}
+	lines := []string{e.tr(t, "privacy.mydata_title", nil)}
+	consent := e.tr(t, "privacy.consent_none", nil)
+	if e.privacy != nil {
+		if ok, err := e.privacy.HasConsent(ctx, t.in.Chat.Channel, t.in.Chat.ChatID, consentPurpose); err != nil {
+			return fmt.Errorf("consent of %s: %w", t.in.Chat, err)
+		} else if ok {
+			consent = e.tr(t, "privacy.consent_given", nil)
+		}
+	}
+	lines = append(lines, e.tr(t, "privacy.mydata_lang", map[string]string{"lang": e.tr(t, "language.name", nil)}), consent)
+	for _, c := range cases {
+		args := e.caseArgs(t, c)
+		args["nik"] = services.MaskID(c.Form["nik"])
+		if c.Form["nik"] == "" {
+			args["nik"] = "-"
+		}
+		lines = append(lines, e.tr(t, "privacy.mydata_case", args))
+	}
+	if len(cases) == 0 {
+		lines = append(lines, e.tr(t, "privacy.mydata_nocase", nil))
+	}
+	lines = append(lines, e.tr(t, "privacy.mydata_footer", nil))
+	t.say(strings.Join(lines, "\n"))
+	e.prompt(t)
+	return nil
+}
+
+// eraseMe files a deletion request for staff and forgets the conversation
+// at once, drafts included.
+func (e *Engine) eraseMe(ctx context.Context, t *turn) error {
+	if e.privacy == nil {
+		t.say(e.tr(t, "privacy.unavailable", nil))
+		e.prompt(t)
+		return nil
+	}
+	due, err := e.privacy.RequestDeletion(ctx, t.in.Chat.Channel, t.in.Chat.ChatID, e.now())
+	if err != nil {
+		return fmt.Errorf("request deletion for %s: %w", t.in.Chat, err)
+	}
+	if eraser, ok := e.states.(StateEraser); ok {
+		if err := eraser.Delete(ctx, t.in.Chat); err != nil {
+			return fmt.Errorf("erase the conversation of %s: %w", t.in.Chat, err)
+		}
+	}
+	// What stays of the state is the bare menu: no draft, no answers.
+	t.st = State{Chat: t.st.Chat, Step: StepMenu, Lang: t.st.Lang, UpdatedAt: t.st.UpdatedAt, Version: t.st.Version}
+	t.say(e.tr(t, "privacy.erase_requested", map[string]string{"due": e.formatDateTime(t, due)}))
+	e.prompt(t)
+	return nil
+}
+
+// staffDeletions lists open deletion requests (camat and admin), and
+// "hapusdata <id>" completes one.
+func (e *Engine) staffDeletions(ctx context.Context, t *turn, o services.Officer, args []string) error {
+	if e.privacy == nil || !o.Role.AllUnits() {
+		t.say(e.tr(t, "staff.deletion_forbidden", nil))
+		return nil
+	}
+	if len(args) > 0 {
+		id, err := strconv.ParseInt(args[0], 10, 64)
+		if err != nil {
+			t.say(e.tr(t, "staff.deletion_usage", nil))
+			return nil
+		}
+		err = e.privacy.CompleteDeletion(ctx, id, o.ID, e.now())
+		if err != nil && !errors.Is(err, ErrNoCase) {
+			t.say(e.tr(t, "staff.deletion_failed", map[string]string{"id": args[0]}))
+			e.log.Warn("deletion request not completed", "id", id, "officer", o.ID, "err", err)
+			return nil
+		}
+		t.say(e.tr(t, "staff.deletion_done", map[string]string{"id": args[0]}))
+		return nil
+	}
+	reqs, err := e.privacy.DeletionRequests(ctx)
+	if err != nil {
+		return fmt.Errorf("list deletion requests: %w", err)
+	}
+	if len(reqs) == 0 {
+		t.say(e.tr(t, "staff.deletion_none", nil))
+		return nil
+	}
+	lines := []string{e.tr(t, "staff.deletion_title", nil)}
+	for _, r := range reqs {
+		key := "staff.deletion_line"
+		if r.DueAt.Before(e.now()) {
+			key = "staff.deletion_line_late"
+		}
+		lines = append(lines, e.tr(t, key, map[string]string{
+			"id": strconv.FormatInt(r.ID, 10), "channel": r.Channel, "chat": services.MaskID(r.ChatID),
+			"due": e.formatDateTime(t, r.DueAt),
+		}))
+	}
+	t.say(strings.Join(lines, "\n"))
+	return nil
+}
