@@ -348,10 +348,10 @@ type memPrivacy struct {
 	// about other flows need not agree to the notice each time; the
 	// privacy transcript turns it off.
 	assumeConsent bool
-	consents map[string]time.Time
-	requests []services.DeletionRequest
-	done     map[int64]string
-	reads    []string
+	consents      map[string]time.Time
+	requests      []services.DeletionRequest
+	done          map[int64]string
+	reads         []string
 }
 
 func newMemPrivacy() *memPrivacy {
