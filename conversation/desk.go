@@ -69,7 +69,11 @@ func (e *Engine) unitTargets(unit string) []ChatKey {
 		out = append(out, officerChats(o)...)
 	}
 	if len(out) == 0 {
-		e.log.Warn("unit has nobody to notify: add a telegram id, whatsapp number or group to configs/staff.yaml", "unit", unit)
+		// Once per unit and process: the configuration will not change
+		// until a restart, and a warning per case would bury the log.
+		if _, warned := e.unreachableUnits.LoadOrStore(unit, true); !warned {
+			e.log.Warn("unit has nobody to notify: add a telegram id, whatsapp number or group to configs/staff.yaml", "unit", unit)
+		}
 	}
 	return out
 }

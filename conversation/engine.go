@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -66,6 +67,8 @@ type Engine struct {
 	// (words.menu_items.<item> in every locale).
 	menuWords map[string][]string
 	stopWords []string // words that stop the survey
+	// unreachableUnits remembers the units already warned about.
+	unreachableUnits sync.Map
 }
 
 // New builds an Engine and checks that every locale key the engine and the
