@@ -49,21 +49,7 @@ func (b *syncBuffer) String() string {
 // same confirmation delivered twice files one case.
 func TestTelegramSKTMEndToEnd(t *testing.T) {
 	srv := telegramtest.NewServer(t, testToken)
-	dsn := storetest.Postgres(t)
-	_, prefix := storetest.Redis(t)
-	redisURL := os.Getenv("REDIS_URL")
-	if redisURL == "" {
-		redisURL = "redis://127.0.0.1:6379/0"
-	}
-	cfg, err := readSettings(func(name string) string {
-		return map[string]string{
-			"TELEGRAM_TOKEN": testToken, "TELEGRAM_API_URL": srv.URL(),
-			"REDIS_URL": redisURL, "REDIS_PREFIX": prefix, "DATABASE_URL": dsn, "LOG_LEVEL": "debug", "DATA_DIR": t.TempDir(),
-		}[name]
-	})
-	if err != nil {
-		t.Fatalf("settings: %v", err)
-	}
+	cfg := serverSettings(t, srv, map[string]string{"LOG_LEVEL": "debug"})
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 
@@ -151,7 +137,7 @@ func TestTelegramSKTMEndToEnd(t *testing.T) {
 	if len(events) != 1 || events[0].ToStatus != "diterima" {
 		t.Errorf("want one diterima event, got %+v", events)
 	}
-	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{})
+	db, err := gorm.Open(postgres.Open(cfg.DatabaseURL), &gorm.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,4 +205,27 @@ func get(t *testing.T, url string) string {
 		t.Fatal(err)
 	}
 	return string(body)
+}
+
+// serverSettings are the settings of a bot on the fake Telegram server, the
+// real Redis (its own prefix) and its own PostgreSQL database, plus extra.
+func serverSettings(t *testing.T, srv *telegramtest.Server, extra map[string]string) settings {
+	t.Helper()
+	_, prefix := storetest.Redis(t)
+	redisURL := os.Getenv("REDIS_URL")
+	if redisURL == "" {
+		redisURL = "redis://127.0.0.1:6379/0"
+	}
+	env := map[string]string{
+		"TELEGRAM_TOKEN": testToken, "TELEGRAM_API_URL": srv.URL(), "REDIS_URL": redisURL,
+		"REDIS_PREFIX": prefix, "DATABASE_URL": storetest.Postgres(t), "DATA_DIR": t.TempDir(),
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	cfg, err := readSettings(envOf(env))
+	if err != nil {
+		t.Fatalf("settings: %v", err)
+	}
+	return cfg
 }

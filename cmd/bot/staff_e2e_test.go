@@ -15,7 +15,6 @@ import (
 	"github.com/leksono/sapa/channels/telegram/telegramtest"
 	"github.com/leksono/sapa/configs"
 	"github.com/leksono/sapa/services"
-	"github.com/leksono/sapa/store/storetest"
 )
 
 // officeWithStaff copies the shipped configuration into a directory and
@@ -53,19 +52,7 @@ func officeWithStaff(t *testing.T) string {
 // the citizen hears of every step and the history in PostgreSQL matches.
 func TestStaffFollowUpEndToEnd(t *testing.T) {
 	srv := telegramtest.NewServer(t, testToken)
-	dsn := storetest.Postgres(t)
-	_, prefix := storetest.Redis(t)
-	redisURL := os.Getenv("REDIS_URL")
-	if redisURL == "" {
-		redisURL = "redis://127.0.0.1:6379/0"
-	}
-	cfg, err := readSettings(envOf(map[string]string{
-		"TELEGRAM_TOKEN": testToken, "TELEGRAM_API_URL": srv.URL(), "REDIS_URL": redisURL,
-		"REDIS_PREFIX": prefix, "DATABASE_URL": dsn, "CONFIG_DIR": officeWithStaff(t), "DATA_DIR": t.TempDir(),
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := serverSettings(t, srv, map[string]string{"CONFIG_DIR": officeWithStaff(t)})
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -155,19 +142,7 @@ func TestStaffFollowUpEndToEnd(t *testing.T) {
 // or name; the citizen still hears of the officer's action.
 func TestAnonymousComplaintEndToEnd(t *testing.T) {
 	srv := telegramtest.NewServer(t, testToken)
-	dsn := storetest.Postgres(t)
-	_, prefix := storetest.Redis(t)
-	redisURL := os.Getenv("REDIS_URL")
-	if redisURL == "" {
-		redisURL = "redis://127.0.0.1:6379/0"
-	}
-	cfg, err := readSettings(envOf(map[string]string{
-		"TELEGRAM_TOKEN": testToken, "TELEGRAM_API_URL": srv.URL(), "REDIS_URL": redisURL,
-		"REDIS_PREFIX": prefix, "DATABASE_URL": dsn, "CONFIG_DIR": officeWithStaff(t), "DATA_DIR": t.TempDir(),
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := serverSettings(t, srv, map[string]string{"CONFIG_DIR": officeWithStaff(t)})
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
