@@ -73,6 +73,7 @@ type Bot struct {
 	maxBackoff  time.Duration // cap of the exponential backoff
 	sendBackoff time.Duration // first wait before resending after a 5xx or network error
 	grace       time.Duration // how long updates in hand may take once Run is asked to stop
+	typingDelay time.Duration // how long the engine may take before "typing…" shows
 
 	outbox outbox // notifications to chats that did not just write
 
@@ -163,6 +164,7 @@ func New(cfg Config, h Handler, log *slog.Logger) (*Bot, error) {
 		maxBackoff:  30 * time.Second,
 		sendBackoff: time.Second,
 		grace:       30 * time.Second,
+		typingDelay: 400 * time.Millisecond,
 		outbox:      outbox{chat: chatInterval, group: groupInterval},
 	}, nil
 }
@@ -381,13 +383,29 @@ func (b *Bot) handleUpdate(ctx context.Context, chatID int64, u tgbotapi.Update)
 		}
 	}
 
-	// The typing indicator goes out while the engine works, and is waited for
-	// before the replies, so it never lands after them and lingers.
-	var typing sync.WaitGroup
-	if in.Kind == conversation.KindText {
+	// The typing indicator goes out only when the engine takes a noticeable
+	// time (most answers take milliseconds, and an extra request per message
+	// halves what the bot can answer), and is waited for before the replies,
+	// so it never lands after them and lingers.
+	var (
+		typing sync.WaitGroup
+		timer  *time.Timer
+	)
+	switch {
+	case in.Kind != conversation.KindText:
+	case b.typingDelay <= 0:
 		typing.Go(func() { b.sendTyping(chatID) })
+	default:
+		typing.Add(1)
+		timer = time.AfterFunc(b.typingDelay, func() {
+			defer typing.Done()
+			b.sendTyping(chatID)
+		})
 	}
 	replies, err := b.callHandler(ctx, in)
+	if timer != nil && timer.Stop() {
+		typing.Done() // the indicator was not needed
+	}
 	typing.Wait()
 	b.answerCallback(chatID, u)
 	if err != nil {

@@ -125,6 +125,7 @@ func newHarness(t *testing.T, h *echoHandler) *harness {
 	bot.minBackoff = 50 * time.Millisecond
 	bot.maxBackoff = 200 * time.Millisecond
 	bot.sendBackoff = 20 * time.Millisecond
+	bot.typingDelay = 0 // the tests see the indicator on every text
 	return &harness{srv: srv, bot: bot, h: h, logs: logs}
 }
 

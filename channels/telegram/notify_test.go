@@ -91,3 +91,28 @@ func TestReadyAfterFirstPoll(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// A quick answer goes without a typing indicator: it would cost a request
+// per message for nothing. A slow one shows it.
+func TestTypingOnlyWhenSlow(t *testing.T) {
+	slow := &echoHandler{hook: func(_ context.Context, in conversation.Inbound) error {
+		if in.Text == "lambat" {
+			time.Sleep(400 * time.Millisecond)
+		}
+		return nil
+	}}
+	hs := newHarness(t, slow)
+	hs.bot.typingDelay = 200 * time.Millisecond
+	hs.start(t)
+	defer hs.stop()
+	hs.srv.PushText(4242, 4242, "halo")
+	hs.srv.WaitSent(t, 4242, 1, 5*time.Second)
+	if n := len(hs.srv.ChatActions()); n != 0 {
+		t.Fatalf("%d typing actions for an instant answer, want 0", n)
+	}
+	hs.srv.PushText(4242, 4242, "lambat")
+	hs.srv.WaitSent(t, 4242, 2, 5*time.Second)
+	if n := len(hs.srv.ChatActions()); n != 1 {
+		t.Fatalf("%d typing actions for a slow answer, want 1", n)
+	}
+}
