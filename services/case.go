@@ -22,6 +22,10 @@ type NewCase struct {
 	// never see who filed it; the citizen still gets updates).
 	Confidentiality string
 	Attachments     []StoredFile // photos and documents, already stored
+	// TicketNumber, when set, is the day's ticket number already handed
+	// out to the citizen (while the database was unreachable); 0 lets the
+	// case store take the next one.
+	TicketNumber int64
 }
 
 // Confidentiality levels of a complaint (SP4N-LAPOR! practice).

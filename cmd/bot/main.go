@@ -122,6 +122,7 @@ type app struct {
 	metrics *metrics.Metrics
 	media   *mediastore.Store
 	holder  string // this process, for leases
+	queued  *queuedCases
 	// checks are what /readyz asks, by name: storage, and each channel.
 	checks map[string]func(context.Context) error
 }
@@ -242,6 +243,9 @@ func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (
 		}})
 	}
 	a.jobs = append(a.jobs, runner{name: "reminders", run: remindEvery(time.Minute, a.engine, a.states, log)})
+	a.jobs = append(a.jobs, runner{name: "case-writer", run: func(ctx context.Context) error {
+		return redisstore.HoldLease(ctx, a.states, "case-writer", a.holder, leaseTTL, a.queued.drain, nil)
+	}})
 	a.jobs = append(a.jobs, runner{name: "case-gauges", run: func(ctx context.Context) error {
 		a.metrics.RefreshCases(ctx, time.Minute, func(ctx context.Context) (int, int, error) {
 			return a.cases.CountOpen(ctx, time.Now())
@@ -274,11 +278,15 @@ func buildCore(ctx context.Context, cfg settings, o *office, notify conversation
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open the media directory: %w", err), st.Close())
 	}
-	engine, err := newEngine(o, st, countedCases{st.Cases, m}, states, media, notify, log)
+	queued := &queuedCases{
+		db: st.Cases, states: states, queue: redisstore.NewQueue(st.Redis, cfg.RedisPrefix+"{cases}"),
+		keys: keys, loc: o.catalog.Office.Location, timeout: 3 * time.Second, log: log,
+	}
+	engine, err := newEngine(o, st, countedCases{queued, m}, states, media, notify, log)
 	if err != nil {
 		return nil, errors.Join(err, st.Close())
 	}
-	return &app{storage: st, cases: st.Cases, office: o, engine: engine, states: states, metrics: m, media: media, holder: holderID(),
+	return &app{storage: st, cases: st.Cases, office: o, engine: engine, states: states, metrics: m, media: media, holder: holderID(), queued: queued,
 		checks: map[string]func(context.Context) error{
 			"redis":    func(ctx context.Context) error { return st.Redis.Ping(ctx).Err() },
 			"database": st.Cases.Ping,

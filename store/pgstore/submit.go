@@ -51,7 +51,12 @@ func (s *Store) SubmitCase(ctx context.Context, nc services.NewCase) (services.R
 			return err
 		}
 		day := submitted.In(s.loc)
-		n, err := nextTicketNumber(tx, day.Format(time.DateOnly))
+		n := nc.TicketNumber
+		if n > 0 {
+			err = raiseTicketCounter(tx, day.Format(time.DateOnly), n)
+		} else {
+			n, err = nextTicketNumber(tx, day.Format(time.DateOnly))
+		}
 		if err != nil {
 			return err
 		}
@@ -179,6 +184,31 @@ RETURNING last`, day), &last)
 	}
 	return last, nil
 }
+
+// raiseTicketCounter makes the day's counter at least n, for a case whose
+// number was handed out elsewhere, so the store never gives it again.
+func raiseTicketCounter(tx *gorm.DB, day string, n int64) error {
+	err := tx.Exec(`INSERT INTO ticket_counters (day, last) VALUES (?, ?)
+ON CONFLICT (day) DO UPDATE SET last = CASE WHEN ticket_counters.last < excluded.last THEN excluded.last ELSE ticket_counters.last END`, day, n).Error
+	if err != nil {
+		return fmt.Errorf("raise ticket counter of %s to %d: %w", day, n, err)
+	}
+	return nil
+}
+
+// LastTicketNumber is the highest ticket number given on an office day
+// ("2006-01-02"), 0 when none.
+func (s *Store) LastTicketNumber(ctx context.Context, day string) (int64, error) {
+	var c TicketCounter
+	res := s.db.WithContext(ctx).Where("day = ?", day).Limit(1).Find(&c)
+	if res.Error != nil {
+		return 0, fmt.Errorf("read ticket counter of %s: %w", day, res.Error)
+	}
+	return c.Last, nil
+}
+
+// Ticket writes ticket number n of the office day of at.
+func (s *Store) Ticket(at time.Time, n int64) string { return s.ticket(at.In(s.loc), n) }
 
 // scanRow runs a raw query returning one row into dest. It avoids
 // gorm.DB.Scan, whose logging interpolates the parameters (chat ids, names)

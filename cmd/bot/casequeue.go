@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/leksono/sapa/services"
+	"github.com/leksono/sapa/store/pgstore"
+	"github.com/leksono/sapa/store/redisstore"
+)
+
+// sealedField names what a queued case is sealed as: it holds NIK numbers.
+const sealedField = "queued_case"
+
+// queuedCases files cases in the database and, when the database does not
+// answer, still gives the citizen their ticket: the number comes from Redis
+// (shared by every process, seeded from the database), and the case waits,
+// sealed, in a durable Redis queue that one writer drains in order, exactly
+// once (the case store is idempotent per source message), when the database
+// is back.
+type queuedCases struct {
+	db      *pgstore.Store
+	states  *redisstore.Store
+	queue   *redisstore.Queue
+	keys    *pgstore.Keys
+	loc     *time.Location
+	timeout time.Duration // how long a submission waits for the database
+	log     *slog.Logger
+}
+
+// SubmitCase implements conversation.CaseStore.
+func (q *queuedCases) SubmitCase(ctx context.Context, nc services.NewCase) (services.Receipt, error) {
+	day := nc.SubmittedAt.In(q.loc).Format(time.DateOnly)
+	n, err := q.states.NextTicketNumber(ctx, day, func(ctx context.Context) (int64, error) {
+		return q.db.LastTicketNumber(ctx, day)
+	})
+	if err != nil {
+		// Without a number that no other process can give, the case cannot
+		// be promised: the message fails and its channel retries it later.
+		return services.Receipt{}, fmt.Errorf("number the case: %w", err)
+	}
+	nc.TicketNumber = n
+	dctx, cancel := context.WithTimeout(ctx, q.timeout)
+	r, err := q.db.SubmitCase(dctx, nc)
+	cancel()
+	if err == nil || ctx.Err() != nil {
+		return r, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, q.timeout)
+	down := q.db.Ping(pctx) != nil
+	cancel()
+	if !down {
+		return services.Receipt{}, err // the database answers: the error is the case's own
+	}
+	raw, jerr := json.Marshal(nc)
+	if jerr != nil {
+		return services.Receipt{}, fmt.Errorf("queue case: %w", jerr)
+	}
+	sealed, serr := q.keys.Seal(sealedField, string(raw))
+	if serr != nil {
+		return services.Receipt{}, fmt.Errorf("queue case: %w", serr)
+	}
+	if perr := q.queue.Push(ctx, []byte(sealed)); perr != nil {
+		return services.Receipt{}, fmt.Errorf("queue case while the database is down (%v): %w", err, perr)
+	}
+	ticket := q.db.Ticket(nc.SubmittedAt, n)
+	q.log.Warn("database unreachable: case queued in Redis, the citizen has their ticket", "ticket", ticket, "err", err)
+	return services.Receipt{Ticket: ticket, DueAt: nc.DueAt}, nil
+}
+
+// drain writes queued cases to the database in order until ctx is done. Run
+// it in one process at a time (a lease): order is kept by one writer.
+func (q *queuedCases) drain(ctx context.Context) error {
+	if _, err := q.queue.Requeue(ctx); err != nil {
+		q.log.Warn("case queue: requeue on start failed", "err", err)
+	}
+	wait := time.Second
+	lastSeed := time.Time{}
+	for ctx.Err() == nil {
+		if time.Since(lastSeed) > time.Minute {
+			q.seed(ctx)
+			lastSeed = time.Now()
+		}
+		msgs, err := q.queue.Pop(ctx, 20, time.Second)
+		if err != nil {
+			q.log.Warn("case queue: pop failed", "err", err)
+			sleepFor(ctx, wait)
+			continue
+		}
+		failed := false
+		for _, m := range msgs {
+			if permanent, err := q.write(ctx, m); permanent {
+				// A message that can never be read (another key set, a
+				// corrupted value) would block every case behind it.
+				q.log.Error("case queue: unreadable queued case dropped; restore its key to recover it from a Redis backup", "err", err)
+			} else if err != nil {
+				q.log.Warn("case queue: database still unreachable, retrying", "err", err)
+				failed = true
+				break
+			}
+			if err := q.queue.Ack(ctx, m); err != nil {
+				q.log.Warn("case queue: ack failed; the case will be written again (idempotent)", "err", err)
+			}
+		}
+		if failed {
+			if _, err := q.queue.Requeue(ctx); err != nil {
+				q.log.Warn("case queue: requeue failed", "err", err)
+			}
+			sleepFor(ctx, wait)
+			wait = min(2*wait, 30*time.Second)
+			continue
+		}
+		wait = time.Second
+	}
+	return nil
+}
+
+// seed sets today's and tomorrow's ticket counters in Redis from the
+// database while it answers, so a citizen gets a number even when the
+// database fails before the day's first case.
+func (q *queuedCases) seed(ctx context.Context) {
+	now := time.Now().In(q.loc)
+	for _, d := range []time.Time{now, now.AddDate(0, 0, 1)} {
+		day := d.Format(time.DateOnly)
+		last, err := q.db.LastTicketNumber(ctx, day)
+		if err == nil {
+			err = q.states.SeedTicketNumber(ctx, day, last)
+		}
+		if err != nil {
+			q.log.Warn("ticket counter not seeded; retrying in a minute", "day", day, "err", err)
+		}
+	}
+}
+
+// write files one queued case; permanent reports an error that retrying
+// cannot cure.
+func (q *queuedCases) write(ctx context.Context, sealed []byte) (permanent bool, err error) {
+	raw, err := q.keys.Open(sealedField, string(sealed))
+	if err != nil {
+		return true, fmt.Errorf("open queued case: %w", err)
+	}
+	var nc services.NewCase
+	if err := json.Unmarshal([]byte(raw), &nc); err != nil {
+		return true, fmt.Errorf("decode queued case: %w", err)
+	}
+	r, err := q.db.SubmitCase(ctx, nc)
+	if err != nil {
+		return false, fmt.Errorf("write queued case: %w", err)
+	}
+	q.log.Info("queued case written", "ticket", r.Ticket)
+	return false, nil
+}
+
+func sleepFor(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
