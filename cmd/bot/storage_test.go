@@ -166,8 +166,8 @@ func TestNoSettingsServesWhatsApp(t *testing.T) {
 	for _, c := range append(a.channels, a.jobs...) {
 		names = append(names, c.name)
 	}
-	if got := strings.Join(names, ","); got != "whatsapp,reminders,case-gauges,ops" {
-		t.Fatalf("runs %q, want whatsapp,reminders,case-gauges,ops", got)
+	if got := strings.Join(names, ","); got != "whatsapp,reminders,case-writer,case-gauges,ops" {
+		t.Fatalf("runs %q, want whatsapp,reminders,case-writer,case-gauges,ops", got)
 	}
 	if a.storage.SQLitePath == "" {
 		t.Fatal("no SQLite file with no DATABASE_URL")
