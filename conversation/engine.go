@@ -328,7 +328,10 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 		// with them, beyond any conversation state.
 		lang, err := e.desk.CitizenLang(ctx, t.in.Chat.Channel, t.in.Chat.ChatID)
 		if err != nil {
-			return fmt.Errorf("language of %s: %w", t.in.Chat, err)
+			// A greeting in the default language beats no greeting while
+			// the database is unreachable.
+			e.log.Warn("citizen's language unknown; greeting in the default one", "channel", t.in.Chat.Channel, "chat", maskChat(t.in.Chat.ChatID), "err", err)
+			lang = locales.DefaultLang
 		}
 		if !e.hasLang(lang) {
 			lang = locales.DefaultLang
