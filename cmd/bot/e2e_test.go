@@ -229,3 +229,26 @@ func serverSettings(t *testing.T, srv *telegramtest.Server, extra map[string]str
 	}
 	return cfg
 }
+
+// startBot builds the bot from cfg and runs its channels and jobs until the
+// test ends.
+func startBot(t *testing.T, cfg settings, log *slog.Logger) *app {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := build(ctx, cfg, log)
+	if err != nil {
+		cancel()
+		t.Fatalf("build: %v", err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runChannels(ctx, append(a.channels, a.jobs...))
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		a.close(log)
+	})
+	return a
+}

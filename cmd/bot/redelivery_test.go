@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"regexp"
@@ -25,14 +24,7 @@ func TestEveryUpdateDeliveredThreeTimes(t *testing.T) {
 	srv := telegramtest.NewServer(t, testToken)
 	cfg := serverSettings(t, srv, nil)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	a, err := build(ctx, cfg, log)
-	if err != nil {
-		t.Fatalf("build: %v", err)
-	}
-	defer a.close(log)
-	go runChannels(ctx, append(a.channels, a.jobs...))
+	startBot(t, cfg, log)
 
 	script := []string{"halo", "2", "sktm", "setuju", "3307051708900001", "Siti Aminah", "17-08-1990", "1",
 		"Dusun Krajan RT 02", "beasiswa sekolah anak", "081234567890", "ya"}
@@ -86,14 +78,7 @@ func TestRepliesSurviveRateLimits(t *testing.T) {
 	srv := telegramtest.NewServer(t, testToken)
 	cfg := serverSettings(t, srv, nil)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	a, err := build(ctx, cfg, log)
-	if err != nil {
-		t.Fatalf("build: %v", err)
-	}
-	defer a.close(log)
-	go runChannels(ctx, append(a.channels, a.jobs...))
+	startBot(t, cfg, log)
 
 	script := []struct{ text, want string }{
 		{"halo", "Selamat datang"}, {"2", "Surat apa"}, {"sktm", "Setuju"}, {"setuju", "(1/7)"},

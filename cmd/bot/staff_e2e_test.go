@@ -55,14 +55,8 @@ func TestStaffFollowUpEndToEnd(t *testing.T) {
 	cfg := serverSettings(t, srv, map[string]string{"CONFIG_DIR": officeWithStaff(t)})
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	a, err := build(ctx, cfg, log)
-	if err != nil {
-		t.Fatalf("build: %v", err)
-	}
-	defer a.close(log)
-	go runChannels(ctx, append(a.channels, a.jobs...))
+	ctx := context.Background()
+	a := startBot(t, cfg, log)
 
 	const citizen, officer = int64(5550002), int64(7001)
 	seen := map[int64]int{}
@@ -144,14 +138,7 @@ func TestAnonymousComplaintEndToEnd(t *testing.T) {
 	srv := telegramtest.NewServer(t, testToken)
 	cfg := serverSettings(t, srv, map[string]string{"CONFIG_DIR": officeWithStaff(t)})
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	a, err := build(ctx, cfg, log)
-	if err != nil {
-		t.Fatalf("build: %v", err)
-	}
-	defer a.close(log)
-	go runChannels(ctx, append(a.channels, a.jobs...))
+	startBot(t, cfg, log)
 
 	const citizen, officer = int64(5550003), int64(7003)
 	seen := map[int64]int{}

@@ -331,17 +331,5 @@ func (s *Store) CommitWithLease(ctx context.Context, st conversation.State, mess
 		s.draftTTL.Milliseconds(),
 		lease.Token,
 	).Text()
-	if err != nil {
-		return fmt.Errorf("commit state of %s: %w", st.Chat, err)
-	}
-	switch res {
-	case "OK":
-		return nil
-	case "DUP":
-		return fmt.Errorf("commit state of %s: %w", st.Chat, conversation.ErrDuplicate)
-	case "CONFLICT":
-		return fmt.Errorf("commit state of %s at version %d: %w", st.Chat, st.Version, conversation.ErrConflict)
-	default:
-		return fmt.Errorf("commit state of %s: unexpected script reply %q", st.Chat, res)
-	}
+	return commitResult(st, res, err)
 }

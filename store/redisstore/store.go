@@ -272,19 +272,7 @@ func (s *Store) Commit(ctx context.Context, st conversation.State, messageID str
 		st.Draft,
 		s.draftTTL.Milliseconds(),
 	).Text()
-	if err != nil {
-		return fmt.Errorf("commit state of %s: %w", st.Chat, err)
-	}
-	switch res {
-	case "OK":
-		return nil
-	case "DUP":
-		return fmt.Errorf("commit state of %s: %w", st.Chat, conversation.ErrDuplicate)
-	case "CONFLICT":
-		return fmt.Errorf("commit state of %s at version %d: %w", st.Chat, st.Version, conversation.ErrConflict)
-	default:
-		return fmt.Errorf("commit state of %s: unexpected script reply %q", st.Chat, res)
-	}
+	return commitResult(st, res, err)
 }
 
 // encode is the stored JSON of st. It fails, wrapping ErrTooLarge, when
@@ -330,4 +318,21 @@ func (s *Store) Delete(ctx context.Context, chat conversation.ChatKey) error {
 		return fmt.Errorf("delete state of %s: %w", chat, err)
 	}
 	return nil
+}
+
+// commitResult reads the reply of a commit script: OK, DUP or CONFLICT.
+func commitResult(st conversation.State, res string, err error) error {
+	if err != nil {
+		return fmt.Errorf("commit state of %s: %w", st.Chat, err)
+	}
+	switch res {
+	case "OK":
+		return nil
+	case "DUP":
+		return fmt.Errorf("commit state of %s: %w", st.Chat, conversation.ErrDuplicate)
+	case "CONFLICT":
+		return fmt.Errorf("commit state of %s at version %d: %w", st.Chat, st.Version, conversation.ErrConflict)
+	default:
+		return fmt.Errorf("commit state of %s: unexpected script reply %q", st.Chat, res)
+	}
 }
