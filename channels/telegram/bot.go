@@ -78,6 +78,8 @@ type Bot struct {
 	outbox outbox // notifications to chats that did not just write
 
 	lastPoll atomic.Int64 // unix nanoseconds of the last successful getUpdates
+
+	onUnreachable func(chatID string) // set by OnUnreachable
 }
 
 // Ready reports whether the bot talks to Telegram: a long poll succeeded

@@ -147,6 +147,7 @@ func (b *Bot) drain(ctx context.Context, chatID int64, q *chatQueue) {
 		switch {
 		case errors.Is(err, errUnreachable):
 			b.log.Info("telegram chat unreachable, notification dropped", "chat", chatID)
+			b.reportUnreachable(chatID)
 		case err != nil:
 			b.log.Warn("telegram notification not sent", "chat", chatID, "count", len(texts), "err", err)
 		}

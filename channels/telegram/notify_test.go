@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -114,5 +115,40 @@ func TestTypingOnlyWhenSlow(t *testing.T) {
 	hs.srv.WaitSent(t, 4242, 2, 5*time.Second)
 	if n := len(hs.srv.ChatActions()); n != 1 {
 		t.Fatalf("%d typing actions for a slow answer, want 1", n)
+	}
+}
+
+// A chat that blocked the bot (403) is reported once per failed send, so
+// the citizen can be marked unreachable; nothing is retried.
+func TestUnreachableChatReported(t *testing.T) {
+	hs := newHarness(t, &echoHandler{})
+	var mu sync.Mutex
+	var reported []string
+	hs.bot.OnUnreachable(func(chatID string) {
+		mu.Lock()
+		defer mu.Unlock()
+		reported = append(reported, chatID)
+	})
+	hs.srv.BlockChat(5151)
+	hs.start(t)
+	defer hs.stop()
+	hs.srv.PushText(5151, 5151, "halo")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		n := len(reported)
+		mu.Unlock()
+		if n > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(reported) != 1 || reported[0] != "5151" {
+		t.Fatalf("reported %v, want [5151]", reported)
+	}
+	if n := hs.srv.SendAttempts(5151); n != 1 {
+		t.Fatalf("%d send attempts to a blocked chat, want 1", n)
 	}
 }

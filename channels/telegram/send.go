@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -101,6 +102,7 @@ func (b *Bot) sendReplies(ctx context.Context, chatID int64, updateID int, repli
 			continue
 		case errors.Is(err, errUnreachable):
 			b.log.Info("telegram chat unreachable, replies dropped", "chat", chatID)
+			b.reportUnreachable(chatID)
 		default:
 			b.log.Warn("telegram reply not sent", "chat", chatID, "update", updateID,
 				"reply", i, "dropped", len(replies)-i, "err", err)
@@ -178,5 +180,16 @@ func (b *Bot) answerCallback(chatID int64, u tgbotapi.Update) {
 func (b *Bot) sendTyping(chatID int64) {
 	if _, err := b.api.Request(tgbotapi.NewChatAction(chatID, tgbotapi.ChatTyping)); err != nil {
 		b.log.Debug("telegram typing not sent", "chat", chatID, "err", err)
+	}
+}
+
+// OnUnreachable sets what to do when Telegram refuses a chat for good (403:
+// the citizen blocked the bot): the bot stops retrying, and f records it.
+// Call it before Run.
+func (b *Bot) OnUnreachable(f func(chatID string)) { b.onUnreachable = f }
+
+func (b *Bot) reportUnreachable(chatID int64) {
+	if b.onUnreachable != nil {
+		b.onUnreachable(strconv.FormatInt(chatID, 10))
 	}
 }

@@ -202,6 +202,11 @@ func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (
 			return nil, fmt.Errorf("connect to Telegram at %s: %w", cfg.TelegramAPIURL, err)
 		}
 		a.bot = bot
+		bot.OnUnreachable(func(chatID string) {
+			if err := a.cases.MarkUnreachable(context.WithoutCancel(ctx), "telegram", chatID, time.Now()); err != nil {
+				log.Warn("could not record an unreachable chat", "err", err)
+			}
+		})
 		a.metrics.QueueLength(bot.Pending)
 		a.checks["telegram"] = func(context.Context) error { return bot.Ready() }
 		notify.add("telegram", telegramSender(bot, a.media))

@@ -120,3 +120,38 @@ func TestAnonymousComplaintStaffViews(t *testing.T) {
 		t.Fatalf("the change must still reach the citizen: %v, chat %q", err, changed.ChatID)
 	}
 }
+
+// A citizen a chat app refused is marked unreachable; filing a new case
+// (they wrote again) clears the mark.
+func TestMarkUnreachable(t *testing.T) {
+	ctx := context.Background()
+	loc := time.FixedZone("WIB", 7*3600)
+	store, err := pgstore.Open(ctx, storetest.Postgres(t), pgstore.Options{TicketPrefix: "LKS", Location: loc, Keys: testKeys(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, loc)
+	submit := func(msg string) string {
+		r, err := store.SubmitCase(ctx, services.NewCase{Kind: services.KindRequest, ServiceCode: "sktm", Unit: "u",
+			Channel: "telegram", ChatID: "42", CitizenName: "Siti", VillageCode: "v", Form: map[string]string{},
+			SourceMessage: msg, SubmittedAt: at, DueAt: at.Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Ticket
+	}
+	ticket := submit("m1")
+	if err := store.MarkUnreachable(ctx, "telegram", "42", at.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := store.CaseByTicket(ctx, ticket)
+	if err != nil || c.Citizen == nil || c.Citizen.UnreachableAt == nil {
+		t.Fatalf("citizen not marked unreachable: %+v, %v", c.Citizen, err)
+	}
+	ticket = submit("m2")
+	c, _, err = store.CaseByTicket(ctx, ticket)
+	if err != nil || c.Citizen.UnreachableAt != nil {
+		t.Fatalf("a new case must clear the mark: %+v, %v", c.Citizen, err)
+	}
+}

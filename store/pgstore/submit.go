@@ -157,6 +157,7 @@ func upsertCitizen(tx *gorm.DB, channel, chatID, name string) (int64, error) {
 VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (channel, external_id) DO UPDATE SET
 	name = CASE WHEN excluded.name = '' THEN citizens.name ELSE excluded.name END,
+	unreachable_at = NULL,
 	updated_at = excluded.updated_at
 RETURNING id`, channel, chatID, name, now, now), &id)
 	if err != nil {
@@ -352,6 +353,19 @@ func (s *Store) loadCitizens(ctx context.Context, cases []*Case) error {
 		if c.Confidentiality != services.ConfidentialAnonymous {
 			c.Citizen = byID[c.CitizenID]
 		}
+	}
+	return nil
+}
+
+// MarkUnreachable records that a chat app refused to deliver to a citizen
+// (they blocked the bot or left): updates are no longer tried. Filing a new
+// case clears the mark, since the citizen has written again.
+func (s *Store) MarkUnreachable(ctx context.Context, channel, chatID string, at time.Time) error {
+	err := s.db.WithContext(ctx).Model(&Citizen{}).
+		Where("channel = ? AND external_id = ?", channel, chatID).
+		Update("unreachable_at", dbTime(at)).Error
+	if err != nil {
+		return fmt.Errorf("mark a %s citizen unreachable: %w", channel, err)
 	}
 	return nil
 }
