@@ -50,6 +50,7 @@ type options struct {
 	replyTimeout time.Duration
 	phaseTimeout time.Duration
 	baseline     bool
+	flood        int    // messages one sender floods during an extra bot phase (0: none)
 	prefix       string // Redis key prefix of the run
 	out          io.Writer
 }
@@ -74,6 +75,7 @@ func main() {
 	flag.DurationVar(&o.replyTimeout, "reply-timeout", 30*time.Second, "a message not answered within this is lost")
 	flag.DurationVar(&o.phaseTimeout, "phase-timeout", 10*time.Minute, "bound of each phase")
 	flag.BoolVar(&o.baseline, "baseline", true, "also run the echo baseline")
+	flag.IntVar(&o.flood, "flood", 0, "after the bot phases, run the first mode again while one sender floods this many messages, and compare the citizens' latency")
 	flag.Parse()
 	o.out = os.Stdout
 	if _, _, err := run(context.Background(), o); err != nil {
@@ -228,6 +230,21 @@ func run(ctx context.Context, o options) (results []phase, cases int64, err erro
 		base += int64(o.citizens) + 1000
 		results = append(results, p)
 	}
+	if o.flood > 0 {
+		// The same load again beside one sender flooding: the rate limit must
+		// keep the flood from slowing everyone else down.
+		p, err := runPhase(ctx, o, fake, "bot+flood", modes[0], base, rdb, bots)
+		if err != nil {
+			return nil, 0, err
+		}
+		base += int64(o.citizens) + 1000
+		results = append(results, p)
+		if unloaded := results[0]; unloaded.lat.p95 > 0 {
+			fmt.Fprintf(o.out, "flood of %d messages: citizens' p50 %s -> %s, p95 %s -> %s (x%.2f)\n", o.flood,
+				ms(unloaded.lat.p50), ms(p.lat.p50), ms(unloaded.lat.p95), ms(p.lat.p95),
+				float64(p.lat.p95)/float64(unloaded.lat.p95))
+		}
+	}
 	cases, err = countCases(ctx, botDSN)
 	if err != nil {
 		return nil, 0, err
@@ -306,6 +323,14 @@ func runPhase(ctx context.Context, o options, f *fakeAPI, target, mode string, b
 	if mode == "paced" {
 		think = o.think
 	}
+	if target == "bot+flood" {
+		flooder := base - 7 // outside the citizens' chats
+		go func() {
+			for i := 0; i < o.flood && ctx.Err() == nil; i++ {
+				f.pushText(flooder, fmt.Sprintf("spam %d", i))
+			}
+		}()
+	}
 	inboxes := make([]chan reply, o.citizens)
 	results := make([]result, o.citizens)
 	var wg sync.WaitGroup
@@ -326,7 +351,7 @@ func runPhase(ctx context.Context, o options, f *fakeAPI, target, mode string, b
 					return
 				}
 			}
-			results[i] = citizen(ctx, f, chat, sktmScript(nik), think, o.replyTimeout, target == "bot", func(ch chan reply) { inboxes[i] = ch })
+			results[i] = citizen(ctx, f, chat, sktmScript(nik), think, o.replyTimeout, target != "echo", func(ch chan reply) { inboxes[i] = ch })
 		})
 	}
 	wg.Wait()
