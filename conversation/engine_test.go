@@ -12,6 +12,7 @@ import (
 
 	"github.com/leksono/sapa/configs"
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/conversation/conversationtest"
 	"github.com/leksono/sapa/locales"
 	"github.com/leksono/sapa/services"
 )
@@ -30,10 +31,10 @@ func TestSubmittedCaseCarriesNormalizedAnswers(t *testing.T) {
 	completeSKTM(h)
 	confirm := h.inbound("ya")
 	h.send(confirm)
-	if len(h.cases.cases) != 1 {
-		t.Fatalf("want 1 case filed, got %d", len(h.cases.cases))
+	if len(h.cases.Filed) != 1 {
+		t.Fatalf("want 1 case filed, got %d", len(h.cases.Filed))
 	}
-	c := h.cases.cases[0]
+	c := h.cases.Filed[0]
 	want := map[string]string{
 		"nik": "3307051708900001", "nama": "Siti Aminah", "tanggal_lahir": "1990-08-17",
 		"desa": "33.07.05.2001", "alamat": "Dusun Krajan RT 02 RW 01", "keperluan": "beasiswa sekolah anak",
@@ -66,28 +67,28 @@ func TestSubmittedCaseCarriesNormalizedAnswers(t *testing.T) {
 func TestSubmitFailureKeepsTheForm(t *testing.T) {
 	h := newHarness(t)
 	completeSKTM(h)
-	h.cases.fail = errors.New("database is down")
+	h.cases.Fail = errors.New("database is down")
 	in := h.inbound("ya")
 	if _, err := h.engine.Handle(context.Background(), in); err == nil {
 		t.Fatal("want an error while the case store fails")
 	}
-	if len(h.cases.cases) != 0 {
-		t.Fatalf("no case may be filed while the store fails, got %d", len(h.cases.cases))
+	if len(h.cases.Filed) != 0 {
+		t.Fatalf("no case may be filed while the store fails, got %d", len(h.cases.Filed))
 	}
-	h.cases.fail = nil
+	h.cases.Fail = nil
 	replies, err := h.engine.Handle(context.Background(), in)
 	if err != nil {
 		t.Fatalf("retry after the store recovered: %v", err)
 	}
-	if len(h.cases.cases) != 1 || len(replies) != 1 || !strings.Contains(replies[0].Text, "LKS-261123-0001") {
-		t.Fatalf("want one case and its ticket in the reply, got %d cases, replies %+v", len(h.cases.cases), replies)
+	if len(h.cases.Filed) != 1 || len(replies) != 1 || !strings.Contains(replies[0].Text, "LKS-261123-0001") {
+		t.Fatalf("want one case and its ticket in the reply, got %d cases, replies %+v", len(h.cases.Filed), replies)
 	}
 }
 
 // conflictOnce makes the first Commit lose a race, as when two messages of
 // one chat arrive together on two workers.
 type conflictOnce struct {
-	*memStates
+	*conversationtest.States
 	tripped bool
 }
 
@@ -96,14 +97,14 @@ func (c *conflictOnce) Commit(ctx context.Context, s conversation.State, id stri
 		c.tripped = true
 		return conversation.ErrConflict
 	}
-	return c.memStates.Commit(ctx, s, id, ttl)
+	return c.States.Commit(ctx, s, id, ttl)
 }
 
 func TestConflictIsRetried(t *testing.T) {
 	catalog, texts := loadReal(t)
 	clock := start
-	states := &conflictOnce{memStates: newMemStates(func() time.Time { return clock })}
-	cases := newMemCases(catalog.Office.Location)
+	states := &conflictOnce{States: conversationtest.NewStates(func() time.Time { return clock })}
+	cases := conversationtest.NewCases(catalog.Office.Location)
 	engine, err := conversation.New(conversation.Config{
 		Catalog: catalog, Texts: texts, States: states, Cases: cases, Desk: cases,
 		Now: func() time.Time { return clock },
@@ -127,8 +128,8 @@ func TestMissingLocaleKeyFailsStartup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cases := newMemCases(time.UTC)
-	_, err = conversation.New(conversation.Config{Catalog: catalog, Texts: texts, States: newMemStates(time.Now), Cases: cases, Desk: cases})
+	cases := conversationtest.NewCases(time.UTC)
+	_, err = conversation.New(conversation.Config{Catalog: catalog, Texts: texts, States: conversationtest.NewStates(time.Now), Cases: cases, Desk: cases})
 	if err == nil || !strings.Contains(err.Error(), "menu.title") || !strings.Contains(err.Error(), "service.sktm.name") {
 		t.Fatalf("want an error naming missing engine and catalog keys, got %v", err)
 	}
@@ -156,19 +157,19 @@ func TestSurveyAnswersStored(t *testing.T) {
 	}
 	h, _ := replay(t, string(raw))
 	want := map[string]int{"u1": 4, "u2": 3, "u3": 4, "u4": 4, "u5": 4, "u6": 4, "u7": 3, "u8": 3, "u9": 4}
-	if got := h.cases.surveys["LKS-261123-0001"]; !reflect.DeepEqual(got, want) {
+	if got := h.cases.Surveys["LKS-261123-0001"]; !reflect.DeepEqual(got, want) {
 		t.Errorf("complete survey = %v, want %v", got, want)
 	}
-	if c, ok := h.cases.comments["LKS-261123-0001"]; !ok || c != "Ruang tunggu perlu kipas angin." {
+	if c, ok := h.cases.Comments["LKS-261123-0001"]; !ok || c != "Ruang tunggu perlu kipas angin." {
 		t.Errorf("comment = %q (completed %v)", c, ok)
 	}
-	if got := h.cases.surveys["LKS-261123-0002"]; len(got) != 1 || got["u1"] != 4 {
+	if got := h.cases.Surveys["LKS-261123-0002"]; len(got) != 1 || got["u1"] != 4 {
 		t.Errorf("partial survey = %v, want only u1=4", got)
 	}
-	if _, done := h.cases.comments["LKS-261123-0002"]; done {
+	if _, done := h.cases.Comments["LKS-261123-0002"]; done {
 		t.Error("the stopped survey was completed")
 	}
-	if _, ok := h.cases.surveys["LKS-261123-0003"]; ok {
+	if _, ok := h.cases.Surveys["LKS-261123-0003"]; ok {
 		t.Error("a refused case got a survey")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/conversation/conversationtest"
 	"github.com/leksono/sapa/store/redisstore"
 	"github.com/leksono/sapa/store/storetest"
 )
@@ -24,7 +25,7 @@ func TestRateLimitAndChatLockOnRedis(t *testing.T) {
 	rdb, prefix := storetest.Redis(t)
 	catalog, texts := loadReal(t)
 	newEngine := func() *conversation.Engine {
-		cases := newMemCases(catalog.Office.Location)
+		cases := conversationtest.NewCases(catalog.Office.Location)
 		e, err := conversation.New(conversation.Config{
 			Catalog: catalog, Texts: texts, States: redisstore.New(rdb, prefix), Cases: cases, Desk: cases,
 			Log: slog.New(slog.NewTextHandler(io.Discard, nil)),

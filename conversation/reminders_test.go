@@ -31,7 +31,7 @@ func TestRemindersAndEscalation(t *testing.T) {
 	h := newHarness(t)
 	completeSKTM(h)
 	h.send(h.inbound("ya")) // LKS-261123-0001, due Monday 23 November 16:00
-	h.notes.take()
+	h.notes.Take()
 	guard := &memOnce{}
 	ctx := context.Background()
 
@@ -45,11 +45,11 @@ func TestRemindersAndEscalation(t *testing.T) {
 	if ran, err := h.engine.Remind(ctx, guard); !ran || err != nil {
 		t.Fatalf("Monday: ran %v, err %v", ran, err)
 	}
-	sent := h.notes.take()
-	if len(sent) != 2 || !strings.Contains(sent[0].reply.Text, "LKS-261123-0001") || strings.Contains(sent[0].reply.Text, "Eskalasi") {
+	sent := h.notes.Take()
+	if len(sent) != 2 || !strings.Contains(sent[0].Reply.Text, "LKS-261123-0001") || strings.Contains(sent[0].Reply.Text, "Eskalasi") {
 		t.Fatalf("Monday: want the reminder to both officers of the unit, got %+v", sent)
 	}
-	if ran, _ := h.engine.Remind(ctx, guard); ran || len(h.notes.take()) != 0 {
+	if ran, _ := h.engine.Remind(ctx, guard); ran || len(h.notes.Take()) != 0 {
 		t.Fatal("a second call on the same day must send nothing")
 	}
 	// Saturday: no reminders on a day off.
@@ -61,8 +61,8 @@ func TestRemindersAndEscalation(t *testing.T) {
 	// the case is 2 days late: reminded, not yet escalated (limit 2).
 	h.clock = time.Date(2026, 11, 26, 8, 0, 0, 0, start.Location())
 	h.engine.Remind(ctx, guard)
-	for _, n := range h.notes.take() {
-		if strings.Contains(n.reply.Text, "Eskalasi") {
+	for _, n := range h.notes.Take() {
+		if strings.Contains(n.Reply.Text, "Eskalasi") {
 			t.Fatalf("escalated after 2 late days: %+v", n)
 		}
 	}
@@ -70,9 +70,9 @@ func TestRemindersAndEscalation(t *testing.T) {
 	h.clock = time.Date(2026, 11, 30, 8, 0, 0, 0, start.Location())
 	h.engine.Remind(ctx, guard)
 	escalated := map[string]bool{}
-	for _, n := range h.notes.take() {
-		if strings.Contains(n.reply.Text, "Eskalasi") && strings.Contains(n.reply.Text, "TERLAMBAT") {
-			escalated[h.who(n.to)] = true
+	for _, n := range h.notes.Take() {
+		if strings.Contains(n.Reply.Text, "Eskalasi") && strings.Contains(n.Reply.Text, "TERLAMBAT") {
+			escalated[h.who(n.To)] = true
 		}
 	}
 	if !escalated["kasi_kesos"] || !escalated["camat"] || escalated["petugas_kesos"] {

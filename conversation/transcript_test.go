@@ -15,6 +15,7 @@ import (
 
 	"github.com/leksono/sapa/configs"
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/conversation/conversationtest"
 	"github.com/leksono/sapa/locales"
 	"github.com/leksono/sapa/services"
 )
@@ -29,10 +30,10 @@ var start = time.Date(2026, 11, 23, 9, 0, 0, 0, time.FixedZone("WIB", 7*3600))
 type harness struct {
 	t       *testing.T
 	engine  *conversation.Engine
-	states  *memStates
-	cases   *memCases
-	notes   *memNotifier
-	privacy *memPrivacy
+	states  *conversationtest.States
+	cases   *conversationtest.Cases
+	notes   *conversationtest.Notifier
+	privacy *conversationtest.Privacy
 	staff   *services.Staff
 	clock   time.Time
 	chat    conversation.ChatKey
@@ -52,12 +53,12 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatalf("load locales: %v", err)
 	}
-	h := &harness{t: t, clock: start, chat: citizenChat, sender: citizenChat.ChatID, notes: &memNotifier{}, staff: testStaff(), privacy: newMemPrivacy()}
-	h.states = newMemStates(func() time.Time { return h.clock })
-	h.cases = newMemCases(catalog.Office.Location)
+	h := &harness{t: t, clock: start, chat: citizenChat, sender: citizenChat.ChatID, notes: &conversationtest.Notifier{}, staff: testStaff(), privacy: conversationtest.NewPrivacy()}
+	h.states = conversationtest.NewStates(func() time.Time { return h.clock })
+	h.cases = conversationtest.NewCases(catalog.Office.Location)
 	h.engine, err = conversation.New(conversation.Config{
 		Catalog: catalog, Texts: texts, States: h.states, Cases: h.cases, Desk: h.cases, Surveys: h.cases,
-		Staff: h.staff, Notifier: h.notes, Media: &memMedia{}, Privacy: h.privacy,
+		Staff: h.staff, Notifier: h.notes, Media: &conversationtest.Media{}, Privacy: h.privacy,
 		Now: func() time.Time { return h.clock },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
@@ -121,15 +122,15 @@ func (h *harness) send(in conversation.Inbound) []string {
 	if len(replies) == 0 {
 		out = append(out, "< (no reply)")
 	}
-	for _, n := range h.notes.take() {
-		for i, line := range strings.Split(n.reply.Text, "\n") {
+	for _, n := range h.notes.Take() {
+		for i, line := range strings.Split(n.Reply.Text, "\n") {
 			prefix := "<<        "
 			if i == 0 {
-				prefix = "<< [" + h.who(n.to) + "] "
+				prefix = "<< [" + h.who(n.To) + "] "
 			}
 			out = append(out, strings.TrimRight(prefix+line, " "))
 		}
-		for _, f := range n.reply.Files {
+		for _, f := range n.Reply.Files {
 			out = append(out, "<<        [berkas "+f.Kind+" "+f.SHA256[:8]+"]")
 		}
 	}
@@ -262,7 +263,7 @@ func replay(t *testing.T, script string) (*harness, string) {
 			out = append(out, line)
 		case line == "-- ask consent":
 			// From here on, citizens must agree to the privacy notice.
-			h.privacy.assumeConsent = false
+			h.privacy.AssumeConsent = false
 			out = append(out, line)
 		case line == "-- deliver again":
 			out = append(out, line)

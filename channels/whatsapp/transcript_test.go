@@ -17,6 +17,7 @@ import (
 
 	"github.com/leksono/sapa/configs"
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/conversation/conversationtest"
 	"github.com/leksono/sapa/locales"
 	"github.com/leksono/sapa/services"
 )
@@ -100,9 +101,9 @@ func TestTranscriptsOverWhatsApp(t *testing.T) {
 
 func replay(t *testing.T, script string, catalog *services.Catalog, texts *locales.Bundle, hint string, wantTicket bool) {
 	clk := newFakeClock(replayStart)
-	cases := newMemCases(catalog.Office.Location)
+	cases := conversationtest.NewCases(catalog.Office.Location)
 	engine, err := conversation.New(conversation.Config{
-		Catalog: catalog, Texts: texts, States: newMemStates(clk.Now), Cases: cases, Desk: cases,
+		Catalog: catalog, Texts: texts, States: conversationtest.NewStates(clk.Now), Cases: cases, Desk: cases,
 		Now: clk.Now, Log: quietLog(),
 	})
 	if err != nil {

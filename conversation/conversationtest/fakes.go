@@ -1,4 +1,9 @@
-package conversation_test
+// Package conversationtest holds hand-written, in-memory stand-ins for what the
+// conversation engine needs (state, cases, media, privacy, notifications), with
+// the same contracts as the real stores, for tests of the engine and of the
+// channels that replay its transcripts. The real stores are tested against
+// real Redis and PostgreSQL in store/redisstore and store/pgstore.
+package conversationtest
 
 import (
 	"context"
@@ -13,28 +18,29 @@ import (
 	"github.com/leksono/sapa/services"
 )
 
-// memStates is a hand-written StateStore for engine tests, with the same
+// States is a hand-written StateStore for engine tests, with the same
 // contract as the Redis store (versions, dedup, draft markers) and expiry
 // driven by the test's clock so that 24 hours pass in no time. The Redis
 // store itself is tested against real Redis in store/redisstore.
-type memStates struct {
+type States struct {
 	mu      sync.Mutex
 	now     func() time.Time
-	states  map[conversation.ChatKey]memEntry
+	states  map[conversation.ChatKey]entry
 	markers map[conversation.ChatKey]string
 	handled map[string]bool
 }
 
-type memEntry struct {
+type entry struct {
 	state   conversation.State
 	expires time.Time
 }
 
-func newMemStates(now func() time.Time) *memStates {
-	return &memStates{now: now, states: map[conversation.ChatKey]memEntry{}, markers: map[conversation.ChatKey]string{}, handled: map[string]bool{}}
+func NewStates(now func() time.Time) *States {
+	return &States{now: now, states: map[conversation.ChatKey]entry{}, markers: map[conversation.ChatKey]string{}, handled: map[string]bool{}}
 }
 
-func (m *memStates) Load(_ context.Context, chat conversation.ChatKey, messageID string) (conversation.Loaded, error) {
+// Load implements conversation.StateStore.
+func (m *States) Load(_ context.Context, chat conversation.ChatKey, messageID string) (conversation.Loaded, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := conversation.Loaded{Duplicate: m.handled[chat.String()+"/"+messageID]}
@@ -49,7 +55,8 @@ func (m *memStates) Load(_ context.Context, chat conversation.ChatKey, messageID
 	return out, nil
 }
 
-func (m *memStates) Commit(_ context.Context, s conversation.State, messageID string, ttl time.Duration) error {
+// Commit implements conversation.StateStore.
+func (m *States) Commit(_ context.Context, s conversation.State, messageID string, ttl time.Duration) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	key := s.Chat.String() + "/" + messageID
@@ -65,7 +72,7 @@ func (m *memStates) Commit(_ context.Context, s conversation.State, messageID st
 	}
 	s.Version++
 	s.Data = copyMap(s.Data)
-	m.states[s.Chat] = memEntry{state: s, expires: m.now().Add(ttl)}
+	m.states[s.Chat] = entry{state: s, expires: m.now().Add(ttl)}
 	m.handled[key] = true
 	if s.Draft != "" {
 		m.markers[s.Chat] = s.Draft
@@ -86,34 +93,35 @@ func copyMap(in map[string]string) map[string]string {
 	return out
 }
 
-// memCases is a hand-written CaseStore and CaseDesk: tickets numbered per
+// Cases is a hand-written CaseStore and CaseDesk: tickets numbered per
 // day, one case per source message, the lifecycle checked by the same
 // services.CheckTransition. PostgreSQL's version is tested in store/pgstore.
-type memCases struct {
+type Cases struct {
 	mu       sync.Mutex
 	loc      *time.Location
-	cases    []services.NewCase
+	Filed    []services.NewCase // every case filed, in order
 	views    map[string]*services.CaseView
 	events   map[string][]services.Event
 	bySource map[string]services.Receipt
 	perDay   map[string]int
 	langs    map[string]string
-	surveys  map[string]map[string]int
-	comments map[string]string
-	fail     error
+	Surveys  map[string]map[string]int // answers by ticket and element
+	Comments map[string]string         // comments of completed surveys, by ticket
+	Fail     error                     // when set, SubmitCase fails with it
 }
 
-func newMemCases(loc *time.Location) *memCases {
-	return &memCases{loc: loc, bySource: map[string]services.Receipt{}, perDay: map[string]int{},
+func NewCases(loc *time.Location) *Cases {
+	return &Cases{loc: loc, bySource: map[string]services.Receipt{}, perDay: map[string]int{},
 		views: map[string]*services.CaseView{}, events: map[string][]services.Event{}, langs: map[string]string{},
-		surveys: map[string]map[string]int{}, comments: map[string]string{}}
+		Surveys: map[string]map[string]int{}, Comments: map[string]string{}}
 }
 
-func (m *memCases) SubmitCase(_ context.Context, c services.NewCase) (services.Receipt, error) {
+// SubmitCase implements conversation.CaseStore, CaseDesk, SurveyDesk and AttachmentDesk.
+func (m *Cases) SubmitCase(_ context.Context, c services.NewCase) (services.Receipt, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.fail != nil {
-		return services.Receipt{}, m.fail
+	if m.Fail != nil {
+		return services.Receipt{}, m.Fail
 	}
 	if r, ok := m.bySource[c.SourceMessage]; ok {
 		return r, nil
@@ -122,7 +130,7 @@ func (m *memCases) SubmitCase(_ context.Context, c services.NewCase) (services.R
 	m.perDay[day]++
 	r := services.Receipt{Ticket: fmt.Sprintf("LKS-%s-%04d", day, m.perDay[day]), DueAt: c.DueAt}
 	m.bySource[c.SourceMessage] = r
-	m.cases = append(m.cases, c)
+	m.Filed = append(m.Filed, c)
 	m.views[r.Ticket] = &services.CaseView{
 		Ticket: r.Ticket, Kind: c.Kind, ServiceCode: c.ServiceCode, Unit: c.Unit, Status: services.StatusReceived,
 		Channel: c.Channel, ChatID: c.ChatID, CitizenName: c.CitizenName, VillageCode: c.VillageCode,
@@ -133,7 +141,8 @@ func (m *memCases) SubmitCase(_ context.Context, c services.NewCase) (services.R
 	return r, nil
 }
 
-func (m *memCases) ChangeStatus(_ context.Context, c services.StatusChange) (services.CaseView, error) {
+// ChangeStatus implements conversation.CaseStore, CaseDesk, SurveyDesk and AttachmentDesk.
+func (m *Cases) ChangeStatus(_ context.Context, c services.StatusChange) (services.CaseView, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	v, ok := m.views[c.Ticket]
@@ -156,7 +165,8 @@ func (m *memCases) ChangeStatus(_ context.Context, c services.StatusChange) (ser
 	return *v, nil
 }
 
-func (m *memCases) Assign(_ context.Context, ticket, assignee, actor string, at time.Time) (services.CaseView, error) {
+// Assign implements conversation.CaseStore, CaseDesk, SurveyDesk and AttachmentDesk.
+func (m *Cases) Assign(_ context.Context, ticket, assignee, actor string, at time.Time) (services.CaseView, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	v, ok := m.views[ticket]
@@ -168,7 +178,8 @@ func (m *memCases) Assign(_ context.Context, ticket, assignee, actor string, at 
 	return *v, nil
 }
 
-func (m *memCases) AddEvent(_ context.Context, ticket, kind, actor, note string, at time.Time) (services.CaseView, error) {
+// AddEvent implements conversation.CaseStore, CaseDesk, SurveyDesk and AttachmentDesk.
+func (m *Cases) AddEvent(_ context.Context, ticket, kind, actor, note string, at time.Time) (services.CaseView, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	v, ok := m.views[ticket]
@@ -179,7 +190,8 @@ func (m *memCases) AddEvent(_ context.Context, ticket, kind, actor, note string,
 	return *v, nil
 }
 
-func (m *memCases) Case(_ context.Context, ticket string) (services.CaseView, []services.Event, error) {
+// Case implements conversation.CaseStore, CaseDesk, SurveyDesk and AttachmentDesk.
+func (m *Cases) Case(_ context.Context, ticket string) (services.CaseView, []services.Event, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	v, ok := m.views[ticket]
@@ -189,7 +201,8 @@ func (m *memCases) Case(_ context.Context, ticket string) (services.CaseView, []
 	return *v, append([]services.Event(nil), m.events[ticket]...), nil
 }
 
-func (m *memCases) OpenCases(_ context.Context, f services.CaseFilter) ([]services.CaseView, error) {
+// OpenCases implements conversation.CaseStore, CaseDesk, SurveyDesk and AttachmentDesk.
+func (m *Cases) OpenCases(_ context.Context, f services.CaseFilter) ([]services.CaseView, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []services.CaseView
@@ -204,7 +217,8 @@ func (m *memCases) OpenCases(_ context.Context, f services.CaseFilter) ([]servic
 	return out, nil
 }
 
-func (m *memCases) CitizenCases(_ context.Context, channel, chatID string, limit int) ([]services.CaseView, error) {
+// CitizenCases implements conversation.CaseStore, CaseDesk, SurveyDesk and AttachmentDesk.
+func (m *Cases) CitizenCases(_ context.Context, channel, chatID string, limit int) ([]services.CaseView, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []services.CaseView
@@ -217,7 +231,8 @@ func (m *memCases) CitizenCases(_ context.Context, channel, chatID string, limit
 	return out, nil
 }
 
-func (m *memCases) CitizenCase(ctx context.Context, ticket, channel, chatID string) (services.CaseView, []services.Event, error) {
+// CitizenCase implements conversation.CaseStore, CaseDesk, SurveyDesk and AttachmentDesk.
+func (m *Cases) CitizenCase(ctx context.Context, ticket, channel, chatID string) (services.CaseView, []services.Event, error) {
 	v, events, err := m.Case(ctx, ticket)
 	if err != nil || v.Channel != channel || v.ChatID != chatID {
 		return services.CaseView{}, nil, conversation.ErrNoCase
@@ -225,51 +240,56 @@ func (m *memCases) CitizenCase(ctx context.Context, ticket, channel, chatID stri
 	return v, events, nil
 }
 
-func (m *memCases) CitizenLang(_ context.Context, channel, chatID string) (string, error) {
+// CitizenLang implements conversation.CaseStore, CaseDesk, SurveyDesk and AttachmentDesk.
+func (m *Cases) CitizenLang(_ context.Context, channel, chatID string) (string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.langs[channel+":"+chatID], nil
 }
 
-func (m *memCases) SetCitizenLang(_ context.Context, channel, chatID, lang string) error {
+// SetCitizenLang implements conversation.CaseStore, CaseDesk, SurveyDesk and AttachmentDesk.
+func (m *Cases) SetCitizenLang(_ context.Context, channel, chatID, lang string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.langs[channel+":"+chatID] = lang
 	return nil
 }
 
-func (m *memCases) StartSurvey(_ context.Context, ticket string, _ time.Time) (bool, error) {
+// StartSurvey implements conversation.CaseStore, CaseDesk, SurveyDesk and AttachmentDesk.
+func (m *Cases) StartSurvey(_ context.Context, ticket string, _ time.Time) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.surveys[ticket]; ok {
+	if _, ok := m.Surveys[ticket]; ok {
 		return false, nil
 	}
-	m.surveys[ticket] = map[string]int{}
+	m.Surveys[ticket] = map[string]int{}
 	return true, nil
 }
 
-func (m *memCases) AnswerSurvey(_ context.Context, ticket, element string, score int, _ time.Time) error {
+// AnswerSurvey implements conversation.CaseStore, CaseDesk, SurveyDesk and AttachmentDesk.
+func (m *Cases) AnswerSurvey(_ context.Context, ticket, element string, score int, _ time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.surveys[ticket] == nil || score < 1 || score > 4 {
+	if m.Surveys[ticket] == nil || score < 1 || score > 4 {
 		return fmt.Errorf("answer survey %s: no survey or bad score %d", ticket, score)
 	}
-	m.surveys[ticket][element] = score
+	m.Surveys[ticket][element] = score
 	return nil
 }
 
-func (m *memCases) CompleteSurvey(_ context.Context, ticket, comment string, _ time.Time) error {
+// CompleteSurvey implements conversation.CaseStore, CaseDesk, SurveyDesk and AttachmentDesk.
+func (m *Cases) CompleteSurvey(_ context.Context, ticket, comment string, _ time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if len(m.surveys[ticket]) != len(services.SurveyElements) {
-		return fmt.Errorf("complete survey %s: %d answers", ticket, len(m.surveys[ticket]))
+	if len(m.Surveys[ticket]) != len(services.SurveyElements) {
+		return fmt.Errorf("complete survey %s: %d answers", ticket, len(m.Surveys[ticket]))
 	}
-	m.comments[ticket] = comment
+	m.Comments[ticket] = comment
 	return nil
 }
 
 // sorted returns the cases oldest first, as the stores list them.
-func (m *memCases) sorted() []*services.CaseView {
+func (m *Cases) sorted() []*services.CaseView {
 	out := make([]*services.CaseView, 0, len(m.views))
 	for _, v := range m.views {
 		out = append(out, v)
@@ -283,25 +303,27 @@ func (m *memCases) sorted() []*services.CaseView {
 	return out
 }
 
-// memNotifier records notifications in the order they were sent.
-type memNotifier struct {
+// Notifier records notifications in the order they were sent.
+type Notifier struct {
 	mu   sync.Mutex
-	sent []notification
+	sent []Notification
 }
 
-type notification struct {
-	to    conversation.ChatKey
-	reply conversation.Reply
+type Notification struct {
+	To    conversation.ChatKey
+	Reply conversation.Reply
 }
 
-func (n *memNotifier) Notify(_ context.Context, to conversation.ChatKey, r conversation.Reply) error {
+// Notify implements conversation.Notifier.
+func (n *Notifier) Notify(_ context.Context, to conversation.ChatKey, r conversation.Reply) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.sent = append(n.sent, notification{to, r})
+	n.sent = append(n.sent, Notification{To: to, Reply: r})
 	return nil
 }
 
-func (n *memNotifier) take() []notification {
+// Take returns the notifications sent since the last Take.
+func (n *Notifier) Take() []Notification {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	out := n.sent
@@ -309,14 +331,15 @@ func (n *memNotifier) take() []notification {
 	return out
 }
 
-// memMedia is a hand-written MediaStore: files by content hash, stored once.
+// Media is a hand-written MediaStore: files by content hash, stored once.
 // The disk store is tested in store/mediastore.
-type memMedia struct {
+type Media struct {
 	mu    sync.Mutex
 	files map[string][]byte
 }
 
-func (m *memMedia) Save(_ context.Context, kind string, data []byte) (services.StoredFile, error) {
+// Save implements conversation.MediaStore.
+func (m *Media) Save(_ context.Context, kind string, data []byte) (services.StoredFile, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.files == nil {
@@ -328,8 +351,8 @@ func (m *memMedia) Save(_ context.Context, kind string, data []byte) (services.S
 	return services.StoredFile{Kind: kind, MIME: "image/jpeg", Size: int64(len(data)), SHA256: hash, Path: hash[:2] + "/" + hash + ".jpg"}, nil
 }
 
-// AddAttachments implements conversation.AttachmentDesk for memCases.
-func (m *memCases) AddAttachments(_ context.Context, ticket string, files []services.StoredFile, _ time.Time) error {
+// AddAttachments implements conversation.AttachmentDesk for Cases.
+func (m *Cases) AddAttachments(_ context.Context, ticket string, files []services.StoredFile, _ time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	v, ok := m.views[ticket]
@@ -340,25 +363,26 @@ func (m *memCases) AddAttachments(_ context.Context, ticket string, files []serv
 	return nil
 }
 
-// memPrivacy is a hand-written PrivacyDesk; pgstore's is tested on
+// Privacy is a hand-written PrivacyDesk; pgstore's is tested on
 // PostgreSQL and SQLite.
-type memPrivacy struct {
+type Privacy struct {
 	mu sync.Mutex
-	// assumeConsent answers HasConsent true for everyone, so transcripts
+	// AssumeConsent answers HasConsent true for everyone, so transcripts
 	// about other flows need not agree to the notice each time; the
 	// privacy transcript turns it off.
-	assumeConsent bool
+	AssumeConsent bool
 	consents      map[string]time.Time
 	requests      []services.DeletionRequest
 	done          map[int64]string
-	reads         []string
+	Reads         []string // "officer ticket" of every recorded read
 }
 
-func newMemPrivacy() *memPrivacy {
-	return &memPrivacy{consents: map[string]time.Time{}, done: map[int64]string{}, assumeConsent: true}
+func NewPrivacy() *Privacy {
+	return &Privacy{consents: map[string]time.Time{}, done: map[int64]string{}, AssumeConsent: true}
 }
 
-func (p *memPrivacy) RecordConsent(_ context.Context, channel, chatID, purpose string, at time.Time) error {
+// RecordConsent implements conversation.PrivacyDesk.
+func (p *Privacy) RecordConsent(_ context.Context, channel, chatID, purpose string, at time.Time) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if _, ok := p.consents[channel+":"+chatID+":"+purpose]; !ok {
@@ -367,14 +391,16 @@ func (p *memPrivacy) RecordConsent(_ context.Context, channel, chatID, purpose s
 	return nil
 }
 
-func (p *memPrivacy) HasConsent(_ context.Context, channel, chatID, purpose string) (bool, error) {
+// HasConsent implements conversation.PrivacyDesk.
+func (p *Privacy) HasConsent(_ context.Context, channel, chatID, purpose string) (bool, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	_, ok := p.consents[channel+":"+chatID+":"+purpose]
-	return ok || p.assumeConsent, nil
+	return ok || p.AssumeConsent, nil
 }
 
-func (p *memPrivacy) RequestDeletion(_ context.Context, channel, chatID string, at time.Time) (time.Time, error) {
+// RequestDeletion implements conversation.PrivacyDesk.
+func (p *Privacy) RequestDeletion(_ context.Context, channel, chatID string, at time.Time) (time.Time, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, r := range p.requests {
@@ -387,7 +413,8 @@ func (p *memPrivacy) RequestDeletion(_ context.Context, channel, chatID string, 
 	return r.DueAt, nil
 }
 
-func (p *memPrivacy) DeletionRequests(context.Context) ([]services.DeletionRequest, error) {
+// DeletionRequests implements conversation.PrivacyDesk.
+func (p *Privacy) DeletionRequests(context.Context) ([]services.DeletionRequest, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var open []services.DeletionRequest
@@ -399,7 +426,8 @@ func (p *memPrivacy) DeletionRequests(context.Context) ([]services.DeletionReque
 	return open, nil
 }
 
-func (p *memPrivacy) CompleteDeletion(_ context.Context, id int64, officer string, _ time.Time) error {
+// CompleteDeletion implements conversation.PrivacyDesk.
+func (p *Privacy) CompleteDeletion(_ context.Context, id int64, officer string, _ time.Time) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if id < 1 || int(id) > len(p.requests) || p.done[id] != "" {
@@ -409,9 +437,22 @@ func (p *memPrivacy) CompleteDeletion(_ context.Context, id int64, officer strin
 	return nil
 }
 
-func (p *memPrivacy) RecordRead(_ context.Context, ticket, officer string, _ time.Time) error {
+// RecordRead implements conversation.PrivacyDesk.
+func (p *Privacy) RecordRead(_ context.Context, ticket, officer string, _ time.Time) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.reads = append(p.reads, officer+" "+ticket)
+	p.Reads = append(p.Reads, officer+" "+ticket)
 	return nil
 }
+
+// The fakes keep the engine's contracts.
+var (
+	_ conversation.StateStore     = (*States)(nil)
+	_ conversation.CaseStore      = (*Cases)(nil)
+	_ conversation.CaseDesk       = (*Cases)(nil)
+	_ conversation.SurveyDesk     = (*Cases)(nil)
+	_ conversation.AttachmentDesk = (*Cases)(nil)
+	_ conversation.Notifier       = (*Notifier)(nil)
+	_ conversation.MediaStore     = (*Media)(nil)
+	_ conversation.PrivacyDesk    = (*Privacy)(nil)
+)
