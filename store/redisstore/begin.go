@@ -265,35 +265,12 @@ func (s *Store) Release(ctx context.Context, lease ChatLease) error {
 //
 // KEYS: state, draft marker, message, lock. ARGV: as commitScript, then
 // the lock token.
-var commitLeaseScript = redis.NewScript(`
-local function release()
+var commitLeaseScript = redis.NewScript(commitLua(`
+local function finish()
 	if redis.call('GET', KEYS[4]) == ARGV[8] then
 		redis.call('DEL', KEYS[4])
 	end
-end
-if redis.call('EXISTS', KEYS[3]) == 1 then
-	release()
-	return 'DUP'
-end
-local v = redis.call('HGET', KEYS[1], 'v')
-if not v then
-	v = '0'
-end
-if v ~= ARGV[1] then
-	release()
-	return 'CONFLICT'
-end
-redis.call('HSET', KEYS[1], 'v', ARGV[2], 's', ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-redis.call('SET', KEYS[3], '1', 'PX', ARGV[5])
-if ARGV[6] ~= '' then
-	redis.call('SET', KEYS[2], ARGV[6], 'PX', ARGV[7])
-else
-	redis.call('DEL', KEYS[2])
-end
-release()
-return 'OK'
-`)
+end`))
 
 // CommitWithLease is Commit that also releases the chat's lock held by
 // lease, in the same script and round trip, whatever the outcome (also on

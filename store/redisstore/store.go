@@ -219,8 +219,14 @@ func decode(chat conversation.ChatKey, vals []any) (*conversation.State, error) 
 // KEYS: state, draft marker, message. ARGV: expected version, next version,
 // state JSON, state TTL ms, dedup TTL ms, draft service ("" for none),
 // draft TTL ms.
-var commitScript = redis.NewScript(`
+var commitScript = redis.NewScript(commitLua(noRelease))
+
+// commitLua is the commit script's source; release, when not empty, is Lua
+// run before every return (CommitWithLease frees the chat's lock with it).
+func commitLua(release string) string {
+	return release + `
 if redis.call('EXISTS', KEYS[3]) == 1 then
+	finish()
 	return 'DUP'
 end
 local v = redis.call('HGET', KEYS[1], 'v')
@@ -228,6 +234,7 @@ if not v then
 	v = '0'
 end
 if v ~= ARGV[1] then
+	finish()
 	return 'CONFLICT'
 end
 redis.call('HSET', KEYS[1], 'v', ARGV[2], 's', ARGV[3])
@@ -238,8 +245,13 @@ if ARGV[6] ~= '' then
 else
 	redis.call('DEL', KEYS[2])
 end
+finish()
 return 'OK'
-`)
+`
+}
+
+// noRelease is the finish step of a commit that holds no lock.
+const noRelease = "local function finish() end\n"
 
 // Commit implements conversation.StateStore. It costs one round trip
 // (EVALSHA), plus one (EVAL) the first time a Redis server meets the
