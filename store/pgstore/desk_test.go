@@ -9,7 +9,6 @@ import (
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store/pgstore"
-	"github.com/leksono/sapa/store/storetest"
 )
 
 var (
@@ -20,14 +19,12 @@ var (
 
 // The desk hands the conversation services views with the citizen filled
 // in, and ErrNoCase both for an unknown ticket and for someone else's.
-func TestDeskViewsAndNoCase(t *testing.T) {
+func TestDeskViewsAndNoCase(t *testing.T) { eachBackend(t, testDeskViewsAndNoCase) }
+
+func testDeskViewsAndNoCase(t *testing.T, b backend) {
 	ctx := context.Background()
-	loc := time.FixedZone("WIB", 7*3600)
-	store, err := pgstore.Open(ctx, storetest.Postgres(t), pgstore.Options{TicketPrefix: "LKS", Location: loc, Keys: testKeys(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	loc := jakarta(t)
+	store, _ := openStore(t, b)
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, loc)
 	r, err := store.SubmitCase(ctx, services.NewCase{
 		Kind: services.KindRequest, ServiceCode: "sktm", Unit: "kesejahteraan_sosial", Channel: "telegram",
@@ -68,14 +65,12 @@ func TestDeskViewsAndNoCase(t *testing.T) {
 
 // The staff views of an anonymous complaint never load who filed it; the
 // view a change returns (used to notify the citizen) still knows the chat.
-func TestAnonymousComplaintStaffViews(t *testing.T) {
+func TestAnonymousComplaintStaffViews(t *testing.T) { eachBackend(t, testAnonymousComplaintStaffViews) }
+
+func testAnonymousComplaintStaffViews(t *testing.T, b backend) {
 	ctx := context.Background()
-	loc := time.FixedZone("WIB", 7*3600)
-	store, err := pgstore.Open(ctx, storetest.Postgres(t), pgstore.Options{TicketPrefix: "LKS", Location: loc, Keys: testKeys(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	loc := jakarta(t)
+	store, _ := openStore(t, b)
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, loc)
 	file := func(chat, msg, conf, name string) string {
 		r, err := store.SubmitCase(ctx, services.NewCase{
@@ -123,14 +118,12 @@ func TestAnonymousComplaintStaffViews(t *testing.T) {
 
 // A citizen a chat app refused is marked unreachable; filing a new case
 // (they wrote again) clears the mark.
-func TestMarkUnreachable(t *testing.T) {
+func TestMarkUnreachable(t *testing.T) { eachBackend(t, testMarkUnreachable) }
+
+func testMarkUnreachable(t *testing.T, b backend) {
 	ctx := context.Background()
-	loc := time.FixedZone("WIB", 7*3600)
-	store, err := pgstore.Open(ctx, storetest.Postgres(t), pgstore.Options{TicketPrefix: "LKS", Location: loc, Keys: testKeys(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	loc := jakarta(t)
+	store, _ := openStore(t, b)
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, loc)
 	submit := func(msg string) string {
 		r, err := store.SubmitCase(ctx, services.NewCase{Kind: services.KindRequest, ServiceCode: "sktm", Unit: "u",
