@@ -32,7 +32,9 @@ const DefaultAPIURL = "https://api.telegram.org"
 // Defaults applied by New to a zero Config field.
 const (
 	DefaultPollTimeout = 30 * time.Second
-	DefaultWorkers     = 8
+	// Workers wait mostly on Redis and the Bot API, not on the CPU: 32
+	// keeps a 2-core machine busy (the load benchmark, BENCHMARKS.md).
+	DefaultWorkers = 32
 )
 
 // Handler is what the bot needs from the conversation engine. Handle is
@@ -50,6 +52,10 @@ type Config struct {
 	PollTimeout time.Duration // long-poll timeout, default 30s; whole seconds, rounded up
 	Workers     int           // chats handled in parallel, default 8
 	MaxMedia    int64         // largest photo or document downloaded, in bytes, default 10 MB
+	// Journal, when set, holds polled updates until they are handled, so
+	// the poll confirms them at once (see Journal). It must be durable:
+	// redisstore.Queue on a Redis server, never the in-process one.
+	Journal Journal
 }
 
 // Bot polls one Telegram bot and feeds its private chats to a Handler.
@@ -75,7 +81,8 @@ type Bot struct {
 	grace       time.Duration // how long updates in hand may take once Run is asked to stop
 	typingDelay time.Duration // how long the engine may take before "typing…" shows
 
-	outbox outbox // notifications to chats that did not just write
+	outbox  outbox  // notifications to chats that did not just write
+	journal Journal // Config.Journal
 
 	lastPoll atomic.Int64 // unix nanoseconds of the last successful getUpdates
 
@@ -168,6 +175,7 @@ func New(cfg Config, h Handler, log *slog.Logger) (*Bot, error) {
 		grace:       30 * time.Second,
 		typingDelay: 400 * time.Millisecond,
 		outbox:      outbox{chat: chatInterval, group: groupInterval},
+		journal:     cfg.Journal,
 	}, nil
 }
 
@@ -175,51 +183,6 @@ func New(cfg Config, h Handler, log *slog.Logger) (*Bot, error) {
 // library's own helpers always point at the public API, whatever APIURL says.
 func (b *Bot) FileURL(filePath string) string {
 	return b.base + "/file/bot" + b.token + "/" + strings.TrimLeft(filePath, "/")
-}
-
-// Run polls for updates and handles them until ctx is done. On stop it
-// finishes the batch in hand (for at most 30 s), confirms what was handled,
-// and returns nil. Poll and handling failures are logged and retried with
-// backoff; they never end Run.
-func (b *Bot) Run(ctx context.Context) error {
-	b.dropWebhook() // polling with a webhook set fails with 409: webhook.go
-	b.log.Info("telegram polling started", "workers", b.workers)
-	var (
-		offset    int // first update id not yet handled
-		confirmed int // the offset Telegram last received
-		wait      = backoff{min: b.minBackoff, max: b.maxBackoff}
-	)
-	for ctx.Err() == nil {
-		updates, err := b.getUpdates(ctx, tgbotapi.UpdateConfig{
-			Offset:         offset,
-			Timeout:        b.pollSeconds,
-			AllowedUpdates: allowedUpdates,
-		})
-		if err != nil {
-			if ctx.Err() != nil {
-				break // the poll was cut short by the stop, nothing was in hand
-			}
-			sleep(ctx, b.pollFailureWait(err, &wait))
-			continue
-		}
-		confirmed = offset
-		if len(updates) == 0 {
-			wait.reset()
-			continue
-		}
-		next, failed := b.handleBatch(ctx, updates)
-		offset = max(offset, next)
-		if failed {
-			d := wait.next()
-			b.log.Warn("telegram batch not fully handled, fetching it again", "offset", offset, "retry_in", d)
-			sleep(ctx, d)
-			continue
-		}
-		wait.reset()
-	}
-	b.confirm(ctx, offset, confirmed)
-	b.log.Info("telegram polling stopped", "offset", offset)
-	return nil
 }
 
 // getUpdates runs one getUpdates request that ctx can interrupt.
@@ -257,88 +220,8 @@ func (b *Bot) pollFailureWait(err error, wait *backoff) time.Duration {
 	return d
 }
 
-// confirm tells Telegram the updates below offset were handled, if the last
-// poll did not already say so. Telegram confirms on the next getUpdates with
-// a higher offset; without this call a stop would make it redeliver the last
-// batch (harmless, the engine deduplicates, but wasteful).
-func (b *Bot) confirm(ctx context.Context, offset, confirmed int) {
-	if offset <= confirmed {
-		return
-	}
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	// Limit 1 and no timeout: the answer is immediate and its one update,
-	// if any, stays unconfirmed for the next start.
-	if _, err := b.getUpdates(cctx, tgbotapi.UpdateConfig{Offset: offset, Limit: 1, AllowedUpdates: allowedUpdates}); err != nil {
-		b.log.Warn("telegram confirm on stop failed; the last updates will be delivered again", "offset", offset, "err", err)
-	}
-}
-
-// handleBatch handles one batch of updates: each chat's updates in order, one
-// at a time, different chats in parallel (at most b.workers). It returns the
-// offset to poll from next, which stays at the lowest update not handled, and
-// whether any update failed. The batch runs on a context the stop of Run does
-// not cancel at once: it gets b.grace to finish.
-func (b *Bot) handleBatch(ctx context.Context, updates []tgbotapi.Update) (next int, failed bool) {
-	hctx, release := graceContext(ctx, b.grace)
-	defer release()
-
-	groups := groupByChat(updates)
-	var (
-		mu     sync.Mutex
-		lowest = math.MaxInt // lowest update id not handled
-		wg     sync.WaitGroup
-		sem    = make(chan struct{}, b.workers)
-	)
-	for _, g := range groups {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			if id, ok := b.handleChat(hctx, g); !ok {
-				mu.Lock()
-				lowest = min(lowest, id)
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-
-	last := updates[len(updates)-1].UpdateID
-	for _, u := range updates {
-		last = max(last, u.UpdateID)
-	}
-	if lowest != math.MaxInt {
-		b.log.Debug("telegram batch handled with failures", "updates", len(updates), "chats", len(groups), "offset", lowest)
-		return lowest, true
-	}
-	b.log.Debug("telegram batch handled", "updates", len(updates), "chats", len(groups))
-	return last + 1, false
-}
-
-// chatUpdates is one chat's share of a batch, in arrival order.
-type chatUpdates struct {
-	chatID  int64
-	updates []tgbotapi.Update
-}
-
-// groupByChat splits a batch by chat, keeping each chat's order and the order
-// in which chats first appear. Updates without a chat share the zero key.
-func groupByChat(updates []tgbotapi.Update) []chatUpdates {
-	index := make(map[int64]int)
-	var groups []chatUpdates
-	for _, u := range updates {
-		id := chatOf(u)
-		i, ok := index[id]
-		if !ok {
-			i = len(groups)
-			index[id] = i
-			groups = append(groups, chatUpdates{chatID: id})
-		}
-		groups[i].updates = append(groups[i].updates, u)
-	}
-	return groups
-}
-
+// chatOf returns the chat an update belongs to; updates without one share
+// the zero key.
 func chatOf(u tgbotapi.Update) int64 {
 	switch {
 	case u.Message != nil && u.Message.Chat != nil:
@@ -350,20 +233,6 @@ func chatOf(u tgbotapi.Update) int64 {
 	default:
 		return 0
 	}
-}
-
-// handleChat handles one chat's updates in order and stops at the first
-// failure: handling a later message before the failed one would reorder the
-// conversation. It returns the id of the failed update and false.
-func (b *Bot) handleChat(ctx context.Context, g chatUpdates) (failedID int, ok bool) {
-	for i, u := range g.updates {
-		if err := b.handleUpdate(ctx, g.chatID, u); err != nil {
-			b.log.Warn("telegram update not handled", "chat", g.chatID, "update", u.UpdateID,
-				"deferred", len(g.updates)-i-1, "err", err)
-			return u.UpdateID, false
-		}
-	}
-	return 0, true
 }
 
 // handleUpdate hands one update to the engine and sends its replies. It
@@ -423,7 +292,7 @@ func (b *Bot) callHandler(ctx context.Context, in conversation.Inbound) (replies
 	defer func() {
 		if p := recover(); p != nil {
 			b.log.Error("telegram handler panicked", "chat", in.Chat.ChatID, "panic", p, "stack", string(debug.Stack()))
-			err = fmt.Errorf("handler panicked: %v", p)
+			err = fmt.Errorf("%w: %v", errPanicked, p)
 		}
 	}()
 	return b.handler.Handle(ctx, in)

@@ -555,8 +555,8 @@ func TestNew(t *testing.T) {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	if b.pollSeconds != 30 || b.workers != 8 {
-		t.Errorf("defaults: poll %ds, workers %d; want 30s, 8", b.pollSeconds, b.workers)
+	if b.pollSeconds != 30 || b.workers != DefaultWorkers || DefaultWorkers < 8 {
+		t.Errorf("defaults: poll %ds, workers %d; want 30s, %d (at least 8)", b.pollSeconds, b.workers, DefaultWorkers)
 	}
 	if got, want := b.FileURL("photos/file_1.jpg"), srv.URL()+"/file/bot"+testToken+"/photos/file_1.jpg"; got != want {
 		t.Errorf("FileURL = %q, want %q", got, want)

@@ -262,8 +262,11 @@ func (b *Bot) webhookHandler(secret string, q Queue) http.Handler {
 	})
 }
 
-// consumeQueue handles the queue's updates until ctx is done. It first puts
-// back what a previous consumer took and did not acknowledge.
+// consumeQueue handles the queue's updates until ctx is done, through the
+// same dispatcher as Run: no barrier between pops, a failing update retried
+// in place while its chat waits. It first puts back what a previous consumer
+// took and did not acknowledge; handled entries are acknowledged before
+// each pop.
 func (b *Bot) consumeQueue(ctx context.Context, q QueueConsumer) error {
 	if n, err := q.Requeue(ctx); err != nil {
 		b.log.Warn("telegram queue: requeue of unacknowledged updates failed", "err", err)
@@ -271,9 +274,50 @@ func (b *Bot) consumeQueue(ctx context.Context, q QueueConsumer) error {
 		b.log.Info("telegram queue: updates of a stopped consumer put back", "updates", n)
 	}
 	b.log.Info("telegram queue consumer started", "workers", b.workers)
+	hctx, release := graceContext(ctx, b.grace)
+	defer release()
+
+	var (
+		mu       sync.Mutex
+		open     int
+		handled  [][]byte
+		progress = make(chan struct{}, 1)
+	)
+	d := newDispatcher(b, ctx, hctx, func(u queued) {
+		mu.Lock()
+		open--
+		handled = append(handled, u.raw)
+		mu.Unlock()
+		select {
+		case progress <- struct{}{}:
+		default:
+		}
+	})
+	ack := func(ctx context.Context) {
+		mu.Lock()
+		done := handled
+		handled = nil
+		mu.Unlock()
+		if err := q.Ack(ctx, done...); err != nil {
+			// They are handled again after a requeue: the engine ignores
+			// the ones it has seen.
+			b.log.Warn("telegram queue ack failed; handled updates may be delivered again", "err", err)
+		}
+	}
 	wait := backoff{min: b.minBackoff, max: b.maxBackoff}
 	for ctx.Err() == nil {
-		msgs, err := q.Pop(ctx, queueBatch, queueWait)
+		ack(ctx)
+		mu.Lock()
+		room := min(queueBatch, maxOpen-open)
+		mu.Unlock()
+		if room <= 0 {
+			select {
+			case <-progress:
+			case <-ctx.Done():
+			}
+			continue
+		}
+		msgs, err := q.Pop(ctx, room, queueWait)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
@@ -283,80 +327,28 @@ func (b *Bot) consumeQueue(ctx context.Context, q QueueConsumer) error {
 			sleep(ctx, d)
 			continue
 		}
-		if len(msgs) == 0 {
-			continue
-		}
-		if failed := b.handleQueued(ctx, q, msgs); failed {
-			d := wait.next()
-			b.log.Warn("telegram queued batch not fully handled, trying again", "retry_in", d)
-			sleep(ctx, d)
-			continue
-		}
 		wait.reset()
-	}
-	b.log.Info("telegram queue consumer stopped")
-	return nil
-}
-
-// handleQueued handles one popped batch like a polled one, acknowledges what
-// was handled and puts the rest back in order. It reports whether anything
-// was put back.
-func (b *Bot) handleQueued(ctx context.Context, q QueueConsumer, msgs [][]byte) (failed bool) {
-	hctx, release := graceContext(ctx, b.grace)
-	defer release()
-
-	updates := make([]tgbotapi.Update, 0, len(msgs))
-	raws := make(map[int][]byte, len(msgs)) // update id -> its queue entry
-	var junk [][]byte
-	for _, m := range msgs {
-		var u tgbotapi.Update
-		if err := json.Unmarshal(m, &u); err != nil {
-			// The handler checked it before queueing; only a foreign
-			// writer gets here, and retrying would never succeed.
-			b.log.Error("telegram queue: entry is not an update, dropped", "err", err)
-			junk = append(junk, m)
-			continue
-		}
-		updates = append(updates, u)
-		raws[u.UpdateID] = m
-	}
-
-	groups := groupByChat(updates)
-	var (
-		mu   sync.Mutex
-		done = junk
-		wg   sync.WaitGroup
-		sem  = make(chan struct{}, b.workers)
-	)
-	for _, g := range groups {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			failedID, ok := b.handleChat(hctx, g)
-			mu.Lock()
-			defer mu.Unlock()
-			for _, u := range g.updates {
-				if !ok && u.UpdateID == failedID {
-					failed = true
-					break // this one and the chat's later ones stay
-				}
-				done = append(done, raws[u.UpdateID])
+		for _, m := range msgs {
+			var u tgbotapi.Update
+			if err := json.Unmarshal(m, &u); err != nil {
+				// The handler checked it before queueing; only a foreign
+				// writer gets here, and retrying would never succeed.
+				b.log.Error("telegram queue: entry is not an update, dropped", "err", err)
+				mu.Lock()
+				handled = append(handled, m)
+				mu.Unlock()
+				continue
 			}
-		})
+			mu.Lock()
+			open++
+			mu.Unlock()
+			d.add(queued{update: u, raw: m})
+		}
 	}
-	wg.Wait()
-
+	d.wait()
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if err := q.Ack(actx, done...); err != nil {
-		// They will be handled again after a requeue: the engine ignores
-		// the ones it has seen.
-		b.log.Warn("telegram queue ack failed; handled updates may be delivered again", "err", err)
-	}
-	if failed {
-		if _, err := q.Requeue(actx); err != nil {
-			b.log.Warn("telegram queue requeue failed; the next consumer puts them back", "err", err)
-		}
-	}
-	return failed
+	ack(actx)
+	b.log.Info("telegram queue consumer stopped")
+	return nil
 }

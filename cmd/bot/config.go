@@ -43,6 +43,10 @@ type settings struct {
 	// MetricsAddr is where /healthz, /readyz and /metrics listen; "off"
 	// serves none.
 	MetricsAddr string
+	// PprofAddr serves Go's profiler (/debug/pprof/) when set: for finding
+	// where the time goes under load. Never on a public address: profiles
+	// show memory, which may hold personal data.
+	PprofAddr string
 
 	MediaDir string // photos and documents citizens send; default DATA_DIR/media
 
@@ -98,6 +102,13 @@ func readSettings(getenv func(string) string) (settings, error) {
 	default:
 		if _, _, err := net.SplitHostPort(s.MetricsAddr); err != nil {
 			problems = append(problems, fmt.Errorf("METRICS_ADDR %q is not host:port (for example 127.0.0.1:9090) or off", s.MetricsAddr))
+		}
+	}
+	if s.PprofAddr = strings.TrimSpace(getenv("PPROF_ADDR")); s.PprofAddr != "" {
+		if host, _, err := net.SplitHostPort(s.PprofAddr); err != nil {
+			problems = append(problems, fmt.Errorf("PPROF_ADDR %q is not host:port (for example 127.0.0.1:6060)", s.PprofAddr))
+		} else if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			problems = append(problems, fmt.Errorf("PPROF_ADDR %q must be a loopback address: profiles hold memory contents", s.PprofAddr))
 		}
 	}
 	s.TelegramWebhookURL = strings.TrimSpace(getenv("TELEGRAM_WEBHOOK_URL"))

@@ -47,6 +47,7 @@ func TestReadSettingsValid(t *testing.T) {
 		"WHATSAPP_PAIR_PHONE":   "0812-3456-7890",
 		"WHATSAPP_STAFF_GROUPS": "120363000000000001@g.us, ",
 		"METRICS_ADDR":          "off",
+		"PPROF_ADDR":            "127.0.0.1:6060",
 	}))
 	if err != nil {
 		t.Fatalf("readSettings: %v", err)
@@ -57,7 +58,7 @@ func TestReadSettingsValid(t *testing.T) {
 		DatabaseURL: "postgres://postgres@127.0.0.1:5432/sapa?sslmode=disable",
 		DataDir:     dir, ConfigDir: dir, LogLevel: slog.LevelDebug,
 		WhatsApp: "on", WhatsAppPairPhone: "6281234567890", WhatsAppGroups: []string{"120363000000000001@g.us"},
-		MetricsAddr: "off", MediaDir: filepath.Join(dir, "media"),
+		MetricsAddr: "off", PprofAddr: "127.0.0.1:6060", MediaDir: filepath.Join(dir, "media"),
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("settings = %+v\nwant %+v", s, want)
@@ -88,6 +89,8 @@ func TestReadSettingsMalformed(t *testing.T) {
 		{"whatsapp switch", "WHATSAPP", "yes", []string{"WHATSAPP", "auto, on, off"}},
 		{"pair phone", "WHATSAPP_PAIR_PHONE", "12345", []string{"WHATSAPP_PAIR_PHONE", "081234567890"}},
 		{"metrics address", "METRICS_ADDR", "9090", []string{"METRICS_ADDR", "127.0.0.1:9090"}},
+		{"pprof address", "PPROF_ADDR", "6060", []string{"PPROF_ADDR", "127.0.0.1:6060"}},
+		{"pprof public", "PPROF_ADDR", "0.0.0.0:6060", []string{"PPROF_ADDR", "loopback"}},
 		{"staff group", "WHATSAPP_STAFF_GROUPS", "6281234567890@s.whatsapp.net", []string{"WHATSAPP_STAFF_GROUPS", "@g.us"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -196,7 +196,14 @@ func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (
 		return nil, err
 	}
 	if cfg.TelegramToken != "" {
-		bot, err := telegram.New(telegram.Config{Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL, MaxMedia: a.media.MaxBytes()}, a.metrics.Wrap("telegram", a.engine), log)
+		updates := redisstore.NewQueue(a.storage.Redis, cfg.RedisPrefix+"{telegram-updates}")
+		tcfg := telegram.Config{Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL, MaxMedia: a.media.MaxBytes()}
+		if cfg.RedisURL != "" {
+			// Only a Redis server is durable enough to confirm updates to
+			// Telegram before they are handled; the in-process store is not.
+			tcfg.Journal = updates
+		}
+		bot, err := telegram.New(tcfg, a.metrics.Wrap("telegram", a.engine), log)
 		if err != nil {
 			a.close(log)
 			return nil, fmt.Errorf("connect to Telegram at %s: %w", cfg.TelegramAPIURL, err)
@@ -210,12 +217,18 @@ func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (
 		a.metrics.QueueLength(bot.Pending)
 		a.checks["telegram"] = func(context.Context) error { return bot.Ready() }
 		notify.add("telegram", telegramSender(bot, a.media))
-		run := bot.Run
+		// One process polls a token (Telegram answers a second with 409);
+		// another takes over within the lease time if it dies.
+		run := func(ctx context.Context) error {
+			return redisstore.HoldLease(ctx, a.states, "telegram-poller", a.holder, leaseTTL, bot.Run, func() {
+				log.Warn("Telegram polling lease lost to another process: this one stands by")
+			})
+		}
 		if cfg.TelegramWebhookURL != "" {
 			run = func(ctx context.Context) error {
 				return bot.ServeWebhook(ctx, telegram.WebhookConfig{
 					URL: cfg.TelegramWebhookURL, ListenAddr: cfg.TelegramWebhookListen, Secret: cfg.TelegramWebhookSecret,
-					Queue: redisstore.NewQueue(a.storage.Redis, cfg.RedisPrefix+"{telegram-updates}"),
+					Queue: updates,
 					// One consumer at a time keeps each chat's order across replicas.
 					Exclusive: func(ctx context.Context, consume func(context.Context) error) error {
 						return redisstore.HoldLease(ctx, a.states, "telegram-consumer", a.holder, leaseTTL, consume, nil)
@@ -261,6 +274,12 @@ func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (
 		a.jobs = append(a.jobs, runner{name: "ops", run: func(ctx context.Context) error {
 			log.Info("health and metrics listening", "addr", cfg.MetricsAddr)
 			return a.metrics.Serve(ctx, cfg.MetricsAddr, a.ready)
+		}})
+	}
+	if cfg.PprofAddr != "" {
+		a.jobs = append(a.jobs, runner{name: "pprof", run: func(ctx context.Context) error {
+			log.Info("profiler listening", "addr", cfg.PprofAddr)
+			return servePprof(ctx, cfg.PprofAddr)
 		}})
 	}
 	return a, nil

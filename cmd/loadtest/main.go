@@ -51,6 +51,7 @@ type options struct {
 	phaseTimeout time.Duration
 	baseline     bool
 	flood        int    // messages one sender floods during an extra bot phase (0: none)
+	steps        bool   // also print the latency of each script step
 	prefix       string // Redis key prefix of the run
 	out          io.Writer
 }
@@ -76,6 +77,7 @@ func main() {
 	flag.DurationVar(&o.phaseTimeout, "phase-timeout", 10*time.Minute, "bound of each phase")
 	flag.BoolVar(&o.baseline, "baseline", true, "also run the echo baseline")
 	flag.IntVar(&o.flood, "flood", 0, "after the bot phases, run the first mode again while one sender floods this many messages, and compare the citizens' latency")
+	flag.BoolVar(&o.steps, "steps", false, "also print the reply latency of each step of the script (where the time goes)")
 	flag.Parse()
 	o.out = os.Stdout
 	if _, _, err := run(context.Background(), o); err != nil {
@@ -98,6 +100,7 @@ type phase struct {
 	messages     int
 	elapsed      time.Duration
 	lat          summary
+	steps        []summary // by script step
 	lost         int
 	doubled      int
 	unexpected   int
@@ -358,9 +361,18 @@ func runPhase(ctx context.Context, o options, f *fakeAPI, target, mode string, b
 	p.elapsed = time.Since(start)
 	// Late or doubled replies.
 	time.Sleep(time.Second)
-	var lat []time.Duration
+	var (
+		lat    []time.Duration
+		byStep [][]time.Duration
+	)
 	for i, r := range results {
 		lat = append(lat, r.latencies...)
+		for step, l := range r.latencies {
+			if step == len(byStep) {
+				byStep = append(byStep, nil)
+			}
+			byStep[step] = append(byStep[step], l)
+		}
 		p.messages += r.sent
 		p.lost += r.lost
 		p.unexpected += r.unexpected
@@ -375,6 +387,9 @@ func runPhase(ctx context.Context, o options, f *fakeAPI, target, mode string, b
 		}
 	}
 	p.lat = summarize(lat)
+	for _, l := range byStep {
+		p.steps = append(p.steps, summarize(l))
+	}
 	if rdb != nil {
 		after, afterCmds := redisSnapshot(context.Background(), rdb)
 		p.redisCmds = afterCmds - beforeCmds
@@ -386,6 +401,18 @@ func runPhase(ctx context.Context, o options, f *fakeAPI, target, mode string, b
 		p.peakRSSKB = max(p.peakRSSKB, procKB(c.pid(), "VmHWM"))
 	}
 	return p, nil
+}
+
+// stepName names step i of the SKTM script for the -steps lines.
+func stepName(i int) string {
+	script := sktmScript("NIK")
+	if i >= len(script) {
+		return "?"
+	}
+	if script[i].isButton {
+		return "button " + script[i].fallback
+	}
+	return script[i].text
 }
 
 func redisSnapshot(ctx context.Context, rdb *redis.Client) (map[string]string, int64) {
@@ -417,6 +444,11 @@ func report(o options, ps []phase, cases int64) {
 			p.lost, p.doubled, p.tickets, cmd, rt, mem, keys, float64(p.peakRSSKB)/1024)
 		if p.unexpected > 0 {
 			fmt.Fprintf(w, "      %d unexpected replies, first: %s\n", p.unexpected, p.sample)
+		}
+		if o.steps {
+			for i, st := range p.steps {
+				fmt.Fprintf(w, "      step %2d %-22.22q p50 %8s p95 %8s p99 %8s max %8s\n", i+1, stepName(i), ms(st.p50), ms(st.p95), ms(st.p99), ms(st.max))
+			}
 		}
 	}
 	fmt.Fprintf(w, "cases written: %d (want %d per bot phase)\n", cases, o.citizens)

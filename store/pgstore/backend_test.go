@@ -36,7 +36,7 @@ type backend struct {
 
 func (b backend) postgres() bool { return b.name == "postgres" }
 
-func backends(t *testing.T) []backend {
+func backends(t testing.TB) []backend {
 	t.Helper()
 	return []backend{
 		{

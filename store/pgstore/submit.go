@@ -52,13 +52,10 @@ func (s *Store) SubmitCase(ctx context.Context, nc services.NewCase) (services.R
 		}
 		day := submitted.In(s.loc)
 		n := nc.TicketNumber
-		if n > 0 {
-			err = raiseTicketCounter(tx, day.Format(time.DateOnly), n)
-		} else {
-			n, err = nextTicketNumber(tx, day.Format(time.DateOnly))
-		}
-		if err != nil {
-			return err
+		if n <= 0 {
+			if n, err = nextTicketNumber(tx, day.Format(time.DateOnly)); err != nil {
+				return err
+			}
 		}
 		c := Case{
 			Ticket:          s.ticket(day, n),
@@ -109,6 +106,13 @@ func (s *Store) SubmitCase(ctx context.Context, nc services.NewCase) (services.R
 		}
 		if err := insertAttachments(tx, c.ID, nc.Attachments, submitted); err != nil {
 			return fmt.Errorf("file attachments of %s: %w", c.Ticket, err)
+		}
+		if nc.TicketNumber > 0 {
+			// Last, so the day's counter row is locked only for the commit:
+			// every submission of the day queues on it.
+			if err := raiseTicketCounter(tx, day.Format(time.DateOnly), n); err != nil {
+				return err
+			}
 		}
 		rec = services.Receipt{Ticket: c.Ticket, DueAt: due.In(s.loc)}
 		return nil

@@ -134,6 +134,33 @@ func (q *Queue) Ack(ctx context.Context, msgs ...[]byte) error {
 	return nil
 }
 
+// Hold records messages taken from elsewhere (the Telegram poll) as being
+// processed, as if popped, and acknowledges handled ones, in one round
+// trip. When it returns nil the taken ones are in Redis; Requeue gives them
+// back to the next consumer if this one dies first.
+func (q *Queue) Hold(ctx context.Context, taken, handled [][]byte) error {
+	if len(taken) == 0 && len(handled) == 0 {
+		return nil
+	}
+	_, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		if len(taken) > 0 {
+			vals := make([]any, len(taken))
+			for i, m := range taken {
+				vals[i] = m
+			}
+			p.RPush(ctx, q.processing, vals...)
+		}
+		for _, m := range handled {
+			p.LRem(ctx, q.processing, 1, m)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("queue hold on %s: %w", q.processing, err)
+	}
+	return nil
+}
+
 // requeueScript moves the whole processing list back to the head of the
 // queue, keeping the order: the last one taken goes back first.
 //

@@ -92,3 +92,43 @@ func TestQueuePopWaits(t *testing.T) {
 		}
 	})
 }
+
+func TestQueueHoldIsRequeuedAndAcked(t *testing.T) {
+	eachBackend(t, func(t *testing.T, be backend) {
+		rdb, prefix, _ := be.open(t)
+		q := redisstore.NewQueue(rdb, prefix+"{updates}")
+		ctx := context.Background()
+		if err := q.Hold(ctx, nil, nil); err != nil {
+			t.Fatalf("Hold of nothing: %v", err)
+		}
+		// The poll holds p1..p3, then p1 is handled while p4 is taken.
+		if err := q.Hold(ctx, [][]byte{[]byte("p1"), []byte("p2"), []byte("p3")}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := q.Hold(ctx, [][]byte{[]byte("p4")}, [][]byte{[]byte("p1")}); err != nil {
+			t.Fatal(err)
+		}
+		// Held entries are not in the queue until a requeue...
+		if n, _ := q.Len(ctx); n != 0 {
+			t.Errorf("Len after hold = %d, want 0", n)
+		}
+		// ...which a new process makes: the unhandled ones come back in order.
+		if n, err := q.Requeue(ctx); err != nil || n != 3 {
+			t.Fatalf("Requeue = %d, %v, want 3", n, err)
+		}
+		got, err := q.Pop(ctx, 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"p2", "p3", "p4"}; !reflect.DeepEqual(strs(got), want) {
+			t.Fatalf("Pop after requeue = %q, want %q", strs(got), want)
+		}
+		// Acknowledging through Hold empties the processing list.
+		if err := q.Hold(ctx, nil, got); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := q.Requeue(ctx); err != nil || n != 0 {
+			t.Errorf("Requeue after acking = %d, %v, want 0", n, err)
+		}
+	})
+}

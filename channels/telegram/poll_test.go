@@ -1,0 +1,194 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/store/redisstore"
+	"github.com/leksono/sapa/store/storetest"
+)
+
+// journalFor returns a Redis journal private to the test.
+func journalFor(t *testing.T) *redisstore.Queue {
+	t.Helper()
+	rdb, prefix := storetest.Redis(t)
+	return redisstore.NewQueue(rdb, prefix+"{tg-updates}")
+}
+
+// withJournal gives the harness's bot a journal before it starts.
+func withJournal(hs *harness, j Journal) *harness {
+	hs.bot.journal = j
+	return hs
+}
+
+// TestRunSlowChatDoesNotHoldOthers: while one chat's update is stuck in the
+// engine, other chats' messages that arrive later are answered. Without a
+// journal the offset stays below the stuck update; with one it passes it.
+func TestRunSlowChatDoesNotHoldOthers(t *testing.T) {
+	for _, mode := range []string{"no journal", "journal"} {
+		t.Run(mode, func(t *testing.T) {
+			entered := make(chan struct{})
+			release := make(chan struct{})
+			h := &echoHandler{hook: func(_ context.Context, in conversation.Inbound) error {
+				if in.Text == "slow" {
+					close(entered)
+					<-release
+				}
+				return nil
+			}}
+			hs := newHarness(t, h)
+			if mode == "journal" {
+				withJournal(hs, journalFor(t))
+			}
+			hs.start(t)
+			slow := hs.srv.PushText(1501, 1501, "slow")
+			<-entered
+			var last int
+			for c := int64(1502); c < 1505; c++ {
+				last = hs.srv.PushText(c, c, "quick")
+				hs.srv.WaitSent(t, c, 1, wait)
+			}
+			switch mode {
+			case "journal":
+				hs.srv.WaitOffset(t, last+1, wait)
+			default:
+				if off := hs.srv.Offset(); off > slow {
+					t.Errorf("offset %d passed the unhandled update %d without a journal", off, slow)
+				}
+			}
+			if got := hs.srv.SentTo(1501); len(got) != 0 {
+				t.Errorf("the stuck chat got %q before its update finished", texts(got))
+			}
+			close(release)
+			if got := hs.srv.WaitSent(t, 1501, 1, wait); got[0].Text != "echo:slow" {
+				t.Errorf("stuck chat reply = %q", got[0].Text)
+			}
+			hs.srv.WaitOffset(t, last+1, wait)
+			if n := len(h.callsFor("1")); n != 1 {
+				t.Errorf("stuck update handled %d times, want 1", n)
+			}
+		})
+	}
+}
+
+// TestRunJournalHandsOverUnfinishedUpdates: an update confirmed to Telegram
+// because the journal held it, and not handled when the process stopped, is
+// handled by the next process before the chat's newer messages.
+func TestRunJournalHandsOverUnfinishedUpdates(t *testing.T) {
+	j := journalFor(t)
+	entered := make(chan struct{}, 1)
+	first := &echoHandler{hook: func(ctx context.Context, in conversation.Inbound) error {
+		if in.Text == "stuck" {
+			entered <- struct{}{}
+			<-ctx.Done() // the engine hangs until the grace runs out
+			return ctx.Err()
+		}
+		return nil
+	}}
+	hs := withJournal(newHarness(t, first), j)
+	hs.bot.grace = 100 * time.Millisecond
+	hs.start(t)
+	stuck := hs.srv.PushText(1601, 1601, "stuck")
+	<-entered
+	other := hs.srv.PushText(1602, 1602, "quick") // makes the poll journal the stuck one and pass it
+	hs.srv.WaitSent(t, 1602, 1, wait)
+	hs.srv.WaitOffset(t, other+1, wait)
+	if err := hs.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(hs.srv.Pending(), stuck) {
+		t.Fatalf("the stuck update is still pending at Telegram: the journal should have taken it over")
+	}
+
+	// The next process, on the same journal and fake Telegram.
+	later := hs.srv.PushText(1601, 1601, "later")
+	second := &echoHandler{}
+	b, err := New(Config{Token: testToken, APIURL: hs.srv.URL(), PollTimeout: time.Second, Journal: j}, second, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := &harness{srv: hs.srv, bot: b, h: second, logs: hs.logs}
+	next.start(t)
+	if got := texts(hs.srv.WaitSent(t, 1601, 2, wait)); !slices.Equal(got, []string{"echo:stuck", "echo:later"}) {
+		t.Errorf("chat 1601 got %q, want the stuck update then the later one", got)
+	}
+	hs.srv.WaitOffset(t, later+1, wait)
+	if err := next.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := j.Requeue(context.Background()); err != nil || n != 0 {
+		t.Errorf("journal after the second stop holds %d entries (%v), want none", n, err)
+	}
+}
+
+// TestRunJournalDownFallsBackToOffset: when the journal cannot hold an
+// update the poll does not confirm it, and the bot goes on answering.
+func TestRunJournalDownFallsBackToOffset(t *testing.T) {
+	entered := make(chan struct{})
+	release := make(chan struct{})
+	h := &echoHandler{hook: func(_ context.Context, in conversation.Inbound) error {
+		if in.Text == "slow" {
+			close(entered)
+			<-release
+		}
+		return nil
+	}}
+	hs := withJournal(newHarness(t, h), brokenJournal{})
+	hs.start(t)
+	slow := hs.srv.PushText(1701, 1701, "slow")
+	<-entered
+	hs.srv.PushText(1702, 1702, "quick")
+	hs.srv.WaitSent(t, 1702, 1, wait)
+	if off := hs.srv.Offset(); off > slow {
+		t.Errorf("offset %d passed update %d that nothing holds", off, slow)
+	}
+	close(release)
+	hs.srv.WaitSent(t, 1701, 1, wait)
+	if !strings.Contains(hs.logs.String(), "telegram journal unavailable") {
+		t.Errorf("journal failure not logged")
+	}
+}
+
+type brokenJournal struct{}
+
+func (brokenJournal) Hold(context.Context, [][]byte, [][]byte) error { return errors.New("redis down") }
+func (brokenJournal) Requeue(context.Context) (int, error)           { return 0, errors.New("redis down") }
+func (brokenJournal) Pop(context.Context, int, time.Duration) ([][]byte, error) {
+	return nil, errors.New("redis down")
+}
+
+// TestRunGivesUpAPoisonousUpdate: an update the engine panics on every time
+// is tried a few times and given up, so its chat and the offset go on.
+func TestRunGivesUpAPoisonousUpdate(t *testing.T) {
+	t.Parallel()
+	var attempts atomic.Int32
+	h := &echoHandler{hook: func(_ context.Context, in conversation.Inbound) error {
+		if in.Text == "poison" {
+			attempts.Add(1)
+			panic("engine bug")
+		}
+		return nil
+	}}
+	hs := newHarness(t, h)
+	hs.start(t)
+	hs.srv.PushText(1801, 1801, "poison")
+	after := hs.srv.PushText(1801, 1801, "after")
+	if got := hs.srv.WaitSent(t, 1801, 1, wait); got[0].Text != "echo:after" {
+		t.Errorf("reply = %q, want echo:after", got[0].Text)
+	}
+	hs.srv.WaitOffset(t, after+1, wait)
+	if n := attempts.Load(); n != maxPanics {
+		t.Errorf("poisonous update tried %d times, want %d", n, maxPanics)
+	}
+	if !strings.Contains(hs.logs.String(), "telegram update given up") {
+		t.Errorf("given-up update not logged at error")
+	}
+}
+
