@@ -191,4 +191,3 @@ func TestRunGivesUpAPoisonousUpdate(t *testing.T) {
 		t.Errorf("given-up update not logged at error")
 	}
 }
-

@@ -13,6 +13,7 @@ import (
 // BenchmarkSubmitCase measures filing a case (citizen upsert, ticket,
 // case and first event in one transaction) from many chats at once, as the
 // bot does, with the ticket number taken from Redis beforehand:
+//
 //	go test ./store/pgstore -run '^$' -bench SubmitCase
 func BenchmarkSubmitCase(b *testing.B) {
 	for _, be := range backends(b) {
