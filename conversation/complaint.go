@@ -137,6 +137,7 @@ func (e *Engine) submitComplaint(ctx context.Context, t *turn, svc services.Serv
 		return fmt.Errorf("submit %s of %s: %w", svc.Code, t.in.Chat, err)
 	}
 	e.log.Info("complaint submitted", "channel", t.in.Chat.Channel, "chat", maskChat(t.in.Chat.ChatID), "ticket", receipt.Ticket, "service", svc.Code)
+	t.ticket = receipt.Ticket
 	e.notifyNewComplaint(t, svc, c, receipt)
 	t.say(e.tr(t, "complaint_flow.submitted", map[string]string{
 		"service": e.serviceName(t, svc.Code), "ticket": receipt.Ticket, "due": e.formatDate(t, receipt.DueAt),

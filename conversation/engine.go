@@ -205,6 +205,9 @@ func (e *Engine) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 			}
 			switch {
 			case begun.Duplicate:
+				if in.Redelivered {
+					return e.answerAgain(ctx, in)
+				}
 				return nil, nil
 			case begun.Limited:
 				// Past the sender's rate: one polite notice a minute, and
@@ -233,6 +236,9 @@ func (e *Engine) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 				return nil, fmt.Errorf("load state of %s: %w", in.Chat, err)
 			}
 			if loaded.Duplicate {
+				if in.Redelivered {
+					return e.answerAgain(ctx, in)
+				}
 				e.log.Debug("duplicate message ignored", "chat", in.Chat.String(), "message", in.MessageID)
 				return nil, nil
 			}
@@ -245,6 +251,7 @@ func (e *Engine) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 			}
 			return nil, err
 		}
+		t.st.Last, t.st.Ticket = in.MessageID, t.ticket
 		if gated {
 			err = gate.CommitWithLease(ctx, t.st, in.MessageID, e.catalog.Office.DraftTTL, lease)
 		} else {
@@ -262,6 +269,35 @@ func (e *Engine) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 		return t.replies(), nil
 	}
 	return nil, fmt.Errorf("handle message of %s: state changed under it %d times", in.Chat, maxAttempts)
+}
+
+// answerAgain answers a message delivered again after the process that
+// handled it may have stopped before its answer went out. When the chat's
+// state is still the one that message left, the citizen is told so, given
+// the ticket that message filed if any, and asked the question they are at;
+// when a later message was answered since, the citizen has seen what came
+// after and nothing is sent. Staff commands are not answered again: they
+// are short, and an officer sees the outcome in the case list.
+func (e *Engine) answerAgain(ctx context.Context, in Inbound) ([]Reply, error) {
+	if _, staff := e.staff.ByIdentity(in.Chat.Channel, in.SenderID); staff {
+		return nil, nil
+	}
+	loaded, err := e.states.Load(ctx, in.Chat, "")
+	if err != nil {
+		return nil, fmt.Errorf("load state of %s to answer a redelivered message: %w", in.Chat, err)
+	}
+	if loaded.State == nil || loaded.State.Last != in.MessageID {
+		return nil, nil
+	}
+	t := e.newTurn(in)
+	t.st = *loaded.State
+	t.say(e.tr(t, "input.redelivered", nil))
+	if t.st.Ticket != "" {
+		t.say(e.tr(t, "input.redelivered_ticket", map[string]string{"ticket": t.st.Ticket}))
+	}
+	e.prompt(t)
+	e.log.Info("redelivered message answered again", "channel", in.Chat.Channel, "chat", maskChat(in.Chat.ChatID))
+	return t.replies(), nil
 }
 
 // How long a message waits for its chat held by another process, and how
@@ -292,6 +328,7 @@ type turn struct {
 	paras   []string
 	options []Option
 	out     []outgoing // notifications to other chats, sent after commit
+	ticket  string     // ticket of the case this message filed, if any
 }
 
 func (e *Engine) newTurn(in Inbound) *turn {
@@ -979,6 +1016,7 @@ func (e *Engine) submit(ctx context.Context, t *turn) error {
 		return fmt.Errorf("submit %s case of %s: %w", svc.Code, t.in.Chat, err)
 	}
 	e.log.Info("case submitted", "channel", t.in.Chat.Channel, "chat", maskChat(t.in.Chat.ChatID), "ticket", receipt.Ticket, "service", svc.Code)
+	t.ticket = receipt.Ticket
 	e.notifyNewCase(t, svc, c, receipt)
 	t.say(e.tr(t, "form.submitted", map[string]string{
 		"service": e.serviceName(t, svc.Code),

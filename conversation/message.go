@@ -43,6 +43,11 @@ type Inbound struct {
 	Attachments []Attachment // photos or PDFs sent, downloaded and checked by the channel
 	Location    *Location    // a shared location, if any
 	At          time.Time
+	// Redelivered says the channel gave this message before to a process
+	// that may have stopped before its answer went out (a crash, a kill).
+	// If it was handled, the engine answers it again from the state it
+	// left instead of ignoring it as a duplicate.
+	Redelivered bool
 }
 
 // Attachment is a file a citizen sent, already downloaded by the channel,

@@ -45,6 +45,8 @@ type State struct {
 	Matter    string                // open complaint the new one may repeat
 	Survey    string                // ticket whose satisfaction survey is open
 	SurveyQ   int                   // survey question: -1 the invitation, 0..8 the elements, 9 the comment
+	Last      string                // id of the message that produced this state
+	Ticket    string                // ticket that message filed, if it filed one
 	Version   int64                 // stored version; set by the store
 	UpdatedAt time.Time             // when the citizen last wrote
 }

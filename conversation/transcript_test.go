@@ -40,6 +40,7 @@ type harness struct {
 	sender  string
 	nextID  int
 	lastIn  conversation.Inbound
+	prevIn  conversation.Inbound    // the message before lastIn
 	offered [][]conversation.Option // option lists of past replies, newest last
 }
 
@@ -268,8 +269,17 @@ func replay(t *testing.T, script string) (*harness, string) {
 		case line == "-- deliver again":
 			out = append(out, line)
 			out = append(out, h.send(h.lastIn)...)
+		case line == "-- redeliver after a crash", line == "-- redeliver the one before after a crash":
+			// The channel hands over a message a stopped process had taken.
+			in := h.lastIn
+			if strings.Contains(line, "the one before") {
+				in = h.prevIn
+			}
+			in.Redelivered = true
+			out = append(out, line)
+			out = append(out, h.send(in)...)
 		case strings.HasPrefix(line, "> "):
-			h.lastIn = h.inbound(strings.TrimPrefix(line, "> "))
+			h.prevIn, h.lastIn = h.lastIn, h.inbound(strings.TrimPrefix(line, "> "))
 			out = append(out, line)
 			out = append(out, h.send(h.lastIn)...)
 		default:

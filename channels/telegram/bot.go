@@ -238,8 +238,9 @@ func chatOf(u tgbotapi.Update) int64 {
 // handleUpdate hands one update to the engine and sends its replies. It
 // fails only when the engine fails: a reply that cannot be sent is logged,
 // since the engine has already committed the state it answers.
-func (b *Bot) handleUpdate(ctx context.Context, chatID int64, u tgbotapi.Update) error {
+func (b *Bot) handleUpdate(ctx context.Context, chatID int64, u tgbotapi.Update, redelivered bool) error {
 	in, ok := toInbound(u)
+	in.Redelivered = redelivered
 	if !ok {
 		b.answerCallback(chatID, u)
 		b.log.Debug("telegram update ignored", "chat", chatID, "update", u.UpdateID)

@@ -41,6 +41,9 @@ type dispatcher struct {
 type queued struct {
 	update tgbotapi.Update
 	raw    []byte
+	// redelivered: a process that may have stopped before answering it had
+	// it before (see conversation.Inbound.Redelivered).
+	redelivered bool
 }
 
 func newDispatcher(b *Bot, stop, work context.Context, finished func(queued)) *dispatcher {
@@ -76,7 +79,7 @@ func (d *dispatcher) drain(chat int64) {
 		}
 		u := q[0]
 		d.mu.Unlock()
-		if !d.handle(chat, u.update) {
+		if !d.handle(chat, u) {
 			d.mu.Lock()
 			delete(d.lines, chat)
 			d.mu.Unlock()
@@ -92,7 +95,8 @@ func (d *dispatcher) drain(chat int64) {
 // handle handles u, trying again after a backoff while the engine fails
 // (its storage unreachable): a later message of the chat must not overtake
 // it. It reports false when the stop came first and u stays unhandled.
-func (d *dispatcher) handle(chat int64, u tgbotapi.Update) bool {
+func (d *dispatcher) handle(chat int64, q queued) bool {
+	u := q.update
 	wait := backoff{min: d.b.minBackoff, max: d.b.maxBackoff}
 	for attempt := 1; ; attempt++ {
 		if d.stop.Err() != nil {
@@ -103,7 +107,7 @@ func (d *dispatcher) handle(chat int64, u tgbotapi.Update) bool {
 		case <-d.stop.Done():
 			return false
 		}
-		err := d.b.handleUpdate(d.work, chat, u)
+		err := d.b.handleUpdate(d.work, chat, u, q.redelivered)
 		<-d.sem
 		switch {
 		case err == nil:

@@ -79,9 +79,13 @@ func (b *Bot) Run(ctx context.Context) error {
 			continue
 		}
 		wait.reset()
+		// Without a journal, what the first poll returns was not confirmed
+		// by the previous process: it may have handled it and stopped
+		// before answering.
+		redelivered := p.journal == nil && confirmed < 0
 		confirmed = offset
 		for _, u := range p.take(updates) {
-			d.add(queued{update: u})
+			d.add(queued{update: u, redelivered: redelivered})
 		}
 	}
 	d.wait()
@@ -303,7 +307,7 @@ func (p *poller) replay(ctx context.Context, d *dispatcher) {
 			// may still return some, and take skips the open ones.
 			p.open[u.UpdateID] = &openUpdate{update: u, raw: m}
 			p.mu.Unlock()
-			d.add(queued{update: u, raw: m})
+			d.add(queued{update: u, raw: m, redelivered: true})
 		}
 	}
 }

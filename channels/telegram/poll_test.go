@@ -120,6 +120,13 @@ func TestRunJournalHandsOverUnfinishedUpdates(t *testing.T) {
 		t.Errorf("chat 1601 got %q, want the stuck update then the later one", got)
 	}
 	hs.srv.WaitOffset(t, later+1, wait)
+	for text, want := range map[string]bool{"stuck": true, "later": false} {
+		for _, in := range second.calls {
+			if in.Text == text && in.Redelivered != want {
+				t.Errorf("%q reached the engine with Redelivered %v, want %v", text, in.Redelivered, want)
+			}
+		}
+	}
 	if err := next.stop(); err != nil {
 		t.Fatal(err)
 	}

@@ -268,10 +268,13 @@ func (b *Bot) webhookHandler(secret string, q Queue) http.Handler {
 // took and did not acknowledge; handled entries are acknowledged before
 // each pop.
 func (b *Bot) consumeQueue(ctx context.Context, q QueueConsumer) error {
-	if n, err := q.Requeue(ctx); err != nil {
+	// The first requeued entries were taken by a consumer that may have
+	// handled them and stopped before answering.
+	requeued, err := q.Requeue(ctx)
+	if err != nil {
 		b.log.Warn("telegram queue: requeue of unacknowledged updates failed", "err", err)
-	} else if n > 0 {
-		b.log.Info("telegram queue: updates of a stopped consumer put back", "updates", n)
+	} else if requeued > 0 {
+		b.log.Info("telegram queue: updates of a stopped consumer put back", "updates", requeued)
 	}
 	b.log.Info("telegram queue consumer started", "workers", b.workers)
 	hctx, release := graceContext(ctx, b.grace)
@@ -329,6 +332,8 @@ func (b *Bot) consumeQueue(ctx context.Context, q QueueConsumer) error {
 		}
 		wait.reset()
 		for _, m := range msgs {
+			redelivered := requeued > 0
+			requeued--
 			var u tgbotapi.Update
 			if err := json.Unmarshal(m, &u); err != nil {
 				// The handler checked it before queueing; only a foreign
@@ -342,7 +347,7 @@ func (b *Bot) consumeQueue(ctx context.Context, q QueueConsumer) error {
 			mu.Lock()
 			open++
 			mu.Unlock()
-			d.add(queued{update: u, raw: m})
+			d.add(queued{update: u, raw: m, redelivered: redelivered})
 		}
 	}
 	d.wait()

@@ -249,10 +249,19 @@ func TestWebhookConsumerRequeuesWhatACrashedConsumerTook(t *testing.T) {
 	if code := deliver(t, wh.srv, 4, 821, 4, "new"); code != http.StatusOK {
 		t.Fatalf("status %d", code)
 	}
-	want := []string{"echo:old1", "echo:old2", "echo:old3", "echo:new"}
-	if got := texts(wh.srv.WaitSent(t, 821, 4, wait)); !slices.Equal(got, want) {
+	if got, want := texts(wh.srv.WaitSent(t, 821, 4, wait)), []string{"echo:old1", "echo:old2", "echo:old3", "echo:new"}; !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
+	// What the crashed consumer took may have been handled and not
+	// answered: the engine is told so.
+	want := map[string]bool{"old1": true, "old2": true, "old3": false, "new": false}
+	h.mu.Lock()
+	for _, in := range h.calls {
+		if in.Redelivered != want[in.Text] {
+			t.Errorf("%q reached the engine with Redelivered %v, want %v", in.Text, in.Redelivered, want[in.Text])
+		}
+	}
+	h.mu.Unlock()
 }
 
 // TestWebhookFailedUpdateRetriedInOrder: a chat whose update fails keeps

@@ -112,6 +112,8 @@ type record struct {
 	Matter    string                `json:"matter,omitempty"`
 	Survey    string                `json:"survey,omitempty"`
 	SurveyQ   int                   `json:"survey_q,omitempty"`
+	Last      string                `json:"last,omitempty"`
+	Ticket    string                `json:"ticket,omitempty"`
 	UpdatedAt time.Time             `json:"updated_at"`
 }
 
@@ -207,6 +209,8 @@ func decode(chat conversation.ChatKey, vals []any) (*conversation.State, error) 
 		Matter:    r.Matter,
 		Survey:    r.Survey,
 		SurveyQ:   r.SurveyQ,
+		Last:      r.Last,
+		Ticket:    r.Ticket,
 		Version:   version,
 		UpdatedAt: r.UpdatedAt,
 	}, nil
@@ -306,6 +310,8 @@ func (s *Store) encode(st conversation.State) ([]byte, error) {
 		Matter:    st.Matter,
 		Survey:    st.Survey,
 		SurveyQ:   st.SurveyQ,
+		Last:      st.Last,
+		Ticket:    st.Ticket,
 		UpdatedAt: st.UpdatedAt,
 	})
 	if err != nil {
