@@ -3,15 +3,20 @@ package telegram
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -611,4 +616,48 @@ func loadRaw(t *testing.T, name string) []byte {
 		t.Fatalf("read fixture: %v", err)
 	}
 	return raw
+}
+
+// TestRunDoesNotResendWhenOutcomeUnknown: a send whose connection is cut
+// after Telegram took the message is not sent again (the citizen would see
+// it twice); the replies after it still go out.
+func TestRunDoesNotResendWhenOutcomeUnknown(t *testing.T) {
+	t.Parallel()
+	hs := newHarness(t, &echoHandler{})
+	hs.start(t)
+	hs.srv.LoseNextSendAnswers(1)
+	id := hs.srv.PushText(1901, 1901, "halo")
+	hs.srv.WaitOffset(t, id+1, wait)
+	if got := hs.srv.SentTo(1901); len(got) != 1 || got[0].Text != "echo:halo" {
+		t.Errorf("chat got %q, want echo:halo once", texts(got))
+	}
+	if n := hs.srv.SendAttempts(1901); n != 1 {
+		t.Errorf("send attempts = %d, want 1: the outcome was unknown", n)
+	}
+	if !strings.Contains(hs.logs.String(), "telegram reply may not have arrived") {
+		t.Errorf("unknown outcome not logged")
+	}
+	hs.srv.PushText(1901, 1901, "lagi")
+	if got := hs.srv.WaitSent(t, 1901, 2, wait); got[1].Text != "echo:lagi" {
+		t.Errorf("next reply = %q", got[1].Text)
+	}
+}
+
+func TestClassifyTransportErrors(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		err  error
+		want failureKind
+	}{
+		"connection refused": {&url.Error{Op: "Post", URL: "x", Err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}, failTransient},
+		"no such host":       {&url.Error{Op: "Post", URL: "x", Err: &net.DNSError{Err: "no such host", Name: "api.telegram.org"}}, failTransient},
+		"reset mid-request":  {&url.Error{Op: "Post", URL: "x", Err: &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}}, failUnknown},
+		"cut before answer":  {&url.Error{Op: "Post", URL: "x", Err: io.EOF}, failUnknown},
+		"client timeout":     {&url.Error{Op: "Post", URL: "x", Err: context.DeadlineExceeded}, failUnknown},
+		"proxy error page":   {&json.SyntaxError{}, failUnknown},
+	} {
+		if got, _ := classify(tc.err); got != tc.want {
+			t.Errorf("%s: classify = %v, want %v", name, got, tc.want)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -24,6 +25,10 @@ const (
 // blocked the bot or deleted the account: nothing more can reach the chat.
 var errUnreachable = errors.New("chat unreachable")
 
+// errOutcomeUnknown marks a send that failed after the request may have
+// reached Telegram.
+var errOutcomeUnknown = errors.New("outcome unknown, not sent again")
+
 // failureKind says what a failed Bot API call is worth.
 type failureKind int
 
@@ -32,15 +37,25 @@ const (
 	failTransient                      // retry with backoff
 	failForbidden                      // 403: stop talking to this chat
 	failRejected                       // other 4xx: the request itself is wrong, retrying repeats it
+	failUnknown                        // the request may have arrived: retrying may send it twice
 )
 
 // classify reads a Bot API error. Errors that are not *tgbotapi.Error come
-// from the transport, or from a body that is not JSON (a proxy's error page):
-// both are worth another try.
+// from the transport, or from a body that is not JSON (a proxy's error
+// page). Only a connection that was never made is sure not to have carried
+// the message; after a timeout, a cut connection or a proxy's page the
+// message may have reached the citizen, so it is not sent again blindly.
 func classify(err error) (kind failureKind, retryAfter time.Duration) {
 	var apiErr *tgbotapi.Error
 	if !errors.As(err, &apiErr) {
-		return failTransient, 0
+		var (
+			opErr  *net.OpError
+			dnsErr *net.DNSError
+		)
+		if errors.As(err, &dnsErr) || (errors.As(err, &opErr) && opErr.Op == "dial") {
+			return failTransient, 0
+		}
+		return failUnknown, 0
 	}
 	switch {
 	case apiErr.Code == http.StatusTooManyRequests:
@@ -103,6 +118,11 @@ func (b *Bot) sendReplies(ctx context.Context, chatID int64, updateID int, repli
 		case errors.Is(err, errUnreachable):
 			b.log.Info("telegram chat unreachable, replies dropped", "chat", chatID)
 			b.reportUnreachable(chatID)
+		case errors.Is(err, errOutcomeUnknown):
+			// The rest still goes out: if this one arrived they follow it,
+			// and if not the last one still asks the current question.
+			b.log.Warn("telegram reply may not have arrived; not sent again to avoid a double", "chat", chatID, "update", updateID, "reply", i, "err", err)
+			continue
 		default:
 			b.log.Warn("telegram reply not sent", "chat", chatID, "update", updateID,
 				"reply", i, "dropped", len(replies)-i, "err", err)
@@ -153,6 +173,8 @@ func (b *Bot) sendWith(ctx context.Context, chatID int64, build func() (tgbotapi
 			wait, delay = delay, 2*delay
 		case failForbidden:
 			return fmt.Errorf("send to chat %d: %w: %w", chatID, errUnreachable, err)
+		case failUnknown:
+			return fmt.Errorf("send to chat %d: %w: %w", chatID, errOutcomeUnknown, err)
 		default:
 			return fmt.Errorf("send to chat %d: rejected: %w", chatID, err)
 		}

@@ -60,6 +60,7 @@ type Server struct {
 	sent         []SentMessage
 	attempts     map[int64]int
 	sendFails    []injected
+	loseAnswers  int // sends that deliver and then cut the connection
 	pollFails    []injected
 	blocked      map[int64]bool
 	answered     []string
@@ -299,6 +300,15 @@ func (s *Server) FailNextSends(code, retryAfter, n int) {
 	}
 }
 
+// LoseNextSendAnswers makes the next n sendMessage calls deliver their
+// message and then cut the connection before answering, as a network that
+// fails mid-request does: the bot cannot know the message arrived.
+func (s *Server) LoseNextSendAnswers(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loseAnswers += n
+}
+
 // FailNextPolls does the same for the next n getUpdates calls.
 func (s *Server) FailNextPolls(code, retryAfter, n int) {
 	s.mu.Lock()
@@ -521,6 +531,13 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	if msg.ReplyMarkup != nil {
 		result["reply_markup"] = msg.ReplyMarkup
+	}
+	if s.loseAnswers > 0 {
+		s.loseAnswers--
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			conn.Close()
+			return
+		}
 	}
 	writeOK(w, result)
 }
