@@ -79,10 +79,9 @@ func (b *Bot) Run(ctx context.Context) error {
 			continue
 		}
 		wait.reset()
-		// Without a journal, what the first poll returns was not confirmed
-		// by the previous process: it may have handled it and stopped
-		// before answering.
-		redelivered := p.journal == nil && confirmed < 0
+		// What the first poll returns was not confirmed by the previous
+		// process: it may have handled it and stopped before answering.
+		redelivered := confirmed < 0
 		confirmed = offset
 		for _, u := range p.take(updates) {
 			d.add(queued{update: u, redelivered: redelivered})
