@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -125,6 +126,29 @@ func (d *dispatcher) handle(chat int64, q queued) bool {
 			return false
 		}
 	}
+}
+
+// suspects marks the updates a stopped process may have handled without
+// answering, once per message: a message delivered twice among them (a
+// Telegram retry, a test) is answered again only once.
+type suspects map[string]bool
+
+// mark reports whether u is the first update of its message to be marked.
+func (s suspects) mark(u tgbotapi.Update) bool {
+	key := strconv.FormatInt(chatOf(u), 10) + "/"
+	switch {
+	case u.Message != nil:
+		key += strconv.Itoa(u.Message.MessageID)
+	case u.CallbackQuery != nil:
+		key += "cb:" + u.CallbackQuery.ID
+	default:
+		return false
+	}
+	if s[key] {
+		return false
+	}
+	s[key] = true
+	return true
 }
 
 // wait returns when every drainer has returned.

@@ -54,7 +54,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	hctx, release := graceContext(ctx, b.grace)
 	defer release()
 
-	p := &poller{b: b, journal: b.journal, open: make(map[int]*openUpdate), progress: make(chan struct{}, 1)}
+	p := &poller{b: b, journal: b.journal, open: make(map[int]*openUpdate), progress: make(chan struct{}, 1), suspects: suspects{}}
 	d := newDispatcher(b, ctx, hctx, p.finished)
 	if p.journal != nil {
 		p.replay(ctx, d)
@@ -81,10 +81,13 @@ func (b *Bot) Run(ctx context.Context) error {
 		wait.reset()
 		// What the first poll returns was not confirmed by the previous
 		// process: it may have handled it and stopped before answering.
-		redelivered := confirmed < 0
+		first := confirmed < 0
 		confirmed = offset
 		for _, u := range p.take(updates) {
-			d.add(queued{update: u, redelivered: redelivered})
+			d.add(queued{update: u, redelivered: first && p.suspects.mark(u)})
+		}
+		if !first {
+			p.suspects = nil // only the replay and the first poll are suspect
 		}
 	}
 	d.wait()
@@ -108,6 +111,7 @@ type poller struct {
 	lastNew  bool                // the last poll returned an update not taken before
 	handled  [][]byte            // journal entries of finished updates, to remove
 	progress chan struct{}       // signalled when an update finishes
+	suspects suspects            // messages marked redelivered so far; nil after the first poll
 }
 
 type openUpdate struct {
@@ -306,7 +310,7 @@ func (p *poller) replay(ctx context.Context, d *dispatcher) {
 			// may still return some, and take skips the open ones.
 			p.open[u.UpdateID] = &openUpdate{update: u, raw: m}
 			p.mu.Unlock()
-			d.add(queued{update: u, raw: m, redelivered: true})
+			d.add(queued{update: u, raw: m, redelivered: p.suspects.mark(u)})
 		}
 	}
 }

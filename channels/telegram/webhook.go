@@ -308,6 +308,7 @@ func (b *Bot) consumeQueue(ctx context.Context, q QueueConsumer) error {
 		}
 	}
 	wait := backoff{min: b.minBackoff, max: b.maxBackoff}
+	suspect := suspects{}
 	for ctx.Err() == nil {
 		ack(ctx)
 		mu.Lock()
@@ -347,7 +348,7 @@ func (b *Bot) consumeQueue(ctx context.Context, q QueueConsumer) error {
 			mu.Lock()
 			open++
 			mu.Unlock()
-			d.add(queued{update: u, raw: m, redelivered: redelivered})
+			d.add(queued{update: u, raw: m, redelivered: redelivered && suspect.mark(u)})
 		}
 	}
 	d.wait()
