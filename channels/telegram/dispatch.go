@@ -47,10 +47,12 @@ type queued struct {
 	redelivered bool
 }
 
-func newDispatcher(b *Bot, stop, work context.Context, finished func(queued)) *dispatcher {
+// newDispatcher returns a dispatcher whose handlers take a slot of sem
+// while they work: dispatchers sharing it share the process's workers.
+func newDispatcher(b *Bot, stop, work context.Context, sem chan struct{}, finished func(queued)) *dispatcher {
 	return &dispatcher{
 		b: b, stop: stop, work: work, finished: finished,
-		sem:   make(chan struct{}, b.workers),
+		sem:   sem,
 		lines: make(map[int64][]queued),
 	}
 }

@@ -55,7 +55,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	defer release()
 
 	p := &poller{b: b, journal: b.journal, open: make(map[int]*openUpdate), progress: make(chan struct{}, 1), suspects: suspects{}}
-	d := newDispatcher(b, ctx, hctx, p.finished)
+	d := newDispatcher(b, ctx, hctx, make(chan struct{}, b.workers), p.finished)
 	if p.journal != nil {
 		p.replay(ctx, d)
 	}

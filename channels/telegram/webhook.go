@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -61,14 +62,19 @@ type WebhookConfig struct {
 	// request in the X-Telegram-Bot-Api-Secret-Token header: 1 to 256
 	// characters of A-Z, a-z, 0-9, _ and -.
 	Secret string
-	// Queue keeps updates between the request and their handling.
-	Queue QueueConsumer
-	// Exclusive, when not nil, runs the queue consumer so that one process
-	// at a time consumes, keeping each chat's order across replicas: the
-	// lead passes a function that calls redisstore.HoldLease. Every replica
-	// accepts webhook requests either way. Nil consumes in this process
-	// unconditionally (one replica).
-	Exclusive func(ctx context.Context, consume func(context.Context) error) error
+	// Queues keep updates between the request and their handling: shards,
+	// each chat's updates always in the same one (the chat id modulo their
+	// number), so a chat keeps its order while different shards are
+	// consumed by different processes. Their number must not change while
+	// updates wait in them.
+	Queues []QueueConsumer
+	// Consume, when not nil, decides which shards this process consumes:
+	// it calls consume(ctx, shard) for each one it takes on, and cancels
+	// ctx when it gives it up, so that each shard has one consumer at a
+	// time across replicas (cmd/bot passes redisstore.HoldShare). Every
+	// replica accepts webhook requests either way. Nil consumes every shard
+	// in this process (one replica).
+	Consume func(ctx context.Context, consume func(ctx context.Context, shard int) error) error
 }
 
 func (c WebhookConfig) check() error {
@@ -84,8 +90,8 @@ func (c WebhookConfig) check() error {
 	}) >= 0 {
 		return errors.New("telegram webhook: the secret must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -")
 	}
-	if c.Queue == nil {
-		return errors.New("telegram webhook: nil queue")
+	if len(c.Queues) == 0 || slices.Contains(c.Queues, nil) {
+		return errors.New("telegram webhook: no queue, or a nil one")
 	}
 	return nil
 }
@@ -123,7 +129,7 @@ func (b *Bot) ServeWebhook(ctx context.Context, cfg WebhookConfig) error {
 		path = "/"
 	}
 	mux := http.NewServeMux()
-	mux.Handle(path, b.webhookHandler(cfg.Secret, cfg.Queue))
+	mux.Handle(path, b.webhookHandler(cfg.Secret, cfg.Queues))
 	srv := &http.Server{
 		Addr:              cfg.ListenAddr,
 		Handler:           mux,
@@ -148,13 +154,21 @@ func (b *Bot) ServeWebhook(ctx context.Context, cfg WebhookConfig) error {
 	// the listener being up is what it means.
 	wg.Go(func() { b.markAlive(ctx) })
 	consumeErr := make(chan error, 1)
+	sem := make(chan struct{}, b.workers) // the shards share the workers
 	wg.Go(func() {
-		consume := func(ctx context.Context) error { return b.consumeQueue(ctx, cfg.Queue) }
-		if cfg.Exclusive != nil {
-			consumeErr <- cfg.Exclusive(ctx, consume)
-		} else {
-			consumeErr <- consume(ctx)
+		consume := func(ctx context.Context, shard int) error {
+			return b.consumeQueue(ctx, cfg.Queues[shard], sem)
 		}
+		if cfg.Consume != nil {
+			consumeErr <- cfg.Consume(ctx, consume)
+			return
+		}
+		var all sync.WaitGroup
+		for i := range cfg.Queues {
+			all.Go(func() { _ = consume(ctx, i) }) // consumeQueue logs its failures and returns nil
+		}
+		all.Wait()
+		consumeErr <- nil
 	})
 
 	var result error
@@ -227,8 +241,14 @@ func (b *Bot) dropWebhook() {
 	b.log.Info("telegram webhook removed to poll instead", "pending", info.PendingUpdateCount)
 }
 
-// webhookHandler checks and queues one update per request.
-func (b *Bot) webhookHandler(secret string, q Queue) http.Handler {
+// shardOf is the queue shard of a chat's updates.
+func shardOf(chatID int64, shards int) int {
+	return int(uint64(chatID) % uint64(shards))
+}
+
+// webhookHandler checks and queues one update per request, in its chat's
+// shard.
+func (b *Bot) webhookHandler(secret string, queues []QueueConsumer) http.Handler {
 	want := []byte(secret)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if subtle.ConstantTimeCompare([]byte(r.Header.Get(secretHeader)), want) != 1 {
@@ -252,7 +272,7 @@ func (b *Bot) webhookHandler(secret string, q Queue) http.Handler {
 			http.Error(w, "not an update", http.StatusBadRequest)
 			return
 		}
-		if err := q.Push(r.Context(), raw); err != nil {
+		if err := queues[shardOf(chatOf(u), len(queues))].Push(r.Context(), raw); err != nil {
 			// Not acknowledged: Telegram delivers it again later.
 			b.log.Warn("telegram webhook: update not queued, Telegram will retry", "update", u.UpdateID, "err", err)
 			http.Error(w, "try again", http.StatusServiceUnavailable)
@@ -267,7 +287,7 @@ func (b *Bot) webhookHandler(secret string, q Queue) http.Handler {
 // in place while its chat waits. It first puts back what a previous consumer
 // took and did not acknowledge; handled entries are acknowledged before
 // each pop.
-func (b *Bot) consumeQueue(ctx context.Context, q QueueConsumer) error {
+func (b *Bot) consumeQueue(ctx context.Context, q QueueConsumer, sem chan struct{}) error {
 	// The first requeued entries were taken by a consumer that may have
 	// handled them and stopped before answering.
 	requeued, err := q.Requeue(ctx)
@@ -286,7 +306,7 @@ func (b *Bot) consumeQueue(ctx context.Context, q QueueConsumer) error {
 		handled  [][]byte
 		progress = make(chan struct{}, 1)
 	)
-	d := newDispatcher(b, ctx, hctx, func(u queued) {
+	d := newDispatcher(b, ctx, hctx, sem, func(u queued) {
 		mu.Lock()
 		open--
 		handled = append(handled, u.raw)

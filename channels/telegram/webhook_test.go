@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"slices"
@@ -65,7 +66,7 @@ func startWebhook(t *testing.T, h *echoHandler, before func(q *redisstore.Queue)
 		before(q.Queue)
 	}
 	addr := freeAddr(t)
-	cfg := WebhookConfig{URL: "http://" + addr + "/telegram/hook", ListenAddr: addr, Secret: webhookSecret, Queue: q}
+	cfg := WebhookConfig{URL: "http://" + addr + "/telegram/hook", ListenAddr: addr, Secret: webhookSecret, Queues: []QueueConsumer{q}}
 	ctx, cancel := context.WithCancel(context.Background())
 	wh := &webhookHarness{harness: hs, q: q, cfg: cfg, done: make(chan error, 1), stop: cancel}
 	go func() { wh.done <- hs.bot.ServeWebhook(ctx, cfg) }()
@@ -302,13 +303,14 @@ func TestWebhookConfigChecked(t *testing.T) {
 	hs := newHarness(t, &echoHandler{})
 	rdb, prefix := storetest.Redis(t)
 	q := redisstore.NewQueue(rdb, prefix+"{q}")
-	good := WebhookConfig{URL: "https://bot.example.org/hook", ListenAddr: "127.0.0.1:0", Secret: "abc", Queue: q}
+	good := WebhookConfig{URL: "https://bot.example.org/hook", ListenAddr: "127.0.0.1:0", Secret: "abc", Queues: []QueueConsumer{q}}
 	for name, mod := range map[string]func(*WebhookConfig){
 		"bad url":        func(c *WebhookConfig) { c.URL = "bot.example.org" },
 		"bad listen":     func(c *WebhookConfig) { c.ListenAddr = "8443" },
 		"empty secret":   func(c *WebhookConfig) { c.Secret = "" },
 		"secret symbols": func(c *WebhookConfig) { c.Secret = "a b" },
-		"no queue":       func(c *WebhookConfig) { c.Queue = nil },
+		"no queue":       func(c *WebhookConfig) { c.Queues = nil },
+		"nil queue":      func(c *WebhookConfig) { c.Queues = []QueueConsumer{nil} },
 	} {
 		c := good
 		mod(&c)
@@ -341,5 +343,96 @@ func TestRunDeletesWebhook(t *testing.T) {
 	plain.srv.WaitSent(t, 842, 1, wait)
 	if w := plain.srv.Webhook(); w.Deletes != 0 || w.InfoQueries != 1 {
 		t.Errorf("without a webhook: %+v, want one getWebhookInfo and no deleteWebhook", w)
+	}
+}
+
+// TestWebhookReplicasShareTheShards: two replicas behind a load balancer
+// that alternates between them. Each consumes some of the queue shards, so
+// both handle chats, and every chat's messages are answered in order.
+func TestWebhookReplicasShareTheShards(t *testing.T) {
+	srv := telegramtest.NewServer(t, testToken)
+	rdb, prefix := storetest.Redis(t)
+	store := redisstore.New(rdb, prefix)
+	shards := make([]QueueConsumer, 4)
+	for i := range shards {
+		shards[i] = redisstore.NewQueue(rdb, fmt.Sprintf("%s{tg-updates-%d}", prefix, i))
+	}
+	type replica struct {
+		h   *echoHandler
+		url string
+	}
+	var replicas []replica
+	for _, holder := range []string{"r1", "r2"} {
+		h := &echoHandler{}
+		bot, err := New(Config{Token: testToken, APIURL: srv.URL(), PollTimeout: time.Second}, h, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bot.typingDelay = time.Hour
+		addr := freeAddr(t)
+		cfg := WebhookConfig{URL: "http://" + addr + "/hook", ListenAddr: addr, Secret: webhookSecret, Queues: shards,
+			Consume: func(ctx context.Context, consume func(context.Context, int) error) error {
+				return redisstore.HoldShare(ctx, store, "tg-consumer", holder, len(shards), 300*time.Millisecond, consume)
+			}}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- bot.ServeWebhook(ctx, cfg) }()
+		t.Cleanup(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("ServeWebhook(%s): %v", holder, err)
+			}
+		})
+		replicas = append(replicas, replica{h: h, url: cfg.URL})
+	}
+	// Both replicas listen, and a few rounds let them split the shards.
+	for _, r := range replicas {
+		waitUntilUp(t, r.url)
+	}
+	time.Sleep(time.Second)
+
+	const chats, perChat = 8, 5
+	id := 0
+	for m := range perChat {
+		for c := range int64(chats) {
+			id++
+			body := fmt.Sprintf(`{"update_id":%d,%s`, id, telegramtest.TextUpdate(2000+c, m+1, fmt.Sprint("m", m))[1:])
+			if code := post(t, replicas[id%2].url, http.MethodPost, webhookSecret, body); code != http.StatusOK {
+				t.Fatalf("replica %d answered %d", id%2, code)
+			}
+		}
+	}
+	for c := range int64(chats) {
+		got := texts(srv.WaitSent(t, 2000+c, perChat, wait))
+		want := []string{"echo:m0", "echo:m1", "echo:m2", "echo:m3", "echo:m4"}
+		if !slices.Equal(got, want) {
+			t.Errorf("chat %d got %q, want %q", 2000+c, got, want)
+		}
+	}
+	for i, r := range replicas {
+		r.h.mu.Lock()
+		n := len(r.h.calls)
+		r.h.mu.Unlock()
+		if n == 0 {
+			t.Errorf("replica %d handled nothing: the shards were not shared", i+1)
+		}
+	}
+}
+
+// waitUntilUp waits until a webhook URL accepts connections.
+func waitUntilUp(t *testing.T, rawURL string) {
+	t.Helper()
+	host := strings.TrimPrefix(rawURL, "http://")
+	host, _, _ = strings.Cut(host, "/")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if c, err := net.Dial("tcp", host); err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not listening within 5s", rawURL)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -115,8 +115,10 @@ func readSettings(getenv func(string) string) (settings, error) {
 	s.TelegramWebhookListen = strings.TrimSpace(getenv("TELEGRAM_WEBHOOK_LISTEN"))
 	s.TelegramWebhookSecret = strings.TrimSpace(getenv("TELEGRAM_WEBHOOK_SECRET"))
 	if s.TelegramWebhookURL != "" {
-		if u, err := url.Parse(s.TelegramWebhookURL); err != nil || u.Scheme != "https" || u.Host == "" {
-			problems = append(problems, fmt.Errorf("TELEGRAM_WEBHOOK_URL %q is not an https URL (Telegram posts only to https)", s.TelegramWebhookURL))
+		// A local Bot API server (TELEGRAM_API_URL set) also posts to http.
+		localAPI := s.TelegramAPIURL != "" && s.TelegramAPIURL != "https://api.telegram.org"
+		if u, err := url.Parse(s.TelegramWebhookURL); err != nil || u.Host == "" || (u.Scheme != "https" && !(localAPI && u.Scheme == "http")) {
+			problems = append(problems, fmt.Errorf("TELEGRAM_WEBHOOK_URL %q is not an https URL (Telegram posts only to https; http only with a local Bot API server in TELEGRAM_API_URL)", s.TelegramWebhookURL))
 		}
 		if !webhookSecretRe.MatchString(s.TelegramWebhookSecret) {
 			problems = append(problems, errors.New("TELEGRAM_WEBHOOK_SECRET must be 1 to 256 characters of A-Z, a-z, 0-9, _ and - when TELEGRAM_WEBHOOK_URL is set"))

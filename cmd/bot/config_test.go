@@ -146,4 +146,11 @@ func TestWebhookSettings(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "https") || !strings.Contains(err.Error(), "TELEGRAM_WEBHOOK_SECRET") {
 		t.Fatalf("want the URL and the secret refused, got %v", err)
 	}
+	// A local Bot API server may post to http.
+	if _, err := readSettings(envOf(map[string]string{
+		"TELEGRAM_WEBHOOK_URL": "http://10.0.0.5:8443/tg", "TELEGRAM_WEBHOOK_SECRET": "s3cret",
+		"TELEGRAM_API_URL": "http://127.0.0.1:8081",
+	})); err != nil {
+		t.Errorf("http webhook with a local Bot API server refused: %v", err)
+	}
 }

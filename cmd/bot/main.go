@@ -99,6 +99,11 @@ func serve(_ []string) int {
 	return 0
 }
 
+// webhookShards is how many queues the Telegram webhook spreads chats over,
+// so replicas can share the handling: more than the replicas a kabupaten
+// would run. Changing it while updates wait reorders their chats.
+const webhookShards = 16
+
 // runner is one chat channel: it serves until ctx is done.
 type runner struct {
 	name string
@@ -225,13 +230,18 @@ func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (
 			})
 		}
 		if cfg.TelegramWebhookURL != "" {
+			shards := make([]telegram.QueueConsumer, webhookShards)
+			for i := range shards {
+				shards[i] = redisstore.NewQueue(a.storage.Redis, fmt.Sprintf("%s{telegram-updates-%d}", cfg.RedisPrefix, i))
+			}
 			run = func(ctx context.Context) error {
 				return bot.ServeWebhook(ctx, telegram.WebhookConfig{
 					URL: cfg.TelegramWebhookURL, ListenAddr: cfg.TelegramWebhookListen, Secret: cfg.TelegramWebhookSecret,
-					Queue: updates,
-					// One consumer at a time keeps each chat's order across replicas.
-					Exclusive: func(ctx context.Context, consume func(context.Context) error) error {
-						return redisstore.HoldLease(ctx, a.states, "telegram-consumer", a.holder, leaseTTL, consume, nil)
+					Queues: shards,
+					// Each replica consumes its share of the shards, one
+					// consumer per shard, so chats keep their order.
+					Consume: func(ctx context.Context, consume func(context.Context, int) error) error {
+						return redisstore.HoldShare(ctx, a.states, "telegram-consumer", a.holder, len(shards), leaseTTL, consume)
 					},
 				})
 			}
