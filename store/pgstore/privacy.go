@@ -81,7 +81,9 @@ func (s *Store) RecordConsent(ctx context.Context, channel, chatID, purpose stri
 	case at.IsZero():
 		return fmt.Errorf("record consent to %s: time is zero", purpose)
 	}
-	err := s.db.WithContext(ctx).
+	// One statement is atomic by itself: GORM's default transaction
+	// around it would cost two more round trips per citizen.
+	err := s.db.WithContext(ctx).Session(&gorm.Session{SkipDefaultTransaction: true}).
 		Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "channel"}, {Name: "chat_id"}, {Name: "purpose"}},
 			DoNothing: true,

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -46,9 +48,14 @@ func (s *Store) SubmitCase(ctx context.Context, nc services.NewCase) (services.R
 		if err != nil {
 			return err
 		}
-		if r, ok, err := s.receiptOf(tx, nc.SourceMessage); err != nil || ok {
-			rec = r
-			return err
+		if nc.TicketNumber <= 0 {
+			// Settle a repeat before taking a number from the counter. A
+			// number taken beforehand is spent anyway, and the insert below
+			// settles repeats by itself: one statement less per case.
+			if r, ok, err := s.receiptOf(tx, nc.SourceMessage); err != nil || ok {
+				rec = r
+				return err
+			}
 		}
 		day := submitted.In(s.loc)
 		n := nc.TicketNumber
@@ -106,13 +113,6 @@ func (s *Store) SubmitCase(ctx context.Context, nc services.NewCase) (services.R
 		}
 		if err := insertAttachments(tx, c.ID, nc.Attachments, submitted); err != nil {
 			return fmt.Errorf("file attachments of %s: %w", c.Ticket, err)
-		}
-		if nc.TicketNumber > 0 {
-			// Last, so the day's counter row is locked only for the commit:
-			// every submission of the day queues on it.
-			if err := raiseTicketCounter(tx, day.Format(time.DateOnly), n); err != nil {
-				return err
-			}
 		}
 		rec = services.Receipt{Ticket: c.Ticket, DueAt: due.In(s.loc)}
 		return nil
@@ -190,26 +190,41 @@ RETURNING last`, day), &last)
 	return last, nil
 }
 
-// raiseTicketCounter makes the day's counter at least n, for a case whose
-// number was handed out elsewhere, so the store never gives it again.
-func raiseTicketCounter(tx *gorm.DB, day string, n int64) error {
-	err := tx.Exec(`INSERT INTO ticket_counters (day, last) VALUES (?, ?)
-ON CONFLICT (day) DO UPDATE SET last = CASE WHEN ticket_counters.last < excluded.last THEN excluded.last ELSE ticket_counters.last END`, day, n).Error
-	if err != nil {
-		return fmt.Errorf("raise ticket counter of %s to %d: %w", day, n, err)
-	}
-	return nil
-}
-
 // LastTicketNumber is the highest ticket number given on an office day
-// ("2006-01-02"), 0 when none.
+// ("2006-01-02"), 0 when none: the day's counter, or the highest ticket
+// filed that day if above it. Numbers taken from Redis (the bot's way) do
+// not touch the counter row, which every submission of the day would
+// otherwise queue on; this is how Redis's counter is seeded again after
+// Redis lost it.
 func (s *Store) LastTicketNumber(ctx context.Context, day string) (int64, error) {
 	var c TicketCounter
 	res := s.db.WithContext(ctx).Where("day = ?", day).Limit(1).Find(&c)
 	if res.Error != nil {
 		return 0, fmt.Errorf("read ticket counter of %s: %w", day, res.Error)
 	}
-	return c.Last, nil
+	d, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return 0, fmt.Errorf("read last ticket of %s: %w", day, err)
+	}
+	// The day's tickets sort between "LKS-261127-" and "LKS-261127." ('.'
+	// follows '-'); the longest, then the greatest, holds the highest number.
+	from := s.ticket(d, 0)
+	from = from[:strings.LastIndexByte(from, '-')+1]
+	var last []string
+	err = s.db.WithContext(ctx).Model(&Case{}).
+		Where("ticket >= ? AND ticket < ?", from, from[:len(from)-1]+".").
+		Order("length(ticket) DESC, ticket DESC").Limit(1).Pluck("ticket", &last).Error
+	if err != nil {
+		return 0, fmt.Errorf("read last ticket of %s: %w", day, err)
+	}
+	if len(last) == 0 {
+		return c.Last, nil
+	}
+	n, err := strconv.ParseInt(strings.TrimPrefix(last[0], from), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("read last ticket of %s: %q: %w", day, last[0], err)
+	}
+	return max(n, c.Last), nil
 }
 
 // Ticket writes ticket number n of the office day of at.
