@@ -6,13 +6,15 @@
 // else.
 //
 // Delivery: whatsmeow acknowledges a message to WhatsApp once the event
-// handler returns, and the handler only queues it (a slow handler would hold
-// up every chat). A message is therefore handled at most once from the
-// queue: a failing engine call is retried a few times with backoff, then
-// logged and given up, and a message still queued when the process stops is
-// lost; WhatsApp does not deliver it again. Messages WhatsApp itself
-// delivers twice (after a crash before the ack) are dropped by the engine's
-// dedup on chat and message id.
+// handler returns, and WhatsApp does not deliver it again; the handler
+// journals it (Config.Journal, one Redis round trip) and queues it (a slow
+// handler would hold up every chat). A message still in the journal when
+// the process stops (killed, or the grace ran out) is replayed at the next
+// start, marked redelivered. A failing engine call is retried a few times
+// with backoff, then logged and given up. Messages WhatsApp itself delivers
+// twice (after a crash before the ack) are dropped by the engine's dedup on
+// chat and message id. Without a journal, a message still queued when the
+// process stops is lost.
 package whatsapp
 
 import (
@@ -98,6 +100,9 @@ type Config struct {
 	WroteBefore func(ctx context.Context, chatID string) (bool, error)
 	// Texts are the locales; nil loads the ones built into the binary.
 	Texts *locales.Bundle
+	// Journal, when set, keeps each message from its arrival until it is
+	// answered, so a crash loses none (see Journal).
+	Journal Journal
 }
 
 // sender is every call the bot makes on a live connection. Tests fake it;
@@ -279,6 +284,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	work, release := graceContext(ctx, b.grace)
 	defer release()
 	b.queue.start(work, b.cfg.Workers)
+	b.replay(ctx) // before connecting: older than anything WhatsApp sends now
 	defer func() {
 		b.queue.stop()
 		b.client.Disconnect()
@@ -421,28 +427,39 @@ func (b *Bot) receive(evt *events.Message) {
 		b.log.Debug("whatsapp message ignored", "reason", reason, "message", evt.Info.ID)
 		return
 	}
+	b.enqueue(inc, b.hold(evt))
+}
+
+// enqueue queues a message for its chat; raw is its journal entry, removed
+// once the message is finished.
+func (b *Bot) enqueue(inc incoming, raw []byte) {
 	chatID := inc.in.Chat.ChatID
 	b.mu.Lock()
 	b.chats[chatID] = inc.chat
 	b.mu.Unlock()
 	stale := b.clock.Now().Sub(inc.in.At) > b.cfg.BacklogAge
-	if !b.queue.add(chatID, func(ctx context.Context) { b.process(ctx, inc, stale) }) {
+	if !b.queue.add(chatID, func(ctx context.Context) {
+		if b.process(ctx, inc, stale) {
+			b.finish(raw)
+		}
+	}) {
 		b.log.Warn("whatsapp message arrived while stopping, not handled", "chat", services.MaskID(chatID), "message", inc.in.MessageID)
 	}
 }
 
 // process handles one queued message: read receipt, typing indicator,
-// engine, replies.
-func (b *Bot) process(ctx context.Context, inc incoming, stale bool) {
+// engine, replies. It reports whether the message is finished with: false
+// when the stop came first, and a journal keeps it for the next start.
+func (b *Bot) process(ctx context.Context, inc incoming, stale bool) bool {
 	chatID := inc.in.Chat.ChatID
 	if ctx.Err() != nil {
-		b.log.Warn("whatsapp message dropped: the bot stopped before handling it", "chat", services.MaskID(chatID), "message", inc.in.MessageID)
-		return
+		b.log.Warn("whatsapp message not handled before the stop", "chat", services.MaskID(chatID), "message", inc.in.MessageID, "journaled", b.cfg.Journal != nil)
+		return false
 	}
 	b.markRead(ctx, inc)
 	if stale {
 		b.apologize(ctx, inc)
-		return
+		return true
 	}
 	if inc.media != nil {
 		b.attach(ctx, &inc)
@@ -451,14 +468,19 @@ func (b *Bot) process(ctx context.Context, inc incoming, stale bool) {
 	replies, err := b.handle(ctx, inc.in)
 	if err != nil {
 		b.presence(ctx, inc.chat, types.ChatPresencePaused)
-		b.log.Error("whatsapp message not handled; WhatsApp will not deliver it again", "chat", services.MaskID(chatID), "message", inc.in.MessageID, "err", err)
-		return
+		if ctx.Err() != nil {
+			b.log.Warn("whatsapp message not handled before the stop", "chat", services.MaskID(chatID), "message", inc.in.MessageID, "journaled", b.cfg.Journal != nil, "err", err)
+			return false
+		}
+		b.log.Error("whatsapp message not handled, given up", "chat", services.MaskID(chatID), "message", inc.in.MessageID, "err", err)
+		return true
 	}
 	if len(replies) == 0 {
 		b.presence(ctx, inc.chat, types.ChatPresencePaused)
-		return
+		return true
 	}
 	b.sendReplies(ctx, chatID, inc.chat, inc.in.MessageID, replies)
+	return true
 }
 
 // handle calls the engine, retrying with backoff: the message is already

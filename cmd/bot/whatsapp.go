@@ -8,6 +8,7 @@ import (
 
 	"github.com/leksono/sapa/channels/whatsapp"
 	"github.com/leksono/sapa/store/pgstore"
+	"github.com/leksono/sapa/store/redisstore"
 )
 
 // newWhatsApp builds the WhatsApp channel on the bot's own database: the
@@ -24,6 +25,11 @@ func newWhatsApp(ctx context.Context, cfg settings, o *office, a *app, notify *r
 		}
 	}
 	desk := a.cases.Desk()
+	var inbox whatsapp.Journal
+	if cfg.RedisURL != "" {
+		// As for Telegram: only a Redis server is durable enough.
+		inbox = redisstore.NewQueue(a.storage.Redis, cfg.RedisPrefix+"{whatsapp-inbox}")
+	}
 	wa, err := whatsapp.New(ctx, whatsapp.Config{
 		StoreDialect: dialect,
 		StoreDSN:     dsn,
@@ -38,7 +44,8 @@ func newWhatsApp(ctx context.Context, cfg settings, o *office, a *app, notify *r
 			cases, err := desk.CitizenCases(ctx, "whatsapp", chatID, 1)
 			return len(cases) > 0, err
 		},
-		Texts: o.texts,
+		Texts:   o.texts,
+		Journal: inbox,
 	}, a.metrics.Wrap("whatsapp", a.engine), log)
 	if err != nil {
 		return nil, fmt.Errorf("start WhatsApp: %w", err)

@@ -1,0 +1,148 @@
+package whatsapp
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/leksono/sapa/services"
+)
+
+// Journal keeps the messages whatsmeow has handed over and the bot has not
+// finished. whatsmeow acknowledges a message to WhatsApp as soon as the
+// event handler returns, and WhatsApp never delivers it again; the handler
+// only queues it in memory, so without a journal a crash loses what was
+// queued. redisstore.Queue implements it; it must be durable (a Redis
+// server, not the in-process store).
+type Journal interface {
+	// Hold records taken as being handled and removes handled, in one
+	// step; when it returns nil, taken survives a crash of this process.
+	Hold(ctx context.Context, taken, handled [][]byte) error
+	// Requeue puts back what a stopped process held and did not remove;
+	// Pop then takes it, oldest first, holding it again.
+	Requeue(ctx context.Context) (int, error)
+	Pop(ctx context.Context, max int, wait time.Duration) ([][]byte, error)
+}
+
+// journalTimeout bounds the journal's round trip in whatsmeow's event
+// handler, which holds up every other event while it runs.
+const journalTimeout = 2 * time.Second
+
+// journalEntry is a message event as the journal keeps it: the message
+// itself in protobuf, and the envelope fields translate reads.
+type journalEntry struct {
+	Info    types.MessageInfo `json:"info"`
+	Message []byte            `json:"message"`
+}
+
+func encodeEntry(evt *events.Message) ([]byte, error) {
+	msg, err := proto.Marshal(evt.Message)
+	if err != nil {
+		return nil, fmt.Errorf("encode message %s: %w", evt.Info.ID, err)
+	}
+	info := evt.Info
+	// Certificates and bot metadata are not read and do not all survive
+	// JSON; leave them out.
+	info.VerifiedName, info.DeviceSentMeta = nil, nil
+	info.MsgBotInfo, info.MsgMetaInfo = types.MsgBotInfo{}, types.MsgMetaInfo{}
+	raw, err := json.Marshal(journalEntry{Info: info, Message: msg})
+	if err != nil {
+		return nil, fmt.Errorf("encode message %s: %w", evt.Info.ID, err)
+	}
+	return raw, nil
+}
+
+func decodeEntry(raw []byte) (*events.Message, error) {
+	var e journalEntry
+	if err := json.Unmarshal(raw, &e); err != nil {
+		return nil, fmt.Errorf("decode journal entry: %w", err)
+	}
+	msg := &waE2E.Message{}
+	if err := proto.Unmarshal(e.Message, msg); err != nil {
+		return nil, fmt.Errorf("decode message %s: %w", e.Info.ID, err)
+	}
+	return &events.Message{Info: e.Info, Message: msg}, nil
+}
+
+// hold journals a message before the event handler returns. It returns the
+// entry to remove once the message is finished, or nil when there is no
+// journal or it failed (the message is then handled from memory only).
+func (b *Bot) hold(evt *events.Message) []byte {
+	if b.cfg.Journal == nil {
+		return nil
+	}
+	raw, err := encodeEntry(evt)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), journalTimeout)
+		err = b.cfg.Journal.Hold(ctx, [][]byte{raw}, nil)
+		cancel()
+	}
+	if err != nil {
+		b.log.Warn("whatsapp message not journaled; a crash before it is answered loses it", "message", evt.Info.ID, "err", err)
+		return nil
+	}
+	return raw
+}
+
+// finish removes a finished message's entry from the journal. A failure
+// only means the message is handled again, and ignored, after a restart.
+func (b *Bot) finish(raw []byte) {
+	if raw == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), journalTimeout)
+	defer cancel()
+	if err := b.cfg.Journal.Hold(ctx, nil, [][]byte{raw}); err != nil {
+		b.log.Warn("whatsapp journal entry not removed; the message is seen again at the next start", "err", err)
+	}
+}
+
+// replay queues what the journal holds from a process that stopped before
+// finishing it, ahead of anything WhatsApp delivers now. Each is marked
+// redelivered: it may have been handled without its answer going out.
+func (b *Bot) replay(ctx context.Context) {
+	if b.cfg.Journal == nil {
+		return
+	}
+	n, err := b.cfg.Journal.Requeue(ctx)
+	if err != nil {
+		b.log.Warn("whatsapp journal: messages of a stopped process not put back; they come at the next start", "err", err)
+		return
+	}
+	if n == 0 {
+		return
+	}
+	b.log.Info("whatsapp journal: handling messages a stopped process had taken", "messages", n)
+	for ctx.Err() == nil {
+		entries, err := b.cfg.Journal.Pop(ctx, 100, 0)
+		if err != nil {
+			b.log.Warn("whatsapp journal: replay interrupted; the rest comes at the next start", "err", err)
+			return
+		}
+		if len(entries) == 0 {
+			return
+		}
+		for _, raw := range entries {
+			evt, err := decodeEntry(raw)
+			if err != nil {
+				b.log.Error("whatsapp journal: entry unreadable, dropped", "err", err)
+				b.finish(raw)
+				continue
+			}
+			inc, reason := translate(evt, b.staff)
+			if reason != "" {
+				b.finish(raw)
+				continue
+			}
+			inc.in.Redelivered = true
+			b.log.Debug("whatsapp journal: message replayed", "chat", services.MaskID(inc.in.Chat.ChatID), "message", inc.in.MessageID)
+			b.enqueue(inc, raw)
+		}
+	}
+}

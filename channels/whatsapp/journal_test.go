@@ -1,0 +1,105 @@
+package whatsapp
+
+import (
+	"context"
+	"testing"
+
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/store/redisstore"
+	"github.com/leksono/sapa/store/storetest"
+)
+
+// journal returns a Redis journal private to the test and a function
+// counting the entries it holds.
+func journal(t *testing.T) (*redisstore.Queue, func() int64) {
+	t.Helper()
+	rdb, prefix := storetest.Redis(t)
+	name := prefix + "{whatsapp-inbox}"
+	return redisstore.NewQueue(rdb, name), func() int64 {
+		n, err := rdb.LLen(context.Background(), name+":processing").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+}
+
+// TestJournalHoldsAMessageUntilItIsAnswered: the message is in Redis from
+// the event handler's return (when whatsmeow acknowledges it) until its
+// answer went out.
+func TestJournalHoldsAMessageUntilItIsAnswered(t *testing.T) {
+	j, held := journal(t)
+	entered, release := make(chan struct{}), make(chan struct{})
+	h := handlerFunc(func(context.Context, conversation.Inbound) ([]conversation.Reply, error) {
+		close(entered)
+		<-release
+		return []conversation.Reply{{Text: "ok"}}, nil
+	})
+	b, api, _ := testBot(t, Config{Journal: j}, h)
+	b.onEvent(dm("M1", "6281234567890", text("halo")))
+	<-entered
+	if n := held(); n != 1 {
+		t.Errorf("journal holds %d entries while the message is handled, want 1", n)
+	}
+	close(release)
+	b.queue.waitIdle()
+	if len(api.take()) != 1 {
+		t.Fatal("no answer sent")
+	}
+	if n := held(); n != 0 {
+		t.Errorf("journal holds %d entries after the answer, want 0", n)
+	}
+}
+
+// TestJournalReplaysWhatAStoppedBotHad: a message acknowledged to WhatsApp
+// and not handled when the process stopped is handled by the next one,
+// marked redelivered, with its photo still downloadable.
+func TestJournalReplaysWhatAStoppedBotHad(t *testing.T) {
+	j, held := journal(t)
+	stuck := handlerFunc(func(ctx context.Context, in conversation.Inbound) ([]conversation.Reply, error) {
+		<-ctx.Done() // the process is stopped (or killed) mid-message
+		return nil, ctx.Err()
+	})
+	c := newFakeClock(t0)
+	first, err := newBot(Config{Journal: j}, stuck, quietLog(), newFakeSender(c), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	first.queue.start(ctx, 2)
+	first.onEvent(dm("M1", "6281234567890", &waE2E.Message{ImageMessage: &waE2E.ImageMessage{
+		Caption: proto.String("KTP"), DirectPath: proto.String("/img/1"), FileLength: proto.Uint64(uint64(len(jpegBytes))),
+	}}))
+	first.onEvent(dm("M2", "6281234567890", text("lanjut")))
+	cancel()
+	first.queue.stop()
+	if n := held(); n != 2 {
+		t.Fatalf("journal holds %d entries after the stop, want 2", n)
+	}
+
+	h := &recorder{}
+	next, api, _ := testBot(t, Config{Journal: j}, h)
+	api.files["/img/1"] = jpegBytes
+	next.replay(context.Background())
+	next.queue.waitIdle()
+	if len(h.got) != 2 || h.got[0].MessageID != "M1" || h.got[1].MessageID != "M2" {
+		t.Fatalf("the next bot handled %+v, want M1 then M2", h.got)
+	}
+	if a := h.got[0].Attachments; len(a) != 1 || a[0].MIME != "image/jpeg" || h.got[0].Text != "KTP" {
+		t.Errorf("replayed photo reached the engine as %+v", h.got[0])
+	}
+	for _, in := range h.got {
+		if !in.Redelivered {
+			t.Errorf("replayed message %s not marked redelivered", in.MessageID)
+		}
+	}
+	if n := len(api.take()); n != 2 {
+		t.Errorf("%d answers sent, want 2", n)
+	}
+	if n := held(); n != 0 {
+		t.Errorf("journal holds %d entries after the replay, want 0", n)
+	}
+}
