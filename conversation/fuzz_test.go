@@ -63,6 +63,21 @@ func FuzzEngine(f *testing.F) {
 				t.Fatalf("no state after message %d: %v", i, err)
 			}
 			checkState(t, catalog, *loaded.State)
+			// The same message handed over again after a crash: answered
+			// from the state it left, which it must not change.
+			again := in
+			again.Redelivered = true
+			replies, err = h.engine.Handle(ctx, again)
+			if err != nil {
+				t.Fatalf("message %d %q redelivered: %v", i, part, err)
+			}
+			if len(replies) == 0 || strings.TrimSpace(replies[0].Text) == "" {
+				t.Fatalf("message %d %q redelivered got no answer", i, part)
+			}
+			after, err := h.states.Load(ctx, h.chat, "")
+			if err != nil || after.State == nil || after.State.Version != loaded.State.Version {
+				t.Fatalf("redelivering message %d %q changed the state (%v)", i, part, err)
+			}
 		}
 	})
 }
