@@ -261,11 +261,26 @@ func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (
 			}
 			return nil
 		}
-		notify.add("whatsapp", whatsappSender(wa, a.media))
+		// Notifications go through Redis to whichever process holds the
+		// session, and are sent there at WhatsApp's pace.
+		outbox := redisstore.NewQueue(a.storage.Redis, cfg.RedisPrefix+"{whatsapp-outbox}")
+		notify.add("whatsapp", queuedSender(outbox))
+		send := whatsappSender(wa, a.media)
 		// One process holds the WhatsApp session (two would replace each
 		// other's stream); another takes over within the lease time.
 		a.channels = append(a.channels, runner{name: "whatsapp", run: func(ctx context.Context) error {
-			return redisstore.HoldLease(ctx, a.states, "whatsapp", a.holder, leaseTTL, wa.Run, func() {
+			return redisstore.HoldLease(ctx, a.states, "whatsapp", a.holder, leaseTTL, func(ctx context.Context) error {
+				dctx, stop := context.WithCancel(ctx)
+				drained := make(chan struct{})
+				go func() {
+					defer close(drained)
+					drainOutbox(dctx, outbox, send, log)
+				}()
+				err := wa.Run(ctx)
+				stop()
+				<-drained
+				return err
+			}, func() {
 				log.Warn("WhatsApp lease lost to another process: this one stands by")
 			})
 		}})

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/services"
+	"github.com/leksono/sapa/store/redisstore"
+	"github.com/leksono/sapa/store/storetest"
+)
+
+// TestOutboxSendsInOrderAndKeepsWhatAStopInterrupted: notifications queued
+// by any process are sent by the drainer in order, with their files, and
+// removed once sent or given up; the one a stop interrupted is sent by the
+// next drainer.
+func TestOutboxSendsInOrderAndKeepsWhatAStopInterrupted(t *testing.T) {
+	rdb, prefix := storetest.Redis(t)
+	q := redisstore.NewQueue(rdb, prefix+"{whatsapp-outbox}")
+	queue := queuedSender(q)
+	ctx := context.Background()
+	photo := services.StoredFile{Kind: "photo", MIME: "image/jpeg", Size: 3, SHA256: "ab", Path: "ab/cd.jpg"}
+	for _, n := range []struct{ chat, text string }{{"6281", "one"}, {"6282", "refused"}, {"6281", "two"}, {"6283", "stuck"}, {"6281", "three"}} {
+		r := conversation.Reply{Text: n.text}
+		if n.text == "one" {
+			r.Files = []services.StoredFile{photo}
+		}
+		if err := queue(ctx, n.chat, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	var (
+		mu   sync.Mutex
+		sent []string
+	)
+	dctx, stop := context.WithCancel(ctx)
+	first := func(ctx context.Context, chat string, r conversation.Reply) error {
+		switch r.Text {
+		case "refused":
+			return errors.New("not a contact")
+		case "stuck":
+			stop() // the process stops while this one is being sent
+			return ctx.Err()
+		}
+		if r.Text == "one" && (len(r.Files) != 1 || r.Files[0] != photo) {
+			t.Errorf("files lost on the way: %+v", r.Files)
+		}
+		mu.Lock()
+		sent = append(sent, chat+":"+r.Text)
+		mu.Unlock()
+		return nil
+	}
+	done := make(chan struct{})
+	go func() { drainOutbox(dctx, q, first, log); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("drainOutbox did not return after its stop")
+	}
+	if want := []string{"6281:one", "6281:two"}; !slices.Equal(sent, want) {
+		t.Fatalf("first drainer sent %q, want %q", sent, want)
+	}
+
+	// The next holder sends what is left, the interrupted one first.
+	sent = nil
+	dctx, stop = context.WithCancel(ctx)
+	defer stop()
+	next := func(ctx context.Context, chat string, r conversation.Reply) error {
+		mu.Lock()
+		defer mu.Unlock()
+		sent = append(sent, chat+":"+r.Text)
+		if len(sent) == 2 {
+			stop()
+		}
+		return nil
+	}
+	drainOutbox(dctx, q, next, log)
+	if want := []string{"6283:stuck", "6281:three"}; !slices.Equal(sent, want) {
+		t.Fatalf("next drainer sent %q, want %q", sent, want)
+	}
+	if n, err := q.Requeue(ctx); err != nil || n != 0 {
+		t.Errorf("outbox still holds %d notifications (%v), want none", n, err)
+	}
+	if n, err := q.Len(ctx); err != nil || n != 0 {
+		t.Errorf("outbox queue holds %d (%v), want none", n, err)
+	}
+}
