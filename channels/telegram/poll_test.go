@@ -28,21 +28,27 @@ func withJournal(hs *harness, j Journal) *harness {
 	return hs
 }
 
+// slowOn returns a handler that holds the message whose text is text until
+// release is closed, and says when it holds it.
+func slowOn(text string) (h *echoHandler, entered, release chan struct{}) {
+	entered, release = make(chan struct{}), make(chan struct{})
+	h = &echoHandler{hook: func(_ context.Context, in conversation.Inbound) error {
+		if in.Text == text {
+			close(entered)
+			<-release
+		}
+		return nil
+	}}
+	return h, entered, release
+}
+
 // TestRunSlowChatDoesNotHoldOthers: while one chat's update is stuck in the
 // engine, other chats' messages that arrive later are answered. Without a
 // journal the offset stays below the stuck update; with one it passes it.
 func TestRunSlowChatDoesNotHoldOthers(t *testing.T) {
 	for _, mode := range []string{"no journal", "journal"} {
 		t.Run(mode, func(t *testing.T) {
-			entered := make(chan struct{})
-			release := make(chan struct{})
-			h := &echoHandler{hook: func(_ context.Context, in conversation.Inbound) error {
-				if in.Text == "slow" {
-					close(entered)
-					<-release
-				}
-				return nil
-			}}
+			h, entered, release := slowOn("slow")
 			hs := newHarness(t, h)
 			if mode == "journal" {
 				withJournal(hs, journalFor(t))
@@ -147,15 +153,7 @@ func TestRunJournalHandsOverUnfinishedUpdates(t *testing.T) {
 // TestRunJournalDownFallsBackToOffset: when the journal cannot hold an
 // update the poll does not confirm it, and the bot goes on answering.
 func TestRunJournalDownFallsBackToOffset(t *testing.T) {
-	entered := make(chan struct{})
-	release := make(chan struct{})
-	h := &echoHandler{hook: func(_ context.Context, in conversation.Inbound) error {
-		if in.Text == "slow" {
-			close(entered)
-			<-release
-		}
-		return nil
-	}}
+	h, entered, release := slowOn("slow")
 	hs := withJournal(newHarness(t, h), brokenJournal{})
 	hs.start(t)
 	slow := hs.srv.PushText(1701, 1701, "slow")

@@ -81,19 +81,11 @@ func startWebhook(t *testing.T, h *echoHandler, before func(q *redisstore.Queue)
 			t.Errorf("ServeWebhook did not return within 15s of its stop")
 		}
 	})
-	// Listening once the fake saw setWebhook and the port answers.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if hs.srv.Webhook().URL != "" {
-			if c, err := net.Dial("tcp", addr); err == nil {
-				c.Close()
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("webhook server not up on %s within 5s", addr)
-		}
-		time.Sleep(10 * time.Millisecond)
+	// Listening once the port answers and the fake saw setWebhook (which
+	// comes first).
+	waitUntilUp(t, cfg.URL)
+	if hs.srv.Webhook().URL == "" {
+		t.Fatalf("the webhook listens but was never registered")
 	}
 	return wh
 }
