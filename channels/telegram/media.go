@@ -220,18 +220,27 @@ func (b *Bot) NotifyPhotos(ctx context.Context, chatID string, caption string, f
 	if len(files) == 0 {
 		return errors.New("telegram notify photos: no files")
 	}
-	items := make([]outItem, 0, len(files))
-	for i, f := range files {
-		if f.Open == nil {
-			return fmt.Errorf("telegram notify photos: file %d has no Open", i)
-		}
-		if !sendable(f.MIME) {
-			return fmt.Errorf("telegram notify photos: file %d has type %q", i, f.MIME)
-		}
-		items = append(items, outItem{file: &f, caption: caption})
+	items, err := fileItems(files, caption)
+	if err != nil {
+		return fmt.Errorf("telegram notify photos: %w", err)
 	}
 	b.enqueue(ctx, id, items...)
 	return nil
+}
+
+// fileItems checks files and makes them outbox items.
+func fileItems(files []PhotoFile, caption string) ([]outItem, error) {
+	items := make([]outItem, 0, len(files))
+	for i, f := range files {
+		if f.Open == nil {
+			return nil, fmt.Errorf("file %d has no Open", i)
+		}
+		if !sendable(f.MIME) {
+			return nil, fmt.Errorf("file %d has type %q", i, f.MIME)
+		}
+		items = append(items, outItem{file: &f, caption: caption})
+	}
+	return items, nil
 }
 
 func sendable(mime string) bool {

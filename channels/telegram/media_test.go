@@ -399,3 +399,53 @@ func TestWithCodeReadsUploadErrors(t *testing.T) {
 		t.Errorf("a set code was replaced")
 	}
 }
+
+// TestNotifyThenReportsWhenAllIsOut: done comes once, after the text and
+// every file reached Telegram; for a chat that blocked the bot it comes too
+// (given up), and a bad request queues nothing.
+func TestNotifyThenReportsWhenAllIsOut(t *testing.T) {
+	t.Parallel()
+	hs := newHarness(t, &echoHandler{})
+	hs.bot.outbox.chat = 50 * time.Millisecond
+	ctx := context.Background()
+	var calls atomic.Int32
+	doneAt := make(chan int, 1)
+	err := hs.bot.NotifyThen(ctx, "9201", conversation.Reply{Text: "Pengaduan baru LKS-9"},
+		[]PhotoFile{{MIME: "image/jpeg", Open: (&opener{data: sampleJPEG(t)}).open}}, func() {
+			calls.Add(1)
+			doneAt <- len(hs.srv.SentTo(9201)) + len(hs.srv.SentFiles())
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case n := <-doneAt:
+		if n != 2 {
+			t.Errorf("done came with %d of 2 sends made", n)
+		}
+	case <-time.After(wait):
+		t.Fatal("done never came")
+	}
+
+	hs.srv.BlockChat(9202)
+	given := make(chan struct{})
+	if err := hs.bot.NotifyThen(ctx, "9202", conversation.Reply{Text: "x"}, nil, func() { close(given) }); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-given:
+	case <-time.After(wait):
+		t.Fatal("done never came for a chat that blocked the bot")
+	}
+
+	if err := hs.bot.NotifyThen(ctx, "9203", conversation.Reply{Text: "x"}, []PhotoFile{{MIME: "text/plain", Open: (&opener{}).open}}, func() { calls.Add(1) }); err == nil {
+		t.Error("a file of a type Telegram cannot show was accepted")
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := calls.Load(); n != 1 {
+		t.Errorf("done called %d times for the first notification, want 1", n)
+	}
+	if n := len(hs.srv.SentTo(9203)); n != 0 {
+		t.Errorf("a refused notification was sent anyway")
+	}
+}

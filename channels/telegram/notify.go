@@ -44,6 +44,7 @@ type outItem struct {
 	text    string
 	file    *PhotoFile
 	caption string // of the file
+	done    func() // called once it was sent or given up, if set
 }
 
 // Notify queues a message to a chat that is not the one being answered: a
@@ -60,6 +61,30 @@ func (b *Bot) Notify(ctx context.Context, chatID string, r conversation.Reply) e
 		return errors.New("telegram notify: empty text")
 	}
 	b.enqueue(ctx, id, outItem{text: r.Text})
+	return nil
+}
+
+// NotifyThen queues a notification's text and then its files, like Notify
+// and NotifyPhotos, and calls done once all of them were sent or given up
+// (never when the process stops first): a durable outbox removes its entry
+// then. Nothing is queued when it returns an error.
+func (b *Bot) NotifyThen(ctx context.Context, chatID string, r conversation.Reply, files []PhotoFile, done func()) error {
+	id, err := parseChatID(chatID)
+	if err != nil {
+		return fmt.Errorf("telegram notify: %w", err)
+	}
+	if strings.TrimSpace(r.Text) == "" {
+		return errors.New("telegram notify: empty text")
+	}
+	items := []outItem{{text: r.Text}}
+	fileItems, err := fileItems(files, "")
+	if err != nil {
+		return fmt.Errorf("telegram notify: %w", err)
+	}
+	items = append(items, fileItems...)
+	// A chat's items leave in order: the last one done means all are.
+	items[len(items)-1].done = done
+	b.enqueue(ctx, id, items...)
 	return nil
 }
 
@@ -124,6 +149,9 @@ func (b *Bot) drain(ctx context.Context, chatID int64, q *chatQueue) {
 			if err := b.sendFile(ctx, chatID, f.caption, *f.file); err != nil {
 				b.log.Warn("telegram file notification not sent", "chat", chatID, "err", err)
 			}
+			if f.done != nil {
+				f.done()
+			}
 			continue
 		}
 		// The texts up to the next file leave as one digest; the file
@@ -133,8 +161,12 @@ func (b *Bot) drain(ctx context.Context, chatID int64, q *chatQueue) {
 			n++
 		}
 		texts := make([]string, n)
+		var dones []func()
 		for i, it := range q.pending[:n] {
 			texts[i] = it.text
+			if it.done != nil {
+				dones = append(dones, it.done)
+			}
 		}
 		q.pending = q.pending[n:]
 		b.outbox.mu.Unlock()
@@ -150,6 +182,9 @@ func (b *Bot) drain(ctx context.Context, chatID int64, q *chatQueue) {
 			b.reportUnreachable(chatID)
 		case err != nil:
 			b.log.Warn("telegram notification not sent", "chat", chatID, "count", len(texts), "err", err)
+		}
+		for _, done := range dones {
+			done()
 		}
 	}
 }

@@ -221,7 +221,17 @@ func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (
 		})
 		a.metrics.QueueLength(bot.Pending)
 		a.checks["telegram"] = func(context.Context) error { return bot.Ready() }
-		notify.add("telegram", telegramSender(bot, a.media))
+		// Notifications wait in Redis until sent: any process may queue
+		// them, one at a time sends them (in order, at Telegram's pace).
+		tgOutbox := redisstore.NewQueue(a.storage.Redis, cfg.RedisPrefix+"{telegram-outbox}")
+		notify.add("telegram", queuedSender(tgOutbox))
+		deliver := telegramDelivery(bot, a.media)
+		a.jobs = append(a.jobs, runner{name: "telegram-outbox", run: func(ctx context.Context) error {
+			return redisstore.HoldLease(ctx, a.states, "telegram-outbox", a.holder, leaseTTL, func(ctx context.Context) error {
+				drainOutbox(ctx, tgOutbox, deliver, log)
+				return nil
+			}, nil)
+		}})
 		// One process polls a token (Telegram answers a second with 409);
 		// another takes over within the lease time if it dies.
 		run := func(ctx context.Context) error {
@@ -265,7 +275,7 @@ func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (
 		// session, and are sent there at WhatsApp's pace.
 		outbox := redisstore.NewQueue(a.storage.Redis, cfg.RedisPrefix+"{whatsapp-outbox}")
 		notify.add("whatsapp", queuedSender(outbox))
-		send := whatsappSender(wa, a.media)
+		send := sendNow(whatsappSender(wa, a.media))
 		// One process holds the WhatsApp session (two would replace each
 		// other's stream); another takes over within the lease time.
 		a.channels = append(a.channels, runner{name: "whatsapp", run: func(ctx context.Context) error {

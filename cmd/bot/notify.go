@@ -100,21 +100,16 @@ func holderID() string {
 	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 }
 
-// telegramSender sends a notification's text, then its files as photos or
-// documents: staff see the citizen's photos, never a link to their chat.
-func telegramSender(bot *telegram.Bot, media *mediastore.Store) sendFunc {
-	return func(ctx context.Context, chatID string, r conversation.Reply) error {
-		if err := bot.Notify(ctx, chatID, r); err != nil {
-			return err
-		}
-		if len(r.Files) == 0 {
-			return nil
-		}
+// telegramDelivery queues a notification's text, then its files as photos
+// or documents (staff see the citizen's photos, never a link to their
+// chat), at Telegram's pace; done comes when all of it went out.
+func telegramDelivery(bot *telegram.Bot, media *mediastore.Store) deliverFunc {
+	return func(ctx context.Context, chatID string, r conversation.Reply, done func()) error {
 		files := make([]telegram.PhotoFile, 0, len(r.Files))
 		for _, f := range r.Files {
 			files = append(files, telegram.PhotoFile{MIME: f.MIME, Open: func() (io.ReadCloser, error) { return media.Open(f) }})
 		}
-		return bot.NotifyPhotos(ctx, chatID, "", files)
+		return bot.NotifyThen(ctx, chatID, r, files, done)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/leksono/sapa/conversation"
@@ -33,16 +34,45 @@ func queuedSender(q *redisstore.Queue) sendFunc {
 	}
 }
 
-// drainOutbox sends queued notifications through send, in order, until ctx
-// is done. An item is removed once sent, or once send gave up on it (the
-// channel retries what is worth retrying and logs the rest); one that a
-// stop interrupted stays for the next holder. Run it in the process that
-// holds the channel's connection.
-func drainOutbox(ctx context.Context, q *redisstore.Queue, send sendFunc, log *slog.Logger) {
+// deliverFunc hands one notification to a channel and calls done once it
+// was sent or given up. An error means the channel did not take it.
+type deliverFunc func(ctx context.Context, chatID string, r conversation.Reply, done func()) error
+
+// sendNow delivers through a channel that sends before it returns.
+func sendNow(send sendFunc) deliverFunc {
+	return func(ctx context.Context, chatID string, r conversation.Reply, done func()) error {
+		if err := send(ctx, chatID, r); err != nil {
+			return err
+		}
+		done()
+		return nil
+	}
+}
+
+// maxDelivering bounds the notifications handed to a channel and not yet
+// done, so a channel that cannot send does not pull the whole outbox into
+// memory.
+const maxDelivering = 1000
+
+// drainOutbox hands queued notifications to deliver, in order, until ctx is
+// done. An item is removed once done (sent, or given up by the channel,
+// which retries what is worth retrying and logs the rest) or refused; one
+// that a stop interrupted stays for the next holder. Run it in one process
+// at a time, one that can send on the channel.
+func drainOutbox(ctx context.Context, q *redisstore.Queue, deliver deliverFunc, log *slog.Logger) {
 	if n, err := q.Requeue(ctx); err != nil {
 		log.Warn("outbox: notifications of a stopped process not put back yet", "err", err)
 	} else if n > 0 {
 		log.Info("outbox: notifications of a stopped process put back", "count", n)
+	}
+	slots := make(chan struct{}, maxDelivering)
+	ack := func(raw []byte) {
+		<-slots
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := q.Ack(actx, raw); err != nil {
+			log.Warn("outbox: sent notification not acknowledged; it may be sent again", "err", err)
+		}
 	}
 	wait := time.Second
 	for ctx.Err() == nil {
@@ -57,20 +87,25 @@ func drainOutbox(ctx context.Context, q *redisstore.Queue, send sendFunc, log *s
 		}
 		wait = time.Second
 		for _, raw := range items {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return // unacknowledged: the next holder sends it
+			}
 			var it outboxItem
 			if err := json.Unmarshal(raw, &it); err != nil {
 				log.Error("outbox: entry unreadable, dropped", "err", err)
-			} else if err := send(ctx, it.ChatID, it.Reply); err != nil {
+				ack(raw)
+				continue
+			}
+			if err := deliver(ctx, it.ChatID, it.Reply, sync.OnceFunc(func() { ack(raw) })); err != nil {
 				if ctx.Err() != nil {
+					<-slots
 					return // unacknowledged: the next holder sends it
 				}
 				log.Warn("notification not sent", "chat", services.MaskID(it.ChatID), "err", err)
+				ack(raw)
 			}
-			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			if err := q.Ack(actx, raw); err != nil {
-				log.Warn("outbox: sent notification not acknowledged; it may be sent again", "err", err)
-			}
-			cancel()
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -59,7 +60,7 @@ func TestOutboxSendsInOrderAndKeepsWhatAStopInterrupted(t *testing.T) {
 		return nil
 	}
 	done := make(chan struct{})
-	go func() { drainOutbox(dctx, q, first, log); close(done) }()
+	go func() { drainOutbox(dctx, q, sendNow(first), log); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
@@ -82,7 +83,7 @@ func TestOutboxSendsInOrderAndKeepsWhatAStopInterrupted(t *testing.T) {
 		}
 		return nil
 	}
-	drainOutbox(dctx, q, next, log)
+	drainOutbox(dctx, q, sendNow(next), log)
 	if want := []string{"6283:stuck", "6281:three"}; !slices.Equal(sent, want) {
 		t.Fatalf("next drainer sent %q, want %q", sent, want)
 	}
@@ -91,5 +92,59 @@ func TestOutboxSendsInOrderAndKeepsWhatAStopInterrupted(t *testing.T) {
 	}
 	if n, err := q.Len(ctx); err != nil || n != 0 {
 		t.Errorf("outbox queue holds %d (%v), want none", n, err)
+	}
+}
+
+// TestOutboxWaitsForALaterDone: a channel that sends after it returned
+// (Telegram's paced outbox) has its notifications removed only when it says
+// they went out; those it never finishes come back for the next holder.
+func TestOutboxWaitsForALaterDone(t *testing.T) {
+	rdb, prefix := storetest.Redis(t)
+	q := redisstore.NewQueue(rdb, prefix+"{telegram-outbox}")
+	ctx := context.Background()
+	for _, text := range []string{"a", "b", "c"} {
+		if err := queuedSender(q)(ctx, "9001", conversation.Reply{Text: text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var (
+		mu    sync.Mutex
+		dones = map[string]func(){}
+	)
+	took := make(chan string, 3)
+	dctx, stop := context.WithCancel(ctx)
+	finished := make(chan struct{})
+	go func() {
+		drainOutbox(dctx, q, func(_ context.Context, _ string, r conversation.Reply, done func()) error {
+			mu.Lock()
+			dones[r.Text] = done
+			mu.Unlock()
+			took <- r.Text
+			return nil
+		}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		close(finished)
+	}()
+	for range 3 {
+		select {
+		case <-took:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the channel was not given all three")
+		}
+	}
+	// a and c went out; b is still paced when the process stops.
+	mu.Lock()
+	dones["a"]()
+	dones["c"]()
+	dones["c"]() // a second call changes nothing
+	mu.Unlock()
+	stop()
+	<-finished
+	n, err := q.Requeue(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("requeued %d (%v), want only b back", n, err)
+	}
+	left, err := q.Pop(ctx, 10, 0)
+	if err != nil || len(left) != 1 || !strings.Contains(string(left[0]), `"Text":"b"`) {
+		t.Fatalf("left %q (%v), want b", left, err)
 	}
 }
