@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -220,7 +221,16 @@ func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (
 			}
 		})
 		a.metrics.QueueLength(bot.Pending)
-		a.checks["telegram"] = func(context.Context) error { return bot.Ready() }
+		// A process standing by for the polling lease is healthy: it takes
+		// over when the poller dies.
+		var polling atomic.Bool
+		polling.Store(cfg.TelegramWebhookURL != "")
+		a.checks["telegram"] = func(context.Context) error {
+			if !polling.Load() {
+				return nil
+			}
+			return bot.Ready()
+		}
 		// Notifications wait in Redis until sent: any process may queue
 		// them, one at a time sends them (in order, at Telegram's pace).
 		tgOutbox := redisstore.NewQueue(a.storage.Redis, cfg.RedisPrefix+"{telegram-outbox}")
@@ -235,7 +245,11 @@ func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (
 		// One process polls a token (Telegram answers a second with 409);
 		// another takes over within the lease time if it dies.
 		run := func(ctx context.Context) error {
-			return redisstore.HoldLease(ctx, a.states, "telegram-poller", a.holder, leaseTTL, bot.Run, func() {
+			return redisstore.HoldLease(ctx, a.states, "telegram-poller", a.holder, leaseTTL, func(ctx context.Context) error {
+				polling.Store(true)
+				defer polling.Store(false)
+				return bot.Run(ctx)
+			}, func() {
 				log.Warn("Telegram polling lease lost to another process: this one stands by")
 			})
 		}
