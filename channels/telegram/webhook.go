@@ -241,6 +241,16 @@ func (b *Bot) dropWebhook() {
 	b.log.Info("telegram webhook removed to poll instead", "pending", info.PendingUpdateCount)
 }
 
+// ShardOf is the queue shard, among shards, of a raw update: the one its
+// chat's updates go to.
+func ShardOf(raw []byte, shards int) (int, error) {
+	var u tgbotapi.Update
+	if err := json.Unmarshal(raw, &u); err != nil {
+		return 0, fmt.Errorf("shard of an update: %w", err)
+	}
+	return shardOf(chatOf(u), shards), nil
+}
+
 // shardOf is the queue shard of a chat's updates.
 func shardOf(chatID int64, shards int) int {
 	return int(uint64(chatID) % uint64(shards))

@@ -242,10 +242,19 @@ func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (
 				return nil
 			}, nil)
 		}})
+		shards := make([]*redisstore.Queue, webhookShards)
+		for i := range shards {
+			shards[i] = redisstore.NewQueue(a.storage.Redis, fmt.Sprintf("%s{telegram-updates-%d}", cfg.RedisPrefix, i))
+		}
 		// One process polls a token (Telegram answers a second with 409);
 		// another takes over within the lease time if it dies.
 		run := func(ctx context.Context) error {
 			return redisstore.HoldLease(ctx, a.states, "telegram-poller", a.holder, leaseTTL, func(ctx context.Context) error {
+				if cfg.RedisURL != "" {
+					if err := handOver(ctx, shards, updates.Push, log); err != nil {
+						log.Warn("updates left in the webhook queues not moved yet; they are moved at the next start", "err", err)
+					}
+				}
 				polling.Store(true)
 				defer polling.Store(false)
 				return bot.Run(ctx)
@@ -254,14 +263,23 @@ func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (
 			})
 		}
 		if cfg.TelegramWebhookURL != "" {
-			shards := make([]telegram.QueueConsumer, webhookShards)
-			for i := range shards {
-				shards[i] = redisstore.NewQueue(a.storage.Redis, fmt.Sprintf("%s{telegram-updates-%d}", cfg.RedisPrefix, i))
+			queues := make([]telegram.QueueConsumer, len(shards))
+			for i, q := range shards {
+				queues[i] = q
 			}
 			run = func(ctx context.Context) error {
+				if err := handOver(ctx, []*redisstore.Queue{updates}, func(ctx context.Context, raw []byte) error {
+					shard, err := telegram.ShardOf(raw, len(shards))
+					if err != nil {
+						return err
+					}
+					return shards[shard].Push(ctx, raw)
+				}, log); err != nil {
+					log.Warn("updates left by long polling not moved yet; they are moved at the next start", "err", err)
+				}
 				return bot.ServeWebhook(ctx, telegram.WebhookConfig{
 					URL: cfg.TelegramWebhookURL, ListenAddr: cfg.TelegramWebhookListen, Secret: cfg.TelegramWebhookSecret,
-					Queues: shards,
+					Queues: queues,
 					// Each replica consumes its share of the shards, one
 					// consumer per shard, so chats keep their order.
 					Consume: func(ctx context.Context, consume func(context.Context, int) error) error {
