@@ -2,9 +2,11 @@ package main
 
 import (
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -152,5 +154,28 @@ func TestWebhookSettings(t *testing.T) {
 		"TELEGRAM_API_URL": "http://127.0.0.1:8081",
 	})); err != nil {
 		t.Errorf("http webhook with a local Bot API server refused: %v", err)
+	}
+}
+
+func TestTuneGCLeavesExplicitSettingsAlone(t *testing.T) {
+	prevPercent := debug.SetGCPercent(100)
+	prevLimit := debug.SetMemoryLimit(math.MaxInt64)
+	t.Cleanup(func() {
+		debug.SetGCPercent(prevPercent)
+		debug.SetMemoryLimit(prevLimit)
+	})
+	tuneGC(envOf(map[string]string{"GOGC": "100", "GOMEMLIMIT": "1GiB"}))
+	if p := debug.SetGCPercent(100); p != 100 {
+		t.Errorf("GOGC set, yet the percent became %d", p)
+	}
+	if l := debug.SetMemoryLimit(-1); l != math.MaxInt64 {
+		t.Errorf("GOMEMLIMIT set, yet the limit became %d", l)
+	}
+	tuneGC(envOf(nil))
+	if p := debug.SetGCPercent(100); p != gcPercent {
+		t.Errorf("percent %d, want %d", p, gcPercent)
+	}
+	if l := debug.SetMemoryLimit(-1); l != memoryLimit {
+		t.Errorf("memory limit %d, want %d", l, memoryLimit)
 	}
 }
