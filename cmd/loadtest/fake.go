@@ -47,6 +47,7 @@ type fakeAPI struct {
 	rr        int
 
 	sent, other, actions, answered, conflicts atomic.Int64
+	polls                                     atomic.Int64 // getUpdates calls
 	hookRetries                               atomic.Int64
 }
 
@@ -171,6 +172,7 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "getMe":
 		ok200(w, map[string]any{"id": 1, "is_bot": true, "first_name": "Sapa", "username": "sapa_load_bot"})
 	case "getUpdates":
+		f.polls.Add(1)
 		f.getUpdates(w, r)
 	case "sendMessage":
 		f.sendMessage(w, r)

@@ -101,6 +101,8 @@ type phase struct {
 	elapsed      time.Duration
 	lat          summary
 	steps        []summary // by script step
+	apiCalls     int64     // Bot API requests the bot or echo made, polls included
+	polls        int64
 	lost         int
 	doubled      int
 	unexpected   int
@@ -322,6 +324,11 @@ func runPhase(ctx context.Context, o options, f *fakeAPI, target, mode string, b
 	for _, c := range procs {
 		resetPeakRSS(c.pid())
 	}
+	calls := func() (all, polls int64) {
+		polls = f.polls.Load()
+		return polls + f.sent.Load() + f.other.Load() + f.actions.Load() + f.answered.Load(), polls
+	}
+	callsBefore, pollsBefore := calls()
 	think := time.Duration(0)
 	if mode == "paced" {
 		think = o.think
@@ -386,6 +393,8 @@ func runPhase(ctx context.Context, o options, f *fakeAPI, target, mode string, b
 			p.doubled += len(inboxes[i])
 		}
 	}
+	callsAfter, pollsAfter := calls()
+	p.apiCalls, p.polls = callsAfter-callsBefore, pollsAfter-pollsBefore
 	p.lat = summarize(lat)
 	for _, l := range byStep {
 		p.steps = append(p.steps, summarize(l))
@@ -444,6 +453,10 @@ func report(o options, ps []phase, cases int64) {
 			p.lost, p.doubled, p.tickets, cmd, rt, mem, keys, float64(p.peakRSSKB)/1024)
 		if p.unexpected > 0 {
 			fmt.Fprintf(w, "      %d unexpected replies, first: %s\n", p.unexpected, p.sample)
+		}
+		if o.steps && p.messages > 0 {
+			fmt.Fprintf(w, "      Bot API requests per message: %.2f, of which getUpdates %.2f\n",
+				float64(p.apiCalls)/float64(p.messages), float64(p.polls)/float64(p.messages))
 		}
 		if o.steps {
 			for i, st := range p.steps {
