@@ -172,7 +172,7 @@ func (s *Store) Begin(ctx context.Context, chat conversation.ChatKey, messageID,
 		msgKey, hasMsg = k.state, "0"
 	}
 	capacity, perMinute := s.rateLimit()
-	res, err := beginScript.Run(ctx, s.rdb,
+	res, err := s.scripts.run(ctx, beginScript,
 		[]string{msgKey, k.rate, k.notice, k.lock, k.state, k.draft},
 		hasMsg,
 		now.UnixMilli(),
@@ -297,7 +297,7 @@ func (s *Store) CommitWithLease(ctx context.Context, st conversation.State, mess
 		// Nothing will be written: free the chat for its next message.
 		return s.releaseAfter(ctx, lease, fmt.Errorf("commit state of %s: %w", st.Chat, err))
 	}
-	res, err := commitLeaseScript.Run(ctx, s.rdb,
+	res, err := s.scripts.run(ctx, commitLeaseScript,
 		[]string{k.state, k.draft, k.msg, k.lock},
 		strconv.FormatInt(st.Version, 10),
 		strconv.FormatInt(st.Version+1, 10),

@@ -45,6 +45,7 @@ type Store struct {
 	draftTTL     time.Duration
 	maxStateSize int
 	gate         gateConfig // rate limit and chat lock of Begin, see begin.go
+	scripts      *scriptBatcher
 }
 
 var _ conversation.StateStore = (*Store)(nil)
@@ -79,6 +80,7 @@ func New(rdb redis.UniversalClient, prefix string, opts ...Option) *Store {
 		dedupTTL:     DefaultDedupTTL,
 		draftTTL:     DefaultDraftTTL,
 		maxStateSize: DefaultMaxStateSize,
+		scripts:      &scriptBatcher{rdb: rdb},
 	}
 	for _, o := range opts {
 		o(s)
