@@ -31,7 +31,6 @@ func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 	}
 }
 
-
 // TestConcurrentMessagesShareRoundTrips: messages of many chats handled at
 // the same moment each get their own answer from Begin and CommitWithLease,
 // while their scripts share pipelines: fewer round trips than scripts.
