@@ -27,7 +27,7 @@ return redis.call('ZCARD', KEYS[1])
 // handles chats and each chat (always in the same shard) is still handled
 // by one process at a time, in order.
 //
-// Each process announces itself every ttl/3, and holds at most its fair
+// Each process announces itself every ttl/3 (at most 2 s), and holds at most its fair
 // share of the shard leases, ceil(shards / processes alive). It runs work
 // for each shard it holds, with a context that ends when the shard is given
 // up: when a process joins and the share shrinks (the shard is released as
@@ -49,7 +49,9 @@ func HoldShare(ctx context.Context, s *Store, name, holder string, shards int, t
 		return fmt.Errorf("hold share %s: %d shards, ttl %v, holder %q: %w", name, shards, ttl, holder, ErrInvalidKey)
 	}
 	h := &shareHolder{s: s, name: name, holder: holder, ttl: ttl, work: work, held: map[int]*heldShard{}}
-	round := ttl / 3
+	// Rounds of at most 2 s, whatever the TTL: a process joining waits for
+	// the others to notice it and make room, so they must look often.
+	round := min(ttl/3, 2*time.Second)
 	// While shards change hands a process comes back sooner: below its
 	// share to take freed ones, with shards being given up to free them as
 	// soon as their work returned. A handover then takes a fraction of a
