@@ -107,6 +107,7 @@ type poller struct {
 
 	mu       sync.Mutex
 	open     map[int]*openUpdate // taken and not finished, by update id
+	unheld   int                 // how many of them the journal does not hold
 	highest  int                 // highest update id a poll returned
 	lastNew  bool                // the last poll returned an update not taken before
 	handled  [][]byte            // journal entries of finished updates, to remove
@@ -131,6 +132,7 @@ func (p *poller) take(updates []tgbotapi.Update) []tgbotapi.Update {
 		}
 		p.highest = u.UpdateID
 		p.open[u.UpdateID] = &openUpdate{update: u}
+		p.unheld++
 		fresh = append(fresh, u)
 	}
 	p.lastNew = len(fresh) > 0
@@ -143,6 +145,8 @@ func (p *poller) finished(u queued) {
 	if o, ok := p.open[u.update.UpdateID]; ok {
 		if o.raw != nil {
 			p.handled = append(p.handled, o.raw)
+		} else {
+			p.unheld--
 		}
 		delete(p.open, u.update.UpdateID)
 	}
@@ -203,16 +207,10 @@ func (p *poller) prepare(ctx context.Context) (int, bool) {
 func (p *poller) count(unheld bool) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !unheld {
-		return len(p.open)
+	if unheld {
+		return p.unheld
 	}
-	n := 0
-	for _, o := range p.open {
-		if o.raw == nil {
-			n++
-		}
-	}
-	return n
+	return len(p.open)
 }
 
 // lowestUnheld is the offset that confirms only what is handled or held.
@@ -250,6 +248,7 @@ func (p *poller) hold(ctx context.Context) {
 			continue
 		}
 		o.raw = raw
+		p.unheld--
 		taken = append(taken, raw)
 		entries = append(entries, o)
 	}
@@ -267,6 +266,7 @@ func (p *poller) hold(ctx context.Context) {
 		for _, o := range entries {
 			if _, ok := p.open[o.update.UpdateID]; ok {
 				o.raw = nil
+				p.unheld++
 			}
 		}
 		p.handled = append(p.handled, handled...)
