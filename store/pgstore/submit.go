@@ -301,14 +301,20 @@ func (s *Store) CaseByTicket(ctx context.Context, ticket string) (Case, []CaseEv
 	if res.RowsAffected == 0 {
 		return Case{}, nil, fmt.Errorf("load case %s: %w", ticket, ErrNotFound)
 	}
+	return s.withEvents(db, c)
+}
+
+// withEvents completes a loaded case for reading: its history, times in
+// the office zone, sealed fields opened.
+func (s *Store) withEvents(db *gorm.DB, c Case) (Case, []CaseEvent, error) {
 	var events []CaseEvent
 	if err := db.Where("case_id = ?", c.ID).Order("at, id").Find(&events).Error; err != nil {
-		return Case{}, nil, fmt.Errorf("load events of case %s: %w", ticket, err)
+		return Case{}, nil, fmt.Errorf("load events of case %s: %w", c.Ticket, err)
 	}
 	s.localizeCase(&c)
 	s.localizeEvents(events)
 	if err := s.reveal(&c); err != nil {
-		return Case{}, nil, fmt.Errorf("load case %s: %w", ticket, err)
+		return Case{}, nil, fmt.Errorf("load case %s: %w", c.Ticket, err)
 	}
 	return c, events, nil
 }
@@ -336,16 +342,7 @@ func (s *Store) StaffCase(ctx context.Context, ticket string) (Case, []CaseEvent
 	if err := s.loadCitizens(ctx, []*Case{&c}); err != nil {
 		return Case{}, nil, fmt.Errorf("load case %s: %w", ticket, err)
 	}
-	var events []CaseEvent
-	if err := db.Where("case_id = ?", c.ID).Order("at, id").Find(&events).Error; err != nil {
-		return Case{}, nil, fmt.Errorf("load events of case %s: %w", ticket, err)
-	}
-	s.localizeCase(&c)
-	s.localizeEvents(events)
-	if err := s.reveal(&c); err != nil {
-		return Case{}, nil, fmt.Errorf("load case %s: %w", ticket, err)
-	}
-	return c, events, nil
+	return s.withEvents(db, c)
 }
 
 // loadCitizens fills the citizen of every case that is not anonymous, in
