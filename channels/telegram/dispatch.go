@@ -136,7 +136,11 @@ func (d *dispatcher) handle(chat int64, q queued) bool {
 type suspects map[string]bool
 
 // mark reports whether u is the first update of its message to be marked.
+// A nil set marks every update: there is nothing to compare with.
 func (s suspects) mark(u tgbotapi.Update) bool {
+	if s == nil {
+		return true
+	}
 	key := strconv.FormatInt(chatOf(u), 10) + "/"
 	switch {
 	case u.Message != nil:

@@ -56,12 +56,24 @@ func (b *Bot) Run(ctx context.Context) error {
 
 	p := &poller{b: b, journal: b.journal, open: make(map[int]*openUpdate), progress: make(chan struct{}, 1), suspects: suspects{}}
 	d := newDispatcher(b, ctx, hctx, make(chan struct{}, b.workers), p.finished)
-	if p.journal != nil {
-		p.replay(ctx, d)
-	}
+	// What a stopped process left in the journal goes first. If the journal
+	// does not answer, polling starts anyway and the replay is tried again
+	// between polls: those updates are older than anything Telegram holds.
+	replayed := p.journal == nil
+	var nextReplay time.Time
+	replayWait := backoff{min: b.minBackoff, max: b.maxBackoff}
 	wait := backoff{min: b.minBackoff, max: b.maxBackoff}
 	confirmed := -1 // the offset Telegram last received
 	for ctx.Err() == nil {
+		if !replayed && !time.Now().Before(nextReplay) {
+			if err := p.replay(ctx, d); err != nil {
+				delay := replayWait.next()
+				b.log.Warn("telegram journal: updates of a stopped process not handled yet; trying again", "retry_in", delay, "err", err)
+				nextReplay = time.Now().Add(delay)
+			} else {
+				replayed = true
+			}
+		}
 		offset, ok := p.prepare(ctx)
 		if !ok {
 			break
@@ -276,25 +288,24 @@ func (p *poller) hold(ctx context.Context) {
 
 // replay hands the dispatcher what the journal holds from a process that
 // stopped before handling it. Those updates are older than anything
-// Telegram still has, so they go first.
-func (p *poller) replay(ctx context.Context, d *dispatcher) {
+// Telegram still has, so they go first. An update already open (a replay
+// that failed halfway and is tried again) is not handed over twice.
+func (p *poller) replay(ctx context.Context, d *dispatcher) error {
 	n, err := p.journal.Requeue(ctx)
 	if err != nil {
-		p.b.log.Warn("telegram journal: updates of a stopped process not put back; they come at the next start", "err", err)
-		return
+		return fmt.Errorf("replay journal: %w", err)
 	}
 	if n == 0 {
-		return
+		return nil
 	}
 	p.b.log.Info("telegram journal: handling updates a stopped process had taken", "updates", n)
 	for ctx.Err() == nil {
 		msgs, err := p.journal.Pop(ctx, 100, 0)
 		if err != nil {
-			p.b.log.Warn("telegram journal: replay interrupted; the rest comes at the next start", "err", err)
-			return
+			return fmt.Errorf("replay journal: %w", err)
 		}
 		if len(msgs) == 0 {
-			return
+			return nil
 		}
 		for _, m := range msgs {
 			var u tgbotapi.Update
@@ -306,6 +317,10 @@ func (p *poller) replay(ctx context.Context, d *dispatcher) {
 				continue
 			}
 			p.mu.Lock()
+			if _, open := p.open[u.UpdateID]; open {
+				p.mu.Unlock()
+				continue
+			}
 			// Replayed updates are open, not "taken by a poll": Telegram
 			// may still return some, and take skips the open ones.
 			p.open[u.UpdateID] = &openUpdate{update: u, raw: m}
@@ -313,6 +328,7 @@ func (p *poller) replay(ctx context.Context, d *dispatcher) {
 			d.add(queued{update: u, raw: m, redelivered: p.suspects.mark(u)})
 		}
 	}
+	return ctx.Err()
 }
 
 // settle runs after the stop: it removes the journal entries of finished

@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leksono/sapa/channels/telegram/telegramtest"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/store/redisstore"
 	"github.com/leksono/sapa/store/storetest"
@@ -203,5 +205,43 @@ func TestRunGivesUpAPoisonousUpdate(t *testing.T) {
 	}
 	if !strings.Contains(hs.logs.String(), "telegram update given up") {
 		t.Errorf("given-up update not logged at error")
+	}
+}
+
+// flakyJournal fails its first Requeue calls, as Redis does while it
+// restarts.
+type flakyJournal struct {
+	*redisstore.Queue
+	failures atomic.Int32
+}
+
+func (j *flakyJournal) Requeue(ctx context.Context) (int, error) {
+	if j.failures.Add(-1) >= 0 {
+		return 0, errors.New("redis loading the dataset")
+	}
+	return j.Queue.Requeue(ctx)
+}
+
+// TestRunReplaysTheJournalOnceItAnswers: the journal does not answer when
+// the bot starts; the bot polls meanwhile and hands over the stopped
+// process's updates as soon as the journal is back.
+func TestRunReplaysTheJournalOnceItAnswers(t *testing.T) {
+	j := &flakyJournal{Queue: journalFor(t)}
+	j.failures.Store(2)
+	left := fmt.Sprintf(`{"update_id":900001,%s`, telegramtest.TextUpdate(1901, 77, "held by the dead one")[1:])
+	if err := j.Hold(context.Background(), [][]byte{[]byte(left)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	h := &echoHandler{}
+	hs := withJournal(newHarness(t, h), j)
+	hs.start(t)
+	fresh := hs.srv.PushText(1902, 1902, "new")
+	hs.srv.WaitSent(t, 1902, 1, wait) // polling did not wait for the journal
+	if got := hs.srv.WaitSent(t, 1901, 1, wait); got[0].Text != "echo:held by the dead one" {
+		t.Errorf("replayed reply = %q", got[0].Text)
+	}
+	hs.srv.WaitOffset(t, fresh+1, wait)
+	if !strings.Contains(hs.logs.String(), "trying again") {
+		t.Errorf("failed replay not logged")
 	}
 }

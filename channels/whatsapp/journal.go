@@ -105,28 +105,46 @@ func (b *Bot) finish(raw []byte) {
 
 // replay queues what the journal holds from a process that stopped before
 // finishing it, ahead of anything WhatsApp delivers now. Each is marked
-// redelivered: it may have been handled without its answer going out.
+// redelivered: it may have been handled without its answer going out. When
+// the journal does not answer, the bot connects anyway and the replay is
+// tried again in the background until it succeeds or ctx ends.
 func (b *Bot) replay(ctx context.Context) {
 	if b.cfg.Journal == nil {
 		return
 	}
-	n, err := b.cfg.Journal.Requeue(ctx)
-	if err != nil {
-		b.log.Warn("whatsapp journal: messages of a stopped process not put back; they come at the next start", "err", err)
+	err := b.replayOnce(ctx)
+	if err == nil {
 		return
 	}
+	go func() {
+		wait := b.retryBase
+		for err != nil && ctx.Err() == nil {
+			b.log.Warn("whatsapp journal: messages of a stopped process not handled yet; trying again", "retry_in", wait, "err", err)
+			if !b.clock.Sleep(ctx, wait) {
+				return
+			}
+			wait = min(2*wait, time.Minute)
+			err = b.replayOnce(ctx)
+		}
+	}()
+}
+
+func (b *Bot) replayOnce(ctx context.Context) error {
+	n, err := b.cfg.Journal.Requeue(ctx)
+	if err != nil {
+		return fmt.Errorf("replay journal: %w", err)
+	}
 	if n == 0 {
-		return
+		return nil
 	}
 	b.log.Info("whatsapp journal: handling messages a stopped process had taken", "messages", n)
 	for ctx.Err() == nil {
 		entries, err := b.cfg.Journal.Pop(ctx, 100, 0)
 		if err != nil {
-			b.log.Warn("whatsapp journal: replay interrupted; the rest comes at the next start", "err", err)
-			return
+			return fmt.Errorf("replay journal: %w", err)
 		}
 		if len(entries) == 0 {
-			return
+			return nil
 		}
 		for _, raw := range entries {
 			evt, err := decodeEntry(raw)
@@ -145,4 +163,5 @@ func (b *Bot) replay(ctx context.Context) {
 			b.enqueue(inc, raw)
 		}
 	}
+	return ctx.Err()
 }

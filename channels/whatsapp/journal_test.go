@@ -2,7 +2,10 @@ package whatsapp
 
 import (
 	"context"
+	"errors"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"google.golang.org/protobuf/proto"
@@ -101,5 +104,61 @@ func TestJournalReplaysWhatAStoppedBotHad(t *testing.T) {
 	}
 	if n := held(); n != 0 {
 		t.Errorf("journal holds %d entries after the replay, want 0", n)
+	}
+}
+
+// flakyJournal fails its first Requeue, as Redis does while it restarts.
+type flakyJournal struct {
+	*redisstore.Queue
+	failures atomic.Int32
+}
+
+func (j *flakyJournal) Requeue(ctx context.Context) (int, error) {
+	if j.failures.Add(-1) >= 0 {
+		return 0, errors.New("redis loading the dataset")
+	}
+	return j.Queue.Requeue(ctx)
+}
+
+// TestJournalReplayRetriedWhenRedisIsBack: the journal does not answer at
+// start; the stopped bot's message is handled once it does.
+func TestJournalReplayRetriedWhenRedisIsBack(t *testing.T) {
+	q, held := journal(t)
+	evt := dm("M9", "6281234567890", text("masih di jurnal"))
+	raw, err := encodeEntry(evt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Hold(context.Background(), [][]byte{raw}, nil); err != nil {
+		t.Fatal(err)
+	}
+	j := &flakyJournal{Queue: q}
+	j.failures.Store(1)
+	h := &recorder{}
+	b, api, _ := testBot(t, Config{Journal: j}, h)
+	b.replay(context.Background())
+	got := func() int {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return len(h.got)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for got() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the journaled message never reached the engine")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	b.queue.waitIdle()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.got) != 1 || h.got[0].MessageID != "M9" || !h.got[0].Redelivered {
+		t.Fatalf("engine got %+v", h.got)
+	}
+	if len(api.take()) != 1 {
+		t.Error("no answer sent")
+	}
+	if n := held(); n != 0 {
+		t.Errorf("journal holds %d entries after the answer, want 0", n)
 	}
 }
