@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -34,10 +35,17 @@ const (
 )
 
 // Queue is where the webhook puts an update before it answers Telegram.
-// When Push returns nil the update must survive a crash of this process.
+// PushOnce claims the update's id for window and appends it only if the
+// claim is new, so a Telegram retry after a lost answer is not queued
+// twice; when it returns nil the update is in the queue, now or from
+// before, and must survive a crash of this process.
 type Queue interface {
-	Push(ctx context.Context, raw []byte) error
+	PushOnce(ctx context.Context, id string, window time.Duration, raw []byte) (bool, error)
 }
+
+// retryWindow is how long an update id stays claimed: Telegram retries a
+// webhook delivery within minutes, and the engine drops a later repeat.
+const retryWindow = time.Hour
 
 // QueueConsumer is a Queue the bot also consumes: Pop takes updates oldest
 // first into a processing area, Ack removes handled ones from it, and
@@ -282,7 +290,7 @@ func (b *Bot) webhookHandler(secret string, queues []QueueConsumer) http.Handler
 			http.Error(w, "not an update", http.StatusBadRequest)
 			return
 		}
-		if err := queues[shardOf(chatOf(u), len(queues))].Push(r.Context(), raw); err != nil {
+		if _, err := queues[shardOf(chatOf(u), len(queues))].PushOnce(r.Context(), strconv.Itoa(u.UpdateID), retryWindow, raw); err != nil {
 			// Not acknowledged: Telegram delivers it again later.
 			b.log.Warn("telegram webhook: update not queued, Telegram will retry", "update", u.UpdateID, "err", err)
 			http.Error(w, "try again", http.StatusServiceUnavailable)

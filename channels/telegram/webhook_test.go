@@ -40,11 +40,11 @@ type failingQueue struct {
 	fail atomic.Bool
 }
 
-func (q *failingQueue) Push(ctx context.Context, raw []byte) error {
+func (q *failingQueue) PushOnce(ctx context.Context, id string, window time.Duration, raw []byte) (bool, error) {
 	if q.fail.Load() {
-		return errors.New("redis down")
+		return false, errors.New("redis down")
 	}
-	return q.Queue.Push(ctx, raw)
+	return q.Queue.PushOnce(ctx, id, window, raw)
 }
 
 type webhookHarness struct {
@@ -117,7 +117,8 @@ func deliver(t *testing.T, srv *telegramtest.Server, updateID int, chat int64, m
 }
 
 func TestWebhookRegistersChecksSecretAndHandlesInOrder(t *testing.T) {
-	wh := startWebhook(t, &echoHandler{}, nil)
+	h := &echoHandler{}
+	wh := startWebhook(t, h, nil)
 	srv := wh.srv
 	info := srv.Webhook()
 	if info.URL != wh.cfg.URL || info.Secret != webhookSecret || !slices.Equal(info.AllowedUpdates, allowedUpdates) {
@@ -162,6 +163,17 @@ func TestWebhookRegistersChecksSecretAndHandlesInOrder(t *testing.T) {
 		if got := texts(srv.WaitSent(t, chat, 5, wait)); !slices.Equal(got, want) {
 			t.Errorf("chat %d got %q, want %q in order", chat, got, want)
 		}
+	}
+	// The redelivery was not even queued: its update id was claimed.
+	time.Sleep(100 * time.Millisecond)
+	seen := 0
+	for _, in := range h.callsFor("5") {
+		if in.Chat.ChatID == "802" {
+			seen++
+		}
+	}
+	if seen != 1 {
+		t.Errorf("the twice-delivered update reached the engine %d times, want 1", seen)
 	}
 	// Everything handled is acknowledged: nothing waits, nothing is in
 	// processing.

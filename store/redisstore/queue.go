@@ -56,6 +56,33 @@ func (q *Queue) Push(ctx context.Context, raw []byte) error {
 	return nil
 }
 
+// pushOnceScript claims a message id for a while and appends the message
+// only when the claim is new, in one step.
+//
+// KEYS: queue, claim. ARGV: message, claim ttl ms.
+var pushOnceScript = redis.NewScript(`
+if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[2]) then
+	redis.call('RPUSH', KEYS[1], ARGV[1])
+	return 1
+end
+return 0
+`)
+
+// PushOnce appends raw unless a message with the same id was pushed within
+// window (a sender retrying after a lost answer), and reports whether it
+// appended. Either way, when it returns nil the message is in Redis. The
+// claim key shares the queue's hash tag.
+func (q *Queue) PushOnce(ctx context.Context, id string, window time.Duration, raw []byte) (bool, error) {
+	if len(raw) == 0 || id == "" || window < time.Millisecond {
+		return false, fmt.Errorf("queue push to %s: empty message or id, or window %v: %w", q.list, window, ErrInvalidKey)
+	}
+	n, err := pushOnceScript.Run(ctx, q.rdb, []string{q.list, q.list + ":seen:" + escape(id)}, raw, window.Milliseconds()).Int()
+	if err != nil {
+		return false, fmt.Errorf("queue push to %s: %w", q.list, err)
+	}
+	return n == 1, nil
+}
+
 // popScript moves up to ARGV[1] messages from the head of the queue to the
 // tail of the processing list and returns them, oldest first.
 //

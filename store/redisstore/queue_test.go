@@ -132,3 +132,36 @@ func TestQueueHoldIsRequeuedAndAcked(t *testing.T) {
 		}
 	})
 }
+
+func TestQueuePushOnce(t *testing.T) {
+	eachBackend(t, func(t *testing.T, be backend) {
+		rdb, prefix, advance := be.open(t)
+		q := redisstore.NewQueue(rdb, prefix+"{updates}")
+		ctx := context.Background()
+		push := func(id, msg string) bool {
+			t.Helper()
+			ok, err := q.PushOnce(ctx, id, 300*time.Millisecond, []byte(msg))
+			if err != nil {
+				t.Fatalf("PushOnce(%s): %v", id, err)
+			}
+			return ok
+		}
+		if !push("41", "a") || push("41", "a again") || !push("42", "b") {
+			t.Fatal("a new id must be queued once, a repeated one not")
+		}
+		advance(400 * time.Millisecond)
+		if !push("41", "a much later") {
+			t.Error("an id claimed longer ago than the window was refused")
+		}
+		got, err := q.Pop(ctx, 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"a", "b", "a much later"}; !reflect.DeepEqual(strs(got), want) {
+			t.Errorf("queue holds %q, want %q", strs(got), want)
+		}
+		if _, err := q.PushOnce(ctx, "", time.Second, []byte("x")); err == nil {
+			t.Error("an empty id was accepted")
+		}
+	})
+}
