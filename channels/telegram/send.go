@@ -150,7 +150,9 @@ func (b *Bot) sendWith(ctx context.Context, chatID int64, build func() (tgbotapi
 		if err != nil {
 			return fmt.Errorf("send to chat %d: %w", chatID, err)
 		}
-		_, err = b.api.Send(msg)
+		// Request, not Send: the same call and errors, without decoding the
+		// sent message back, which nothing reads.
+		_, err = b.api.Request(msg)
 		if release != nil {
 			release()
 		}
