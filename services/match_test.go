@@ -1,6 +1,7 @@
 package services
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -161,4 +162,35 @@ func FuzzMatchChoice(f *testing.F) {
 			t.Fatalf("MatchChoice(%q) = %d without a match", in, i)
 		}
 	})
+}
+
+// TestNormalizedChoiceAgreesWithNormalize: the kept forms are the computed
+// ones, also once the cache is full.
+func TestNormalizedChoiceAgreesWithNormalize(t *testing.T) {
+	for i := range maxNormalized + 50 {
+		text := fmt.Sprintf("LKS-261127-%04d | Surat Keterangan Tidak Mampu (SKTM)", i)
+		for range 2 { // computed, then read back (or computed again once full)
+			if got, want := normalizedChoice(text), normalize(text); got != want {
+				t.Fatalf("normalizedChoice(%q) = %q, want %q", text, got, want)
+			}
+		}
+	}
+	if n := normalizedCount.Load(); n > maxNormalized {
+		t.Errorf("%d texts kept, want at most %d", n, maxNormalized)
+	}
+}
+
+// BenchmarkMatchChoice is one menu answer typed with a typo against the
+// eight-item main menu: go test ./services -run '^$' -bench MatchChoice
+func BenchmarkMatchChoice(b *testing.B) {
+	labels := []string{"Informasi layanan dan persyaratan", "Ajukan surat", "Pengaduan", "Aspirasi dan saran",
+		"Permintaan informasi", "Cek status pengajuan", "KTP-el, KK, akta, izin dan layanan lain", "Alamat dan jam layanan kantor"}
+	choices := make([]Choice, len(labels))
+	for i, l := range labels {
+		choices[i] = Choice{Value: fmt.Sprint("menu:", i+1), Label: l, Keywords: []string{"surat", "layanan " + fmt.Sprint(i)}}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		MatchChoice("pengadual", choices, Vocabulary{})
+	}
 }
