@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -165,6 +166,27 @@ func (m *Metrics) QueueLength(f func() int) {
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "sapa_outbound_queue_length", Help: "Messages waiting in the outbound queue.",
 	}, func() float64 { return float64(f()) }))
+}
+
+// Backlog reports, at each scrape, how many messages wait in the Redis queue
+// called name (updates not handled yet, notifications not sent yet, cases
+// waiting for the database), as sapa_queue_backlog{queue="<name>"}: the
+// number that says whether the bot keeps up, and whether PostgreSQL is
+// owed cases. A failing count reads as NaN and is counted in
+// sapa_errors_total{kind="backlog"}. Call it once per name.
+func (m *Metrics) Backlog(name string, count func(ctx context.Context) (int, error)) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "sapa_queue_backlog", Help: "Messages waiting in a Redis queue.", ConstLabels: prometheus.Labels{"queue": name},
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		n, err := count(ctx)
+		if err != nil {
+			m.Error("backlog")
+			return math.NaN()
+		}
+		return float64(n)
+	}))
 }
 
 // WhatsAppConnected reports through f at each scrape whether WhatsApp is

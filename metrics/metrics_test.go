@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"math"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -148,6 +149,13 @@ func TestGauges(t *testing.T) {
 	var connected atomic.Bool
 	m.QueueLength(func() int { return int(queue.Load()) })
 	m.WhatsAppConnected(connected.Load)
+	var backlogDown atomic.Bool
+	m.Backlog("cases", func(context.Context) (int, error) {
+		if backlogDown.Load() {
+			return 0, errors.New("redis down")
+		}
+		return 4, nil
+	})
 	srv := httptest.NewServer(m.Handler(nil))
 	defer srv.Close()
 
@@ -157,9 +165,22 @@ func TestGauges(t *testing.T) {
 	if got["sapa_outbound_queue_length"] != 7 || got["sapa_whatsapp_connected"] != 1 {
 		t.Errorf("queue %v connected %v, want 7 and 1", got["sapa_outbound_queue_length"], got["sapa_whatsapp_connected"])
 	}
+	if got[`sapa_queue_backlog{queue="cases"}`] != 4 {
+		t.Errorf("cases backlog %v, want 4", got[`sapa_queue_backlog{queue="cases"}`])
+	}
 	connected.Store(false)
-	if got := scrape(t, srv); got["sapa_whatsapp_connected"] != 0 {
+	backlogDown.Store(true)
+	got = scrape(t, srv)
+	if got["sapa_whatsapp_connected"] != 0 {
 		t.Errorf("connected %v after disconnect, want 0", got["sapa_whatsapp_connected"])
+	}
+	if v := got[`sapa_queue_backlog{queue="cases"}`]; !math.IsNaN(v) {
+		t.Errorf("backlog with Redis down = %v, want NaN", v)
+	}
+	// The failure is counted during that scrape, so the next one shows it
+	// (and one more failure).
+	if n := scrape(t, srv)[`sapa_errors_total{kind="backlog"}`]; n < 1 {
+		t.Errorf("backlog failures counted %v, want at least 1", n)
 	}
 
 	// RefreshCases sets the gauges at once, keeps them on a failing count

@@ -81,8 +81,9 @@ type Bot struct {
 	grace       time.Duration // how long updates in hand may take once Run is asked to stop
 	typingDelay time.Duration // how long the engine may take before "typing…" shows
 
-	outbox  outbox  // notifications to chats that did not just write
-	journal Journal // Config.Journal
+	outbox  outbox                 // notifications to chats that did not just write
+	journal Journal                // Config.Journal
+	polling atomic.Pointer[poller] // while Run polls
 
 	lastPoll atomic.Int64 // unix nanoseconds of the last successful getUpdates
 

@@ -55,6 +55,8 @@ func (b *Bot) Run(ctx context.Context) error {
 	defer release()
 
 	p := &poller{b: b, journal: b.journal, open: make(map[int]*openUpdate), progress: make(chan struct{}, 1), suspects: suspects{}}
+	b.polling.Store(p)
+	defer b.polling.Store(nil)
 	d := newDispatcher(b, ctx, hctx, make(chan struct{}, b.workers), p.finished)
 	// What a stopped process left in the journal goes first. If the journal
 	// does not answer, polling starts anyway and the replay is tried again
@@ -109,6 +111,15 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	b.log.Info("telegram polling stopped", "offset", offset)
 	return nil
+}
+
+// Open returns how many polled updates this process has taken and not
+// finished: the Telegram backlog of a polling bot (0 when it does not poll).
+func (b *Bot) Open() int {
+	if p := b.polling.Load(); p != nil {
+		return p.count(false)
+	}
+	return 0
 }
 
 // poller tracks the updates the poll has taken: which are still open and

@@ -159,15 +159,25 @@ func TestTelegramSKTMEndToEnd(t *testing.T) {
 	// doubled confirmation included), 12 replies, one SKTM case.
 	ops := httptest.NewServer(a.metrics.Handler(a.ready))
 	defer ops.Close()
+	// An update counts as finished a moment after its answer reached the
+	// fake: wait for the backlog to come down.
 	scrape := get(t, ops.URL+"/metrics")
+	for deadline := time.Now().Add(2 * time.Second); !strings.Contains(scrape, `sapa_queue_backlog{queue="telegram-updates"} 0`) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		scrape = get(t, ops.URL+"/metrics")
+	}
 	for _, want := range []string{
 		`sapa_messages_in_total{channel="telegram"} 13`,
 		`sapa_messages_out_total{channel="telegram"} 12`,
 		`sapa_cases_opened_total{kind="request",service="sktm"} 1`,
 		`sapa_handle_seconds_count{channel="telegram"} 13`,
+		// Nothing is owed: every update handled, no case waits for the
+		// database.
+		`sapa_queue_backlog{queue="telegram-updates"} 0`,
+		`sapa_queue_backlog{queue="cases"} 0`,
 	} {
 		if !strings.Contains(scrape, want+"\n") {
-			t.Errorf("/metrics lacks %q", want)
+			t.Errorf("/metrics lacks %q:\n%s", want, scrape)
 		}
 	}
 	if strings.Contains(scrape, "sapa_errors_total{") {

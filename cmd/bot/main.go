@@ -255,6 +255,7 @@ func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (
 		// Notifications wait in Redis until sent: any process may queue
 		// them, one at a time sends them (in order, at Telegram's pace).
 		tgOutbox := redisstore.NewQueue(a.storage.Redis, cfg.RedisPrefix+"{telegram-outbox}")
+		a.metrics.Backlog("telegram-outbox", tgOutbox.Backlog)
 		notify.add("telegram", queuedSender(tgOutbox))
 		deliver := telegramDelivery(bot, a.media)
 		a.jobs = append(a.jobs, runner{name: "telegram-outbox", run: func(ctx context.Context) error {
@@ -267,6 +268,20 @@ func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (
 		for i := range shards {
 			shards[i] = redisstore.NewQueue(a.storage.Redis, fmt.Sprintf("%s{telegram-updates-%d}", cfg.RedisPrefix, i))
 		}
+		// Updates taken from Telegram and not handled yet: in hand in the
+		// polling process, or in the webhook's queues. (The poll journal is
+		// not counted: its handled entries are removed lazily.)
+		a.metrics.Backlog("telegram-updates", func(ctx context.Context) (int, error) {
+			total := bot.Open()
+			for _, q := range shards {
+				n, err := q.Backlog(ctx)
+				if err != nil {
+					return 0, err
+				}
+				total += n
+			}
+			return total, nil
+		})
 		// One process polls a token (Telegram answers a second with 409);
 		// another takes over within the lease time if it dies.
 		run := func(ctx context.Context) error {
@@ -327,6 +342,7 @@ func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (
 		// Notifications go through Redis to whichever process holds the
 		// session, and are sent there at WhatsApp's pace.
 		outbox := redisstore.NewQueue(a.storage.Redis, cfg.RedisPrefix+"{whatsapp-outbox}")
+		a.metrics.Backlog("whatsapp-outbox", outbox.Backlog)
 		notify.add("whatsapp", queuedSender(outbox))
 		send := sendNow(whatsappSender(wa, a.media))
 		// One process holds the WhatsApp session (two would replace each
@@ -394,6 +410,8 @@ func buildCore(ctx context.Context, cfg settings, o *office, notify conversation
 		db: st.Cases, states: states, queue: redisstore.NewQueue(st.Redis, cfg.RedisPrefix+"{cases}"),
 		keys: keys, loc: o.catalog.Office.Location, timeout: 3 * time.Second, log: log,
 	}
+	// Cases waiting for PostgreSQL: above zero, the database is owed cases.
+	m.Backlog("cases", queued.queue.Backlog)
 	engine, err := newEngine(o, st, countedCases{queued, m}, states, media, notify, log)
 	if err != nil {
 		return nil, errors.Join(err, st.Close())

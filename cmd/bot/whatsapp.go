@@ -28,7 +28,9 @@ func newWhatsApp(ctx context.Context, cfg settings, o *office, a *app, notify *r
 	var inbox whatsapp.Journal
 	if cfg.RedisURL != "" {
 		// As for Telegram: only a Redis server is durable enough.
-		inbox = redisstore.NewQueue(a.storage.Redis, cfg.RedisPrefix+"{whatsapp-inbox}")
+		q := redisstore.NewQueue(a.storage.Redis, cfg.RedisPrefix+"{whatsapp-inbox}")
+		a.metrics.Backlog("whatsapp-inbox", q.Backlog)
+		inbox = q
 	}
 	wa, err := whatsapp.New(ctx, whatsapp.Config{
 		StoreDialect: dialect,

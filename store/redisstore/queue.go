@@ -212,6 +212,21 @@ func (q *Queue) Requeue(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// Backlog returns how many messages are in the queue or taken and not
+// acknowledged, in one round trip: what is still owed.
+func (q *Queue) Backlog(ctx context.Context) (int, error) {
+	var waiting, taken *redis.IntCmd
+	_, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		waiting = p.LLen(ctx, q.list)
+		taken = p.LLen(ctx, q.processing)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("queue backlog of %s: %w", q.list, err)
+	}
+	return int(waiting.Val() + taken.Val()), nil
+}
+
 // Len returns how many messages wait in the queue, not counting those being
 // processed.
 func (q *Queue) Len(ctx context.Context) (int, error) {

@@ -165,3 +165,29 @@ func TestQueuePushOnce(t *testing.T) {
 		}
 	})
 }
+
+func TestQueueBacklogCountsWaitingAndTaken(t *testing.T) {
+	eachBackend(t, func(t *testing.T, be backend) {
+		rdb, prefix, _ := be.open(t)
+		q := redisstore.NewQueue(rdb, prefix+"{updates}")
+		ctx := context.Background()
+		for _, m := range []string{"a", "b", "c"} {
+			if err := q.Push(ctx, []byte(m)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		taken, err := q.Pop(ctx, 2, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := q.Backlog(ctx); err != nil || n != 3 {
+			t.Fatalf("Backlog = %d, %v, want 3 (one waiting, two taken)", n, err)
+		}
+		if err := q.Ack(ctx, taken...); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := q.Backlog(ctx); err != nil || n != 1 {
+			t.Errorf("Backlog after the ack = %d, %v, want 1", n, err)
+		}
+	})
+}
