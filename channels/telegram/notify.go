@@ -112,13 +112,11 @@ func (b *Bot) enqueue(ctx context.Context, id int64, items ...outItem) {
 	q.pending = append(q.pending, items...)
 	if !q.running {
 		q.running = true
-		// The notification outlives the turn that queued it, but not a stuck
-		// API: bound its wait and retries.
-		sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
-		go func() {
-			defer cancel()
-			b.drain(sendCtx, id, q)
-		}()
+		// The notification outlives the turn that queued it. A stuck API is
+		// bounded by each send's tries and the client's timeout, not by a
+		// deadline on the whole queue: a long queue to a group, paced at one
+		// message per interval, must not be cut short.
+		go b.drain(context.WithoutCancel(ctx), id, q)
 	}
 }
 
@@ -132,9 +130,8 @@ func (b *Bot) drain(ctx context.Context, chatID int64, q *chatQueue) {
 		b.outbox.mu.Lock()
 		wait := time.Until(q.lastSent.Add(interval))
 		b.outbox.mu.Unlock()
-		if wait > 0 && !sleep(ctx, wait) {
-			b.log.Warn("telegram notifications dropped: gave up waiting", "chat", chatID)
-			return
+		if wait > 0 {
+			time.Sleep(wait) // the pacing: nothing cancels it, see enqueue
 		}
 		b.outbox.mu.Lock()
 		if len(q.pending) == 0 {
