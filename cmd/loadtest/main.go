@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,6 +53,7 @@ type options struct {
 	baseline     bool
 	flood        int    // messages one sender floods during an extra bot phase (0: none)
 	steps        bool   // also print the latency of each script step
+	rounds       int    // burst comparisons of bot and echo, alternated
 	prefix       string // Redis key prefix of the run
 	out          io.Writer
 }
@@ -77,6 +79,7 @@ func main() {
 	flag.DurationVar(&o.phaseTimeout, "phase-timeout", 10*time.Minute, "bound of each phase")
 	flag.BoolVar(&o.baseline, "baseline", true, "also run the echo baseline")
 	flag.IntVar(&o.flood, "flood", 0, "after the bot phases, run the first mode again while one sender floods this many messages, and compare the citizens' latency")
+	flag.IntVar(&o.rounds, "rounds", 1, "burst comparisons of bot and echo, run alternately, for a ratio that the machine's drifting speed moves less: the median is printed")
 	flag.BoolVar(&o.steps, "steps", false, "also print the reply latency of each step of the script (where the time goes)")
 	flag.Parse()
 	o.out = os.Stdout
@@ -140,6 +143,10 @@ func run(ctx context.Context, o options) (results []phase, cases int64, err erro
 	if o.citizens < 1 || o.replicas < 1 || o.replicas > 8 {
 		return nil, 0, fmt.Errorf("-citizens must be at least 1 and -replicas 1 to 8")
 	}
+	o.rounds = max(o.rounds, 1)
+	if o.rounds > 1 && o.webhook {
+		return nil, 0, fmt.Errorf("-rounds must be 1 with -webhook (restarted replicas would register new webhooks)")
+	}
 	modes := []string{o.mode}
 	if o.mode == "both" {
 		modes = []string{"burst", "paced"}
@@ -194,27 +201,34 @@ func run(ctx context.Context, o options) (results []phase, cases int64, err erro
 	// The bot.
 	dataKey, hmacKey := randB64(32), randB64(32)
 	var bots []*child
-	for i := range o.replicas {
-		env := []string{
-			"TELEGRAM_TOKEN=" + loadToken, "TELEGRAM_API_URL=" + fake.URL(),
-			"REDIS_URL=" + o.redisURL, "REDIS_PREFIX=" + prefix, "DATABASE_URL=" + botDSN,
-			"WHATSAPP=off", "METRICS_ADDR=off", "LOG_LEVEL=warn", "DATA_DIR=" + filepath.Join(tmp, "data"+strconv.Itoa(i)),
-			// NIK and KK are encrypted at rest, as in production: fresh keys.
-			"DATA_KEYS=load:" + dataKey, "DATA_HMAC_KEY=" + hmacKey,
-		}
-		if o.webhook {
-			addr, err := freePort()
-			if err != nil {
-				return nil, 0, err
+	startBots := func() error {
+		bots = nil
+		for i := range o.replicas {
+			env := []string{
+				"TELEGRAM_TOKEN=" + loadToken, "TELEGRAM_API_URL=" + fake.URL(),
+				"REDIS_URL=" + o.redisURL, "REDIS_PREFIX=" + prefix, "DATABASE_URL=" + botDSN,
+				"WHATSAPP=off", "METRICS_ADDR=off", "LOG_LEVEL=warn", "DATA_DIR=" + filepath.Join(tmp, "data"+strconv.Itoa(i)),
+				// NIK and KK are encrypted at rest, as in production: fresh keys.
+				"DATA_KEYS=load:" + dataKey, "DATA_HMAC_KEY=" + hmacKey,
 			}
-			env = append(env, "TELEGRAM_WEBHOOK_URL=http://"+addr+"/telegram", "TELEGRAM_WEBHOOK_LISTEN="+addr,
-				"TELEGRAM_WEBHOOK_SECRET=load_"+id)
+			if o.webhook {
+				addr, err := freePort()
+				if err != nil {
+					return err
+				}
+				env = append(env, "TELEGRAM_WEBHOOK_URL=http://"+addr+"/telegram", "TELEGRAM_WEBHOOK_LISTEN="+addr,
+					"TELEGRAM_WEBHOOK_SECRET=load_"+id)
+			}
+			c, err := startChild(o.botBinary, nil, env, filepath.Join(tmp, fmt.Sprintf("bot%d.log", i)))
+			if err != nil {
+				return err
+			}
+			bots = append(bots, c)
 		}
-		c, err := startChild(o.botBinary, nil, env, filepath.Join(tmp, fmt.Sprintf("bot%d.log", i)))
-		if err != nil {
-			return nil, 0, err
+		if err := warmUp(ctx, fake, 1, 60*time.Second); err != nil {
+			return fmt.Errorf("the bot does not answer: %w\n%s", err, bots[0].logTail())
 		}
-		bots = append(bots, c)
+		return nil
 	}
 	stopBots := func() {
 		for _, c := range bots {
@@ -222,8 +236,8 @@ func run(ctx context.Context, o options) (results []phase, cases int64, err erro
 		}
 	}
 	defer stopBots()
-	if err := warmUp(ctx, fake, 1, 60*time.Second); err != nil {
-		return nil, 0, fmt.Errorf("the bot does not answer: %w\n%s", err, bots[0].logTail())
+	if err := startBots(); err != nil {
+		return nil, 0, err
 	}
 
 	base := int64(10_000_000)
@@ -261,18 +275,25 @@ func run(ctx context.Context, o options) (results []phase, cases int64, err erro
 		}
 	}
 
-	if o.baseline {
+	startEcho := func() (*child, error) {
 		self, err := os.Executable()
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		echo, err := startChild(self, []string{"echo", "-api", fake.URL(), "-token", loadToken}, nil, filepath.Join(tmp, "echo.log"))
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		if err := warmUp(ctx, fake, 2, 30*time.Second); err != nil {
 			echo.stop()
-			return nil, 0, fmt.Errorf("the echo bot does not answer: %w", err)
+			return nil, fmt.Errorf("the echo bot does not answer: %w", err)
+		}
+		return echo, nil
+	}
+	if o.baseline {
+		echo, err := startEcho()
+		if err != nil {
+			return nil, 0, err
 		}
 		for _, mode := range modes {
 			p, err := runPhase(ctx, o, fake, "echo", mode, base, nil, []*child{echo})
@@ -286,6 +307,50 @@ func run(ctx context.Context, o options) (results []phase, cases int64, err erro
 		echo.stop()
 	}
 	report(o, results, cases)
+
+	// More burst comparisons, alternated, so a drift of the machine's speed
+	// touches both sides alike.
+	var ratios []float64
+	if o.baseline && o.rounds > 1 {
+		first := map[string]float64{}
+		for _, p := range results {
+			if p.mode == "burst" && (p.target == "bot" || p.target == "echo") {
+				first[p.target] = p.rate()
+			}
+		}
+		if first["bot"] > 0 && first["echo"] > 0 {
+			ratios = append(ratios, first["bot"]/first["echo"])
+		}
+		for r := 2; r <= o.rounds; r++ {
+			if err := startBots(); err != nil {
+				return nil, 0, err
+			}
+			bp, err := runPhase(ctx, o, fake, "bot", "burst", base, rdb, bots)
+			stopBots()
+			if err != nil {
+				return nil, 0, err
+			}
+			base += int64(o.citizens) + 1000
+			echo, err := startEcho()
+			if err != nil {
+				return nil, 0, err
+			}
+			ep, err := runPhase(ctx, o, fake, "echo", "burst", base, nil, []*child{echo})
+			echo.stop()
+			if err != nil {
+				return nil, 0, err
+			}
+			base += int64(o.citizens) + 1000
+			results = append(results, bp, ep)
+			ratio := bp.rate() / ep.rate()
+			ratios = append(ratios, ratio)
+			fmt.Fprintf(o.out, "round %d: bot %.0f msg/s (lost %d, doubled %d), echo %.0f msg/s, ratio %.2f\n",
+				r, bp.rate(), bp.lost, bp.doubled, ep.rate(), ratio)
+		}
+		slices.Sort(ratios)
+		fmt.Fprintf(o.out, "throughput bot/echo (burst) over %d rounds: median %.2f, min %.2f, max %.2f\n",
+			len(ratios), ratios[len(ratios)/2], ratios[0], ratios[len(ratios)-1])
+	}
 	return results, cases, nil
 }
 

@@ -63,13 +63,13 @@ func TestSmoke(t *testing.T) {
 	defer cancel()
 	o := options{citizens: 10, mode: "both", think: 20 * time.Millisecond, replicas: 1,
 		redisURL: envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), databaseURL: envOr("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"),
-		botBinary: os.Getenv("SAPA_BOT_BINARY"), replyTimeout: 15 * time.Second, phaseTimeout: time.Minute, baseline: true, flood: 200, out: &out}
+		botBinary: os.Getenv("SAPA_BOT_BINARY"), replyTimeout: 15 * time.Second, phaseTimeout: time.Minute, baseline: true, flood: 200, rounds: 2, out: &out}
 	phases, cases, err := run(ctx, o)
 	if err != nil {
 		t.Fatalf("loadtest: %v\n%s", err, out.String())
 	}
-	if len(phases) != 5 {
-		t.Fatalf("%d phases, want bot and echo, burst and paced, and the bot beside a flood", len(phases))
+	if len(phases) != 7 {
+		t.Fatalf("%d phases, want bot and echo, burst and paced, the bot beside a flood, and a second burst round of each", len(phases))
 	}
 	for _, p := range phases {
 		if p.lost != 0 || p.doubled != 0 || p.tickets != 10 || p.messages != 120 || p.unexpected != 0 {
@@ -86,8 +86,8 @@ func TestSmoke(t *testing.T) {
 	if !strings.Contains(out.String(), "flood of 200 messages") {
 		t.Errorf("no flood comparison in:\n%s", out.String())
 	}
-	if !strings.Contains(out.String(), "throughput bot/echo (burst)") {
-		t.Errorf("no throughput ratio in:\n%s", out.String())
+	if !strings.Contains(out.String(), "throughput bot/echo (burst)") || !strings.Contains(out.String(), "over 2 rounds: median") {
+		t.Errorf("no throughput ratio, or no median over the rounds, in:\n%s", out.String())
 	}
 }
 
