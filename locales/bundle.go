@@ -150,11 +150,38 @@ func (b *Bundle) T(lang, key string, args map[string]string) string {
 	if len(args) == 0 {
 		return text
 	}
-	pairs := make([]string, 0, 2*len(args))
-	for k, v := range args {
-		pairs = append(pairs, "{"+k+"}", v)
+	return fill(text, args)
+}
+
+// fill replaces each {name} of text whose name is in args by its value, in
+// one pass; other braces stay as they are, and values are not scanned again.
+// (strings.NewReplacer built a matcher for every call: most of T's cost,
+// and T runs several times for every message.)
+func fill(text string, args map[string]string) string {
+	var b strings.Builder
+	b.Grow(len(text) + 64)
+	for {
+		open := strings.IndexByte(text, '{')
+		if open < 0 {
+			break
+		}
+		end := strings.IndexByte(text[open+1:], '}')
+		if end < 0 {
+			break
+		}
+		end += open + 1
+		if v, ok := args[text[open+1:end]]; ok {
+			b.WriteString(text[:open])
+			b.WriteString(v)
+		} else {
+			b.WriteString(text[:open+1]) // keep the brace, look further
+			text = text[open+1:]
+			continue
+		}
+		text = text[end+1:]
 	}
-	return strings.NewReplacer(pairs...).Replace(text)
+	b.WriteString(text)
+	return b.String()
 }
 
 // Words returns the word list under words.<key> of every language merged,
