@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf16"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
@@ -32,7 +31,6 @@ const (
 const (
 	downloadTimeout = 2 * time.Minute // one getFile plus download; 10 MB on a slow village link
 	downloadTries   = 3               // attempts when the file server fails or the network drops
-	maxCaption      = 1024            // Telegram's caption limit, in UTF-16 code units
 )
 
 // errFileTooLarge marks a file over the cap, declared or counted.
@@ -207,29 +205,8 @@ type PhotoFile struct {
 	Open func() (io.ReadCloser, error)
 }
 
-// NotifyPhotos queues files to a chat that is not the one being answered,
-// typically a new complaint's photos to the staff after its notification:
-// images as photos, PDFs as documents, each with the caption. Like Notify
-// it returns at once and the files leave in order after what was queued
-// before, one per pacing interval; files are never merged.
-func (b *Bot) NotifyPhotos(ctx context.Context, chatID string, caption string, files []PhotoFile) error {
-	id, err := parseChatID(chatID)
-	if err != nil {
-		return fmt.Errorf("telegram notify photos: %w", err)
-	}
-	if len(files) == 0 {
-		return errors.New("telegram notify photos: no files")
-	}
-	items, err := fileItems(files, caption)
-	if err != nil {
-		return fmt.Errorf("telegram notify photos: %w", err)
-	}
-	b.enqueue(ctx, id, items...)
-	return nil
-}
-
 // fileItems checks files and makes them outbox items.
-func fileItems(files []PhotoFile, caption string) ([]outItem, error) {
+func fileItems(files []PhotoFile) ([]outItem, error) {
 	items := make([]outItem, 0, len(files))
 	for i, f := range files {
 		if f.Open == nil {
@@ -238,7 +215,7 @@ func fileItems(files []PhotoFile, caption string) ([]outItem, error) {
 		if !sendable(f.MIME) {
 			return nil, fmt.Errorf("file %d has type %q", i, f.MIME)
 		}
-		items = append(items, outItem{file: &f, caption: caption})
+		items = append(items, outItem{file: &f})
 	}
 	return items, nil
 }
@@ -254,8 +231,7 @@ func sendable(mime string) bool {
 // sendFile sends one file, as a photo when it is an image and as a
 // document otherwise. An image Telegram refuses as a photo (dimensions it
 // will not scale) goes out again as a document: the staff must see it.
-func (b *Bot) sendFile(ctx context.Context, chatID int64, caption string, f PhotoFile) error {
-	caption = truncateUTF16(caption, maxCaption)
+func (b *Bot) sendFile(ctx context.Context, chatID int64, f PhotoFile) error {
 	name := f.Name
 	if name == "" {
 		name = "file." + extension(f.MIME)
@@ -271,13 +247,9 @@ func (b *Bot) sendFile(ctx context.Context, chatID int64, caption string, f Phot
 			done := func() { once.Do(func() { _ = rc.Close() }) }
 			upload := tgbotapi.FileReader{Name: name, Reader: rc}
 			if asPhoto {
-				p := tgbotapi.NewPhoto(chatID, upload)
-				p.Caption = caption
-				return p, done, nil
+				return tgbotapi.NewPhoto(chatID, upload), done, nil
 			}
-			d := tgbotapi.NewDocument(chatID, upload)
-			d.Caption = caption
-			return d, done, nil
+			return tgbotapi.NewDocument(chatID, upload), done, nil
 		}
 	}
 	if f.MIME == mediastore.MIMEPDF {
@@ -302,17 +274,4 @@ func extension(mime string) string {
 	default:
 		return "jpg"
 	}
-}
-
-// truncateUTF16 cuts s to at most n UTF-16 code units, the unit of
-// Telegram's limits, without splitting a character.
-func truncateUTF16(s string, n int) string {
-	units := 0
-	for i, r := range s {
-		units += utf16.RuneLen(r)
-		if units > n {
-			return s[:i]
-		}
-	}
-	return s
 }

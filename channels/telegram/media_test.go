@@ -255,7 +255,7 @@ func (o *opener) open() (io.ReadCloser, error) {
 	return io.NopCloser(bytes.NewReader(o.data)), nil
 }
 
-func TestNotifyPhotosPacedInOrderNeverMerged(t *testing.T) {
+func TestNotifyFilesPacedInOrderNeverMerged(t *testing.T) {
 	t.Parallel()
 	hs := newHarness(t, &echoHandler{})
 	hs.bot.outbox.chat = 150 * time.Millisecond
@@ -263,19 +263,16 @@ func TestNotifyPhotosPacedInOrderNeverMerged(t *testing.T) {
 	const officer = int64(9101)
 	jpg, pdf := &opener{data: sampleJPEG(t)}, &opener{data: samplePDF}
 	started := time.Now()
-	if err := hs.bot.Notify(ctx, "9101", conversation.Reply{Text: "Pengaduan baru LKS-1"}); err != nil {
-		t.Fatal(err)
-	}
-	err := hs.bot.NotifyPhotos(ctx, "9101", "LKS-1", []PhotoFile{
+	err := hs.bot.NotifyThen(ctx, "9101", conversation.Reply{Text: "Pengaduan baru LKS-1"}, []PhotoFile{
 		{MIME: "image/jpeg", Open: jpg.open},
 		{Name: "LKS-1-lampiran.pdf", MIME: "application/pdf", Open: pdf.open},
-	})
+	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Texts after the files merge with each other, not across them.
-	hs.bot.Notify(ctx, "9101", conversation.Reply{Text: "Kasus LKS-2"})
-	hs.bot.Notify(ctx, "9101", conversation.Reply{Text: "Kasus LKS-3"})
+	hs.bot.NotifyThen(ctx, "9101", conversation.Reply{Text: "Kasus LKS-2"}, nil, nil)
+	hs.bot.NotifyThen(ctx, "9101", conversation.Reply{Text: "Kasus LKS-3"}, nil, nil)
 
 	files := hs.srv.WaitFiles(t, officer, 2, wait)
 	msgs := hs.srv.WaitSent(t, officer, 2, wait)
@@ -285,8 +282,8 @@ func TestNotifyPhotosPacedInOrderNeverMerged(t *testing.T) {
 	if msgs[0].Text != "Pengaduan baru LKS-1" || !strings.Contains(msgs[1].Text, "LKS-2") || !strings.Contains(msgs[1].Text, "LKS-3") {
 		t.Errorf("texts = %q", texts(msgs))
 	}
-	if files[0].Method != "sendPhoto" || files[0].Caption != "LKS-1" || !bytes.Equal(files[0].Data, jpg.data) || files[0].FileName != "file.jpg" {
-		t.Errorf("first file = %s %q %q %d bytes", files[0].Method, files[0].Caption, files[0].FileName, files[0].Size)
+	if files[0].Method != "sendPhoto" || !bytes.Equal(files[0].Data, jpg.data) || files[0].FileName != "file.jpg" {
+		t.Errorf("first file = %s %q %d bytes", files[0].Method, files[0].FileName, files[0].Size)
 	}
 	if files[1].Method != "sendDocument" || files[1].FileName != "LKS-1-lampiran.pdf" || files[1].Size != len(samplePDF) {
 		t.Errorf("second file = %s %q %d bytes", files[1].Method, files[1].FileName, files[1].Size)
@@ -305,7 +302,7 @@ func TestNotifyPhotosPacedInOrderNeverMerged(t *testing.T) {
 	}
 }
 
-func TestNotifyPhotosRetriesAndFallsBack(t *testing.T) {
+func TestNotifyFilesRetriedAndFallBack(t *testing.T) {
 	t.Parallel()
 	hs := newHarness(t, &echoHandler{})
 	hs.bot.outbox.chat = 10 * time.Millisecond
@@ -314,7 +311,7 @@ func TestNotifyPhotosRetriesAndFallsBack(t *testing.T) {
 	// A 5xx is retried with the file opened again from its first byte.
 	img := &opener{data: sampleJPEG(t)}
 	hs.srv.FailNextFileSends(http.StatusInternalServerError, 0, 1)
-	if err := hs.bot.NotifyPhotos(ctx, "9201", "", []PhotoFile{{MIME: "image/jpeg", Open: img.open}}); err != nil {
+	if err := hs.bot.NotifyThen(ctx, "9201", conversation.Reply{Text: "foto"}, []PhotoFile{{MIME: "image/jpeg", Open: img.open}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	got := hs.srv.WaitFiles(t, 9201, 1, wait)
@@ -324,59 +321,43 @@ func TestNotifyPhotosRetriesAndFallsBack(t *testing.T) {
 
 	// A photo Telegram refuses still reaches the staff, as a document.
 	hs.srv.FailNextFileSends(http.StatusBadRequest, 0, 1)
-	if err := hs.bot.NotifyPhotos(ctx, "9202", "LKS-9", []PhotoFile{{MIME: "image/png", Open: (&opener{data: samplePNG(t)}).open}}); err != nil {
+	if err := hs.bot.NotifyThen(ctx, "9202", conversation.Reply{Text: "foto"}, []PhotoFile{{MIME: "image/png", Open: (&opener{data: samplePNG(t)}).open}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	got = hs.srv.WaitFiles(t, 9202, 1, wait)
-	if got[0].Method != "sendDocument" || got[0].Caption != "LKS-9" || got[0].FileName != "file.png" {
-		t.Fatalf("refused photo went out as %s %q %q", got[0].Method, got[0].Caption, got[0].FileName)
+	if got[0].Method != "sendDocument" || got[0].FileName != "file.png" {
+		t.Fatalf("refused photo went out as %s %q", got[0].Method, got[0].FileName)
 	}
 
 	// A file that cannot be opened is dropped without blocking the queue.
 	broken := func() (io.ReadCloser, error) { return nil, errors.New("gone") }
-	hs.bot.NotifyPhotos(ctx, "9203", "", []PhotoFile{{MIME: "application/pdf", Open: broken}})
-	hs.bot.Notify(ctx, "9203", conversation.Reply{Text: "after"})
-	if msgs := hs.srv.WaitSent(t, 9203, 1, wait); msgs[0].Text != "after" {
-		t.Fatalf("text after a broken file = %q", msgs[0].Text)
+	hs.bot.NotifyThen(ctx, "9203", conversation.Reply{Text: "before"}, []PhotoFile{{MIME: "application/pdf", Open: broken}}, nil)
+	hs.bot.NotifyThen(ctx, "9203", conversation.Reply{Text: "after"}, nil, nil)
+	if msgs := hs.srv.WaitSent(t, 9203, 2, wait); msgs[1].Text != "after" {
+		t.Fatalf("text after a broken file = %q", msgs[1].Text)
 	}
 	if n := len(hs.srv.SentFiles()); n != 2 {
 		t.Fatalf("%d files uploaded, want 2", n)
 	}
 }
 
-func TestNotifyPhotosRefusesBadInput(t *testing.T) {
+func TestNotifyRefusesBadFiles(t *testing.T) {
 	t.Parallel()
 	hs := newHarness(t, &echoHandler{})
 	ctx := context.Background()
 	ok := func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("")), nil }
-	for name, call := range map[string]func() error{
-		"chat id":    func() error { return hs.bot.NotifyPhotos(ctx, "x", "", []PhotoFile{{MIME: "image/jpeg", Open: ok}}) },
-		"no files":   func() error { return hs.bot.NotifyPhotos(ctx, "1", "", nil) },
-		"nil open":   func() error { return hs.bot.NotifyPhotos(ctx, "1", "", []PhotoFile{{MIME: "image/jpeg"}}) },
-		"gif":        func() error { return hs.bot.NotifyPhotos(ctx, "1", "", []PhotoFile{{MIME: "image/gif", Open: ok}}) },
-		"empty mime": func() error { return hs.bot.NotifyPhotos(ctx, "1", "", []PhotoFile{{Open: ok}}) },
+	r := conversation.Reply{Text: "foto"}
+	for name, files := range map[string][]PhotoFile{
+		"nil open":   {{MIME: "image/jpeg"}},
+		"gif":        {{MIME: "image/gif", Open: ok}},
+		"empty mime": {{Open: ok}},
 	} {
-		if err := call(); err == nil {
+		if err := hs.bot.NotifyThen(ctx, "1", r, files, nil); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
 	if n := hs.bot.Pending(); n != 0 {
 		t.Errorf("%d queued after refusals", n)
-	}
-}
-
-func TestTruncateUTF16(t *testing.T) {
-	long := strings.Repeat("a", 1030)
-	if got := truncateUTF16(long, maxCaption); len(got) != maxCaption {
-		t.Errorf("ascii: %d", len(got))
-	}
-	// An emoji is two UTF-16 units and must not be split.
-	emoji := strings.Repeat("a", 1023) + "😀"
-	if got := truncateUTF16(emoji, maxCaption); got != strings.Repeat("a", 1023) {
-		t.Errorf("emoji at the edge kept or split: %d bytes", len(got))
-	}
-	if got := truncateUTF16("pendek", maxCaption); got != "pendek" {
-		t.Errorf("short caption changed: %q", got)
 	}
 }
 

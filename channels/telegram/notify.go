@@ -41,33 +41,21 @@ type chatQueue struct {
 // outItem is one queued notification: a text, merged with the texts queued
 // next to it, or a file, always sent alone.
 type outItem struct {
-	text    string
-	file    *PhotoFile
-	caption string // of the file
-	done    func() // called once it was sent or given up, if set
+	text string
+	file *PhotoFile
+	done func() // called once it was sent or given up, if set
 }
 
-// Notify queues a message to a chat that is not the one being answered: a
-// staff notification, or a citizen's update when staff act on their case. It
-// returns at once; the message leaves within the chat's pacing interval,
-// merged with others due to the same chat. Buttons are not carried: a
-// notification is read, not answered with a tap.
-func (b *Bot) Notify(ctx context.Context, chatID string, r conversation.Reply) error {
-	id, err := parseChatID(chatID)
-	if err != nil {
-		return fmt.Errorf("telegram notify: %w", err)
-	}
-	if strings.TrimSpace(r.Text) == "" {
-		return errors.New("telegram notify: empty text")
-	}
-	b.enqueue(ctx, id, outItem{text: r.Text})
-	return nil
-}
-
-// NotifyThen queues a notification's text and then its files, like Notify
-// and NotifyPhotos, and calls done once all of them were sent or given up
-// (never when the process stops first): a durable outbox removes its entry
-// then. Nothing is queued when it returns an error.
+// NotifyThen queues a message to a chat that is not the one being answered
+// (a staff notification, or a citizen's update when staff act on their
+// case), then its files: images as photos, PDFs as documents, a photo
+// Telegram refuses as a document. It returns at once; the text leaves
+// within the chat's pacing interval, merged with other texts due to the
+// same chat, and each file alone after it. Buttons are not carried: a
+// notification is read, not answered with a tap. done, if not nil, is
+// called once all of it was sent or given up (never when the process stops
+// first): a durable outbox removes its entry then. Nothing is queued when
+// it returns an error.
 func (b *Bot) NotifyThen(ctx context.Context, chatID string, r conversation.Reply, files []PhotoFile, done func()) error {
 	id, err := parseChatID(chatID)
 	if err != nil {
@@ -77,7 +65,7 @@ func (b *Bot) NotifyThen(ctx context.Context, chatID string, r conversation.Repl
 		return errors.New("telegram notify: empty text")
 	}
 	items := []outItem{{text: r.Text}}
-	fileItems, err := fileItems(files, "")
+	fileItems, err := fileItems(files)
 	if err != nil {
 		return fmt.Errorf("telegram notify: %w", err)
 	}
@@ -143,7 +131,7 @@ func (b *Bot) drain(ctx context.Context, chatID int64, q *chatQueue) {
 		if f := q.pending[0]; f.file != nil {
 			q.pending = q.pending[1:]
 			b.outbox.mu.Unlock()
-			if err := b.sendFile(ctx, chatID, f.caption, *f.file); err != nil {
+			if err := b.sendFile(ctx, chatID, *f.file); err != nil {
 				b.log.Warn("telegram file notification not sent", "chat", chatID, "err", err)
 			}
 			if f.done != nil {

@@ -17,7 +17,7 @@ func TestNotifyPacesAndMergesIntoDigest(t *testing.T) {
 	hs.bot.outbox.chat = 300 * time.Millisecond
 	ctx := context.Background()
 	const officer = int64(9001)
-	if err := hs.bot.Notify(ctx, "9001", conversation.Reply{Text: "Kasus baru LKS-1"}); err != nil {
+	if err := hs.bot.NotifyThen(ctx, "9001", conversation.Reply{Text: "Kasus baru LKS-1"}, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	hs.srv.WaitSent(t, officer, 1, 5*time.Second)
@@ -25,7 +25,7 @@ func TestNotifyPacesAndMergesIntoDigest(t *testing.T) {
 		t.Fatalf("pending after the first send = %d", n)
 	}
 	for i, text := range []string{"Kasus baru LKS-2", "Kasus baru LKS-3", "Kasus baru LKS-4"} {
-		if err := hs.bot.Notify(ctx, "9001", conversation.Reply{Text: text}); err != nil {
+		if err := hs.bot.NotifyThen(ctx, "9001", conversation.Reply{Text: text}, nil, nil); err != nil {
 			t.Fatalf("notify %d: %v", i, err)
 		}
 	}
@@ -53,10 +53,10 @@ func TestNotifyGroupsSlowerOtherChatsIndependent(t *testing.T) {
 	hs.bot.outbox.group = 600 * time.Millisecond
 	ctx := context.Background()
 	started := time.Now()
-	hs.bot.Notify(ctx, "-1001", conversation.Reply{Text: "grup 1"})
+	hs.bot.NotifyThen(ctx, "-1001", conversation.Reply{Text: "grup 1"}, nil, nil)
 	hs.srv.WaitSent(t, -1001, 1, 5*time.Second)
-	hs.bot.Notify(ctx, "-1001", conversation.Reply{Text: "grup 2"})
-	hs.bot.Notify(ctx, "9002", conversation.Reply{Text: "pribadi"})
+	hs.bot.NotifyThen(ctx, "-1001", conversation.Reply{Text: "grup 2"}, nil, nil)
+	hs.bot.NotifyThen(ctx, "9002", conversation.Reply{Text: "pribadi"}, nil, nil)
 	hs.srv.WaitSent(t, 9002, 1, 5*time.Second)
 	if time.Since(started) > 500*time.Millisecond {
 		t.Fatalf("a private chat waited for the group's pacing")
@@ -69,10 +69,10 @@ func TestNotifyGroupsSlowerOtherChatsIndependent(t *testing.T) {
 
 func TestNotifyRefusesBadInput(t *testing.T) {
 	hs := newHarness(t, &echoHandler{})
-	if err := hs.bot.Notify(context.Background(), "abc", conversation.Reply{Text: "x"}); err == nil {
+	if err := hs.bot.NotifyThen(context.Background(), "abc", conversation.Reply{Text: "x"}, nil, nil); err == nil {
 		t.Error("a non-numeric chat id must be refused")
 	}
-	if err := hs.bot.Notify(context.Background(), "1", conversation.Reply{Text: "  "}); err == nil {
+	if err := hs.bot.NotifyThen(context.Background(), "1", conversation.Reply{Text: "  "}, nil, nil); err == nil {
 		t.Error("an empty notification must be refused")
 	}
 }

@@ -4,32 +4,12 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/store/redisstore"
 )
-
-// roundTrips counts what a client sends: one per command outside a
-// pipeline, one per pipeline.
-type roundTrips struct{ n atomic.Int64 }
-
-func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		r.n.Add(1)
-		return next(ctx, cmd)
-	}
-}
-func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		r.n.Add(1)
-		return next(ctx, cmds)
-	}
-}
 
 // TestConcurrentMessagesShareRoundTrips: messages of many chats handled at
 // the same moment each get their own answer from Begin and CommitWithLease,
@@ -40,7 +20,7 @@ func TestConcurrentMessagesShareRoundTrips(t *testing.T) {
 		ctx := context.Background()
 		// Load the scripts once, so the count below is of the batching.
 		handle(t, s, conversation.ChatKey{Channel: "telegram", ChatID: "warm"}, "m0", "warm", t0)
-		counter := &roundTrips{}
+		counter := &redisstore.RoundTripCounter{}
 		rdb.AddHook(counter)
 
 		const chats = 200
@@ -64,7 +44,7 @@ func TestConcurrentMessagesShareRoundTrips(t *testing.T) {
 		}
 		close(start)
 		wg.Wait()
-		if n := counter.n.Load(); n >= 2*chats {
+		if n := counter.Count(); n >= 2*chats {
 			t.Errorf("%d round trips for %d scripts: none shared a pipeline", n, 2*chats)
 		} else {
 			t.Logf("%d round trips for %d scripts", n, 2*chats)
