@@ -18,24 +18,32 @@ const maxPanics = 3
 var errPanicked = errors.New("handler panicked")
 
 // dispatcher hands updates to the engine as they arrive: each chat's in
-// order and one at a time, different chats in parallel, at most the bot's
-// workers at once. There is no batch barrier: a slow chat (a case written
-// to a slow database, a photo downloaded) holds up only itself, and the
-// source keeps fetching while it works.
+// order and one at a time, different chats in parallel on the bot's
+// workers. There is no batch barrier: a slow chat (a case written to a slow
+// database, a photo downloaded) holds up only itself, and the source keeps
+// fetching while it works.
 type dispatcher struct {
 	b *Bot
 	// stop is the source's context: once it ends no new update starts.
 	// work outlives it by the grace, so the updates in hand can finish.
 	stop, work context.Context
-	sem        chan struct{}
+	pool       *workers
 	// finished is called once for every update handled or given up, from
-	// the chat's goroutine; updates left unhandled at a stop are not
-	// reported, and their source must deliver them again.
+	// a worker; updates left unhandled at a stop are not reported, and
+	// their source must deliver them again.
 	finished func(queued)
 
 	mu    sync.Mutex
-	lines map[int64][]queued // chats being drained -> their queue, the head in hand
-	wg    sync.WaitGroup
+	lines map[int64]*line // chats with updates in hand
+	wg    sync.WaitGroup  // one count per line
+}
+
+// line is one chat's updates in hand, the head being handled or retried.
+type line struct {
+	chat     int64
+	queue    []queued
+	attempts int     // failed attempts at the head
+	wait     backoff // between those attempts
 }
 
 // queued is an update and, when it came from a queue, its entry there.
@@ -47,87 +55,104 @@ type queued struct {
 	redelivered bool
 }
 
-// newDispatcher returns a dispatcher whose handlers take a slot of sem
-// while they work: dispatchers sharing it share the process's workers.
-func newDispatcher(b *Bot, stop, work context.Context, sem chan struct{}, finished func(queued)) *dispatcher {
+// newDispatcher returns a dispatcher that handles updates on pool:
+// dispatchers sharing it share the process's workers.
+func newDispatcher(b *Bot, stop, work context.Context, pool *workers, finished func(queued)) *dispatcher {
 	return &dispatcher{
 		b: b, stop: stop, work: work, finished: finished,
-		sem:   sem,
-		lines: make(map[int64][]queued),
+		pool:  pool,
+		lines: make(map[int64]*line),
 	}
 }
 
-// add queues u behind its chat's earlier updates and starts the chat's
-// drainer when it has none.
+// add queues u behind its chat's earlier updates and schedules the chat
+// when it had none.
 func (d *dispatcher) add(u queued) {
 	chat := chatOf(u.update)
 	d.mu.Lock()
-	q, running := d.lines[chat]
-	d.lines[chat] = append(q, u)
+	l, running := d.lines[chat]
+	if !running {
+		l = &line{chat: chat, wait: backoff{min: d.b.minBackoff, max: d.b.maxBackoff}}
+		d.lines[chat] = l
+	}
+	l.queue = append(l.queue, u)
 	d.mu.Unlock()
 	if !running {
-		d.wg.Go(func() { d.drain(chat) })
+		d.wg.Add(1)
+		d.pool.submit(func() { d.next(l) })
 	}
 }
 
-// drain handles chat's queue until it is empty or the source stops.
-func (d *dispatcher) drain(chat int64) {
-	for {
-		d.mu.Lock()
-		q := d.lines[chat]
-		if len(q) == 0 || d.stop.Err() != nil {
-			delete(d.lines, chat)
-			d.mu.Unlock()
-			return
-		}
-		u := q[0]
+// next handles the head of l on a worker. With more of the chat waiting it
+// schedules the chat again, behind the chats already waiting, so a chat
+// that sends fast does not keep a worker to itself. A failing head is tried
+// again after a backoff (its storage unreachable): a later message of the
+// chat must not overtake it. At the stop, the line is dropped unhandled.
+func (d *dispatcher) next(l *line) {
+	d.mu.Lock()
+	if d.stop.Err() != nil {
+		d.dropLocked(l)
 		d.mu.Unlock()
-		if !d.handle(chat, u) {
-			d.mu.Lock()
-			delete(d.lines, chat)
-			d.mu.Unlock()
-			return
-		}
-		d.mu.Lock()
-		d.lines[chat] = d.lines[chat][1:]
-		d.mu.Unlock()
-		d.finished(u)
+		return
 	}
-}
+	q := l.queue[0]
+	d.mu.Unlock()
 
-// handle handles u, trying again after a backoff while the engine fails
-// (its storage unreachable): a later message of the chat must not overtake
-// it. It reports false when the stop came first and u stays unhandled.
-func (d *dispatcher) handle(chat int64, q queued) bool {
-	u := q.update
-	wait := backoff{min: d.b.minBackoff, max: d.b.maxBackoff}
-	for attempt := 1; ; attempt++ {
+	l.attempts++
+	if err := d.b.handleUpdate(d.work, l.chat, q.update, q.redelivered); err != nil && !d.givenUp(l, q, err) {
 		if d.stop.Err() != nil {
-			return false
+			d.b.log.Warn("telegram update not handled before the stop; it comes again at the next start", "chat", l.chat, "update", q.update.UpdateID, "err", err)
+			d.drop(l)
+			return
 		}
-		select {
-		case d.sem <- struct{}{}:
-		case <-d.stop.Done():
-			return false
-		}
-		err := d.b.handleUpdate(d.work, chat, u, q.redelivered)
-		<-d.sem
-		switch {
-		case err == nil:
-			return true
-		case errors.Is(err, errPanicked) && attempt >= maxPanics:
-			d.b.log.Error("telegram update given up: handling it panicked every time", "chat", chat, "update", u.UpdateID, "attempts", attempt)
-			return true
-		case d.stop.Err() != nil:
-			d.b.log.Warn("telegram update not handled before the stop; it comes again at the next start", "chat", chat, "update", u.UpdateID, "err", err)
-			return false
-		}
-		delay := wait.next()
-		d.b.log.Warn("telegram update not handled, trying again", "chat", chat, "update", u.UpdateID, "attempt", attempt, "retry_in", delay, "err", err)
-		if !sleep(d.stop, delay) {
-			return false
-		}
+		delay := l.wait.next()
+		d.b.log.Warn("telegram update not handled, trying again", "chat", l.chat, "update", q.update.UpdateID, "attempt", l.attempts, "retry_in", delay, "err", err)
+		// The wait must not hold a worker: other chats go on meanwhile.
+		go func() {
+			if sleep(d.stop, delay) {
+				d.pool.submit(func() { d.next(l) })
+			} else {
+				d.drop(l)
+			}
+		}()
+		return
 	}
+	l.attempts = 0
+	l.wait.reset()
+	d.finished(q) // before the line can end: wait() covers it
+	d.mu.Lock()
+	l.queue = l.queue[1:]
+	more := len(l.queue) > 0
+	if !more {
+		d.dropLocked(l)
+	}
+	d.mu.Unlock()
+	if more {
+		d.pool.submit(func() { d.next(l) })
+	}
+}
+
+// givenUp reports whether the head of l, whose handling failed with err,
+// is given up: one that panicked maxPanics times must not hold its chat,
+// and with it the poll offset, forever.
+func (d *dispatcher) givenUp(l *line, q queued, err error) bool {
+	if !errors.Is(err, errPanicked) || l.attempts < maxPanics {
+		return false
+	}
+	d.b.log.Error("telegram update given up: handling it panicked every time", "chat", l.chat, "update", q.update.UpdateID, "attempts", l.attempts)
+	return true
+}
+
+func (d *dispatcher) drop(l *line) {
+	d.mu.Lock()
+	d.dropLocked(l)
+	d.mu.Unlock()
+}
+
+// dropLocked ends l; d.mu is held.
+func (d *dispatcher) dropLocked(l *line) {
+	delete(d.lines, l.chat)
+	d.wg.Done()
 }
 
 // suspects marks the updates a stopped process may have handled without
@@ -157,5 +182,6 @@ func (s suspects) mark(u tgbotapi.Update) bool {
 	return true
 }
 
-// wait returns when every drainer has returned.
+// wait returns when every chat's line has ended: handled, or dropped at
+// the stop.
 func (d *dispatcher) wait() { d.wg.Wait() }

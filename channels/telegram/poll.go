@@ -57,7 +57,9 @@ func (b *Bot) Run(ctx context.Context) error {
 	p := &poller{b: b, journal: b.journal, open: make(map[int]*openUpdate), progress: make(chan struct{}, 1), suspects: suspects{}}
 	b.polling.Store(p)
 	defer b.polling.Store(nil)
-	d := newDispatcher(b, ctx, hctx, make(chan struct{}, b.workers), p.finished)
+	pool := newWorkers(b.workers)
+	defer pool.close() // after d.wait(): the handlers are done
+	d := newDispatcher(b, ctx, hctx, pool, p.finished)
 	// What a stopped process left in the journal goes first. If the journal
 	// does not answer, polling starts anyway and the replay is tried again
 	// between polls: those updates are older than anything Telegram holds.

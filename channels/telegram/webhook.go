@@ -162,10 +162,10 @@ func (b *Bot) ServeWebhook(ctx context.Context, cfg WebhookConfig) error {
 	// the listener being up is what it means.
 	wg.Go(func() { b.markAlive(ctx) })
 	consumeErr := make(chan error, 1)
-	sem := make(chan struct{}, b.workers) // the shards share the workers
+	pool := newWorkers(b.workers) // the shards share the workers
 	wg.Go(func() {
 		consume := func(ctx context.Context, shard int) error {
-			return b.consumeQueue(ctx, cfg.Queues[shard], sem)
+			return b.consumeQueue(ctx, cfg.Queues[shard], pool)
 		}
 		if cfg.Consume != nil {
 			consumeErr <- cfg.Consume(ctx, consume)
@@ -190,6 +190,7 @@ func (b *Bot) ServeWebhook(ctx context.Context, cfg WebhookConfig) error {
 		result = errors.Join(result, fmt.Errorf("telegram webhook: shut down: %w", err))
 	}
 	wg.Wait()
+	pool.close() // every consumer has returned
 	if err := <-consumeErr; err != nil && ctx.Err() == nil {
 		result = errors.Join(result, err)
 	}
@@ -305,7 +306,7 @@ func (b *Bot) webhookHandler(secret string, queues []QueueConsumer) http.Handler
 // in place while its chat waits. It first puts back what a previous consumer
 // took and did not acknowledge; handled entries are acknowledged before
 // each pop.
-func (b *Bot) consumeQueue(ctx context.Context, q QueueConsumer, sem chan struct{}) error {
+func (b *Bot) consumeQueue(ctx context.Context, q QueueConsumer, pool *workers) error {
 	// The first requeued entries were taken by a consumer that may have
 	// handled them and stopped before answering.
 	requeued, err := q.Requeue(ctx)
@@ -324,7 +325,7 @@ func (b *Bot) consumeQueue(ctx context.Context, q QueueConsumer, sem chan struct
 		handled  [][]byte
 		progress = make(chan struct{}, 1)
 	)
-	d := newDispatcher(b, ctx, hctx, sem, func(u queued) {
+	d := newDispatcher(b, ctx, hctx, pool, func(u queued) {
 		mu.Lock()
 		open--
 		handled = append(handled, u.raw)
