@@ -90,6 +90,39 @@ func testSubmitThenCaseByTicket(t *testing.T, b backend) {
 		t.Errorf("receipt due = %v, want %v", rec.DueAt, nc.DueAt)
 	}
 
+	checkFiled(t, s, nc, rec)
+
+	if _, _, err := s.CaseByTicket(ctx, "LKS-261128-9999"); !errors.Is(err, pgstore.ErrNotFound) {
+		t.Errorf("unknown ticket: err = %v, want ErrNotFound", err)
+	}
+
+	raw := rawDB(t, b, dsn)
+	if !b.postgres() {
+		// SQLite keeps the form as JSON text that its JSON functions read.
+		if n := count(t, raw, `SELECT count(*) FROM cases WHERE json_extract(form_data, '$.tujuan') = 'beasiswa'`); n != 1 {
+			t.Errorf("JSON query found %d cases, want 1", n)
+		}
+		return
+	}
+	// PostgreSQL only: the form data really is JSONB, queryable as such.
+	var typ string
+	if err := raw.Raw(`SELECT data_type FROM information_schema.columns
+		WHERE table_name = 'cases' AND column_name = 'form_data'`).Scan(&typ).Error; err != nil {
+		t.Fatalf("column type: %v", err)
+	}
+	if typ != "jsonb" {
+		t.Errorf("form_data type = %q, want jsonb", typ)
+	}
+	if n := count(t, raw, `SELECT count(*) FROM cases WHERE form_data->>'tujuan' = 'beasiswa'`); n != 1 {
+		t.Errorf("JSONB query found %d cases, want 1", n)
+	}
+}
+
+// checkFiled checks that the case of receipt rec holds submission nc, with
+// its citizen and its one first event.
+func checkFiled(t *testing.T, s *pgstore.Store, nc services.NewCase, rec services.Receipt) {
+	t.Helper()
+	ctx := context.Background()
 	c, events, err := s.CaseByTicket(ctx, rec.Ticket)
 	if err != nil {
 		t.Fatalf("case by ticket: %v", err)
@@ -128,31 +161,6 @@ func testSubmitThenCaseByTicket(t *testing.T, b backend) {
 	if c.Assignee != "" || c.Citizen.Lang != "id" || c.Citizen.UnreachableAt != nil {
 		t.Errorf("assignee %q, citizen lang %q, unreachable %v: want nobody, id, nil",
 			c.Assignee, c.Citizen.Lang, c.Citizen.UnreachableAt)
-	}
-
-	if _, _, err := s.CaseByTicket(ctx, "LKS-261128-9999"); !errors.Is(err, pgstore.ErrNotFound) {
-		t.Errorf("unknown ticket: err = %v, want ErrNotFound", err)
-	}
-
-	raw := rawDB(t, b, dsn)
-	if !b.postgres() {
-		// SQLite keeps the form as JSON text that its JSON functions read.
-		if n := count(t, raw, `SELECT count(*) FROM cases WHERE json_extract(form_data, '$.tujuan') = 'beasiswa'`); n != 1 {
-			t.Errorf("JSON query found %d cases, want 1", n)
-		}
-		return
-	}
-	// PostgreSQL only: the form data really is JSONB, queryable as such.
-	var typ string
-	if err := raw.Raw(`SELECT data_type FROM information_schema.columns
-		WHERE table_name = 'cases' AND column_name = 'form_data'`).Scan(&typ).Error; err != nil {
-		t.Fatalf("column type: %v", err)
-	}
-	if typ != "jsonb" {
-		t.Errorf("form_data type = %q, want jsonb", typ)
-	}
-	if n := count(t, raw, `SELECT count(*) FROM cases WHERE form_data->>'tujuan' = 'beasiswa'`); n != 1 {
-		t.Errorf("JSONB query found %d cases, want 1", n)
 	}
 }
 
