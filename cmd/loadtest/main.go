@@ -116,6 +116,9 @@ type phase struct {
 	redisMem              int64 // used_memory delta
 	keyBytes              int64 // MEMORY USAGE of the phase's chats' keys
 	peakRSSKB             int64
+	// cpu is the CPU time the phase used (the difference of two samples):
+	// procs is the bot's or the echo's processes.
+	cpu cpuTimes
 }
 
 func (p phase) rate() float64 {
@@ -406,6 +409,11 @@ func runPhase(ctx context.Context, o options, f *fakeAPI, target, mode string, b
 			}
 		}()
 	}
+	pids := make([]int, len(procs))
+	for i, c := range procs {
+		pids[i] = c.pid()
+	}
+	cpuBefore := readCPU(pids, redisSeconds(ctx, rdb))
 	inboxes := make([]chan reply, o.citizens)
 	results := make([]result, o.citizens)
 	var wg sync.WaitGroup
@@ -431,6 +439,20 @@ func runPhase(ctx context.Context, o options, f *fakeAPI, target, mode string, b
 	}
 	wg.Wait()
 	p.elapsed = time.Since(start)
+	if cpuAfter := readCPU(pids, redisSeconds(ctx, rdb)); cpuBefore.ok && cpuAfter.ok {
+		p.cpu = cpuTimes{
+			machine:    cpuAfter.machine - cpuBefore.machine,
+			procs:      cpuAfter.procs - cpuBefore.procs,
+			self:       cpuAfter.self - cpuBefore.self,
+			redis:      -1,
+			interrupts: cpuAfter.interrupts - cpuBefore.interrupts,
+			cores:      cpuAfter.cores,
+			ok:         true,
+		}
+		if cpuBefore.redis >= 0 && cpuAfter.redis >= 0 {
+			p.cpu.redis = cpuAfter.redis - cpuBefore.redis
+		}
+	}
 	// Late or doubled replies.
 	time.Sleep(time.Second)
 	var (
@@ -489,6 +511,19 @@ func stepName(i int) string {
 	return script[i].text
 }
 
+// redisSeconds is the CPU time the Redis server used so far, -1 when it
+// is not known (no client: the echo's phases).
+func redisSeconds(ctx context.Context, rdb *redis.Client) float64 {
+	if rdb == nil {
+		return -1
+	}
+	info, err := rdb.Info(ctx, "cpu").Result()
+	if err != nil {
+		return -1
+	}
+	return redisCPU(info)
+}
+
 func redisSnapshot(ctx context.Context, rdb *redis.Client) (map[string]string, int64) {
 	all := rdb.Info(ctx, "stats", "memory", "commandstats").Val()
 	return infoFields(all), commandCalls(all)
@@ -519,6 +554,9 @@ func report(o options, ps []phase, cases int64) {
 		if p.unexpected > 0 {
 			fmt.Fprintf(w, "      %d unexpected replies, first: %s\n", p.unexpected, p.sample)
 		}
+		if p.cpu.ok && p.messages > 0 {
+			fmt.Fprintf(w, "      %s\n", cpuLine(p))
+		}
 		if o.steps && p.messages > 0 {
 			fmt.Fprintf(w, "      Bot API requests per message: %.2f, of which getUpdates %.2f\n",
 				float64(p.apiCalls)/float64(p.messages), float64(p.polls)/float64(p.messages))
@@ -535,6 +573,27 @@ func report(o options, ps []phase, cases int64) {
 			fmt.Fprintf(w, "throughput bot/echo (%s): %.2f\n", m, rate["bot/"+m]/e)
 		}
 	}
+}
+
+// cpuLine splits the CPU a phase used by who used it, per message: what
+// the bot (or the echo) costs beyond the load, and whether the machine was
+// the limit (all cores busy) or the answer time was.
+func cpuLine(p phase) string {
+	per := func(secs float64) string {
+		return fmt.Sprintf("%.0fus", secs*1e6/float64(p.messages))
+	}
+	who := strings.TrimSuffix(p.target, "+flood")
+	line := "CPU per message: " + who + " " + per(p.cpu.procs)
+	rest := p.cpu.machine - p.cpu.procs - p.cpu.self - p.cpu.interrupts
+	if p.cpu.redis >= 0 {
+		line += ", Redis " + per(p.cpu.redis)
+		rest -= p.cpu.redis
+	}
+	// The processes' times are sampled per tick, the machine's too: the
+	// rest can come out slightly negative when it is near nothing.
+	line += ", load generator " + per(p.cpu.self) + ", network interrupts " + per(p.cpu.interrupts) +
+		", rest (PostgreSQL, others) " + per(max(rest, 0))
+	return line + fmt.Sprintf("; machine %.2f of %d cores busy", p.cpu.machine/p.elapsed.Seconds(), p.cpu.cores)
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }

@@ -99,3 +99,42 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(m.Run())
 }
+
+func TestCPUAccounting(t *testing.T) {
+	dir := t.TempDir()
+	stat := dir + "/stat"
+	// user nice system idle iowait irq softirq steal guest guest_nice
+	content := "cpu  1000 10 300 5000 40 5 95 0 0 0\ncpu0 500 5 150 2500 20 2 48 0 0 0\ncpu1 500 5 150 2500 20 3 47 0 0 0\nintr 1 2 3\n"
+	if err := os.WriteFile(stat, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	busy, interrupts, cores, err := machineBusy(stat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if busy != 14.1 || interrupts != 1 || cores != 2 {
+		t.Errorf("machineBusy = %v s busy, %v s interrupts, %d cores; want 14.1, 1, 2", busy, interrupts, cores)
+	}
+
+	pidStat := dir + "/pidstat"
+	// The name holds a space and a parenthesis; utime 250, stime 50 ticks.
+	line := "4242 (sapa bot) x) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 8 0 100 0 0\n"
+	if err := os.WriteFile(pidStat, []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := procCPU(pidStat); got != 3 {
+		t.Errorf("procCPU = %v s, want 3", got)
+	}
+	if got := procCPU(dir + "/gone"); got != 0 {
+		t.Errorf("procCPU of a gone process = %v, want 0", got)
+	}
+	if got := redisCPU("# CPU\r\nused_cpu_sys:1.250000\r\nused_cpu_user:2.500000\r\n"); got != 3.75 {
+		t.Errorf("redisCPU = %v, want 3.75", got)
+	}
+	if got := redisCPU("# CPU\r\n"); got != -1 {
+		t.Errorf("redisCPU without fields = %v, want -1", got)
+	}
+	if c := readCPU([]int{os.Getpid()}, -1); !c.ok || c.cores < 1 || c.machine <= 0 || c.redis != -1 {
+		t.Errorf("readCPU of this machine = %+v, want a sample", c)
+	}
+}

@@ -90,3 +90,99 @@ func commandCalls(info string) int64 {
 	}
 	return total
 }
+
+// userHZ is the unit of the CPU times in /proc/stat and /proc/<pid>/stat:
+// the kernel's USER_HZ, 100 on every Linux architecture Go targets.
+const userHZ = 100
+
+// cpuTimes is the CPU time used so far, in seconds: by the whole machine
+// (busy, every core), by the watched processes, by this process (the load
+// generator and its fake Bot API) and by the Redis server.
+type cpuTimes struct {
+	machine, procs, self, redis float64
+	// interrupts is the machine's irq and softirq time, inside machine:
+	// loopback networking is mostly softirq, charged to no process.
+	interrupts float64
+	cores      int
+	ok         bool // /proc was readable
+}
+
+// readCPU samples cpuTimes; redisSecs is the Redis server's own account
+// (INFO cpu), or a negative number when unknown.
+func readCPU(pids []int, redisSecs float64) cpuTimes {
+	busy, interrupts, cores, err := machineBusy("/proc/stat")
+	if err != nil {
+		return cpuTimes{}
+	}
+	t := cpuTimes{machine: busy, interrupts: interrupts, cores: cores, ok: true, redis: redisSecs}
+	for _, pid := range pids {
+		t.procs += procCPU("/proc/" + strconv.Itoa(pid) + "/stat")
+	}
+	t.self = procCPU("/proc/self/stat")
+	return t
+}
+
+// machineBusy sums the busy time of the "cpu" line of /proc/stat (all but
+// idle and iowait; guest time is already inside user), the irq and softirq
+// part of it, and counts the cores.
+func machineBusy(path string) (busySecs, interruptSecs float64, cores int, err error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	var busy, interrupts int64
+	for line := range strings.Lines(string(b)) {
+		f := strings.Fields(line)
+		switch {
+		case len(f) > 8 && f[0] == "cpu":
+			// user nice system idle iowait irq softirq steal
+			for i, v := range f[1:9] {
+				if i == 3 || i == 4 {
+					continue
+				}
+				n, _ := strconv.ParseInt(v, 10, 64)
+				busy += n
+				if i == 5 || i == 6 {
+					interrupts += n
+				}
+			}
+		case strings.HasPrefix(f[0], "cpu"):
+			cores++
+		}
+	}
+	return float64(busy) / userHZ, float64(interrupts) / userHZ, cores, nil
+}
+
+// procCPU is utime+stime of /proc/<pid>/stat in seconds, all threads
+// included; 0 when the process is gone.
+func procCPU(path string) float64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	// The command name, in parentheses, may hold spaces and parentheses:
+	// count the fields from after its last ")".
+	i := strings.LastIndex(string(b), ") ")
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b)[i+2:])
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	s, _ := strconv.ParseInt(f[12], 10, 64)
+	return float64(u+s) / userHZ
+}
+
+// redisCPU is used_cpu_sys + used_cpu_user of an INFO cpu reply, -1 when
+// absent.
+func redisCPU(info string) float64 {
+	f := infoFields(info)
+	sys, err1 := strconv.ParseFloat(f["used_cpu_sys"], 64)
+	user, err2 := strconv.ParseFloat(f["used_cpu_user"], 64)
+	if err1 != nil || err2 != nil {
+		return -1
+	}
+	return sys + user
+}
