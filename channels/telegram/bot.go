@@ -50,7 +50,7 @@ type Config struct {
 	Token       string
 	APIURL      string        // base, default "https://api.telegram.org"; requests go to {base}/bot{token}/{method}
 	PollTimeout time.Duration // long-poll timeout, default 30s; whole seconds, rounded up
-	Workers     int           // chats handled in parallel, default 8
+	Workers     int           // chats handled in parallel, default DefaultWorkers
 	MaxMedia    int64         // largest photo or document downloaded, in bytes, default 10 MB
 	// Journal, when set, holds polled updates until they are handled, so
 	// the poll confirms them at once (see Journal). It must be durable:

@@ -760,3 +760,18 @@ func TestOpenSQLiteFile(t *testing.T) {
 		t.Errorf("no write-ahead log next to the database: %v", err)
 	}
 }
+
+// Open on PostgreSQL opens its pool's connections at once, so the first
+// citizens after a start do not each wait for a backend to be forked.
+func TestOpenWarmsThePool(t *testing.T) {
+	b := backends(t)[0]
+	if !b.postgres() {
+		t.Fatalf("first backend is %s, want postgres", b.name)
+	}
+	_, dsn := openStore(t, b)
+	raw := rawDB(t, b, dsn)
+	n := count(t, raw, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)
+	if n < 20 {
+		t.Errorf("store holds %d connections after Open, want its pool of 20 open", n)
+	}
+}
