@@ -86,8 +86,14 @@ func eachBackend(t *testing.T, test func(t *testing.T, b backend)) {
 // where the database is.
 func openStore(t testing.TB, b backend) (*pgstore.Store, string) {
 	t.Helper()
+	return openStoreWith(t, b, options(t))
+}
+
+// openStoreWith is openStore with options o.
+func openStoreWith(t testing.TB, b backend, o pgstore.Options) (*pgstore.Store, string) {
+	t.Helper()
 	where := b.fresh(t)
-	s, err := b.open(context.Background(), where, options(t))
+	s, err := b.open(context.Background(), where, o)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

@@ -225,12 +225,14 @@ func TestConcurrentChangeStatus(t *testing.T) { eachBackend(t, testConcurrentCha
 
 func testConcurrentChangeStatus(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, dsn := openStore(t, b)
+	const n = 20
+	o := options(t)
+	o.MaxConns = n + 2 // all n in flight at once, each on its own connection
+	s, dsn := openStoreWith(t, b, o)
 	at := sample(1).SubmittedAt
 	ticket := submitAt(t, s, 1, at)
 	move(t, s, ticket, services.StatusVerifying, at.Add(time.Minute))
 
-	const n = 20
 	raw := rawDB(t, b, dsn)
 	release := func() {}
 	if b.postgres() {

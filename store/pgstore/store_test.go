@@ -370,9 +370,11 @@ func testSameSourceMessage(t *testing.T, b backend) {
 	// meet at the case insert's ON CONFLICT instead.
 	for _, sameChat := range []bool{true, false} {
 		t.Run(fmt.Sprintf("concurrently/same_chat=%v", sameChat), func(t *testing.T) {
-			s, dsn := openStore(t, b)
-			raw := rawDB(t, b, dsn)
 			const n = 12
+			o := options(t)
+			o.MaxConns = n + 2 // all n in flight at once, each on its own connection
+			s, dsn := openStoreWith(t, b, o)
+			raw := rawDB(t, b, dsn)
 			release := func() {}
 			if b.postgres() {
 				// PostgreSQL only: hold the day's counter row so that every
@@ -771,7 +773,7 @@ func TestOpenWarmsThePool(t *testing.T) {
 	_, dsn := openStore(t, b)
 	raw := rawDB(t, b, dsn)
 	n := count(t, raw, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)
-	if n < 20 {
-		t.Errorf("store holds %d connections after Open, want its pool of 20 open", n)
+	if n < pgstore.DefaultMaxConns {
+		t.Errorf("store holds %d connections after Open, want its pool of %d open", n, pgstore.DefaultMaxConns)
 	}
 }
