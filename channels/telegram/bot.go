@@ -32,9 +32,12 @@ const DefaultAPIURL = "https://api.telegram.org"
 // Defaults applied by New to a zero Config field.
 const (
 	DefaultPollTimeout = 30 * time.Second
-	// Workers wait mostly on Redis and the Bot API, not on the CPU: 32
-	// keeps a 2-core machine busy (the load benchmark, BENCHMARKS.md).
-	DefaultWorkers = 32
+	// Workers wait mostly on Redis, PostgreSQL and the Bot API, not on the
+	// CPU, and the Redis scripts of those handled at the same moment share
+	// a round trip: on the 2-core load benchmark 64 gave a burst ratio of
+	// 0.77-0.84 against 0.76-0.78 with 32 and 0.69-0.72 with 16; 128 was no
+	// better than 64 (BENCHMARKS.md).
+	DefaultWorkers = 64
 )
 
 // Handler is what the bot needs from the conversation engine. Handle is
