@@ -32,7 +32,9 @@ const ticketKeyTTL = 72 * time.Hour
 func (s *Store) NextTicketNumber(ctx context.Context, day string, seed func(ctx context.Context) (int64, error)) (int64, error) {
 	key := s.prefix + "tickets:" + escape(day)
 	for attempt := 0; attempt < 3; attempt++ {
-		n, err := nextTicketScript.Run(ctx, s.rdb, []string{key}, ticketKeyTTL.Milliseconds()).Int64()
+		// Through the batcher: submissions at the same moment share a round
+		// trip with each other and with the chats' Begin and Commit.
+		n, err := s.scripts.run(ctx, nextTicketScript, []string{key}, ticketKeyTTL.Milliseconds()).Int64()
 		if err != nil {
 			return 0, fmt.Errorf("next ticket number of %s: %w", day, err)
 		}
