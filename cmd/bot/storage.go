@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -42,6 +43,18 @@ type storage struct {
 	ticking  sync.WaitGroup
 }
 
+// blockingReaders is how many Redis connections the bot's queue consumers
+// may each hold in a blocking pop for up to a second: every webhook shard,
+// the two outboxes and the case queue.
+const blockingReaders = webhookShards + 3
+
+// redisPoolSize is go-redis's default pool (10 per GOMAXPROCS) plus a
+// connection for every blocking reader. With the default alone, a webhook
+// process consuming all 16 shards left one connection of 20 for every
+// message's scripts, and they queued for it (two replicas, paced p99
+// 72-118 ms).
+func redisPoolSize(procs int) int { return 10*procs + blockingReaders }
+
 // openStorage opens the cases database and the conversation store named by
 // the settings: PostgreSQL when DATABASE_URL is set, else the SQLite file
 // DATA_DIR/sapa.db; Redis when REDIS_URL is set, else an in-process
@@ -53,6 +66,9 @@ func openStorage(ctx context.Context, cfg settings, o pgstore.Options, log *slog
 		opts, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
 			return nil, fmt.Errorf("REDIS_URL: %s", oneLine(err))
+		}
+		if opts.PoolSize == 0 { // not set in the URL (pool_size=)
+			opts.PoolSize = redisPoolSize(runtime.GOMAXPROCS(0))
 		}
 		s.Redis = redis.NewClient(opts)
 		stateAt = "redis " + opts.Addr + " db " + strconv.Itoa(opts.DB)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -101,6 +102,22 @@ func TestServerStorage(t *testing.T) {
 	}
 	if st.embedded != nil {
 		t.Errorf("an embedded store was started although REDIS_URL is set")
+	}
+	// Every blocking queue reader may hold a connection: the pool has room
+	// for them beside the messages' own.
+	if got, want := st.Redis.Options().PoolSize, 10*runtime.GOMAXPROCS(0)+blockingReaders; got != want {
+		t.Errorf("Redis pool size %d, want %d", got, want)
+	}
+	if !strings.Contains(redisURL, "?") {
+		cfg.RedisURL = redisURL + "?pool_size=7"
+		own, err := openStorage(context.Background(), cfg, testCaseOptions, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatalf("openStorage with pool_size: %v", err)
+		}
+		defer own.Close()
+		if got := own.Redis.Options().PoolSize; got != 7 {
+			t.Errorf("pool_size=7 in REDIS_URL gave a pool of %d", got)
+		}
 	}
 }
 
