@@ -63,8 +63,11 @@ type Store struct {
 	db     *gorm.DB
 	prefix string
 	loc    *time.Location
-	owned  bool    // Open created db's pool, so Close closes it
-	sec    secrets // keys and sensitive field names, see crypto.go
+	owned  bool // Open created db's pool, so Close closes it
+	// warming opens the pool's connections ahead (Open); Close stops it.
+	warming     sync.WaitGroup
+	stopWarming context.CancelFunc
+	sec         secrets // keys and sensitive field names, see crypto.go
 }
 
 // DefaultMaxConns is the default of Options.MaxConns. Each statement is
@@ -98,11 +101,17 @@ func Open(ctx context.Context, dsn string, o Options) (*Store, error) {
 		return nil, errors.Join(err, sqlDB.Close())
 	}
 	s.owned = true
-	if err := warm(ctx, sqlDB, conns); err != nil {
-		// The pool opens what it lacks on demand; a server allowing fewer
-		// connections is not a reason to stop.
-		slog.Warn("case database: connections not opened ahead; they open on first use", "err", err)
-	}
+	// In the background: the bot goes on starting meanwhile, and Close
+	// stops it.
+	wctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopWarming = stop
+	s.warming.Go(func() {
+		if err := warm(wctx, sqlDB, conns); err != nil && wctx.Err() == nil {
+			// The pool opens what it lacks on demand; a server allowing
+			// fewer connections is not a reason to stop.
+			slog.Warn("case database: connections not opened ahead; they open on first use", "err", err)
+		}
+	})
 	return s, nil
 }
 
@@ -185,6 +194,10 @@ func New(ctx context.Context, db *gorm.DB, o Options) (*Store, error) {
 func (s *Store) Close() error {
 	if !s.owned {
 		return nil
+	}
+	if s.stopWarming != nil { // PostgreSQL only
+		s.stopWarming()
+		s.warming.Wait()
 	}
 	sqlDB, err := s.db.DB()
 	if err != nil {
