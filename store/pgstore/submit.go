@@ -40,7 +40,8 @@ func (s *Store) SubmitCase(ctx context.Context, nc services.NewCase) (services.R
 	}
 
 	if nc.TicketNumber > 0 && len(nc.Attachments) == 0 && s.db.Dialector.Name() == "postgres" {
-		return s.submitInOneStatement(ctx, nc, form, nikHash)
+		c := s.newCase(nc, nc.TicketNumber, form, nikHash)
+		return s.submitInOneStatement(ctx, nc, c)
 	}
 	var rec services.Receipt
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -67,23 +68,8 @@ func (s *Store) SubmitCase(ctx context.Context, nc services.NewCase) (services.R
 				return err
 			}
 		}
-		c := Case{
-			Ticket:          s.ticket(day, n),
-			Kind:            nc.Kind,
-			ServiceCode:     nc.ServiceCode,
-			Unit:            nc.Unit,
-			Status:          services.StatusReceived,
-			Channel:         nc.Channel,
-			CitizenID:       citizenID,
-			FormData:        form,
-			NIKHash:         nikHash,
-			VillageCode:     nc.VillageCode,
-			Confidentiality: confidentiality(nc.Confidentiality),
-			SourceMessage:   nc.SourceMessage,
-			DueAt:           due,
-			CreatedAt:       submitted,
-			UpdatedAt:       submitted,
-		}
+		c := s.newCase(nc, n, form, nikHash)
+		c.CitizenID = citizenID
 		// DO NOTHING waits for a concurrent insert of the same source
 		// message and then skips: the case exists, return its receipt.
 		inserted, err := insertCase(tx, &c)
@@ -101,8 +87,8 @@ func (s *Store) SubmitCase(ctx context.Context, nc services.NewCase) (services.R
 			rec = r
 			return errRaceLost
 		}
-		err = tx.Exec(`INSERT INTO case_events (case_id, kind, actor, "at", from_status, to_status, note) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			c.ID, EventSubmit, actorCitizen, submitted, "", string(services.StatusReceived), "").Error
+		err = tx.Exec(`INSERT INTO case_events (`+firstEventColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			append([]any{c.ID}, firstEventValues(submitted)...)...).Error
 		if err != nil {
 			return fmt.Errorf("insert first event of %s: %w", c.Ticket, err)
 		}
@@ -128,35 +114,26 @@ func (s *Store) SubmitCase(ctx context.Context, nc services.NewCase) (services.R
 // round trips (BEGIN, three inserts, COMMIT); this is one, and every form
 // a citizen finishes runs it. SQLite has no data-modifying WITH, and files
 // with attachments take the transaction too.
-func (s *Store) submitInOneStatement(ctx context.Context, nc services.NewCase, form FormData, nikHash string) (services.Receipt, error) {
-	submitted := dbTime(nc.SubmittedAt)
-	due := dbTime(nc.DueAt)
-	ticket := s.ticket(submitted.In(s.loc), nc.TicketNumber)
+func (s *Store) submitInOneStatement(ctx context.Context, nc services.NewCase, c Case) (services.Receipt, error) {
 	now := dbTime(time.Now())
+	// The case's values but its citizen id, which the first query returns.
+	values := caseValues(&c)
+	values = append(values[:caseCitizenID:caseCitizenID], values[caseCitizenID+1:]...)
+	args := append([]any{nc.Channel, nc.ChatID, citizenName(nc.CitizenName), now, now}, values...)
+	args = append(args, firstEventValues(c.CreatedAt)...)
 	var id int64
 	err := scanRow(s.db.WithContext(ctx).Raw(`WITH citizen AS (
-	INSERT INTO citizens (channel, external_id, name, created_at, updated_at)
-	VALUES (?, ?, ?, ?, ?)
-	ON CONFLICT (channel, external_id) DO UPDATE SET
-		name = CASE WHEN excluded.name = '' THEN citizens.name ELSE excluded.name END,
-		unreachable_at = NULL,
-		updated_at = excluded.updated_at
-	RETURNING id
+	`+upsertCitizenSQL+`
 ), filed AS (
-	INSERT INTO cases (ticket, kind, service_code, unit, status, channel, assignee, citizen_id,
-		form_data, village_code, confidentiality, source_message, due_at, created_at, updated_at, nik_hash)
-	SELECT ?, ?, ?, ?, ?, ?, '', citizen.id, ?, ?, ?, ?, ?, ?, ?, ? FROM citizen
+	INSERT INTO cases (`+caseColumns+`)
+	SELECT ?, ?, ?, ?, ?, ?, ?, citizen.id, ?, ?, ?, ?, ?, ?, ?, ? FROM citizen
 	ON CONFLICT (source_message) DO NOTHING
 	RETURNING id
 ), first_event AS (
-	INSERT INTO case_events (case_id, kind, actor, "at", from_status, to_status, note)
-	SELECT filed.id, ?, ?, ?, '', ?, '' FROM filed
+	INSERT INTO case_events (`+firstEventColumns+`)
+	SELECT filed.id, ?, ?, ?, ?, ?, ? FROM filed
 )
-SELECT id FROM filed`,
-		nc.Channel, nc.ChatID, citizenName(nc.CitizenName), now, now,
-		ticket, string(nc.Kind), nc.ServiceCode, nc.Unit, string(services.StatusReceived), nc.Channel,
-		form, nc.VillageCode, confidentiality(nc.Confidentiality), nc.SourceMessage, due, submitted, submitted, nikHash,
-		EventSubmit, actorCitizen, submitted, string(services.StatusReceived)), &id)
+SELECT id FROM filed`, args...), &id)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		// DO NOTHING waited for the case of the same source message filed
@@ -170,9 +147,66 @@ SELECT id FROM filed`,
 		}
 		return r, nil
 	case err != nil:
-		return services.Receipt{}, fmt.Errorf("submit case %s: %w", ticket, err)
+		return services.Receipt{}, fmt.Errorf("submit case %s: %w", c.Ticket, err)
 	}
-	return services.Receipt{Ticket: ticket, DueAt: due.In(s.loc)}, nil
+	return services.Receipt{Ticket: c.Ticket, DueAt: c.DueAt.In(s.loc)}, nil
+}
+
+// The statements of a submission, shared by its transaction and its one-
+// statement form so the two cannot drift apart.
+const (
+	// upsertCitizenSQL creates a chat's citizen or refreshes its name (an
+	// empty name keeps the known one) and returns its id. Arguments:
+	// channel, chat id, name, created, updated.
+	upsertCitizenSQL = `INSERT INTO citizens (channel, external_id, name, created_at, updated_at)
+	VALUES (?, ?, ?, ?, ?)
+	ON CONFLICT (channel, external_id) DO UPDATE SET
+		name = CASE WHEN excluded.name = '' THEN citizens.name ELSE excluded.name END,
+		unreachable_at = NULL,
+		updated_at = excluded.updated_at
+	RETURNING id`
+	// caseColumns are the columns caseValues fills, in its order.
+	caseColumns = `ticket, kind, service_code, unit, status, channel, assignee, citizen_id,
+	form_data, village_code, confidentiality, source_message, due_at, created_at, updated_at, nik_hash`
+	// caseCitizenID is citizen_id's place in caseColumns.
+	caseCitizenID = 7
+	// firstEventColumns are the columns of a case's first event: its case
+	// id, then what firstEventValues gives.
+	firstEventColumns = `case_id, kind, actor, "at", from_status, to_status, note`
+)
+
+// caseValues are c's values for caseColumns.
+func caseValues(c *Case) []any {
+	return []any{c.Ticket, string(c.Kind), c.ServiceCode, c.Unit, string(c.Status), c.Channel, c.Assignee, c.CitizenID,
+		c.FormData, c.VillageCode, c.Confidentiality, c.SourceMessage, c.DueAt, c.CreatedAt, c.UpdatedAt, c.NIKHash}
+}
+
+// firstEventValues are the values of a case's first event after its case
+// id: submitted by the citizen at submitted, from no status to received.
+func firstEventValues(submitted time.Time) []any {
+	return []any{EventSubmit, actorCitizen, submitted, "", string(services.StatusReceived), ""}
+}
+
+// newCase is the case of submission nc with ticket number n, its form
+// sealed; its citizen id is still to be set.
+func (s *Store) newCase(nc services.NewCase, n int64, form FormData, nikHash string) Case {
+	submitted := dbTime(nc.SubmittedAt)
+	return Case{
+		Ticket:          s.ticket(submitted.In(s.loc), n),
+		Kind:            nc.Kind,
+		ServiceCode:     nc.ServiceCode,
+		Unit:            nc.Unit,
+		Status:          services.StatusReceived,
+		Channel:         nc.Channel,
+		FormData:        form,
+		NIKHash:         nikHash,
+		VillageCode:     nc.VillageCode,
+		Confidentiality: confidentiality(nc.Confidentiality),
+		SourceMessage:   nc.SourceMessage,
+		DueAt:           dbTime(nc.DueAt),
+		CreatedAt:       submitted,
+		UpdatedAt:       submitted,
+	}
 }
 
 // insertCase writes a new case and sets its id, in one statement written
@@ -181,13 +215,10 @@ SELECT id FROM filed`,
 // benchmark. It reports false, without error, when a case of the same
 // source message exists (the insert did nothing).
 func insertCase(tx *gorm.DB, c *Case) (bool, error) {
-	err := scanRow(tx.Raw(`INSERT INTO cases (ticket, kind, service_code, unit, status, channel, assignee, citizen_id,
-	form_data, village_code, confidentiality, source_message, due_at, created_at, updated_at, nik_hash)
+	err := scanRow(tx.Raw(`INSERT INTO cases (`+caseColumns+`)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (source_message) DO NOTHING
-RETURNING id`,
-		c.Ticket, string(c.Kind), c.ServiceCode, c.Unit, string(c.Status), c.Channel, c.Assignee, c.CitizenID,
-		c.FormData, c.VillageCode, c.Confidentiality, c.SourceMessage, c.DueAt, c.CreatedAt, c.UpdatedAt, c.NIKHash), &c.ID)
+RETURNING id`, caseValues(c)...), &c.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -226,13 +257,7 @@ func upsertCitizen(tx *gorm.DB, channel, chatID, name string) (int64, error) {
 	name = citizenName(name)
 	now := dbTime(time.Now())
 	var id int64
-	err := scanRow(tx.Raw(`INSERT INTO citizens (channel, external_id, name, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (channel, external_id) DO UPDATE SET
-	name = CASE WHEN excluded.name = '' THEN citizens.name ELSE excluded.name END,
-	unreachable_at = NULL,
-	updated_at = excluded.updated_at
-RETURNING id`, channel, chatID, name, now, now), &id)
+	err := scanRow(tx.Raw(upsertCitizenSQL, channel, chatID, name, now, now), &id)
 	if err != nil {
 		return 0, fmt.Errorf("upsert citizen: %w", err)
 	}

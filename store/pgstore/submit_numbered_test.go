@@ -75,49 +75,6 @@ func testNumberedSubmission(t *testing.T, b backend) {
 	}
 }
 
-// A numbered case whose event cannot be written leaves nothing behind: not
-// the case, not the citizen's new name.
-func TestNumberedSubmissionIsAtomic(t *testing.T) { eachBackend(t, testNumberedSubmissionIsAtomic) }
-
-func testNumberedSubmissionIsAtomic(t *testing.T, b backend) {
-	ctx := context.Background()
-	s, dsn := openStore(t, b)
-	raw := rawDB(t, b, dsn)
-
-	first := sample(1)
-	first.TicketNumber = 1
-	first.CitizenName = "Nama Lama"
-	if _, err := s.SubmitCase(ctx, first); err != nil {
-		t.Fatalf("first submit: %v", err)
-	}
-	execAll(t, raw, b.failEvents)
-	second := sample(1)
-	second.SourceMessage = "telegram:100001:999"
-	second.TicketNumber = 2
-	second.CitizenName = "Nama Baru"
-	_, err := s.SubmitCase(ctx, second)
-	if err == nil || !strings.Contains(err.Error(), "injected event failure") {
-		t.Fatalf("submit with failing event insert: err = %v, want the injected failure", err)
-	}
-	if strings.Contains(err.Error(), testNIK) {
-		t.Errorf("error %q leaks the NIK", err)
-	}
-	if c := count(t, raw, `SELECT count(*) FROM cases`); c != 1 {
-		t.Errorf("cases = %d, want only the first", c)
-	}
-	var name string
-	if err := raw.Raw(`SELECT name FROM citizens`).Scan(&name).Error; err != nil {
-		t.Fatalf("read citizen: %v", err)
-	}
-	if name != "Nama Lama" {
-		t.Errorf("citizen renamed to %q by a failed submission", name)
-	}
-	execAll(t, raw, b.passEvents)
-	if rec, err := s.SubmitCase(ctx, second); err != nil || rec.Ticket != "LKS-261128-0002" {
-		t.Errorf("retry: %+v, %v; want LKS-261128-0002", rec, err)
-	}
-}
-
 // The same message submitted by several processes at once, each with its
 // own number: one case, one event, one receipt for all.
 func TestNumberedSameSourceConcurrently(t *testing.T) {
