@@ -75,8 +75,14 @@ func choiceNumber(in string, vocab Vocabulary) (int, bool) {
 		}
 		return n, true
 	}
+	// Locale words are usually written as citizens' input normalizes, so a
+	// direct lookup mostly answers; the loop covers words written otherwise
+	// ("Kalih").
+	if n, ok := vocab.Numbers[in]; ok {
+		return n, true
+	}
 	for word, n := range vocab.Numbers {
-		if normalize(word) == in {
+		if normalizedChoice(word) == in {
 			return n, true
 		}
 	}

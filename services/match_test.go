@@ -14,6 +14,18 @@ func serviceMenu() []Choice {
 	}
 }
 
+// A number word a locale writes with capitals or punctuation still names
+// its position: the vocabulary is compared after normalization too.
+func TestMatchChoiceNumberWordWrittenOtherwise(t *testing.T) {
+	vocab := testVocab()
+	vocab.Numbers = map[string]int{"Kalih!": 2, "TELU": 3}
+	for in, want := range map[string]int{"kalih": 1, "Kalih": 1, "telu": 2} {
+		if got, ok := MatchChoice(in, serviceMenu(), vocab); !ok || got != want {
+			t.Errorf("MatchChoice(%q) = %d, %v; want %d", in, got, ok, want)
+		}
+	}
+}
+
 func TestMatchChoice(t *testing.T) {
 	vocab := testVocab()
 	cases := []struct {
@@ -181,7 +193,8 @@ func TestNormalizedChoiceAgreesWithNormalize(t *testing.T) {
 }
 
 // BenchmarkMatchChoice is one menu answer typed with a typo against the
-// eight-item main menu: go test ./services -run '^$' -bench MatchChoice
+// eight-item main menu, with the number words of three languages:
+// go test ./services -run '^$' -bench MatchChoice
 func BenchmarkMatchChoice(b *testing.B) {
 	labels := []string{"Informasi layanan dan persyaratan", "Ajukan surat", "Pengaduan", "Aspirasi dan saran",
 		"Permintaan informasi", "Cek status pengajuan", "KTP-el, KK, akta, izin dan layanan lain", "Alamat dan jam layanan kantor"}
@@ -189,8 +202,9 @@ func BenchmarkMatchChoice(b *testing.B) {
 	for i, l := range labels {
 		choices[i] = Choice{Value: fmt.Sprint("menu:", i+1), Label: l, Keywords: []string{"surat", "layanan " + fmt.Sprint(i)}}
 	}
+	vocab := testVocab()
 	b.ReportAllocs()
 	for b.Loop() {
-		MatchChoice("pengadual", choices, Vocabulary{})
+		MatchChoice("pengadual", choices, vocab)
 	}
 }
