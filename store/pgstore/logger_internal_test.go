@@ -3,6 +3,7 @@ package pgstore
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -150,5 +151,47 @@ func testLogsCarryNoPersonalData(t *testing.T, dialector gorm.Dialector) {
 		if strings.Contains(out, secret) {
 			t.Errorf("log contains %q:\n%s", secret, out)
 		}
+	}
+}
+
+// TestQuietTraceLogsWhatMatters holds the logger to what it must still log
+// at warning level (failed and slow statements) while it skips rendering
+// the statements that are not logged.
+func TestQuietTraceLogsWhatMatters(t *testing.T) {
+	ctx := context.Background()
+	var buf lockedBuffer
+	l := newLogger(slog.New(slog.NewTextHandler(&buf, nil)), logger.Warn)
+	rendered := 0
+	statement := func(sql string) func() (string, int64) {
+		return func() (string, int64) {
+			rendered++
+			return sql, 1
+		}
+	}
+
+	l.Trace(ctx, time.Now(), statement("SELECT fast"), nil)
+	l.Trace(ctx, time.Now(), statement("SELECT missing"), gorm.ErrRecordNotFound)
+	if rendered != 0 {
+		t.Errorf("%d statements rendered that are not logged, want 0", rendered)
+	}
+	l.Trace(ctx, time.Now(), statement("SELECT failed"), errors.New("relation does not exist"))
+	l.Trace(ctx, time.Now().Add(-2*slowStatement), statement("SELECT slow"), nil)
+	out := buf.String()
+	for _, want := range []string{"SELECT failed", "SELECT slow"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+	for _, unwanted := range []string{"SELECT fast", "SELECT missing"} {
+		if strings.Contains(out, unwanted) {
+			t.Errorf("log holds %q:\n%s", unwanted, out)
+		}
+	}
+
+	// LogMode(Info), as db.Debug() asks, logs every statement again.
+	buf = lockedBuffer{}
+	l.LogMode(logger.Info).Trace(ctx, time.Now(), statement("SELECT debugged"), nil)
+	if !strings.Contains(buf.String(), "SELECT debugged") {
+		t.Errorf("Info level does not log a fast statement:\n%s", buf.String())
 	}
 }
