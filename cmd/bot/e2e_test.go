@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -102,6 +104,11 @@ func TestTelegramSKTMEndToEnd(t *testing.T) {
 	say("Dusun Krajan RT 02 RW 01", "(6/7)")
 	say("beasiswa sekolah anak", "(7/7)")
 	say("0812 3456 7890", "3307**********01")
+	// The whole form waits in Redis for the confirmation: its NIK sealed.
+	draft := chatState(t, a, cfg, chat)
+	if !strings.Contains(draft, "Siti Aminah") || strings.Contains(draft, "3307051708900001") {
+		t.Errorf("the draft in Redis should hold the name and not the NIK in clear:\n%s", draft)
+	}
 
 	// The confirmation arrives twice, as after a redelivery: same message,
 	// two updates.
@@ -201,6 +208,21 @@ func TestTelegramSKTMEndToEnd(t *testing.T) {
 			t.Errorf("logs contain personal data or the token %q", secret)
 		}
 	}
+}
+
+// chatState is the stored state of a Telegram chat, as Redis holds it.
+func chatState(t *testing.T, a *app, cfg settings, chat int64) string {
+	t.Helper()
+	ctx := context.Background()
+	keys, err := a.storage.Redis.Keys(ctx, cfg.RedisPrefix+"*:"+strconv.FormatInt(chat, 10)+"}:state").Result()
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("state key of chat %d: %v, %v", chat, keys, err)
+	}
+	vals, err := a.storage.Redis.HGetAll(ctx, keys[0]).Result()
+	if err != nil {
+		t.Fatalf("read %s: %v", keys[0], err)
+	}
+	return fmt.Sprint(vals)
 }
 
 func get(t *testing.T, url string) string {

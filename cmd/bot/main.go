@@ -396,11 +396,14 @@ func buildCore(ctx context.Context, cfg settings, o *office, notify conversation
 	if err != nil {
 		return nil, err
 	}
-	st, err := openStorage(ctx, cfg, caseOptions(o.catalog, keys), log)
+	caseOpts := caseOptions(o.catalog, keys)
+	st, err := openStorage(ctx, cfg, caseOpts, log)
 	if err != nil {
 		return nil, err
 	}
-	states := redisstore.New(st.Redis, cfg.RedisPrefix)
+	// Unfinished forms rest in Redis: their NIK and KK answers are sealed
+	// with the same keys as in the database.
+	states := redisstore.New(st.Redis, cfg.RedisPrefix, redisstore.WithSealedFields(keys, caseOpts.SensitiveFields()...))
 	m := metrics.New()
 	media, err := mediastore.New(cfg.MediaDir, 0)
 	if err != nil {

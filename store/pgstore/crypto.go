@@ -238,6 +238,18 @@ func MaskNIK(v string) string {
 	return string(n[:4]) + strings.Repeat("*", len(n)-6) + string(n[len(n)-2:])
 }
 
+// SensitiveFields are the form fields whose answers a store with these
+// options seals: nik and kk always, and o.Sensitive.
+func (o Options) SensitiveFields() []string {
+	fields := slices.Clone(defaultSensitive)
+	for _, f := range o.Sensitive {
+		if f != "" && !slices.Contains(fields, f) {
+			fields = append(fields, f)
+		}
+	}
+	return fields
+}
+
 // secrets is how a Store treats sensitive form fields.
 type secrets struct {
 	keys      *Keys // nil in plaintext mode
@@ -251,13 +263,8 @@ func newSecrets(o Options) (secrets, error) {
 		return secrets{}, fmt.Errorf("no data keys: set %s and %s, or allow plaintext explicitly", EnvDataKeys, EnvDataHMACKey)
 	}
 	s := secrets{keys: o.Keys, sensitive: map[string]bool{}, personal: map[string]bool{}}
-	for _, f := range defaultSensitive {
+	for _, f := range o.SensitiveFields() {
 		s.sensitive[f] = true
-	}
-	for _, f := range o.Sensitive {
-		if f != "" {
-			s.sensitive[f] = true
-		}
 	}
 	for _, f := range o.Personal {
 		if f != "" {

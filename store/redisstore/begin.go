@@ -203,7 +203,7 @@ func (s *Store) Begin(ctx context.Context, chat conversation.ChatKey, messageID,
 	if len(res) != 4 {
 		return Begun{}, ChatLease{}, s.releaseAfter(ctx, lease, fmt.Errorf("begin message of %s: %d values in script reply, want 4", chat, len(res)))
 	}
-	st, err := decode(chat, res[1:3])
+	st, err := s.decode(chat, res[1:3])
 	if err != nil {
 		return Begun{}, ChatLease{}, s.releaseAfter(ctx, lease, fmt.Errorf("begin message of %s: %w", chat, err))
 	}

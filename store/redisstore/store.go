@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -46,6 +47,8 @@ type Store struct {
 	maxStateSize int
 	gate         gateConfig // rate limit and chat lock of Begin, see begin.go
 	scripts      *scriptBatcher
+	sealer       FieldSealer     // nil: answers are stored as typed
+	sealed       map[string]bool // fields whose answers sealer seals
 }
 
 var _ conversation.StateStore = (*Store)(nil)
@@ -65,6 +68,28 @@ func WithDraftTTL(d time.Duration) Option { return func(s *Store) { s.draftTTL =
 // WithMaxStateSize sets the largest encoded state, in bytes, that Commit
 // accepts. Default 64 KiB.
 func WithMaxStateSize(n int) Option { return func(s *Store) { s.maxStateSize = n } }
+
+// FieldSealer encrypts a form answer for one field and decrypts it back.
+// pgstore.Keys implements it.
+type FieldSealer interface {
+	Seal(field, plaintext string) (string, error)
+	Open(field, sealed string) (string, error)
+}
+
+// WithSealedFields has the answers to fields (NIK and KK numbers) sealed by
+// sealer in every stored state: an unfinished form rests in Redis for up to
+// a day, and so in its memory, dumps and replicas. States stored before keep
+// being read; the keys must still open what they sealed until those states
+// expire (the state TTL), so a retired key stays that long after rotation.
+func WithSealedFields(sealer FieldSealer, fields ...string) Option {
+	return func(s *Store) {
+		s.sealer = sealer
+		s.sealed = map[string]bool{}
+		for _, f := range fields {
+			s.sealed[f] = true
+		}
+	}
+}
 
 // New returns a Store that keeps its keys under prefix (for example "sapa:").
 // It panics when the prefix holds '{' or '}', which would break the hash tag
@@ -103,6 +128,7 @@ type record struct {
 	Service   string                `json:"service,omitempty"`
 	Field     int                   `json:"field,omitempty"`
 	Data      map[string]string     `json:"data"`
+	Sealed    map[string]string     `json:"sealed,omitempty"` // answers sealed by the FieldSealer, by field
 	Retries   int                   `json:"retries,omitempty"`
 	Editing   bool                  `json:"editing,omitempty"`
 	Lang      string                `json:"lang,omitempty"`
@@ -162,7 +188,7 @@ func (s *Store) Load(ctx context.Context, chat conversation.ChatKey, messageID s
 		return conversation.Loaded{}, fmt.Errorf("load state of %s: read draft marker: %w", chat, err)
 	}
 
-	st, err := decode(chat, vals)
+	st, err := s.decode(chat, vals)
 	if err != nil {
 		return conversation.Loaded{}, fmt.Errorf("load state of %s: %w", chat, err)
 	}
@@ -174,7 +200,7 @@ func (s *Store) Load(ctx context.Context, chat conversation.ChatKey, messageID s
 }
 
 // decode turns the HMGET v s reply into a State, nil when the hash is absent.
-func decode(chat conversation.ChatKey, vals []any) (*conversation.State, error) {
+func (s *Store) decode(chat conversation.ChatKey, vals []any) (*conversation.State, error) {
 	if len(vals) != 2 {
 		return nil, fmt.Errorf("state hash: %d values, want 2", len(vals))
 	}
@@ -192,6 +218,9 @@ func decode(chat conversation.ChatKey, vals []any) (*conversation.State, error) 
 	}
 	var r record
 	if err := json.Unmarshal([]byte(js), &r); err != nil {
+		return nil, fmt.Errorf("decode state: %w", err)
+	}
+	if err := s.open(&r); err != nil {
 		return nil, fmt.Errorf("decode state: %w", err)
 	}
 	return &conversation.State{
@@ -296,11 +325,16 @@ func (s *Store) Commit(ctx context.Context, st conversation.State, messageID str
 // encode is the stored JSON of st. It fails, wrapping ErrTooLarge, when
 // the JSON exceeds the store's maximum size.
 func (s *Store) encode(st conversation.State) ([]byte, error) {
+	data, sealed, err := s.seal(st.Data)
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
 	js, err := json.Marshal(record{
 		Step:      st.Step,
 		Service:   st.Service,
 		Field:     st.Field,
-		Data:      st.Data,
+		Data:      data,
+		Sealed:    sealed,
 		Retries:   st.Retries,
 		Editing:   st.Editing,
 		Lang:      st.Lang,
@@ -323,6 +357,50 @@ func (s *Store) encode(st conversation.State) ([]byte, error) {
 		return nil, fmt.Errorf("%d bytes, limit %d: %w", len(js), s.maxStateSize, ErrTooLarge)
 	}
 	return js, nil
+}
+
+// seal splits a state's answers into those stored as typed and those the
+// sealer seals; data itself is not changed.
+func (s *Store) seal(data map[string]string) (plain, sealed map[string]string, err error) {
+	plain = data
+	if s.sealer == nil {
+		return plain, nil, nil
+	}
+	for f := range s.sealed {
+		v := data[f]
+		if v == "" {
+			continue
+		}
+		if sealed == nil {
+			plain, sealed = maps.Clone(data), map[string]string{}
+		}
+		if sealed[f], err = s.sealer.Seal(f, v); err != nil {
+			return nil, nil, fmt.Errorf("seal answer %s: %w", f, err)
+		}
+		delete(plain, f)
+	}
+	return plain, sealed, nil
+}
+
+// open puts the sealed answers of r back among its answers.
+func (s *Store) open(r *record) error {
+	if len(r.Sealed) == 0 {
+		return nil
+	}
+	if s.sealer == nil {
+		return fmt.Errorf("%d sealed answers and no keys to open them", len(r.Sealed))
+	}
+	if r.Data == nil {
+		r.Data = make(map[string]string, len(r.Sealed))
+	}
+	for f, v := range r.Sealed {
+		plain, err := s.sealer.Open(f, v)
+		if err != nil {
+			return fmt.Errorf("open answer %s: %w", f, err)
+		}
+		r.Data[f] = plain
+	}
+	return nil
 }
 
 // Delete forgets chat's state and draft marker, for a citizen who asks that

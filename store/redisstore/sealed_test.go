@@ -1,0 +1,171 @@
+package redisstore_test
+
+import (
+	"context"
+	"encoding/base64"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/store/pgstore"
+	"github.com/leksono/sapa/store/redisstore"
+)
+
+const (
+	sealedNIK = "3307054107900001"
+	sealedKK  = "3307051203150004"
+)
+
+// testKeys are data keys as the bot parses them from DATA_KEYS; seed makes
+// different key sets.
+func testKeys(t testing.TB, id string, seed byte) *pgstore.Keys {
+	t.Helper()
+	key := func(b byte) string {
+		return base64.StdEncoding.EncodeToString([]byte(strings.Repeat(string(rune('a'+b%26)), 32)))
+	}
+	k, err := pgstore.ParseKeys(id+":"+key(seed), key(seed+1))
+	if err != nil {
+		t.Fatalf("parse keys: %v", err)
+	}
+	return k
+}
+
+func draftState() conversation.State {
+	return conversation.State{
+		Chat:    tg42,
+		Step:    conversation.StepForm,
+		Service: "sktm",
+		Field:   3,
+		Data:    map[string]string{"nik": sealedNIK, "kk": sealedKK, "nama": "Siti Aminah", "catatan": ""},
+		Lang:    "id",
+		Draft:   "sktm",
+	}
+}
+
+// storedValues is every value under prefix: strings, and each field and
+// value of hashes.
+func storedValues(t *testing.T, rdb redis.UniversalClient, prefix string) string {
+	t.Helper()
+	ctx := context.Background()
+	var all strings.Builder
+	for _, k := range keysUnder(t, rdb, prefix) {
+		switch typ := rdb.Type(ctx, k).Val(); typ {
+		case "string":
+			all.WriteString(rdb.Get(ctx, k).Val())
+		case "hash":
+			for f, v := range rdb.HGetAll(ctx, k).Val() {
+				all.WriteString(f + "=" + v + "\n")
+			}
+		default:
+			t.Fatalf("key %s is a %s: extend storedValues", k, typ)
+		}
+		all.WriteString("\n")
+	}
+	return all.String()
+}
+
+// TestSealedAnswersRestEncrypted holds a draft's NIK and KK numbers to
+// never reach Redis in clear, on both the plain commit and the leased one,
+// and to come back intact on every way of loading.
+func TestSealedAnswersRestEncrypted(t *testing.T) {
+	eachBackend(t, func(t *testing.T, be backend) {
+		ctx := context.Background()
+		s, rdb, prefix, _ := newStore(t, be, redisstore.WithSealedFields(testKeys(t, "k1", 0), "nik", "kk"))
+		st := draftState()
+		want := draftState().Data
+
+		commit(t, s, st, "m1", time.Hour)
+		if !reflect.DeepEqual(st.Data, want) {
+			t.Fatalf("Commit changed the caller's answers: %v", st.Data)
+		}
+		stored := storedValues(t, rdb, prefix)
+		if !strings.Contains(stored, "Siti Aminah") {
+			t.Fatalf("the scan does not see the stored state, the test proves nothing:\n%s", stored)
+		}
+		for _, secret := range []string{sealedNIK, sealedKK} {
+			if strings.Contains(stored, secret) {
+				t.Errorf("Redis holds %s in clear:\n%s", secret, stored)
+			}
+		}
+		got := load(t, s, tg42, "m2")
+		if got.State == nil || !reflect.DeepEqual(got.State.Data, want) {
+			t.Fatalf("Load answers = %+v, want %v", got.State, want)
+		}
+
+		// The path of every message: Begin, then a commit with the lease.
+		begun, lease := begin(t, s, tg42, "m2", "", time.Now())
+		if begun.State == nil || !reflect.DeepEqual(begun.State.Data, want) {
+			t.Fatalf("Begin answers = %+v, want %v", begun.State, want)
+		}
+		next := *begun.State
+		next.Field++
+		if err := s.CommitWithLease(ctx, next, "m2", time.Hour, lease); err != nil {
+			t.Fatalf("CommitWithLease: %v", err)
+		}
+		stored = storedValues(t, rdb, prefix)
+		for _, secret := range []string{sealedNIK, sealedKK} {
+			if strings.Contains(stored, secret) {
+				t.Errorf("after CommitWithLease Redis holds %s in clear:\n%s", secret, stored)
+			}
+		}
+		if got := load(t, s, tg42, "m3"); got.State == nil || !reflect.DeepEqual(got.State.Data, want) || got.State.Field != 4 {
+			t.Fatalf("Load after CommitWithLease = %+v, want field 4 and %v", got.State, want)
+		}
+	})
+}
+
+// TestStatesFromBeforeSealingStillLoad: a form left open while the bot is
+// upgraded goes on, and its next commit seals it.
+func TestStatesFromBeforeSealingStillLoad(t *testing.T) {
+	eachBackend(t, func(t *testing.T, be backend) {
+		rdb, prefix, _ := be.open(t)
+		before := redisstore.New(rdb, prefix)
+		commit(t, before, draftState(), "m1", time.Hour)
+		if !strings.Contains(storedValues(t, rdb, prefix), sealedNIK) {
+			t.Fatal("a store without sealing did not store the NIK as typed: the test proves nothing")
+		}
+
+		after := redisstore.New(rdb, prefix, redisstore.WithSealedFields(testKeys(t, "k1", 0), "nik", "kk"))
+		got := load(t, after, tg42, "m2")
+		if got.State == nil || !reflect.DeepEqual(got.State.Data, draftState().Data) {
+			t.Fatalf("Load of a state stored in clear = %+v", got.State)
+		}
+		commit(t, after, *got.State, "m2", time.Hour)
+		if strings.Contains(storedValues(t, rdb, prefix), sealedNIK) {
+			t.Error("the NIK stays in clear after a commit by a sealing store")
+		}
+	})
+}
+
+// TestSealedStateNeedsItsKeys: without the key that sealed a state, loading
+// it fails loudly rather than losing the answers in silence.
+func TestSealedStateNeedsItsKeys(t *testing.T) {
+	eachBackend(t, func(t *testing.T, be backend) {
+		ctx := context.Background()
+		rdb, prefix, _ := be.open(t)
+		commit(t, redisstore.New(rdb, prefix, redisstore.WithSealedFields(testKeys(t, "k1", 0), "nik", "kk")), draftState(), "m1", time.Hour)
+
+		for name, s := range map[string]*redisstore.Store{
+			"no keys":    redisstore.New(rdb, prefix),
+			"other keys": redisstore.New(rdb, prefix, redisstore.WithSealedFields(testKeys(t, "k2", 5), "nik", "kk")),
+		} {
+			if l, err := s.Load(ctx, tg42, "m2"); err == nil {
+				t.Errorf("%s: Load = %+v, want an error", name, l.State)
+			}
+		}
+		// A key set that still holds the sealing key (after a rotation) opens it.
+		rotated, err := pgstore.ParseKeys("k2:"+base64.StdEncoding.EncodeToString([]byte(strings.Repeat("f", 32)))+
+			",k1:"+base64.StdEncoding.EncodeToString([]byte(strings.Repeat("a", 32))), base64.StdEncoding.EncodeToString([]byte(strings.Repeat("b", 32))))
+		if err != nil {
+			t.Fatalf("parse rotated keys: %v", err)
+		}
+		got := load(t, redisstore.New(rdb, prefix, redisstore.WithSealedFields(rotated, "nik", "kk")), tg42, "m2")
+		if got.State == nil || got.State.Data["nik"] != sealedNIK {
+			t.Fatalf("Load with the retired key still listed = %+v", got.State)
+		}
+	})
+}
