@@ -22,7 +22,9 @@ const (
 	// one that finishes needs no journal round trip.
 	holdLinger = 3 * time.Millisecond
 	// ackBatch is how many handled journal entries wait before they are
-	// removed on their own; otherwise they go with the next hold or stop.
+	// removed on their own; otherwise they go with the next hold, at the
+	// first poll with nothing in hand (an entry is a citizen's message,
+	// maybe a NIK: it must not outlast the traffic), or at stop.
 	ackBatch = 100
 )
 
@@ -255,8 +257,9 @@ func (p *poller) lowestUnheld() int {
 }
 
 // hold journals the open updates not held yet, and removes the entries of
-// finished ones when there are enough of them or anything is to be held.
-// A failure leaves them unheld: the offset then stays below them.
+// finished ones when there are enough of them, anything is to be held, or
+// nothing is in hand. A failure leaves them unheld: the offset then stays
+// below them.
 func (p *poller) hold(ctx context.Context) {
 	p.mu.Lock()
 	var (
@@ -278,7 +281,8 @@ func (p *poller) hold(ctx context.Context) {
 		entries = append(entries, o)
 	}
 	var handled [][]byte
-	if len(taken) > 0 || len(p.handled) >= ackBatch {
+	idle := len(p.open) == 0
+	if len(taken) > 0 || len(p.handled) >= ackBatch || (idle && len(p.handled) > 0) {
 		handled, p.handled = p.handled, nil
 	}
 	p.mu.Unlock()

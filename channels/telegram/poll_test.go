@@ -245,3 +245,53 @@ func TestRunReplaysTheJournalOnceItAnswers(t *testing.T) {
 		t.Errorf("failed replay not logged")
 	}
 }
+
+// countingJournal counts the entries its successful Holds leave in Redis.
+type countingJournal struct {
+	*redisstore.Queue
+	held atomic.Int64
+}
+
+func (j *countingJournal) Hold(ctx context.Context, taken, handled [][]byte) error {
+	if err := j.Queue.Hold(ctx, taken, handled); err != nil {
+		return err
+	}
+	j.held.Add(int64(len(taken) - len(handled)))
+	return nil
+}
+
+// waitHeld waits until the journal holds want entries.
+func (j *countingJournal) waitHeld(t *testing.T, want int64, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for j.held.Load() != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("journal holds %d entries after %v, want %d", j.held.Load(), within, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestRunJournalForgetsHandledUpdatesWhenIdle: a journal entry is the
+// citizen's whole message, a NIK perhaps. Once handled it must not stay in
+// Redis until more traffic comes: it goes at the next poll with nothing in
+// hand, within a poll timeout, with no new update.
+func TestRunJournalForgetsHandledUpdatesWhenIdle(t *testing.T) {
+	j := &countingJournal{Queue: journalFor(t)}
+	h, entered, release := slowOn("3307054107900001")
+	hs := withJournal(newHarness(t, h), j)
+	hs.start(t)
+	hs.srv.PushText(2001, 2001, "3307054107900001")
+	<-entered
+	hs.srv.PushText(2002, 2002, "quick") // makes the poll journal the slow one
+	hs.srv.WaitSent(t, 2002, 1, wait)
+	j.waitHeld(t, 1, wait)
+
+	close(release)
+	hs.srv.WaitSent(t, 2001, 1, wait)
+	// PollTimeout is 1 s: the poll in flight returns empty within it.
+	j.waitHeld(t, 0, 3*time.Second)
+	if n, err := j.Queue.Requeue(context.Background()); err != nil || n != 0 {
+		t.Errorf("Redis holds %d journal entries (%v), want none", n, err)
+	}
+}
