@@ -175,7 +175,7 @@ func vocabulary(texts *locales.Bundle) services.Vocabulary {
 			}
 		}
 	}
-	return v
+	return v.Normalized()
 }
 
 // Handle answers one inbound message: it loads the chat's state, takes one

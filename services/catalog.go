@@ -165,7 +165,19 @@ type Vocabulary struct {
 	Yes     []string
 	No      []string
 	Months  map[string]int // "januari", "jan", "agustus", "agt" -> 1..12
-	Numbers map[string]int // "satu", "setunggal", "siji" -> 1
+	Numbers map[string]int // "satu", "setunggal", "siji" -> 1; keys normalized, see Normalized
+}
+
+// Normalized returns v with its number words normalized as typed input is
+// ("Kalih!" -> "kalih"), which MatchChoice expects: build the vocabulary
+// once with it.
+func (v Vocabulary) Normalized() Vocabulary {
+	numbers := make(map[string]int, len(v.Numbers))
+	for w, n := range v.Numbers {
+		numbers[normalize(w)] = n
+	}
+	v.Numbers = numbers
+	return v
 }
 
 // Service returns the service with the given code.

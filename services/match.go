@@ -75,18 +75,11 @@ func choiceNumber(in string, vocab Vocabulary) (int, bool) {
 		}
 		return n, true
 	}
-	// Locale words are usually written as citizens' input normalizes, so a
-	// direct lookup mostly answers; the loop covers words written otherwise
-	// ("Kalih").
-	if n, ok := vocab.Numbers[in]; ok {
-		return n, true
-	}
-	for word, n := range vocab.Numbers {
-		if normalizedChoice(word) == in {
-			return n, true
-		}
-	}
-	return 0, false
+	// One look-up: the keys are normalized (Vocabulary.Normalized). Going
+	// through every number word of every language for each typed answer
+	// was 2% of the bot's CPU under load.
+	n, ok := vocab.Numbers[in]
+	return n, ok
 }
 
 // uniqueMatch reports how many different choices have a normalized Value,
