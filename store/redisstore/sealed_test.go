@@ -20,18 +20,25 @@ const (
 	sealedKK  = "3307051203150004"
 )
 
-// testKeys are data keys as the bot parses them from DATA_KEYS; seed makes
-// different key sets.
-func testKeys(t testing.TB, id string, seed byte) *pgstore.Keys {
+// secret is a 32-byte key in base64, different for each seed.
+func secret(seed byte) string {
+	return base64.StdEncoding.EncodeToString([]byte(strings.Repeat(string(rune('a'+seed%26)), 32)))
+}
+
+// parseKeys parses keys as the bot does DATA_KEYS ("id:key,...") and the
+// HMAC key.
+func parseKeys(t testing.TB, spec, hmacKey string) *pgstore.Keys {
 	t.Helper()
-	key := func(b byte) string {
-		return base64.StdEncoding.EncodeToString([]byte(strings.Repeat(string(rune('a'+b%26)), 32)))
-	}
-	k, err := pgstore.ParseKeys(id+":"+key(seed), key(seed+1))
+	k, err := pgstore.ParseKeys(spec, hmacKey)
 	if err != nil {
 		t.Fatalf("parse keys: %v", err)
 	}
 	return k
+}
+
+// testKeys is one data key named id; seed makes different key sets.
+func testKeys(t testing.TB, id string, seed byte) *pgstore.Keys {
+	return parseKeys(t, id+":"+secret(seed), secret(seed+1))
 }
 
 func draftState() conversation.State {
@@ -158,11 +165,7 @@ func TestSealedStateNeedsItsKeys(t *testing.T) {
 			}
 		}
 		// A key set that still holds the sealing key (after a rotation) opens it.
-		rotated, err := pgstore.ParseKeys("k2:"+base64.StdEncoding.EncodeToString([]byte(strings.Repeat("f", 32)))+
-			",k1:"+base64.StdEncoding.EncodeToString([]byte(strings.Repeat("a", 32))), base64.StdEncoding.EncodeToString([]byte(strings.Repeat("b", 32))))
-		if err != nil {
-			t.Fatalf("parse rotated keys: %v", err)
-		}
+		rotated := parseKeys(t, "k2:"+secret(5)+",k1:"+secret(0), secret(1))
 		got := load(t, redisstore.New(rdb, prefix, redisstore.WithSealedFields(rotated, "nik", "kk")), tg42, "m2")
 		if got.State == nil || got.State.Data["nik"] != sealedNIK {
 			t.Fatalf("Load with the retired key still listed = %+v", got.State)
