@@ -303,30 +303,6 @@ func (b *Bot) callHandler(ctx context.Context, in conversation.Inbound) (replies
 	return b.handler.Handle(ctx, in)
 }
 
-// graceContext returns a context that outlives the cancellation of ctx by
-// grace, so work in hand can finish after a stop but not forever.
-func graceContext(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
-	hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	var (
-		mu    sync.Mutex
-		timer *time.Timer
-	)
-	stopWatch := context.AfterFunc(ctx, func() {
-		mu.Lock()
-		timer = time.AfterFunc(grace, cancel)
-		mu.Unlock()
-	})
-	return hctx, func() {
-		stopWatch()
-		mu.Lock()
-		if timer != nil {
-			timer.Stop()
-		}
-		mu.Unlock()
-		cancel()
-	}
-}
-
 // backoff is an exponential delay between min and max.
 type backoff struct {
 	min, max, cur time.Duration

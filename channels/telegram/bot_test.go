@@ -568,28 +568,6 @@ func TestNew(t *testing.T) {
 	}
 }
 
-func TestGraceContext(t *testing.T) {
-	t.Parallel()
-	parent, cancel := context.WithCancel(context.Background())
-	ctx, release := graceContext(parent, 50*time.Millisecond)
-	defer release()
-	cancel()
-	if ctx.Err() != nil {
-		t.Fatalf("grace context cancelled with its parent")
-	}
-	select {
-	case <-ctx.Done():
-	case <-time.After(time.Second):
-		t.Fatalf("grace context not cancelled after the grace period")
-	}
-
-	ctx2, release2 := graceContext(context.Background(), time.Hour)
-	release2()
-	if ctx2.Err() == nil {
-		t.Errorf("release did not cancel the context")
-	}
-}
-
 func TestBackoff(t *testing.T) {
 	b := backoff{min: time.Second, max: 30 * time.Second}
 	var got []time.Duration

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/leksono/sapa/channels/grace"
 )
 
 // Poll tuning.
@@ -53,7 +55,7 @@ type Journal interface {
 func (b *Bot) Run(ctx context.Context) error {
 	b.dropWebhook() // polling with a webhook set fails with 409: webhook.go
 	b.log.Info("telegram polling started", "workers", b.workers, "journal", b.journal != nil)
-	hctx, release := graceContext(ctx, b.grace)
+	hctx, release := grace.Context(ctx, b.grace)
 	defer release()
 
 	p := &poller{b: b, journal: b.journal, open: make(map[int]*openUpdate), progress: make(chan struct{}, 1), suspects: suspects{}}

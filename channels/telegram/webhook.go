@@ -17,6 +17,8 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/leksono/sapa/channels/grace"
 )
 
 // secretHeader carries the webhook's secret token on every request Telegram
@@ -316,7 +318,7 @@ func (b *Bot) consumeQueue(ctx context.Context, q QueueConsumer, pool *workers) 
 		b.log.Info("telegram queue: updates of a stopped consumer put back", "updates", requeued)
 	}
 	b.log.Info("telegram queue consumer started", "workers", b.workers)
-	hctx, release := graceContext(ctx, b.grace)
+	hctx, release := grace.Context(ctx, b.grace)
 	defer release()
 
 	var (

@@ -37,6 +37,7 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/leksono/sapa/channels/grace"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/locales"
 	"github.com/leksono/sapa/services"
@@ -281,7 +282,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	if !b.running.CompareAndSwap(false, true) {
 		return errors.New("whatsapp: Run is already running")
 	}
-	work, release := graceContext(ctx, b.grace)
+	work, release := grace.Context(ctx, b.grace)
 	defer release()
 	b.queue.start(work, b.cfg.Workers)
 	b.replay(ctx) // before connecting: older than anything WhatsApp sends now
@@ -672,29 +673,5 @@ func (b *Bot) sendMessage(ctx context.Context, chatID string, to types.JID, msg 
 			return fmt.Errorf("send to %s: stopped while waiting to retry: %w", services.MaskID(chatID), err)
 		}
 		wait *= 2
-	}
-}
-
-// graceContext returns a context that outlives the cancellation of ctx by
-// grace, so work in hand can finish after a stop but not forever.
-func graceContext(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
-	hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	var (
-		mu    sync.Mutex
-		timer *time.Timer
-	)
-	stopWatch := context.AfterFunc(ctx, func() {
-		mu.Lock()
-		timer = time.AfterFunc(grace, cancel)
-		mu.Unlock()
-	})
-	return hctx, func() {
-		stopWatch()
-		mu.Lock()
-		if timer != nil {
-			timer.Stop()
-		}
-		mu.Unlock()
-		cancel()
 	}
 }
