@@ -130,6 +130,18 @@ func execAll(t testing.TB, db *gorm.DB, stmts []string) {
 	}
 }
 
+// checkOneCase fails t unless db holds exactly one case and its one event:
+// what a submission repeated or retried must leave.
+func checkOneCase(t testing.TB, db *gorm.DB) {
+	t.Helper()
+	if c := count(t, db, `SELECT count(*) FROM cases`); c != 1 {
+		t.Errorf("cases = %d, want 1", c)
+	}
+	if c := count(t, db, `SELECT count(*) FROM case_events`); c != 1 {
+		t.Errorf("events = %d, want 1", c)
+	}
+}
+
 func count(t testing.TB, db *gorm.DB, query string, args ...any) int64 {
 	t.Helper()
 	var n int64

@@ -373,12 +373,7 @@ func testSameSourceMessage(t *testing.T, b backend) {
 			t.Errorf("receipts differ: %+v then %+v", r1, r2)
 		}
 		raw := rawDB(t, b, dsn)
-		if c := count(t, raw, `SELECT count(*) FROM cases`); c != 1 {
-			t.Errorf("cases = %d, want 1", c)
-		}
-		if c := count(t, raw, `SELECT count(*) FROM case_events`); c != 1 {
-			t.Errorf("events = %d, want 1", c)
-		}
+		checkOneCase(t, raw)
 	})
 
 	// Same chat: duplicates queue on the citizen row. Different chats (not
@@ -438,12 +433,7 @@ func testSameSourceMessage(t *testing.T, b backend) {
 			if receipts[0].Ticket != "LKS-261128-0001" {
 				t.Errorf("ticket = %q, want LKS-261128-0001", receipts[0].Ticket)
 			}
-			if c := count(t, raw, `SELECT count(*) FROM cases`); c != 1 {
-				t.Errorf("cases = %d, want 1", c)
-			}
-			if c := count(t, raw, `SELECT count(*) FROM case_events`); c != 1 {
-				t.Errorf("events = %d, want 1", c)
-			}
+			checkOneCase(t, raw)
 			// Losers roll back, so duplicates leave no gap in the numbers.
 			if c := count(t, raw, `SELECT last FROM ticket_counters`); c != 1 {
 				t.Errorf("counter = %d, want 1", c)

@@ -46,12 +46,7 @@ func testNumberedSubmission(t *testing.T, b backend) {
 	if rec2 != rec {
 		t.Errorf("second receipt %+v, want the first %+v", rec2, rec)
 	}
-	if c := count(t, raw, `SELECT count(*) FROM cases`); c != 1 {
-		t.Errorf("cases = %d, want 1", c)
-	}
-	if c := count(t, raw, `SELECT count(*) FROM case_events`); c != 1 {
-		t.Errorf("events = %d, want 1", c)
-	}
+	checkOneCase(t, raw)
 	var name string
 	if err := raw.Raw(`SELECT name FROM citizens`).Scan(&name).Error; err != nil {
 		t.Fatalf("read citizen: %v", err)
@@ -111,10 +106,5 @@ func testNumberedSameSourceConcurrently(t *testing.T, b backend) {
 			t.Errorf("receipt %d = %+v, want %+v", i, receipts[i], receipts[0])
 		}
 	}
-	if c := count(t, raw, `SELECT count(*) FROM cases`); c != 1 {
-		t.Errorf("cases = %d, want 1", c)
-	}
-	if c := count(t, raw, `SELECT count(*) FROM case_events`); c != 1 {
-		t.Errorf("events = %d, want 1", c)
-	}
+	checkOneCase(t, raw)
 }
