@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -57,8 +56,6 @@ type Metrics struct {
 	casesOpened *prometheus.CounterVec
 	casesOpen   prometheus.Gauge
 	overdue     prometheus.Gauge
-
-	mu sync.Mutex // guards the gauge funcs below
 }
 
 // New builds the metrics and registers them, with the Go runtime and

@@ -192,7 +192,7 @@ func (b *Bot) FileURL(filePath string) string {
 // getUpdates runs one getUpdates request that ctx can interrupt.
 func (b *Bot) getUpdates(ctx context.Context, cfg tgbotapi.UpdateConfig) ([]tgbotapi.Update, error) {
 	b.client.setPollContext(ctx)
-	defer b.client.setPollContext(nil)
+	defer b.client.clearPollContext()
 	updates, err := b.api.GetUpdates(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("get updates from offset %d: %w", cfg.Offset, err)

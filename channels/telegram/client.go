@@ -47,6 +47,14 @@ func (c *apiClient) setPollContext(ctx context.Context) {
 	c.mu.Unlock()
 }
 
+// clearPollContext ends the bound set by setPollContext: requests outside
+// a poll run without one.
+func (c *apiClient) clearPollContext() {
+	c.mu.Lock()
+	c.pollCtx = nil
+	c.mu.Unlock()
+}
+
 // scrub removes the token from the URL a transport error quotes.
 func (c *apiClient) scrub(err error) error {
 	var ue *url.Error

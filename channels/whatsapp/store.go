@@ -34,6 +34,11 @@ const (
 // openStore opens whatsmeow's device store. Its tables, prefixed
 // whatsmeow_, may share the application's database.
 func openStore(ctx context.Context, dialect, dsn string, log waLog.Logger) (*sqlstore.Container, error) {
+	// Checked before the pragmas are added: an empty path with pragmas is
+	// a file named after them in the working directory.
+	if strings.TrimSpace(dsn) == "" {
+		return nil, fmt.Errorf("whatsapp store: empty DSN for %s", dialect)
+	}
 	var driver string
 	switch dialect {
 	case DialectPostgres:
@@ -43,9 +48,6 @@ func openStore(ctx context.Context, dialect, dsn string, log waLog.Logger) (*sql
 		dsn = sqliteDSN(dsn)
 	default:
 		return nil, fmt.Errorf("whatsapp store dialect %q is not %q or %q", dialect, DialectPostgres, DialectSQLite)
-	}
-	if strings.TrimSpace(dsn) == "" {
-		return nil, fmt.Errorf("whatsapp store: empty DSN for %s", dialect)
 	}
 	db, err := sql.Open(driver, dsn)
 	if err != nil {

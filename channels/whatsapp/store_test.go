@@ -91,8 +91,8 @@ func TestNewRejectsBadStore(t *testing.T) {
 	if _, err := New(ctx, Config{StoreDialect: "mysql", StoreDSN: "x"}, &recorder{}, quietLog()); err == nil {
 		t.Error("unknown dialect accepted")
 	}
-	if _, err := New(ctx, Config{StoreDialect: DialectSQLite}, &recorder{}, quietLog()); err == nil {
-		t.Error("empty DSN accepted")
+	if _, err := New(ctx, Config{StoreDialect: DialectSQLite}, &recorder{}, quietLog()); err == nil || !strings.Contains(err.Error(), "empty DSN") {
+		t.Errorf("empty DSN: %v, want an empty DSN error", err)
 	}
 	// Foreign keys explicitly off: whatsmeow would corrupt its store, so it refuses.
 	dsn := filepath.Join(t.TempDir(), "nofk.db") + "?_pragma=foreign_keys(0)"

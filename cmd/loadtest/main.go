@@ -188,7 +188,7 @@ func run(ctx context.Context, o options) (results []phase, cases int64, err erro
 	rdb := redis.NewClient(ropts)
 	defer rdb.Close()
 	if err := rdb.Ping(ctx).Err(); err != nil {
-		return nil, 0, fmt.Errorf("Redis at %s is unreachable (%w); start it with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save \"\" --appendonly no", ropts.Addr, err)
+		return nil, 0, fmt.Errorf("redis at %s is unreachable (%w); start it with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save \"\" --appendonly no", ropts.Addr, err)
 	}
 	defer func() { err = errors.Join(err, deletePrefix(context.Background(), rdb, prefix)) }()
 

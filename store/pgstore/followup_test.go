@@ -112,7 +112,7 @@ func testChangeStatus(t *testing.T, b backend) {
 	if !errors.Is(err, services.ErrIllegalTransition) {
 		t.Errorf("diproses -> diterima: err = %v, want ErrIllegalTransition", err)
 	}
-	after, events, err := s.CaseByTicket(ctx, ticket)
+	after, _, err := s.CaseByTicket(ctx, ticket)
 	if err != nil {
 		t.Fatalf("case by ticket: %v", err)
 	}
@@ -134,7 +134,7 @@ func testChangeStatus(t *testing.T, b backend) {
 	if _, ev, err = s.ChangeStatus(ctx, r); err != nil || ev.Kind != pgstore.EventReply {
 		t.Fatalf("reply: event %+v, err %v", ev, err)
 	}
-	_, events, err = s.CaseByTicket(ctx, ticket)
+	_, events, err := s.CaseByTicket(ctx, ticket)
 	if err != nil {
 		t.Fatalf("case by ticket: %v", err)
 	}
