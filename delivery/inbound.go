@@ -9,44 +9,6 @@ import (
 	"github.com/leksono/sapa/store/redisstore"
 )
 
-// handOver moves the Telegram updates a stopped process left in the other
-// mode's Redis queues (taken and not handled, or not taken yet) to put, so
-// switching between long polling and webhook loses none: the poll journal's
-// go to the webhook shards by chat, the shards' to the journal. Each queue
-// keeps its order, so each chat does. An update is removed only after put
-// took it; a failure leaves the rest for the next start, and an update put
-// twice is dropped by the engine as a repeat.
-func handOver(ctx context.Context, from []*redisstore.Queue, put func(ctx context.Context, raw []byte) error, log *slog.Logger) error {
-	moved := 0
-	for _, q := range from {
-		if _, err := q.Requeue(ctx); err != nil {
-			return fmt.Errorf("hand over updates: %w", err)
-		}
-		for {
-			msgs, err := q.Pop(ctx, 100, 0)
-			if err != nil {
-				return fmt.Errorf("hand over updates: %w", err)
-			}
-			if len(msgs) == 0 {
-				break
-			}
-			for _, m := range msgs {
-				if err := put(ctx, m); err != nil {
-					return fmt.Errorf("hand over updates: %w", err)
-				}
-				if err := q.Ack(ctx, m); err != nil {
-					return fmt.Errorf("hand over updates: %w", err)
-				}
-				moved++
-			}
-		}
-	}
-	if moved > 0 {
-		log.Info("telegram updates moved from the other mode's queues", "updates", moved)
-	}
-	return nil
-}
-
 // ShardFunc tells which of shards queues a raw update belongs to: one chat's
 // updates always in the same one (telegram.ShardOf).
 type ShardFunc func(raw []byte, shards int) (int, error)
@@ -68,12 +30,14 @@ type Inbound struct {
 	shards  []*redisstore.Queue
 	shardOf ShardFunc
 	active  atomic.Bool
+	log     *slog.Logger
 }
 
 // Inbound opens channel's journal and its n webhook shards.
 func (c *Core) Inbound(channel string, n int, shardOf ShardFunc) *Inbound {
 	in := &Inbound{core: c, channel: channel, shardOf: shardOf, shards: make([]*redisstore.Queue, n),
-		journal: redisstore.NewQueue(c.cfg.Redis, c.cfg.Prefix+"{"+channel+"-updates}")}
+		journal: redisstore.NewQueue(c.cfg.Redis, c.cfg.Prefix+"{"+channel+"-updates}"),
+		log:     c.log.With("channel", channel)}
 	for i := range in.shards {
 		in.shards[i] = redisstore.NewQueue(c.cfg.Redis, fmt.Sprintf("%s{%s-updates-%d}", c.cfg.Prefix, channel, i))
 	}
@@ -108,18 +72,17 @@ func (in *Inbound) Backlog(inHand func() int) func(ctx context.Context) (int, er
 	}
 }
 
-// Poll is the polling mode's job: one process polls (a chat app answers a
-// second poller with an error, Telegram with 409), under the lease
-// <channel>-poller, and another takes over within the lease's TTL when it
-// dies. Holding the lease, it first moves what the webhook shards hold to
+// Poll is the polling mode's job: one process polls (Telegram answers a
+// second poller on one token with 409), under the lease <channel>-poller,
+// and another takes over within the lease's TTL when it dies. Holding the lease, it first moves what the webhook shards hold to
 // the journal, then runs poll.
 func (in *Inbound) Poll(poll func(ctx context.Context) error) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
 		return in.core.alone(ctx, in.channel+"-poller", func(ctx context.Context) error {
 			// Without a Redis server the poller keeps no journal.
 			if in.core.cfg.Durable {
-				if err := handOver(ctx, in.shards, in.journal.Push, in.core.log); err != nil {
-					in.core.log.Warn("updates left in the webhook queues not moved yet; they are moved at the next start", "err", err)
+				if err := handOver(ctx, in.shards, in.journal.Push, in.log); err != nil {
+					in.log.Warn("updates left in the webhook queues not moved yet; they are moved at the next start", "err", err)
 				}
 			}
 			in.active.Store(true)
@@ -143,11 +106,49 @@ func (in *Inbound) Webhook(serve func(ctx context.Context, consume Share) error)
 				return err
 			}
 			return in.shards[shard].Push(ctx, raw)
-		}, in.core.log); err != nil {
-			in.core.log.Warn("updates left by long polling not moved yet; they are moved at the next start", "err", err)
+		}, in.log); err != nil {
+			in.log.Warn("updates left by long polling not moved yet; they are moved at the next start", "err", err)
 		}
 		return serve(ctx, func(ctx context.Context, consume func(ctx context.Context, shard int) error) error {
 			return redisstore.HoldShare(ctx, in.core.cfg.States, in.channel+"-consumer", in.core.holder, len(in.shards), in.core.ttl, consume)
 		})
 	}
+}
+
+// handOver moves the updates a stopped process left in the other
+// mode's Redis queues (taken and not handled, or not taken yet) to put, so
+// switching between long polling and webhook loses none: the poll journal's
+// go to the webhook shards by chat, the shards' to the journal. Each queue
+// keeps its order, so each chat does. An update is removed only after put
+// took it; a failure leaves the rest for the next start, and an update put
+// twice is dropped by the engine as a repeat. It logs how many it moved.
+func handOver(ctx context.Context, from []*redisstore.Queue, put func(ctx context.Context, raw []byte) error, log *slog.Logger) error {
+	moved := 0
+	for _, q := range from {
+		if _, err := q.Requeue(ctx); err != nil {
+			return fmt.Errorf("hand over updates: %w", err)
+		}
+		for {
+			msgs, err := q.Pop(ctx, 100, 0)
+			if err != nil {
+				return fmt.Errorf("hand over updates: %w", err)
+			}
+			if len(msgs) == 0 {
+				break
+			}
+			for _, m := range msgs {
+				if err := put(ctx, m); err != nil {
+					return fmt.Errorf("hand over updates: %w", err)
+				}
+				if err := q.Ack(ctx, m); err != nil {
+					return fmt.Errorf("hand over updates: %w", err)
+				}
+				moved++
+			}
+		}
+	}
+	if moved > 0 {
+		log.Info("updates moved from the other mode's queues", "updates", moved)
+	}
+	return nil
 }
