@@ -106,7 +106,7 @@ func New(cfg Config) (*Engine, error) {
 		e.log = slog.Default()
 	}
 	if e.staff == nil {
-		e.staff = &services.Staff{UnitGroups: map[string]string{}}
+		e.staff = &services.Staff{UnitGroups: map[string]services.Contacts{}}
 	}
 	if e.notifier == nil {
 		e.notifier = noNotifier{}

@@ -20,8 +20,8 @@ func newWhatsApp(ctx context.Context, cfg settings, o *office, a *app, notify *r
 	}
 	var contacts []string
 	for _, officer := range o.staff.Officers {
-		if officer.Active && officer.WhatsApp != "" {
-			contacts = append(contacts, officer.WhatsApp)
+		if addr := officer.Contacts["whatsapp"]; officer.Active && addr != "" {
+			contacts = append(contacts, addr)
 		}
 	}
 	desk := a.cases.Desk()
