@@ -95,8 +95,8 @@ func (e *Engine) submitComplaint(ctx context.Context, t *turn, svc services.Serv
 			return fmt.Errorf("look for open complaints of %s: %w", t.in.Chat, err)
 		}
 		for _, c := range open {
-			if c.Status.Open() && c.ServiceCode == svc.Code && c.Form["kategori"] == t.st.Data["kategori"] &&
-				c.VillageCode == t.st.Data["desa"] && now.Sub(c.CreatedAt) <= 7*24*time.Hour {
+			if c.Status.Open() && c.ServiceCode == svc.Code && c.Form[services.CategoryField] == t.st.Data[services.CategoryField] &&
+				c.VillageCode == t.st.Data[services.VillageField] && now.Sub(c.CreatedAt) <= 7*24*time.Hour {
 				t.st.Matter = c.Ticket
 				t.st.Step = StepSameMatter
 				t.st.Retries = 0
@@ -113,7 +113,7 @@ func (e *Engine) submitComplaint(ctx context.Context, t *turn, svc services.Serv
 			}
 		}
 	}
-	confidentiality := t.st.Data["kerahasiaan"]
+	confidentiality := t.st.Data[services.ConfidentialityField]
 	if confidentiality == "" {
 		confidentiality = services.ConfidentialNormal
 	}
@@ -123,8 +123,8 @@ func (e *Engine) submitComplaint(ctx context.Context, t *turn, svc services.Serv
 		Unit:            unit,
 		Channel:         t.in.Chat.Channel,
 		ChatID:          t.in.Chat.ChatID,
-		CitizenName:     t.st.Data["nama"],
-		VillageCode:     t.st.Data["desa"],
+		CitizenName:     t.st.Data[services.NameField],
+		VillageCode:     t.st.Data[services.VillageField],
 		Form:            t.st.Data,
 		SourceMessage:   t.in.Chat.String() + ":" + t.in.MessageID,
 		SubmittedAt:     now,
@@ -161,7 +161,7 @@ func (e *Engine) onSameMatter(ctx context.Context, t *turn) error {
 		return e.submitComplaint(ctx, t, svc)
 	}
 	ticket, now := t.st.Matter, e.now()
-	c, err := e.desk.AddEvent(ctx, ticket, services.EventReply, "citizen", t.st.Data["uraian"], now)
+	c, err := e.desk.AddEvent(ctx, ticket, services.EventReply, "citizen", t.st.Data[services.DescriptionField], now)
 	if err != nil {
 		return fmt.Errorf("add to %s for %s: %w", ticket, t.in.Chat, err)
 	}
@@ -179,7 +179,7 @@ func (e *Engine) onSameMatter(ctx context.Context, t *turn) error {
 		files = e.tr(t, "complaint_flow.added_files", nil)
 	}
 	t.say(strings.ReplaceAll(e.tr(t, "complaint_flow.added", map[string]string{"ticket": ticket, "files": files}), "  ", " "))
-	text := e.texts.T(e.staffLang(), "staff.added_to_case", map[string]string{"ticket": ticket, "note": t.st.Data["uraian"]})
+	text := e.texts.T(e.staffLang(), "staff.added_to_case", map[string]string{"ticket": ticket, "note": t.st.Data[services.DescriptionField]})
 	for _, to := range e.caseStaff(c) {
 		t.out = append(t.out, outgoing{to: to, reply: Reply{Text: text, Files: t.st.Files}})
 	}
@@ -200,8 +200,8 @@ func (e *Engine) sameMatterChoices(t *turn) []services.Choice {
 func (e *Engine) promptSameMatter(t *turn) {
 	args := map[string]string{
 		"ticket":   t.st.Matter,
-		"category": e.display(t, e.fieldNamed(t.st.Service, "kategori"), t.st.Data["kategori"]),
-		"village":  e.display(t, e.fieldNamed(t.st.Service, "desa"), t.st.Data["desa"]),
+		"category": e.display(t, e.fieldNamed(t.st.Service, services.CategoryField), t.st.Data[services.CategoryField]),
+		"village":  e.display(t, e.fieldNamed(t.st.Service, services.VillageField), t.st.Data[services.VillageField]),
 		"date":     ticketDate(e, t, t.st.Matter),
 	}
 	e.ask(t, e.tr(t, "complaint_flow.same_matter", args), "sm:"+t.st.Matter, e.sameMatterChoices(t))
@@ -239,12 +239,12 @@ func (e *Engine) notifyNewComplaint(t *turn, svc services.Service, c services.Ne
 	}
 	text := e.texts.T(lang, "staff.new_complaint", map[string]string{
 		"ticket": r.Ticket, "service": e.texts.T(lang, "service."+svc.Code+".name", nil),
-		"category":        e.display(staffTurn, e.fieldNamed(svc.Code, "kategori"), c.Form["kategori"]),
-		"village":         e.display(staffTurn, e.fieldNamed(svc.Code, "desa"), c.VillageCode),
-		"confidentiality": e.display(staffTurn, e.fieldNamed(svc.Code, "kerahasiaan"), c.Confidentiality),
+		"category":        e.display(staffTurn, e.fieldNamed(svc.Code, services.CategoryField), c.Form[services.CategoryField]),
+		"village":         e.display(staffTurn, e.fieldNamed(svc.Code, services.VillageField), c.VillageCode),
+		"confidentiality": e.display(staffTurn, e.fieldNamed(svc.Code, services.ConfidentialityField), c.Confidentiality),
 		"name":            name,
 		"due":             e.formatDateIn(lang, r.DueAt),
-		"text":            c.Form["uraian"],
+		"text":            c.Form[services.DescriptionField],
 	})
 	for _, to := range e.unitTargets(c.Unit) {
 		t.out = append(t.out, outgoing{to: to, reply: Reply{Text: text, Files: c.Attachments}})

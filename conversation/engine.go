@@ -1004,8 +1004,8 @@ func (e *Engine) submit(ctx context.Context, t *turn) error {
 		Unit:          svc.Unit,
 		Channel:       t.in.Chat.Channel,
 		ChatID:        t.in.Chat.ChatID,
-		CitizenName:   t.st.Data["nama"],
-		VillageCode:   t.st.Data["desa"],
+		CitizenName:   t.st.Data[services.NameField],
+		VillageCode:   t.st.Data[services.VillageField],
 		Form:          t.st.Data,
 		SourceMessage: t.in.Chat.String() + ":" + t.in.MessageID,
 		SubmittedAt:   now,
@@ -1122,7 +1122,7 @@ func (e *Engine) notifyNewCase(t *turn, svc services.Service, c services.NewCase
 	}
 	text := e.texts.T(lang, "staff.new_case", map[string]string{
 		"ticket": r.Ticket, "service": e.texts.T(lang, "service."+svc.Code+".name", nil),
-		"village": village, "due": e.formatDateIn(lang, r.DueAt), "nik": services.MaskID(c.Form["nik"]),
+		"village": village, "due": e.formatDateIn(lang, r.DueAt), "nik": services.MaskID(c.Form[services.NIKField]),
 		"name": c.CitizenName,
 	})
 	for _, to := range e.unitTargets(svc.Unit) {

@@ -100,8 +100,8 @@ func (e *Engine) showMyData(ctx context.Context, t *turn) error {
 	lines = append(lines, e.tr(t, "privacy.mydata_lang", map[string]string{"lang": e.tr(t, "language.name", nil)}), consent)
 	for _, c := range cases {
 		args := e.caseArgs(t, c)
-		args["nik"] = services.MaskID(c.Form["nik"])
-		if c.Form["nik"] == "" {
+		args["nik"] = services.MaskID(c.Form[services.NIKField])
+		if c.Form[services.NIKField] == "" {
 			args["nik"] = "-"
 		}
 		lines = append(lines, e.tr(t, "privacy.mydata_case", args))
