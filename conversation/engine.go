@@ -28,7 +28,14 @@ type Config struct {
 	Catalog *services.Catalog
 	Texts   *locales.Bundle
 	States  StateStore
-	Cases   CaseStore
+	// Gate, when set, handles each chat in one process at a time and limits
+	// how fast a citizen may write, in the same round trips that load and
+	// commit the chat's state (redisstore.Store is one). Nil: the states
+	// are loaded and committed as they are, with no lock and no limit, as
+	// one process on an embedded store needs. Either way Handle takes one
+	// path, Begin to CommitWithLease (see openGate).
+	Gate  ChatGate
+	Cases CaseStore
 	// Media stores photos and documents citizens send; nil refuses them.
 	Media   MediaStore
 	Desk    CaseDesk        // staff follow-up and status checks
@@ -48,6 +55,8 @@ type Engine struct {
 	catalog  *services.Catalog
 	texts    *locales.Bundle
 	states   StateStore
+	gate     ChatGate // Config.Gate, or open
+	open     ChatGate // the states with no lock and no limit: officers' gate
 	cases    CaseStore
 	desk     CaseDesk
 	media    MediaStore
@@ -84,6 +93,8 @@ func New(cfg Config) (*Engine, error) {
 		catalog:  cfg.Catalog,
 		texts:    cfg.Texts,
 		states:   cfg.States,
+		gate:     cfg.Gate,
+		open:     openGate{states: cfg.States},
 		cases:    cfg.Cases,
 		desk:     cfg.Desk,
 		media:    cfg.Media,
@@ -98,6 +109,9 @@ func New(cfg Config) (*Engine, error) {
 		words:    map[string]map[string]bool{},
 		edit:     cfg.Texts.Words("edit"),
 		cont:     cfg.Texts.Words("continue"),
+	}
+	if e.gate == nil {
+		e.gate = e.open
 	}
 	if e.now == nil {
 		e.now = time.Now
@@ -184,79 +198,59 @@ func vocabulary(texts *locales.Bundle) services.Vocabulary {
 // not an error; an error means the message was not handled and may be
 // retried.
 func (e *Engine) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
-	gate, gated := e.states.(ChatGate)
-	if _, staff := e.staff.ByIdentity(in.Chat.Channel, in.SenderID); staff {
+	officer, isStaff := e.staff.ByIdentity(in.Chat.Channel, in.SenderID)
+	gate := e.gate
+	if isStaff {
 		// Officers work through many cases in a row: the citizens' rate
 		// limit is not for them.
-		gated = false
+		gate = e.open
 	}
 	busySince := time.Time{}
 	for attempt := 0; attempt < maxAttempts; {
-		var (
-			loaded Loaded
-			lease  ChatLease
-			err    error
-		)
-		if gated {
-			var begun Begun
-			begun, lease, err = gate.Begin(ctx, in.Chat, in.MessageID, in.SenderID, e.now())
-			if err != nil {
-				return nil, fmt.Errorf("begin message of %s: %w", in.Chat, err)
+		begun, lease, err := gate.Begin(ctx, in.Chat, in.MessageID, in.SenderID, e.now())
+		if err != nil {
+			return nil, fmt.Errorf("begin message of %s: %w", in.Chat, err)
+		}
+		switch {
+		case begun.Duplicate:
+			if in.Redelivered {
+				return e.answerAgain(ctx, in, isStaff)
 			}
-			switch {
-			case begun.Duplicate:
-				if in.Redelivered {
-					return e.answerAgain(ctx, in)
-				}
-				return nil, nil
-			case begun.Limited:
-				// Past the sender's rate: one polite notice a minute, and
-				// no work at all for the rest.
-				if begun.NoticeDue {
-					return []Reply{{Text: e.texts.T(locales.DefaultLang, "input.rate_limited", nil)}}, nil
-				}
-				return nil, nil
-			case begun.Busy:
-				// Another process is answering this chat's previous message:
-				// wait for it, so the chat's messages go in order.
-				if busySince.IsZero() {
-					busySince = time.Now()
-				} else if time.Since(busySince) > busyWait {
-					return nil, fmt.Errorf("handle message of %s: the chat stayed busy for %s", in.Chat, busyWait)
-				}
-				if err := sleepCtx(ctx, busyPause); err != nil {
-					return nil, err
-				}
-				continue
+			e.log.Debug("duplicate message ignored", "chat", in.Chat.String(), "message", in.MessageID)
+			return nil, nil
+		case begun.Limited:
+			// Past the sender's rate: one polite notice a minute, and
+			// no work at all for the rest.
+			if begun.NoticeDue {
+				return []Reply{{Text: e.texts.T(locales.DefaultLang, "input.rate_limited", nil)}}, nil
 			}
-			loaded = begun.Loaded
-		} else {
-			loaded, err = e.states.Load(ctx, in.Chat, in.MessageID)
-			if err != nil {
-				return nil, fmt.Errorf("load state of %s: %w", in.Chat, err)
+			return nil, nil
+		case begun.Busy:
+			// Another process is answering this chat's previous message:
+			// wait for it, so the chat's messages go in order.
+			if busySince.IsZero() {
+				busySince = time.Now()
+			} else if time.Since(busySince) > busyWait {
+				return nil, fmt.Errorf("handle message of %s: the chat stayed busy for %s", in.Chat, busyWait)
 			}
-			if loaded.Duplicate {
-				if in.Redelivered {
-					return e.answerAgain(ctx, in)
-				}
-				e.log.Debug("duplicate message ignored", "chat", in.Chat.String(), "message", in.MessageID)
-				return nil, nil
+			if err := sleepCtx(ctx, busyPause); err != nil {
+				return nil, err
 			}
+			continue
 		}
 		attempt++
 		t := e.newTurn(in)
-		if err := e.step(ctx, t, loaded); err != nil {
-			if gated {
-				err = errors.Join(err, gate.Release(context.WithoutCancel(ctx), lease))
+		if isStaff {
+			t.officer = &officer
+		}
+		if err := e.step(ctx, t, begun.Loaded); err != nil {
+			if rerr := gate.Release(context.WithoutCancel(ctx), lease); rerr != nil {
+				err = errors.Join(err, rerr)
 			}
 			return nil, err
 		}
 		t.st.Last, t.st.Ticket = in.MessageID, t.ticket
-		if gated {
-			err = gate.CommitWithLease(ctx, t.st, in.MessageID, e.catalog.Office.DraftTTL, lease)
-		} else {
-			err = e.states.Commit(ctx, t.st, in.MessageID, e.catalog.Office.DraftTTL)
-		}
+		err = gate.CommitWithLease(ctx, t.st, in.MessageID, e.catalog.Office.DraftTTL, lease)
 		switch {
 		case errors.Is(err, ErrDuplicate):
 			return nil, nil
@@ -278,8 +272,8 @@ func (e *Engine) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 // when a later message was answered since, the citizen has seen what came
 // after and nothing is sent. Staff commands are not answered again: they
 // are short, and an officer sees the outcome in the case list.
-func (e *Engine) answerAgain(ctx context.Context, in Inbound) ([]Reply, error) {
-	if _, staff := e.staff.ByIdentity(in.Chat.Channel, in.SenderID); staff {
+func (e *Engine) answerAgain(ctx context.Context, in Inbound, staff bool) ([]Reply, error) {
+	if staff {
 		return nil, nil
 	}
 	loaded, err := e.states.Load(ctx, in.Chat, "")
@@ -323,6 +317,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // with the question that ends it.
 type turn struct {
 	in      Inbound
+	officer *services.Officer // the officer who wrote, nil for a citizen
 	st      State
 	text    string // the citizen's text, cleaned (KindText)
 	paras   []string
@@ -357,8 +352,8 @@ func (e *Engine) tr(t *turn, key string, args map[string]string) string {
 // state is filing a case, which is idempotent per message.
 func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 	now := e.now()
-	if officer, ok := e.staff.ByIdentity(t.in.Chat.Channel, t.in.SenderID); ok {
-		return e.staffStep(ctx, t, loaded, officer)
+	if t.officer != nil {
+		return e.staffStep(ctx, t, loaded, *t.officer)
 	}
 	if loaded.State == nil {
 		// A new conversation: the language the citizen chose once is kept

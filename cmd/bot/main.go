@@ -444,6 +444,7 @@ func newEngine(o *office, st *storage, cases conversation.CaseStore, states *red
 		Catalog:  o.catalog,
 		Texts:    o.texts,
 		States:   states,
+		Gate:     states, // one process per chat at a time, and the citizens' rate limit
 		Cases:    cases,
 		Desk:     st.Cases.Desk(),
 		Surveys:  st.Cases.Desk(),
