@@ -10,6 +10,19 @@ import (
 	"github.com/leksono/sapa/services"
 )
 
+// StepSameMatter asks whether a new complaint is the same as an open one
+// (State.Matter) before it is filed.
+const StepSameMatter Step = "same_matter"
+
+func init() {
+	register(StepSameMatter, stepKind{
+		question: (*Engine).sameMatterQuestion,
+		scope:    func(_ *Engine, t *turn) string { return "sm:" + t.st.Matter },
+		choices:  (*Engine).sameMatterChoices,
+		handle:   (*Engine).onSameMatter,
+	})
+}
+
 // MediaStore keeps the photos and documents citizens send, once per content.
 type MediaStore interface {
 	Save(ctx context.Context, kind string, data []byte) (services.StoredFile, error)
@@ -151,7 +164,7 @@ func (e *Engine) submitComplaint(ctx context.Context, t *turn, svc services.Serv
 // onSameMatter adds the new text and files to the open complaint, or files
 // a new one.
 func (e *Engine) onSameMatter(ctx context.Context, t *turn) error {
-	value, ok := e.choose(t, "sm:"+t.st.Matter, e.sameMatterChoices(t), "input.unknown_choice")
+	value, ok := e.choose(t, "input.unknown_choice")
 	if !ok {
 		return nil
 	}
@@ -196,15 +209,14 @@ func (e *Engine) sameMatterChoices(t *turn) []services.Choice {
 	}
 }
 
-// promptSameMatter asks whether the complaint repeats the open one.
-func (e *Engine) promptSameMatter(t *turn) {
-	args := map[string]string{
+// sameMatterQuestion asks whether the complaint repeats the open one.
+func (e *Engine) sameMatterQuestion(t *turn) string {
+	return e.tr(t, "complaint_flow.same_matter", map[string]string{
 		"ticket":   t.st.Matter,
 		"category": e.display(t, e.fieldNamed(t.st.Service, services.CategoryField), t.st.Data[services.CategoryField]),
 		"village":  e.display(t, e.fieldNamed(t.st.Service, services.VillageField), t.st.Data[services.VillageField]),
 		"date":     ticketDate(e, t, t.st.Matter),
-	}
-	e.ask(t, e.tr(t, "complaint_flow.same_matter", args), "sm:"+t.st.Matter, e.sameMatterChoices(t))
+	})
 }
 
 // ticketDate reads the filing date out of a ticket number (LKS-YYMMDD-N).
