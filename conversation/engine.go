@@ -192,7 +192,8 @@ func (e *Engine) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 		attempt++
 		t := e.newTurn(in)
 		if isStaff {
-			t.officer = &officer
+			o := officer // only an officer's turn pays for the pointer
+			t.officer = &o
 		}
 		if err := e.step(ctx, t, begun.Loaded); err != nil {
 			if rerr := gate.Release(context.WithoutCancel(ctx), lease); rerr != nil {

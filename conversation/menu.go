@@ -178,7 +178,7 @@ func (e *Engine) chooseOrKeyword(t *turn, unknownKey string) (string, bool) {
 			}
 		}
 	}
-	return e.chooseAmong(t, k.scope(e, t), choices, unknownKey)
+	return e.chooseAmong(t, k, choices, unknownKey)
 }
 
 func (e *Engine) matchRedirect(t *turn) (string, bool) {

@@ -104,12 +104,28 @@ func (e *Engine) prompt(t *turn) {
 func (e *Engine) ask(t *turn, question, scope string, choices []services.Choice) {
 	t.say(question)
 	t.options = t.options[:0]
+	// The payloads are cut from one string: one allocation per question,
+	// not one per option.
+	size := 0
+	for _, c := range choices {
+		size += len(scope) + 1 + len(c.Value)
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for _, c := range choices {
+		b.WriteString(scope)
+		b.WriteByte('|')
+		b.WriteString(c.Value)
+	}
+	payloads := b.String()
 	for _, c := range choices {
 		label := c.Label
 		if label == "" && c.LabelKey != "" {
 			label = e.tr(t, c.LabelKey, nil)
 		}
-		t.options = append(t.options, Option{Label: label, Payload: scope + "|" + c.Value})
+		n := len(scope) + 1 + len(c.Value)
+		t.options = append(t.options, Option{Label: label, Payload: payloads[:n]})
+		payloads = payloads[n:]
 	}
 }
 
@@ -127,15 +143,15 @@ func (e *Engine) scope(t *turn) string {
 // false.
 func (e *Engine) choose(t *turn, unknownKey string) (string, bool) {
 	k := stepOf(t.st.Step)
-	return e.chooseAmong(t, k.scope(e, t), k.choices(e, t), unknownKey)
+	return e.chooseAmong(t, k, k.choices(e, t), unknownKey)
 }
 
-// chooseAmong is choose with the options already at hand.
-func (e *Engine) chooseAmong(t *turn, scope string, choices []services.Choice, unknownKey string) (string, bool) {
+// chooseAmong is choose with the step's options already at hand.
+func (e *Engine) chooseAmong(t *turn, k *stepKind, choices []services.Choice, unknownKey string) (string, bool) {
 	switch t.in.Kind {
 	case KindChoice:
 		gotScope, value, _ := strings.Cut(t.in.Payload, "|")
-		if gotScope == scope {
+		if gotScope == k.scope(e, t) {
 			for _, c := range choices {
 				if c.Value == value {
 					return value, true
