@@ -311,7 +311,6 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 	}
 	idle := now.Sub(t.st.UpdatedAt)
 	t.st.UpdatedAt = now
-	k := stepOf(t.st.Step)
 
 	switch t.in.Kind {
 	case KindChoice:
@@ -321,7 +320,7 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 			return nil
 		}
 	case KindUnsupported:
-		if k.files == nil || !k.files(e, t) {
+		if k := stepOf(t.st.Step); k.files == nil || !k.files(e, t) {
 			e.unsupported(t)
 			return nil
 		}
@@ -350,7 +349,7 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 		}
 	}
 
-	if t.st.Draft != "" && idle > e.catalog.Office.ResumeAfter && k.draft {
+	if t.st.Draft != "" && idle > e.catalog.Office.ResumeAfter && stepOf(t.st.Step).draft {
 		// The citizen went away mid-form; their message may not be an answer
 		// to a question they no longer see, so ask first.
 		t.st.Step = StepResume
