@@ -42,7 +42,11 @@ func (e *Engine) showStatusList(ctx context.Context, t *turn) error {
 	lines := []string{e.tr(t, "status.title", nil)}
 	t.st.Listed = t.st.Listed[:0]
 	for _, c := range cases {
-		lines = append(lines, e.tr(t, "status.line", e.caseArgs(t, c)))
+		key := "status.line"
+		if !c.Status.Open() {
+			key = "status.line_closed" // no "perkiraan selesai -" once done
+		}
+		lines = append(lines, e.tr(t, key, e.caseArgs(t, c)))
 		t.st.Listed = append(t.st.Listed, c.Ticket)
 	}
 	t.say(strings.Join(lines, "\n"))
