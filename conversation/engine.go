@@ -68,6 +68,7 @@ type Engine struct {
 	log      *slog.Logger
 	calendar services.Calendar
 	vocab    services.Vocabulary
+	intents  *services.Intents          // what a citizen's own sentence asks for
 	words    map[string]map[string]bool // global word lists: menu, cancel, help, thanks
 	edit     []string
 	cont     []string
@@ -75,7 +76,8 @@ type Engine struct {
 	// menuWords are the words that pick a main-menu item, by item
 	// (words.menu_items.<item> in every locale).
 	menuWords map[string][]string
-	stopWords []string // words that stop the survey
+	langNames map[string][]string // words naming each language in the picker
+	stopWords []string            // words that stop the survey
 	// unreachableUnits remembers the units already warned about.
 	unreachableUnits sync.Map
 }
@@ -127,7 +129,13 @@ func New(cfg Config) (*Engine, error) {
 		e.notifier = noNotifier{}
 	}
 	e.menuWords = cfg.Texts.WordGroups("menu_items")
+	e.langNames = cfg.Texts.WordGroups("lang_names")
 	e.stopWords = cfg.Texts.Words("stop")
+	intents, err := newIntents(cfg.Catalog, cfg.Texts)
+	if err != nil {
+		return nil, err
+	}
+	e.intents = intents
 	e.staffCmd = map[string]string{}
 	for _, cmd := range staffCommands {
 		for _, w := range cfg.Texts.Words("staff." + cmd) {

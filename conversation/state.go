@@ -25,6 +25,7 @@ type State struct {
 	Draft     string                // service code while a form is unfinished
 	Awaiting  string                // ticket whose officer's question waits for this citizen's answer
 	Listed    []string              // tickets offered by the last status list
+	Offered   []string              // what a sentence named twice over, offered side by side (StepWhich)
 	Files     []services.StoredFile // photos and documents of the open form
 	Matter    string                // open complaint the new one may repeat
 	Survey    string                // ticket whose satisfaction survey is open

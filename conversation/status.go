@@ -19,6 +19,7 @@ func init() {
 		scope:    fixedScope("st"),
 		choices:  func(e *Engine, t *turn) []services.Choice { return e.withBack(t, e.statusChoices(t)) },
 		handle:   (*Engine).onStatus,
+		menu:     true,
 	})
 }
 
@@ -67,9 +68,9 @@ func (e *Engine) onStatus(ctx context.Context, t *turn) error {
 	if ticket, ok := services.NormalizeTicket(t.text); ok && t.in.Kind == KindText {
 		return e.showTimeline(ctx, t, ticket)
 	}
-	value, ok := e.choose(t, "input.unknown_choice")
-	if !ok {
-		return nil
+	value, ok, err := e.chooseOrUnderstand(ctx, t, "input.unknown_choice")
+	if !ok || err != nil {
+		return err
 	}
 	if value == "menu" {
 		e.toMenu(t)

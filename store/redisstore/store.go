@@ -136,6 +136,7 @@ type record struct {
 	Showing   string                `json:"showing,omitempty"`
 	Awaiting  string                `json:"awaiting,omitempty"`
 	Listed    []string              `json:"listed,omitempty"`
+	Offered   []string              `json:"offered,omitempty"`
 	Files     []services.StoredFile `json:"files,omitempty"`
 	Matter    string                `json:"matter,omitempty"`
 	Survey    string                `json:"survey,omitempty"`
@@ -236,6 +237,7 @@ func (s *Store) decode(chat conversation.ChatKey, vals []any) (*conversation.Sta
 		Showing:   r.Showing,
 		Awaiting:  r.Awaiting,
 		Listed:    r.Listed,
+		Offered:   r.Offered,
 		Files:     r.Files,
 		Matter:    r.Matter,
 		Survey:    r.Survey,
@@ -342,6 +344,7 @@ func (s *Store) encode(st conversation.State) ([]byte, error) {
 		Showing:   st.Showing,
 		Awaiting:  st.Awaiting,
 		Listed:    st.Listed,
+		Offered:   st.Offered,
 		Files:     st.Files,
 		Matter:    st.Matter,
 		Survey:    st.Survey,
