@@ -71,6 +71,7 @@ type Engine struct {
 	intents  *services.Intents          // what a citizen's own sentence asks for
 	words    map[string]map[string]bool // global word lists: menu, cancel, help, thanks
 	edit     []string
+	editOrNo []string // the edit words and the no words: a "no" to "is it right?"
 	cont     []string
 	staffCmd map[string]string // typed word -> staff command
 	// menuWords are the words that pick a main-menu item, by item
@@ -113,6 +114,7 @@ func New(cfg Config) (*Engine, error) {
 		edit:     cfg.Texts.Words("edit"),
 		cont:     cfg.Texts.Words("continue"),
 	}
+	e.editOrNo = append(append([]string{}, e.edit...), e.vocab.No...)
 	if e.gate == nil {
 		e.gate = e.open
 	}

@@ -256,6 +256,12 @@ func (e *Engine) onForm(ctx context.Context, t *turn) error {
 		return nil
 	}
 	t.st.Data[field.Name] = value
+	if _, differs := e.nikDate(t, field, value); differs {
+		t.st.Step = StepDateCheck
+		t.st.Retries = 0
+		e.prompt(t)
+		return nil
+	}
 	e.advance(t, svc)
 	return nil
 }
@@ -307,6 +313,7 @@ func (e *Engine) env(t *turn) services.Env {
 		Vocab:    e.vocab,
 		Today:    e.now().In(e.catalog.Office.Location),
 		Label:    func(key string) string { return e.tr(t, key, nil) },
+		Answers:  t.st.Data,
 	}
 }
 
@@ -333,7 +340,8 @@ func (e *Engine) onConfirm(ctx context.Context, t *turn) error {
 func (e *Engine) confirmChoices(t *turn) []services.Choice {
 	return []services.Choice{
 		{Value: "yes", Label: e.tr(t, "form.confirm_yes", nil), Keywords: e.vocab.Yes},
-		{Value: "edit", Label: e.tr(t, "form.confirm_edit", nil), Keywords: e.edit},
+		// "Is it right?" "No": something to change.
+		{Value: "edit", Label: e.tr(t, "form.confirm_edit", nil), Keywords: e.editOrNo},
 		{Value: "cancel", Label: e.tr(t, "form.confirm_cancel", nil)},
 	}
 }
@@ -471,7 +479,7 @@ func (e *Engine) resumeQuestion(t *turn) string {
 func (e *Engine) resumeChoices(t *turn) []services.Choice {
 	return []services.Choice{
 		{Value: "continue", Label: e.tr(t, "form.resume_continue", nil), Keywords: append(append([]string{}, e.cont...), e.vocab.Yes...)},
-		{Value: "menu", Label: e.tr(t, "menu.back", nil)},
+		{Value: "menu", Label: e.tr(t, "menu.back", nil), Keywords: e.vocab.No},
 	}
 }
 

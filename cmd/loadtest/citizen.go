@@ -25,7 +25,7 @@ func sktmScript(nik string) []action {
 	return []action{
 		{text: "/start", expect: "Selamat datang"},
 		{isButton: true, pick: "Ajukan surat", fallback: "menu:2", expect: "Surat apa"},
-		{text: "sktm", expect: "Setuju untuk melanjutkan?"},
+		{text: "sktm", expect: "Setuju?"},
 		{text: "setuju", expect: "(1/7)"},
 		{text: nik, expect: "(2/7)"},
 		{text: "Siti Aminah", expect: "(3/7)"},
