@@ -38,10 +38,13 @@ type Config struct {
 	Cases CaseStore
 	// Media stores photos and documents citizens send; nil refuses them.
 	Media   MediaStore
-	Desk    CaseDesk        // staff follow-up and status checks
-	Surveys SurveyDesk      // nil: no satisfaction survey
-	Privacy PrivacyDesk     // nil: no consent records nor deletion requests
-	Staff   *services.Staff // nil: nobody is staff
+	Desk    CaseDesk    // staff follow-up and status checks
+	Surveys SurveyDesk  // nil: no satisfaction survey
+	Privacy PrivacyDesk // nil: no consent records nor deletion requests
+	// Past finds a returning citizen's last request, whose answers about
+	// them the next form offers again; nil: every form asks everything.
+	Past  PastRequests
+	Staff *services.Staff // nil: nobody is staff
 	// Notifier delivers staff notifications and citizens' updates; nil
 	// drops them (a bot with no staff configured).
 	Notifier Notifier
@@ -62,6 +65,7 @@ type Engine struct {
 	media    MediaStore
 	surveys  SurveyDesk
 	privacy  PrivacyDesk
+	past     PastRequests
 	staff    *services.Staff
 	notifier Notifier
 	now      func() time.Time
@@ -104,6 +108,7 @@ func New(cfg Config) (*Engine, error) {
 		media:    cfg.Media,
 		surveys:  cfg.Surveys,
 		privacy:  cfg.Privacy,
+		past:     cfg.Past,
 		staff:    cfg.Staff,
 		notifier: cfg.Notifier,
 		now:      cfg.Now,

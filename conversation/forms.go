@@ -80,7 +80,8 @@ func (e *Engine) onPick(ctx context.Context, t *turn) error {
 
 // startForm opens the form of a service, or continues the citizen's draft of
 // the same service. A complaint opened by a sentence that names its
-// category ("jalan rusak") has it answered.
+// category ("jalan rusak") has it answered; a returning citizen is offered
+// the answers of their last request first (offerPast).
 func (e *Engine) startForm(ctx context.Context, t *turn, code string) error {
 	svc, ok := e.catalog.Service(code)
 	if !ok {
@@ -102,16 +103,22 @@ func (e *Engine) startForm(ctx context.Context, t *turn, code string) error {
 	t.st.Matter = ""
 	noted := e.prefill(t, svc)
 	t.st.Step = StepForm
+	past := ""
 	if need, err := e.needsConsent(ctx, t, svc); err != nil {
 		return err
 	} else if need {
 		t.st.Step = StepConsent
+	} else if past, err = e.offerPast(ctx, t, svc); err != nil {
+		return err
 	}
 	switch {
 	case svc.Kind == services.KindComplaint:
 		t.say(e.tr(t, "complaint_flow.intro", map[string]string{
 			"service": e.serviceName(t, code), "intro": e.tr(t, "service."+code+".intro", nil),
 		}))
+	case past != "":
+		// They have seen the longer introduction with their first request.
+		t.say(e.tr(t, "form.intro_again", map[string]string{"service": e.serviceName(t, code)}))
 	default:
 		t.say(e.tr(t, "form.intro", map[string]string{
 			"service": e.serviceName(t, code),
@@ -121,6 +128,9 @@ func (e *Engine) startForm(ctx context.Context, t *turn, code string) error {
 	}
 	if noted != "" {
 		t.say(noted)
+	}
+	if past != "" {
+		t.say(past)
 	}
 	if t.st.Step == StepForm {
 		e.seekField(t, svc)
@@ -267,8 +277,9 @@ func (e *Engine) onForm(ctx context.Context, t *turn) error {
 }
 
 // advance moves the form past the answered field to the next question the
-// citizen has not answered (a change from the summary goes back there),
-// past the fields the answers make unnecessary, or to the summary.
+// citizen has not answered (a change from the summary, or from a returning
+// citizen's offered answers, goes back there), past the fields the answers
+// make unnecessary, or to the summary.
 func (e *Engine) advance(t *turn, svc services.Service) {
 	t.st.Retries = 0
 	if t.st.Editing {

@@ -57,8 +57,9 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{t: t, clock: start, chat: citizenChat, sender: citizenChat.ChatID, notes: &conversationtest.Notifier{}, staff: testStaff(), privacy: conversationtest.NewPrivacy()}
 	h.states = conversationtest.NewStates(func() time.Time { return h.clock })
 	h.cases = conversationtest.NewCases(catalog.Office.Location)
+	h.cases.Erasing = h.privacy.Erasing
 	h.engine, err = conversation.New(conversation.Config{
-		Catalog: catalog, Texts: texts, States: h.states, Cases: h.cases, Desk: h.cases, Surveys: h.cases,
+		Catalog: catalog, Texts: texts, States: h.states, Cases: h.cases, Desk: h.cases, Surveys: h.cases, Past: h.cases,
 		Staff: h.staff, Notifier: h.notes, Media: &conversationtest.Media{}, Privacy: h.privacy,
 		Now: func() time.Time { return h.clock },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),

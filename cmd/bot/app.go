@@ -134,6 +134,7 @@ func newEngine(o *office, st *storage, cases conversation.CaseStore, states *red
 		Desk:     st.Cases.Desk(),
 		Surveys:  st.Cases.Desk(),
 		Privacy:  st.Cases.Desk(),
+		Past:     st.Cases.Desk(),
 		Staff:    o.staff,
 		Notifier: notify,
 		Log:      log,
