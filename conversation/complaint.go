@@ -45,31 +45,16 @@ const maxFileMB = 10
 // leaves the form where it was.
 func (e *Engine) onPhotos(ctx context.Context, t *turn, svc services.Service, field services.Field) error {
 	switch {
-	case t.in.Media == "unsupported_file":
-		e.wrong(t, e.tr(t, "complaint_flow.photo_refused_type", nil))
-		return nil
-	case t.in.Media == "too_large_file":
-		e.wrong(t, e.tr(t, "complaint_flow.photo_refused_size", map[string]string{"max": strconv.Itoa(maxFileMB)}))
-		return nil
-	case len(t.in.Attachments) > 0:
-		for _, a := range t.in.Attachments {
-			if !allowedMIME[a.MIME] || e.media == nil {
-				e.wrong(t, e.tr(t, "complaint_flow.photo_refused_type", nil))
-				return nil
-			}
-			if len(a.Data) > maxFileMB<<20 {
-				e.wrong(t, e.tr(t, "complaint_flow.photo_refused_size", map[string]string{"max": strconv.Itoa(maxFileMB)}))
-				return nil
-			}
-			if len(t.st.Files) >= field.MaxFiles {
-				break
-			}
-			f, err := e.media.Save(ctx, a.Kind, a.Data)
-			if err != nil {
-				return fmt.Errorf("store a file of %s: %w", t.in.Chat, err)
-			}
-			t.st.Files = append(t.st.Files, f)
+	case t.in.Kind == KindUnsupported && (len(t.in.Attachments) > 0 || t.in.Media == "unsupported_file" || t.in.Media == "too_large_file"):
+		files, refused, err := e.saveFiles(ctx, t, field.MaxFiles-len(t.st.Files))
+		if err != nil {
+			return err
 		}
+		if refused != "" {
+			e.wrong(t, refused)
+			return nil
+		}
+		t.st.Files = append(t.st.Files, files...)
 		t.st.Data[field.Name] = strconv.Itoa(len(t.st.Files))
 		if len(t.st.Files) >= field.MaxFiles {
 			t.say(e.tr(t, "complaint_flow.photo_full", map[string]string{"count": strconv.Itoa(len(t.st.Files))}))
@@ -95,6 +80,38 @@ func (e *Engine) onPhotos(ctx context.Context, t *turn, svc services.Service, fi
 	}
 	e.wrong(t, e.tr(t, field.PromptKey(), nil))
 	return nil
+}
+
+// saveFiles stores the photos and documents of a message, at most room of
+// them. When one cannot be taken (not a photo nor a PDF, too large, or no
+// store for files) nothing is stored and refused says why, for the
+// citizen.
+func (e *Engine) saveFiles(ctx context.Context, t *turn, room int) (files []services.StoredFile, refused string, err error) {
+	switch t.in.Media {
+	case "unsupported_file":
+		return nil, e.tr(t, "complaint_flow.photo_refused_type", nil), nil
+	case "too_large_file":
+		return nil, e.tr(t, "complaint_flow.photo_refused_size", map[string]string{"max": strconv.Itoa(maxFileMB)}), nil
+	}
+	for _, a := range t.in.Attachments {
+		if !allowedMIME[a.MIME] || e.media == nil {
+			return nil, e.tr(t, "complaint_flow.photo_refused_type", nil), nil
+		}
+		if len(a.Data) > maxFileMB<<20 {
+			return nil, e.tr(t, "complaint_flow.photo_refused_size", map[string]string{"max": strconv.Itoa(maxFileMB)}), nil
+		}
+	}
+	for _, a := range t.in.Attachments {
+		if len(files) >= room {
+			break
+		}
+		f, err := e.media.Save(ctx, a.Kind, a.Data)
+		if err != nil {
+			return nil, "", fmt.Errorf("store a file of %s: %w", t.in.Chat, err)
+		}
+		files = append(files, f)
+	}
+	return files, "", nil
 }
 
 // submitComplaint files a complaint, unless the citizen has an open one of

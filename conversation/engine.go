@@ -326,6 +326,13 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 	}
 	idle := now.Sub(t.st.UpdatedAt)
 	t.st.UpdatedAt = now
+	if t.st.Awaiting != "" {
+		// An officer asked something since the citizen last wrote: the
+		// question is what they see now, so it is where their message lands.
+		if err := e.questionArrived(ctx, t); err != nil {
+			return err
+		}
+	}
 
 	switch t.in.Kind {
 	case KindChoice:
@@ -335,6 +342,9 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 			return nil
 		}
 	case KindUnsupported:
+		if e.filesAnswerQuestion(t) {
+			return e.answerPending(ctx, t)
+		}
 		if k := stepOf(t.st.Step); k.files == nil || !k.files(e, t) {
 			e.unsupported(t)
 			return nil
@@ -355,10 +365,7 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 		}
 	}
 
-	if t.st.Awaiting != "" && t.in.Kind == KindText {
-		return e.answerQuestion(ctx, t)
-	}
-	if t.st.Survey != "" && e.surveys != nil {
+	if t.st.Survey != "" && e.surveys != nil && !isQuestionStep(t.st.Step) {
 		if handled, err := e.onSurvey(ctx, t); handled || err != nil {
 			return err
 		}

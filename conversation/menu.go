@@ -124,6 +124,8 @@ func (e *Engine) onMenu(ctx context.Context, t *turn) error {
 		t.say(e.tr(t, "office", e.officeArgs()))
 	case "resume":
 		e.resumeDraft(t)
+	case "answer":
+		e.toQuestions(t)
 	default:
 		if code, ok := strings.CutPrefix(value, "c:"); ok {
 			return e.startForm(ctx, t, code)
@@ -154,6 +156,9 @@ func (e *Engine) menuChoices(t *turn) []services.Choice {
 			Label:    e.tr(t, "menu.resume", map[string]string{"service": e.serviceName(t, t.st.Draft)}),
 			Keywords: e.cont,
 		})
+	}
+	if len(t.st.Questions) > 0 {
+		choices = append(choices, services.Choice{Value: "answer", Label: e.questionsLabel(t)})
 	}
 	return choices
 }

@@ -70,8 +70,9 @@ func (e *Engine) greetingBack(t *turn, text string) (back, rest string) {
 
 // chooseOrUnderstand is choose at a step that shows a menu: the citizen
 // may pick one of its options, or say in their own words what they want
-// (understand). A greeting opening the text is answered first. ok is
-// false when the turn was answered here.
+// (understand). A greeting opening the text is answered first. When
+// nothing fits and an officer's question waits for the citizen, the text
+// is taken as its answer. ok is false when the turn was answered here.
 func (e *Engine) chooseOrUnderstand(ctx context.Context, t *turn, unknownKey string) (value string, ok bool, err error) {
 	k := stepOf(t.st.Step)
 	choices := k.choices(e, t)
@@ -94,6 +95,9 @@ func (e *Engine) chooseOrUnderstand(ctx context.Context, t *turn, unknownKey str
 	}
 	if i, ok := services.FindChoice(t.text, choices); ok {
 		return choices[i].Value, true, nil
+	}
+	if len(t.st.Questions) > 0 {
+		return "", false, e.answerPending(ctx, t)
 	}
 	e.wrong(t, e.tr(t, unknownKey, nil))
 	return "", false, nil

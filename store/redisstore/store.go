@@ -135,6 +135,7 @@ type record struct {
 	Draft     string                `json:"draft,omitempty"`
 	Showing   string                `json:"showing,omitempty"`
 	Awaiting  string                `json:"awaiting,omitempty"`
+	Questions []string              `json:"questions,omitempty"`
 	Listed    []string              `json:"listed,omitempty"`
 	Offered   []string              `json:"offered,omitempty"`
 	Files     []services.StoredFile `json:"files,omitempty"`
@@ -236,6 +237,7 @@ func (s *Store) decode(chat conversation.ChatKey, vals []any) (*conversation.Sta
 		Draft:     r.Draft,
 		Showing:   r.Showing,
 		Awaiting:  r.Awaiting,
+		Questions: r.Questions,
 		Listed:    r.Listed,
 		Offered:   r.Offered,
 		Files:     r.Files,
@@ -343,6 +345,7 @@ func (s *Store) encode(st conversation.State) ([]byte, error) {
 		Draft:     st.Draft,
 		Showing:   st.Showing,
 		Awaiting:  st.Awaiting,
+		Questions: st.Questions,
 		Listed:    st.Listed,
 		Offered:   st.Offered,
 		Files:     st.Files,
