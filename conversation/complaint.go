@@ -41,8 +41,8 @@ var allowedMIME = map[string]bool{"image/jpeg": true, "image/png": true, "image/
 const maxFileMB = 10
 
 // onPhotos collects a photos field: files one by one up to the field's
-// limit, "lanjut" when done, "lewati" for none. A refused file says why and
-// leaves the form where it was.
+// limit, "lanjut" (or "sudah itu saja") when done, "lewati" for none. A
+// refused file says why and leaves the form where it was.
 func (e *Engine) onPhotos(ctx context.Context, t *turn, svc services.Service, field services.Field) error {
 	switch {
 	case t.in.Kind == KindUnsupported && (len(t.in.Attachments) > 0 || t.in.Media == "unsupported_file" || t.in.Media == "too_large_file"):
@@ -66,7 +66,7 @@ func (e *Engine) onPhotos(ctx context.Context, t *turn, svc services.Service, fi
 			"count": strconv.Itoa(len(t.st.Files)), "max": strconv.Itoa(field.MaxFiles),
 		}))
 		return nil
-	case t.in.Kind == KindText && (e.isWord("done_files", t.text) || e.isWord("skip", t.text)):
+	case t.in.Kind == KindText && e.saysDone(t.text):
 		if len(t.st.Files) == 0 && !field.Optional {
 			e.wrong(t, e.tr(t, "complaint_flow.photo_refused_type", nil))
 			return nil
@@ -78,8 +78,20 @@ func (e *Engine) onPhotos(ctx context.Context, t *turn, svc services.Service, fi
 		e.unsupported(t)
 		return nil
 	}
-	e.wrong(t, e.tr(t, field.PromptKey(), nil))
+	// A short hint: the question itself follows it.
+	e.wrong(t, e.tr(t, "complaint_flow.photo_hint", nil))
 	return nil
+}
+
+// saysDone reports whether text says the files are all sent, or that there
+// are none: the words alone ("lanjut", "lewati") or in a sentence ("sudah
+// itu saja", "tidak ada fotonya").
+func (e *Engine) saysDone(text string) bool {
+	if e.isWord("done_files", text) || e.isWord("skip", text) {
+		return true
+	}
+	_, ok := services.FindChoice(text, []services.Choice{{Value: "done", Keywords: e.doneWords}})
+	return ok
 }
 
 // saveFiles stores the photos and documents of a message, at most room of

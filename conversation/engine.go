@@ -82,6 +82,7 @@ type Engine struct {
 	// (words.menu_items.<item> in every locale).
 	menuWords map[string][]string
 	langNames map[string][]string // words naming each language in the picker
+	doneWords []string            // the words that end the photos of a form
 	stopWords []string            // words that stop the survey
 	// unreachableUnits remembers the units already warned about.
 	unreachableUnits sync.Map
@@ -137,6 +138,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e.menuWords = cfg.Texts.WordGroups("menu_items")
 	e.langNames = cfg.Texts.WordGroups("lang_names")
+	e.doneWords = append(cfg.Texts.Words("done_files"), cfg.Texts.Words("skip")...)
 	e.stopWords = cfg.Texts.Words("stop")
 	intents, err := newIntents(cfg.Catalog, cfg.Texts)
 	if err != nil {
@@ -303,11 +305,83 @@ func (e *Engine) newTurn(in Inbound) *turn {
 
 func (t *turn) say(text string) { t.paras = append(t.paras, text) }
 
+// MaxReplyRunes is the longest message the engine sends in one piece,
+// counting its options as a numbered list: a longer one needs scrolling on
+// a phone. A turn that says more is sent as several messages.
+const MaxReplyRunes = 600
+
 func (t *turn) replies() []Reply {
 	if len(t.paras) == 0 {
 		return nil
 	}
-	return []Reply{{Text: strings.Join(t.paras, "\n\n"), Options: t.options}}
+	text := strings.Join(t.paras, "\n\n")
+	options := optionRunes(t.options)
+	if utf8.RuneCountInString(text)+options <= MaxReplyRunes {
+		return []Reply{{Text: text, Options: t.options}}
+	}
+	pieces := pack(t.paras, MaxReplyRunes, options)
+	out := make([]Reply, len(pieces))
+	for i, p := range pieces {
+		out[i] = Reply{Text: p}
+	}
+	out[len(out)-1].Options = t.options
+	return out
+}
+
+// optionRunes is what options add to a message shown as a numbered list
+// after a blank line ("1. Label" per line).
+func optionRunes(options []Option) int {
+	if len(options) == 0 {
+		return 0
+	}
+	n := 2
+	for i, o := range options {
+		n += utf8.RuneCountInString(o.Label) + len(strconv.Itoa(i+1)) + 3
+	}
+	return n
+}
+
+// pack joins paragraphs into messages of at most limit runes, the last one
+// keeping room for tail more (its options). A paragraph over the limit is
+// cut between its lines; a line over it goes alone.
+func pack(paras []string, limit, tail int) []string {
+	var lines []string // pieces that may not be cut further, with their separators
+	var seps []string
+	for _, p := range paras {
+		if utf8.RuneCountInString(p) <= limit {
+			lines, seps = append(lines, p), append(seps, "\n\n")
+			continue
+		}
+		for i, l := range strings.Split(p, "\n") {
+			sep := "\n"
+			if i == 0 {
+				sep = "\n\n"
+			}
+			lines, seps = append(lines, l), append(seps, sep)
+		}
+	}
+	var out []string
+	var cur strings.Builder
+	n := 0
+	for i, l := range lines {
+		ln := utf8.RuneCountInString(l)
+		room := limit
+		if i == len(lines)-1 {
+			room -= tail
+		}
+		if n > 0 && n+2+ln > room {
+			out = append(out, cur.String())
+			cur.Reset()
+			n = 0
+		}
+		if n > 0 {
+			cur.WriteString(seps[i])
+			n += utf8.RuneCountInString(seps[i])
+		}
+		cur.WriteString(l)
+		n += ln
+	}
+	return append(out, cur.String())
 }
 
 // step moves the state by one message. Its only side effect outside the

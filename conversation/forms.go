@@ -119,6 +119,11 @@ func (e *Engine) startForm(ctx context.Context, t *turn, code string) error {
 	case past != "":
 		// They have seen the longer introduction with their first request.
 		t.say(e.tr(t, "form.intro_again", map[string]string{"service": e.serviceName(t, code)}))
+	case t.st.Step == StepConsent:
+		// The privacy notice that follows says how the data is kept.
+		t.say(e.tr(t, "form.intro_consent", map[string]string{
+			"service": e.serviceName(t, code), "count": strconv.Itoa(len(svc.Form)),
+		}))
 	default:
 		t.say(e.tr(t, "form.intro", map[string]string{
 			"service": e.serviceName(t, code),
@@ -169,6 +174,8 @@ func (e *Engine) resumeDraft(t *turn) {
 	t.st.Service = t.st.Draft
 	t.st.Editing = false
 	t.st.Retries = 0
+	// A complaint left at the "same matter?" question is asked it again.
+	t.st.Matter = ""
 	if t.st.Field >= len(svc.Form) {
 		t.st.Step = StepConfirm
 	} else {

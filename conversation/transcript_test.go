@@ -42,6 +42,15 @@ type harness struct {
 	lastIn  conversation.Inbound
 	prevIn  conversation.Inbound    // the message before lastIn
 	offered [][]conversation.Option // option lists of past replies, newest last
+	// rendered is every message the transcript sent, replies and
+	// notifications, as a phone shows it (see phoneText).
+	rendered []renderedMessage
+}
+
+// renderedMessage is one message sent during a transcript: to whom, after
+// which input line, and its text with its options as a numbered list.
+type renderedMessage struct {
+	to, after, text string
 }
 
 func newHarness(t *testing.T) *harness {
@@ -107,9 +116,13 @@ func (h *harness) send(in conversation.Inbound) []string {
 		h.t.Fatalf("handle %+v: %v", in, err)
 	}
 	var out []string
+	for _, r := range replies {
+		h.rendered = append(h.rendered, renderedMessage{to: h.who(in.Chat), after: in.Text, text: phoneText(r)})
+	}
 	for i, r := range replies {
 		if i > 0 {
-			out = append(out, "<")
+			// A turn that said too much for one message goes out as several.
+			out = append(out, "<--- next message")
 		}
 		for _, line := range strings.Split(r.Text, "\n") {
 			out = append(out, strings.TrimRight("< "+line, " "))
@@ -125,6 +138,7 @@ func (h *harness) send(in conversation.Inbound) []string {
 		out = append(out, "< (no reply)")
 	}
 	for _, n := range h.notes.Take() {
+		h.rendered = append(h.rendered, renderedMessage{to: h.who(n.To), after: in.Text, text: phoneText(n.Reply)})
 		for i, line := range strings.Split(n.Reply.Text, "\n") {
 			prefix := "<<        "
 			if i == 0 {
