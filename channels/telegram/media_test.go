@@ -228,21 +228,6 @@ func TestAttachRetriesTransientFailures(t *testing.T) {
 	}
 }
 
-func TestWantedDocument(t *testing.T) {
-	for _, tc := range []struct {
-		mime, name string
-		want       bool
-	}{
-		{"application/pdf", "x", true}, {"IMAGE/JPEG", "", true}, {"image/webp", "", true},
-		{"", "Scan.PDF", true}, {"application/octet-stream", "a.jpeg", true},
-		{"application/zip", "a.pdf", false}, {"", "a.docx", false}, {"image/gif", "a.gif", false},
-	} {
-		if got := wantedDocument(tc.mime, tc.name); got != tc.want {
-			t.Errorf("wantedDocument(%q, %q) = %v", tc.mime, tc.name, got)
-		}
-	}
-}
-
 // opener counts how often a file is opened, as a retried upload must
 // reopen it.
 type opener struct {

@@ -12,7 +12,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/leksono/sapa/services"
-	"github.com/leksono/sapa/store/mediastore"
 )
 
 // maxUpload bounds what SendFiles reads of one file: WhatsApp takes
@@ -42,7 +41,7 @@ func (b *Bot) SendFiles(ctx context.Context, chatID, caption string, files []Fil
 		switch {
 		case f.Open == nil:
 			return fmt.Errorf("whatsapp send files: file %d has no Open", i)
-		case !sendableMIME(f.MIME):
+		case !services.AcceptedFile(f.MIME):
 			return fmt.Errorf("whatsapp send files: file %d has type %q", i, f.MIME)
 		}
 	}
@@ -56,14 +55,6 @@ func (b *Bot) SendFiles(ctx context.Context, chatID, caption string, files []Fil
 		}
 	}
 	return nil
-}
-
-func sendableMIME(mime string) bool {
-	switch mime {
-	case mediastore.MIMEJPEG, mediastore.MIMEPNG, mediastore.MIMEWebP, mediastore.MIMEPDF:
-		return true
-	}
-	return false
 }
 
 // sendFile reads, uploads and sends one file.
@@ -83,7 +74,7 @@ func (b *Bot) sendFile(ctx context.Context, chatID string, to types.JID, caption
 		return fmt.Errorf("file for %s is over %d bytes", services.MaskID(chatID), maxUpload)
 	}
 	kind := whatsmeow.MediaImage
-	if f.MIME == mediastore.MIMEPDF {
+	if f.MIME == services.MIMEPDF {
 		kind = whatsmeow.MediaDocument
 	}
 	up, err := b.upload(ctx, chatID, data, kind)

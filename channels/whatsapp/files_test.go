@@ -12,6 +12,8 @@ import (
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/leksono/sapa/services"
 )
 
 func fileOf(data []byte) func() (io.ReadCloser, error) {
@@ -129,7 +131,7 @@ func TestRefusedFileTellsTheEngineWhy(t *testing.T) {
 		FileName: proto.String("ktp.jpg"), Mimetype: proto.String("image/jpeg"), DirectPath: proto.String("/txt"),
 	}}))
 	b.queue.waitIdle()
-	if len(h.got) != 2 || h.got[0].Media != mediaTooLargeFile || h.got[1].Media != mediaUnsupportedFile ||
+	if len(h.got) != 2 || h.got[0].Media != services.FileRefusedSize || h.got[1].Media != services.FileRefusedType ||
 		len(h.got[0].Attachments)+len(h.got[1].Attachments) != 0 {
 		t.Fatalf("engine got %+v", h.got)
 	}
