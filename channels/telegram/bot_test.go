@@ -568,25 +568,6 @@ func TestNew(t *testing.T) {
 	}
 }
 
-func TestBackoff(t *testing.T) {
-	b := backoff{min: time.Second, max: 30 * time.Second}
-	var got []time.Duration
-	for range 7 {
-		got = append(got, b.next())
-	}
-	want := []time.Duration{1, 2, 4, 8, 16, 30, 30}
-	for i := range want {
-		want[i] *= time.Second
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("backoff = %v, want %v", got, want)
-	}
-	b.reset()
-	if d := b.next(); d != time.Second {
-		t.Errorf("after reset = %v, want 1s", d)
-	}
-}
-
 func loadRaw(t *testing.T, name string) []byte {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("testdata", name))

@@ -12,6 +12,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/leksono/sapa/channels/dispatch"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/services"
 )
@@ -142,7 +143,7 @@ func (b *Bot) attach(ctx context.Context, chatID int64, m *tgbotapi.Message, in 
 			break
 		}
 		b.log.Debug("telegram file download retry", "chat", chatID, "message", in.MessageID, "retry_in", wait, "err", err)
-		if !sleep(dctx, wait) {
+		if !dispatch.Sleep(dctx, wait) {
 			break
 		}
 		wait *= 2
