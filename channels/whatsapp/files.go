@@ -117,7 +117,7 @@ func (b *Bot) sendFile(ctx context.Context, chatID string, to types.JID, caption
 // upload encrypts and uploads data, retrying with backoff: uploads go to
 // media servers that fail on their own.
 func (b *Bot) upload(ctx context.Context, chatID string, data []byte, kind whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
-	wait := b.retryBase
+	wait := b.backoff()
 	for try := 1; ; try++ {
 		up, err := b.api.Upload(ctx, data, kind)
 		if err == nil {
@@ -126,11 +126,11 @@ func (b *Bot) upload(ctx context.Context, chatID string, data []byte, kind whats
 		if try >= b.sendTries || ctx.Err() != nil {
 			return whatsmeow.UploadResponse{}, fmt.Errorf("upload file for %s after %d tries: %w", services.MaskID(chatID), try, err)
 		}
-		b.log.Debug("whatsapp upload failed, retrying", "chat", services.MaskID(chatID), "retry_in", wait, "err", err)
-		if !b.clock.Sleep(ctx, wait) {
+		delay := wait.Next()
+		b.log.Debug("whatsapp upload failed, retrying", "chat", services.MaskID(chatID), "retry_in", delay, "err", err)
+		if !b.clock.Sleep(ctx, delay) {
 			return whatsmeow.UploadResponse{}, fmt.Errorf("upload file for %s: stopped while waiting to retry: %w", services.MaskID(chatID), err)
 		}
-		wait *= 2
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/leksono/sapa/channels/dispatch/dispatchtest"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/services"
 )
@@ -302,7 +303,7 @@ func TestTranslate(t *testing.T) {
 			if tt.ignore != "" {
 				return
 			}
-			api := newFakeSender(newFakeClock(t0))
+			api := newFakeSender(dispatchtest.NewClock(t0))
 			api.files = tt.files
 			if inc.media != nil {
 				att, refused, err := fetch(context.Background(), api, inc.media, DefaultMaxMedia)
@@ -369,7 +370,7 @@ func TestFetchJudgesByBytes(t *testing.T) {
 		"gif":           {[]byte("GIF89a" + string(make([]byte, 20))), "", services.FileRefusedType},
 		"truncated png": {pngBytes[:6], "", services.FileRefusedType},
 	} {
-		api := newFakeSender(newFakeClock(t0))
+		api := newFakeSender(dispatchtest.NewClock(t0))
 		api.files["/f"] = tc.data
 		ref := &mediaRef{media: "document", name: "foto.jpg", msg: &waE2E.DocumentMessage{DirectPath: proto.String("/f")}}
 		att, refused, err := fetch(context.Background(), api, ref, DefaultMaxMedia)
