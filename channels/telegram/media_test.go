@@ -278,7 +278,7 @@ func TestNotifyFilesPacedInOrderNeverMerged(t *testing.T) {
 		t.Errorf("order of message ids: text %d, files %d %d, digest %d",
 			msgs[0].MessageID, files[0].MessageID, files[1].MessageID, msgs[1].MessageID)
 	}
-	time.Sleep(300 * time.Millisecond)
+	waitOutboxIdle(t, hs.bot)
 	if n := len(hs.srv.SentTo(officer)); n != 2 {
 		t.Errorf("%d text messages, want 2", n)
 	}
@@ -407,7 +407,7 @@ func TestNotifyThenReportsWhenAllIsOut(t *testing.T) {
 	if err := hs.bot.NotifyThen(ctx, "9203", conversation.Reply{Text: "x"}, []PhotoFile{{MIME: "text/plain", Open: (&opener{}).open}}, func() { calls.Add(1) }); err == nil {
 		t.Error("a file of a type Telegram cannot show was accepted")
 	}
-	time.Sleep(100 * time.Millisecond)
+	waitOutboxIdle(t, hs.bot)
 	if n := calls.Load(); n != 1 {
 		t.Errorf("done called %d times for the first notification, want 1", n)
 	}

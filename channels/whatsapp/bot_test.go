@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/leksono/sapa/channels/dispatch"
+	"github.com/leksono/sapa/channels/dispatch/dispatchtest"
 	"github.com/leksono/sapa/conversation"
 )
 
@@ -265,10 +266,7 @@ func TestFatalEventsReportOnce(t *testing.T) {
 	if !b.texts.Has("whatsapp.fatal." + ReasonTemporaryBan) {
 		t.Error("no staff text for the reason")
 	}
-	deadline := time.Now().Add(2 * time.Second)
-	for api.availableCount() == 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	dispatchtest.WaitFor(t, 2*time.Second, "the account to be marked available", func() bool { return api.availableCount() > 0 })
 	if api.availableCount() != 1 {
 		t.Error("the account was not marked available after connecting")
 	}

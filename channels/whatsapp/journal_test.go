@@ -143,13 +143,7 @@ func TestJournalReplayRetriedWhenRedisIsBack(t *testing.T) {
 		defer h.mu.Unlock()
 		return len(h.got)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for got() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the journaled message never reached the engine")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	dispatchtest.WaitFor(t, 5*time.Second, "the journaled message to reach the engine", func() bool { return got() > 0 })
 	b.waitIdle()
 	h.mu.Lock()
 	defer h.mu.Unlock()
