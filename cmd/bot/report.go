@@ -87,7 +87,7 @@ func report(args []string, stdout, stderr io.Writer, getenv func(string) string)
 		fmt.Fprintln(stderr, "sapa report:", err)
 		return 1
 	}
-	r, err := st.Cases.Report(ctx, from, to, services.NewCalendar(o.catalog.Office))
+	r, err := st.Cases.Report(ctx, from, to, time.Now(), services.NewCalendar(o.catalog.Office))
 	if cerr := st.Close(); cerr != nil {
 		err = errors.Join(err, cerr)
 	}
