@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -137,7 +138,7 @@ var globalWords = []string{"menu", "cancel", "help", "thanks", "status", "langua
 // check command, never a citizen.
 func CheckTexts(c *services.Catalog, texts *locales.Bundle) error {
 	var problems []error
-	for _, key := range texts.Missing(engineKeys) {
+	for _, key := range texts.Missing(append(slices.Clone(engineKeys), surveyKeys()...)) {
 		problems = append(problems, fmt.Errorf("the bot: missing locale key %q", key))
 	}
 	if err := c.CheckKeys(texts.Has); err != nil {
