@@ -36,13 +36,6 @@ var (
 	surveyCommentQ = surveyProfileQ + len(services.SurveyProfile)
 )
 
-// surveyKeys are the locale keys of the survey beyond engineKeys: the
-// profile questions and their options.
-func surveyKeys() []string {
-	return append([]string{"survey.profile_intro", "survey.profile_question", "survey.profile_skip", "survey.profile_unknown"},
-		services.ProfileKeys()...)
-}
-
 // nextSurveyQ returns the question after q in the survey of a case of
 // kind, skipping the elements not asked about it.
 func nextSurveyQ(q int, kind services.Kind) int {
@@ -168,23 +161,35 @@ func (e *Engine) onSurvey(ctx context.Context, t *turn) (bool, error) {
 }
 
 // surveyStop ends the survey when the citizen typed a stop word instead of
-// an answer (answered reports whether the message was one). The answers
-// given so far stay stored. Stopped among the elements, the survey stays
-// unfinished and out of the index; stopped in the optional profile, every
-// element is answered and it is completed.
+// an answer (answered reports whether the message was one).
 func (e *Engine) surveyStop(ctx context.Context, t *turn, answered bool) (bool, error) {
 	if answered || t.in.Kind != KindText || !e.isStopWord(t.text) {
 		return false, nil
 	}
-	if t.st.SurveyQ >= surveyProfileQ {
-		if err := e.surveys.CompleteSurvey(ctx, t.st.Survey, "", e.now()); err != nil {
-			return true, fmt.Errorf("complete the survey of %s: %w", t.st.Survey, err)
-		}
+	if err := e.leaveSurvey(ctx, t); err != nil {
+		return true, err
 	}
-	t.st.Survey = ""
 	t.say(e.tr(t, "survey.stopped", nil))
 	e.afterSurvey(t)
 	return true, nil
+}
+
+// leaveSurvey closes the open survey when the citizen leaves it (a stop
+// word, menu, batal). The answers given so far stay stored. Left among the
+// elements, the survey stays unfinished and out of the index; left in the
+// optional profile or at the closing comment, every element is answered
+// and it is completed.
+func (e *Engine) leaveSurvey(ctx context.Context, t *turn) error {
+	if t.st.Survey == "" {
+		return nil
+	}
+	if t.st.SurveyQ >= surveyProfileQ && e.surveys != nil {
+		if err := e.surveys.CompleteSurvey(ctx, t.st.Survey, "", e.now()); err != nil {
+			return fmt.Errorf("complete the survey of %s: %w", t.st.Survey, err)
+		}
+	}
+	t.st.Survey = ""
+	return nil
 }
 
 // afterSurvey puts the citizen back where they were before it.

@@ -251,6 +251,8 @@ func hintFor(file, msg string) string {
 		return "CONFIG_DIR must hold kecamatan.yaml, services.yaml and staff.yaml: start from a copy of configs/"
 	case strings.HasPrefix(msg, "yaml: "):
 		return "fix the YAML syntax at that line: indentation, a missing colon, or an unclosed quote"
+	case strings.Contains(msg, " form needs field "), strings.Contains(msg, " form, not "):
+		return "the bot reads this field by its name: give the form a field of that name and type (the fields each kind of form needs are listed at the top of services.yaml)"
 	case strings.Contains(msg, "unknown key"):
 		return "remove that key or correct its spelling"
 	case strings.Contains(msg, "(use one of"), strings.Contains(msg, " is not one of "):

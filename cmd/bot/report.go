@@ -80,7 +80,7 @@ func reportCmd(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	// Only warnings: the report itself is the output.
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx := context.Background()
-	keys, err := dataKeys(getenv, cfg.DataDir, log)
+	keys, err := dataKeys(cfg, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "sapa report:", err)
 		return 1

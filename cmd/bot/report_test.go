@@ -38,7 +38,7 @@ func reportEnv(t *testing.T) (*office, string) {
 func seedReport(t *testing.T, o *office, path string) {
 	t.Helper()
 	ctx := context.Background()
-	keys, err := dataKeys(func(string) string { return "" }, filepath.Dir(path), slog.New(slog.DiscardHandler))
+	keys, err := dataKeys(settings{DataDir: filepath.Dir(path)}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
