@@ -173,6 +173,7 @@ func (w *Writer) emptyNote(p *plot.Plot) {
 	l.TextStyle[0].XAlign, l.TextStyle[0].YAlign = draw.XCenter, draw.YCenter
 	p.Add(l)
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
+	p.X.Label.Text, p.Y.Label.Text = "", ""
 	p.HideAxes()
 }
 

@@ -86,9 +86,9 @@ type Document struct {
 }
 
 // SampleReached reports whether the period's respondents reach the
-// minimum sample.
+// minimum sample. No respondent never does, whatever the population.
 func (d Document) SampleReached() bool {
-	return d.Report.IKM.Respondents >= d.MinimumSample
+	return d.Report.IKM.Respondents > 0 && d.Report.IKM.Respondents >= d.MinimumSample
 }
 
 // Build loads the figures of period p as of now from src.
@@ -398,7 +398,7 @@ func textKeys() []string {
 	}{
 		{"report.summary.", []string{"unit", "period", "cases", "finished", "within_due", "open", "overdue", "ikm", "quality", "respondents", "partial"}},
 		{"report.ikm_summary.", []string{"unit", "period", "respondents", "population", "population_config", "population_cases",
-			"minimum_sample", "sample", "sample_reached", "sample_short", "published", "weighted_mean", "index", "quality"}},
+			"minimum_sample", "sample", "sample_reached", "sample_short", "sample_none", "published", "weighted_mean", "index", "quality"}},
 		{"report.column.", []string{"item", "value", "kind", "count", "status", "service", "cases", "finished", "median", "p90",
 			"within_due", "village", "category", "scope", "respondents", "index_exact", "quality_exact", "index_regulation",
 			"quality_regulation", "element", "month", "ikm_weighted", "answered", "sum", "nrr", "nrr_weighted", "converted",

@@ -335,3 +335,28 @@ func TestCheckTexts(t *testing.T) {
 		t.Errorf("missing keys: %v", err)
 	}
 }
+
+// TestEmptyPeriod: a period without a case renders everywhere, and no
+// respondent is never a sufficient sample.
+func TestEmptyPeriod(t *testing.T) {
+	catalog, texts := office(t)
+	sd := newSeeder(t, catalog)
+	d, err := report.Build(context.Background(), sd.s, catalog.Office, report.Period{First: sd.at(1, 1, 0), Last: sd.at(12, 31, 0)}, sd.at(12, 7, 14))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.SampleReached() || d.MinimumSample != 0 {
+		t.Errorf("empty: minimum %d reached %v, want 0 and not reached", d.MinimumSample, d.SampleReached())
+	}
+	w := report.New(catalog, texts, "id")
+	if _, err := w.Files(d, report.SetIKM, report.FormatText, report.FormatXLSX, report.FormatChart, report.FormatCard, report.FormatCSV); err != nil {
+		t.Fatalf("render an empty period: %v", err)
+	}
+	var text bytes.Buffer
+	if err := w.WriteText(&text, d, report.SetIKM); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "Belum ada responden") {
+		t.Errorf("the empty report does not say there is no respondent:\n%s", text.String())
+	}
+}

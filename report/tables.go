@@ -247,8 +247,11 @@ func (w *Writer) ikmSummary(d Document) Table {
 	row("population", map[string]string{"source": w.t(source, map[string]string{"date": w.date(d.Period.Last)})}, count(d.Population))
 	row("minimum_sample", nil, count(d.MinimumSample))
 	reached := "report.ikm_summary.sample_short"
-	if d.SampleReached() {
+	switch {
+	case d.SampleReached():
 		reached = "report.ikm_summary.sample_reached"
+	case x.Respondents == 0:
+		reached = "report.ikm_summary.sample_none"
 	}
 	row("sample", nil, coded(strconv.FormatBool(d.SampleReached()), w.t(reached, map[string]string{
 		"missing": strconv.Itoa(d.MinimumSample - x.Respondents),
