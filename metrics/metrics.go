@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/services"
 )
 
 // Handler is what a channel needs from the conversation engine, the same
@@ -128,6 +129,25 @@ func (m *Metrics) Error(kind string) { m.errs.WithLabelValues(kind).Inc() }
 // CaseOpened counts one case filed for a service.
 func (m *Metrics) CaseOpened(kind, service string) {
 	m.casesOpened.WithLabelValues(kind, service).Inc()
+}
+
+// CountCases wraps a case store so that each case it files is counted by
+// CaseOpened.
+func (m *Metrics) CountCases(s conversation.CaseStore) conversation.CaseStore {
+	return countedCases{CaseStore: s, m: m}
+}
+
+type countedCases struct {
+	conversation.CaseStore
+	m *Metrics
+}
+
+func (c countedCases) SubmitCase(ctx context.Context, nc services.NewCase) (services.Receipt, error) {
+	r, err := c.CaseStore.SubmitCase(ctx, nc)
+	if err == nil {
+		c.m.CaseOpened(string(nc.Kind), nc.ServiceCode)
+	}
+	return r, err
 }
 
 // SetCases sets the open and overdue gauges.

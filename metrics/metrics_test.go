@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/services"
 )
 
 // scrape fetches /metrics and returns every sample line's value by its
@@ -274,5 +275,64 @@ func TestServe(t *testing.T) {
 	defer busy.Close()
 	if err := m.Serve(context.Background(), busy.Listener.Addr().String(), nil); err == nil {
 		t.Error("Serve on a taken address returned nil")
+	}
+}
+
+// fakeCases files every case but the one of service "gagal".
+type fakeCases struct{}
+
+func (fakeCases) SubmitCase(_ context.Context, nc services.NewCase) (services.Receipt, error) {
+	if nc.ServiceCode == "gagal" {
+		return services.Receipt{}, errors.New("database down")
+	}
+	return services.Receipt{Ticket: "LKS-1"}, nil
+}
+
+func TestCountCasesCountsWhatWasFiled(t *testing.T) {
+	m := New()
+	srv := httptest.NewServer(m.Handler(nil))
+	defer srv.Close()
+	cases := m.CountCases(fakeCases{})
+	ctx := context.Background()
+	for _, nc := range []services.NewCase{
+		{Kind: services.KindRequest, ServiceCode: "sktm"},
+		{Kind: services.KindRequest, ServiceCode: "sktm"},
+		{Kind: services.KindRequest, ServiceCode: "gagal"},
+	} {
+		r, err := cases.SubmitCase(ctx, nc)
+		if (err != nil) != (nc.ServiceCode == "gagal") || (err == nil && r.Ticket != "LKS-1") {
+			t.Fatalf("submit %s = %+v, %v: the store's answer must pass through", nc.ServiceCode, r, err)
+		}
+	}
+	got := scrape(t, srv)
+	if n := got[`sapa_cases_opened_total{kind="request",service="sktm"}`]; n != 2 {
+		t.Errorf("sktm cases counted %v, want 2", n)
+	}
+	if _, ok := got[`sapa_cases_opened_total{kind="request",service="gagal"}`]; ok {
+		t.Error("a case the store refused was counted")
+	}
+}
+
+func TestServePprof(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	l := httptest.NewServer(http.NotFoundHandler())
+	addr := l.Listener.Addr().String()
+	l.Close()
+	go func() { errc <- ServePprof(ctx, addr) }()
+	var code int
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if res, err := http.Get("http://" + addr + "/debug/pprof/"); err == nil {
+			code = res.StatusCode
+			res.Body.Close()
+			break
+		}
+	}
+	if code != http.StatusOK {
+		t.Errorf("/debug/pprof/ on %s = %d, want 200", addr, code)
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		t.Errorf("ServePprof after cancel: %v", err)
 	}
 }

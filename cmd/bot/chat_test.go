@@ -73,7 +73,7 @@ func TestChatSKTMOnEmbeddedStorage(t *testing.T) {
 	ctx := context.Background()
 	// The chat generated the data keys beside the database; the NIK reads
 	// back only through them.
-	keys, err := dataKeys(envOf(nil), filepath.Dir(dbPath), slog.New(slog.DiscardHandler))
+	keys, err := dataKeys(settings{DataDir: filepath.Dir(dbPath)}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

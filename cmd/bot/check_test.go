@@ -105,6 +105,25 @@ func TestCheckBrokenConfiguration(t *testing.T) {
 	}
 }
 
+// formLine is the line of the shipped services.yaml where the form of
+// service code starts ("form:").
+func formLine(t *testing.T, code string) int {
+	t.Helper()
+	raw, err := os.ReadFile("../../configs/services.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := false
+	for i, l := range strings.Split(string(raw), "\n") {
+		in = in || strings.Contains(l, "- code: "+code+" ")
+		if in && strings.TrimSpace(l) == "form:" {
+			return i + 1
+		}
+	}
+	t.Fatalf("no form of %s in configs/services.yaml", code)
+	return 0
+}
+
 // staffLine is the line of the shipped staff.yaml that holds needle.
 func staffLine(t *testing.T, needle string) int {
 	t.Helper()
@@ -133,6 +152,12 @@ func TestCheckStaffAndSyntaxProblems(t *testing.T) {
 		}}, []string{
 			fmt.Sprintf(`staff.yaml:%d: officer "camat": role "bupati" is not one of petugas, kasi, camat, admin; fix: write one of the listed values`, staffLine(t, "{id: camat,")),
 			fmt.Sprintf(`staff.yaml:%d: officer "kasi_kesos": unit "kesos"`, staffLine(t, "{id: kasi_kesos,")),
+		}},
+		{"form without a field the bot reads", map[string]func(string) string{"services.yaml": func(s string) string {
+			return strings.Replace(s, "      - {name: desa, type: village}\n", "", 1)
+		}}, []string{
+			fmt.Sprintf(`services.yaml:%d: service "sktm": a request form needs field "desa" (type village)`, formLine(t, "sktm")),
+			"fix: the bot reads this field by its name",
 		}},
 		{"yaml syntax", map[string]func(string) string{"kecamatan.yaml": func(s string) string {
 			return "office: [\n" + s
@@ -199,5 +224,28 @@ func TestProblemsFromLoaderMessages(t *testing.T) {
 				t.Errorf("problem %d:\n got %s\nwant %s", i, p, tc.want[i])
 			}
 		}
+	}
+}
+
+// TestCheckReportsPublishedWeight: a weighting the regulation does not
+// know is named with its line in kecamatan.yaml.
+func TestCheckReportsPublishedWeight(t *testing.T) {
+	dir := copyConfigs(t, map[string]func(string) string{"kecamatan.yaml": func(s string) string {
+		return strings.Replace(s, `published_weight: "0.11"`, `published_weight: "0,11"`, 1)
+	}})
+	raw, err := os.ReadFile(filepath.Join(dir, "kecamatan.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := 0
+	for i, l := range strings.Split(string(raw), "\n") {
+		if strings.Contains(l, "published_weight:") {
+			line = i + 1
+		}
+	}
+	code, out := runCheck(t, map[string]string{"CONFIG_DIR": dir})
+	want := fmt.Sprintf(`%s:%d: survey: published_weight "0,11" must be "0.11" (the regulation's printed weight) or "1/9" (exact)`, filepath.Join(dir, "kecamatan.yaml"), line)
+	if code != 1 || line == 0 || !strings.Contains(out, want) {
+		t.Errorf("check exit %d, output:\n%s\nwant a line %s", code, out, want)
 	}
 }

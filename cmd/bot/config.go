@@ -16,6 +16,7 @@ import (
 
 	"github.com/leksono/sapa/metrics"
 	"github.com/leksono/sapa/services"
+	"github.com/leksono/sapa/store/pgstore"
 )
 
 // defaultDataDir is where the embedded storage keeps its files when
@@ -50,6 +51,10 @@ type settings struct {
 
 	MediaDir string // photos and documents citizens send; default DATA_DIR/media
 
+	// DataKeys and DataHMACKey seal NIK and KK numbers at rest (DATA_KEYS,
+	// DATA_HMAC_KEY); both empty: the keys file under DataDir.
+	DataKeys, DataHMACKey string
+
 	// Telegram webhook mode, instead of long polling, when the URL is set.
 	TelegramWebhookURL    string
 	TelegramWebhookListen string
@@ -72,6 +77,8 @@ func readSettings(getenv func(string) string) (settings, error) {
 		DatabaseURL:    strings.TrimSpace(getenv("DATABASE_URL")),
 		DataDir:        strings.TrimSpace(getenv("DATA_DIR")),
 		ConfigDir:      strings.TrimSpace(getenv("CONFIG_DIR")),
+		DataKeys:       strings.TrimSpace(getenv(pgstore.EnvDataKeys)),
+		DataHMACKey:    strings.TrimSpace(getenv(pgstore.EnvDataHMACKey)),
 	}
 	var problems []error
 	switch s.WhatsApp = strings.ToLower(strings.TrimSpace(getenv("WHATSAPP"))); s.WhatsApp {

@@ -262,6 +262,17 @@ func serverSettings(t *testing.T, srv *telegramtest.Server, extra map[string]str
 	return cfg
 }
 
+// build loads the office configuration and constructs every part from the
+// settings, as serve does; a configuration problem comes back as a
+// problemList.
+func build(ctx context.Context, cfg settings, log *slog.Logger) (*app, error) {
+	o, problems := loadOffice(cfg)
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	return buildWith(ctx, cfg, o, log)
+}
+
 // startBot builds the bot from cfg and runs its channels and jobs until the
 // test ends.
 func startBot(t *testing.T, cfg settings, log *slog.Logger) *app {

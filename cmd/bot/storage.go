@@ -9,22 +9,16 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"sync"
-	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/leksono/sapa/store/pgstore"
+	"github.com/leksono/sapa/store/redisstore"
 )
 
 // sqliteFile is the name of the case database under DATA_DIR.
 const sqliteFile = "sapa.db"
-
-// ttlTick is how often the embedded store's TTL clock is moved on. Expiry
-// is at most this late; the TTLs it serves are minutes to days.
-const ttlTick = time.Second
 
 // storage is where the bot keeps things: cases in PostgreSQL or a SQLite
 // file, conversation state and dedup records in Redis or an in-process
@@ -38,9 +32,7 @@ type storage struct {
 	// Describe is the start-up log's attributes: which storage, and where.
 	Describe []any
 
-	embedded *miniredis.Miniredis // nil with REDIS_URL
-	stopTick chan struct{}
-	ticking  sync.WaitGroup
+	embedded *redisstore.Embedded // nil with REDIS_URL
 }
 
 // blockingReaders is how many Redis connections the bot's queue consumers
@@ -73,14 +65,13 @@ func openStorage(ctx context.Context, cfg settings, o pgstore.Options, log *slog
 		s.Redis = redis.NewClient(opts)
 		stateAt = "redis " + opts.Addr + " db " + strconv.Itoa(opts.DB)
 	} else {
-		mr := miniredis.NewMiniRedis()
-		if err := mr.StartAddr("127.0.0.1:0"); err != nil {
-			return nil, fmt.Errorf("start the embedded Redis-compatible store: %w", err)
+		e, err := redisstore.StartEmbedded()
+		if err != nil {
+			return nil, err
 		}
-		s.embedded = mr
-		s.startTicking()
-		s.Redis = redis.NewClient(&redis.Options{Addr: mr.Addr()})
-		stateAt = "in-process miniredis " + mr.Addr() + " (memory only: lost on restart)"
+		s.embedded = e
+		s.Redis = redis.NewClient(&redis.Options{Addr: e.Addr()})
+		stateAt = "in-process miniredis " + e.Addr() + " (memory only: lost on restart)"
 	}
 	if err := s.Redis.Ping(ctx).Err(); err != nil {
 		err = fmt.Errorf("connect to Redis at %s: %w", s.Redis.Options().Addr, err)
@@ -88,6 +79,7 @@ func openStorage(ctx context.Context, cfg settings, o pgstore.Options, log *slog
 	}
 
 	var err error
+	o.Log = log // GORM's statements too, at LOG_LEVEL
 	if cfg.DatabaseURL != "" {
 		s.Cases, err = pgstore.Open(ctx, cfg.DatabaseURL, o)
 		casesAt = "postgresql " + pgServer(cfg.DatabaseURL)
@@ -108,29 +100,6 @@ func openStorage(ctx context.Context, cfg settings, o pgstore.Options, log *slog
 	return s, nil
 }
 
-// startTicking moves the embedded store's TTL clock on with the wall clock,
-// so drafts and dedup records expire as on Redis. One FastForward a second
-// instead of miniredis' ClockTTL, which walks every key on every command.
-func (s *storage) startTicking() {
-	s.stopTick = make(chan struct{})
-	s.ticking.Add(1)
-	go func() {
-		defer s.ticking.Done()
-		t := time.NewTicker(ttlTick)
-		defer t.Stop()
-		last := time.Now()
-		for {
-			select {
-			case <-s.stopTick:
-				return
-			case now := <-t.C:
-				s.embedded.FastForward(now.Sub(last))
-				last = now
-			}
-		}
-	}()
-}
-
 // Close closes what openStorage opened; it is safe on a half-opened storage.
 func (s *storage) Close() error {
 	var errs []error
@@ -141,8 +110,6 @@ func (s *storage) Close() error {
 		errs = append(errs, s.Redis.Close())
 	}
 	if s.embedded != nil {
-		close(s.stopTick)
-		s.ticking.Wait()
 		s.embedded.Close()
 	}
 	return errors.Join(errs...)
@@ -156,4 +123,29 @@ func pgServer(dsn string) string {
 		return "(unparsable DATABASE_URL)"
 	}
 	return net.JoinHostPort(c.Host, strconv.Itoa(int(c.Port))) + "/" + c.Database
+}
+
+// keysFile is where the embedded mode keeps the keys it generated, under
+// DATA_DIR, when DATA_KEYS is not set.
+const keysFile = "keys.env"
+
+// dataKeys returns the keys that seal NIK and KK numbers at rest: from
+// DATA_KEYS and DATA_HMAC_KEY when set (production: the same keys on every
+// process), else from DATA_DIR/keys.env, generated on the first start. Losing
+// that file loses the NIK and KK numbers of every stored case: back it up
+// with the database, and never beside it in the same backup.
+func dataKeys(cfg settings, log *slog.Logger) (*pgstore.Keys, error) {
+	if cfg.DataKeys != "" || cfg.DataHMACKey != "" {
+		k, err := pgstore.ParseKeys(cfg.DataKeys, cfg.DataHMACKey)
+		if err != nil {
+			return nil, fmt.Errorf("%s / %s: %w", pgstore.EnvDataKeys, pgstore.EnvDataHMACKey, err)
+		}
+		return k, nil
+	}
+	path := filepath.Join(cfg.DataDir, keysFile)
+	k, created, err := pgstore.LoadKeysFile(path)
+	if created {
+		log.Warn("generated the keys that encrypt NIK and KK numbers: back this file up apart from the database, or set DATA_KEYS and DATA_HMAC_KEY", "file", path)
+	}
+	return k, err
 }

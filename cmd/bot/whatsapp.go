@@ -2,35 +2,39 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"path/filepath"
 
 	"github.com/leksono/sapa/channels/whatsapp"
+	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/delivery"
+	"github.com/leksono/sapa/store/mediastore"
 	"github.com/leksono/sapa/store/pgstore"
-	"github.com/leksono/sapa/store/redisstore"
 )
 
-// newWhatsApp builds the WhatsApp channel on the bot's own database: the
-// device keys live beside the cases, in PostgreSQL or the SQLite file.
-func newWhatsApp(ctx context.Context, cfg settings, o *office, a *app, notify *router, log *slog.Logger) (*whatsapp.Bot, error) {
+// addWhatsApp builds the WhatsApp channel on the bot's own database: the
+// device keys live beside the cases, in PostgreSQL or the SQLite file. Its
+// notifications wait in the delivery core's outbox for the process that
+// holds the session.
+func (a *app) addWhatsApp(ctx context.Context, cfg settings, o *office, log *slog.Logger) error {
 	dialect, dsn := whatsapp.DialectSQLite, pgstore.SQLiteDSN(a.storage.SQLitePath)
 	if cfg.DatabaseURL != "" {
 		dialect, dsn = whatsapp.DialectPostgres, cfg.DatabaseURL
 	}
 	var contacts []string
 	for _, officer := range o.staff.Officers {
-		if officer.Active && officer.WhatsApp != "" {
-			contacts = append(contacts, officer.WhatsApp)
+		if addr := officer.Contacts["whatsapp"]; officer.Active && addr != "" {
+			contacts = append(contacts, addr)
 		}
 	}
 	desk := a.cases.Desk()
 	var inbox whatsapp.Journal
 	if cfg.RedisURL != "" {
 		// As for Telegram: only a Redis server is durable enough.
-		q := redisstore.NewQueue(a.storage.Redis, cfg.RedisPrefix+"{whatsapp-inbox}")
-		a.metrics.Backlog("whatsapp-inbox", q.Backlog)
-		inbox = q
+		inbox = a.delivery.Journal("whatsapp-inbox")
 	}
 	wa, err := whatsapp.New(ctx, whatsapp.Config{
 		StoreDialect: dialect,
@@ -50,11 +54,38 @@ func newWhatsApp(ctx context.Context, cfg settings, o *office, a *app, notify *r
 		Journal: inbox,
 	}, a.metrics.Wrap("whatsapp", a.engine), log)
 	if err != nil {
-		return nil, fmt.Errorf("start WhatsApp: %w", err)
+		return fmt.Errorf("start WhatsApp: %w", err)
 	}
 	wa.OnFatal(func(reason string) {
 		text := o.texts.T(o.texts.Langs()[0], "whatsapp.fatal."+reason, nil)
-		tellAdmins(context.WithoutCancel(ctx), notify, o.staff, text, log)
+		delivery.TellAdmins(context.WithoutCancel(ctx), a.delivery, o.staff, text, log)
 	})
-	return wa, nil
+	a.metrics.WhatsAppConnected(wa.Connected)
+	a.checks["whatsapp"] = func(context.Context) error {
+		if !wa.Connected() {
+			return errors.New("not connected (see the log: pairing, or a reconnect in progress)")
+		}
+		return nil
+	}
+	outbox := a.delivery.Outbox("whatsapp")
+	send := delivery.SendNow(whatsappSender(wa, a.media))
+	a.channels = append(a.channels, runner{name: "whatsapp", run: outbox.Session(wa.Run, send)})
+	return nil
+}
+
+// whatsappSender sends a notification's text, then its files.
+func whatsappSender(wa *whatsapp.Bot, media *mediastore.Store) delivery.SendFunc {
+	return func(ctx context.Context, chatID string, r conversation.Reply) error {
+		if err := wa.Send(ctx, chatID, r); err != nil {
+			return err
+		}
+		if len(r.Files) == 0 {
+			return nil
+		}
+		files := make([]whatsapp.File, 0, len(r.Files))
+		for _, f := range r.Files {
+			files = append(files, whatsapp.File{MIME: f.MIME, Open: func() (io.ReadCloser, error) { return media.Open(f) }})
+		}
+		return wa.SendFiles(ctx, chatID, "", files)
+	}
 }

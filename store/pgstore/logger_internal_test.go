@@ -40,24 +40,31 @@ func (l *lockedBuffer) String() string {
 // TestLogsCarryNoPersonalData logs every statement of a submission, a
 // repeated submission, a failed one, the follow-up methods and the
 // look-ups with the logger Open uses, on both backends, and checks no value
-// of the form, chat or name reaches the log.
+// of the form, chat or name reaches the log: with GORM tracing every
+// statement (db.Debug()), and with the bot's GORM level under LOG_LEVEL
+// debug.
 func TestLogsCarryNoPersonalData(t *testing.T) {
 	for name, dialector := range map[string]func(t *testing.T) gorm.Dialector{
 		"postgres": func(t *testing.T) gorm.Dialector { return postgres.Open(storetest.Postgres(t)) },
 		"sqlite":   func(t *testing.T) gorm.Dialector { return sqlite.Open(SQLiteDSN(storetest.SQLite(t))) },
 	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			testLogsCarryNoPersonalData(t, dialector(t))
-		})
+		for mode, levels := range map[string]struct {
+			gorm logger.LogLevel
+			slog slog.Level
+		}{"trace": {logger.Info, slog.LevelInfo}, "debug": {logger.Warn, slog.LevelDebug}} {
+			t.Run(name+"/"+mode, func(t *testing.T) {
+				t.Parallel()
+				testLogsCarryNoPersonalData(t, dialector(t), levels.gorm, levels.slog)
+			})
+		}
 	}
 }
 
-func testLogsCarryNoPersonalData(t *testing.T, dialector gorm.Dialector) {
+func testLogsCarryNoPersonalData(t *testing.T, dialector gorm.Dialector, gormLevel logger.LogLevel, slogLevel slog.Level) {
 	ctx := context.Background()
 	var buf lockedBuffer
 	db, err := gorm.Open(dialector, &gorm.Config{
-		Logger: newLogger(slog.New(slog.NewTextHandler(&buf, nil)), logger.Info),
+		Logger: newLogger(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slogLevel})), gormLevel),
 	})
 	if err != nil {
 		t.Fatalf("open: %v", err)
@@ -133,6 +140,13 @@ func testLogsCarryNoPersonalData(t *testing.T, dialector gorm.Dialector) {
 	if _, err := s.OpenCases(ctx, CaseFilter{}); err != nil {
 		t.Fatalf("open cases: %v", err)
 	}
+	// The survey's profile is statistical, but personal all the same.
+	if _, err := s.StartSurvey(ctx, rec.Ticket, at); err != nil {
+		t.Fatalf("start survey: %v", err)
+	}
+	if err := s.AnswerProfile(ctx, rec.Ticket, "pekerjaan", "wiraswasta", at); err != nil {
+		t.Fatalf("answer profile: %v", err)
+	}
 	// A failing statement is logged at error level: make one fail. One
 	// case per channel is a constraint both dialects can add.
 	if err := db.Exec(`CREATE UNIQUE INDEX test_no_more ON cases (channel)`).Error; err != nil {
@@ -147,7 +161,7 @@ func testLogsCarryNoPersonalData(t *testing.T, dialector gorm.Dialector) {
 	if !strings.Contains(out, "INSERT INTO citizens") || !strings.Contains(out, "level=ERROR") {
 		t.Fatalf("log lacks the traced statements, the test proves nothing:\n%s", out)
 	}
-	for _, secret := range []string{nik, kk, phone, name} {
+	for _, secret := range []string{nik, kk, phone, name, "wiraswasta"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("log contains %q:\n%s", secret, out)
 		}
@@ -193,5 +207,46 @@ func TestQuietTraceLogsWhatMatters(t *testing.T) {
 	l.LogMode(logger.Info).Trace(ctx, time.Now(), statement("SELECT debugged"), nil)
 	if !strings.Contains(buf.String(), "SELECT debugged") {
 		t.Errorf("Info level does not log a fast statement:\n%s", buf.String())
+	}
+}
+
+// TestLogFollowsOptionsLog: Open and OpenSQLite log to Options.Log at its
+// level (LOG_LEVEL), not to slog.Default: a statement is traced at debug
+// level and left out at info level, where a failed one is still logged.
+func TestLogFollowsOptionsLog(t *testing.T) {
+	for name, open := range map[string]func(t *testing.T, o Options) (*Store, error){
+		"postgres": func(t *testing.T, o Options) (*Store, error) {
+			return Open(context.Background(), storetest.Postgres(t), o)
+		},
+		"sqlite": func(t *testing.T, o Options) (*Store, error) {
+			return OpenSQLite(context.Background(), storetest.SQLite(t), o)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
+				var buf lockedBuffer
+				s, err := open(t, Options{TicketPrefix: "LKS", Location: time.UTC, AllowPlaintext: true,
+					Log: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: level}))})
+				if err != nil {
+					t.Fatalf("open: %v", err)
+				}
+				t.Cleanup(func() { s.Close() })
+				if _, err := s.CitizenCases(context.Background(), "telegram", "42", 0); err != nil {
+					t.Fatalf("citizen cases: %v", err)
+				}
+				if err := s.db.Exec("SELECT * FROM no_such_table").Error; err == nil {
+					t.Fatal("a query of a missing table did not fail")
+				}
+				out := buf.String()
+				traced := strings.Contains(out, "level=DEBUG") && strings.Contains(out, "external_id = ")
+				if want := level == slog.LevelDebug; traced != want {
+					t.Errorf("at %v: statement traced %v, want %v:\n%s", level, traced, want, out)
+				}
+				if !strings.Contains(out, "level=ERROR") || !strings.Contains(out, "no_such_table") {
+					t.Errorf("at %v: the failed statement is not logged:\n%s", level, out)
+				}
+			}
+		})
 	}
 }

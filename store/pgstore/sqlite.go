@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -67,7 +66,7 @@ func OpenSQLite(ctx context.Context, path string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("open case database: %w", err)
 	}
 
-	db, err := gorm.Open(sqlite.Open(SQLiteDSN(path)), &gorm.Config{Logger: newLogger(slog.Default(), logger.Warn)})
+	db, err := gorm.Open(sqlite.Open(SQLiteDSN(path)), &gorm.Config{Logger: newLogger(o.logger(), logger.Warn)})
 	if err != nil {
 		return nil, fmt.Errorf("open case database %s: %w", path, err)
 	}

@@ -56,6 +56,19 @@ type Options struct {
 	// MaxConns bounds the PostgreSQL connections Open keeps (0: 8, the
 	// default). Each is a backend process on the database server.
 	MaxConns int
+	// Log is where Open and OpenSQLite log, GORM's statements included
+	// (without their parameters, which hold personal data): failed and
+	// slow statements at warning level and above, every statement at debug
+	// level. Nil logs to slog.Default().
+	Log *slog.Logger
+}
+
+// logger is o.Log, or slog.Default() when it is nil.
+func (o Options) logger() *slog.Logger {
+	if o.Log != nil {
+		return o.Log
+	}
+	return slog.Default()
 }
 
 // Store files cases. It is safe for concurrent use.
@@ -78,10 +91,11 @@ type Store struct {
 const DefaultMaxConns = 8
 
 // Open connects to PostgreSQL at dsn, migrates the schema and returns the
-// store. Its GORM logger writes to slog.Default at warning level and never
-// interpolates query parameters, which hold personal data.
+// store. It logs to o.Log, and never query parameters, which hold personal
+// data.
 func Open(ctx context.Context, dsn string, o Options) (*Store, error) {
-	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: newLogger(slog.Default(), logger.Warn)})
+	log := o.logger()
+	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: newLogger(log, logger.Warn)})
 	if err != nil {
 		return nil, fmt.Errorf("open case database: %w", err)
 	}
@@ -109,7 +123,7 @@ func Open(ctx context.Context, dsn string, o Options) (*Store, error) {
 		if err := warm(wctx, sqlDB, conns); err != nil && wctx.Err() == nil {
 			// The pool opens what it lacks on demand; a server allowing
 			// fewer connections is not a reason to stop.
-			slog.Warn("case database: connections not opened ahead; they open on first use", "err", err)
+			log.Warn("case database: connections not opened ahead; they open on first use", "err", err)
 		}
 	})
 	return s, nil
@@ -158,7 +172,8 @@ func warm(ctx context.Context, db *sql.DB, n int) error {
 const slowStatement = 500 * time.Millisecond
 
 // newLogger is the GORM logger of Open: slow statements and errors go to
-// slog without their parameters, which hold personal data.
+// slog without their parameters, which hold personal data; the others too,
+// at debug level, when l logs that level.
 func newLogger(l *slog.Logger, level logger.LogLevel) logger.Interface {
 	return quietTrace{
 		Interface: logger.NewSlogLogger(l, logger.Config{
@@ -168,19 +183,22 @@ func newLogger(l *slog.Logger, level logger.LogLevel) logger.Interface {
 			LogLevel:                  level,
 		}),
 		level: level,
+		log:   l,
 	}
 }
 
 // quietTrace skips the trace of a statement that would not be logged: GORM's
 // slog logger renders every statement's SQL (a regular expression over it)
-// before deciding, which was 1% of the bot's CPU under load.
+// before deciding, which was 1% of the bot's CPU under load. What GORM's
+// level leaves out it traces at debug level, when the log wants that.
 type quietTrace struct {
 	logger.Interface
 	level logger.LogLevel
+	log   *slog.Logger
 }
 
 func (q quietTrace) LogMode(level logger.LogLevel) logger.Interface {
-	return quietTrace{Interface: q.Interface.LogMode(level), level: level}
+	return quietTrace{Interface: q.Interface.LogMode(level), level: level, log: q.log}
 }
 
 // ParamsFilter keeps the parameters out of the traced SQL. GORM looks for
@@ -197,6 +215,11 @@ func (q quietTrace) ParamsFilter(ctx context.Context, sql string, params ...any)
 func (q quietTrace) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
 	failed := err != nil && !errors.Is(err, logger.ErrRecordNotFound)
 	if q.level < logger.Info && !failed && time.Since(begin) <= slowStatement {
+		if q.level > logger.Silent && q.log.Enabled(ctx, slog.LevelDebug) {
+			sql, rows := fc() // without parameters: see ParamsFilter
+			q.log.LogAttrs(ctx, slog.LevelDebug, "SQL executed",
+				slog.Duration("duration", time.Since(begin)), slog.String("sql", sql), slog.Int64("rows", rows))
+		}
 		return
 	}
 	q.Interface.Trace(ctx, begin, fc, err)

@@ -1,4 +1,4 @@
-package main
+package delivery
 
 import (
 	"context"
@@ -15,13 +15,13 @@ import (
 // sealedField names what a queued case is sealed as: it holds NIK numbers.
 const sealedField = "queued_case"
 
-// queuedCases files cases in the database and, when the database does not
-// answer, still gives the citizen their ticket: the number comes from Redis
-// (shared by every process, seeded from the database), and the case waits,
-// sealed, in a durable Redis queue that one writer drains in order, exactly
-// once (the case store is idempotent per source message), when the database
-// is back.
-type queuedCases struct {
+// CaseQueue is a conversation.CaseStore that files cases in the database
+// and, when the database does not answer, still gives the citizen their
+// ticket: the number comes from Redis (shared by every process, seeded from
+// the database), and the case waits, sealed, in a durable Redis queue that
+// one writer (Core.WriteCases) drains in order, exactly once (the case
+// store is idempotent per source message), when the database is back.
+type CaseQueue struct {
 	db      *pgstore.Store
 	states  *redisstore.Store
 	queue   *redisstore.Queue
@@ -32,7 +32,7 @@ type queuedCases struct {
 }
 
 // SubmitCase implements conversation.CaseStore.
-func (q *queuedCases) SubmitCase(ctx context.Context, nc services.NewCase) (services.Receipt, error) {
+func (q *CaseQueue) SubmitCase(ctx context.Context, nc services.NewCase) (services.Receipt, error) {
 	day := nc.SubmittedAt.In(q.loc).Format(time.DateOnly)
 	n, err := q.states.NextTicketNumber(ctx, day, func(ctx context.Context) (int64, error) {
 		return q.db.LastTicketNumber(ctx, day)
@@ -73,7 +73,7 @@ func (q *queuedCases) SubmitCase(ctx context.Context, nc services.NewCase) (serv
 
 // drain writes queued cases to the database in order until ctx is done. Run
 // it in one process at a time (a lease): order is kept by one writer.
-func (q *queuedCases) drain(ctx context.Context) error {
+func (q *CaseQueue) drain(ctx context.Context) error {
 	if _, err := q.queue.Requeue(ctx); err != nil {
 		q.log.Warn("case queue: requeue on start failed", "err", err)
 	}
@@ -121,7 +121,7 @@ func (q *queuedCases) drain(ctx context.Context) error {
 // seed sets today's and tomorrow's ticket counters in Redis from the
 // database while it answers, so a citizen gets a number even when the
 // database fails before the day's first case.
-func (q *queuedCases) seed(ctx context.Context) {
+func (q *CaseQueue) seed(ctx context.Context) {
 	now := time.Now().In(q.loc)
 	for _, d := range []time.Time{now, now.AddDate(0, 0, 1)} {
 		day := d.Format(time.DateOnly)
@@ -137,7 +137,7 @@ func (q *queuedCases) seed(ctx context.Context) {
 
 // write files one queued case; permanent reports an error that retrying
 // cannot cure.
-func (q *queuedCases) write(ctx context.Context, sealed []byte) (permanent bool, err error) {
+func (q *CaseQueue) write(ctx context.Context, sealed []byte) (permanent bool, err error) {
 	raw, err := q.keys.Open(sealedField, string(sealed))
 	if err != nil {
 		return true, fmt.Errorf("open queued case: %w", err)
@@ -152,13 +152,4 @@ func (q *queuedCases) write(ctx context.Context, sealed []byte) (permanent bool,
 	}
 	q.log.Info("queued case written", "ticket", r.Ticket)
 	return false, nil
-}
-
-func sleepFor(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
 }

@@ -1,4 +1,4 @@
-package main
+package delivery
 
 import (
 	"context"
@@ -24,7 +24,9 @@ import (
 func TestOutboxSendsInOrderAndKeepsWhatAStopInterrupted(t *testing.T) {
 	rdb, prefix := storetest.Redis(t)
 	q := redisstore.NewQueue(rdb, prefix+"{whatsapp-outbox}")
-	queue := queuedSender(q)
+	queue := func(ctx context.Context, chat string, r conversation.Reply) error {
+		return queueNotification(ctx, q, chat, r)
+	}
 	ctx := context.Background()
 	photo := services.StoredFile{Kind: "photo", MIME: "image/jpeg", Size: 3, SHA256: "ab", Path: "ab/cd.jpg"}
 	for _, n := range []struct{ chat, text string }{{"6281", "one"}, {"6282", "refused"}, {"6281", "two"}, {"6283", "stuck"}, {"6281", "three"}} {
@@ -60,7 +62,7 @@ func TestOutboxSendsInOrderAndKeepsWhatAStopInterrupted(t *testing.T) {
 		return nil
 	}
 	done := make(chan struct{})
-	go func() { drainOutbox(dctx, q, sendNow(first), log); close(done) }()
+	go func() { drainOutbox(dctx, q, SendNow(first), log); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
@@ -83,7 +85,7 @@ func TestOutboxSendsInOrderAndKeepsWhatAStopInterrupted(t *testing.T) {
 		}
 		return nil
 	}
-	drainOutbox(dctx, q, sendNow(next), log)
+	drainOutbox(dctx, q, SendNow(next), log)
 	if want := []string{"6283:stuck", "6281:three"}; !slices.Equal(sent, want) {
 		t.Fatalf("next drainer sent %q, want %q", sent, want)
 	}
@@ -103,7 +105,7 @@ func TestOutboxWaitsForALaterDone(t *testing.T) {
 	q := redisstore.NewQueue(rdb, prefix+"{telegram-outbox}")
 	ctx := context.Background()
 	for _, text := range []string{"a", "b", "c"} {
-		if err := queuedSender(q)(ctx, "9001", conversation.Reply{Text: text}); err != nil {
+		if err := queueNotification(ctx, q, "9001", conversation.Reply{Text: text}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -146,5 +148,71 @@ func TestOutboxWaitsForALaterDone(t *testing.T) {
 	left, err := q.Pop(ctx, 10, 0)
 	if err != nil || len(left) != 1 || !strings.Contains(string(left[0]), `"Text":"b"`) {
 		t.Fatalf("left %q (%v), want b", left, err)
+	}
+}
+
+// TestOutboxJobsSendWhatAnyProcessQueued: a notification routed to a
+// channel in one process is sent by the process running the channel's
+// outbox job: the Drainer for a channel any process sends on, the Session
+// beside the connection for one a single process holds. Each job gives its
+// lease back when it ends, so the next one can start at once.
+func TestOutboxJobsSendWhatAnyProcessQueued(t *testing.T) {
+	rdb, prefix := storetest.Redis(t)
+	ctx := context.Background()
+	process := func() *Core {
+		return New(Config{Redis: rdb, Prefix: prefix, States: redisstore.New(rdb, prefix), Durable: true, Log: slog.New(slog.DiscardHandler)})
+	}
+	queuing, sending := process(), process()
+	queuing.Outbox("telegram")
+	queuing.Outbox("whatsapp")
+	for _, to := range []conversation.ChatKey{{Channel: "telegram", ChatID: "42"}, {Channel: "whatsapp", ChatID: "6281"}} {
+		if err := queuing.Notify(ctx, to, conversation.Reply{Text: "kasus baru"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sent := make(chan string, 2)
+	record := func(channel string) SendFunc {
+		return func(_ context.Context, chatID string, r conversation.Reply) error {
+			sent <- channel + ":" + chatID + ":" + r.Text
+			return nil
+		}
+	}
+	wait := func(want string) {
+		t.Helper()
+		select {
+		case got := <-sent:
+			if got != want {
+				t.Errorf("sent %q, want %q", got, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%q was not sent", want)
+		}
+	}
+
+	dctx, stop := context.WithCancel(ctx)
+	drained := make(chan error, 1)
+	go func() { drained <- sending.Outbox("telegram").Drainer(SendNow(record("telegram")))(dctx) }()
+	wait("telegram:42:kasus baru")
+	stop()
+	if err := <-drained; err != nil {
+		t.Errorf("drainer = %v", err)
+	}
+
+	session := sending.Outbox("whatsapp").Session(func(ctx context.Context) error {
+		wait("whatsapp:6281:kasus baru") // sent while the connection runs
+		return errors.New("logged out")
+	}, SendNow(record("whatsapp")))
+	if err := session(ctx); err == nil || err.Error() != "logged out" {
+		t.Errorf("session = %v, want the connection's error", err)
+	}
+	for _, lease := range []string{"telegram-outbox", "whatsapp"} {
+		if ok, err := queuing.cfg.States.Lease(ctx, lease, "next", time.Second); err != nil || !ok {
+			t.Errorf("lease %s not given back (%v)", lease, err)
+		}
+	}
+	for _, name := range []string{"telegram-outbox", "whatsapp-outbox"} {
+		if n, err := redisstore.NewQueue(rdb, prefix+"{"+name+"}").Backlog(ctx); err != nil || n != 0 {
+			t.Errorf("%s owes %d (%v), want nothing", name, n, err)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package metrics
 
 import (
 	"context"
@@ -10,9 +10,11 @@ import (
 	"time"
 )
 
-// servePprof serves Go's profiler on addr until ctx is done. Its own mux,
-// so the handlers never leak onto the metrics server.
-func servePprof(ctx context.Context, addr string) error {
+// ServePprof serves Go's profiler (/debug/pprof/) on addr until ctx is
+// done: for finding where the time goes under load. Its own mux, so the
+// handlers never leak onto the metrics server. Never on a public address:
+// profiles show memory, which may hold personal data.
+func ServePprof(ctx context.Context, addr string) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)

@@ -1,12 +1,16 @@
-package main
+package delivery
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +20,7 @@ import (
 
 	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store/pgstore"
+	"github.com/leksono/sapa/store/redisstore"
 	"github.com/leksono/sapa/store/storetest"
 )
 
@@ -109,28 +114,28 @@ func TestCasesSurvivePostgresOutage(t *testing.T) {
 	proxy := newPGProxy(t, target)
 	u.Host = proxy.addr
 	proxied := u.String()
-	_, prefix := storetest.Redis(t)
-	cfg, err := readSettings(envOf(map[string]string{
-		"DATABASE_URL": proxied, "REDIS_URL": "redis://127.0.0.1:6379/0", "REDIS_PREFIX": prefix,
-		"DATA_DIR": t.TempDir(), "WHATSAPP": "off", "METRICS_ADDR": "off",
-	}))
+	rdb, prefix := storetest.Redis(t)
+	loc, err := time.LoadLocation("Asia/Jakarta")
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, problems := loadOffice(cfg)
-	if len(problems) > 0 {
-		t.Fatal(problems)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	keys := testKeys(t)
+	logs := &lockedBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a, err := buildCore(ctx, cfg, o, nil, log)
+	db, err := pgstore.Open(ctx, proxied, pgstore.Options{TicketPrefix: "LKS", Location: loc, Keys: keys, Log: log})
 	if err != nil {
-		t.Fatalf("build: %v", err)
+		t.Fatalf("open the case database: %v", err)
 	}
-	defer a.close(log)
-	a.queued.seed(ctx) // what the writer does each minute while the database answers
-	go a.queued.drain(ctx)
+	defer db.Close()
+	core := New(Config{
+		Redis: rdb, Prefix: prefix, States: redisstore.New(rdb, prefix), Cases: db, Keys: keys,
+		Location: loc, Durable: true, Log: log,
+	})
+	queued := core.Cases()
+	queued.seed(ctx) // what the writer does each minute while the database answers
+	go queued.drain(ctx)
 
 	proxy.cut()
 	at := time.Now()
@@ -141,7 +146,7 @@ func TestCasesSurvivePostgresOutage(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r, err := a.queued.SubmitCase(ctx, services.NewCase{
+			r, err := queued.SubmitCase(ctx, services.NewCase{
 				Kind: services.KindRequest, ServiceCode: "sktm", Unit: "kesejahteraan_sosial", Channel: "telegram",
 				ChatID: fmt.Sprint(9000 + i), CitizenName: fmt.Sprint("Warga ", i), VillageCode: "33.07.05.2001",
 				Form:          map[string]string{"nik": "3307051708900001", "nama": fmt.Sprint("Warga ", i)},
@@ -167,7 +172,11 @@ func TestCasesSurvivePostgresOutage(t *testing.T) {
 		seen[tk] = true
 	}
 
-	time.Sleep(2 * time.Second) // the outage lasts a while (30 s in the issue; shortened here)
+	// The outage lasts until the writer found the database gone (30 s in
+	// the issue; shortened here).
+	waitFor(t, "the case writer to fail", 30*time.Second, func() bool {
+		return strings.Contains(logs.String(), "database still unreachable")
+	})
 	proxy.restore()
 
 	direct, err := gorm.Open(postgres.Open(dsn), &gorm.Config{})
@@ -201,7 +210,54 @@ func TestCasesSurvivePostgresOutage(t *testing.T) {
 	if len(seen) != 0 {
 		t.Errorf("tickets given but not written: %v", seen)
 	}
-	if n, err := a.queued.queue.Len(ctx); err != nil || n != 0 {
+	if n, err := queued.queue.Len(ctx); err != nil || n != 0 {
 		t.Errorf("queue left with %d cases (%v)", n, err)
+	}
+}
+
+// testKeys are fresh keys to seal NIK numbers with.
+func testKeys(t *testing.T) *pgstore.Keys {
+	t.Helper()
+	secret := func() string {
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			t.Fatal(err)
+		}
+		return base64.StdEncoding.EncodeToString(b)
+	}
+	keys, err := pgstore.ParseKeys("k1:"+secret(), secret())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+// lockedBuffer collects log output written from several goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// waitFor polls cond until it holds, failing the test after timeout.
+func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/leksono/sapa/channels/telegram"
+	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/delivery"
+	"github.com/leksono/sapa/metrics"
+	"github.com/leksono/sapa/services"
+	"github.com/leksono/sapa/store/mediastore"
+	"github.com/leksono/sapa/store/pgstore"
+	"github.com/leksono/sapa/store/redisstore"
+)
+
+// app is the wired bot: what run starts and stops.
+type app struct {
+	storage  *storage
+	cases    *pgstore.Store // storage.Cases
+	engine   *conversation.Engine
+	delivery *delivery.Core
+	metrics  *metrics.Metrics
+	media    *mediastore.Store
+	bot      *telegram.Bot // nil when TELEGRAM_TOKEN is unset
+	// channels are what serve runs, side by side: each enabled channel
+	// appends itself in buildWith.
+	channels []runner
+	// jobs run beside the channels: the delivery core's and the operators'.
+	jobs []runner
+	// checks are what /readyz asks, by name: storage, and each channel.
+	checks map[string]func(context.Context) error
+}
+
+// ready runs every readiness check; nil values mean healthy.
+func (a *app) ready(ctx context.Context) map[string]error {
+	out := make(map[string]error, len(a.checks))
+	for name, check := range a.checks {
+		out[name] = check(ctx)
+	}
+	return out
+}
+
+// addJobs adds what runs beside the channels: the delivery core's jobs,
+// the case gauges, and the operators' endpoints.
+func (a *app) addJobs(cfg settings, log *slog.Logger) {
+	a.jobs = append(a.jobs,
+		runner{name: "reminders", run: a.delivery.Reminders(a.engine)},
+		runner{name: "case-writer", run: a.delivery.WriteCases},
+		runner{name: "case-gauges", run: func(ctx context.Context) error {
+			a.metrics.RefreshCases(ctx, time.Minute, func(ctx context.Context) (int, int, error) {
+				return a.cases.CountOpen(ctx, time.Now())
+			})
+			return nil
+		}})
+	if cfg.MetricsAddr != "off" {
+		a.jobs = append(a.jobs, runner{name: "ops", run: func(ctx context.Context) error {
+			log.Info("health and metrics listening", "addr", cfg.MetricsAddr)
+			return a.metrics.Serve(ctx, cfg.MetricsAddr, a.ready)
+		}})
+	}
+	if cfg.PprofAddr != "" {
+		a.jobs = append(a.jobs, runner{name: "pprof", run: func(ctx context.Context) error {
+			log.Info("profiler listening", "addr", cfg.PprofAddr)
+			return metrics.ServePprof(ctx, cfg.PprofAddr)
+		}})
+	}
+}
+
+// buildCore opens the storage and builds the delivery core and the engine
+// on it: what serve and chat share. The engine's notifications go to
+// notify, or when it is nil to the channels' outboxes.
+func buildCore(ctx context.Context, cfg settings, o *office, notify conversation.Notifier, log *slog.Logger) (*app, error) {
+	keys, err := dataKeys(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	caseOpts := caseOptions(o.catalog, keys)
+	st, err := openStorage(ctx, cfg, caseOpts, log)
+	if err != nil {
+		return nil, err
+	}
+	// Unfinished forms rest in Redis: their NIK and KK answers are sealed
+	// with the same keys as in the database.
+	states := redisstore.New(st.Redis, cfg.RedisPrefix, redisstore.WithSealedFields(keys, caseOpts.SensitiveFields()...))
+	m := metrics.New()
+	media, err := mediastore.New(cfg.MediaDir, 0)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("open the media directory: %w", err), st.Close())
+	}
+	core := delivery.New(delivery.Config{
+		Redis: st.Redis, Prefix: cfg.RedisPrefix, States: states, Cases: st.Cases, Keys: keys,
+		Location: o.catalog.Office.Location, Durable: cfg.RedisURL != "", Gauges: m, Log: log,
+	})
+	if notify == nil {
+		notify = core
+	}
+	engine, err := newEngine(o, st, m.CountCases(core.Cases()), states, media, notify, log)
+	if err != nil {
+		return nil, errors.Join(err, st.Close())
+	}
+	return &app{storage: st, cases: st.Cases, engine: engine, delivery: core, metrics: m, media: media,
+		checks: map[string]func(context.Context) error{
+			"redis":    func(ctx context.Context) error { return st.Redis.Ping(ctx).Err() },
+			"database": st.Cases.Ping,
+		}}, nil
+}
+
+// caseOptions are the case store's settings from the office profile.
+func caseOptions(c *services.Catalog, keys *pgstore.Keys) pgstore.Options {
+	sensitive, personal := c.PersonalFields()
+	return pgstore.Options{
+		TicketPrefix: c.Office.TicketPrefix, Location: c.Office.Location,
+		Keys: keys, Sensitive: sensitive, Personal: personal,
+	}
+}
+
+// newEngine builds the conversation engine on st, its notifications going
+// to notify (nil drops them). A text the engine needs and the locales lack
+// comes back as a problemList, as check prints it.
+func newEngine(o *office, st *storage, cases conversation.CaseStore, states *redisstore.Store, media *mediastore.Store, notify conversation.Notifier, log *slog.Logger) (*conversation.Engine, error) {
+	engine, err := conversation.New(conversation.Config{
+		Media:   media,
+		Catalog: o.catalog,
+		Texts:   o.texts,
+		States:  states,
+		// The Redis store locks each chat to one process and limits
+		// each sender's rate in the same round trips as the state.
+		Gate:     states,
+		Cases:    cases,
+		Desk:     st.Cases.Desk(),
+		Surveys:  st.Cases.Desk(),
+		Privacy:  st.Cases.Desk(),
+		Staff:    o.staff,
+		Notifier: notify,
+		Log:      log,
+	})
+	if err != nil {
+		return nil, toProblems(err, "", nil)
+	}
+	return engine, nil
+}
+
+// close closes the storage; channels and jobs stop with run's context.
+func (a *app) close(log *slog.Logger) {
+	if err := a.storage.Close(); err != nil {
+		log.Warn("closing storage", "err", err)
+	}
+}
