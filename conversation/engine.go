@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/leksono/sapa/casework"
 	"github.com/leksono/sapa/locales"
 	"github.com/leksono/sapa/services"
 )
@@ -64,6 +65,7 @@ type Engine struct {
 	privacy  PrivacyDesk
 	staff    *services.Staff
 	notifier Notifier
+	work     *casework.Desk // the staff actions, shared with the console
 	now      func() time.Time
 	log      *slog.Logger
 	calendar services.Calendar
@@ -126,6 +128,14 @@ func New(cfg Config) (*Engine, error) {
 	if e.notifier == nil {
 		e.notifier = noNotifier{}
 	}
+	work, err := casework.New(casework.Config{
+		Catalog: e.catalog, Texts: e.texts, Staff: e.staff, Cases: e.desk, Reads: cfg.Privacy,
+		Citizens: citizenChats{e}, Send: e.sendText, Now: e.now, Log: e.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.work = work
 	e.menuWords = cfg.Texts.WordGroups("menu_items")
 	e.stopWords = cfg.Texts.Words("stop")
 	e.staffCmd = map[string]string{}

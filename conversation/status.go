@@ -194,7 +194,9 @@ func (e *Engine) answerQuestion(ctx context.Context, t *turn) error {
 // one, else its unit.
 func (e *Engine) caseStaff(c services.CaseView) []ChatKey {
 	if c.Assignee != "" {
-		if o, ok := e.staff.Officer(c.Assignee); ok && o.Active {
+		// The one visibility rule: an assignee who may no longer see the
+		// case (moved to another unit, a rahasia complaint) is not told.
+		if o, ok := e.staff.Officer(c.Assignee); ok && services.CanSee(o, c) {
 			if chats := officerChats(o); len(chats) > 0 {
 				return chats
 			}

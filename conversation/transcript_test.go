@@ -83,6 +83,7 @@ func testStaff() *services.Staff {
 			{ID: "petugas_kesos", Name: "Mbak Petugas Kesos", Role: services.RolePetugas, Unit: "kesejahteraan_sosial", Contacts: services.Contacts{"telegram": "9002"}, Active: true},
 			{ID: "petugas_umum", Name: "Mas Petugas Umum", Role: services.RolePetugas, Unit: "pelayanan_umum", Contacts: services.Contacts{"telegram": "9003"}, Active: true},
 			{ID: "petugas_pem", Name: "Pak Petugas Pemerintahan", Role: services.RolePetugas, Unit: "pemerintahan", Contacts: services.Contacts{"telegram": "9004"}, Active: true},
+			{ID: "admin", Name: "Mas Admin", Role: services.RoleAdmin, Contacts: services.Contacts{"telegram": "9005"}, Active: true},
 		},
 	}
 }

@@ -75,6 +75,12 @@ type CaseView struct {
 	DueAt           time.Time
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+	// Erased is true once the citizen's personal data was erased on their
+	// request: their chat is no longer known, nobody can be told.
+	Erased bool
+	// UnreachableAt is when the citizen's chat app refused the bot's
+	// messages (they blocked it); zero while they can be reached.
+	UnreachableAt time.Time
 }
 
 // Event kinds of a case's history.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -125,6 +126,10 @@ func (c Case) View() services.CaseView {
 		v.ChatID = c.Citizen.ExternalID
 		v.CitizenName = c.Citizen.Name
 		v.CitizenLang = c.Citizen.Lang
+		v.Erased = strings.HasPrefix(c.Citizen.ExternalID, erasedPrefix)
+		if c.Citizen.UnreachableAt != nil {
+			v.UnreachableAt = *c.Citizen.UnreachableAt
+		}
 	}
 	return v
 }
