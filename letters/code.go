@@ -9,7 +9,7 @@ import (
 // A verification code is 9 random symbols and a check symbol from
 // Crockford's base-32 alphabet (digits and capital letters without I, L, O
 // and U, which are read as 1, 1 and 0, or rude), printed in two groups of
-// five: "7KQ2M-XD40P". 45 random bits: with a thousand letters a year and
+// five: "7KQ2M-XD40A". 45 random bits: with a thousand letters a year and
 // look-ups rate-limited per address, a guess succeeds about once in 10^10
 // tries. The check symbol (Luhn mod 32) catches every single mistyped
 // symbol and every swap of two neighbours but 0 and Z, so a typo is told
@@ -96,7 +96,7 @@ func (c codeCheck) String() string {
 	return "malformed"
 }
 
-// parseCode reads a code as people type it ("7kq2m xd40p", "7KQ2M-XD4OP")
+// parseCode reads a code as people type it ("7kq2m xd40a", "7KQ2M-XD4OA")
 // and returns its canonical form when its shape is a code's.
 func parseCode(s string) (string, codeCheck) {
 	var b strings.Builder
@@ -123,7 +123,7 @@ func parseCode(s string) (string, codeCheck) {
 	return code, codeWellFormed
 }
 
-// FormatCode writes a canonical code as it is printed: "7KQ2M-XD40P".
+// FormatCode writes a canonical code as it is printed: "7KQ2M-XD40A".
 func FormatCode(code string) string {
 	if len(code) != codeLen {
 		return code

@@ -109,7 +109,7 @@ func TestCheckSymbolCatchesTypos(t *testing.T) {
 }
 
 func TestLooksLikeCode(t *testing.T) {
-	for _, in := range []string{"7KQ2M-XD40P", "7kq2mxd40p", "sekolah123"} {
+	for _, in := range []string{"7KQ2M-XD40A", "7kq2mxd40a", "sekolah123"} {
 		if !LooksLikeCode(in) {
 			t.Errorf("LooksLikeCode(%q) = false", in)
 		}

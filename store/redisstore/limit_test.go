@@ -7,8 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leksono/sapa/letters"
 	"github.com/leksono/sapa/store/redisstore"
 )
+
+var _ letters.Limiter = (*redisstore.Store)(nil)
 
 func TestTakeLimitsABurstThenRefills(t *testing.T) {
 	eachBackend(t, func(t *testing.T, be backend) {
