@@ -10,6 +10,19 @@ import (
 	"github.com/leksono/sapa/services"
 )
 
+// StepSameMatter asks whether a new complaint is the same as an open one
+// (State.Matter) before it is filed.
+const StepSameMatter Step = "same_matter"
+
+func init() {
+	register(StepSameMatter, stepKind{
+		question: (*Engine).sameMatterQuestion,
+		scope:    func(_ *Engine, t *turn) string { return "sm:" + t.st.Matter },
+		choices:  (*Engine).sameMatterChoices,
+		handle:   (*Engine).onSameMatter,
+	})
+}
+
 // MediaStore keeps the photos and documents citizens send, once per content.
 type MediaStore interface {
 	Save(ctx context.Context, kind string, data []byte) (services.StoredFile, error)
@@ -95,8 +108,8 @@ func (e *Engine) submitComplaint(ctx context.Context, t *turn, svc services.Serv
 			return fmt.Errorf("look for open complaints of %s: %w", t.in.Chat, err)
 		}
 		for _, c := range open {
-			if c.Status.Open() && c.ServiceCode == svc.Code && c.Form["kategori"] == t.st.Data["kategori"] &&
-				c.VillageCode == t.st.Data["desa"] && now.Sub(c.CreatedAt) <= 7*24*time.Hour {
+			if c.Status.Open() && c.ServiceCode == svc.Code && c.Form[services.CategoryField] == t.st.Data[services.CategoryField] &&
+				c.VillageCode == t.st.Data[services.VillageField] && now.Sub(c.CreatedAt) <= 7*24*time.Hour {
 				t.st.Matter = c.Ticket
 				t.st.Step = StepSameMatter
 				t.st.Retries = 0
@@ -113,7 +126,7 @@ func (e *Engine) submitComplaint(ctx context.Context, t *turn, svc services.Serv
 			}
 		}
 	}
-	confidentiality := t.st.Data["kerahasiaan"]
+	confidentiality := t.st.Data[services.ConfidentialityField]
 	if confidentiality == "" {
 		confidentiality = services.ConfidentialNormal
 	}
@@ -123,8 +136,8 @@ func (e *Engine) submitComplaint(ctx context.Context, t *turn, svc services.Serv
 		Unit:            unit,
 		Channel:         t.in.Chat.Channel,
 		ChatID:          t.in.Chat.ChatID,
-		CitizenName:     t.st.Data["nama"],
-		VillageCode:     t.st.Data["desa"],
+		CitizenName:     t.st.Data[services.NameField],
+		VillageCode:     t.st.Data[services.VillageField],
 		Form:            t.st.Data,
 		SourceMessage:   t.in.Chat.String() + ":" + t.in.MessageID,
 		SubmittedAt:     now,
@@ -151,7 +164,7 @@ func (e *Engine) submitComplaint(ctx context.Context, t *turn, svc services.Serv
 // onSameMatter adds the new text and files to the open complaint, or files
 // a new one.
 func (e *Engine) onSameMatter(ctx context.Context, t *turn) error {
-	value, ok := e.choose(t, "sm:"+t.st.Matter, e.sameMatterChoices(t), "input.unknown_choice")
+	value, ok := e.choose(t, "input.unknown_choice")
 	if !ok {
 		return nil
 	}
@@ -161,7 +174,7 @@ func (e *Engine) onSameMatter(ctx context.Context, t *turn) error {
 		return e.submitComplaint(ctx, t, svc)
 	}
 	ticket, now := t.st.Matter, e.now()
-	c, err := e.desk.AddEvent(ctx, ticket, services.EventReply, "citizen", t.st.Data["uraian"], now)
+	c, err := e.desk.AddEvent(ctx, ticket, services.EventReply, "citizen", t.st.Data[services.DescriptionField], now)
 	if err != nil {
 		return fmt.Errorf("add to %s for %s: %w", ticket, t.in.Chat, err)
 	}
@@ -179,7 +192,7 @@ func (e *Engine) onSameMatter(ctx context.Context, t *turn) error {
 		files = e.tr(t, "complaint_flow.added_files", nil)
 	}
 	t.say(strings.ReplaceAll(e.tr(t, "complaint_flow.added", map[string]string{"ticket": ticket, "files": files}), "  ", " "))
-	text := e.texts.T(e.staffLang(), "staff.added_to_case", map[string]string{"ticket": ticket, "note": t.st.Data["uraian"]})
+	text := e.texts.T(e.staffLang(), "staff.added_to_case", map[string]string{"ticket": ticket, "note": t.st.Data[services.DescriptionField]})
 	for _, to := range e.caseStaff(c) {
 		t.out = append(t.out, outgoing{to: to, reply: Reply{Text: text, Files: t.st.Files}})
 	}
@@ -196,15 +209,14 @@ func (e *Engine) sameMatterChoices(t *turn) []services.Choice {
 	}
 }
 
-// promptSameMatter asks whether the complaint repeats the open one.
-func (e *Engine) promptSameMatter(t *turn) {
-	args := map[string]string{
+// sameMatterQuestion asks whether the complaint repeats the open one.
+func (e *Engine) sameMatterQuestion(t *turn) string {
+	return e.tr(t, "complaint_flow.same_matter", map[string]string{
 		"ticket":   t.st.Matter,
-		"category": e.display(t, e.fieldNamed(t.st.Service, "kategori"), t.st.Data["kategori"]),
-		"village":  e.display(t, e.fieldNamed(t.st.Service, "desa"), t.st.Data["desa"]),
+		"category": e.display(t, e.fieldNamed(t.st.Service, services.CategoryField), t.st.Data[services.CategoryField]),
+		"village":  e.display(t, e.fieldNamed(t.st.Service, services.VillageField), t.st.Data[services.VillageField]),
 		"date":     ticketDate(e, t, t.st.Matter),
-	}
-	e.ask(t, e.tr(t, "complaint_flow.same_matter", args), "sm:"+t.st.Matter, e.sameMatterChoices(t))
+	})
 }
 
 // ticketDate reads the filing date out of a ticket number (LKS-YYMMDD-N).
@@ -239,12 +251,12 @@ func (e *Engine) notifyNewComplaint(t *turn, svc services.Service, c services.Ne
 	}
 	text := e.texts.T(lang, "staff.new_complaint", map[string]string{
 		"ticket": r.Ticket, "service": e.texts.T(lang, "service."+svc.Code+".name", nil),
-		"category":        e.display(staffTurn, e.fieldNamed(svc.Code, "kategori"), c.Form["kategori"]),
-		"village":         e.display(staffTurn, e.fieldNamed(svc.Code, "desa"), c.VillageCode),
-		"confidentiality": e.display(staffTurn, e.fieldNamed(svc.Code, "kerahasiaan"), c.Confidentiality),
+		"category":        e.display(staffTurn, e.fieldNamed(svc.Code, services.CategoryField), c.Form[services.CategoryField]),
+		"village":         e.display(staffTurn, e.fieldNamed(svc.Code, services.VillageField), c.VillageCode),
+		"confidentiality": e.display(staffTurn, e.fieldNamed(svc.Code, services.ConfidentialityField), c.Confidentiality),
 		"name":            name,
 		"due":             e.formatDateIn(lang, r.DueAt),
-		"text":            c.Form["uraian"],
+		"text":            c.Form[services.DescriptionField],
 	})
 	for _, to := range e.unitTargets(c.Unit) {
 		t.out = append(t.out, outgoing{to: to, reply: Reply{Text: text, Files: c.Attachments}})

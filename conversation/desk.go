@@ -59,10 +59,10 @@ func (e *Engine) notifyAll(ctx context.Context, out []outgoing) {
 }
 
 // unitTargets are the chats that receive a unit's notifications: its
-// Telegram group when it has one, else each active officer of the unit.
+// group chats when it has any, else each active officer of the unit.
 func (e *Engine) unitTargets(unit string) []ChatKey {
-	if g := e.staff.UnitGroups[unit]; g != "" {
-		return []ChatKey{{Channel: "telegram", ChatID: g}}
+	if groups := e.staff.UnitGroups[unit]; len(groups) > 0 {
+		return chatsOf(groups)
 	}
 	var out []ChatKey
 	for _, o := range e.staff.OfUnit(unit) {
@@ -72,7 +72,7 @@ func (e *Engine) unitTargets(unit string) []ChatKey {
 		// Once per unit and process: the configuration will not change
 		// until a restart, and a warning per case would bury the log.
 		if _, warned := e.unreachableUnits.LoadOrStore(unit, true); !warned {
-			e.log.Warn("unit has nobody to notify: add a telegram id, whatsapp number or group to configs/staff.yaml", "unit", unit)
+			e.log.Warn("unit has nobody to notify: give an officer of the unit an address, or the unit a group, in configs/staff.yaml", "unit", unit)
 		}
 	}
 	return out
@@ -80,12 +80,18 @@ func (e *Engine) unitTargets(unit string) []ChatKey {
 
 // officerChats are the private chats an officer is reachable in.
 func officerChats(o services.Officer) []ChatKey {
-	var out []ChatKey
-	if o.Telegram != "" {
-		out = append(out, ChatKey{Channel: "telegram", ChatID: o.Telegram})
-	}
-	if o.WhatsApp != "" {
-		out = append(out, ChatKey{Channel: "whatsapp", ChatID: o.WhatsApp})
+	return chatsOf(o.Contacts)
+}
+
+// chatsOf are the chats of a set of addresses, one per channel, in the
+// same order every time. The engine names no channel: it passes on the
+// ones staff.yaml gave.
+func chatsOf(c services.Contacts) []ChatKey {
+	out := make([]ChatKey, 0, len(c))
+	for _, channel := range c.Channels() {
+		if c[channel] != "" {
+			out = append(out, ChatKey{Channel: channel, ChatID: c[channel]})
+		}
 	}
 	return out
 }

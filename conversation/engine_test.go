@@ -122,6 +122,74 @@ func TestConflictIsRetried(t *testing.T) {
 	}
 }
 
+// countingGate is a ChatGate over the in-memory states that counts the
+// messages it let through.
+type countingGate struct {
+	*conversationtest.States
+	begun, committed int
+}
+
+func (g *countingGate) Begin(ctx context.Context, chat conversation.ChatKey, id, _ string, _ time.Time) (conversation.Begun, conversation.ChatLease, error) {
+	g.begun++
+	loaded, err := g.Load(ctx, chat, id)
+	return conversation.Begun{Loaded: loaded}, conversation.ChatLease{Chat: chat, Token: "held"}, err
+}
+
+func (g *countingGate) CommitWithLease(ctx context.Context, st conversation.State, id string, ttl time.Duration, lease conversation.ChatLease) error {
+	if !lease.Held() {
+		return errors.New("commit without the lease Begin gave")
+	}
+	g.committed++
+	return g.Commit(ctx, st, id, ttl)
+}
+
+func (g *countingGate) Release(context.Context, conversation.ChatLease) error { return nil }
+
+// The gate is what Config.Gate says, never guessed from the state store:
+// a store that could gate is not used as one unless given as the Gate, and
+// officers' messages go around the gate.
+func TestGateIsExplicit(t *testing.T) {
+	catalog, texts := loadReal(t)
+	gate := &countingGate{States: conversationtest.NewStates(func() time.Time { return start })}
+	cases := conversationtest.NewCases(catalog.Office.Location)
+	citizen := conversation.Inbound{Chat: conversation.ChatKey{Channel: "telegram", ChatID: "7"}, SenderID: "7", MessageID: "1", Kind: conversation.KindText, Text: "halo"}
+	officer := conversation.Inbound{Chat: conversation.ChatKey{Channel: "telegram", ChatID: "9001"}, SenderID: "9001", MessageID: "1", Kind: conversation.KindText, Text: "kasus"}
+
+	ungated, err := conversation.New(conversation.Config{
+		Catalog: catalog, Texts: texts, States: gate, Cases: cases, Desk: cases, Now: func() time.Time { return start },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if replies, err := ungated.Handle(context.Background(), citizen); err != nil || len(replies) != 1 {
+		t.Fatalf("ungated engine: %v, %v", replies, err)
+	}
+	if gate.begun != 0 {
+		t.Fatalf("an engine without a Gate used its state store as one (%d messages began)", gate.begun)
+	}
+
+	gated, err := conversation.New(conversation.Config{
+		Catalog: catalog, Texts: texts, States: gate, Gate: gate, Cases: cases, Desk: cases, Staff: testStaff(),
+		Now: func() time.Time { return start },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	citizen.MessageID = "2"
+	if replies, err := gated.Handle(context.Background(), citizen); err != nil || len(replies) != 1 {
+		t.Fatalf("gated engine: %v, %v", replies, err)
+	}
+	if gate.begun != 1 || gate.committed != 1 {
+		t.Fatalf("a citizen's message went through the gate %d times and committed %d times, want 1 and 1", gate.begun, gate.committed)
+	}
+	if replies, err := gated.Handle(context.Background(), officer); err != nil || len(replies) != 1 {
+		t.Fatalf("officer on the gated engine: %v, %v", replies, err)
+	}
+	if gate.begun != 1 {
+		t.Fatal("an officer's message went through the citizens' gate")
+	}
+}
+
 func TestMissingLocaleKeyFailsStartup(t *testing.T) {
 	catalog, _ := loadReal(t)
 	texts, err := locales.Load(fstest.MapFS{"id/x.yaml": {Data: []byte("greeting: Halo\nwords:\n  menu: [menu]\n")}})
@@ -130,8 +198,10 @@ func TestMissingLocaleKeyFailsStartup(t *testing.T) {
 	}
 	cases := conversationtest.NewCases(time.UTC)
 	_, err = conversation.New(conversation.Config{Catalog: catalog, Texts: texts, States: conversationtest.NewStates(time.Now), Cases: cases, Desk: cases})
-	if err == nil || !strings.Contains(err.Error(), "menu.title") || !strings.Contains(err.Error(), "service.sktm.name") {
-		t.Fatalf("want an error naming missing engine and catalog keys, got %v", err)
+	// The engine's own texts are checked when it is built (TestLocaleKeysExist);
+	// at start-up, those the configuration names, and the words typed.
+	if err == nil || !strings.Contains(err.Error(), "words.cancel") || !strings.Contains(err.Error(), "service.sktm.name") {
+		t.Fatalf("want an error naming missing word lists and catalog keys, got %v", err)
 	}
 }
 
@@ -163,6 +233,10 @@ func TestSurveyAnswersStored(t *testing.T) {
 	if c, ok := h.cases.Comments["LKS-261123-0001"]; !ok || c != "Ruang tunggu perlu kipas angin." {
 		t.Errorf("comment = %q (completed %v)", c, ok)
 	}
+	wantProfile := map[string]string{"usia": "30_39", "kelamin": "perempuan", "pendidikan": "", "pekerjaan": "petani"}
+	if got := h.cases.Profiles["LKS-261123-0001"]; !reflect.DeepEqual(got, wantProfile) {
+		t.Errorf("profile = %v, want %v", got, wantProfile)
+	}
 	if got := h.cases.Surveys["LKS-261123-0002"]; len(got) != 1 || got["u1"] != 4 {
 		t.Errorf("partial survey = %v, want only u1=4", got)
 	}
@@ -171,5 +245,33 @@ func TestSurveyAnswersStored(t *testing.T) {
 	}
 	if _, ok := h.cases.Surveys["LKS-261123-0003"]; ok {
 		t.Error("a refused case got a survey")
+	}
+}
+
+// The complaint's survey stores seven elements (no u1, no u4) and the
+// profile as answered: an age typed in years, a skip, a number, a word. The
+// second survey, stopped in the profile, is completed all the same.
+func TestComplaintSurveyAnswersStored(t *testing.T) {
+	raw, err := os.ReadFile("testdata/survey_complaint.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := replay(t, string(raw))
+	want := map[string]int{"u2": 3, "u3": 3, "u5": 4, "u6": 3, "u7": 4, "u8": 2, "u9": 3}
+	if got := h.cases.Surveys["LKS-261123-0001"]; !reflect.DeepEqual(got, want) {
+		t.Errorf("complaint survey = %v, want %v", got, want)
+	}
+	wantProfile := map[string]string{"usia": "30_39", "kelamin": "", "pendidikan": "sma", "pekerjaan": "lainnya"}
+	if got := h.cases.Profiles["LKS-261123-0001"]; !reflect.DeepEqual(got, wantProfile) {
+		t.Errorf("profile = %v, want %v", got, wantProfile)
+	}
+	if c, done := h.cases.Comments["LKS-261123-0001"]; !done || c != "" {
+		t.Errorf("first survey: comment %q, completed %v; want completed without comment", c, done)
+	}
+	if got := h.cases.Surveys["LKS-261123-0002"]; len(got) != 7 {
+		t.Errorf("second survey = %v, want seven answers", got)
+	}
+	if _, done := h.cases.Comments["LKS-261123-0002"]; !done {
+		t.Error("the survey stopped in the profile was not completed")
 	}
 }

@@ -12,7 +12,7 @@ import (
 
 // ChatKey identifies one conversation: one chat on one channel.
 type ChatKey struct {
-	Channel string // "telegram", "whatsapp", "terminal"
+	Channel string // the channel's name, as the channel package sets it
 	ChatID  string
 }
 

@@ -23,6 +23,21 @@ type PrivacyDesk interface {
 	RecordRead(ctx context.Context, ticket, officer string, at time.Time) error
 }
 
+// StepConsent shows the privacy notice before a form's first identity
+// number, and asks for consent.
+const StepConsent Step = "consent"
+
+func init() {
+	register(StepConsent, stepKind{
+		question: func(e *Engine, t *turn) string {
+			return e.tr(t, "privacy.notice", map[string]string{"office": e.catalog.Office.Name})
+		},
+		scope:   fixedScope("consent"),
+		choices: (*Engine).consentChoices,
+		handle:  (*Engine).onConsent,
+	})
+}
+
 // StateEraser drops a chat's conversation state at once (a deletion request).
 type StateEraser interface {
 	Delete(ctx context.Context, chat ChatKey) error
@@ -62,7 +77,7 @@ func (e *Engine) consentChoices(t *turn) []services.Choice {
 // onConsent records the citizen's agreement, with its time, and asks the
 // form's first question; refusing cancels the form.
 func (e *Engine) onConsent(ctx context.Context, t *turn) error {
-	value, ok := e.choose(t, "consent", e.consentChoices(t), "input.unknown_choice")
+	value, ok := e.choose(t, "input.unknown_choice")
 	if !ok {
 		return nil
 	}
@@ -100,8 +115,8 @@ func (e *Engine) showMyData(ctx context.Context, t *turn) error {
 	lines = append(lines, e.tr(t, "privacy.mydata_lang", map[string]string{"lang": e.tr(t, "language.name", nil)}), consent)
 	for _, c := range cases {
 		args := e.caseArgs(t, c)
-		args["nik"] = services.MaskID(c.Form["nik"])
-		if c.Form["nik"] == "" {
+		args["nik"] = services.MaskID(c.Form[services.NIKField])
+		if c.Form[services.NIKField] == "" {
 			args["nik"] = "-"
 		}
 		lines = append(lines, e.tr(t, "privacy.mydata_case", args))

@@ -12,6 +12,18 @@ import (
 	"github.com/leksono/sapa/services"
 )
 
+// StepStaff is an officer's chat: commands, never menus. Officers are told
+// apart by who writes (Config.Staff), not by their step, so the step takes
+// no answer: a citizen found there (an officer no longer in staff.yaml)
+// is put back at the menu.
+const StepStaff Step = "staff"
+
+func init() {
+	register(StepStaff, stepKind{
+		question: func(e *Engine, t *turn) string { return e.tr(t, "staff.help", nil) },
+	})
+}
+
 // The staff commands. Officers type them in Indonesian (the words, with
 // short aliases, are words.staff.<command> in locales).
 const (

@@ -6,26 +6,10 @@ import (
 	"github.com/leksono/sapa/services"
 )
 
-// Step is where a chat stands in the conversation.
+// Step is where a chat stands in the conversation. Each step is declared
+// and registered (see stepKind) in the file of its flow: menu.go, info.go,
+// forms.go, complaint.go, status.go, privacy.go, staff.go.
 type Step string
-
-// The steps of the engine.
-const (
-	StepMenu       Step = "menu"        // main menu shown
-	StepInfoList   Step = "info"        // list of services, to read a standard
-	StepInfo       Step = "info_one"    // one service's standard shown (Showing)
-	StepExternal   Step = "external"    // list of services handled elsewhere
-	StepPick       Step = "pick"        // list of services, to request one
-	StepForm       Step = "form"        // answering field Field of Service's form
-	StepConfirm    Step = "confirm"     // summary shown, waiting for ya/ubah/batal
-	StepEdit       Step = "edit"        // choosing which answer to change
-	StepResume     Step = "resume"      // asked whether to continue a paused form
-	StepStatus     Step = "status"      // the citizen's own cases listed
-	StepStaff      Step = "staff"       // an officer's chat: commands, no menus
-	StepLanguage   Step = "language"    // choosing the chat's language
-	StepSameMatter Step = "same_matter" // asked whether a complaint is the same as an open one (Matter)
-	StepConsent    Step = "consent"     // privacy notice shown before the first identity number
-)
 
 // State is one chat's conversation, saved after every handled message.
 type State struct {
@@ -44,9 +28,13 @@ type State struct {
 	Files     []services.StoredFile // photos and documents of the open form
 	Matter    string                // open complaint the new one may repeat
 	Survey    string                // ticket whose satisfaction survey is open
-	SurveyQ   int                   // survey question: -1 the invitation, 0..8 the elements, 9 the comment
+	SurveyQ   int                   // survey question: -1 the invitation, 0..8 the elements, 9..12 the profile, 13 the comment
 	Last      string                // id of the message that produced this state
 	Ticket    string                // ticket that message filed, if it filed one
 	Version   int64                 // stored version; set by the store
 	UpdatedAt time.Time             // when the citizen last wrote
+
+	// SurveyKind is the kind of the case whose survey is open: a
+	// complaint is not asked about requirements and cost.
+	SurveyKind services.Kind
 }

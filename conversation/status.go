@@ -10,6 +10,18 @@ import (
 	"github.com/leksono/sapa/services"
 )
 
+// StepStatus lists the citizen's own cases (State.Listed), to pick one.
+const StepStatus Step = "status"
+
+func init() {
+	register(StepStatus, stepKind{
+		question: func(e *Engine, t *turn) string { return e.tr(t, "status.pick", nil) },
+		scope:    fixedScope("st"),
+		choices:  func(e *Engine, t *turn) []services.Choice { return e.withBack(t, e.statusChoices(t)) },
+		handle:   (*Engine).onStatus,
+	})
+}
+
 // maxListed bounds the cases shown in one status list.
 const maxListed = 10
 
@@ -51,7 +63,7 @@ func (e *Engine) onStatus(ctx context.Context, t *turn) error {
 	if ticket, ok := services.NormalizeTicket(t.text); ok && t.in.Kind == KindText {
 		return e.showTimeline(ctx, t, ticket)
 	}
-	value, ok := e.choose(t, "st", e.withBack(t, e.statusChoices(t)), "input.unknown_choice")
+	value, ok := e.choose(t, "input.unknown_choice")
 	if !ok {
 		return nil
 	}

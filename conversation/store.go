@@ -72,9 +72,11 @@ type ChatLease struct {
 // Held reports whether l is a lock Begin granted.
 func (l ChatLease) Held() bool { return l.Token != "" }
 
-// ChatGate is a StateStore that also handles each chat in one process at a
-// time and limits how fast one sender may write, in the same round trips:
-// Begin replaces Load, CommitWithLease replaces Commit and frees the chat.
+// ChatGate handles each chat in one process at a time and limits how fast
+// one sender may write, in the same round trips that load and commit the
+// chat's state: Begin replaces StateStore.Load, CommitWithLease replaces
+// Commit and frees the chat. The engine uses one only when Config.Gate
+// names it; a store that could gate is not taken for a gate.
 type ChatGate interface {
 	Begin(ctx context.Context, chat ChatKey, messageID, sender string, now time.Time) (Begun, ChatLease, error)
 	CommitWithLease(ctx context.Context, st State, messageID string, ttl time.Duration, lease ChatLease) error

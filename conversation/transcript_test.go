@@ -76,13 +76,13 @@ var citizenChat = conversation.ChatKey{Channel: "telegram", ChatID: "1001"}
 // Telegram, so their notifications show up in the transcript.
 func testStaff() *services.Staff {
 	return &services.Staff{
-		UnitGroups: map[string]string{},
+		UnitGroups: map[string]services.Contacts{},
 		Officers: []services.Officer{
-			{ID: "camat", Name: "Bu Camat", Role: services.RoleCamat, Telegram: "9000", Active: true},
-			{ID: "kasi_kesos", Name: "Pak Kasi Kesos", Role: services.RoleKasi, Unit: "kesejahteraan_sosial", Telegram: "9001", Active: true},
-			{ID: "petugas_kesos", Name: "Mbak Petugas Kesos", Role: services.RolePetugas, Unit: "kesejahteraan_sosial", Telegram: "9002", Active: true},
-			{ID: "petugas_umum", Name: "Mas Petugas Umum", Role: services.RolePetugas, Unit: "pelayanan_umum", Telegram: "9003", Active: true},
-			{ID: "petugas_pem", Name: "Pak Petugas Pemerintahan", Role: services.RolePetugas, Unit: "pemerintahan", Telegram: "9004", Active: true},
+			{ID: "camat", Name: "Bu Camat", Role: services.RoleCamat, Contacts: services.Contacts{"telegram": "9000"}, Active: true},
+			{ID: "kasi_kesos", Name: "Pak Kasi Kesos", Role: services.RoleKasi, Unit: "kesejahteraan_sosial", Contacts: services.Contacts{"telegram": "9001"}, Active: true},
+			{ID: "petugas_kesos", Name: "Mbak Petugas Kesos", Role: services.RolePetugas, Unit: "kesejahteraan_sosial", Contacts: services.Contacts{"telegram": "9002"}, Active: true},
+			{ID: "petugas_umum", Name: "Mas Petugas Umum", Role: services.RolePetugas, Unit: "pelayanan_umum", Contacts: services.Contacts{"telegram": "9003"}, Active: true},
+			{ID: "petugas_pem", Name: "Pak Petugas Pemerintahan", Role: services.RolePetugas, Unit: "pemerintahan", Contacts: services.Contacts{"telegram": "9004"}, Active: true},
 		},
 	}
 }
@@ -90,7 +90,7 @@ func testStaff() *services.Staff {
 // who names a chat in transcripts: an officer's id, or the citizen's chat.
 func (h *harness) who(chat conversation.ChatKey) string {
 	for _, o := range h.staff.Officers {
-		if o.Telegram == chat.ChatID {
+		if o.Contacts[chat.Channel] == chat.ChatID {
 			return o.ID
 		}
 	}
@@ -258,8 +258,8 @@ func replay(t *testing.T, script string) (*harness, string) {
 				if !ok {
 					t.Fatalf("transcript speaks as unknown officer %q", who[0])
 				}
-				h.chat = conversation.ChatKey{Channel: "telegram", ChatID: o.Telegram}
-				h.sender = o.Telegram
+				h.chat = conversation.ChatKey{Channel: "telegram", ChatID: o.Contacts["telegram"]}
+				h.sender = o.Contacts["telegram"]
 			}
 			out = append(out, line)
 		case line == "-- ask consent":

@@ -50,10 +50,8 @@ func TellAdmins(ctx context.Context, n conversation.Notifier, staff *services.St
 		if !o.Active || !o.Role.AllUnits() {
 			continue
 		}
-		for _, chat := range []conversation.ChatKey{{Channel: "telegram", ChatID: o.Telegram}, {Channel: "whatsapp", ChatID: o.WhatsApp}} {
-			if chat.ChatID == "" {
-				continue
-			}
+		for _, channel := range o.Contacts.Channels() {
+			chat := conversation.ChatKey{Channel: channel, ChatID: o.Contacts[channel]}
 			if err := n.Notify(ctx, chat, conversation.Reply{Text: text}); err != nil {
 				log.Warn("operator alert not delivered", "officer", o.ID, "channel", chat.Channel, "err", err)
 			}

@@ -43,10 +43,10 @@ func TestRouterSendsThroughTheChatsChannel(t *testing.T) {
 // and what fails is logged with the officer.
 func TestTellAdminsReachesCamatAndAdmins(t *testing.T) {
 	staff := &services.Staff{Officers: []services.Officer{
-		{ID: "camat", Role: services.RoleCamat, Telegram: "1", WhatsApp: "6281", Active: true},
-		{ID: "admin", Role: services.RoleAdmin, WhatsApp: "6282", Active: true},
-		{ID: "old", Role: services.RoleAdmin, Telegram: "3", Active: false},
-		{ID: "kasi", Role: services.RoleKasi, Telegram: "4", Active: true},
+		{ID: "camat", Role: services.RoleCamat, Contacts: services.Contacts{"telegram": "1", "whatsapp": "6281"}, Active: true},
+		{ID: "admin", Role: services.RoleAdmin, Contacts: services.Contacts{"whatsapp": "6282"}, Active: true},
+		{ID: "old", Role: services.RoleAdmin, Contacts: services.Contacts{"telegram": "3"}, Active: false},
+		{ID: "kasi", Role: services.RoleKasi, Contacts: services.Contacts{"telegram": "4"}, Active: true},
 	}}
 	var r Router
 	var sent []string

@@ -79,7 +79,9 @@ const testServices = `services:
     unit: umum
     days: 1
     form:
+      - {name: nik, type: nik}
       - {name: nama, type: text}
+      - {name: desa, type: village}
 `
 
 const testTemplate = `title: SURAT KETERANGAN

@@ -77,6 +77,14 @@ type Office struct {
 	// EscalateAfterDays is how many working days overdue a case may be
 	// before its unit's kasi and the camat are told.
 	EscalateAfterDays int
+	// IKMWeighting is the weighting of the satisfaction index the office
+	// publishes (survey.published_weight); reports show both, this one on
+	// the card and in the summary. Default WeightingRegulation.
+	IKMWeighting IKMWeighting
+	// YearlyUsers is the office's service users a year (survey.yearly_users),
+	// the population of the survey's minimum sample; 0 means the cases the
+	// bot recorded in the year up to the end of the reported period.
+	YearlyUsers int
 }
 
 // OfficeHours are the counter hours shown to citizens.
@@ -131,6 +139,45 @@ type Field struct {
 	// SkipIf skips the field when another answer has a value: a name is not
 	// asked of an anonymous complainant.
 	SkipIf *Condition
+}
+
+// The form fields the bot reads by name, beyond asking, showing and storing
+// them. A service's form must have the ones its kind requires, with their
+// types (RequiredFields); the catalog loader refuses a service without them.
+const (
+	NIKField             = "nik"         // request: the requester's NIK, shown masked in the new-case notice
+	NameField            = "nama"        // the citizen's name, which the case carries
+	VillageField         = "desa"        // the village code, which the case carries
+	CategoryField        = "kategori"    // complaint: its category, for routing, reports and the same-matter check
+	DescriptionField     = "uraian"      // complaint: what happened, told to staff and added to a same-matter case
+	ConfidentialityField = "kerahasiaan" // complaint: one of the Confidential* levels
+)
+
+// RequiredField is a field every form of one kind must have.
+type RequiredField struct {
+	Name string
+	Type FieldType
+	// Values, when set, are the only choice values the bot understands.
+	Values []string
+	// Why says what the bot does with the answer, for the loader's message.
+	Why string
+}
+
+// RequiredFields lists, by kind, the fields the bot reads by name.
+var RequiredFields = map[Kind][]RequiredField{
+	KindRequest: {
+		{Name: NIKField, Type: FieldNIK, Why: "the new-case notice to staff shows it, masked"},
+		{Name: NameField, Type: FieldText, Why: "the case is filed under the citizen's name"},
+		{Name: VillageField, Type: FieldVillage, Why: "the case is filed under the village"},
+	},
+	KindComplaint: {
+		{Name: CategoryField, Type: FieldChoice, Why: "it routes the complaint and finds a repeated one"},
+		{Name: VillageField, Type: FieldVillage, Why: "the case is filed under the village"},
+		{Name: DescriptionField, Type: FieldText, Why: "staff are told what happened"},
+		{Name: ConfidentialityField, Type: FieldChoice, Values: []string{ConfidentialNormal, ConfidentialSecret, ConfidentialAnonymous},
+			Why: "it decides which staff see the complaint and its sender"},
+		{Name: NameField, Type: FieldText, Why: "the case is filed under the citizen's name unless anonymous"},
+	},
 }
 
 // Condition compares an earlier answer of the same form with a value.

@@ -1,10 +1,12 @@
 package services
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -104,6 +106,7 @@ type mapping struct {
 	node *yaml.Node
 	ctx  string
 	vals map[string]*yaml.Node
+	keys map[string]*yaml.Node // the key nodes, for the line a key is on
 }
 
 // namedMapping is mapping for an entry identified by one of its keys (a
@@ -127,7 +130,7 @@ func (l *loader) namedMapping(n *yaml.Node, idKey string, unnamed string, named 
 // mapping checks that n is a mapping with only allowed keys, each once.
 func (l *loader) mapping(n *yaml.Node, ctx string, allowed ...string) *mapping {
 	n = resolve(n)
-	m := &mapping{l: l, node: n, ctx: ctx, vals: map[string]*yaml.Node{}}
+	m := &mapping{l: l, node: n, ctx: ctx, vals: map[string]*yaml.Node{}, keys: map[string]*yaml.Node{}}
 	if n.Kind != yaml.MappingNode {
 		l.errorf(n, ctx, "expected a mapping of %s", strings.Join(allowed, ", "))
 		return m
@@ -141,6 +144,7 @@ func (l *loader) mapping(n *yaml.Node, ctx string, allowed ...string) *mapping {
 			l.errorf(k, ctx, "duplicate key %q", k.Value)
 		default:
 			m.vals[k.Value] = v
+			m.keys[k.Value] = k
 		}
 	}
 	return m
@@ -286,7 +290,7 @@ func (l *loader) kecamatan(root *yaml.Node, cat *Catalog) {
 	// "letters" (number format, signatories) is read by package letters,
 	// with the templates it applies to.
 	m := l.mapping(root, "", "name", "regency", "region_code", "ticket_prefix", "timezone", "address",
-		"phone", "office_hours", "holidays", "units", "conversation", "reminders", "villages", "letters")
+		"phone", "office_hours", "holidays", "units", "conversation", "reminders", "survey", "villages", "letters")
 	o := &cat.Office
 	o.Name, _ = m.str("name", true)
 	o.Regency, _ = m.str("regency", true)
@@ -370,6 +374,24 @@ func (l *loader) kecamatan(root *yaml.Node, cat *Catalog) {
 				l.errorf(node, "reminders", "escalate_after_days must be at least 1, not %d", n)
 			}
 			o.EscalateAfterDays = n
+		}
+	}
+
+	o.IKMWeighting = WeightingRegulation
+	if v := m.get("survey", false); v != nil {
+		s := l.mapping(v, "survey", "published_weight", "yearly_users")
+		if w, n := s.str("published_weight", false); n != nil {
+			weighting, err := ParseIKMWeighting(w)
+			if err != nil {
+				l.errorf(n, "survey", "published_weight %q must be \"0.11\" (the regulation's printed weight) or \"1/9\" (exact)", w)
+			}
+			o.IKMWeighting = cmp.Or(weighting, WeightingRegulation)
+		}
+		if n, node, ok := s.integer("yearly_users", false); ok {
+			if n < 0 {
+				l.errorf(node, "survey", "yearly_users must be 0 (count the cases) or more, not %d", n)
+			}
+			o.YearlyUsers = n
 		}
 	}
 
@@ -561,23 +583,53 @@ func (l *loader) service(n *yaml.Node, i int, cat *Catalog) (loadedService, bool
 			s.Letter, s.LetterLine = true, ln.Line
 		}
 	}
-	names := map[string]bool{}
+	names := map[string]*yaml.Node{}
 	for _, fn := range m.list("form", true) {
 		f, ok := l.field(fn, ctx)
 		if !ok {
 			continue
 		}
-		if names[f.Name] {
+		if names[f.Name] != nil {
 			l.errorf(fn, ctx, "duplicate field %q", f.Name)
 			continue
 		}
-		if f.SkipIf != nil && !names[f.SkipIf.Field] {
+		if f.SkipIf != nil && names[f.SkipIf.Field] == nil {
 			l.errorf(fn, ctx, "field %q: skip_if names %q, which is not an earlier field of this form", f.Name, f.SkipIf.Field)
 		}
-		names[f.Name] = true
+		names[f.Name] = fn
 		s.Form = append(s.Form, f)
 	}
+	if len(s.Form) > 0 {
+		l.requiredFields(m.keys["form"], ctx, s.Kind, s.Form, names)
+	}
 	return s, code != ""
+}
+
+// requiredFields checks that a form has the fields the bot reads by name
+// for its kind, with their types and values. A field whose type is already
+// reported as unknown is not reported again.
+func (l *loader) requiredFields(formKey *yaml.Node, ctx string, kind Kind, form []Field, nodes map[string]*yaml.Node) {
+	for _, req := range RequiredFields[kind] {
+		i := slices.IndexFunc(form, func(f Field) bool { return f.Name == req.Name })
+		if i < 0 {
+			l.errorf(formKey, ctx, "a %s form needs field %q (type %s): %s", kind, req.Name, req.Type, req.Why)
+			continue
+		}
+		f, at := form[i], nodes[req.Name]
+		fctx := fmt.Sprintf("%s, field %q", ctx, f.Name)
+		if !f.Type.Valid() {
+			continue
+		}
+		if f.Type != req.Type {
+			l.errorf(at, fctx, "type must be %s in a %s form, not %s: %s", req.Type, kind, f.Type, req.Why)
+			continue
+		}
+		for _, c := range f.Choices {
+			if len(req.Values) > 0 && !contains(req.Values, c.Value) {
+				l.errorf(at, fctx, "choice value %q is not one of %s: %s", c.Value, strings.Join(req.Values, ", "), req.Why)
+			}
+		}
+	}
 }
 
 func (l *loader) field(n *yaml.Node, svcCtx string) (Field, bool) {

@@ -304,6 +304,7 @@ const goodServices = `services:
         choices:
           - {value: a, label_key: field.jumlah.a}
           - {value: b, label: B}
+      - {name: desa, type: village}
 redirects:
   - code: ktp
     keywords: [ktp]
@@ -322,7 +323,7 @@ func TestLoadGoodSnippets(t *testing.T) {
 		t.Fatalf("load: %v", err)
 	}
 	s, ok := cat.Service("sktm")
-	if !ok || len(s.Form) != 3 || s.Form[2].Choices[1].Label != "B" || s.Form[1].Max != 100 {
+	if !ok || len(s.Form) != 4 || s.Form[2].Choices[1].Label != "B" || s.Form[1].Max != 100 {
 		t.Fatalf("sktm = %+v", s)
 	}
 }
@@ -343,20 +344,24 @@ func TestLoadLetterKey(t *testing.T) {
 }
 
 func TestLoadAliases(t *testing.T) {
-	services := strings.Replace(goodServices, "      - {name: nik, type: nik}", "      - &nik {name: nik, type: nik}", 1)
+	services := strings.NewReplacer(
+		"      - {name: nik, type: nik}", "      - &nik {name: nik, type: nik}",
+		"      - {name: nama, type: text, min: 3, max: 100}", "      - &nama {name: nama, type: text, min: 3, max: 100}",
+		"      - {name: desa, type: village}", "      - &desa {name: desa, type: village}",
+	).Replace(goodServices)
 	services += `  - code: kk
     keywords: [kk]
 `
 	services = strings.Replace(services, "redirects:", `  - code: lain
     unit: umum
     days: 2
-    form: [*nik]
+    form: [*nik, *nama, *desa]
 redirects:`, 1)
 	cat, err := loadSnippets(goodKecamatan, services)
 	if err != nil {
 		t.Fatalf("load: %v", err)
 	}
-	if s, _ := cat.Service("lain"); len(s.Form) != 1 || s.Form[0].Type != FieldNIK {
+	if s, _ := cat.Service("lain"); len(s.Form) != 3 || s.Form[0].Type != FieldNIK || s.Form[2].Type != FieldVillage {
 		t.Fatalf("aliased field = %+v", s.Form)
 	}
 }
@@ -476,7 +481,7 @@ func TestLoadStructuralProblems(t *testing.T) {
 		{"bad code", goodKecamatan, strings.Replace(goodServices, "code: sktm", "code: SKTM-1", 1),
 			`services.yaml:2: service "SKTM-1": code must be lower-case letters, digits and _`},
 		{"redirect code shared with service", goodKecamatan, strings.Replace(goodServices, "code: ktp", "code: sktm", 1),
-			`services.yaml:15: redirect "sktm": code is also a service code`},
+			`services.yaml:16: redirect "sktm": code is also a service code`},
 		{"keywords not a list", goodKecamatan, strings.Replace(goodServices, "keywords: [sktm]", "keywords: sktm", 1),
 			`services.yaml:5: service "sktm": "keywords" must be a list`},
 	}
@@ -516,4 +521,84 @@ func FuzzLoadServices(f *testing.F) {
 			_ = cat.Keys()
 		}
 	})
+}
+
+// TestLoadSurveySettings: the published weighting defaults to the
+// regulation's 0.11; a wrong one is reported with its line.
+func TestLoadSurveySettings(t *testing.T) {
+	cat, err := loadSnippets(goodKecamatan, goodServices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cat.Office.IKMWeighting != WeightingRegulation || cat.Office.YearlyUsers != 0 {
+		t.Errorf("without survey: %q %d, want 0.11 and 0", cat.Office.IKMWeighting, cat.Office.YearlyUsers)
+	}
+	cat, err = loadSnippets(goodKecamatan+"survey: {published_weight: 1/9, yearly_users: 1200}\n", goodServices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cat.Office.IKMWeighting != WeightingExact || cat.Office.YearlyUsers != 1200 {
+		t.Errorf("1/9 and 1200: got %q %d", cat.Office.IKMWeighting, cat.Office.YearlyUsers)
+	}
+	cat, err = loadSnippets(goodKecamatan+"survey:\n  published_weight: 0.11\n", goodServices)
+	if err != nil || cat.Office.IKMWeighting != WeightingRegulation {
+		t.Errorf("unquoted 0.11: %v, %v", err, cat)
+	}
+	_, err = loadSnippets(goodKecamatan+"survey:\n  published_weight: 0.1\n  yearly_users: -3\n", goodServices)
+	for _, want := range []string{
+		`kecamatan.yaml:17: survey: published_weight "0.1" must be "0.11" (the regulation's printed weight) or "1/9" (exact)`,
+		`kecamatan.yaml:18: survey: yearly_users must be 0 (count the cases) or more, not -3`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %s", err, want)
+		}
+	}
+}
+
+// A form that lacks a field the bot reads by name, or has it with another
+// type or unknown values, is refused with the line to fix.
+func TestLoadRequiredFields(t *testing.T) {
+	complaint := `services:
+  - code: aduan
+    kind: complaint
+    unit: umum
+    days: 5
+    form:
+      - name: kategori
+        type: choice
+        choices: [{value: jalan, label: Jalan}]
+      - {name: desa, type: village}
+      - {name: uraian, type: text, min: 20}
+      - name: kerahasiaan
+        type: choice
+        choices: [{value: biasa, label: Biasa}, {value: anonim, label: Anonim}]
+      - {name: nama, type: text, skip_if: {field: kerahasiaan, is: anonim}}
+`
+	if _, err := loadSnippets(goodKecamatan, complaint); err != nil {
+		t.Fatalf("a complete complaint form was refused: %v", err)
+	}
+	cases := []struct {
+		name, services, want string
+	}{
+		{"request without village", strings.Replace(goodServices, "      - {name: desa, type: village}\n", "", 1),
+			`services.yaml:6: service "sktm": a request form needs field "desa" (type village)`},
+		{"request without name", strings.Replace(goodServices, "      - {name: nama, type: text, min: 3, max: 100}\n", "", 1),
+			`services.yaml:6: service "sktm": a request form needs field "nama" (type text)`},
+		{"request village typed as text", strings.Replace(goodServices, "{name: desa, type: village}", "{name: desa, type: text}", 1),
+			`services.yaml:14: service "sktm", field "desa": type must be village in a request form, not text`},
+		{"complaint without description", strings.Replace(complaint, "      - {name: uraian, type: text, min: 20}\n", "", 1),
+			`services.yaml:6: service "aduan": a complaint form needs field "uraian" (type text)`},
+		{"complaint category typed as text", strings.Replace(complaint, "        type: choice\n        choices: [{value: jalan", "        type: text\n        choices: [{value: jalan", 1),
+			`services.yaml:7: service "aduan", field "kategori": type must be choice in a complaint form, not text`},
+		{"unknown confidentiality", strings.Replace(complaint, "{value: anonim, label: Anonim}", "{value: samaran, label: Samaran}", 1),
+			`services.yaml:12: service "aduan", field "kerahasiaan": choice value "samaran" is not one of biasa, rahasia, anonim`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := loadSnippets(goodKecamatan, tc.services)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error lacks %q:\n%v", tc.want, err)
+			}
+		})
+	}
 }

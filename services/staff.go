@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -30,23 +31,44 @@ func (r Role) AllUnits() bool { return r == RoleCamat || r == RoleAdmin }
 
 // Officer is one member of the kecamatan's staff.
 type Officer struct {
-	ID       string // short stable name used in commands and history ("budi")
-	Name     string
-	Role     Role
-	Unit     string // unit code from kecamatan.yaml; empty for camat and admin
-	Telegram string // Telegram user id, digits
-	WhatsApp string // WhatsApp number, normalized to 62...
+	ID   string // short stable name used in commands and history ("budi")
+	Name string
+	Role Role
+	Unit string // unit code from kecamatan.yaml; empty for camat and admin
+	// Contacts are the officer's addresses: the sender id that makes their
+	// messages staff commands, and the chat their notifications go to.
+	Contacts Contacts
 	Active   bool
+}
+
+// Contacts maps a channel's name to an address on it ("telegram": a user
+// or group id, "whatsapp": a number as 62...).
+type Contacts map[string]string
+
+// Channels lists the channels of c, sorted, so that notifications go out
+// in the same order every time.
+func (c Contacts) Channels() []string {
+	out := make([]string, 0, len(c))
+	for ch := range c {
+		out = append(out, ch)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Staff is the office's directory: who is staff, and where each unit is
 // notified.
 type Staff struct {
 	Officers []Officer
-	// UnitGroups maps a unit code to the Telegram group chat id that gets
-	// its notifications; a unit without one notifies each active officer.
-	UnitGroups map[string]string
+	// UnitGroups maps a unit code to its group chats, by channel: they get
+	// the unit's notifications; a unit without one notifies each active
+	// officer.
+	UnitGroups map[string]Contacts
 }
+
+// terminalChannel is the local chat of "bot chat": there the sender id is
+// the officer's ID.
+const terminalChannel = "terminal"
 
 // ByIdentity returns the active officer behind a sender on a channel. On the
 // terminal channel the sender id is the officer's ID.
@@ -54,14 +76,18 @@ func (s *Staff) ByIdentity(channel, senderID string) (Officer, bool) {
 	if s == nil || senderID == "" {
 		return Officer{}, false
 	}
+	if rule, ok := contactRules[channel]; ok {
+		// Normalized once: a WhatsApp sender arrives in WhatsApp's own form.
+		senderID = rule.normalize(senderID)
+		if senderID == "" {
+			return Officer{}, false
+		}
+	}
 	for _, o := range s.Officers {
 		if !o.Active {
 			continue
 		}
-		switch {
-		case channel == "telegram" && o.Telegram == senderID,
-			channel == "whatsapp" && o.WhatsApp != "" && o.WhatsApp == NormalizePhone(senderID),
-			channel == "terminal" && o.ID == senderID:
+		if o.Contacts[channel] == senderID || (channel == terminalChannel && o.ID == senderID) {
 			return o, true
 		}
 	}
@@ -140,6 +166,37 @@ func NormalizePhone(s string) string {
 
 const staffFile = "staff.yaml"
 
+// contactRule says how an address on one channel is written in staff.yaml
+// and normalized, both for the file and for the sender ids a channel hands
+// over.
+type contactRule struct {
+	// normalize returns the address in its one stored form, "" when it is
+	// not an address of the channel.
+	normalize func(string) string
+	// problem says what is wrong with raw, which normalize refused.
+	problem func(raw string) string
+}
+
+// contactRules are the channels staff.yaml names addresses on, by the key
+// an officer's entry uses (which is also the channel's name).
+var contactRules = map[string]contactRule{
+	"telegram": {normalize: digitsOnly, problem: func(string) string {
+		return "telegram must be the numeric Telegram user id (ask the officer to message @userinfobot)"
+	}},
+	"whatsapp": {normalize: NormalizePhone, problem: func(raw string) string {
+		return fmt.Sprintf("whatsapp %q is not an Indonesian phone number (e.g. 081234567890)", raw)
+	}},
+}
+
+// digitsOnly returns s trimmed when it is a whole number, else "".
+func digitsOnly(s string) string {
+	s = strings.TrimSpace(s)
+	if _, err := strconv.ParseInt(s, 10, 64); err != nil {
+		return ""
+	}
+	return s
+}
+
 var officerIDRe = regexp.MustCompile(`^[a-z][a-z0-9_]{1,31}$`)
 
 type staffYAML struct {
@@ -163,7 +220,7 @@ type staffYAML struct {
 func LoadStaff(fsys fs.FS, c *Catalog) (*Staff, error) {
 	raw, err := fs.ReadFile(fsys, staffFile)
 	if errors.Is(err, fs.ErrNotExist) {
-		return &Staff{UnitGroups: map[string]string{}}, nil
+		return &Staff{UnitGroups: map[string]Contacts{}}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", staffFile, err)
@@ -180,7 +237,7 @@ func LoadStaff(fsys fs.FS, c *Catalog) (*Staff, error) {
 	for _, u := range c.Office.Units {
 		units[u] = true
 	}
-	s := &Staff{UnitGroups: map[string]string{}}
+	s := &Staff{UnitGroups: map[string]Contacts{}}
 	var problems []error
 	bad := func(format string, args ...any) {
 		problems = append(problems, fmt.Errorf("%s: "+format, append([]any{staffFile}, args...)...))
@@ -191,7 +248,7 @@ func LoadStaff(fsys fs.FS, c *Catalog) (*Staff, error) {
 		if y.ID != "" {
 			where = fmt.Sprintf("officer %q", y.ID)
 		}
-		o := Officer{ID: y.ID, Name: strings.TrimSpace(y.Name), Role: Role(y.Role), Unit: y.Unit, Telegram: strings.TrimSpace(y.Telegram), Active: y.Active == nil || *y.Active}
+		o := Officer{ID: y.ID, Name: strings.TrimSpace(y.Name), Role: Role(y.Role), Unit: y.Unit, Contacts: Contacts{}, Active: y.Active == nil || *y.Active}
 		if !officerIDRe.MatchString(o.ID) {
 			bad("%s: id must be 2-32 lower-case letters, digits or _ (it is typed in commands)", where)
 		} else if seen[o.ID] {
@@ -213,15 +270,18 @@ func LoadStaff(fsys fs.FS, c *Catalog) (*Staff, error) {
 		default:
 			bad("%s: role %q is not one of petugas, kasi, camat, admin", where, y.Role)
 		}
-		if o.Telegram != "" {
-			if _, err := strconv.ParseInt(o.Telegram, 10, 64); err != nil {
-				bad("%s: telegram must be the numeric Telegram user id (ask the officer to message @userinfobot)", where)
+		// The file names each channel by its own key, as it always has.
+		for _, contact := range [...]struct{ channel, raw string }{{"telegram", y.Telegram}, {"whatsapp", y.WhatsApp}} {
+			if strings.TrimSpace(contact.raw) == "" {
+				continue
 			}
-		}
-		if y.WhatsApp != "" {
-			if o.WhatsApp = NormalizePhone(y.WhatsApp); o.WhatsApp == "" {
-				bad("%s: whatsapp %q is not an Indonesian phone number (e.g. 081234567890)", where, y.WhatsApp)
+			rule := contactRules[contact.channel]
+			addr := rule.normalize(contact.raw)
+			if addr == "" {
+				bad("%s: %s", where, rule.problem(contact.raw))
+				continue
 			}
+			o.Contacts[contact.channel] = addr
 		}
 		s.Officers = append(s.Officers, o)
 	}
@@ -234,7 +294,7 @@ func LoadStaff(fsys fs.FS, c *Catalog) (*Staff, error) {
 			if _, err := strconv.ParseInt(g.TelegramGroup, 10, 64); err != nil {
 				bad("units: %s: telegram_group must be the numeric group chat id (negative, e.g. -1001234567890)", unit)
 			}
-			s.UnitGroups[unit] = g.TelegramGroup
+			s.UnitGroups[unit] = Contacts{"telegram": strings.TrimSpace(g.TelegramGroup)}
 		}
 	}
 	if err := errors.Join(problems...); err != nil {

@@ -123,10 +123,13 @@ func caseOptions(c *services.Catalog, keys *pgstore.Keys) pgstore.Options {
 // comes back as a problemList, as check prints it.
 func newEngine(o *office, st *storage, cases conversation.CaseStore, states *redisstore.Store, media *mediastore.Store, notify conversation.Notifier, log *slog.Logger) (*conversation.Engine, error) {
 	engine, err := conversation.New(conversation.Config{
-		Media:    media,
-		Catalog:  o.catalog,
-		Texts:    o.texts,
-		States:   states,
+		Media:   media,
+		Catalog: o.catalog,
+		Texts:   o.texts,
+		States:  states,
+		// The Redis store locks each chat to one process and limits
+		// each sender's rate in the same round trips as the state.
+		Gate:     states,
 		Cases:    cases,
 		Desk:     st.Cases.Desk(),
 		Surveys:  st.Cases.Desk(),

@@ -16,6 +16,7 @@ import (
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/letters"
 	"github.com/leksono/sapa/locales"
+	"github.com/leksono/sapa/report"
 	"github.com/leksono/sapa/services"
 )
 
@@ -132,9 +133,10 @@ func loadOffice(cfg settings) (*office, problemList) {
 	return &office{catalog: catalog, staff: staff, letters: templates, texts: texts}, nil
 }
 
-// checkEngineTexts checks the texts and word lists the engine itself needs.
+// checkEngineTexts checks the texts and word lists the engine itself
+// needs, and the texts of the reports.
 func checkEngineTexts(_ settings, o *office) problemList {
-	return toProblems(conversation.CheckTexts(o.catalog, o.texts), "", nil)
+	return toProblems(errors.Join(conversation.CheckTexts(o.catalog, o.texts), report.CheckTexts(o.texts)), "", nil)
 }
 
 // leaves splits joined errors, also below one wrapping prefix such as
@@ -259,6 +261,8 @@ func hintFor(file, msg string) string {
 		return "rename the file to the code of a service with letter: true, or remove it"
 	case strings.HasPrefix(msg, "yaml: "):
 		return "fix the YAML syntax at that line: indentation, a missing colon, or an unclosed quote"
+	case strings.Contains(msg, " form needs field "), strings.Contains(msg, " form, not "):
+		return "the bot reads this field by its name: give the form a field of that name and type (the fields each kind of form needs are listed at the top of services.yaml)"
 	case strings.Contains(msg, "unknown key"):
 		return "remove that key or correct its spelling"
 	case strings.Contains(msg, "(use one of"), strings.Contains(msg, " is not one of "):

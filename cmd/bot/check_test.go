@@ -118,6 +118,25 @@ func TestCheckBrokenConfiguration(t *testing.T) {
 	}
 }
 
+// formLine is the line of the shipped services.yaml where the form of
+// service code starts ("form:").
+func formLine(t *testing.T, code string) int {
+	t.Helper()
+	raw, err := os.ReadFile("../../configs/services.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := false
+	for i, l := range strings.Split(string(raw), "\n") {
+		in = in || strings.Contains(l, "- code: "+code+" ")
+		if in && strings.TrimSpace(l) == "form:" {
+			return i + 1
+		}
+	}
+	t.Fatalf("no form of %s in configs/services.yaml", code)
+	return 0
+}
+
 // staffLine is the line of the shipped staff.yaml that holds needle.
 func staffLine(t *testing.T, needle string) int {
 	t.Helper()
@@ -173,6 +192,12 @@ func TestCheckStaffAndSyntaxProblems(t *testing.T) {
 		{"letter without template", map[string]func(string) string{"services.yaml": func(s string) string {
 			return strings.Replace(s, "code: aspirasi\n", "code: aspirasi\n    letter: true\n", 1)
 		}}, []string{`service "aspirasi": a complaint produces no letter`}},
+		{"form without a field the bot reads", map[string]func(string) string{"services.yaml": func(s string) string {
+			return strings.Replace(s, "      - {name: desa, type: village}\n", "", 1)
+		}}, []string{
+			fmt.Sprintf(`services.yaml:%d: service "sktm": a request form needs field "desa" (type village)`, formLine(t, "sktm")),
+			"fix: the bot reads this field by its name",
+		}},
 		{"yaml syntax", map[string]func(string) string{"kecamatan.yaml": func(s string) string {
 			return "office: [\n" + s
 		}}, []string{"kecamatan.yaml:", "fix: fix the YAML syntax"}},
@@ -248,5 +273,28 @@ func TestProblemsFromLoaderMessages(t *testing.T) {
 				t.Errorf("problem %d:\n got %s\nwant %s", i, p, tc.want[i])
 			}
 		}
+	}
+}
+
+// TestCheckReportsPublishedWeight: a weighting the regulation does not
+// know is named with its line in kecamatan.yaml.
+func TestCheckReportsPublishedWeight(t *testing.T) {
+	dir := copyConfigs(t, map[string]func(string) string{"kecamatan.yaml": func(s string) string {
+		return strings.Replace(s, `published_weight: "0.11"`, `published_weight: "0,11"`, 1)
+	}})
+	raw, err := os.ReadFile(filepath.Join(dir, "kecamatan.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := 0
+	for i, l := range strings.Split(string(raw), "\n") {
+		if strings.Contains(l, "published_weight:") {
+			line = i + 1
+		}
+	}
+	code, out := runCheck(t, map[string]string{"CONFIG_DIR": dir})
+	want := fmt.Sprintf(`%s:%d: survey: published_weight "0,11" must be "0.11" (the regulation's printed weight) or "1/9" (exact)`, filepath.Join(dir, "kecamatan.yaml"), line)
+	if code != 1 || line == 0 || !strings.Contains(out, want) {
+		t.Errorf("check exit %d, output:\n%s\nwant a line %s", code, out, want)
 	}
 }

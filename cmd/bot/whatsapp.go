@@ -26,8 +26,8 @@ func (a *app) addWhatsApp(ctx context.Context, cfg settings, o *office, log *slo
 	}
 	var contacts []string
 	for _, officer := range o.staff.Officers {
-		if officer.Active && officer.WhatsApp != "" {
-			contacts = append(contacts, officer.WhatsApp)
+		if addr := officer.Contacts["whatsapp"]; officer.Active && addr != "" {
+			contacts = append(contacts, addr)
 		}
 	}
 	desk := a.cases.Desk()

@@ -1,4 +1,4 @@
-package conversation_test
+package redisstore_test
 
 import (
 	"context"
@@ -9,25 +9,39 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/leksono/sapa/configs"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/conversation/conversationtest"
+	"github.com/leksono/sapa/locales"
+	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store/redisstore"
-	"github.com/leksono/sapa/store/storetest"
 )
 
 var _ conversation.ChatGate = (*redisstore.Store)(nil)
 
-// On the real Redis store the engine limits each sender: past 20 messages
-// at once the sender gets one notice and then silence, while another
-// citizen is served as usual; and two engines (two processes) answering one
-// chat at once take its messages one at a time.
+// With the store as its gate the engine limits each sender: past 20
+// messages at once the sender gets one notice and then silence, while
+// another citizen is served as usual; and two engines (two processes)
+// answering one chat at once take its messages one at a time.
 func TestRateLimitAndChatLockOnRedis(t *testing.T) {
-	rdb, prefix := storetest.Redis(t)
-	catalog, texts := loadReal(t)
+	eachBackend(t, testRateLimitAndChatLock)
+}
+
+func testRateLimitAndChatLock(t *testing.T, be backend) {
+	rdb, prefix, _ := be.open(t)
+	catalog, err := services.LoadCatalog(configs.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts, err := locales.Load(locales.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
 	newEngine := func() *conversation.Engine {
 		cases := conversationtest.NewCases(catalog.Office.Location)
+		store := redisstore.New(rdb, prefix)
 		e, err := conversation.New(conversation.Config{
-			Catalog: catalog, Texts: texts, States: redisstore.New(rdb, prefix), Cases: cases, Desk: cases,
+			Catalog: catalog, Texts: texts, States: store, Gate: store, Cases: cases, Desk: cases,
 			Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		})
 		if err != nil {

@@ -1,0 +1,240 @@
+package conversation
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/leksono/sapa/locales"
+	"github.com/leksono/sapa/services"
+)
+
+// The main menu, and the language picker any step leads to.
+const (
+	StepMenu     Step = "menu"     // main menu shown
+	StepLanguage Step = "language" // choosing the chat's language
+)
+
+func init() {
+	register(StepMenu, stepKind{
+		question: func(e *Engine, t *turn) string { return e.tr(t, "menu.title", nil) },
+		scope:    fixedScope("menu"),
+		choices:  (*Engine).menuChoices,
+		handle:   (*Engine).onMenu,
+		help:     "help.menu",
+	})
+	register(StepLanguage, stepKind{
+		question: func(e *Engine, t *turn) string { return e.tr(t, "language.pick", nil) },
+		scope:    fixedScope("lang"),
+		choices:  func(e *Engine, _ *turn) []services.Choice { return e.languageChoices() },
+		handle:   (*Engine).onLanguage,
+	})
+}
+
+// greet starts a new conversation: the greeting (or the news that a draft
+// expired) and the menu, or at once the answer to a first message that
+// already says what the citizen wants ("2", "sktm", "ktp", a ticket, "cek
+// status").
+func (e *Engine) greet(ctx context.Context, t *turn, loaded Loaded, now time.Time) error {
+	// The language the citizen chose once is kept with them, beyond any
+	// conversation state.
+	lang, err := e.desk.CitizenLang(ctx, t.in.Chat.Channel, t.in.Chat.ChatID)
+	if err != nil {
+		// A greeting in the default language beats no greeting while
+		// the database is unreachable.
+		e.log.Warn("citizen's language unknown; greeting in the default one", "channel", t.in.Chat.Channel, "chat", maskChat(t.in.Chat.ChatID), "err", err)
+		lang = locales.DefaultLang
+	}
+	if !e.hasLang(lang) {
+		lang = locales.DefaultLang
+	}
+	t.st = State{Chat: t.in.Chat, Step: StepMenu, Lang: lang, UpdatedAt: now}
+	if loaded.ExpiredDraft != "" {
+		t.say(e.tr(t, "form.expired", map[string]string{
+			"service": e.serviceName(t, loaded.ExpiredDraft),
+			"hours":   strconv.Itoa(int(e.catalog.Office.DraftTTL.Hours())),
+		}))
+	} else {
+		t.say(e.tr(t, "greeting", e.officeArgs()))
+	}
+	if t.in.Kind == KindText {
+		t.text = strings.TrimSpace(strings.ToValidUTF8(t.in.Text, ""))
+		word := normalize(t.text)
+		if e.words["status"][word] || e.words["language"][word] {
+			_, err := e.globalWord(ctx, t)
+			return err
+		}
+		if e.menuUnderstands(t) {
+			return e.onMenu(ctx, t)
+		}
+	}
+	e.prompt(t)
+	return nil
+}
+
+func (e *Engine) onMenu(ctx context.Context, t *turn) error {
+	if ticket, ok := services.NormalizeTicket(t.text); ok && t.in.Kind == KindText {
+		return e.showTimeline(ctx, t, ticket)
+	}
+	value, ok := e.chooseOrKeyword(t, "input.unknown_choice")
+	if !ok {
+		return nil
+	}
+	t.st.Retries = 0
+	switch value {
+	case "info":
+		t.st.Step = StepInfoList
+	case "request":
+		t.st.Step = StepPick
+	case "external":
+		t.st.Step = StepExternal
+	case "status":
+		return e.showStatusList(ctx, t)
+	case "office":
+		t.say(e.tr(t, "office", e.officeArgs()))
+	case "resume":
+		e.resumeDraft(t)
+	default:
+		if code, ok := strings.CutPrefix(value, "c:"); ok {
+			return e.startForm(ctx, t, code)
+		}
+	}
+	e.prompt(t)
+	return nil
+}
+
+func (e *Engine) menuChoices(t *turn) []services.Choice {
+	choices := []services.Choice{
+		{Value: "info", Label: e.tr(t, "menu.info", nil), Keywords: e.menuWords["info"]},
+		{Value: "request", Label: e.tr(t, "menu.request", nil), Keywords: e.menuWords["request"]},
+	}
+	for _, svc := range e.catalog.Services {
+		if svc.Kind == services.KindComplaint {
+			choices = append(choices, services.Choice{Value: "c:" + svc.Code, Label: e.serviceName(t, svc.Code), Keywords: svc.Keywords})
+		}
+	}
+	choices = append(choices, []services.Choice{
+		{Value: "status", Label: e.tr(t, "menu.status", nil)},
+		{Value: "external", Label: e.tr(t, "menu.external", nil), Keywords: e.menuWords["external"]},
+		{Value: "office", Label: e.tr(t, "menu.office", nil), Keywords: e.menuWords["office"]},
+	}...)
+	if t.st.Draft != "" {
+		choices = append(choices, services.Choice{
+			Value:    "resume",
+			Label:    e.tr(t, "menu.resume", map[string]string{"service": e.serviceName(t, t.st.Draft)}),
+			Keywords: e.cont,
+		})
+	}
+	return choices
+}
+
+// toMenu puts the chat back at the main menu; a draft stays for later.
+func (e *Engine) toMenu(t *turn) {
+	t.st.Step = StepMenu
+	t.st.Editing = false
+	t.st.Retries = 0
+	t.st.Showing = ""
+}
+
+// menuUnderstands reports whether typed text means something at the main
+// menu: a choice, a service or redirect keyword, or a ticket number.
+func (e *Engine) menuUnderstands(t *turn) bool {
+	if utf8.RuneCountInString(t.text) > MaxTextRunes {
+		return false
+	}
+	if _, ok := services.NormalizeTicket(t.text); ok {
+		return true
+	}
+	if _, ok := services.MatchChoice(t.text, e.menuChoices(t), e.vocab); ok {
+		return true
+	}
+	if _, ok := e.matchRedirect(t); ok {
+		return true
+	}
+	_, ok := services.MatchChoice(t.text, e.serviceChoices(t), e.vocab)
+	return ok
+}
+
+// chooseOrKeyword is choose for the menus where a citizen may also type a
+// service's or a redirect's name directly ("sktm", "ktp"): a service shows
+// its standard, a redirect its explanation.
+func (e *Engine) chooseOrKeyword(t *turn, unknownKey string) (string, bool) {
+	k := stepOf(t.st.Step)
+	choices := k.choices(e, t)
+	if t.in.Kind == KindText {
+		if _, ok := services.MatchChoice(t.text, choices, e.vocab); !ok {
+			if code, ok := e.matchRedirect(t); ok {
+				e.showRedirect(t, code)
+				return "", false
+			}
+			if i, ok := services.MatchChoice(t.text, e.serviceChoices(t), e.vocab); ok && t.st.Step == StepMenu {
+				t.st.Showing = e.catalog.Services[i].Code
+				t.st.Step = StepInfo
+				e.prompt(t)
+				return "", false
+			}
+		}
+	}
+	return e.chooseAmong(t, k, choices, unknownKey)
+}
+
+func (e *Engine) matchRedirect(t *turn) (string, bool) {
+	choices := e.redirectChoices(t)
+	if i, ok := services.MatchChoice(t.text, choices, e.vocab); ok {
+		return choices[i].Value, true
+	}
+	return "", false
+}
+
+func (e *Engine) showRedirect(t *turn, code string) {
+	t.say(e.tr(t, "redirect."+code+".name", nil) + "\n" + e.tr(t, "redirect."+code+".text", nil))
+	e.toMenu(t)
+	e.prompt(t)
+}
+
+func (e *Engine) onLanguage(ctx context.Context, t *turn) error {
+	lang, ok := e.choose(t, "input.unknown_choice")
+	if !ok {
+		return nil
+	}
+	if err := e.desk.SetCitizenLang(ctx, t.in.Chat.Channel, t.in.Chat.ChatID, lang); err != nil {
+		return fmt.Errorf("store language of %s: %w", t.in.Chat, err)
+	}
+	t.st.Lang = lang
+	t.say(e.tr(t, "language.changed", nil))
+	if t.st.Draft != "" {
+		e.resumeDraft(t)
+	} else {
+		e.toMenu(t)
+	}
+	e.prompt(t)
+	return nil
+}
+
+// languageChoices offers every loaded language under its own name, so a
+// citizen finds theirs whatever the chat's current language.
+func (e *Engine) languageChoices() []services.Choice {
+	var out []services.Choice
+	langs := []string{locales.DefaultLang}
+	for _, lang := range e.texts.Langs() {
+		if lang != locales.DefaultLang {
+			langs = append(langs, lang)
+		}
+	}
+	for _, lang := range langs {
+		out = append(out, services.Choice{Value: lang, Label: e.texts.T(lang, "language.name", nil), Keywords: []string{lang}})
+	}
+	return out
+}
+
+func (e *Engine) hasLang(lang string) bool {
+	for _, l := range e.texts.Langs() {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}
