@@ -1,8 +1,8 @@
 package letters
 
 import (
-	"crypto/rand"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -43,13 +43,13 @@ var codeValue = func() [256]int8 {
 	return v
 }()
 
-// newCode draws a verification code, in its canonical form (10 symbols, no
-// dash). It has at least one digit and one letter, so that a code typed
-// alone in a chat is never taken for a word or a number.
-func newCode() (string, error) {
+// newCode draws a verification code from random, in its canonical form
+// (10 symbols, no dash). It has at least one digit and one letter, so that
+// a code typed alone in a chat is never taken for a word or a number.
+func newCode(random io.Reader) (string, error) {
 	buf := make([]byte, codeRandom)
 	for {
-		if _, err := rand.Read(buf); err != nil {
+		if _, err := io.ReadFull(random, buf); err != nil {
 			return "", fmt.Errorf("draw verification code: %w", err)
 		}
 		var b [codeLen]byte

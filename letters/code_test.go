@@ -1,6 +1,7 @@
 package letters
 
 import (
+	"crypto/rand"
 	"strings"
 	"testing"
 )
@@ -8,7 +9,7 @@ import (
 func TestNewCodeIsWellFormedAndUnguessable(t *testing.T) {
 	seen := map[string]bool{}
 	for range 2000 {
-		code, err := newCode()
+		code, err := newCode(rand.Reader)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -37,7 +38,7 @@ func TestNewCodeIsWellFormedAndUnguessable(t *testing.T) {
 }
 
 func TestParseCodeReadsWhatPeopleType(t *testing.T) {
-	code, err := newCode()
+	code, err := newCode(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +67,7 @@ func TestParseCodeReadsWhatPeopleType(t *testing.T) {
 }
 
 func TestCheckSymbolCatchesTypos(t *testing.T) {
-	code, err := newCode()
+	code, err := newCode(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/leksono/sapa/locales"
 )
 
 //go:embed page/verify.html page/verify.css
@@ -101,7 +103,7 @@ func (i *Issuer) serveVerify(w http.ResponseWriter, r *http.Request) {
 			return
 		default:
 			d.Valid, d.Revoked = v.Valid, v.Revoked
-			d.Result = i.answer(v, false)
+			d.Result = i.answer(locales.DefaultLang, v, false)
 			if v.Found() {
 				d.Rows = i.rows(v)
 			}
@@ -181,15 +183,15 @@ func (i *Issuer) trusted(a netip.Addr) bool {
 	return false
 }
 
-// answer is the verification's answer as a person reads it, on the page
-// and in the chat. A code no letter has gets one answer, whatever was
+// answer is the verification's answer as a person reads it in lang, on the
+// page and in the chat. A code no letter has gets one answer, whatever was
 // typed.
-func (i *Issuer) answer(v Verification, chat bool) string {
+func (i *Issuer) answer(lang string, v Verification, chat bool) string {
 	args := map[string]string{"kecamatan": i.catalog.Office.Name, "kabupaten": i.catalog.Office.Regency}
 	if !v.Found() {
-		return i.text("verify.unknown", args)
+		return i.texts.T(lang, "verify.unknown", args)
 	}
-	args["number"], args["date"], args["service"] = v.Number, i.date(v.IssuedAt), v.Service
+	args["number"], args["date"], args["service"] = v.Number, i.dateIn(lang, v.IssuedAt), v.Service
 	args["holder"], args["village"] = v.Holder, v.Village
 	key := "verify.valid"
 	if v.Revoked {
@@ -198,5 +200,5 @@ func (i *Issuer) answer(v Verification, chat bool) string {
 	if chat {
 		key += "_chat"
 	}
-	return i.text(key, args)
+	return i.texts.T(lang, key, args)
 }

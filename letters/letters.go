@@ -14,8 +14,10 @@ package letters
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/netip"
 	"strconv"
@@ -45,6 +47,9 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	Now            func() time.Time // defaults to time.Now
 	Log            *slog.Logger     // defaults to slog.Default()
+	// Random is where verification codes are drawn from; nil is
+	// crypto/rand. Only tests that need the same codes every run set it.
+	Random io.Reader
 }
 
 // Issuer prints, registers, revokes and verifies an office's letters. It
@@ -59,6 +64,7 @@ type Issuer struct {
 	proxies   []netip.Prefix
 	now       func() time.Time
 	log       *slog.Logger
+	random    io.Reader
 }
 
 // New builds an Issuer. The templates come from LoadTemplates, which has
@@ -74,6 +80,10 @@ func New(cfg Config) *Issuer {
 		proxies:   cfg.TrustedProxies,
 		now:       cfg.Now,
 		log:       cmp.Or(cfg.Log, slog.Default()),
+		random:    cfg.Random,
+	}
+	if i.random == nil {
+		i.random = rand.Reader
 	}
 	if i.now == nil {
 		i.now = time.Now
@@ -118,7 +128,7 @@ func (i *Issuer) Issue(ctx context.Context, ticket, officerID string) (Letter, e
 	if !c.Status.Printable() {
 		return Letter{}, fmt.Errorf("print letter of %s: %w: the case is %s", canonical, ErrNotPrintable, c.Status)
 	}
-	code, err := newCode()
+	code, err := newCode(i.random)
 	if err != nil {
 		return Letter{}, fmt.Errorf("print letter of %s: %w", canonical, err)
 	}
@@ -210,10 +220,13 @@ func (i *Issuer) text(key string, args map[string]string) string {
 }
 
 // date writes a date as letters do: "12 Desember 2026".
-func (i *Issuer) date(d time.Time) string {
+func (i *Issuer) date(d time.Time) string { return i.dateIn(locales.DefaultLang, d) }
+
+// dateIn writes a date as people of lang read it.
+func (i *Issuer) dateIn(lang string, d time.Time) string {
 	d = d.In(i.catalog.Office.Location)
-	return i.text("date.format", map[string]string{
-		"day": strconv.Itoa(d.Day()), "month": i.text("date.month."+strconv.Itoa(int(d.Month())), nil), "year": strconv.Itoa(d.Year()),
+	return i.texts.T(lang, "date.format", map[string]string{
+		"day": strconv.Itoa(d.Day()), "month": i.texts.T(lang, "date.month."+strconv.Itoa(int(d.Month())), nil), "year": strconv.Itoa(d.Year()),
 	})
 }
 

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/leksono/sapa/configs"
 	"github.com/leksono/sapa/letters"
 	"github.com/leksono/sapa/locales"
@@ -348,5 +350,86 @@ func TestMaskName(t *testing.T) {
 		if got := letters.MaskName(in); got != want {
 			t.Errorf("MaskName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestRegisterXLSX(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	first, err := f.issuer.Issue(ctx, f.sktm(t, services.StatusVerifying), "kasi_kesos")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := f.issuer.Issue(ctx, f.sktm(t, services.StatusVerifying), "kasi_kesos")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.issuer.Revoke(ctx, second.Code, "camat", "dicetak ganda"); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := f.issuer.RegisterXLSX(ctx, 2026)
+	if err != nil {
+		t.Fatal(err)
+	}
+	book, err := excelize.OpenReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("the register is not a workbook: %v", err)
+	}
+	defer book.Close()
+	sheet := book.GetSheetName(0)
+	if sheet != "Surat keluar 2026" {
+		t.Errorf("sheet %q", sheet)
+	}
+	rows, err := book.GetRows(sheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 5 || !strings.Contains(rows[0][0], "Buku Register Surat Keluar Kecamatan Leksono") || rows[2][1] != "Nomor surat" {
+		t.Fatalf("rows = %q", rows)
+	}
+	if r := rows[3]; r[0] != "1" || r[1] != first.Number || r[2] != "14/04/2026" || r[4] != testName || r[6] != first.Ticket || r[9] != first.Code || r[10] != "Berlaku" {
+		t.Errorf("first letter's row = %q", r)
+	}
+	if r := rows[4]; r[0] != "2" || r[10] != "Dicabut" || r[11] != "14/04/2026" || r[12] != "dicetak ganda" {
+		t.Errorf("revoked letter's row = %q", r)
+	}
+	// The date is a date cell, not text.
+	if typ, err := book.GetCellType(sheet, "C4"); err != nil || typ == excelize.CellTypeInlineString || typ == excelize.CellTypeSharedString {
+		t.Errorf("date cell type = %v, %v", typ, err)
+	}
+}
+
+func TestCheckLetterFromAChat(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	l, err := f.issuer.Issue(ctx, f.sktm(t, services.StatusVerifying), "kasi_kesos")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.issuer.IsCode(l.Code) || f.issuer.IsCode("sktm") {
+		t.Error("IsCode does not tell a code from a word")
+	}
+	got, err := f.issuer.CheckLetter(ctx, l.Code, "whatsapp", "6281234567890", "id")
+	if err != nil || !strings.Contains(got, "Surat ASLI") || !strings.Contains(got, l.Number) || !strings.Contains(got, "Si** Am**** Ra****") {
+		t.Errorf("answer = %q, %v", got, err)
+	}
+	if got, _ := f.issuer.CheckLetter(ctx, l.Code, "whatsapp", "6281234567890", "en"); !strings.Contains(got, "GENUINE letter") || !strings.Contains(got, "14 April 2026") {
+		t.Errorf("English answer = %q", got)
+	}
+	made, _ := f.issuer.CheckLetter(ctx, madeUpCode(t), "whatsapp", "6281234567890", "id")
+	typo, _ := f.issuer.CheckLetter(ctx, mistype(l.Code), "whatsapp", "6281234567890", "id")
+	if made != typo || !strings.Contains(made, "Tidak ada surat") {
+		t.Errorf("made-up %q and mistyped %q differ", made, typo)
+	}
+	for range letters.LookupBurst {
+		if _, err := f.issuer.CheckLetter(ctx, l.Code, "telegram", "555", "id"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := f.issuer.CheckLetter(ctx, l.Code, "telegram", "555", "id"); err != nil || !strings.Contains(got, "coba lagi dalam 2 menit") {
+		t.Errorf("past the limit: %q, %v", got, err)
+	}
+	if logs := f.logs.String(); strings.Contains(logs, "6281234567890") || !strings.Contains(logs, "from=chat:whatsapp:6281*******90") {
+		t.Errorf("chat look-ups are not logged masked:\n%s", logs)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -160,4 +162,25 @@ func maskAsker(asker string) string {
 		}
 	}
 	return kind + ":***"
+}
+
+// IsCode reports whether text, sent alone to the bot, is meant as a
+// verification code (see LooksLikeCode).
+func (i *Issuer) IsCode(text string) bool { return LooksLikeCode(text) }
+
+// CheckLetter answers a code sent to the bot from a chat, in the chat's
+// language lang: Check, counted against the chat, and its answer as the
+// chat shows it (a letter found is described on a few lines; past the
+// limit, when to ask again). An error means the look-up could not be made.
+func (i *Issuer) CheckLetter(ctx context.Context, code, channel, chatID, lang string) (string, error) {
+	v, err := i.Check(ctx, code, ChatAsker(channel, chatID))
+	var limited *LimitedError
+	if errors.As(err, &limited) {
+		minutes := int(math.Ceil(limited.Wait.Minutes()))
+		return i.texts.T(lang, "verify.limited", map[string]string{"minutes": strconv.Itoa(minutes)}), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return i.answer(lang, v, true), nil
 }
