@@ -42,6 +42,9 @@ type Config struct {
 	Surveys SurveyDesk      // nil: no satisfaction survey
 	Privacy PrivacyDesk     // nil: no consent records nor deletion requests
 	Staff   *services.Staff // nil: nobody is staff
+	// Letters verifies the codes of printed letters for anyone who writes
+	// (letters.Issuer); nil: the bot does not understand them.
+	Letters LetterChecker
 	// Notifier delivers staff notifications and citizens' updates; nil
 	// drops them (a bot with no staff configured).
 	Notifier Notifier
@@ -62,6 +65,7 @@ type Engine struct {
 	media    MediaStore
 	surveys  SurveyDesk
 	privacy  PrivacyDesk
+	letters  LetterChecker
 	staff    *services.Staff
 	notifier Notifier
 	now      func() time.Time
@@ -101,6 +105,7 @@ func New(cfg Config) (*Engine, error) {
 		media:    cfg.Media,
 		surveys:  cfg.Surveys,
 		privacy:  cfg.Privacy,
+		letters:  cfg.Letters,
 		staff:    cfg.Staff,
 		notifier: cfg.Notifier,
 		now:      cfg.Now,

@@ -106,7 +106,7 @@ func buildCore(ctx context.Context, cfg settings, o *office, notify conversation
 		Catalog: o.catalog, Templates: o.letters, Texts: o.texts, Register: st.Cases.Letters(),
 		Limiter: states, PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, Log: log,
 	})
-	engine, err := newEngine(o, st, m.CountCases(core.Cases()), states, media, notify, log)
+	engine, err := newEngine(o, st, m.CountCases(core.Cases()), states, media, issuer, notify, log)
 	if err != nil {
 		return nil, errors.Join(err, st.Close())
 	}
@@ -129,7 +129,7 @@ func caseOptions(c *services.Catalog, keys *pgstore.Keys) pgstore.Options {
 // newEngine builds the conversation engine on st, its notifications going
 // to notify (nil drops them). A text the engine needs and the locales lack
 // comes back as a problemList, as check prints it.
-func newEngine(o *office, st *storage, cases conversation.CaseStore, states *redisstore.Store, media *mediastore.Store, notify conversation.Notifier, log *slog.Logger) (*conversation.Engine, error) {
+func newEngine(o *office, st *storage, cases conversation.CaseStore, states *redisstore.Store, media *mediastore.Store, issuer *letters.Issuer, notify conversation.Notifier, log *slog.Logger) (*conversation.Engine, error) {
 	engine, err := conversation.New(conversation.Config{
 		Media:   media,
 		Catalog: o.catalog,
@@ -142,6 +142,7 @@ func newEngine(o *office, st *storage, cases conversation.CaseStore, states *red
 		Desk:     st.Cases.Desk(),
 		Surveys:  st.Cases.Desk(),
 		Privacy:  st.Cases.Desk(),
+		Letters:  issuer,
 		Staff:    o.staff,
 		Notifier: notify,
 		Log:      log,
