@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/leksono/sapa/casework"
 	"github.com/leksono/sapa/locales"
 	"github.com/leksono/sapa/services"
 )
@@ -38,13 +39,16 @@ type Config struct {
 	Cases CaseStore
 	// Media stores photos and documents citizens send; nil refuses them.
 	Media   MediaStore
-	Desk    CaseDesk    // staff follow-up and status checks
-	Surveys SurveyDesk  // nil: no satisfaction survey
-	Privacy PrivacyDesk // nil: no consent records nor deletion requests
+	Desk    CaseDesk        // staff follow-up and status checks
+	Surveys SurveyDesk      // nil: no satisfaction survey
+	Privacy PrivacyDesk     // nil: no consent records nor deletion requests
+	Staff   *services.Staff // nil: nobody is staff
 	// Past finds a returning citizen's last request, whose answers about
 	// them the next form offers again; nil: every form asks everything.
-	Past  PastRequests
-	Staff *services.Staff // nil: nobody is staff
+	Past PastRequests
+	// Letters verifies the codes of printed letters for anyone who writes
+	// (letters.Issuer); nil: the bot does not understand them.
+	Letters LetterChecker
 	// Notifier delivers staff notifications and citizens' updates; nil
 	// drops them (a bot with no staff configured).
 	Notifier Notifier
@@ -66,8 +70,10 @@ type Engine struct {
 	surveys  SurveyDesk
 	privacy  PrivacyDesk
 	past     PastRequests
+	letters  LetterChecker
 	staff    *services.Staff
 	notifier Notifier
+	work     *casework.Desk // the staff actions, shared with the console
 	now      func() time.Time
 	log      *slog.Logger
 	calendar services.Calendar
@@ -110,6 +116,7 @@ func New(cfg Config) (*Engine, error) {
 		surveys:  cfg.Surveys,
 		privacy:  cfg.Privacy,
 		past:     cfg.Past,
+		letters:  cfg.Letters,
 		staff:    cfg.Staff,
 		notifier: cfg.Notifier,
 		now:      cfg.Now,
@@ -136,6 +143,14 @@ func New(cfg Config) (*Engine, error) {
 	if e.notifier == nil {
 		e.notifier = noNotifier{}
 	}
+	work, err := casework.New(casework.Config{
+		Catalog: e.catalog, Texts: e.texts, Staff: e.staff, Cases: e.desk, Reads: cfg.Privacy,
+		Citizens: citizenChats{e}, Send: e.sendText, Now: e.now, Log: e.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.work = work
 	e.menuWords = cfg.Texts.WordGroups("menu_items")
 	e.langNames = cfg.Texts.WordGroups("lang_names")
 	e.doneWords = append(cfg.Texts.Words("done_files"), cfg.Texts.Words("skip")...)

@@ -84,13 +84,23 @@ func (e *Engine) greet(ctx context.Context, t *turn, loaded Loaded, now time.Tim
 	}
 	t.text = rest
 	word := normalize(rest)
+	if rest != "" {
+		// "cek surat <kode>" answers itself, after the short welcome; the
+		// welcome goes again when it was not one.
+		said := len(t.paras)
+		welcome(true)
+		if done, err := e.letterWord(ctx, t); done || err != nil {
+			return err
+		}
+		t.paras = t.paras[:said]
+	}
 	switch {
 	case e.words["status"][word] || e.words["language"][word]:
 		welcome(true)
 		_, err := e.globalWord(ctx, t)
 		return err
 	case rest == "":
-	case e.menuChoice(t):
+	case e.menuChoice(t) || e.isLetterCode(t):
 		welcome(true)
 		return e.onMenu(ctx, t)
 	default:
@@ -106,6 +116,10 @@ func (e *Engine) greet(ctx context.Context, t *turn, loaded Loaded, now time.Tim
 }
 
 func (e *Engine) onMenu(ctx context.Context, t *turn) error {
+	if e.isLetterCode(t) {
+		// A school or a bank sends the code on a letter and nothing else.
+		return e.answerLetter(ctx, t, t.text)
+	}
 	value, ok, err := e.chooseOrUnderstand(ctx, t, "input.unknown_choice")
 	if !ok || err != nil {
 		return err

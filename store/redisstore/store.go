@@ -145,6 +145,8 @@ type record struct {
 	Last      string                `json:"last,omitempty"`
 	Ticket    string                `json:"ticket,omitempty"`
 	UpdatedAt time.Time             `json:"updated_at"`
+
+	SurveyKind services.Kind `json:"survey_kind,omitempty"`
 }
 
 // Load returns chat's state, whether messageID was already handled, and,
@@ -248,6 +250,8 @@ func (s *Store) decode(chat conversation.ChatKey, vals []any) (*conversation.Sta
 		Ticket:    r.Ticket,
 		Version:   version,
 		UpdatedAt: r.UpdatedAt,
+
+		SurveyKind: r.SurveyKind,
 	}, nil
 }
 
@@ -355,6 +359,8 @@ func (s *Store) encode(st conversation.State) ([]byte, error) {
 		Last:      st.Last,
 		Ticket:    st.Ticket,
 		UpdatedAt: st.UpdatedAt,
+
+		SurveyKind: st.SurveyKind,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("encode: %w", err)
