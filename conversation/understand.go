@@ -80,15 +80,20 @@ func (e *Engine) chooseOrUnderstand(ctx context.Context, t *turn, unknownKey str
 		value, ok = e.chooseAmong(t, k, choices, unknownKey)
 		return value, ok, nil
 	}
+	// The options first: the answer of nearly every message, at no cost
+	// beyond what choosing always cost.
+	if i, ok := services.MatchChoice(t.text, choices, e.vocab); ok {
+		return choices[i].Value, true, nil
+	}
 	if back, rest := e.greetingBack(t, t.text); back != "" {
 		t.say(back)
 		if t.text = rest; rest == "" {
 			e.prompt(t)
 			return "", false, nil
 		}
-	}
-	if i, ok := services.MatchChoice(t.text, choices, e.vocab); ok {
-		return choices[i].Value, true, nil
+		if i, ok := services.MatchChoice(t.text, choices, e.vocab); ok {
+			return choices[i].Value, true, nil
+		}
 	}
 	if done, err := e.understand(ctx, t, e.intents.Find(t.text)); done || err != nil {
 		return "", false, err
