@@ -87,6 +87,40 @@ func Staff(dir *services.Staff, id string) (Identity, error) {
 	return Identity{}, fmt.Errorf("no officer %q in staff.yaml; known officers: %s", id, list)
 }
 
+// Resolve returns the identity that who names, as --as and "/as" take it:
+// "citizen" is the citizen of chat chatID (see Citizen), "staff:<id>" the
+// active officer id of dir (see Staff).
+func Resolve(dir *services.Staff, chatID, who string) (Identity, error) {
+	if who == "citizen" {
+		return Citizen(chatID), nil
+	}
+	if id, ok := strings.CutPrefix(who, "staff:"); ok {
+		return Staff(dir, id)
+	}
+	return Identity{}, fmt.Errorf("%q: use citizen or staff:<id>", who)
+}
+
+// Reachable returns a copy of dir in which every active officer can also
+// be notified in the terminal chat Staff gives them, so a session that
+// plays an officer shows the new-case notices of their unit, which the
+// shipped staff.yaml (with no Telegram or WhatsApp identities yet) sends
+// nowhere. A unit with a group still notifies its group instead.
+func Reachable(dir *services.Staff) *services.Staff {
+	if dir == nil {
+		return nil
+	}
+	out := &services.Staff{UnitGroups: dir.UnitGroups, Officers: make([]services.Officer, len(dir.Officers))}
+	for i, o := range dir.Officers {
+		contacts := services.Contacts{Channel: "staff:" + o.ID}
+		for channel, addr := range o.Contacts {
+			contacts[channel] = addr
+		}
+		o.Contacts = contacts
+		out.Officers[i] = o
+	}
+	return out
+}
+
 // Session is one terminal conversation.
 type Session struct {
 	// Who is the user; build it with Citizen or Staff.

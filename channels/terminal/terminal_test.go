@@ -320,3 +320,58 @@ func TestSwitchIdentity(t *testing.T) {
 		t.Errorf("without Switch: sent %+v", h.got)
 	}
 }
+
+// TestReachableOfficers: in the terminal every officer gets notices in the
+// chat Staff plays, besides their other addresses, and the directory given
+// is left as it was.
+func TestReachableOfficers(t *testing.T) {
+	dir := &services.Staff{
+		Officers: []services.Officer{
+			{ID: "budi", Role: services.RolePetugas, Unit: "umum", Active: true, Contacts: services.Contacts{"telegram": "42"}},
+			{ID: "sari", Role: services.RoleKasi, Unit: "umum", Active: true},
+		},
+		UnitGroups: map[string]services.Contacts{},
+	}
+	got := Reachable(dir)
+	for i, o := range got.Officers {
+		id, err := Staff(got, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Contacts[Channel] != id.Chat.ChatID {
+			t.Errorf("officer %s: terminal address %q, want the chat %q", o.ID, o.Contacts[Channel], id.Chat.ChatID)
+		}
+		if _, ok := dir.Officers[i].Contacts[Channel]; ok {
+			t.Errorf("officer %s: the given directory was changed", o.ID)
+		}
+	}
+	if got.Officers[0].Contacts["telegram"] != "42" {
+		t.Errorf("budi lost his Telegram address: %v", got.Officers[0].Contacts)
+	}
+	if Reachable(nil) != nil {
+		t.Error("Reachable(nil) is not nil")
+	}
+}
+
+func TestResolve(t *testing.T) {
+	dir := &services.Staff{Officers: []services.Officer{{ID: "budi", Role: services.RolePetugas, Unit: "umum", Active: true}}}
+	for _, tc := range []struct {
+		who, chat string
+		want      string // the chat, or the error's start
+	}{
+		{"citizen", "", "terminal:local"},
+		{"citizen", "warung", "terminal:warung"},
+		{"staff:budi", "", "terminal:staff:budi"},
+		{"staff:joko", "", `no officer "joko" in staff.yaml; known officers: budi`},
+		{"bupati", "", `"bupati": use citizen or staff:<id>`},
+	} {
+		id, err := Resolve(dir, tc.chat, tc.who)
+		got := id.Chat.String()
+		if err != nil {
+			got = err.Error()
+		}
+		if !strings.HasPrefix(got, tc.want) {
+			t.Errorf("Resolve(%q, %q) = %q, want %q", tc.chat, tc.who, got, tc.want)
+		}
+	}
+}
