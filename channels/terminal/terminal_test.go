@@ -264,6 +264,9 @@ func TestCitizenChatID(t *testing.T) {
 	}
 }
 
+// TestNotifyPrintsForOtherChats: what the engine sends other chats while
+// it handles a line is printed after the line's replies, marked with its
+// chat; at other times at once.
 func TestNotifyPrintsForOtherChats(t *testing.T) {
 	var out bytes.Buffer
 	s := &Session{Who: Citizen(""), In: strings.NewReader("tanya\n"), Out: &out}
@@ -278,8 +281,15 @@ func TestNotifyPrintsForOtherChats(t *testing.T) {
 	if err := s.Run(context.Background(), h); err != nil {
 		t.Fatal(err)
 	}
-	if want := "[-> telegram:777]\nKasus baru\n  1. Lihat\n\nTerkirim\n\n"; out.String() != want {
+	if want := "Terkirim\n\n[-> telegram:777]\nKasus baru\n  1. Lihat\n\n"; out.String() != want {
 		t.Errorf("output %q, want %q", out.String(), want)
+	}
+	out.Reset()
+	if err := s.Notify(context.Background(), conversation.ChatKey{Channel: Channel, ChatID: "staff:budi"}, conversation.Reply{Text: "Pengingat"}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "[-> terminal:staff:budi]\nPengingat\n\n"; out.String() != want {
+		t.Errorf("output between lines %q, want %q", out.String(), want)
 	}
 }
 
