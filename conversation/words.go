@@ -21,6 +21,9 @@ func (e *Engine) globalWord(ctx context.Context, t *turn) (bool, error) {
 		// "bahasa inggris": the language at once, and the same question in it.
 		return true, e.setLanguage(ctx, t, lang, false)
 	}
+	if done, err := e.letterWord(ctx, t); done || err != nil {
+		return true, err
+	}
 	switch {
 	case e.words["menu"][word]:
 		if err := e.leaveSurvey(ctx, t); err != nil {

@@ -10,8 +10,10 @@ import (
 	"time"
 )
 
-// copyConfigs copies the shipped configs/*.yaml into a temporary directory
-// and applies edit to each file's text, so a test can break one thing.
+// copyConfigs copies the shipped configs/*.yaml and configs/letters/*.yaml
+// into a temporary directory and applies edit to each file's text (keyed by
+// its path under configs/, "services.yaml" or "letters/sktm.yaml"), so a
+// test can break one thing.
 func copyConfigs(t *testing.T, edit map[string]func(string) string) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -19,16 +21,27 @@ func copyConfigs(t *testing.T, edit map[string]func(string) string) string {
 	if err != nil || len(files) < 3 {
 		t.Fatalf("configs/*.yaml: %v (%d files)", err, len(files))
 	}
-	for _, f := range files {
+	templates, err := filepath.Glob("../configs/letters/*.yaml")
+	if err != nil || len(templates) < 6 {
+		t.Fatalf("configs/letters/*.yaml: %v (%d files)", err, len(templates))
+	}
+	if err := os.Mkdir(filepath.Join(dir, "letters"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range append(files, templates...) {
 		raw, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
+		rel, err := filepath.Rel("../configs", f)
+		if err != nil {
+			t.Fatal(err)
+		}
 		text := string(raw)
-		if e := edit[filepath.Base(f)]; e != nil {
+		if e := edit[filepath.ToSlash(rel)]; e != nil {
 			text = e(text)
 		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), []byte(text), 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, rel), []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -70,7 +83,7 @@ func TestLoadShippedConfiguration(t *testing.T) {
 		if len(problems) > 0 {
 			t.Fatalf("Load(%q): %v", dir, problems)
 		}
-		if got, want := o.Summary(), "9 services, 9 redirects, 14 villages, 8 officers, languages: en, id"; got != want {
+		if got, want := o.Summary(), "9 services, 9 redirects, 14 villages, 8 officers, 6 letter templates, languages: en, id"; got != want {
 			t.Errorf("Load(%q).Summary() = %q, want %q", dir, got, want)
 		}
 	}
@@ -116,6 +129,15 @@ func TestStaffAndSyntaxProblems(t *testing.T) {
 			fmt.Sprintf(`staff.yaml:%d: officer "camat": role "bupati" is not one of petugas, kasi, camat, admin; fix: write one of the listed values`, lineOf(t, staff, "{id: camat,")),
 			fmt.Sprintf(`staff.yaml:%d: officer "kasi_kesos": unit "kesos"`, lineOf(t, staff, "{id: kasi_kesos,")),
 		}},
+		{"letter template", map[string]func(string) string{"letters/sktm.yaml": func(s string) string {
+			return strings.Replace(s, "{label: Alamat, field: alamat}", "{label: Alamat, field: alamat_lengkap}", 1)
+		}}, []string{
+			fmt.Sprintf(`letters/sktm.yaml:%d: template "sktm": field "alamat_lengkap" is not a field of service "sktm"'s form`, lineOf(t, "../configs/letters/sktm.yaml", "field: alamat}")),
+			"fix: see the comments at the top of",
+		}},
+		{"letter without template", map[string]func(string) string{"services.yaml": func(s string) string {
+			return strings.Replace(s, "code: aspirasi\n", "code: aspirasi\n    letter: true\n", 1)
+		}}, []string{`service "aspirasi": a complaint produces no letter`}},
 		{"form without a field the bot reads", map[string]func(string) string{"services.yaml": func(s string) string {
 			return strings.Replace(s, "      - {name: desa, type: village}\n", "", 1)
 		}}, []string{
@@ -136,8 +158,17 @@ func TestStaffAndSyntaxProblems(t *testing.T) {
 		})
 	}
 
-	// A missing file names itself and what CONFIG_DIR must hold.
+	// A missing template is named at the service that asks for it.
 	dir := copyConfigs(t, nil)
+	if err := os.Remove(filepath.Join(dir, "letters", "domisili.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if out, want := broken(t, dir), `service "domisili": letter: true, but letters/domisili.yaml, its template, is missing; fix: copy a template`; !strings.Contains(out, want) {
+		t.Errorf("missing template: problems lack %q:\n%s", want, out)
+	}
+
+	// A missing file names itself and what CONFIG_DIR must hold.
+	dir = copyConfigs(t, nil)
 	if err := os.Remove(filepath.Join(dir, "services.yaml")); err != nil {
 		t.Fatal(err)
 	}
@@ -254,5 +285,22 @@ func TestWarningsGoneOnceEdited(t *testing.T) {
 	want := fmt.Sprintf("%s:%d: warning: phone is still a placeholder", file, lineOf(t, file, "phone:"))
 	if got := o.Warnings(time.Date(2026, 6, 1, 9, 0, 0, 0, wib)); len(got) != 1 || !strings.HasPrefix(got[0].String(), want) {
 		t.Errorf("warnings = %s, want one starting %s", got, want)
+	}
+}
+
+func TestCheckText(t *testing.T) {
+	june := time.Date(2026, 6, 1, 9, 0, 0, 0, wib)
+	text, ok := Check("", nil, june)
+	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+	if !ok || len(lines) != 2 || !strings.HasPrefix(lines[0], "configs/kecamatan.yaml:") ||
+		lines[1] != "configuration OK with 1 warning(s): 9 services, 9 redirects, 14 villages, 8 officers, 6 letter templates, languages: en, id" {
+		t.Errorf("Check in June = %v,\n%s", ok, text)
+	}
+
+	settings := errors.Join(errors.New(`LOG_LEVEL "loud" is not one of debug, info, warn, error`), errors.New(`WHATSAPP "x" is not one of auto, on, off`))
+	text, ok = Check("", settings, june)
+	want := "environment: LOG_LEVEL \"loud\" is not one of debug, info, warn, error\nenvironment: WHATSAPP \"x\" is not one of auto, on, off\n2 problem(s) found\n"
+	if ok || text != want {
+		t.Errorf("Check with bad settings = %v,\n%s\nwant\n%s", ok, text, want)
 	}
 }

@@ -169,7 +169,11 @@ func keyHint(key string) string {
 func hintFor(file, msg string) string {
 	switch {
 	case strings.Contains(msg, "file does not exist"), strings.Contains(msg, "no such file"):
-		return "CONFIG_DIR must hold kecamatan.yaml, services.yaml and staff.yaml: start from a copy of configs/"
+		return "CONFIG_DIR must hold kecamatan.yaml, services.yaml, staff.yaml and letters/: start from a copy of configs/"
+	case strings.Contains(msg, "its template, is missing"):
+		return "copy a template of configs/letters/ to that name and adapt it, or remove letter: true"
+	case strings.Contains(msg, "template of "):
+		return "rename the file to the code of a service with letter: true, or remove it"
 	case strings.HasPrefix(msg, "yaml: "):
 		return "fix the YAML syntax at that line: indentation, a missing colon, or an unclosed quote"
 	case strings.Contains(msg, " form needs field "), strings.Contains(msg, " form, not "):

@@ -19,7 +19,7 @@ func runCheck(t *testing.T, vars map[string]string, now time.Time) (int, string)
 }
 
 var (
-	okLineRe  = regexp.MustCompile(`^configuration OK with 2 warning\(s\): 9 services, 9 redirects, 14 villages, 8 officers, languages: en, id$`)
+	okLineRe  = regexp.MustCompile(`^configuration OK with 2 warning\(s\): 9 services, 9 redirects, 14 villages, 8 officers, 6 letter templates, languages: en, id$`)
 	warningRe = regexp.MustCompile(`^configs/kecamatan\.yaml:\d+: warning: .+; fix: .+$`)
 )
 
@@ -53,17 +53,16 @@ func TestCheckShippedConfiguration(t *testing.T) {
 
 func TestCheckFailsOnProblems(t *testing.T) {
 	dir := t.TempDir()
-	for _, f := range []string{"kecamatan.yaml", "services.yaml", "staff.yaml"} {
-		raw, err := os.ReadFile(filepath.Join("../../configs", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if f == "staff.yaml" {
-			raw = bytes.Replace(raw, []byte("role: camat,"), []byte("role: bupati,"), 1)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), raw, 0o600); err != nil {
-			t.Fatal(err)
-		}
+	if err := os.CopyFS(dir, os.DirFS("../../configs")); err != nil {
+		t.Fatal(err)
+	}
+	staff := filepath.Join(dir, "staff.yaml")
+	raw, err := os.ReadFile(staff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(staff, bytes.Replace(raw, []byte("role: camat,"), []byte("role: bupati,"), 1), 0o600); err != nil {
+		t.Fatal(err)
 	}
 	code, out := runCheck(t, map[string]string{"CONFIG_DIR": dir}, time.Now())
 	if code != 1 || !strings.Contains(out, filepath.Join(dir, "staff.yaml")+":") || !strings.HasSuffix(out, "1 problem(s) found\n") {

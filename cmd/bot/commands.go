@@ -62,18 +62,12 @@ func runCommand(args []string, e env) int {
 	name := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
-	} else if len(args) > 0 && isHelp(args[0]) {
-		name = "help"
+	} else if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		name, args = "help", nil
 	}
-	if name == "help" {
-		if len(args) > 0 {
-			if c, ok := lookup(args[0]); ok {
-				flags := c.flags()
-				c.setup(flags)
-				c.printHelp(e.stdout, flags)
-				return 0
-			}
-		}
+	if name == "help" && len(args) > 0 {
+		return runCommand([]string{args[0], "--help"}, e) // bot help chat
+	} else if name == "help" {
 		printCommands(e.stdout)
 		return 0
 	}
@@ -100,8 +94,6 @@ func runCommand(args []string, e env) int {
 	}
 	return run(e)
 }
-
-func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
 
 // flags is the command's flag set, its usage printed by printHelp only.
 func (c command) flags() *flag.FlagSet {

@@ -57,7 +57,7 @@ func TestEveryCommandHelp(t *testing.T) {
 }
 
 func TestHelpListsCommands(t *testing.T) {
-	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}} {
+	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}, {"help", "help"}, {"help", "-h"}} {
 		code, out, _ := runBot(nil, args...)
 		if code != 0 {
 			t.Errorf("bot %s: exit %d", args[0], code)

@@ -30,12 +30,12 @@ type note struct {
 	text  string
 }
 
-// comments are the comments of configs/*.yaml and locales/*/*.yaml: whole
+// comments are the comments of configs/, its letters/ and locales/: whole
 // comment lines, and in configs/ the comment after a value.
 func comments(t *testing.T) []note {
 	t.Helper()
 	var out []note
-	for _, pattern := range []string{"configs/*.yaml", "locales/*/*.yaml"} {
+	for _, pattern := range []string{"configs/*.yaml", "configs/letters/*.yaml", "locales/*/*.yaml"} {
 		files, err := filepath.Glob(filepath.Join(root, pattern))
 		if err != nil || len(files) == 0 {
 			t.Fatalf("%s: %v", pattern, err)
