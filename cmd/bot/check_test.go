@@ -76,3 +76,26 @@ func TestCheckReportsSettings(t *testing.T) {
 		t.Errorf("bad LOG_LEVEL: exit %d, output:\n%s", code, out)
 	}
 }
+
+// TestServeLogsWarnings: the bot starts with the warnings check prints,
+// each a log line with its place and fix.
+func TestServeLogsWarnings(t *testing.T) {
+	var out, errOut bytes.Buffer
+	// GOGC and GOMEMLIMIT set: serve leaves the test process's collector alone.
+	vars := map[string]string{"DATA_DIR": t.TempDir(), "WHATSAPP": "off", "METRICS_ADDR": "off", "GOGC": "100", "GOMEMLIMIT": "off"}
+	december := func() time.Time { return time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC) }
+	code := runCommand([]string{"serve"}, env{stdout: &out, stderr: &errOut, getenv: envOf(vars), now: december})
+	logs := errOut.String()
+	if code != 1 || !strings.Contains(logs, "no chat channel is enabled") {
+		t.Fatalf("serve without a channel: exit %d, stderr:\n%s", code, logs)
+	}
+	for _, want := range []string{
+		`level=WARN msg="address and phone are still placeholders: `,
+		`level=WARN msg="holidays lists no day of 2027, which starts in 25 days: `,
+		`where=configs/kecamatan.yaml:`,
+	} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("serve's log lacks %q:\n%s", want, logs)
+		}
+	}
+}
