@@ -87,9 +87,11 @@ type Engine struct {
 	// menuWords are the words that pick a main-menu item, by item
 	// (words.menu_items.<item> in every locale).
 	menuWords map[string][]string
-	langNames map[string][]string // words naming each language in the picker
-	doneWords []string            // the words that end the photos of a form
-	stopWords []string            // words that stop the survey
+	doneWords []string // the words that end the photos of a form
+	stopWords []string // words that stop the survey
+	// langNames maps the name of a loaded language, as citizens type it
+	// after a language word ("inggris", "english"), to its code.
+	langNames map[string]string
 	// unreachableUnits remembers the units already warned about.
 	unreachableUnits sync.Map
 }
@@ -152,7 +154,6 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e.work = work
 	e.menuWords = cfg.Texts.WordGroups("menu_items")
-	e.langNames = cfg.Texts.WordGroups("lang_names")
 	e.doneWords = append(cfg.Texts.Words("done_files"), cfg.Texts.Words("skip")...)
 	e.stopWords = cfg.Texts.Words("stop")
 	intents, err := newIntents(cfg.Catalog, cfg.Texts)
@@ -170,6 +171,14 @@ func New(cfg Config) (*Engine, error) {
 		e.words[list] = map[string]bool{}
 		for _, w := range cfg.Texts.Words(list) {
 			e.words[list][normalize(w)] = true
+		}
+	}
+	e.langNames = map[string]string{}
+	for lang, names := range cfg.Texts.WordGroups("language_names") {
+		for _, name := range names {
+			if e.hasLang(lang) {
+				e.langNames[normalize(name)] = lang
+			}
 		}
 	}
 	return e, nil
