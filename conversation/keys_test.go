@@ -61,6 +61,13 @@ func engineFamilies() map[string][]string {
 			answers = append(answers, "survey.answer."+el+"."+strconv.Itoa(score))
 		}
 	}
+	var profileAsks, profileOptions []string
+	for _, q := range services.SurveyProfile {
+		profileAsks = append(profileAsks, "survey.profile."+q.Code+".ask")
+		for _, o := range q.Options {
+			profileOptions = append(profileOptions, "survey.profile."+q.Code+".option."+o)
+		}
+	}
 	var months []string
 	for m := 1; m <= 12; m++ {
 		months = append(months, "date.month."+strconv.Itoa(m))
@@ -73,14 +80,16 @@ func engineFamilies() map[string][]string {
 		global = append(global, "words."+list)
 	}
 	return map[string][]string{
-		"status.label.*":    labels,
-		"staff.event.*":     events,
-		"survey.ask.*":      asks,
-		"survey.answer.*.*": answers,
-		"date.month.*":      months,
-		"words.staff.*":     commands,
-		"words.*":           global,
-		"media.*":           {"media.other"}, // any other media falls back to media.other
+		"status.label.*":            labels,
+		"staff.event.*":             events,
+		"survey.ask.*":              asks,
+		"survey.answer.*.*":         answers,
+		"survey.profile.*.ask":      profileAsks,
+		"survey.profile.*.option.*": profileOptions,
+		"date.month.*":              months,
+		"words.staff.*":             commands,
+		"words.*":                   global,
+		"media.*":                   {"media.other"}, // any other media falls back to media.other
 	}
 }
 

@@ -19,12 +19,16 @@ func (e *Engine) globalWord(ctx context.Context, t *turn) (bool, error) {
 	k := stepOf(t.st.Step)
 	switch {
 	case e.words["menu"][word]:
-		t.st.Survey = "" // answers so far stay, as a partial survey
+		if err := e.leaveSurvey(ctx, t); err != nil {
+			return true, err
+		}
 		e.toMenu(t)
 		e.prompt(t)
 	case e.words["cancel"][word]:
 		if t.st.Survey != "" {
-			t.st.Survey = ""
+			if err := e.leaveSurvey(ctx, t); err != nil {
+				return true, err
+			}
 			t.say(e.tr(t, "survey.stopped", nil))
 			e.afterSurvey(t)
 			return true, nil

@@ -501,6 +501,38 @@ func FuzzLoadServices(f *testing.F) {
 	})
 }
 
+// TestLoadSurveySettings: the published weighting defaults to the
+// regulation's 0.11; a wrong one is reported with its line.
+func TestLoadSurveySettings(t *testing.T) {
+	cat, err := loadSnippets(goodKecamatan, goodServices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cat.Office.IKMWeighting != WeightingRegulation || cat.Office.YearlyUsers != 0 {
+		t.Errorf("without survey: %q %d, want 0.11 and 0", cat.Office.IKMWeighting, cat.Office.YearlyUsers)
+	}
+	cat, err = loadSnippets(goodKecamatan+"survey: {published_weight: 1/9, yearly_users: 1200}\n", goodServices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cat.Office.IKMWeighting != WeightingExact || cat.Office.YearlyUsers != 1200 {
+		t.Errorf("1/9 and 1200: got %q %d", cat.Office.IKMWeighting, cat.Office.YearlyUsers)
+	}
+	cat, err = loadSnippets(goodKecamatan+"survey:\n  published_weight: 0.11\n", goodServices)
+	if err != nil || cat.Office.IKMWeighting != WeightingRegulation {
+		t.Errorf("unquoted 0.11: %v, %v", err, cat)
+	}
+	_, err = loadSnippets(goodKecamatan+"survey:\n  published_weight: 0.1\n  yearly_users: -3\n", goodServices)
+	for _, want := range []string{
+		`kecamatan.yaml:17: survey: published_weight "0.1" must be "0.11" (the regulation's printed weight) or "1/9" (exact)`,
+		`kecamatan.yaml:18: survey: yearly_users must be 0 (count the cases) or more, not -3`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %s", err, want)
+		}
+	}
+}
+
 // A form that lacks a field the bot reads by name, or has it with another
 // type or unknown values, is refused with the line to fix.
 func TestLoadRequiredFields(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"github.com/leksono/sapa/configs"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/locales"
+	"github.com/leksono/sapa/report"
 	"github.com/leksono/sapa/services"
 )
 
@@ -126,9 +127,10 @@ func loadOffice(cfg settings) (*office, problemList) {
 	return &office{catalog: catalog, staff: staff, texts: texts}, nil
 }
 
-// checkEngineTexts checks the texts and word lists the engine itself needs.
+// checkEngineTexts checks the texts and word lists the engine itself
+// needs, and the texts of the reports.
 func checkEngineTexts(_ settings, o *office) problemList {
-	return toProblems(conversation.CheckTexts(o.catalog, o.texts), "", nil)
+	return toProblems(errors.Join(conversation.CheckTexts(o.catalog, o.texts), report.CheckTexts(o.texts)), "", nil)
 }
 
 // leaves splits joined errors, also below one wrapping prefix such as

@@ -226,3 +226,26 @@ func TestProblemsFromLoaderMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckReportsPublishedWeight: a weighting the regulation does not
+// know is named with its line in kecamatan.yaml.
+func TestCheckReportsPublishedWeight(t *testing.T) {
+	dir := copyConfigs(t, map[string]func(string) string{"kecamatan.yaml": func(s string) string {
+		return strings.Replace(s, `published_weight: "0.11"`, `published_weight: "0,11"`, 1)
+	}})
+	raw, err := os.ReadFile(filepath.Join(dir, "kecamatan.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := 0
+	for i, l := range strings.Split(string(raw), "\n") {
+		if strings.Contains(l, "published_weight:") {
+			line = i + 1
+		}
+	}
+	code, out := runCheck(t, map[string]string{"CONFIG_DIR": dir})
+	want := fmt.Sprintf(`%s:%d: survey: published_weight "0,11" must be "0.11" (the regulation's printed weight) or "1/9" (exact)`, filepath.Join(dir, "kecamatan.yaml"), line)
+	if code != 1 || line == 0 || !strings.Contains(out, want) {
+		t.Errorf("check exit %d, output:\n%s\nwant a line %s", code, out, want)
+	}
+}

@@ -161,7 +161,9 @@ func (s *Store) localizeRequest(r *DeletionRequest) {
 // phone number, and a later message of the chat starts a new citizen),
 // language and unreachable mark; in each of their cases, the form fields
 // named in Options.Sensitive and Options.Personal (and nik, kk) and the NIK
-// look-up hash; the free-text comments of their satisfaction surveys.
+// look-up hash; the free-text comments and the respondent's profile (age
+// band, sex, education, occupation) of their satisfaction surveys, whose
+// scores stay in the index.
 //
 // Kept, for the archive the retention schedule requires and for the
 // office's accountability: each case's ticket, service, unit, status,
@@ -241,9 +243,13 @@ func (s *Store) eraseCitizen(tx *gorm.DB, cz Citizen, at time.Time) error {
 		for _, c := range cases {
 			ids = append(ids, c.ID)
 		}
+		erased := map[string]any{"comment": ""}
+		for _, column := range profileColumns {
+			erased[column] = ""
+		}
 		if err := tx.Model(&SurveyResponse{}).Where("case_id IN ?", ids).
-			UpdateColumn("comment", "").Error; err != nil {
-			return fmt.Errorf("erase survey comments: %w", err)
+			UpdateColumns(erased).Error; err != nil {
+			return fmt.Errorf("erase survey comments and profiles: %w", err)
 		}
 	}
 	err := tx.Model(&Citizen{}).Where("id = ?", cz.ID).UpdateColumns(map[string]any{
