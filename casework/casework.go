@@ -265,6 +265,28 @@ func (d *Desk) Files(ctx context.Context, o services.Officer, ticket string) ([]
 	return out, nil
 }
 
+// File is the photo or document with the SHA-256 sha of a case officer o
+// may see; looking at it is on record (purpose "berkas <sha>"). A file the
+// case does not hold fails like a case o may not see, with
+// services.ErrNoCase.
+func (d *Desk) File(ctx context.Context, o services.Officer, ticket, sha string) (services.StoredFile, error) {
+	files, err := d.Files(ctx, o, ticket)
+	if err != nil {
+		return services.StoredFile{}, err
+	}
+	for _, f := range files {
+		if f.SHA256 == sha {
+			if d.reads != nil {
+				if err := d.reads.RecordRead(ctx, ticket, o.ID, "berkas "+sha, d.now()); err != nil {
+					return services.StoredFile{}, fmt.Errorf("record that %s opened a file of %s: %w", o.ID, ticket, err)
+				}
+			}
+			return f, nil
+		}
+	}
+	return services.StoredFile{}, fmt.Errorf("file of %s for %s: %w", ticket, o.ID, services.ErrNoCase)
+}
+
 // Look returns a case officer o may see, without recording a read: for
 // deciding what to offer, never for showing its contents.
 func (d *Desk) Look(ctx context.Context, o services.Officer, ticket string) (services.CaseView, error) {

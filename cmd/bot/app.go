@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/leksono/sapa/channels/telegram"
+	"github.com/leksono/sapa/console"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/delivery"
 	"github.com/leksono/sapa/metrics"
@@ -25,7 +27,11 @@ type app struct {
 	delivery *delivery.Core
 	metrics  *metrics.Metrics
 	media    *mediastore.Store
-	bot      *telegram.Bot // nil when TELEGRAM_TOKEN is unset
+	keys     *pgstore.Keys
+	notify   conversation.Notifier // the engine's: the channels' outboxes
+	changes  *redisstore.Changes   // case changes, told to every console
+	bot      *telegram.Bot         // nil when TELEGRAM_TOKEN is unset
+	console  *console.Server       // nil when CONSOLE_ADDR is off
 	// channels are what serve runs, side by side: each enabled channel
 	// appends itself in buildWith.
 	channels []runner
@@ -60,6 +66,12 @@ func (a *app) addJobs(cfg settings, log *slog.Logger) {
 		a.jobs = append(a.jobs, runner{name: "ops", run: func(ctx context.Context) error {
 			log.Info("health and metrics listening", "addr", cfg.MetricsAddr)
 			return a.metrics.Serve(ctx, cfg.MetricsAddr, a.ready)
+		}})
+	}
+	if cfg.ConsoleAddr != "off" {
+		a.jobs = append(a.jobs, runner{name: "console", run: func(ctx context.Context) error {
+			log.Info("office console listening", "addr", cfg.ConsoleAddr)
+			return a.console.Serve(ctx, cfg.ConsoleAddr)
 		}})
 	}
 	if cfg.PprofAddr != "" {
@@ -98,11 +110,15 @@ func buildCore(ctx context.Context, cfg settings, o *office, notify conversation
 	if notify == nil {
 		notify = core
 	}
+	// Every process's console hears of every change to a case.
+	changes := redisstore.NewChanges(st.Redis, cfg.RedisPrefix, log)
+	st.Cases.OnChange(changes.Tell)
 	engine, err := newEngine(o, st, m.CountCases(core.Cases()), states, media, notify, log)
 	if err != nil {
 		return nil, errors.Join(err, st.Close())
 	}
 	return &app{storage: st, cases: st.Cases, engine: engine, delivery: core, metrics: m, media: media,
+		keys: keys, notify: notify, changes: changes,
 		checks: map[string]func(context.Context) error{
 			"redis":    func(ctx context.Context) error { return st.Redis.Ping(ctx).Err() },
 			"database": st.Cases.Ping,
@@ -143,6 +159,29 @@ func newEngine(o *office, st *storage, cases conversation.CaseStore, states *red
 	}
 	return engine, nil
 }
+
+// addConsole builds the office console on the engine's casework desk,
+// unless CONSOLE_ADDR is off.
+func (a *app) addConsole(cfg settings, o *office, log *slog.Logger) error {
+	if cfg.ConsoleAddr == "off" {
+		return nil
+	}
+	c, err := console.New(console.Config{
+		Desk: a.engine.Casework(), Catalog: o.catalog, Texts: o.texts, Staff: o.staff,
+		Tokens: redisstore.NewTokens(a.storage.Redis, cfg.RedisPrefix), Changes: a.changes,
+		Notifier: a.notify, Media: a.media, Reports: a.cases, Secret: consoleSecret(a.keys),
+		Secure: strings.HasPrefix(cfg.ConsolePublicURL, "https://"), TrustProxy: cfg.ConsoleTrustProxy, Log: log,
+	})
+	if err != nil {
+		return fmt.Errorf("office console: %w", err)
+	}
+	a.console = c
+	return nil
+}
+
+// consoleSecret signs the console's login links and codes: derived from
+// the data keys, so every process (and `bot console-link`) has the same.
+func consoleSecret(keys *pgstore.Keys) []byte { return keys.Derive("console") }
 
 // close closes the storage; channels and jobs stop with run's context.
 func (a *app) close(log *slog.Logger) {

@@ -23,6 +23,10 @@ import (
 // DATA_DIR is unset.
 const defaultDataDir = "./data"
 
+// defaultConsoleAddr is where the office console listens unless
+// CONSOLE_ADDR says otherwise: this PC only.
+const defaultConsoleAddr = "127.0.0.1:8080"
+
 // settings is the process configuration, read from the environment only.
 // Every setting is optional: with none, the bot runs on embedded storage.
 type settings struct {
@@ -50,6 +54,16 @@ type settings struct {
 	PprofAddr string
 
 	MediaDir string // photos and documents citizens send; default DATA_DIR/media
+
+	// ConsoleAddr is where the office console listens; "off" serves none.
+	ConsoleAddr string
+	// ConsolePublicURL is the address officers open the console at, when
+	// it is not http://CONSOLE_ADDR (behind a TLS proxy): console-link
+	// prints links to it, and https there makes the session cookie Secure.
+	ConsolePublicURL string
+	// ConsoleTrustProxy: the console is behind a proxy that sets
+	// X-Forwarded-Proto, which then decides whether its cookie is Secure.
+	ConsoleTrustProxy bool
 
 	// DataKeys and DataHMACKey seal NIK and KK numbers at rest (DATA_KEYS,
 	// DATA_HMAC_KEY); both empty: the keys file under DataDir.
@@ -110,6 +124,27 @@ func readSettings(getenv func(string) string) (settings, error) {
 		if _, _, err := net.SplitHostPort(s.MetricsAddr); err != nil {
 			problems = append(problems, fmt.Errorf("METRICS_ADDR %q is not host:port (for example 127.0.0.1:9090) or off", s.MetricsAddr))
 		}
+	}
+	switch s.ConsoleAddr = strings.TrimSpace(getenv("CONSOLE_ADDR")); s.ConsoleAddr {
+	case "":
+		s.ConsoleAddr = defaultConsoleAddr
+	case "off":
+	default:
+		if _, _, err := net.SplitHostPort(s.ConsoleAddr); err != nil {
+			problems = append(problems, fmt.Errorf("CONSOLE_ADDR %q is not host:port (for example 0.0.0.0:8080 for the office's other PCs) or off", s.ConsoleAddr))
+		}
+	}
+	if s.ConsolePublicURL = strings.TrimRight(strings.TrimSpace(getenv("CONSOLE_PUBLIC_URL")), "/"); s.ConsolePublicURL != "" {
+		if u, err := url.Parse(s.ConsolePublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			problems = append(problems, fmt.Errorf("CONSOLE_PUBLIC_URL %q is not an http(s) URL (for example https://meja.leksono.example)", s.ConsolePublicURL))
+		}
+	}
+	switch proxy := strings.ToLower(strings.TrimSpace(getenv("CONSOLE_TRUST_PROXY"))); proxy {
+	case "", "off", "no", "false":
+	case "on", "yes", "true":
+		s.ConsoleTrustProxy = true
+	default:
+		problems = append(problems, fmt.Errorf("CONSOLE_TRUST_PROXY %q is not on or off", proxy))
 	}
 	if s.PprofAddr = strings.TrimSpace(getenv("PPROF_ADDR")); s.PprofAddr != "" {
 		if host, _, err := net.SplitHostPort(s.PprofAddr); err != nil {

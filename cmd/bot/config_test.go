@@ -28,6 +28,7 @@ func TestReadSettingsDefaults(t *testing.T) {
 		WhatsApp:       "auto",
 		MetricsAddr:    "127.0.0.1:9090",
 		MediaDir:       "data/media",
+		ConsoleAddr:    "127.0.0.1:8080",
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("defaults = %+v\nwant %+v", s, want)
@@ -50,6 +51,9 @@ func TestReadSettingsValid(t *testing.T) {
 		"WHATSAPP_STAFF_GROUPS": "120363000000000001@g.us, ",
 		"METRICS_ADDR":          "off",
 		"PPROF_ADDR":            "127.0.0.1:6060",
+		"CONSOLE_ADDR":          "0.0.0.0:8080",
+		"CONSOLE_PUBLIC_URL":    "https://meja.leksono.example/",
+		"CONSOLE_TRUST_PROXY":   "on",
 	}))
 	if err != nil {
 		t.Fatalf("readSettings: %v", err)
@@ -61,6 +65,7 @@ func TestReadSettingsValid(t *testing.T) {
 		DataDir:     dir, ConfigDir: dir, LogLevel: slog.LevelDebug,
 		WhatsApp: "on", WhatsAppPairPhone: "6281234567890", WhatsAppGroups: []string{"120363000000000001@g.us"},
 		MetricsAddr: "off", PprofAddr: "127.0.0.1:6060", MediaDir: filepath.Join(dir, "media"),
+		ConsoleAddr: "0.0.0.0:8080", ConsolePublicURL: "https://meja.leksono.example", ConsoleTrustProxy: true,
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("settings = %+v\nwant %+v", s, want)
@@ -94,6 +99,9 @@ func TestReadSettingsMalformed(t *testing.T) {
 		{"pprof address", "PPROF_ADDR", "6060", []string{"PPROF_ADDR", "127.0.0.1:6060"}},
 		{"pprof public", "PPROF_ADDR", "0.0.0.0:6060", []string{"PPROF_ADDR", "loopback"}},
 		{"staff group", "WHATSAPP_STAFF_GROUPS", "6281234567890@s.whatsapp.net", []string{"WHATSAPP_STAFF_GROUPS", "@g.us"}},
+		{"console address", "CONSOLE_ADDR", "8080", []string{"CONSOLE_ADDR", "0.0.0.0:8080", "off"}},
+		{"console url", "CONSOLE_PUBLIC_URL", "meja.leksono", []string{"CONSOLE_PUBLIC_URL", "https://"}},
+		{"console proxy", "CONSOLE_TRUST_PROXY", "maybe", []string{"CONSOLE_TRUST_PROXY", "on or off"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := readSettings(envOf(map[string]string{tc.key: tc.value}))

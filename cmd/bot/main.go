@@ -31,6 +31,8 @@ func main() {
 		os.Exit(check(args, os.Stdout, os.Getenv))
 	case "report":
 		os.Exit(runReport(args, os.Stdout, os.Stderr))
+	case "console-link":
+		os.Exit(consoleLink(args, os.Stdout, os.Stderr, os.Getenv))
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 	default:
@@ -55,6 +57,9 @@ Commands:
           xlsx needs --out file.xlsx; csv writes one file per table into
           --out DIR, or one --table to stdout; --card writes the IKM
           publication card (one A4 page of PDF)
+  console-link <officer>
+          print a one-time link that logs the officer into the office
+          console (for the first login, before their chat is linked)
   help    show this text
 
 With no settings the bot keeps cases in ./data/sapa.db (SQLite) and chat
@@ -183,6 +188,10 @@ func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (
 			a.close(log)
 			return nil, err
 		}
+	}
+	if err := a.addConsole(cfg, o, log); err != nil {
+		a.close(log)
+		return nil, err
 	}
 	a.addJobs(cfg, log)
 	return a, nil

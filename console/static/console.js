@@ -1,0 +1,58 @@
+// Sapa Leksono office console: keeps the page's live part current. The
+// server streams the ticket of every case that changed (server-sent
+// events); the live part of the page is fetched again when it concerns it.
+// No other script runs on these pages.
+(function () {
+  'use strict';
+  var live = document.getElementById('live');
+  if (!live || !window.EventSource || !window.fetch) {
+    return;
+  }
+  var url = live.getAttribute('data-live');
+  var ticket = live.getAttribute('data-ticket');
+  var busy = false;
+  var again = false;
+
+  function refresh() {
+    if (busy) {
+      again = true;
+      return;
+    }
+    busy = true;
+    fetch(url, {headers: {'X-Console-Fragment': '1'}, credentials: 'same-origin', cache: 'no-store'})
+      .then(function (r) {
+        if (r.status === 401) {
+          window.location.assign('/masuk');
+          return null;
+        }
+        return r.ok ? r.text() : null;
+      })
+      .then(function (html) {
+        if (html !== null) {
+          live.innerHTML = html;
+          live.setAttribute('data-refreshed', String(Date.now()));
+        }
+      })
+      .catch(function () {})
+      .then(function () {
+        busy = false;
+        if (again) {
+          again = false;
+          refresh();
+        }
+      });
+  }
+
+  var stream = new EventSource('/peristiwa');
+  stream.addEventListener('open', function () {
+    document.documentElement.setAttribute('data-live-ready', '1');
+  });
+  stream.addEventListener('error', function () {
+    document.documentElement.removeAttribute('data-live-ready');
+  });
+  stream.addEventListener('case', function (e) {
+    if (!ticket || e.data === ticket) {
+      refresh();
+    }
+  });
+})();
