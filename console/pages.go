@@ -321,17 +321,28 @@ func (s *Server) event(ev services.Event) eventRow {
 		actor = s.tr("staff.actor_citizen")
 	}
 	note, kind := ev.Note, ev.Kind
-	if a, ok := s.staff.Officer(note); ok && kind == services.EventAssign {
-		note = a.Name
-	}
-	if kind == services.EventStatus && note == "" {
+	switch {
+	case kind == services.EventAssign && note == ev.Actor:
+		kind = "take"
+	case kind == services.EventAssign:
+		if a, ok := s.staff.Officer(note); ok {
+			note = a.Name
+		}
+	case kind == services.EventStatus && note == "":
 		kind = "status_plain"
+	}
+	if !s.texts.Has("console.event." + kind) {
+		kind = "other"
 	}
 	return eventRow{
 		When: s.dateTime(ev.At), Actor: actor, Kind: ev.Kind,
-		What: s.texts.T(locales.DefaultLang, "staff.event."+kind, map[string]string{"status": s.statusLabel(ev.To), "note": note}),
+		What: s.texts.T(locales.DefaultLang, "console.event."+kind, map[string]string{"status": s.statusLabel(ev.To), "note": note}),
 	}
 }
+
+// eventKinds are the history's kinds the console words itself.
+var eventKinds = []string{services.EventSubmit, services.EventStatus, "status_plain", services.EventAssign, "take",
+	services.EventNote, services.EventQuestion, services.EventReply, "other"}
 
 // act carries out one of the chat commands' actions on a case, through the
 // casework desk, and shows the case again with what became of it.

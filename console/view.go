@@ -346,6 +346,9 @@ func textKeys() []string {
 	for _, action := range moveActions {
 		keys = append(keys, "console.action."+action, "console.action_hint."+action)
 	}
+	for _, kind := range eventKinds {
+		keys = append(keys, "console.event."+kind)
+	}
 	for _, c := range []string{"A", "B", "C", "D"} {
 		keys = append(keys, "report.quality."+c)
 	}

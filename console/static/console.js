@@ -1,17 +1,29 @@
-// Sapa Leksono office console: keeps the page's live part current. The
+// Sapa Leksono office console: keeps the page's live parts current. The
 // server streams the ticket of every case that changed (server-sent
-// events); the live part of the page is fetched again when it concerns it.
-// No other script runs on these pages.
+// events); when it concerns this page, the page's live parts (elements
+// with data-part) are fetched again and put in place. No other script
+// runs on these pages.
 (function () {
   'use strict';
-  var live = document.getElementById('live');
-  if (!live || !window.EventSource || !window.fetch) {
+  var live = document.querySelector('[data-live]');
+  if (!live || !window.EventSource || !window.fetch || !window.DOMParser) {
     return;
   }
   var url = live.getAttribute('data-live');
   var ticket = live.getAttribute('data-ticket');
   var busy = false;
   var again = false;
+
+  function swap(html) {
+    var fresh = new DOMParser().parseFromString(html, 'text/html');
+    document.querySelectorAll('[data-part]').forEach(function (old) {
+      var part = fresh.getElementById(old.id);
+      if (part) {
+        old.replaceWith(document.importNode(part, true));
+      }
+    });
+    document.documentElement.setAttribute('data-refreshed', String(Date.now()));
+  }
 
   function refresh() {
     if (busy) {
@@ -29,8 +41,7 @@
       })
       .then(function (html) {
         if (html !== null) {
-          live.innerHTML = html;
-          live.setAttribute('data-refreshed', String(Date.now()));
+          swap(html);
         }
       })
       .catch(function () {})
