@@ -11,6 +11,7 @@ import (
 	"errors"
 	"math/big"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
@@ -121,10 +122,24 @@ func (s *Server) cookie(r *http.Request, name, value, path string, maxAge int) *
 }
 
 // secure reports whether r reached the console over https: directly, or
-// through a proxy the settings say to trust.
+// through a trusted proxy that says so.
 func (s *Server) secure(r *http.Request) bool {
-	return s.cfg.Secure || r.TLS != nil ||
-		(s.cfg.TrustProxy && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https"))
+	if r.TLS != nil {
+		return true
+	}
+	if !strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		return false
+	}
+	peer, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(peer.Addr().Unmap()) {
+			return true
+		}
+	}
+	return false
 }
 
 // loginPage asks who is logging in, or, once a code was sent, for the code.

@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -75,17 +76,19 @@ type Config struct {
 	Media Media
 	// Reports, nil: the home page has no figures of the month.
 	Reports report.Source
+	// Letters, nil: no letters are printed, no register shown, and
+	// /verifikasi is not served.
+	Letters Letters
 	// Secret signs the one-time login links and keys the hash of the login
-	// codes. Every process of one bot must have the same (see Secret in
-	// cmd/bot: derived from the data keys).
+	// codes. Every process of one bot must have the same (cmd/bot derives
+	// it from the data keys).
 	Secret []byte
-	// Secure marks the session cookie Secure: the console is reached over
-	// https. With TrustProxy, a request that X-Forwarded-Proto says came
-	// over https is treated so too; a request over TLS always is.
-	Secure     bool
-	TrustProxy bool
-	Now        func() time.Time // defaults to time.Now
-	Log        *slog.Logger     // defaults to slog.Default()
+	// TrustedProxies are the reverse proxies in front of the console:
+	// from them, X-Forwarded-Proto says whether the browser used https
+	// (the session cookie is then Secure). A request over TLS always is.
+	TrustedProxies []netip.Prefix
+	Now            func() time.Time // defaults to time.Now
+	Log            *slog.Logger     // defaults to slog.Default()
 }
 
 // Server is the console. It is safe for concurrent use.
@@ -240,6 +243,16 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /kasus/{ticket}/tampilkan", s.officer(s.reveal))
 	mux.Handle("GET /kasus/{ticket}/berkas/{sha}", s.officer(s.file))
 	mux.Handle("GET /peristiwa", s.officer(s.events))
+	mux.Handle("POST /kasus/{ticket}/cetak", s.officer(s.print))
+	mux.Handle("GET /agenda", s.officer(s.register))
+	mux.Handle("GET /agenda.xlsx", s.officer(s.registerXLSX))
+	mux.Handle("POST /agenda/cabut", s.officer(s.revoke))
+	if s.cfg.Letters != nil {
+		// The public page that checks a printed letter's code: no login.
+		verify := s.cfg.Letters.VerifyHandler()
+		mux.Handle("/verifikasi", verify)
+		mux.Handle("/verifikasi/", verify)
+	}
 	mux.HandleFunc("/", s.notFoundPage)
 
 	// A form posted from another site (a forged request) is refused

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -25,6 +26,8 @@ import (
 	"github.com/leksono/sapa/configs"
 	"github.com/leksono/sapa/console"
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/letters"
+	"github.com/leksono/sapa/letters/letterstest"
 	"github.com/leksono/sapa/locales"
 	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store/mediastore"
@@ -109,9 +112,17 @@ func newDesk(t *testing.T) *desk {
 	if err != nil {
 		t.Fatal(err)
 	}
+	templates, err := letters.LoadTemplates(configs.FS, catalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer := letters.New(letters.Config{
+		Catalog: catalog, Templates: templates, Texts: texts, Register: store.Letters(), Limiter: redisstore.New(rdb, prefix),
+		PublicURL: "https://sapa.leksono.example", Log: quiet,
+	})
 	d.cfg = console.Config{
 		Desk: d.engine.Casework(), Catalog: catalog, Texts: texts, Staff: d.staff, Tokens: d.tokens, Changes: changes,
-		Notifier: d.notes, Media: media, Reports: store, Secret: d.secret, Log: quiet,
+		Notifier: d.notes, Media: media, Reports: store, Letters: issuer, Secret: d.secret, Log: quiet,
 	}
 	d.url = d.serve(d.cfg)
 	return d
@@ -359,11 +370,15 @@ func TestSessions(t *testing.T) {
 		t.Fatalf("session cookie %+v: want HttpOnly, SameSite=Strict, not Secure over plain http", session)
 	}
 
-	// Behind a trusted TLS proxy the cookie is Secure; an untrusted
-	// header changes nothing.
+	// Behind a trusted TLS proxy (here: this host) the cookie is Secure;
+	// the same header from anyone else changes nothing.
 	for _, trust := range []bool{true, false} {
 		cfg := d.cfg
-		cfg.TrustProxy = trust
+		if trust {
+			cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+		} else {
+			cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+		}
 		base := d.serve(cfg)
 		bb := d.browser()
 		bb.base = base
@@ -510,7 +525,7 @@ func savePhoto(t *testing.T, m *mediastore.Store) services.StoredFile {
 	if err := jpeg.Encode(&buf, img, nil); err != nil {
 		t.Fatal(err)
 	}
-	f, err := m.Save(context.Background(), mediastore.KindPhoto, buf.Bytes())
+	f, err := m.Save(context.Background(), services.FilePhoto, buf.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -682,5 +697,98 @@ func TestOneTimeLink(t *testing.T) {
 	forged := console.NewLink([]byte(strings.Repeat("x", 32)), "camat", time.Now())
 	if _, where, _ := d.browser().post(console.LinkPath(forged), nil); where == "/" {
 		t.Error("a link signed with another secret logged in")
+	}
+}
+
+// A letter is printed from the case page once the file is verified: the
+// PDF holds the name, the full NIK and the register's number; printing is
+// in the history and on record. The register lists it for the unit; the
+// kasi revokes it, and the public verification page, which needs no login,
+// then says so.
+func TestLetters(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	ticket := d.file("1001", "Siti Aminah", "")
+	petugas, kasi, umum, camat := d.browser(), d.browser(), d.browser(), d.browser()
+	d.login(petugas, "petugas_kesos", "9002")
+	d.login(kasi, "kasi_kesos", "9001")
+	d.login(umum, "petugas_umum", "9003")
+	d.login(camat, "camat", "9000")
+	page := "/kasus/" + ticket
+	if _, body := petugas.get(page); strings.Contains(body, "/cetak") {
+		t.Error("a letter is offered before the file was verified")
+	}
+	if _, where, _ := petugas.post(page+"/cetak", nil); !strings.Contains(where, "galat=not_printable") {
+		t.Errorf("printing an unverified case: at %s", where)
+	}
+	petugas.post(page, url.Values{"aksi": {"verifikasi"}})
+	if _, body := petugas.get(page); !strings.Contains(body, page+"/cetak") {
+		t.Fatal("no print button on a verified case")
+	}
+	if status, _, _ := umum.post(page+"/cetak", nil); status != http.StatusNotFound {
+		t.Errorf("another unit's officer prints: %d, want 404", status)
+	}
+	resp, err := petugas.c.Post(d.url+page+"/cetak", "application/x-www-form-urlencoded", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("print: %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Cache-Control"))
+	}
+	text, err := letterstest.Text(pdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, register := petugas.get("/agenda")
+	m := regexp.MustCompile(`<tr class="letter" data-code="([^"]+)">\s*<td[^>]*>([^<]+)</td>`).FindStringSubmatch(register)
+	if m == nil {
+		t.Fatalf("the register lists no letter:\n%s", register)
+	}
+	code, number := m[1], m[2]
+	for _, want := range []string{"Siti Aminah", "3307051708900001", number} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the letter's text lacks %q:\n%s", want, text)
+		}
+	}
+	if _, body := petugas.get(page); !strings.Contains(body, "mencetak surat nomor "+number) {
+		t.Error("the printing is not in the case's history")
+	}
+	reads, err := d.store.Reads(context.Background(), ticket)
+	printed := false
+	for _, r := range reads {
+		printed = printed || (r.Officer == "petugas_kesos" && r.Purpose == "cetak surat")
+	}
+	if err != nil || !printed {
+		t.Errorf("the printing is not on record: %+v, %v", reads, err)
+	}
+
+	if _, body := umum.get("/agenda"); strings.Contains(body, code) {
+		t.Error("another unit's officer sees the letter in the register")
+	}
+	if status, _ := petugas.get("/agenda.xlsx"); status != http.StatusNotFound {
+		t.Errorf("a petugas downloads the whole register: %d", status)
+	}
+	resp, err = camat.c.Get(d.url + "/agenda.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	xlsx, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.HasPrefix(xlsx, []byte("PK")) {
+		t.Errorf("the camat's XLSX: %d, %d bytes", resp.StatusCode, len(xlsx))
+	}
+
+	if _, where, _ := petugas.post("/agenda/cabut", url.Values{"kode": {code}, "alasan": {"salah ketik"}}); !strings.Contains(where, "galat=revoke_forbidden") {
+		t.Errorf("a petugas revokes: at %s", where)
+	}
+	if _, where, _ := kasi.post("/agenda/cabut", url.Values{"kode": {code}, "alasan": {"salah ketik nama"}}); !strings.Contains(where, "hasil=revoked") {
+		t.Errorf("the kasi revokes: at %s", where)
+	}
+	public := d.browser()
+	status, body := public.get("/verifikasi/" + code)
+	if status != 200 || !strings.Contains(strings.ToLower(body), "dicabut") || !strings.Contains(body, number) {
+		t.Errorf("the public verification page after the revocation: %d\n%s", status, body)
 	}
 }

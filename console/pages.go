@@ -191,6 +191,7 @@ type caseView struct {
 	Result, Error                                               string
 	// Actions.
 	CanTake  bool
+	CanPrint bool
 	AssignTo []option
 	Moves    []move
 	LiveURL  string
@@ -288,6 +289,7 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, o services.Off
 	for _, ref := range s.catalog.Referrals {
 		refs = append(refs, ref.Code)
 	}
+	v.CanPrint = s.printable(c)
 	if v.Open {
 		v.CanTake = c.Assignee != o.ID
 		if o.Role.CanAssign() {
@@ -342,7 +344,7 @@ func (s *Server) event(ev services.Event) eventRow {
 
 // eventKinds are the history's kinds the console words itself.
 var eventKinds = []string{services.EventSubmit, services.EventStatus, "status_plain", services.EventAssign, "take",
-	services.EventNote, services.EventQuestion, services.EventReply, "other"}
+	services.EventNote, services.EventQuestion, services.EventReply, services.EventLetter, services.EventLetterRevoked, "other"}
 
 // act carries out one of the chat commands' actions on a case, through the
 // casework desk, and shows the case again with what became of it.

@@ -19,7 +19,7 @@ import (
 const fragmentHeader = "X-Console-Fragment"
 
 // pageNames are the console's pages, one template each beside the layout.
-var pageNames = []string{"login", "home", "queue", "case", "error"}
+var pageNames = []string{"login", "home", "queue", "case", "register", "error"}
 
 // page is a parsed page: the layout with the page's own blocks.
 type page struct {
@@ -119,12 +119,15 @@ var errorKeys = map[string]string{
 	"too_many_tries": "console.login.too_many_tries", "logged_out": "console.login.logged_out",
 	"forbidden": "console.refused.forbidden", "target": "console.refused.target", "closed": "console.refused.closed",
 	"note": "console.refused.note", "reason": "console.refused.reason", "action": "console.refused.action",
+	"not_printable": "console.refused.not_printable", "no_letter": "console.refused.no_letter",
+	"revoke_forbidden": "console.refused.revoke_forbidden",
 }
 
 // resultKeys are the outcomes an action's redirect may name (?hasil=).
 var resultKeys = map[string]string{
 	"told": "console.result.told", "assigned": "console.result.assigned", "noted": "console.result.noted",
 	"erased": "console.result.erased", "unreachable": "console.result.unreachable", "failed": "console.result.failed",
+	"revoked": "console.result.revoked",
 }
 
 func (s *Server) errorText(code string) string {

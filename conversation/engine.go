@@ -43,6 +43,9 @@ type Config struct {
 	Surveys SurveyDesk      // nil: no satisfaction survey
 	Privacy PrivacyDesk     // nil: no consent records nor deletion requests
 	Staff   *services.Staff // nil: nobody is staff
+	// Letters verifies the codes of printed letters for anyone who writes
+	// (letters.Issuer); nil: the bot does not understand them.
+	Letters LetterChecker
 	// Notifier delivers staff notifications and citizens' updates; nil
 	// drops them (a bot with no staff configured).
 	Notifier Notifier
@@ -63,6 +66,7 @@ type Engine struct {
 	media    MediaStore
 	surveys  SurveyDesk
 	privacy  PrivacyDesk
+	letters  LetterChecker
 	staff    *services.Staff
 	notifier Notifier
 	work     *casework.Desk // the staff actions, shared with the console
@@ -103,6 +107,7 @@ func New(cfg Config) (*Engine, error) {
 		media:    cfg.Media,
 		surveys:  cfg.Surveys,
 		privacy:  cfg.Privacy,
+		letters:  cfg.Letters,
 		staff:    cfg.Staff,
 		notifier: cfg.Notifier,
 		now:      cfg.Now,

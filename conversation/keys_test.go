@@ -51,7 +51,7 @@ func engineFamilies() map[string][]string {
 	}
 	var events []string
 	for _, kind := range []string{services.EventSubmit, services.EventStatus, "status_plain", services.EventAssign,
-		services.EventNote, services.EventQuestion, services.EventReply} {
+		services.EventNote, services.EventQuestion, services.EventReply, services.EventLetter, services.EventLetterRevoked} {
 		events = append(events, "staff.event."+kind)
 	}
 	var asks, answers []string

@@ -117,6 +117,10 @@ func (e *Engine) describeEvent(t *turn, ev services.Event) string {
 		return e.tr(t, "status.what.question", args)
 	case ev.Kind == services.EventReply:
 		return e.tr(t, "status.what.reply", args)
+	case ev.Kind == services.EventLetter:
+		return e.tr(t, "status.what.letter", args)
+	case ev.Kind == services.EventLetterRevoked:
+		return e.tr(t, "status.what.letter_revoked", args)
 	case ev.Note != "":
 		return e.tr(t, "status.what.status_note", args)
 	default:

@@ -91,6 +91,12 @@ const (
 	EventNote     = "note"     // an internal note, never shown to the citizen
 	EventQuestion = "question" // an officer asked the citizen for something
 	EventReply    = "reply"    // the citizen answered a question
+	// EventLetter: a letter was printed for the case (again, for a
+	// reprint); the note is its number.
+	EventLetter = "letter"
+	// EventLetterRevoked: an issued letter was revoked; the note is its
+	// number and the reason, "<number> — <reason>".
+	EventLetterRevoked = "letter_revoked"
 )
 
 // Event is one step of a case's history.

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/leksono/sapa/channels/telegram"
 	"github.com/leksono/sapa/console"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/delivery"
+	"github.com/leksono/sapa/letters"
 	"github.com/leksono/sapa/metrics"
 	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store/mediastore"
@@ -30,8 +30,11 @@ type app struct {
 	keys     *pgstore.Keys
 	notify   conversation.Notifier // the engine's: the channels' outboxes
 	changes  *redisstore.Changes   // case changes, told to every console
-	bot      *telegram.Bot         // nil when TELEGRAM_TOKEN is unset
-	console  *console.Server       // nil when CONSOLE_ADDR is off
+	// letters prints, registers, revokes and verifies the office's
+	// letters; the console serves its verification page.
+	letters *letters.Issuer
+	bot     *telegram.Bot   // nil when TELEGRAM_TOKEN is unset
+	console *console.Server // nil when CONSOLE_ADDR is off
 	// channels are what serve runs, side by side: each enabled channel
 	// appends itself in buildWith.
 	channels []runner
@@ -113,11 +116,15 @@ func buildCore(ctx context.Context, cfg settings, o *office, notify conversation
 	// Every process's console hears of every change to a case.
 	changes := redisstore.NewChanges(st.Redis, cfg.RedisPrefix, log)
 	st.Cases.OnChange(changes.Tell)
-	engine, err := newEngine(o, st, m.CountCases(core.Cases()), states, media, notify, log)
+	issuer := letters.New(letters.Config{
+		Catalog: o.catalog, Templates: o.letters, Texts: o.texts, Register: st.Cases.Letters(),
+		Limiter: states, PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, Log: log,
+	})
+	engine, err := newEngine(o, st, m.CountCases(core.Cases()), states, media, issuer, notify, log)
 	if err != nil {
 		return nil, errors.Join(err, st.Close())
 	}
-	return &app{storage: st, cases: st.Cases, engine: engine, delivery: core, metrics: m, media: media,
+	return &app{storage: st, cases: st.Cases, engine: engine, delivery: core, metrics: m, media: media, letters: issuer,
 		keys: keys, notify: notify, changes: changes,
 		checks: map[string]func(context.Context) error{
 			"redis":    func(ctx context.Context) error { return st.Redis.Ping(ctx).Err() },
@@ -137,7 +144,7 @@ func caseOptions(c *services.Catalog, keys *pgstore.Keys) pgstore.Options {
 // newEngine builds the conversation engine on st, its notifications going
 // to notify (nil drops them). A text the engine needs and the locales lack
 // comes back as a problemList, as check prints it.
-func newEngine(o *office, st *storage, cases conversation.CaseStore, states *redisstore.Store, media *mediastore.Store, notify conversation.Notifier, log *slog.Logger) (*conversation.Engine, error) {
+func newEngine(o *office, st *storage, cases conversation.CaseStore, states *redisstore.Store, media *mediastore.Store, issuer *letters.Issuer, notify conversation.Notifier, log *slog.Logger) (*conversation.Engine, error) {
 	engine, err := conversation.New(conversation.Config{
 		Media:   media,
 		Catalog: o.catalog,
@@ -150,6 +157,7 @@ func newEngine(o *office, st *storage, cases conversation.CaseStore, states *red
 		Desk:     st.Cases.Desk(),
 		Surveys:  st.Cases.Desk(),
 		Privacy:  st.Cases.Desk(),
+		Letters:  issuer,
 		Staff:    o.staff,
 		Notifier: notify,
 		Log:      log,
@@ -170,7 +178,7 @@ func (a *app) addConsole(cfg settings, o *office, log *slog.Logger) error {
 		Desk: a.engine.Casework(), Catalog: o.catalog, Texts: o.texts, Staff: o.staff,
 		Tokens: redisstore.NewTokens(a.storage.Redis, cfg.RedisPrefix), Changes: a.changes,
 		Notifier: a.notify, Media: a.media, Reports: a.cases, Secret: consoleSecret(a.keys),
-		Secure: strings.HasPrefix(cfg.ConsolePublicURL, "https://"), TrustProxy: cfg.ConsoleTrustProxy, Log: log,
+		Letters: a.letters, TrustedProxies: cfg.TrustedProxies, Log: log,
 	})
 	if err != nil {
 		return fmt.Errorf("office console: %w", err)

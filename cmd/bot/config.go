@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -18,6 +19,21 @@ import (
 	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store/pgstore"
 )
+
+// consoleURL is the address of the console's pages (the verification
+// page of letters among them) when PUBLIC_URL is unset: http://CONSOLE_ADDR,
+// an address for every interface read as this PC's, right only on the
+// office PC; with the console off, its default address.
+func consoleURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		host, port = "127.0.0.1", "8080"
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
 
 // defaultDataDir is where the embedded storage keeps its files when
 // DATA_DIR is unset.
@@ -55,15 +71,16 @@ type settings struct {
 
 	MediaDir string // photos and documents citizens send; default DATA_DIR/media
 
-	// ConsoleAddr is where the office console listens; "off" serves none.
+	// ConsoleAddr is where the office console listens (and the public
+	// verification page of letters); "off" serves none.
 	ConsoleAddr string
-	// ConsolePublicURL is the address officers open the console at, when
-	// it is not http://CONSOLE_ADDR (behind a TLS proxy): console-link
-	// prints links to it, and https there makes the session cookie Secure.
-	ConsolePublicURL string
-	// ConsoleTrustProxy: the console is behind a proxy that sets
-	// X-Forwarded-Proto, which then decides whether its cookie is Secure.
-	ConsoleTrustProxy bool
+
+	// PublicURL is where the public reaches the bot's verification page:
+	// every letter's QR code holds PublicURL/verifikasi/<code>.
+	PublicURL string
+	// TrustedProxies are the reverse proxies in front of that page, whose
+	// X-Forwarded-For names the client.
+	TrustedProxies []netip.Prefix
 
 	// DataKeys and DataHMACKey seal NIK and KK numbers at rest (DATA_KEYS,
 	// DATA_HMAC_KEY); both empty: the keys file under DataDir.
@@ -134,18 +151,6 @@ func readSettings(getenv func(string) string) (settings, error) {
 			problems = append(problems, fmt.Errorf("CONSOLE_ADDR %q is not host:port (for example 0.0.0.0:8080 for the office's other PCs) or off", s.ConsoleAddr))
 		}
 	}
-	if s.ConsolePublicURL = strings.TrimRight(strings.TrimSpace(getenv("CONSOLE_PUBLIC_URL")), "/"); s.ConsolePublicURL != "" {
-		if u, err := url.Parse(s.ConsolePublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			problems = append(problems, fmt.Errorf("CONSOLE_PUBLIC_URL %q is not an http(s) URL (for example https://meja.leksono.example)", s.ConsolePublicURL))
-		}
-	}
-	switch proxy := strings.ToLower(strings.TrimSpace(getenv("CONSOLE_TRUST_PROXY"))); proxy {
-	case "", "off", "no", "false":
-	case "on", "yes", "true":
-		s.ConsoleTrustProxy = true
-	default:
-		problems = append(problems, fmt.Errorf("CONSOLE_TRUST_PROXY %q is not on or off", proxy))
-	}
 	if s.PprofAddr = strings.TrimSpace(getenv("PPROF_ADDR")); s.PprofAddr != "" {
 		if host, _, err := net.SplitHostPort(s.PprofAddr); err != nil {
 			problems = append(problems, fmt.Errorf("PPROF_ADDR %q is not host:port (for example 127.0.0.1:6060)", s.PprofAddr))
@@ -194,6 +199,26 @@ func readSettings(getenv func(string) string) (settings, error) {
 		}
 	}
 	s.MediaDir = strings.TrimSpace(getenv("MEDIA_DIR"))
+	if s.PublicURL = strings.TrimRight(strings.TrimSpace(getenv("PUBLIC_URL")), "/"); s.PublicURL == "" {
+		s.PublicURL = consoleURL(s.ConsoleAddr)
+	} else if u, err := url.Parse(s.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		problems = append(problems, fmt.Errorf("PUBLIC_URL %q is not the http(s) address of the bot's pages (for example https://sapa.leksono.go.id)", s.PublicURL))
+	}
+	for _, p := range strings.Split(getenv("TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				problems = append(problems, fmt.Errorf("TRUSTED_PROXIES: %q is not an address or a network (for example 127.0.0.1 or 10.0.0.0/8)", p))
+				continue
+			}
+			prefix = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		s.TrustedProxies = append(s.TrustedProxies, prefix.Masked())
+	}
 	if s.DataDir == "" {
 		s.DataDir = defaultDataDir
 	} else if info, err := os.Stat(s.DataDir); err == nil && !info.IsDir() {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"image"
@@ -23,6 +24,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/leksono/sapa/channels/telegram/telegramtest"
+	"github.com/leksono/sapa/letters/letterstest"
 	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store/pgstore"
 )
@@ -172,6 +174,29 @@ func (tb *tab) act(ticket, action, note, result string) {
 	}
 }
 
+// print submits the case page's print form as the browser would, from the
+// page (same origin, its cookies), and returns the PDF it answered.
+func (tb *tab) print(ticket string) []byte {
+	tb.t.Helper()
+	b64, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`(async () => {
+		const form = document.querySelector('form[action$="/cetak"]');
+		const r = await fetch(form.action, {method: 'POST', credentials: 'same-origin'});
+		if (!r.ok || r.headers.get('Content-Type') !== 'application/pdf') { return ''; }
+		const bytes = new Uint8Array(await r.arrayBuffer());
+		let bin = '';
+		for (const b of bytes) { bin += String.fromCharCode(b); }
+		return btoa(bin);
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil || b64 == "" {
+		tb.t.Fatalf("print the letter of %s: %v", ticket, err)
+	}
+	pdf, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		tb.t.Fatal(err)
+	}
+	return pdf
+}
+
 // shot saves the page's screenshot as docs/console/<name>.png when the
 // screenshots flag is set.
 func (tb *tab) shot(name string) {
@@ -272,8 +297,9 @@ func fileSKTM(c *chats, citizen int64, name string) {
 // PC's size and at a phone's: an officer logs in with the code their chat
 // received, finds the citizen's new SKTM in the queue within seconds of
 // the "ya", opens it, reveals the NIK (on record), takes it, asks a
-// question (the citizen's chat gets it), sees the answer appear, and
-// finishes the case (the citizen is told and invited to the survey). Then
+// question (the citizen's chat gets it), sees the answer appear, prints
+// the letter (name, full NIK and number in the PDF's text), and finishes
+// the case (the citizen is told and invited to the survey). Then
 // what must fail does: another unit's officer, a logged-out browser, a
 // forged cross-site POST and a replayed code.
 func TestConsoleInABrowser(t *testing.T) {
@@ -346,6 +372,35 @@ func TestConsoleInABrowser(t *testing.T) {
 			tb.waitText("SD Negeri 1 Sawangan")
 			tb.do(chromedp.ScrollIntoView(chromedp.CSS("#case-history")))
 			tb.shot("case-answer")
+
+			// The letter, printed through the page's print form (posted
+			// from the page, with its cookies): the PDF's text holds the
+			// name, the full NIK and the register's number.
+			tb.open("/kasus/" + ticket)
+			tb.waitFor("button[value=cetak]")
+			pdf := tb.print(ticket)
+			text, err := letterstest.Text(pdf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			letter := a.letters
+			entries, err := letter.Register(context.Background(), time.Now().Year())
+			if err != nil || len(entries) == 0 {
+				t.Fatalf("the register after printing: %v, %v", entries, err)
+			}
+			number := entries[len(entries)-1].Number
+			for _, want := range []string{fmt.Sprintf("Siti Aminah %d", i+1), "3307051708900001", number} {
+				if !strings.Contains(text, want) {
+					t.Errorf("the printed letter lacks %q:\n%s", want, text)
+				}
+			}
+			tb.open("/kasus/" + ticket)
+			tb.waitText("mencetak surat nomor " + number)
+			if i == 0 {
+				tb.open("/agenda")
+				tb.waitText(number)
+				tb.shot("register")
+			}
 
 			tb.act(ticket, "proses", "", "Warga sudah diberi tahu.")
 			c.next(citizen, "sedang diproses")

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"time"
 
 	"github.com/leksono/sapa/console"
@@ -24,7 +23,7 @@ func consoleLink(args []string, stdout, stderr io.Writer, getenv func(string) st
 		fmt.Fprintln(stderr, "sapa:", err)
 		return 2
 	}
-	if cfg.ConsoleAddr == "off" && cfg.ConsolePublicURL == "" {
+	if cfg.ConsoleAddr == "off" {
 		fmt.Fprintln(stderr, "sapa: the office console is off (CONSOLE_ADDR=off)")
 		return 1
 	}
@@ -44,23 +43,9 @@ func consoleLink(args []string, stdout, stderr io.Writer, getenv func(string) st
 		return 1
 	}
 	token := console.NewLink(consoleSecret(keys), officer.ID, time.Now())
-	fmt.Fprintln(stdout, consoleBase(cfg)+console.LinkPath(token))
+	// PUBLIC_URL is where the console's pages are reached (by default
+	// http://CONSOLE_ADDR).
+	fmt.Fprintln(stdout, cfg.PublicURL+console.LinkPath(token))
 	fmt.Fprintf(stderr, "One login as %s, within 15 minutes. Open it in the browser of the PC the officer uses.\n", officer.Name)
 	return 0
-}
-
-// consoleBase is where officers open the console: CONSOLE_PUBLIC_URL, or
-// http://CONSOLE_ADDR (an address for every interface reads as this PC's).
-func consoleBase(cfg settings) string {
-	if cfg.ConsolePublicURL != "" {
-		return cfg.ConsolePublicURL
-	}
-	host, port, err := net.SplitHostPort(cfg.ConsoleAddr)
-	if err != nil {
-		return "http://" + cfg.ConsoleAddr
-	}
-	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
-		host = "127.0.0.1"
-	}
-	return "http://" + net.JoinHostPort(host, port)
 }

@@ -83,6 +83,12 @@ const (
 	EventQuestion = services.EventQuestion
 	// EventReply is the citizen's answer to a question.
 	EventReply = services.EventReply
+	// EventLetter records that a letter was printed; its note is the
+	// letter's number.
+	EventLetter = services.EventLetter
+	// EventLetterRevoked records that a letter was revoked; its note is the
+	// number and the reason.
+	EventLetterRevoked = services.EventLetterRevoked
 )
 
 // CaseEvent is one step of a case's history. Events are append-only: this
