@@ -23,6 +23,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/leksono/sapa/configs"
 	"github.com/leksono/sapa/console"
 	"github.com/leksono/sapa/conversation"
@@ -55,6 +57,8 @@ type desk struct {
 	staff  *services.Staff
 	notes  *chats
 	tokens *redisstore.Tokens
+	rdb    redis.UniversalClient
+	prefix string
 	secret []byte
 	cfg    console.Config
 	seq    int
@@ -102,7 +106,8 @@ func newDesk(t *testing.T) *desk {
 		t.Fatal(err)
 	}
 	rdb, prefix := storetest.Redis(t)
-	d := &desk{t: t, store: store, media: media, staff: staffOf(true), notes: &chats{}, tokens: redisstore.NewTokens(rdb, prefix), secret: keys.Derive("console")}
+	d := &desk{t: t, store: store, media: media, staff: staffOf(true), notes: &chats{}, tokens: redisstore.NewTokens(rdb, prefix),
+		rdb: rdb, prefix: prefix, secret: keys.Derive("console")}
 	changes := redisstore.NewChanges(rdb, prefix, quiet)
 	store.OnChange(changes.Tell)
 	d.engine, err = conversation.New(conversation.Config{
@@ -369,6 +374,18 @@ func TestSessions(t *testing.T) {
 	if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteStrictMode || session.Secure {
 		t.Fatalf("session cookie %+v: want HttpOnly, SameSite=Strict, not Secure over plain http", session)
 	}
+	// The session lives in Redis for 30 minutes from its last use, and
+	// only the hash of its secret is kept there.
+	keys, err := d.rdb.Keys(context.Background(), d.prefix+"tok:session*").Result()
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("session keys %v, %v", keys, err)
+	}
+	ttl := d.rdb.PTTL(context.Background(), keys[0]).Val()
+	stored := d.rdb.Get(context.Background(), keys[0]).Val()
+	_, secretPart, _ := strings.Cut(session.Value, ".")
+	if ttl < 29*time.Minute || ttl > 30*time.Minute || strings.Contains(stored, secretPart) {
+		t.Errorf("session in Redis: ttl %v (want 30 minutes), holds the secret: %v", ttl, strings.Contains(stored, secretPart))
+	}
 
 	// Behind a trusted TLS proxy (here: this host) the cookie is Secure;
 	// the same header from anyone else changes nothing.
@@ -491,6 +508,9 @@ func TestSecurity(t *testing.T) {
 	statusE, _ := kasi.get("/kasus/" + secret)
 	if statusA != 404 || statusB != 404 || statusC != 404 || bodyA != bodyB || bodyA != bodyC {
 		t.Errorf("not the same 404: %d, %d, %d", statusA, statusB, statusC)
+	}
+	if _, body := kasi.get("/kasus/" + secret); !strings.Contains(body, `href="https://www.openstreetmap.org/?mlat=-7.3612&amp;mlon=109.9231#map=17/-7.3612/109.9231"`) {
+		t.Error("the shared location has no link to the map")
 	}
 	if statusD != 404 || statusE != 200 {
 		t.Errorf("kasi: a file the case lacks %d (want 404), the unit's rahasia case %d (want 200)", statusD, statusE)
