@@ -232,16 +232,8 @@ func readSettings(getenv func(string) string) (settings, error) {
 	if s.MediaDir == "" {
 		s.MediaDir = filepath.Join(s.DataDir, "media")
 	}
-	switch level := strings.ToLower(strings.TrimSpace(getenv("LOG_LEVEL"))); level {
-	case "", "info":
-		s.LogLevel = slog.LevelInfo
-	case "debug":
-		s.LogLevel = slog.LevelDebug
-	case "warn":
-		s.LogLevel = slog.LevelWarn
-	case "error":
-		s.LogLevel = slog.LevelError
-	default:
+	// slog reads debug, info (the zero level), warn and error in any case.
+	if level := strings.TrimSpace(getenv("LOG_LEVEL")); level != "" && s.LogLevel.UnmarshalText([]byte(level)) != nil {
 		problems = append(problems, fmt.Errorf("LOG_LEVEL %q is not one of debug, info, warn, error", level))
 	}
 	return s, errors.Join(problems...)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"io"
 	"log/slog"
 	"net/http"
@@ -26,15 +25,17 @@ func TestConsoleLinkCommand(t *testing.T) {
 		"REDIS_URL": cfg.RedisURL, "REDIS_PREFIX": cfg.RedisPrefix, "CONSOLE_ADDR": a.console.Addr(),
 	}
 
-	var out, errs bytes.Buffer
-	if code := consoleLink([]string{"nobody"}, &out, &errs, envOf(env)); code == 0 || !strings.Contains(errs.String(), "not an active officer") {
-		t.Errorf("a link for nobody: exit %d, %q", code, errs.String())
+	if code, _, errs := runBot(env, "console-link", "nobody"); code == 0 || !strings.Contains(errs, "not an active officer") {
+		t.Errorf("a link for nobody: exit %d, %q", code, errs)
 	}
-	out.Reset()
-	if code := consoleLink([]string{"kasi_kesos"}, &out, &errs, envOf(env)); code != 0 {
-		t.Fatalf("console-link: exit %d: %s", code, errs.String())
+	if code, _, errs := runBot(env, "console-link"); code != 2 || !strings.Contains(errs, "<officer>") {
+		t.Errorf("no officer: exit %d, %q", code, errs)
 	}
-	link := strings.TrimSpace(out.String())
+	code, out, errs := runBot(env, "console-link", "kasi_kesos")
+	if code != 0 {
+		t.Fatalf("console-link: exit %d: %s", code, errs)
+	}
+	link := strings.TrimSpace(out)
 	if !strings.HasPrefix(link, base+"/masuk/tautan/") {
 		t.Fatalf("link %q is not under %s", link, base)
 	}

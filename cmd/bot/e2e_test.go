@@ -21,6 +21,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/leksono/sapa/channels/telegram/telegramtest"
+	"github.com/leksono/sapa/office"
 	"github.com/leksono/sapa/store/pgstore"
 	"github.com/leksono/sapa/store/storetest"
 )
@@ -268,9 +269,9 @@ func serverSettings(t *testing.T, srv *telegramtest.Server, extra map[string]str
 
 // build loads the office configuration and constructs every part from the
 // settings, as serve does; a configuration problem comes back as a
-// problemList.
+// office.Problems.
 func build(ctx context.Context, cfg settings, log *slog.Logger) (*app, error) {
-	o, problems := loadOffice(cfg)
+	o, problems := office.Load(cfg.ConfigDir)
 	if len(problems) > 0 {
 		return nil, problems
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/leksono/sapa/office"
 	"github.com/leksono/sapa/store/pgstore"
 	"github.com/leksono/sapa/store/storetest"
 )
@@ -129,7 +130,7 @@ func TestServeWithoutChannelStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, problems := loadOffice(cfg)
+	o, problems := office.Load(cfg.ConfigDir)
 	if len(problems) > 0 {
 		t.Fatalf("shipped configuration: %v", problems)
 	}
@@ -164,7 +165,7 @@ func TestNoSettingsServesWhatsApp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, problems := loadOffice(cfg)
+	o, problems := office.Load(cfg.ConfigDir)
 	if len(problems) > 0 {
 		t.Fatalf("shipped configuration: %v", problems)
 	}
