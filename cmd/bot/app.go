@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/leksono/sapa/channels/telegram"
+	"github.com/leksono/sapa/console"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/delivery"
 	"github.com/leksono/sapa/letters"
@@ -27,10 +28,14 @@ type app struct {
 	delivery *delivery.Core
 	metrics  *metrics.Metrics
 	media    *mediastore.Store
+	keys     *pgstore.Keys
+	notify   conversation.Notifier // the engine's: the channels' outboxes
+	changes  *redisstore.Changes   // case changes, told to every console
 	// letters prints, registers, revokes and verifies the office's
 	// letters; the console serves its verification page.
 	letters *letters.Issuer
-	bot     *telegram.Bot // nil when TELEGRAM_TOKEN is unset
+	bot     *telegram.Bot   // nil when TELEGRAM_TOKEN is unset
+	console *console.Server // nil when CONSOLE_ADDR is off
 	// channels are what serve runs, side by side: each enabled channel
 	// appends itself in buildWith.
 	channels []runner
@@ -65,6 +70,12 @@ func (a *app) addJobs(cfg settings, log *slog.Logger) {
 		a.jobs = append(a.jobs, runner{name: "ops", run: func(ctx context.Context) error {
 			log.Info("health and metrics listening", "addr", cfg.MetricsAddr)
 			return a.metrics.Serve(ctx, cfg.MetricsAddr, a.ready)
+		}})
+	}
+	if cfg.ConsoleAddr != "off" {
+		a.jobs = append(a.jobs, runner{name: "console", run: func(ctx context.Context) error {
+			log.Info("office console listening", "addr", cfg.ConsoleAddr)
+			return a.console.Serve(ctx, cfg.ConsoleAddr)
 		}})
 	}
 	if cfg.PprofAddr != "" {
@@ -103,6 +114,9 @@ func buildCore(ctx context.Context, cfg settings, o *office.Office, notify conve
 	if notify == nil {
 		notify = core
 	}
+	// Every process's console hears of every change to a case.
+	changes := redisstore.NewChanges(st.Redis, cfg.RedisPrefix, log)
+	st.Cases.OnChange(changes.Tell)
 	issuer := letters.New(letters.Config{
 		Catalog: o.Catalog, Templates: o.Letters, Texts: o.Texts, Register: st.Cases.Letters(),
 		Limiter: states, PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, Log: log,
@@ -112,6 +126,7 @@ func buildCore(ctx context.Context, cfg settings, o *office.Office, notify conve
 		return nil, errors.Join(err, st.Close())
 	}
 	return &app{storage: st, cases: st.Cases, engine: engine, delivery: core, metrics: m, media: media, letters: issuer,
+		keys: keys, notify: notify, changes: changes,
 		checks: map[string]func(context.Context) error{
 			"redis":    func(ctx context.Context) error { return st.Redis.Ping(ctx).Err() },
 			"database": st.Cases.Ping,
@@ -154,6 +169,29 @@ func newEngine(o *office.Office, st *storage, cases conversation.CaseStore, stat
 	}
 	return engine, nil
 }
+
+// addConsole builds the office console on the engine's casework desk,
+// unless CONSOLE_ADDR is off.
+func (a *app) addConsole(cfg settings, o *office.Office, log *slog.Logger) error {
+	if cfg.ConsoleAddr == "off" {
+		return nil
+	}
+	c, err := console.New(console.Config{
+		Desk: a.engine.Casework(), Catalog: o.Catalog, Texts: o.Texts, Staff: o.Staff,
+		Tokens: redisstore.NewTokens(a.storage.Redis, cfg.RedisPrefix), Changes: a.changes,
+		Notifier: a.notify, Media: a.media, Reports: a.cases, Secret: consoleSecret(a.keys),
+		Letters: a.letters, TrustedProxies: cfg.TrustedProxies, Log: log,
+	})
+	if err != nil {
+		return fmt.Errorf("office console: %w", err)
+	}
+	a.console = c
+	return nil
+}
+
+// consoleSecret signs the console's login links and codes: derived from
+// the data keys, so every process (and `bot console-link`) has the same.
+func consoleSecret(keys *pgstore.Keys) []byte { return keys.Derive("console") }
 
 // close closes the storage; channels and jobs stop with run's context.
 func (a *app) close(log *slog.Logger) {

@@ -27,6 +27,9 @@ type command struct {
 	summary string // its one line in `bot help`
 	usage   string // what follows "bot <name>" in the usage line
 	example string // a whole command line, as the README would show it
+	// arg names the one argument the command takes after its flags
+	// ("<officer>"); "" for none.
+	arg string
 	// setup declares the command's flags on flags and returns what runs
 	// once they are parsed; it returns the exit code.
 	setup func(flags *flag.FlagSet) func(env) int
@@ -43,6 +46,8 @@ var commands = []command{
 	{name: "report", summary: "the office's report for a period: tables, CSV, XLSX, JSON, the chart, the IKM card",
 		usage:   "--from YYYY-MM-DD --to YYYY-MM-DD [--ikm] [--format table|csv|json|xlsx] [--out PATH] [--table NAME] [--chart FILE.png] [--card FILE.pdf] [--lang id|en]",
 		example: "go run ./cmd/bot report --from 2026-01-01 --to 2026-06-30 --ikm --format xlsx --out ikm.xlsx", setup: reportFlags},
+	{name: "console-link", summary: "print a one-time link that logs an officer into the office console (the first login, before their chat is linked)",
+		usage: "<officer>", arg: "<officer>", example: "go run ./cmd/bot console-link kasi_kesos", setup: consoleLinkFlags},
 }
 
 // lookup finds the command called name.
@@ -88,8 +93,12 @@ func runCommand(args []string, e env) int {
 		fmt.Fprintf(e.stderr, "Run `bot %s --help` for its flags and an example.\n", c.name)
 		return 2
 	}
-	if flags.NArg() > 0 {
+	switch {
+	case c.arg == "" && flags.NArg() > 0:
 		fmt.Fprintf(e.stderr, "sapa %s: unexpected argument %q; run `bot %s --help`\n", c.name, flags.Arg(0), c.name)
+		return 2
+	case c.arg != "" && flags.NArg() != 1:
+		fmt.Fprintf(e.stderr, "sapa %s: give %s, once; run `bot %s --help`\n", c.name, c.arg, c.name)
 		return 2
 	}
 	return run(e)

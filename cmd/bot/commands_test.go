@@ -49,7 +49,11 @@ func TestEveryCommandHelp(t *testing.T) {
 			if i == len(fields) || strings.Join(fields[max(0, i-3):i], " ") != "go run ./cmd/bot" {
 				t.Fatalf("example %q does not run go run ./cmd/bot %s", c.example, c.name)
 			}
-			if err := flags.Parse(fields[i+1:]); err != nil || flags.NArg() > 0 {
+			wantArgs := 0
+			if c.arg != "" {
+				wantArgs = 1
+			}
+			if err := flags.Parse(fields[i+1:]); err != nil || flags.NArg() != wantArgs {
 				t.Errorf("example %q: %v, arguments left %q", c.example, err, flags.Args())
 			}
 		})

@@ -252,6 +252,10 @@ func serverSettings(t *testing.T, srv *telegramtest.Server, extra map[string]str
 	env := map[string]string{
 		"TELEGRAM_TOKEN": testToken, "TELEGRAM_API_URL": srv.URL(), "REDIS_URL": redisURL,
 		"REDIS_PREFIX": prefix, "DATABASE_URL": storetest.Postgres(t), "DATA_DIR": t.TempDir(),
+		// Tests that want the console give it a free port; the metrics
+		// listener's fixed port may be taken by anything else on the
+		// machine, and a job that cannot start stops the whole bot.
+		"CONSOLE_ADDR": "off", "METRICS_ADDR": "off",
 	}
 	for k, v := range extra {
 		env[k] = v

@@ -152,8 +152,8 @@ func buildWith(ctx context.Context, cfg settings, o *office.Office, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	if cfg.PublicURL == defaultPublicURL {
-		log.Warn("PUBLIC_URL is not set: the QR codes of printed letters lead to "+defaultPublicURL+", which only this PC reaches",
+	if cfg.PublicURL == consoleURL(cfg.ConsoleAddr) {
+		log.Warn("PUBLIC_URL is not set: the QR codes of printed letters lead to "+cfg.PublicURL+", which only this PC reaches",
 			"fix", "set PUBLIC_URL to the address the public reaches the bot at")
 	}
 	if cfg.TelegramToken != "" {
@@ -167,6 +167,10 @@ func buildWith(ctx context.Context, cfg settings, o *office.Office, log *slog.Lo
 			a.close(log)
 			return nil, err
 		}
+	}
+	if err := a.addConsole(cfg, o, log); err != nil {
+		a.close(log)
+		return nil, err
 	}
 	a.addJobs(cfg, log)
 	return a, nil

@@ -158,7 +158,8 @@ func TestRunChannelsStopsAllWhenOneFails(t *testing.T) {
 }
 
 // With no settings at all the bot serves WhatsApp (pairing at first start)
-// on embedded storage, the device keys in the same SQLite file.
+// on embedded storage, the device keys in the same SQLite file, and the
+// office console.
 func TestNoSettingsServesWhatsApp(t *testing.T) {
 	cfg, err := readSettings(envOf(map[string]string{"DATA_DIR": t.TempDir()}))
 	if err != nil {
@@ -177,8 +178,9 @@ func TestNoSettingsServesWhatsApp(t *testing.T) {
 	for _, c := range append(a.channels, a.jobs...) {
 		names = append(names, c.name)
 	}
-	if got := strings.Join(names, ","); got != "whatsapp,reminders,case-writer,case-gauges,ops" {
-		t.Fatalf("runs %q, want whatsapp,reminders,case-writer,case-gauges,ops", got)
+	// The office console comes with the defaults too.
+	if got := strings.Join(names, ","); got != "whatsapp,reminders,case-writer,case-gauges,ops,console" {
+		t.Fatalf("runs %q, want whatsapp,reminders,case-writer,case-gauges,ops,console", got)
 	}
 	if a.storage.SQLitePath == "" {
 		t.Fatal("no SQLite file with no DATABASE_URL")
