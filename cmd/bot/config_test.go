@@ -137,9 +137,12 @@ func TestWhatsAppEnabled(t *testing.T) {
 	}
 }
 
+// goodSecret is a webhook secret of the shortest length accepted.
+const goodSecret = "s3cret_-X0123456789abcdefABCDEF_"
+
 func TestWebhookSettings(t *testing.T) {
 	s, err := readSettings(envOf(map[string]string{
-		"TELEGRAM_WEBHOOK_URL": "https://bot.example/tg", "TELEGRAM_WEBHOOK_SECRET": "s3cret_-X",
+		"TELEGRAM_WEBHOOK_URL": "https://bot.example/tg", "TELEGRAM_WEBHOOK_SECRET": goodSecret,
 	}))
 	if err != nil || s.TelegramWebhookListen != "127.0.0.1:8443" {
 		t.Fatalf("valid webhook settings: %v, listen %q", err, s.TelegramWebhookListen)
@@ -150,10 +153,23 @@ func TestWebhookSettings(t *testing.T) {
 	}
 	// A local Bot API server may post to http.
 	if _, err := readSettings(envOf(map[string]string{
-		"TELEGRAM_WEBHOOK_URL": "http://10.0.0.5:8443/tg", "TELEGRAM_WEBHOOK_SECRET": "s3cret",
+		"TELEGRAM_WEBHOOK_URL": "http://10.0.0.5:8443/tg", "TELEGRAM_WEBHOOK_SECRET": goodSecret,
 		"TELEGRAM_API_URL": "http://127.0.0.1:8081",
 	})); err != nil {
 		t.Errorf("http webhook with a local Bot API server refused: %v", err)
+	}
+}
+
+// A short secret makes forged updates (staff commands among them)
+// guessable: every length under 32 is refused with how to make a good one.
+func TestWebhookSecretTooShort(t *testing.T) {
+	for _, secret := range []string{"x", "s3cret", goodSecret[:31]} {
+		_, err := readSettings(envOf(map[string]string{
+			"TELEGRAM_WEBHOOK_URL": "https://bot.example/tg", "TELEGRAM_WEBHOOK_SECRET": secret,
+		}))
+		if err == nil || !strings.Contains(err.Error(), "TELEGRAM_WEBHOOK_SECRET must be 32 to 256") || !strings.Contains(err.Error(), "openssl rand -hex 32") {
+			t.Errorf("secret of %d characters: got %v, want it refused with how to make one", len(secret), err)
+		}
 	}
 }
 
