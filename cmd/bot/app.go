@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/leksono/sapa/channels/telegram"
@@ -33,6 +34,9 @@ type app struct {
 	jobs []runner
 	// checks are what /readyz asks, by name: storage, and each channel.
 	checks map[string]func(context.Context) error
+	// listeners are the operators' endpoints, open before their jobs run:
+	// close closes them in case the jobs never did.
+	listeners []net.Listener
 }
 
 // ready runs every readiness check; nil values mean healthy.
@@ -57,17 +61,38 @@ func (a *app) addJobs(cfg settings, log *slog.Logger) {
 			return nil
 		}})
 	if cfg.MetricsAddr != "off" {
-		a.jobs = append(a.jobs, runner{name: "ops", run: func(ctx context.Context) error {
-			log.Info("health and metrics listening", "addr", cfg.MetricsAddr)
-			return a.metrics.Serve(ctx, cfg.MetricsAddr, a.ready)
-		}})
+		// A port another program holds must not stop the citizens' service:
+		// one line says what to change, and the bot runs without it.
+		if ln, err := metrics.Listen(cfg.MetricsAddr); err != nil {
+			log.Warn(listenProblem("METRICS_ADDR", cfg.MetricsAddr, "or off", err) + "; running without /healthz, /readyz and /metrics")
+		} else {
+			a.listeners = append(a.listeners, ln)
+			a.jobs = append(a.jobs, runner{name: "ops", run: func(ctx context.Context) error {
+				log.Info("health and metrics listening", "addr", ln.Addr().String())
+				return a.metrics.Serve(ctx, ln, a.ready)
+			}})
+		}
 	}
 	if cfg.PprofAddr != "" {
-		a.jobs = append(a.jobs, runner{name: "pprof", run: func(ctx context.Context) error {
-			log.Info("profiler listening", "addr", cfg.PprofAddr)
-			return metrics.ServePprof(ctx, cfg.PprofAddr)
-		}})
+		if ln, err := metrics.Listen(cfg.PprofAddr); err != nil {
+			log.Warn(listenProblem("PPROF_ADDR", cfg.PprofAddr, "or unset it", err) + "; running without the profiler")
+		} else {
+			a.listeners = append(a.listeners, ln)
+			a.jobs = append(a.jobs, runner{name: "pprof", run: func(ctx context.Context) error {
+				log.Info("profiler listening", "addr", ln.Addr().String())
+				return metrics.ServePprof(ctx, ln)
+			}})
+		}
 	}
+}
+
+// listenProblem says in one line why the listener of a setting could not
+// open, and what to change; orElse is the setting's other way out.
+func listenProblem(setting, addr, orElse string, err error) string {
+	if errors.Is(err, metrics.ErrAddrInUse) {
+		return fmt.Sprintf("%s %s is in use by another program: set %s to a free host:port, %s", setting, addr, setting, orElse)
+	}
+	return fmt.Sprintf("%s %s cannot be listened on (%s): set %s to a host:port of this machine, %s", setting, addr, oneLine(err), setting, orElse)
 }
 
 // buildCore opens the storage and builds the delivery core and the engine
@@ -146,6 +171,9 @@ func newEngine(o *office, st *storage, cases conversation.CaseStore, states *red
 
 // close closes the storage; channels and jobs stop with run's context.
 func (a *app) close(log *slog.Logger) {
+	for _, ln := range a.listeners {
+		_ = ln.Close() // closed already when its job ran
+	}
 	if err := a.storage.Close(); err != nil {
 		log.Warn("closing storage", "err", err)
 	}

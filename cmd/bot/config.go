@@ -109,7 +109,7 @@ func readSettings(getenv func(string) string) (settings, error) {
 	case "off":
 	default:
 		if _, _, err := net.SplitHostPort(s.MetricsAddr); err != nil {
-			problems = append(problems, fmt.Errorf("METRICS_ADDR %q is not host:port (for example 127.0.0.1:9090) or off", s.MetricsAddr))
+			problems = append(problems, fmt.Errorf("METRICS_ADDR %q is not host:port (for example 127.0.0.1:7272) or off", s.MetricsAddr))
 		}
 	}
 	if s.PprofAddr = strings.TrimSpace(getenv("PPROF_ADDR")); s.PprofAddr != "" {
