@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -210,6 +211,30 @@ func (q quietTrace) ParamsFilter(ctx context.Context, sql string, params ...any)
 		return f.ParamsFilter(ctx, sql, params...)
 	}
 	return sql, nil
+}
+
+// Info, Warn and Error format GORM's messages before logging them: GORM
+// passes printf formats ("failed to initialize database, got error %v"),
+// which its slog logger logs as they are, a literal %v beside the values.
+func (q quietTrace) Info(ctx context.Context, msg string, data ...any) {
+	q.printf(ctx, logger.Info, slog.LevelInfo, msg, data)
+}
+
+// Warn implements logger.Interface; see Info.
+func (q quietTrace) Warn(ctx context.Context, msg string, data ...any) {
+	q.printf(ctx, logger.Warn, slog.LevelWarn, msg, data)
+}
+
+// Error implements logger.Interface; see Info.
+func (q quietTrace) Error(ctx context.Context, msg string, data ...any) {
+	q.printf(ctx, logger.Error, slog.LevelError, msg, data)
+}
+
+func (q quietTrace) printf(ctx context.Context, at logger.LogLevel, level slog.Level, format string, data []any) {
+	if q.level < at || !q.log.Enabled(ctx, level) {
+		return
+	}
+	q.log.Log(ctx, level, strings.Join(strings.Fields(fmt.Sprintf(format, data...)), " "))
 }
 
 func (q quietTrace) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
