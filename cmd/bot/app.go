@@ -99,14 +99,15 @@ func listenProblem(setting, addr, orElse string, err error) string {
 // on it: what serve and chat share. The engine's notifications go to
 // notify, or when it is nil to the channels' outboxes.
 func buildCore(ctx context.Context, cfg settings, o *office, notify conversation.Notifier, log *slog.Logger) (*app, error) {
-	keys, err := dataKeys(cfg, log)
+	dk, err := loadDataKeys(cfg, log)
 	if err != nil {
 		return nil, err
 	}
+	keys := dk.Keys
 	caseOpts := caseOptions(o.catalog, keys)
 	st, err := openStorage(ctx, cfg, caseOpts, log)
 	if err != nil {
-		return nil, err
+		return nil, dk.refused(err, log)
 	}
 	// Unfinished forms rest in Redis: their NIK and KK answers are sealed
 	// with the same keys as in the database.

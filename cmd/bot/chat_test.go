@@ -73,11 +73,11 @@ func TestChatSKTMOnEmbeddedStorage(t *testing.T) {
 	ctx := context.Background()
 	// The chat generated the data keys beside the database; the NIK reads
 	// back only through them.
-	keys, err := dataKeys(settings{DataDir: filepath.Dir(dbPath)}, slog.New(slog.DiscardHandler))
+	dk, err := loadDataKeys(settings{DataDir: filepath.Dir(dbPath)}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := pgstore.OpenSQLite(ctx, dbPath, pgstore.Options{TicketPrefix: "LKS", Location: time.UTC, Keys: keys})
+	store, err := pgstore.OpenSQLite(ctx, dbPath, pgstore.Options{TicketPrefix: "LKS", Location: time.UTC, Keys: dk.Keys})
 	if err != nil {
 		t.Fatalf("open %s: %v", dbPath, err)
 	}

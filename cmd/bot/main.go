@@ -14,6 +14,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+
+	"github.com/leksono/sapa/store/pgstore"
 )
 
 func main() {
@@ -82,7 +84,7 @@ func serve(_ []string) int {
 		switch {
 		case errors.As(err, &pl):
 			fmt.Fprintf(os.Stderr, "sapa: cannot start: the configuration has %d problem(s):\n%v\n", len(pl), pl)
-		case errors.Is(err, errNoChannel):
+		case errors.Is(err, errNoChannel), errors.As(err, new(*pgstore.KeysError)):
 			fmt.Fprintln(os.Stderr, "sapa: cannot start:", err)
 		default:
 			log.Error("sapa stopped with an error", "err", err)

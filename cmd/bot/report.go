@@ -77,14 +77,14 @@ func report(args []string, stdout, stderr io.Writer, getenv func(string) string)
 	// Only warnings: the report itself is the output.
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx := context.Background()
-	keys, err := dataKeys(cfg, log)
+	keys, err := loadDataKeys(cfg, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "sapa report:", err)
 		return 1
 	}
-	st, err := openStorage(ctx, cfg, caseOptions(o.catalog, keys), log)
+	st, err := openStorage(ctx, cfg, caseOptions(o.catalog, keys.Keys), log)
 	if err != nil {
-		fmt.Fprintln(stderr, "sapa report:", err)
+		fmt.Fprintln(stderr, "sapa report:", keys.refused(err, log))
 		return 1
 	}
 	r, err := st.Cases.Report(ctx, from, to, services.NewCalendar(o.catalog.Office))

@@ -271,6 +271,9 @@ func New(ctx context.Context, db *gorm.DB, o Options) (*Store, error) {
 	if err := migrate(ctx, db); err != nil {
 		return nil, fmt.Errorf("new case store: %w", err)
 	}
+	if err := checkKeys(ctx, db, o.Keys); err != nil {
+		return nil, fmt.Errorf("new case store: %w", err)
+	}
 	return &Store{db: db, prefix: o.TicketPrefix, loc: o.Location, sec: sec}, nil
 }
 
