@@ -79,7 +79,7 @@ func New(cfg Config) *Core {
 	c := &Core{cfg: cfg, holder: holderID(), ttl: LeaseTTL, log: log}
 	c.cases = &CaseQueue{
 		db: cfg.Cases, states: cfg.States, queue: c.queue("cases"),
-		keys: cfg.Keys, loc: cfg.Location, timeout: 3 * time.Second, log: log,
+		keys: cfg.Keys, loc: cfg.Location, timeout: 3 * time.Second, shared: cfg.Durable, log: log,
 	}
 	return c
 }
