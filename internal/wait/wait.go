@@ -60,3 +60,16 @@ func Receive[T any](t testing.TB, what string, timeout time.Duration, ch <-chan 
 	}
 	panic("unreachable")
 }
+
+// Done returns when ch is closed (or yields), failing the test, saying what
+// it waited for, when timeout passed first: for a done channel.
+func Done[T any](t testing.TB, what string, timeout time.Duration, ch <-chan T) {
+	t.Helper()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case <-ch:
+	case <-timer.C:
+		t.Fatalf("timed out after %v waiting for %s", timeout, what)
+	}
+}
