@@ -45,8 +45,17 @@ type Config struct {
 	// Notifier delivers staff notifications and citizens' updates; nil
 	// drops them (a bot with no staff configured).
 	Notifier Notifier
-	Now      func() time.Time // defaults to time.Now
-	Log      *slog.Logger     // defaults to slog.Default()
+	// Health, when set, tells an outage of the case database from a
+	// message's own failure: a step failing while it does not answer
+	// fails with ErrUnavailable, and the sender is told at once that
+	// their message is kept (see unavailable). Nil: every failure is the
+	// message's own.
+	Health Health
+	// Once remembers the outage notices sent, so a message tried again
+	// through an outage is told once; nil tells it at every try.
+	Once OnceGuard
+	Now  func() time.Time // defaults to time.Now
+	Log  *slog.Logger     // defaults to slog.Default()
 }
 
 // Engine walks citizens through menus and forms. It is safe for concurrent
@@ -64,6 +73,8 @@ type Engine struct {
 	privacy  PrivacyDesk
 	staff    *services.Staff
 	notifier Notifier
+	health   Health
+	once     OnceGuard
 	now      func() time.Time
 	log      *slog.Logger
 	calendar services.Calendar
@@ -103,6 +114,8 @@ func New(cfg Config) (*Engine, error) {
 		privacy:  cfg.Privacy,
 		staff:    cfg.Staff,
 		notifier: cfg.Notifier,
+		health:   cfg.Health,
+		once:     cfg.Once,
 		now:      cfg.Now,
 		log:      cfg.Log,
 		calendar: services.NewCalendar(cfg.Catalog.Office),
@@ -199,7 +212,11 @@ func (e *Engine) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 			if rerr := gate.Release(context.WithoutCancel(ctx), lease); rerr != nil {
 				err = errors.Join(err, rerr)
 			}
-			return nil, err
+			lang := t.st.Lang
+			if lang == "" && begun.State != nil {
+				lang = begun.State.Lang
+			}
+			return nil, e.unavailable(ctx, in, lang, err)
 		}
 		t.st.Last, t.st.Ticket = in.MessageID, t.ticket
 		err = gate.CommitWithLease(ctx, t.st, in.MessageID, e.catalog.Office.DraftTTL, lease)

@@ -37,6 +37,22 @@ type CaseQueue struct {
 	log    *slog.Logger
 }
 
+// queued is one entry of the queue: a case (the entries of older versions
+// are a bare case), or a consent recorded while the database was down.
+// One queue keeps them in order: a consent is written before the case that
+// followed it.
+type queued struct {
+	services.NewCase
+	Consent *queuedConsent `json:"queued_consent,omitempty"`
+}
+
+// queuedConsent is a PrivacyDesk.RecordConsent that waits for the
+// database.
+type queuedConsent struct {
+	Channel, ChatID, Purpose string
+	At                       time.Time
+}
+
 // ticketRetries bounds how often a submission takes a new number after
 // finding its number taken in the database.
 const ticketRetries = 3
@@ -81,29 +97,38 @@ func (q *CaseQueue) submit(ctx context.Context, day string, nc services.NewCase)
 	if err == nil || ctx.Err() != nil || errors.Is(err, pgstore.ErrTicketTaken) {
 		return r, err
 	}
-	pctx, cancel := context.WithTimeout(ctx, q.timeout)
-	down := q.db.Ping(pctx) != nil
-	cancel()
-	if !down || nc.TicketNumber == 0 {
+	if nc.TicketNumber == 0 || !q.down(ctx) {
 		// The database answers: the error is the case's own. Or it has no
 		// number to be promised under: the message fails, and its channel
 		// tries it again.
 		return services.Receipt{}, err
 	}
-	raw, jerr := json.Marshal(nc)
-	if jerr != nil {
-		return services.Receipt{}, fmt.Errorf("queue case: %w", jerr)
-	}
-	sealed, serr := q.keys.Seal(sealedField, string(raw))
-	if serr != nil {
-		return services.Receipt{}, fmt.Errorf("queue case: %w", serr)
-	}
-	if perr := q.queue.Push(ctx, []byte(sealed)); perr != nil {
+	if perr := q.push(ctx, queued{NewCase: nc}); perr != nil {
 		return services.Receipt{}, fmt.Errorf("queue case while the database is down (%w): %w", err, perr)
 	}
 	ticket := q.db.Ticket(nc.SubmittedAt, nc.TicketNumber)
 	q.log.Warn("database unreachable: case queued in Redis, the citizen has their ticket", "ticket", ticket, "err", err)
 	return services.Receipt{Ticket: ticket, DueAt: nc.DueAt}, nil
+}
+
+// down reports whether the database does not answer.
+func (q *CaseQueue) down(ctx context.Context) bool {
+	pctx, cancel := context.WithTimeout(ctx, q.timeout)
+	defer cancel()
+	return q.db.Ping(pctx) != nil
+}
+
+// push seals an entry (it holds NIK numbers, chat ids) and queues it.
+func (q *CaseQueue) push(ctx context.Context, e queued) error {
+	raw, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("queue for the database: %w", err)
+	}
+	sealed, err := q.keys.Seal(sealedField, string(raw))
+	if err != nil {
+		return fmt.Errorf("queue for the database: %w", err)
+	}
+	return q.queue.Push(ctx, []byte(sealed))
 }
 
 // catchUp moves the day's Redis counter past the database's last ticket.
@@ -189,10 +214,18 @@ func (q *CaseQueue) write(ctx context.Context, sealed []byte) (permanent bool, e
 	if err != nil {
 		return true, fmt.Errorf("open queued case: %w", err)
 	}
-	var nc services.NewCase
-	if err := json.Unmarshal([]byte(raw), &nc); err != nil {
+	var e queued
+	if err := json.Unmarshal([]byte(raw), &e); err != nil {
 		return true, fmt.Errorf("decode queued case: %w", err)
 	}
+	if c := e.Consent; c != nil {
+		if err := q.db.RecordConsent(ctx, c.Channel, c.ChatID, c.Purpose, c.At); err != nil {
+			return false, fmt.Errorf("write queued consent: %w", err)
+		}
+		q.log.Info("queued consent written", "channel", c.Channel)
+		return false, nil
+	}
+	nc := e.NewCase
 	r, err := q.db.SubmitCase(ctx, nc)
 	if errors.Is(err, pgstore.ErrTicketTaken) {
 		// The number promised while the database was down went to another

@@ -34,6 +34,9 @@ type app struct {
 	jobs []runner
 	// checks are what /readyz asks, by name: storage, and each channel.
 	checks map[string]func(context.Context) error
+	// keys seal NIK and KK numbers; they say where they came from when the
+	// database refuses them.
+	keys dataKeys
 	// listeners are the operators' endpoints, open before their jobs run:
 	// close closes them in case the jobs never did.
 	listeners []net.Listener
@@ -51,6 +54,18 @@ func (a *app) ready(ctx context.Context) map[string]error {
 // addJobs adds what runs beside the channels: the delivery core's jobs,
 // the case gauges, and the operators' endpoints.
 func (a *app) addJobs(cfg settings, log *slog.Logger) {
+	if a.storage.Pending {
+		// The database did not answer at start-up: reach it meanwhile. A
+		// refusal once it answers (keys that cannot read its data) stops
+		// the bot like a refusal at start-up.
+		a.jobs = append(a.jobs, runner{name: "case-database", run: func(ctx context.Context) error {
+			if err := a.cases.KeepConnecting(ctx); err != nil {
+				return a.keys.refused(err, log)
+			}
+			<-ctx.Done()
+			return nil
+		}})
+	}
 	a.jobs = append(a.jobs,
 		runner{name: "reminders", run: a.delivery.Reminders(a.engine)},
 		runner{name: "case-writer", run: a.delivery.WriteCases},
@@ -97,15 +112,22 @@ func listenProblem(setting, addr, orElse string, err error) string {
 
 // buildCore opens the storage and builds the delivery core and the engine
 // on it: what serve and chat share. The engine's notifications go to
-// notify, or when it is nil to the channels' outboxes.
+// notify, or when it is nil to the channels' outboxes. A database that
+// does not answer fails it.
 func buildCore(ctx context.Context, cfg settings, o *office, notify conversation.Notifier, log *slog.Logger) (*app, error) {
+	return buildCoreFor(ctx, cfg, o, notify, false, log)
+}
+
+// buildCoreFor is buildCore that, with waitForDatabase, builds the bot
+// while PostgreSQL does not answer: its jobs then include reaching it.
+func buildCoreFor(ctx context.Context, cfg settings, o *office, notify conversation.Notifier, waitForDatabase bool, log *slog.Logger) (*app, error) {
 	dk, err := loadDataKeys(cfg, log)
 	if err != nil {
 		return nil, err
 	}
 	keys := dk.Keys
 	caseOpts := caseOptions(o.catalog, keys)
-	st, err := openStorage(ctx, cfg, caseOpts, log)
+	st, err := openStorageFor(ctx, cfg, caseOpts, waitForDatabase, log)
 	if err != nil {
 		return nil, dk.refused(err, log)
 	}
@@ -124,11 +146,11 @@ func buildCore(ctx context.Context, cfg settings, o *office, notify conversation
 	if notify == nil {
 		notify = core
 	}
-	engine, err := newEngine(o, st, m.CountCases(core.Cases()), states, media, notify, log)
+	engine, err := newEngine(o, st, m.CountCases(core.Cases()), core.Privacy(st.Cases.Desk()), states, media, notify, log)
 	if err != nil {
 		return nil, errors.Join(err, st.Close())
 	}
-	return &app{storage: st, cases: st.Cases, engine: engine, delivery: core, metrics: m, media: media,
+	return &app{storage: st, cases: st.Cases, engine: engine, delivery: core, metrics: m, media: media, keys: dk,
 		checks: map[string]func(context.Context) error{
 			"redis":    func(ctx context.Context) error { return st.Redis.Ping(ctx).Err() },
 			"database": st.Cases.Ping,
@@ -147,7 +169,7 @@ func caseOptions(c *services.Catalog, keys *pgstore.Keys) pgstore.Options {
 // newEngine builds the conversation engine on st, its notifications going
 // to notify (nil drops them). A text the engine needs and the locales lack
 // comes back as a problemList, as check prints it.
-func newEngine(o *office, st *storage, cases conversation.CaseStore, states *redisstore.Store, media *mediastore.Store, notify conversation.Notifier, log *slog.Logger) (*conversation.Engine, error) {
+func newEngine(o *office, st *storage, cases conversation.CaseStore, privacy conversation.PrivacyDesk, states *redisstore.Store, media *mediastore.Store, notify conversation.Notifier, log *slog.Logger) (*conversation.Engine, error) {
 	engine, err := conversation.New(conversation.Config{
 		Media:   media,
 		Catalog: o.catalog,
@@ -159,10 +181,14 @@ func newEngine(o *office, st *storage, cases conversation.CaseStore, states *red
 		Cases:    cases,
 		Desk:     st.Cases.Desk(),
 		Surveys:  st.Cases.Desk(),
-		Privacy:  st.Cases.Desk(),
+		Privacy:  privacy,
 		Staff:    o.staff,
 		Notifier: notify,
-		Log:      log,
+		// An outage of the case database is told apart from a message's
+		// own failure, and told to the citizen once.
+		Health: st.Cases,
+		Once:   states,
+		Log:    log,
 	})
 	if err != nil {
 		return nil, toProblems(err, "", nil)

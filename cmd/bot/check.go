@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/leksono/sapa/configs"
 	"github.com/leksono/sapa/conversation"
@@ -68,6 +73,11 @@ func check(_ []string, out io.Writer, getenv func(string) string) int {
 	if o != nil {
 		problems = append(problems, checkEngineTexts(cfg, o)...)
 	}
+	if err == nil {
+		// The servers too: serve starts while PostgreSQL is down, check
+		// says so at once.
+		problems = append(problems, checkServers(cfg)...)
+	}
 	if len(problems) > 0 {
 		for _, p := range problems {
 			fmt.Fprintln(out, p)
@@ -77,6 +87,44 @@ func check(_ []string, out io.Writer, getenv func(string) string) int {
 	}
 	fmt.Fprintln(out, o.summary())
 	return 0
+}
+
+// serverTimeout bounds how long check waits for each server.
+const serverTimeout = 5 * time.Second
+
+// checkServers reaches the PostgreSQL and Redis servers the settings name,
+// if any.
+func checkServers(cfg settings) problemList {
+	var problems problemList
+	if cfg.DatabaseURL != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), serverTimeout)
+		conn, err := pgx.Connect(ctx, cfg.DatabaseURL)
+		if err == nil {
+			err = conn.Ping(ctx)
+			conn.Close(ctx)
+		}
+		cancel()
+		if err != nil {
+			problems = append(problems, problem{where: "environment",
+				msg:  fmt.Sprintf("DATABASE_URL: PostgreSQL at %s does not answer (%s)", pgServer(cfg.DatabaseURL), oneLine(err)),
+				hint: "start it, correct DATABASE_URL, or unset it for SQLite"})
+		}
+	}
+	if cfg.RedisURL != "" {
+		if opts, err := redis.ParseURL(cfg.RedisURL); err == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), serverTimeout)
+			rdb := redis.NewClient(opts)
+			err = rdb.Ping(ctx).Err()
+			_ = rdb.Close()
+			cancel()
+			if err != nil {
+				problems = append(problems, problem{where: "environment",
+					msg:  fmt.Sprintf("REDIS_URL: Redis at %s does not answer (%s)", opts.Addr, oneLine(err)),
+					hint: "start it, correct REDIS_URL, or unset it for the embedded store"})
+			}
+		}
+	}
+	return problems
 }
 
 // summary is the line check prints when all is well.

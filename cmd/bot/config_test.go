@@ -26,7 +26,7 @@ func TestReadSettingsDefaults(t *testing.T) {
 		DataDir:        "./data",
 		LogLevel:       slog.LevelInfo,
 		WhatsApp:       "auto",
-		MetricsAddr:    "127.0.0.1:9090",
+		MetricsAddr:    "127.0.0.1:7272",
 		MediaDir:       "data/media",
 	}
 	if !reflect.DeepEqual(s, want) {
@@ -90,7 +90,7 @@ func TestReadSettingsMalformed(t *testing.T) {
 		{"log level", "LOG_LEVEL", "loud", []string{"LOG_LEVEL", "debug, info, warn, error"}},
 		{"whatsapp switch", "WHATSAPP", "yes", []string{"WHATSAPP", "auto, on, off"}},
 		{"pair phone", "WHATSAPP_PAIR_PHONE", "12345", []string{"WHATSAPP_PAIR_PHONE", "081234567890"}},
-		{"metrics address", "METRICS_ADDR", "9090", []string{"METRICS_ADDR", "127.0.0.1:9090"}},
+		{"metrics address", "METRICS_ADDR", "9090", []string{"METRICS_ADDR", "127.0.0.1:7272"}},
 		{"pprof address", "PPROF_ADDR", "6060", []string{"PPROF_ADDR", "127.0.0.1:6060"}},
 		{"pprof public", "PPROF_ADDR", "0.0.0.0:6060", []string{"PPROF_ADDR", "loopback"}},
 		{"staff group", "WHATSAPP_STAFF_GROUPS", "6281234567890@s.whatsapp.net", []string{"WHATSAPP_STAFF_GROUPS", "@g.us"}},

@@ -165,7 +165,9 @@ func runChannels(ctx context.Context, channels []runner) error {
 // app.go), each enabled channel (telegram.go, whatsapp.go) and the jobs
 // beside them. Each failure says which part could not start.
 func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (*app, error) {
-	a, err := buildCore(ctx, cfg, o, nil, log)
+	// PostgreSQL down at start-up is an outage like any other: serve, and
+	// reach it when it comes.
+	a, err := buildCoreFor(ctx, cfg, o, nil, true, log)
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,9 @@ type storage struct {
 	SQLitePath string
 	// Describe is the start-up log's attributes: which storage, and where.
 	Describe []any
+	// Pending is true when PostgreSQL did not answer at start-up: Cases
+	// reaches it through KeepConnecting, run as one of the bot's jobs.
+	Pending bool
 
 	embedded *redisstore.Embedded // nil with REDIS_URL
 }
@@ -51,8 +54,17 @@ func redisPoolSize(procs int) int { return 10*procs + blockingReaders }
 // openStorage opens the cases database and the conversation store named by
 // the settings: PostgreSQL when DATABASE_URL is set, else the SQLite file
 // DATA_DIR/sapa.db; Redis when REDIS_URL is set, else an in-process
-// miniredis on 127.0.0.1. It logs one line saying which and where.
+// miniredis on 127.0.0.1. It logs one line saying which and where, and
+// fails at once when a server does not answer.
 func openStorage(ctx context.Context, cfg settings, o pgstore.Options, log *slog.Logger) (*storage, error) {
+	return openStorageFor(ctx, cfg, o, false, log)
+}
+
+// openStorageFor is openStorage that, with waitForDatabase, starts with
+// PostgreSQL unreachable: the store is returned not ready (see
+// storage.Pending), and the bot serves conversations and queues cases
+// until it reaches the database.
+func openStorageFor(ctx context.Context, cfg settings, o pgstore.Options, waitForDatabase bool, log *slog.Logger) (*storage, error) {
 	s := &storage{}
 	var casesAt, stateAt string
 	if cfg.RedisURL != "" {
@@ -81,10 +93,22 @@ func openStorage(ctx context.Context, cfg settings, o pgstore.Options, log *slog
 
 	var err error
 	o.Log = log // GORM's statements too, at LOG_LEVEL
-	if cfg.DatabaseURL != "" {
+	switch {
+	case cfg.DatabaseURL != "" && waitForDatabase:
+		casesAt = "postgresql " + pgServer(cfg.DatabaseURL)
+		if s.Cases, err = pgstore.OpenLater(ctx, cfg.DatabaseURL, o); err != nil {
+			break
+		}
+		if err = s.Cases.Connect(ctx); errors.Is(err, pgstore.ErrUnreachable) {
+			log.Warn("PostgreSQL does not answer: the bot serves conversations and keeps cases in Redis until it does; /readyz says not ready meanwhile",
+				"at", pgServer(cfg.DatabaseURL), "err", oneLine(err))
+			s.Pending, err = true, nil
+			casesAt += " (not reached yet)"
+		}
+	case cfg.DatabaseURL != "":
 		s.Cases, err = pgstore.Open(ctx, cfg.DatabaseURL, o)
 		casesAt = "postgresql " + pgServer(cfg.DatabaseURL)
-	} else {
+	default:
 		path := filepath.Join(cfg.DataDir, sqliteFile)
 		if abs, aerr := filepath.Abs(path); aerr == nil {
 			path = abs
