@@ -233,6 +233,10 @@ func TestSurveyAnswersStored(t *testing.T) {
 	if c, ok := h.cases.Comments["LKS-261123-0001"]; !ok || c != "Ruang tunggu perlu kipas angin." {
 		t.Errorf("comment = %q (completed %v)", c, ok)
 	}
+	wantProfile := map[string]string{"usia": "30_39", "kelamin": "perempuan", "pendidikan": "", "pekerjaan": "petani"}
+	if got := h.cases.Profiles["LKS-261123-0001"]; !reflect.DeepEqual(got, wantProfile) {
+		t.Errorf("profile = %v, want %v", got, wantProfile)
+	}
 	if got := h.cases.Surveys["LKS-261123-0002"]; len(got) != 1 || got["u1"] != 4 {
 		t.Errorf("partial survey = %v, want only u1=4", got)
 	}
@@ -241,5 +245,33 @@ func TestSurveyAnswersStored(t *testing.T) {
 	}
 	if _, ok := h.cases.Surveys["LKS-261123-0003"]; ok {
 		t.Error("a refused case got a survey")
+	}
+}
+
+// The complaint's survey stores seven elements (no u1, no u4) and the
+// profile as answered: an age typed in years, a skip, a number, a word. The
+// second survey, stopped in the profile, is completed all the same.
+func TestComplaintSurveyAnswersStored(t *testing.T) {
+	raw, err := os.ReadFile("testdata/survey_complaint.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := replay(t, string(raw))
+	want := map[string]int{"u2": 3, "u3": 3, "u5": 4, "u6": 3, "u7": 4, "u8": 2, "u9": 3}
+	if got := h.cases.Surveys["LKS-261123-0001"]; !reflect.DeepEqual(got, want) {
+		t.Errorf("complaint survey = %v, want %v", got, want)
+	}
+	wantProfile := map[string]string{"usia": "30_39", "kelamin": "", "pendidikan": "sma", "pekerjaan": "lainnya"}
+	if got := h.cases.Profiles["LKS-261123-0001"]; !reflect.DeepEqual(got, wantProfile) {
+		t.Errorf("profile = %v, want %v", got, wantProfile)
+	}
+	if c, done := h.cases.Comments["LKS-261123-0001"]; !done || c != "" {
+		t.Errorf("first survey: comment %q, completed %v; want completed without comment", c, done)
+	}
+	if got := h.cases.Surveys["LKS-261123-0002"]; len(got) != 7 {
+		t.Errorf("second survey = %v, want seven answers", got)
+	}
+	if _, done := h.cases.Comments["LKS-261123-0002"]; !done {
+		t.Error("the survey stopped in the profile was not completed")
 	}
 }

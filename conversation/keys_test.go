@@ -45,18 +45,13 @@ var (
 // constants, by the pattern its source builds them with. A new pattern in
 // the source fails TestLocaleKeysExist until it is listed here.
 func engineFamilies() map[string][]string {
-	var labels, notify []string
+	var labels []string
 	for _, s := range services.Statuses {
 		labels = append(labels, "status.label."+string(s))
 	}
-	for cmd, sc := range statusCommands {
-		if cmd != cmdAsk { // a question is notify.question
-			notify = append(notify, "notify.status."+string(sc.to))
-		}
-	}
 	var events []string
 	for _, kind := range []string{services.EventSubmit, services.EventStatus, "status_plain", services.EventAssign,
-		services.EventNote, services.EventQuestion, services.EventReply} {
+		services.EventNote, services.EventQuestion, services.EventReply, services.EventLetter, services.EventLetterRevoked} {
 		events = append(events, "staff.event."+kind)
 	}
 	var asks, answers []string
@@ -64,6 +59,13 @@ func engineFamilies() map[string][]string {
 		asks = append(asks, "survey.ask."+el)
 		for score := 1; score <= 4; score++ {
 			answers = append(answers, "survey.answer."+el+"."+strconv.Itoa(score))
+		}
+	}
+	var profileAsks, profileOptions []string
+	for _, q := range services.SurveyProfile {
+		profileAsks = append(profileAsks, "survey.profile."+q.Code+".ask")
+		for _, o := range q.Options {
+			profileOptions = append(profileOptions, "survey.profile."+q.Code+".option."+o)
 		}
 	}
 	var months []string
@@ -78,15 +80,16 @@ func engineFamilies() map[string][]string {
 		global = append(global, "words."+list)
 	}
 	return map[string][]string{
-		"status.label.*":    labels,
-		"notify.status.*":   notify,
-		"staff.event.*":     events,
-		"survey.ask.*":      asks,
-		"survey.answer.*.*": answers,
-		"date.month.*":      months,
-		"words.staff.*":     commands,
-		"words.*":           global,
-		"media.*":           {"media.other"}, // any other media falls back to media.other
+		"status.label.*":            labels,
+		"staff.event.*":             events,
+		"survey.ask.*":              asks,
+		"survey.answer.*.*":         answers,
+		"survey.profile.*.ask":      profileAsks,
+		"survey.profile.*.option.*": profileOptions,
+		"date.month.*":              months,
+		"words.staff.*":             commands,
+		"words.*":                   global,
+		"media.*":                   {"media.other"}, // any other media falls back to media.other
 	}
 }
 

@@ -28,9 +28,13 @@ type State struct {
 	Files     []services.StoredFile // photos and documents of the open form
 	Matter    string                // open complaint the new one may repeat
 	Survey    string                // ticket whose satisfaction survey is open
-	SurveyQ   int                   // survey question: -1 the invitation, 0..8 the elements, 9 the comment
+	SurveyQ   int                   // survey question: -1 the invitation, 0..8 the elements, 9..12 the profile, 13 the comment
 	Last      string                // id of the message that produced this state
 	Ticket    string                // ticket that message filed, if it filed one
 	Version   int64                 // stored version; set by the store
 	UpdatedAt time.Time             // when the citizen last wrote
+
+	// SurveyKind is the kind of the case whose survey is open: a
+	// complaint is not asked about requirements and cost.
+	SurveyKind services.Kind
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,13 +13,45 @@ import (
 )
 
 // SurveyDesk stores the citizen satisfaction survey (SKM) of finished cases:
-// one survey per case, answers per element, complete only with all nine.
+// one survey per case, answers per element, complete once every element
+// asked about the case's kind has one; the respondent's profile is
+// optional.
 type SurveyDesk interface {
 	// StartSurvey reports false when the case already has a survey: a
 	// citizen is never asked twice about one case.
 	StartSurvey(ctx context.Context, ticket string, at time.Time) (bool, error)
 	AnswerSurvey(ctx context.Context, ticket, element string, score int, at time.Time) error
+	// AnswerProfile stores the answer to one profile question
+	// (services.SurveyProfile): an option code, "" when skipped.
+	AnswerProfile(ctx context.Context, ticket, question, value string, at time.Time) error
 	CompleteSurvey(ctx context.Context, ticket, comment string, at time.Time) error
+}
+
+// The survey's questions, as State.SurveyQ counts them: -1 the
+// invitation, then the elements by their index in services.SurveyElements
+// (those that do not apply to the case's kind are never reached), then
+// the profile questions, then the closing comment.
+var (
+	surveyProfileQ = len(services.SurveyElements)
+	surveyCommentQ = surveyProfileQ + len(services.SurveyProfile)
+)
+
+// nextSurveyQ returns the question after q in the survey of a case of
+// kind, skipping the elements not asked about it.
+func nextSurveyQ(q int, kind services.Kind) int {
+	asked := services.SurveyElementsFor(kind)
+	for q++; q < surveyProfileQ; q++ {
+		if slices.Contains(asked, services.SurveyElements[q]) {
+			return q
+		}
+	}
+	return q
+}
+
+// surveyQuestionCount is how many questions the invitation announces for a
+// case of kind: its elements and the profile questions.
+func surveyQuestionCount(kind services.Kind) int {
+	return len(services.SurveyElementsFor(kind)) + len(services.SurveyProfile)
 }
 
 // inviteToSurvey opens the satisfaction survey of a case just finished,
@@ -38,18 +71,19 @@ func (e *Engine) inviteToSurvey(ctx context.Context, c services.CaseView, lang s
 	}
 	chat := ChatKey{Channel: c.Channel, ChatID: c.ChatID}
 	err = e.updateState(ctx, chat, "survey:"+c.Ticket, now, func(st *State) {
-		st.Survey, st.SurveyQ = c.Ticket, -1
+		st.Survey, st.SurveyQ, st.SurveyKind = c.Ticket, -1, c.Kind
 	})
 	if err != nil {
 		return "", err
 	}
-	return e.texts.T(lang, "survey.invite", map[string]string{"count": strconv.Itoa(len(services.SurveyElements))}), nil
+	return e.texts.T(lang, "survey.invite", map[string]string{"count": strconv.Itoa(surveyQuestionCount(c.Kind))}), nil
 }
 
-// onSurvey handles a citizen's message while their survey is open:
-// SurveyQ -1 is the invitation, 0..8 the elements, 9 the closing comment.
-// Anything that is not an answer leaves the survey where it is and lets
-// the message through to the rest of the conversation.
+// onSurvey handles a citizen's message while their survey is open (see
+// surveyProfileQ for how SurveyQ counts). Anything that is not an answer
+// to the invitation leaves the survey and lets the message through to the
+// rest of the conversation; inside the survey a wrong answer is asked
+// again.
 func (e *Engine) onSurvey(ctx context.Context, t *turn) (bool, error) {
 	ticket, q := t.st.Survey, t.st.SurveyQ
 	now := e.now()
@@ -68,11 +102,11 @@ func (e *Engine) onSurvey(ctx context.Context, t *turn) (bool, error) {
 			e.afterSurvey(t)
 			return true, nil
 		}
-		t.st.SurveyQ = 0
-	case q < len(services.SurveyElements):
+		t.st.SurveyQ = nextSurveyQ(-1, t.st.SurveyKind)
+	case q < surveyProfileQ:
 		value, ok := e.pickQuietly(t, scope, e.surveyScoreChoices(t, q))
-		if !ok && t.in.Kind == KindText && e.isStopWord(t.text) {
-			value, ok = "stop", true
+		if stop, err := e.surveyStop(ctx, t, ok); stop || err != nil {
+			return true, err
 		}
 		if !ok {
 			// Inside the survey a wrong answer gets a hint and the same
@@ -80,15 +114,32 @@ func (e *Engine) onSurvey(ctx context.Context, t *turn) (bool, error) {
 			e.wrong(t, e.tr(t, "survey.unknown", nil))
 			return true, nil
 		}
-		if value == "stop" {
-			t.st.Survey = ""
-			t.say(e.tr(t, "survey.stopped", nil))
-			e.afterSurvey(t)
-			return true, nil
-		}
 		score, _ := strconv.Atoi(value)
 		if err := e.surveys.AnswerSurvey(ctx, ticket, services.SurveyElements[q], score, now); err != nil {
-			return true, fmt.Errorf("store survey answer %d of %s: %w", q+1, ticket, err)
+			return true, fmt.Errorf("store survey answer %s of %s: %w", services.SurveyElements[q], ticket, err)
+		}
+		t.st.SurveyQ = nextSurveyQ(q, t.st.SurveyKind)
+	case q < surveyCommentQ:
+		question := services.SurveyProfile[q-surveyProfileQ]
+		value, ok := e.pickQuietly(t, scope, e.surveyProfileChoices(t, question))
+		if !ok && question.Code == "usia" && t.in.Kind == KindText {
+			// "35" is an age, not option 35.
+			if years, err := strconv.Atoi(strings.TrimSpace(t.text)); err == nil {
+				value, ok = services.AgeBand(years)
+			}
+		}
+		if stop, err := e.surveyStop(ctx, t, ok); stop || err != nil {
+			return true, err
+		}
+		if !ok {
+			e.wrong(t, e.tr(t, "survey.profile_unknown", nil))
+			return true, nil
+		}
+		if value == "skip" {
+			value = ""
+		}
+		if err := e.surveys.AnswerProfile(ctx, ticket, question.Code, value, now); err != nil {
+			return true, fmt.Errorf("store survey profile %s of %s: %w", question.Code, ticket, err)
 		}
 		t.st.SurveyQ++
 	default:
@@ -107,6 +158,38 @@ func (e *Engine) onSurvey(ctx context.Context, t *turn) (bool, error) {
 	t.st.Retries = 0
 	e.prompt(t)
 	return true, nil
+}
+
+// surveyStop ends the survey when the citizen typed a stop word instead of
+// an answer (answered reports whether the message was one).
+func (e *Engine) surveyStop(ctx context.Context, t *turn, answered bool) (bool, error) {
+	if answered || t.in.Kind != KindText || !e.isStopWord(t.text) {
+		return false, nil
+	}
+	if err := e.leaveSurvey(ctx, t); err != nil {
+		return true, err
+	}
+	t.say(e.tr(t, "survey.stopped", nil))
+	e.afterSurvey(t)
+	return true, nil
+}
+
+// leaveSurvey closes the open survey when the citizen leaves it (a stop
+// word, menu, batal). The answers given so far stay stored. Left among the
+// elements, the survey stays unfinished and out of the index; left in the
+// optional profile or at the closing comment, every element is answered
+// and it is completed.
+func (e *Engine) leaveSurvey(ctx context.Context, t *turn) error {
+	if t.st.Survey == "" {
+		return nil
+	}
+	if t.st.SurveyQ >= surveyProfileQ && e.surveys != nil {
+		if err := e.surveys.CompleteSurvey(ctx, t.st.Survey, "", e.now()); err != nil {
+			return fmt.Errorf("complete the survey of %s: %w", t.st.Survey, err)
+		}
+	}
+	t.st.Survey = ""
+	return nil
 }
 
 // afterSurvey puts the citizen back where they were before it.
@@ -167,6 +250,16 @@ func (e *Engine) isStopWord(text string) bool {
 	return false
 }
 
+// surveyProfileChoices are the options of a profile question and, last,
+// the way to skip it.
+func (e *Engine) surveyProfileChoices(t *turn, q services.ProfileQuestion) []services.Choice {
+	out := make([]services.Choice, 0, len(q.Options)+1)
+	for _, o := range q.Options {
+		out = append(out, services.Choice{Value: o, Label: e.tr(t, "survey.profile."+q.Code+".option."+o, nil)})
+	}
+	return append(out, services.Choice{Value: "skip", Label: e.tr(t, "survey.profile_skip", nil), Keywords: e.texts.Words("skip")})
+}
+
 func (e *Engine) surveyCommentChoices(t *turn) []services.Choice {
 	return []services.Choice{{Value: "none", Label: e.tr(t, "survey.no_comment", nil), Keywords: e.vocab.No}}
 }
@@ -178,12 +271,23 @@ func (e *Engine) promptSurvey(t *turn) {
 	switch {
 	case q < 0:
 		e.ask(t, e.tr(t, "survey.ask_start", map[string]string{"ticket": t.st.Survey}), scope, e.surveyInviteChoices(t))
-	case q < len(services.SurveyElements):
+	case q < surveyProfileQ:
 		el := services.SurveyElements[q]
+		asked := services.SurveyElementsFor(t.st.SurveyKind)
 		e.ask(t, e.tr(t, "survey.question", map[string]string{
-			"number": strconv.Itoa(q + 1), "count": strconv.Itoa(len(services.SurveyElements)),
+			"number": strconv.Itoa(slices.Index(asked, el) + 1), "count": strconv.Itoa(len(asked)),
 			"question": e.tr(t, "survey.ask."+el, nil),
 		}), scope, e.surveyScoreChoices(t, q))
+	case q < surveyCommentQ:
+		question := services.SurveyProfile[q-surveyProfileQ]
+		text := e.tr(t, "survey.profile_question", map[string]string{
+			"number": strconv.Itoa(q - surveyProfileQ + 1), "count": strconv.Itoa(len(services.SurveyProfile)),
+			"question": e.tr(t, "survey.profile."+question.Code+".ask", nil),
+		})
+		if q == surveyProfileQ {
+			text = e.tr(t, "survey.profile_intro", map[string]string{"count": strconv.Itoa(len(services.SurveyProfile))}) + "\n" + text
+		}
+		e.ask(t, text, scope, e.surveyProfileChoices(t, question))
 	default:
 		e.ask(t, e.tr(t, "survey.comment", nil), scope, e.surveyCommentChoices(t))
 	}

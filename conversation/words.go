@@ -17,14 +17,21 @@ var globalWords = []string{"menu", "cancel", "help", "thanks", "status", "langua
 func (e *Engine) globalWord(ctx context.Context, t *turn) (bool, error) {
 	word := normalize(t.text)
 	k := stepOf(t.st.Step)
+	if done, err := e.letterWord(ctx, t); done || err != nil {
+		return true, err
+	}
 	switch {
 	case e.words["menu"][word]:
-		t.st.Survey = "" // answers so far stay, as a partial survey
+		if err := e.leaveSurvey(ctx, t); err != nil {
+			return true, err
+		}
 		e.toMenu(t)
 		e.prompt(t)
 	case e.words["cancel"][word]:
 		if t.st.Survey != "" {
-			t.st.Survey = ""
+			if err := e.leaveSurvey(ctx, t); err != nil {
+				return true, err
+			}
 			t.say(e.tr(t, "survey.stopped", nil))
 			e.afterSurvey(t)
 			return true, nil

@@ -77,6 +77,14 @@ type Office struct {
 	// EscalateAfterDays is how many working days overdue a case may be
 	// before its unit's kasi and the camat are told.
 	EscalateAfterDays int
+	// IKMWeighting is the weighting of the satisfaction index the office
+	// publishes (survey.published_weight); reports show both, this one on
+	// the card and in the summary. Default WeightingRegulation.
+	IKMWeighting IKMWeighting
+	// YearlyUsers is the office's service users a year (survey.yearly_users),
+	// the population of the survey's minimum sample; 0 means the cases the
+	// bot recorded in the year up to the end of the reported period.
+	YearlyUsers int
 }
 
 // OfficeHours are the counter hours shown to citizens.
@@ -101,6 +109,12 @@ type Service struct {
 	Days     int      // time limit in working days; for a complaint, the first-response limit
 	Keywords []string // words a citizen may type to pick it
 	Form     []Field
+	// Letter says the office prints a letter for a finished case of this
+	// service; its template is configs/letters/<code>.yaml (package letters).
+	Letter bool
+	// LetterLine is the line of the letter key in services.yaml, for
+	// problems found in the letter's template; 0 when Letter is unset.
+	LetterLine int
 }
 
 // Redirect is a service handled elsewhere: the bot explains where to go

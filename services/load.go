@@ -1,6 +1,7 @@
 package services
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -286,8 +287,10 @@ func contains[T comparable](list []T, v T) bool {
 
 // kecamatan reads the office profile and its villages.
 func (l *loader) kecamatan(root *yaml.Node, cat *Catalog) {
+	// "letters" (number format, signatories) is read by package letters,
+	// with the templates it applies to.
 	m := l.mapping(root, "", "name", "regency", "region_code", "ticket_prefix", "timezone", "address",
-		"phone", "office_hours", "holidays", "units", "conversation", "reminders", "villages")
+		"phone", "office_hours", "holidays", "units", "conversation", "reminders", "survey", "villages", "letters")
 	o := &cat.Office
 	o.Name, _ = m.str("name", true)
 	o.Regency, _ = m.str("regency", true)
@@ -371,6 +374,24 @@ func (l *loader) kecamatan(root *yaml.Node, cat *Catalog) {
 				l.errorf(node, "reminders", "escalate_after_days must be at least 1, not %d", n)
 			}
 			o.EscalateAfterDays = n
+		}
+	}
+
+	o.IKMWeighting = WeightingRegulation
+	if v := m.get("survey", false); v != nil {
+		s := l.mapping(v, "survey", "published_weight", "yearly_users")
+		if w, n := s.str("published_weight", false); n != nil {
+			weighting, err := ParseIKMWeighting(w)
+			if err != nil {
+				l.errorf(n, "survey", "published_weight %q must be \"0.11\" (the regulation's printed weight) or \"1/9\" (exact)", w)
+			}
+			o.IKMWeighting = cmp.Or(weighting, WeightingRegulation)
+		}
+		if n, node, ok := s.integer("yearly_users", false); ok {
+			if n < 0 {
+				l.errorf(node, "survey", "yearly_users must be 0 (count the cases) or more, not %d", n)
+			}
+			o.YearlyUsers = n
 		}
 	}
 
@@ -519,7 +540,7 @@ type loadedService struct {
 }
 
 func (l *loader) service(n *yaml.Node, i int, cat *Catalog) (loadedService, bool) {
-	m := l.namedMapping(n, "code", fmt.Sprintf("service #%d", i+1), quoted("service"), "code", "kind", "unit", "days", "keywords", "form")
+	m := l.namedMapping(n, "code", fmt.Sprintf("service #%d", i+1), quoted("service"), "code", "kind", "unit", "days", "keywords", "form", "letter")
 	ctx := m.ctx
 	var s loadedService
 	code, cn := m.str("code", true)
@@ -554,6 +575,14 @@ func (l *loader) service(n *yaml.Node, i int, cat *Catalog) (loadedService, bool
 		s.Days = days
 	}
 	s.Keywords, s.keywordNodes = m.words("keywords", false)
+	if letter, ln := m.boolean("letter"); ln != nil {
+		switch {
+		case letter && s.Kind == KindComplaint:
+			l.errorf(ln, ctx, "a complaint produces no letter: remove \"letter\"")
+		case letter:
+			s.Letter, s.LetterLine = true, ln.Line
+		}
+	}
 	names := map[string]*yaml.Node{}
 	for _, fn := range m.list("form", true) {
 		f, ok := l.field(fn, ctx)

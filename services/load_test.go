@@ -50,6 +50,13 @@ func TestLoadRealCatalog(t *testing.T) {
 		t.Errorf("village 33.07.05.2014 = %+v, %v", v, ok)
 	}
 
+	for _, s := range cat.Services {
+		// The six letters of the kecamatan, each with its template.
+		if want := s.Kind == KindRequest; s.Letter != want {
+			t.Errorf("service %s: letter = %v, want %v", s.Code, s.Letter, want)
+		}
+	}
+
 	wantForms := map[string][]string{
 		"sktm":                {"nik", "nama", "tanggal_lahir", "desa", "alamat", "keperluan", "telepon"},
 		"legalisasi":          {"nik", "nama", "desa", "jenis_surat", "telepon"},
@@ -321,6 +328,21 @@ func TestLoadGoodSnippets(t *testing.T) {
 	}
 }
 
+func TestLoadLetterKey(t *testing.T) {
+	cat, err := loadSnippets(goodKecamatan, strings.Replace(goodServices, "    keywords: [sktm]\n", "    keywords: [sktm]\n    letter: true\n", 1))
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if s, _ := cat.Service("sktm"); !s.Letter || s.LetterLine != 6 {
+		t.Errorf("sktm letter = %v at line %d, want true at 6", s.Letter, s.LetterLine)
+	}
+	complaint := strings.Replace(goodServices, "    keywords: [sktm]\n", "    kind: complaint\n    letter: true\n", 1)
+	_, err = loadSnippets(goodKecamatan, complaint)
+	if want := `services.yaml:6: service "sktm": a complaint produces no letter`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("err = %v, want %s", err, want)
+	}
+}
+
 func TestLoadAliases(t *testing.T) {
 	services := strings.NewReplacer(
 		"      - {name: nik, type: nik}", "      - &nik {name: nik, type: nik}",
@@ -499,6 +521,38 @@ func FuzzLoadServices(f *testing.F) {
 			_ = cat.Keys()
 		}
 	})
+}
+
+// TestLoadSurveySettings: the published weighting defaults to the
+// regulation's 0.11; a wrong one is reported with its line.
+func TestLoadSurveySettings(t *testing.T) {
+	cat, err := loadSnippets(goodKecamatan, goodServices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cat.Office.IKMWeighting != WeightingRegulation || cat.Office.YearlyUsers != 0 {
+		t.Errorf("without survey: %q %d, want 0.11 and 0", cat.Office.IKMWeighting, cat.Office.YearlyUsers)
+	}
+	cat, err = loadSnippets(goodKecamatan+"survey: {published_weight: 1/9, yearly_users: 1200}\n", goodServices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cat.Office.IKMWeighting != WeightingExact || cat.Office.YearlyUsers != 1200 {
+		t.Errorf("1/9 and 1200: got %q %d", cat.Office.IKMWeighting, cat.Office.YearlyUsers)
+	}
+	cat, err = loadSnippets(goodKecamatan+"survey:\n  published_weight: 0.11\n", goodServices)
+	if err != nil || cat.Office.IKMWeighting != WeightingRegulation {
+		t.Errorf("unquoted 0.11: %v, %v", err, cat)
+	}
+	_, err = loadSnippets(goodKecamatan+"survey:\n  published_weight: 0.1\n  yearly_users: -3\n", goodServices)
+	for _, want := range []string{
+		`kecamatan.yaml:17: survey: published_weight "0.1" must be "0.11" (the regulation's printed weight) or "1/9" (exact)`,
+		`kecamatan.yaml:18: survey: yearly_users must be 0 (count the cases) or more, not -3`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %s", err, want)
+		}
+	}
 }
 
 // A form that lacks a field the bot reads by name, or has it with another

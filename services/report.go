@@ -11,25 +11,38 @@ import (
 // Report is the office's account of one period: cases, processing times
 // against the service standard, complaints and the citizen satisfaction
 // index. The period is [From, To): From inclusive, To exclusive. Cases are
-// those filed in the period; statuses are as of To; surveys are those
+// those filed in the period; statuses are as of AsOf; surveys are those
 // completed in the period.
 type Report struct {
 	From time.Time `json:"from"`
 	To   time.Time `json:"to"`
+	// AsOf is the moment statuses, the backlog and overdue cases are
+	// counted at: To, or the time the report was made when the period
+	// reaches past it. A case due on the 11th is not late on the 7th
+	// because the period ends on the 31st.
+	AsOf time.Time `json:"as_of"`
 	// Cases is the number of cases filed in the period.
 	Cases int `json:"cases"`
 	// ByKind counts them by kind (request, complaint), sorted by kind.
 	ByKind []Count `json:"by_kind"`
-	// ByStatus counts them by their status as of To, every status in
+	// ByStatus counts them by their status as of AsOf, every status in
 	// lifecycle order, zeros included.
 	ByStatus []Count `json:"by_status"`
+	// ByVillage counts them by village code ("" when absent), most first.
+	ByVillage []Count `json:"by_village"`
+	// Finished counts the cases filed in the period and selesai by AsOf;
+	// WithinDue those of them done by their due date, and WithinDueShare
+	// is WithinDue / Finished (0 when none finished).
+	Finished       int     `json:"finished"`
+	WithinDue      int     `json:"within_due"`
+	WithinDueShare float64 `json:"within_due_share"`
 	// Services has one row per service with cases in the period, sorted by
 	// code.
 	Services []ServiceReport `json:"services"`
-	// Open counts the cases filed before To that still waited for the
-	// office at To, whenever they were filed: the backlog.
+	// Open counts the cases filed before AsOf that still waited for the
+	// office at AsOf, whenever they were filed: the backlog.
 	Open int `json:"open"`
-	// Overdue counts the open ones whose due date had passed at To and
+	// Overdue counts the open ones whose due date had passed at AsOf and
 	// whose clock was running (perlu_perbaikan pauses it). The due date is
 	// the case's current one: the store keeps no history of due dates.
 	Overdue int `json:"overdue"`
@@ -44,9 +57,17 @@ type Report struct {
 	// IKMByService is the same per service of the surveyed case, sorted by
 	// code.
 	IKMByService []ServiceIKM `json:"ikm_by_service"`
+	// Profile counts the respondents of IKM by their answers to each
+	// profile question, in the order of SurveyProfile.
+	Profile []ProfileReport `json:"profile"`
 	// PartialSurveys counts surveys started in the period and not completed
 	// by To; they are not in any index.
 	PartialSurveys int `json:"partial_surveys"`
+	// YearCases is the number of cases filed in the year up to the end of
+	// the period ([To - 1 year, To)): the office's yearly service users as
+	// the bot sees them, the default population of the survey's minimum
+	// sample. The store fills it; BuildReport leaves it 0.
+	YearCases int `json:"year_cases"`
 	// Monthly is one entry per calendar month (office time zone) the
 	// period touches, for the chart.
 	Monthly []MonthReport `json:"monthly"`
@@ -63,10 +84,10 @@ type ServiceReport struct {
 	Service string `json:"service"`
 	Kind    Kind   `json:"kind"`
 	Cases   int    `json:"cases"`
-	// ByStatus counts the service's cases by status as of To; statuses
+	// ByStatus counts the service's cases by status as of AsOf; statuses
 	// without cases are left out.
 	ByStatus map[Status]int `json:"by_status"`
-	// Finished counts the cases selesai by To.
+	// Finished counts the cases selesai by AsOf.
 	Finished int `json:"finished"`
 	// MedianDays and P90Days are the processing times of the finished
 	// cases in working days (Calendar.WorkingDaysBetween from submission to
@@ -78,6 +99,14 @@ type ServiceReport struct {
 	// WithinDueShare is WithinDue / Finished, 0 when none finished.
 	WithinDue      int     `json:"within_due"`
 	WithinDueShare float64 `json:"within_due_share"`
+}
+
+// ProfileReport is how the respondents answered one profile question.
+type ProfileReport struct {
+	Question string `json:"question"`
+	// Counts has one entry per option of the question, in its order, zeros
+	// included, then one with Key "" for the respondents who skipped it.
+	Counts []Count `json:"counts"`
 }
 
 // ServiceIKM is the satisfaction index of one service.
@@ -118,15 +147,24 @@ type ReportSurvey struct {
 	StartedAt   time.Time
 	CompletedAt *time.Time
 	// Scores are the answers in the order of SurveyElements; 0 where the
-	// element was not answered.
+	// element was not asked or not answered.
 	Scores []int
+	// Profile holds the respondent's profile answers by question code;
+	// a skipped question is "" or absent.
+	Profile map[string]string
 }
 
 // BuildReport aggregates the rows of a period. cases may hold cases filed
 // before from (for the backlog) and surveys any response started or
-// completed in the period; BuildReport picks what each figure needs.
-func BuildReport(from, to time.Time, cases []ReportCase, surveys []ReportSurvey, cal Calendar) Report {
-	r := Report{From: from, To: to}
+// completed in the period; BuildReport picks what each figure needs. now is
+// when the report is made: statuses are counted as of the earlier of now
+// and to (a zero now means to).
+func BuildReport(from, to, now time.Time, cases []ReportCase, surveys []ReportSurvey, cal Calendar) Report {
+	asOf := to
+	if !now.IsZero() && now.Before(to) {
+		asOf = now
+	}
+	r := Report{From: from, To: to, AsOf: asOf}
 	inPeriod := func(t time.Time) bool { return !t.Before(from) && t.Before(to) }
 	loc := cal.location()
 
@@ -139,18 +177,19 @@ func BuildReport(from, to time.Time, cases []ReportCase, surveys []ReportSurvey,
 
 	byKind := map[string]int{}
 	byStatus := map[Status]int{}
+	byVillage := map[string]int{}
 	categories := map[string]int{}
 	villages := map[string]int{}
 	services := map[string]*ServiceReport{}
 	durations := map[string][]float64{}
 	for _, c := range cases {
-		if !c.CreatedAt.Before(to) {
+		if !c.CreatedAt.Before(asOf) {
 			continue
 		}
-		status, doneAt := statusAt(c.Events, to)
+		status, doneAt := statusAt(c.Events, asOf)
 		if status.Open() {
 			r.Open++
-			if status != StatusIncomplete && c.DueAt.Before(to) {
+			if status != StatusIncomplete && c.DueAt.Before(asOf) {
 				r.Overdue++
 			}
 		}
@@ -160,6 +199,7 @@ func BuildReport(from, to time.Time, cases []ReportCase, surveys []ReportSurvey,
 		r.Cases++
 		byKind[string(c.Kind)]++
 		byStatus[status]++
+		byVillage[c.VillageCode]++
 		if i, ok := monthIndex[c.CreatedAt.In(loc).Format("2006-01")]; ok {
 			r.Monthly[i].Cases++
 		}
@@ -177,11 +217,17 @@ func BuildReport(from, to time.Time, cases []ReportCase, surveys []ReportSurvey,
 		if status == StatusDone {
 			s.Finished++
 			durations[c.ServiceCode] = append(durations[c.ServiceCode], cal.WorkingDaysBetween(c.CreatedAt, doneAt))
+			r.Finished++
 			if !doneAt.After(c.DueAt) {
 				s.WithinDue++
+				r.WithinDue++
 			}
 		}
 	}
+	if r.Finished > 0 {
+		r.WithinDueShare = float64(r.WithinDue) / float64(r.Finished)
+	}
+	r.ByVillage = mostFirst(byVillage)
 	for _, k := range slices.Sorted(maps.Keys(byKind)) {
 		r.ByKind = append(r.ByKind, Count{Key: k, N: byKind[k]})
 	}
@@ -202,11 +248,15 @@ func BuildReport(from, to time.Time, cases []ReportCase, surveys []ReportSurvey,
 	r.ComplaintsByVillage = mostFirst(villages)
 
 	var all [][]int
+	var profiles []map[string]string
 	perService := map[string][][]int{}
 	perMonth := make([][][]int, len(months))
 	for _, s := range surveys {
 		if s.CompletedAt != nil && inPeriod(*s.CompletedAt) {
 			all = append(all, s.Scores)
+			if validResponse(s.Scores) {
+				profiles = append(profiles, s.Profile)
+			}
 			perService[s.ServiceCode] = append(perService[s.ServiceCode], s.Scores)
 			if i, ok := monthIndex[s.CompletedAt.In(loc).Format("2006-01")]; ok {
 				perMonth[i] = append(perMonth[i], s.Scores)
@@ -218,6 +268,7 @@ func BuildReport(from, to time.Time, cases []ReportCase, surveys []ReportSurvey,
 		}
 	}
 	r.IKM = IKM(all)
+	r.Profile = profileCounts(profiles)
 	for _, code := range slices.Sorted(maps.Keys(perService)) {
 		r.IKMByService = append(r.IKMByService, ServiceIKM{Service: code, IKM: IKM(perService[code])})
 	}
@@ -225,6 +276,27 @@ func BuildReport(from, to time.Time, cases []ReportCase, surveys []ReportSurvey,
 		r.Monthly[i].IKM = IKM(perMonth[i])
 	}
 	return r
+}
+
+// profileCounts counts the answers to each profile question.
+func profileCounts(profiles []map[string]string) []ProfileReport {
+	out := make([]ProfileReport, 0, len(SurveyProfile))
+	for _, q := range SurveyProfile {
+		n := map[string]int{}
+		for _, p := range profiles {
+			v := p[q.Code]
+			if !slices.Contains(q.Options, v) {
+				v = "" // not one of today's options: counted as not answered
+			}
+			n[v]++
+		}
+		pr := ProfileReport{Question: q.Code}
+		for _, o := range append(slices.Clone(q.Options), "") {
+			pr.Counts = append(pr.Counts, Count{Key: o, N: n[o]})
+		}
+		out = append(out, pr)
+	}
+	return out
 }
 
 // statusAt replays events up to at: the status the case was in then and,

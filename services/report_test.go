@@ -1,6 +1,7 @@
 package services
 
 import (
+	"maps"
 	"math"
 	"slices"
 	"testing"
@@ -58,7 +59,7 @@ func TestBuildReportStatusAsOfTo(t *testing.T) {
 			{At: day(5, 8), To: StatusReceived}, {At: day(11, 9), To: StatusDone},
 		}},
 	}
-	r := BuildReport(from, to, cases, nil, cal)
+	r := BuildReport(from, to, time.Time{}, cases, nil, cal)
 	if r.Cases != 2 || r.Open != 1 || r.Overdue != 1 {
 		t.Errorf("cases %d open %d overdue %d, want 2, 1, 1", r.Cases, r.Open, r.Overdue)
 	}
@@ -71,5 +72,95 @@ func TestBuildReportStatusAsOfTo(t *testing.T) {
 	}
 	if s.ByStatus[StatusDone] != 1 || s.ByStatus[StatusReceived] != 1 {
 		t.Errorf("by status = %v, want one selesai and one diterima", s.ByStatus)
+	}
+}
+
+// TestBuildReportFutureEndCountsAsOfNow is the 7 December example:
+// made on 7 December for a period ending 31 December, three open cases due
+// 11 December are not late yet, and the overdue count equals that of a
+// period ending today. One case due 4 December is late in both.
+func TestBuildReportFutureEndCountsAsOfNow(t *testing.T) {
+	loc := time.FixedZone("WIB", 7*3600)
+	cal := Calendar{Location: loc}
+	day := func(d, h int) time.Time { return time.Date(2026, 12, d, h, 0, 0, 0, loc) }
+	open := func(created, due time.Time) ReportCase {
+		return ReportCase{Kind: KindRequest, ServiceCode: "sktm", CreatedAt: created, DueAt: due,
+			Events: []ReportEvent{{At: created, To: StatusReceived}}}
+	}
+	cases := []ReportCase{
+		open(day(1, 9), day(4, 16)),
+		open(day(7, 8), day(11, 16)), open(day(7, 9), day(11, 16)), open(day(7, 10), day(11, 16)),
+	}
+	now := day(7, 14)
+	month := BuildReport(day(1, 0), time.Date(2027, 1, 1, 0, 0, 0, 0, loc), now, cases, nil, cal)
+	today := BuildReport(day(1, 0), day(8, 0), now, cases, nil, cal)
+	if month.Overdue != 1 || today.Overdue != month.Overdue {
+		t.Errorf("overdue: period to 31 Dec %d, to today %d; want 1 and 1", month.Overdue, today.Overdue)
+	}
+	if !month.AsOf.Equal(now) || !today.AsOf.Equal(now) {
+		t.Errorf("as of %v and %v, want now %v", month.AsOf, today.AsOf, now)
+	}
+	if month.Open != 4 || month.Cases != 4 {
+		t.Errorf("open %d cases %d, want 4 and 4", month.Open, month.Cases)
+	}
+	// Made after the period: counted as of its end, when all four were
+	// late (the 11th is before the 12th).
+	past := BuildReport(day(1, 0), day(12, 0), day(20, 9), cases, nil, cal)
+	if !past.AsOf.Equal(day(12, 0)) || past.Overdue != 4 {
+		t.Errorf("past period: as of %v overdue %d, want the 12th and 4", past.AsOf, past.Overdue)
+	}
+}
+
+// TestBuildReportProfileAndVillages counts the respondents' profile (only
+// of responses counted in the index) and the cases by village.
+func TestBuildReportProfileAndVillages(t *testing.T) {
+	loc := time.FixedZone("WIB", 7*3600)
+	at := time.Date(2026, 6, 1, 9, 0, 0, 0, loc)
+	done := at.Add(time.Hour)
+	surveys := []ReportSurvey{
+		{ServiceCode: "sktm", StartedAt: at, CompletedAt: &done, Scores: fixedSurvey[0],
+			Profile: map[string]string{"usia": "30_39", "kelamin": "perempuan", "pendidikan": "sma", "pekerjaan": "petani"}},
+		{ServiceCode: "sktm", StartedAt: at, CompletedAt: &done, Scores: fixedSurvey[1],
+			Profile: map[string]string{"usia": "30_39", "kelamin": "laki_laki", "pendidikan": "bogus"}},
+		{ServiceCode: "pengaduan", StartedAt: at, CompletedAt: &done, Scores: fixedSurvey[3]},
+		{ServiceCode: "sktm", StartedAt: at, CompletedAt: &done, Scores: make([]int, 9), // invalid: not counted
+			Profile: map[string]string{"usia": "60_lebih"}},
+		{ServiceCode: "sktm", StartedAt: at, Scores: fixedSurvey[2]}, // not completed
+	}
+	cases := []ReportCase{
+		{Kind: KindRequest, ServiceCode: "sktm", VillageCode: "v2", CreatedAt: at, DueAt: at},
+		{Kind: KindRequest, ServiceCode: "sktm", VillageCode: "v1", CreatedAt: at, DueAt: at},
+		{Kind: KindComplaint, ServiceCode: "pengaduan", VillageCode: "v2", CreatedAt: at, DueAt: at},
+	}
+	r := BuildReport(at.AddDate(0, 0, -1), at.AddDate(0, 0, 1), at.AddDate(0, 0, 1), cases, surveys, Calendar{Location: loc})
+	if r.IKM.Respondents != 3 || r.PartialSurveys != 1 {
+		t.Fatalf("respondents %d partial %d, want 3 and 1", r.IKM.Respondents, r.PartialSurveys)
+	}
+	counts := func(q string) map[string]int {
+		for _, p := range r.Profile {
+			if p.Question == q {
+				out := map[string]int{}
+				for _, c := range p.Counts {
+					if c.N > 0 {
+						out[c.Key] = c.N
+					}
+				}
+				return out
+			}
+		}
+		t.Fatalf("no profile of %s in %+v", q, r.Profile)
+		return nil
+	}
+	if got := counts("usia"); !maps.Equal(got, map[string]int{"30_39": 2, "": 1}) {
+		t.Errorf("age = %v, want two 30-39 and one unanswered", got)
+	}
+	if got := counts("pendidikan"); !maps.Equal(got, map[string]int{"sma": 1, "": 2}) {
+		t.Errorf("education = %v, want one SMA and two unanswered (one unknown option)", got)
+	}
+	if len(r.Profile) != len(SurveyProfile) || len(r.Profile[3].Counts) != len(SurveyProfile[3].Options)+1 {
+		t.Errorf("profile = %+v, want every question with every option and the unanswered", r.Profile)
+	}
+	if want := []Count{{"v2", 2}, {"v1", 1}}; !slices.Equal(r.ByVillage, want) {
+		t.Errorf("by village = %v, want %v", r.ByVillage, want)
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,6 +22,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/leksono/sapa/channels/dispatch"
 	"github.com/leksono/sapa/conversation"
 )
 
@@ -56,8 +56,8 @@ type Config struct {
 	Workers     int           // chats handled in parallel, default DefaultWorkers
 	MaxMedia    int64         // largest photo or document downloaded, in bytes, default 10 MB
 	// Journal, when set, holds polled updates until they are handled, so
-	// the poll confirms them at once (see Journal). It must be durable:
-	// redisstore.Queue on a Redis server, never the in-process one.
+	// the poll confirms them at once (see dispatch.Journal). It must be
+	// durable: redisstore.Queue on a Redis server, never the in-process one.
 	Journal Journal
 }
 
@@ -84,7 +84,7 @@ type Bot struct {
 	grace       time.Duration // how long updates in hand may take once Run is asked to stop
 	typingDelay time.Duration // how long the engine may take before "typing…" shows
 
-	outbox  outbox                 // notifications to chats that did not just write
+	outbox  *outbox                // notifications to chats that did not just write
 	journal Journal                // Config.Journal
 	polling atomic.Pointer[poller] // while Run polls
 
@@ -178,7 +178,7 @@ func New(cfg Config, h Handler, log *slog.Logger) (*Bot, error) {
 		sendBackoff: time.Second,
 		grace:       30 * time.Second,
 		typingDelay: 400 * time.Millisecond,
-		outbox:      outbox{chat: chatInterval, group: groupInterval},
+		outbox:      newOutbox(chatInterval, groupInterval),
 		journal:     cfg.Journal,
 	}, nil
 }
@@ -203,7 +203,7 @@ func (b *Bot) getUpdates(ctx context.Context, cfg tgbotapi.UpdateConfig) ([]tgbo
 
 // pollFailureWait logs a failed poll and says how long to wait before the
 // next one: what Telegram asks on 429, the backoff otherwise.
-func (b *Bot) pollFailureWait(err error, wait *backoff) time.Duration {
+func (b *Bot) pollFailureWait(err error, wait *dispatch.Backoff) time.Duration {
 	var apiErr *tgbotapi.Error
 	if errors.As(err, &apiErr) {
 		switch {
@@ -214,12 +214,12 @@ func (b *Bot) pollFailureWait(err error, wait *backoff) time.Duration {
 		case apiErr.Code == http.StatusConflict:
 			// Another process polls this token, or a webhook is set: it will
 			// not fix itself, so say it loudly.
-			d := wait.next()
+			d := wait.Next()
 			b.log.Error("telegram poll conflict: another bot instance or a webhook uses this token", "err", err, "retry_in", d)
 			return d
 		}
 	}
-	d := wait.next()
+	d := wait.Next()
 	b.log.Warn("telegram poll failed", "err", err, "retry_in", d)
 	return d
 }
@@ -278,7 +278,9 @@ func (b *Bot) handleUpdate(ctx context.Context, chatID int64, u tgbotapi.Update,
 			b.sendTyping(chatID)
 		})
 	}
-	replies, err := b.callHandler(ctx, in)
+	// A panic in the engine is an error of this update alone: the
+	// dispatcher logs it and gives the update up after maxPanics.
+	replies, err := dispatch.Guard(func() ([]conversation.Reply, error) { return b.handler.Handle(ctx, in) })
 	if timer != nil && timer.Stop() {
 		typing.Done() // the indicator was not needed
 	}
@@ -289,45 +291,4 @@ func (b *Bot) handleUpdate(ctx context.Context, chatID int64, u tgbotapi.Update,
 	}
 	b.sendReplies(ctx, chatID, u.UpdateID, replies)
 	return nil
-}
-
-// callHandler turns a panic in the engine into an error, so one bad update
-// fails alone instead of taking every chat down with the process.
-func (b *Bot) callHandler(ctx context.Context, in conversation.Inbound) (replies []conversation.Reply, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			b.log.Error("telegram handler panicked", "chat", in.Chat.ChatID, "panic", p, "stack", string(debug.Stack()))
-			err = fmt.Errorf("%w: %v", errPanicked, p)
-		}
-	}()
-	return b.handler.Handle(ctx, in)
-}
-
-// backoff is an exponential delay between min and max.
-type backoff struct {
-	min, max, cur time.Duration
-}
-
-func (b *backoff) next() time.Duration {
-	if b.cur == 0 {
-		b.cur = b.min
-	} else {
-		b.cur = min(2*b.cur, b.max)
-	}
-	return b.cur
-}
-
-func (b *backoff) reset() { b.cur = 0 }
-
-// sleep waits d or until ctx is done, and reports whether the full wait
-// elapsed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

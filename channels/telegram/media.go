@@ -12,20 +12,14 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/leksono/sapa/channels/dispatch"
 	"github.com/leksono/sapa/conversation"
-	"github.com/leksono/sapa/store/mediastore"
+	"github.com/leksono/sapa/services"
 )
 
 // DefaultMaxMedia is the largest photo or document downloaded, in bytes,
-// when Config.MaxMedia is zero.
-const DefaultMaxMedia = 10 << 20
-
-// Media values of an Inbound whose file the bot refused, for the engine to
-// say which files it takes.
-const (
-	mediaUnsupportedFile = "unsupported_file" // not JPEG, PNG, WebP or PDF by its bytes
-	mediaTooLargeFile    = "too_large_file"   // over Config.MaxMedia
-)
+// when Config.MaxMedia is zero: the largest a citizen may send.
+const DefaultMaxMedia = services.MaxFileBytes
 
 // Timings of file transfers.
 const (
@@ -121,8 +115,8 @@ func (b *Bot) attach(ctx context.Context, chatID int64, m *tgbotapi.Message, in 
 		p := m.Photo[len(m.Photo)-1]
 		ref = fileRef{id: p.FileID, declared: int64(p.FileSize)}
 	case m.Document != nil && m.Animation == nil:
-		if !wantedDocument(m.Document.MimeType, m.Document.FileName) {
-			in.Media = mediaUnsupportedFile
+		if !services.MayBeAcceptedFile(m.Document.MimeType, m.Document.FileName) {
+			in.Media = services.FileRefusedType
 			b.log.Info("telegram file refused: declared type not accepted", "chat", chatID, "message", in.MessageID)
 			return nil
 		}
@@ -131,7 +125,7 @@ func (b *Bot) attach(ctx context.Context, chatID int64, m *tgbotapi.Message, in 
 		return nil
 	}
 	if ref.declared > b.maxMedia {
-		in.Media = mediaTooLargeFile
+		in.Media = services.FileRefusedSize
 		b.log.Info("telegram file refused: too large", "chat", chatID, "message", in.MessageID, "size", ref.declared)
 		return nil
 	}
@@ -149,14 +143,14 @@ func (b *Bot) attach(ctx context.Context, chatID int64, m *tgbotapi.Message, in 
 			break
 		}
 		b.log.Debug("telegram file download retry", "chat", chatID, "message", in.MessageID, "retry_in", wait, "err", err)
-		if !sleep(dctx, wait) {
+		if !dispatch.Sleep(dctx, wait) {
 			break
 		}
 		wait *= 2
 	}
 	switch {
 	case errors.Is(err, errFileTooLarge):
-		in.Media = mediaTooLargeFile
+		in.Media = services.FileRefusedSize
 		b.log.Info("telegram file refused: too large", "chat", chatID, "message", in.MessageID)
 		return nil
 	case err != nil && retryable(err):
@@ -167,34 +161,16 @@ func (b *Bot) attach(ctx context.Context, chatID int64, m *tgbotapi.Message, in 
 		b.log.Warn("telegram file not downloadable", "chat", chatID, "message", in.MessageID, "err", err)
 		return nil
 	}
-	mime, ok := mediastore.Sniff(data)
-	if !ok {
-		in.Media = mediaUnsupportedFile
-		b.log.Info("telegram file refused: content not accepted", "chat", chatID, "message", in.MessageID, "size", len(data))
+	mime, refused := services.JudgeFile(data, b.maxMedia)
+	if refused != "" {
+		in.Media = refused
+		b.log.Info("telegram file refused: content not accepted", "chat", chatID, "message", in.MessageID, "size", len(data), "reason", refused)
 		return nil
 	}
 	in.Attachments = append(in.Attachments, conversation.Attachment{
-		Kind: mediastore.KindOf(mime), MIME: mime, Name: ref.name, Data: data,
+		Kind: services.FileKind(mime), MIME: mime, Name: ref.name, Data: data,
 	})
 	return nil
-}
-
-// wantedDocument guesses from what the sender declared whether a document
-// may be one the bot takes; the bytes decide in the end.
-func wantedDocument(mime, name string) bool {
-	switch strings.ToLower(strings.TrimSpace(mime)) {
-	case mediastore.MIMEPDF, mediastore.MIMEJPEG, mediastore.MIMEPNG, mediastore.MIMEWebP, "image/jpg":
-		return true
-	case "", "application/octet-stream":
-		// Some clients declare nothing useful: trust the name this far.
-		name = strings.ToLower(name)
-		for _, ext := range []string{".pdf", ".jpg", ".jpeg", ".png", ".webp"} {
-			if strings.HasSuffix(name, ext) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // PhotoFile is a stored photo or PDF to send to a chat. Open is called for
@@ -212,20 +188,12 @@ func fileItems(files []PhotoFile) ([]outItem, error) {
 		if f.Open == nil {
 			return nil, fmt.Errorf("file %d has no Open", i)
 		}
-		if !sendable(f.MIME) {
+		if !services.AcceptedFile(f.MIME) {
 			return nil, fmt.Errorf("file %d has type %q", i, f.MIME)
 		}
 		items = append(items, outItem{file: &f})
 	}
 	return items, nil
-}
-
-func sendable(mime string) bool {
-	switch mime {
-	case mediastore.MIMEJPEG, mediastore.MIMEPNG, mediastore.MIMEWebP, mediastore.MIMEPDF:
-		return true
-	}
-	return false
 }
 
 // sendFile sends one file, as a photo when it is an image and as a
@@ -234,7 +202,7 @@ func sendable(mime string) bool {
 func (b *Bot) sendFile(ctx context.Context, chatID int64, f PhotoFile) error {
 	name := f.Name
 	if name == "" {
-		name = "file." + extension(f.MIME)
+		name = "file." + services.FileExtension(f.MIME)
 	}
 	build := func(asPhoto bool) func() (tgbotapi.Chattable, func(), error) {
 		return func() (tgbotapi.Chattable, func(), error) {
@@ -252,7 +220,7 @@ func (b *Bot) sendFile(ctx context.Context, chatID int64, f PhotoFile) error {
 			return tgbotapi.NewDocument(chatID, upload), done, nil
 		}
 	}
-	if f.MIME == mediastore.MIMEPDF {
+	if f.MIME == services.MIMEPDF {
 		return b.sendWith(ctx, chatID, build(false))
 	}
 	err := b.sendWith(ctx, chatID, build(true))
@@ -261,17 +229,4 @@ func (b *Bot) sendFile(ctx context.Context, chatID int64, f PhotoFile) error {
 		return b.sendWith(ctx, chatID, build(false))
 	}
 	return err
-}
-
-func extension(mime string) string {
-	switch mime {
-	case mediastore.MIMEPNG:
-		return "png"
-	case mediastore.MIMEWebP:
-		return "webp"
-	case mediastore.MIMEPDF:
-		return "pdf"
-	default:
-		return "jpg"
-	}
 }

@@ -228,21 +228,6 @@ func TestAttachRetriesTransientFailures(t *testing.T) {
 	}
 }
 
-func TestWantedDocument(t *testing.T) {
-	for _, tc := range []struct {
-		mime, name string
-		want       bool
-	}{
-		{"application/pdf", "x", true}, {"IMAGE/JPEG", "", true}, {"image/webp", "", true},
-		{"", "Scan.PDF", true}, {"application/octet-stream", "a.jpeg", true},
-		{"application/zip", "a.pdf", false}, {"", "a.docx", false}, {"image/gif", "a.gif", false},
-	} {
-		if got := wantedDocument(tc.mime, tc.name); got != tc.want {
-			t.Errorf("wantedDocument(%q, %q) = %v", tc.mime, tc.name, got)
-		}
-	}
-}
-
 // opener counts how often a file is opened, as a retried upload must
 // reopen it.
 type opener struct {
@@ -293,7 +278,7 @@ func TestNotifyFilesPacedInOrderNeverMerged(t *testing.T) {
 		t.Errorf("order of message ids: text %d, files %d %d, digest %d",
 			msgs[0].MessageID, files[0].MessageID, files[1].MessageID, msgs[1].MessageID)
 	}
-	time.Sleep(300 * time.Millisecond)
+	waitOutboxIdle(t, hs.bot)
 	if n := len(hs.srv.SentTo(officer)); n != 2 {
 		t.Errorf("%d text messages, want 2", n)
 	}
@@ -422,7 +407,7 @@ func TestNotifyThenReportsWhenAllIsOut(t *testing.T) {
 	if err := hs.bot.NotifyThen(ctx, "9203", conversation.Reply{Text: "x"}, []PhotoFile{{MIME: "text/plain", Open: (&opener{}).open}}, func() { calls.Add(1) }); err == nil {
 		t.Error("a file of a type Telegram cannot show was accepted")
 	}
-	time.Sleep(100 * time.Millisecond)
+	waitOutboxIdle(t, hs.bot)
 	if n := calls.Load(); n != 1 {
 		t.Errorf("done called %d times for the first notification, want 1", n)
 	}

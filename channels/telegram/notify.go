@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/leksono/sapa/channels/dispatch"
 	"github.com/leksono/sapa/conversation"
 )
 
@@ -28,14 +29,29 @@ const digestSeparator = "\n\n- - -\n\n"
 type outbox struct {
 	mu     sync.Mutex
 	queues map[int64]*chatQueue
+	pace   *dispatch.Pacer[int64] // keeps the intervals
 	// intervals, fixed by New; tests shorten them.
 	chat, group time.Duration
 }
 
+// newOutbox returns an outbox pacing chats at chat and groups at group.
+func newOutbox(chat, group time.Duration) *outbox {
+	o := &outbox{chat: chat, group: group}
+	o.pace = dispatch.NewPacer(dispatch.Wall, dispatch.Pace[int64]{Gap: o.interval})
+	return o
+}
+
+// interval is the least time between two notifications to a chat.
+func (o *outbox) interval(chatID int64) time.Duration {
+	if chatID < 0 { // groups and channels have negative ids
+		return o.group
+	}
+	return o.chat
+}
+
 type chatQueue struct {
-	pending  []outItem
-	lastSent time.Time
-	running  bool
+	pending []outItem
+	running bool
 }
 
 // outItem is one queued notification: a text, merged with the texts queued
@@ -86,7 +102,7 @@ func parseChatID(chatID string) (int64, error) {
 
 // enqueue appends items to a chat's queue and starts its drain if idle.
 func (b *Bot) enqueue(ctx context.Context, id int64, items ...outItem) {
-	o := &b.outbox
+	o := b.outbox
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.queues == nil {
@@ -110,27 +126,22 @@ func (b *Bot) enqueue(ctx context.Context, id int64, items ...outItem) {
 
 // drain sends a chat's queued notifications, paced, until the queue is empty.
 func (b *Bot) drain(ctx context.Context, chatID int64, q *chatQueue) {
-	interval := b.outbox.chat
-	if chatID < 0 { // groups and channels have negative ids
-		interval = b.outbox.group
-	}
+	o := b.outbox
 	for {
-		b.outbox.mu.Lock()
-		wait := time.Until(q.lastSent.Add(interval))
-		b.outbox.mu.Unlock()
-		if wait > 0 {
-			time.Sleep(wait) // the pacing: nothing cancels it, see enqueue
-		}
-		b.outbox.mu.Lock()
+		// The pacing: nothing cancels it, see enqueue. Waiting for the
+		// chat's next slot without taking it, a drain that then finds
+		// nothing to send leaves the chat's interval unused.
+		dispatch.Sleep(ctx, time.Until(o.pace.Next(chatID)))
+		o.mu.Lock()
 		if len(q.pending) == 0 {
 			q.running = false
-			b.outbox.mu.Unlock()
+			o.mu.Unlock()
 			return
 		}
-		q.lastSent = time.Now()
+		o.pace.Reserve(chatID)
 		if f := q.pending[0]; f.file != nil {
 			q.pending = q.pending[1:]
-			b.outbox.mu.Unlock()
+			o.mu.Unlock()
 			if err := b.sendFile(ctx, chatID, *f.file); err != nil {
 				b.log.Warn("telegram file notification not sent", "chat", chatID, "err", err)
 			}
@@ -154,7 +165,7 @@ func (b *Bot) drain(ctx context.Context, chatID int64, q *chatQueue) {
 			}
 		}
 		q.pending = q.pending[n:]
-		b.outbox.mu.Unlock()
+		o.mu.Unlock()
 
 		text := strings.Join(texts, digestSeparator)
 		if len(texts) > 1 {

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leksono/sapa/channels/dispatch/dispatchtest"
+	"github.com/leksono/sapa/channels/telegram/telegramtest"
 	"github.com/leksono/sapa/conversation"
 )
 
@@ -39,7 +41,7 @@ func TestNotifyPacesAndMergesIntoDigest(t *testing.T) {
 	if got := strings.Count(sent[1].Text, "Kasus baru"); got != 3 || !strings.Contains(sent[1].Text, digestSeparator) {
 		t.Fatalf("want one digest of the three others, got %q", sent[1].Text)
 	}
-	time.Sleep(500 * time.Millisecond)
+	waitOutboxIdle(t, hs.bot)
 	if n := len(hs.srv.SentTo(officer)); n != 2 {
 		t.Fatalf("%d messages reached the chat, want 2", n)
 	}
@@ -84,25 +86,26 @@ func TestReadyAfterFirstPoll(t *testing.T) {
 	}
 	hs.start(t)
 	defer hs.stop()
-	deadline := time.Now().Add(5 * time.Second)
-	for hs.bot.Ready() != nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready 5 s after start: %v", hs.bot.Ready())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	dispatchtest.WaitFor(t, 5*time.Second, "the bot to be ready", func() bool { return hs.bot.Ready() == nil })
 }
 
 // A quick answer goes without a typing indicator: it would cost a request
 // per message for nothing. A slow one shows it.
 func TestTypingOnlyWhenSlow(t *testing.T) {
+	var srv *telegramtest.Server // set before the bot starts
 	slow := &echoHandler{hook: func(_ context.Context, in conversation.Inbound) error {
 		if in.Text == "lambat" {
-			time.Sleep(400 * time.Millisecond)
+			// Slow until the indicator shows, however long that takes.
+			tick := time.NewTicker(5 * time.Millisecond)
+			defer tick.Stop()
+			for deadline := time.Now().Add(wait); len(srv.ChatActions()) == 0 && time.Now().Before(deadline); {
+				<-tick.C
+			}
 		}
 		return nil
 	}}
 	hs := newHarness(t, slow)
+	srv = hs.srv
 	hs.bot.typingDelay = 200 * time.Millisecond
 	hs.start(t)
 	defer hs.stop()
@@ -133,16 +136,11 @@ func TestUnreachableChatReported(t *testing.T) {
 	hs.start(t)
 	defer hs.stop()
 	hs.srv.PushText(5151, 5151, "halo")
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	dispatchtest.WaitFor(t, 5*time.Second, "the chat to be reported", func() bool {
 		mu.Lock()
-		n := len(reported)
-		mu.Unlock()
-		if n > 0 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		defer mu.Unlock()
+		return len(reported) > 0
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	if len(reported) != 1 || reported[0] != "5151" {
@@ -151,4 +149,21 @@ func TestUnreachableChatReported(t *testing.T) {
 	if n := hs.srv.SendAttempts(5151); n != 1 {
 		t.Fatalf("%d send attempts to a blocked chat, want 1", n)
 	}
+}
+
+// waitOutboxIdle waits until no notification waits for its chat's pacing
+// or is being sent: nothing more can reach any chat afterwards.
+func waitOutboxIdle(t *testing.T, b *Bot) {
+	t.Helper()
+	dispatchtest.WaitFor(t, wait, "the outbox to go idle", func() bool {
+		o := b.outbox
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		for _, q := range o.queues {
+			if q.running || len(q.pending) > 0 {
+				return false
+			}
+		}
+		return true
+	})
 }

@@ -10,6 +10,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/leksono/sapa/channels/dispatch"
 	"github.com/leksono/sapa/channels/grace"
 )
 
@@ -32,18 +33,10 @@ const (
 
 // Journal keeps the updates the poll has taken and not yet handled, so they
 // can be confirmed to Telegram at once instead of after their handling, and
-// a slow chat never holds the offset back. redisstore.Queue implements it.
-// Without a journal (the embedded store, which a crash loses anyway) the
-// offset stays at the lowest update not handled.
-type Journal interface {
-	// Hold records taken as being handled and removes handled, in one
-	// step; when it returns nil, taken survives a crash of this process.
-	Hold(ctx context.Context, taken, handled [][]byte) error
-	// Requeue puts back what a stopped process held and did not remove;
-	// Pop then takes it, oldest first, holding it again.
-	Requeue(ctx context.Context) (int, error)
-	Pop(ctx context.Context, max int, wait time.Duration) ([][]byte, error)
-}
+// a slow chat never holds the offset back. Without a journal (the embedded
+// store, which a crash loses anyway) the offset stays at the lowest update
+// not handled.
+type Journal = dispatch.Journal
 
 // Run polls for updates and handles them until ctx is done: each chat's in
 // order, one at a time, different chats in parallel, with no barrier
@@ -61,21 +54,21 @@ func (b *Bot) Run(ctx context.Context) error {
 	p := &poller{b: b, journal: b.journal, open: make(map[int]*openUpdate), progress: make(chan struct{}, 1), suspects: suspects{}}
 	b.polling.Store(p)
 	defer b.polling.Store(nil)
-	pool := newWorkers(b.workers)
-	defer pool.close() // after d.wait(): the handlers are done
-	d := newDispatcher(b, ctx, hctx, pool, p.finished)
+	pool := dispatch.NewPool(b.workers)
+	defer pool.Close() // after d.Close(): the handlers are done
+	d := b.dispatcher(ctx, hctx, pool, p.finished)
 	// What a stopped process left in the journal goes first. If the journal
 	// does not answer, polling starts anyway and the replay is tried again
 	// between polls: those updates are older than anything Telegram holds.
 	replayed := p.journal == nil
 	var nextReplay time.Time
-	replayWait := backoff{min: b.minBackoff, max: b.maxBackoff}
-	wait := backoff{min: b.minBackoff, max: b.maxBackoff}
+	replayWait := dispatch.Backoff{Min: b.minBackoff, Max: b.maxBackoff}
+	wait := dispatch.Backoff{Min: b.minBackoff, Max: b.maxBackoff}
 	confirmed := -1 // the offset Telegram last received
 	for ctx.Err() == nil {
 		if !replayed && !time.Now().Before(nextReplay) {
 			if err := p.replay(ctx, d); err != nil {
-				delay := replayWait.next()
+				delay := replayWait.Next()
 				b.log.Warn("telegram journal: updates of a stopped process not handled yet; trying again", "retry_in", delay, "err", err)
 				nextReplay = time.Now().Add(delay)
 			} else {
@@ -95,22 +88,22 @@ func (b *Bot) Run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				break // the poll was cut short by the stop
 			}
-			sleep(ctx, b.pollFailureWait(err, &wait))
+			dispatch.Sleep(ctx, b.pollFailureWait(err, &wait))
 			continue
 		}
-		wait.reset()
+		wait.Reset()
 		// What the first poll returns was not confirmed by the previous
 		// process: it may have handled it and stopped before answering.
 		first := confirmed < 0
 		confirmed = offset
 		for _, u := range p.take(updates) {
-			d.add(queued{update: u, redelivered: first && p.suspects.mark(u)})
+			d.Add(chatOf(u), queued{update: u, redelivered: first && p.suspects.mark(u)})
 		}
 		if !first {
 			p.suspects = nil // only the replay and the first poll are suspect
 		}
 	}
-	d.wait()
+	d.Close()
 	offset := p.settle(ctx)
 	if offset > confirmed {
 		b.confirm(ctx, offset)
@@ -168,7 +161,8 @@ func (p *poller) take(updates []tgbotapi.Update) []tgbotapi.Update {
 	return fresh
 }
 
-// finished is the dispatcher's report that u needs no more work.
+// finished is the dispatcher's report that u needs no more work: handled,
+// or given up.
 func (p *poller) finished(u queued) {
 	p.mu.Lock()
 	if o, ok := p.open[u.update.UpdateID]; ok {
@@ -309,45 +303,31 @@ func (p *poller) hold(ctx context.Context) {
 // stopped before handling it. Those updates are older than anything
 // Telegram still has, so they go first. An update already open (a replay
 // that failed halfway and is tried again) is not handed over twice.
-func (p *poller) replay(ctx context.Context, d *dispatcher) error {
-	n, err := p.journal.Requeue(ctx)
-	if err != nil {
-		return fmt.Errorf("replay journal: %w", err)
-	}
-	if n == 0 {
-		return nil
-	}
-	p.b.log.Info("telegram journal: handling updates a stopped process had taken", "updates", n)
-	for ctx.Err() == nil {
-		msgs, err := p.journal.Pop(ctx, 100, 0)
-		if err != nil {
-			return fmt.Errorf("replay journal: %w", err)
-		}
-		if len(msgs) == 0 {
-			return nil
-		}
-		for _, m := range msgs {
-			var u tgbotapi.Update
-			if err := json.Unmarshal(m, &u); err != nil {
-				p.b.log.Error("telegram journal: entry is not an update, dropped", "err", err)
-				p.mu.Lock()
-				p.handled = append(p.handled, m)
-				p.mu.Unlock()
-				continue
-			}
+func (p *poller) replay(ctx context.Context, d *dispatch.Dispatcher[int64, queued]) error {
+	n, err := dispatch.Replay(ctx, p.journal, func(m []byte) {
+		var u tgbotapi.Update
+		if err := json.Unmarshal(m, &u); err != nil {
+			p.b.log.Error("telegram journal: entry is not an update, dropped", "err", err)
 			p.mu.Lock()
-			if _, open := p.open[u.UpdateID]; open {
-				p.mu.Unlock()
-				continue
-			}
-			// Replayed updates are open, not "taken by a poll": Telegram
-			// may still return some, and take skips the open ones.
-			p.open[u.UpdateID] = &openUpdate{update: u, raw: m}
+			p.handled = append(p.handled, m)
 			p.mu.Unlock()
-			d.add(queued{update: u, raw: m, redelivered: p.suspects.mark(u)})
+			return
 		}
+		p.mu.Lock()
+		if _, open := p.open[u.UpdateID]; open {
+			p.mu.Unlock()
+			return
+		}
+		// Replayed updates are open, not "taken by a poll": Telegram
+		// may still return some, and take skips the open ones.
+		p.open[u.UpdateID] = &openUpdate{update: u, raw: m}
+		p.mu.Unlock()
+		d.Add(chatOf(u), queued{update: u, raw: m, redelivered: p.suspects.mark(u)})
+	})
+	if n > 0 {
+		p.b.log.Info("telegram journal: updates a stopped process had taken handed over", "updates", n)
 	}
-	return ctx.Err()
+	return err
 }
 
 // settle runs after the stop: it removes the journal entries of finished

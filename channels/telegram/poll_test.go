@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leksono/sapa/channels/dispatch/dispatchtest"
 	"github.com/leksono/sapa/channels/telegram/telegramtest"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/store/redisstore"
@@ -263,13 +264,9 @@ func (j *countingJournal) Hold(ctx context.Context, taken, handled [][]byte) err
 // waitHeld waits until the journal holds want entries.
 func (j *countingJournal) waitHeld(t *testing.T, want int64, within time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for j.held.Load() != want {
-		if time.Now().After(deadline) {
-			t.Fatalf("journal holds %d entries after %v, want %d", j.held.Load(), within, want)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	dispatchtest.WaitFor(t, within, fmt.Sprintf("the journal to hold %d entries", want), func() bool {
+		return j.held.Load() == want
+	})
 }
 
 // TestRunJournalForgetsHandledUpdatesWhenIdle: a journal entry is the

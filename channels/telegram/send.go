@@ -12,6 +12,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/leksono/sapa/channels/dispatch"
 	"github.com/leksono/sapa/conversation"
 )
 
@@ -181,7 +182,7 @@ func (b *Bot) sendWith(ctx context.Context, chatID int64, build func() (tgbotapi
 			return fmt.Errorf("send to chat %d: rejected: %w", chatID, err)
 		}
 		b.log.Debug("telegram send retry", "chat", chatID, "retry_in", wait, "err", err)
-		if !sleep(ctx, wait) {
+		if !dispatch.Sleep(ctx, wait) {
 			return fmt.Errorf("send to chat %d: gave up waiting to retry: %w", chatID, ctx.Err())
 		}
 	}

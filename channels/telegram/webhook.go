@@ -18,6 +18,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/leksono/sapa/channels/dispatch"
 	"github.com/leksono/sapa/channels/grace"
 )
 
@@ -164,7 +165,7 @@ func (b *Bot) ServeWebhook(ctx context.Context, cfg WebhookConfig) error {
 	// the listener being up is what it means.
 	wg.Go(func() { b.markAlive(ctx) })
 	consumeErr := make(chan error, 1)
-	pool := newWorkers(b.workers) // the shards share the workers
+	pool := dispatch.NewPool(b.workers) // the shards share the workers
 	wg.Go(func() {
 		consume := func(ctx context.Context, shard int) error {
 			return b.consumeQueue(ctx, cfg.Queues[shard], pool)
@@ -192,7 +193,7 @@ func (b *Bot) ServeWebhook(ctx context.Context, cfg WebhookConfig) error {
 		result = errors.Join(result, fmt.Errorf("telegram webhook: shut down: %w", err))
 	}
 	wg.Wait()
-	pool.close() // every consumer has returned
+	pool.Close() // every consumer has returned
 	if err := <-consumeErr; err != nil && ctx.Err() == nil {
 		result = errors.Join(result, err)
 	}
@@ -204,7 +205,7 @@ func (b *Bot) ServeWebhook(ctx context.Context, cfg WebhookConfig) error {
 func (b *Bot) markAlive(ctx context.Context) {
 	for {
 		b.lastPoll.Store(time.Now().UnixNano())
-		if !sleep(ctx, 10*time.Second) {
+		if !dispatch.Sleep(ctx, 10*time.Second) {
 			return
 		}
 	}
@@ -308,7 +309,7 @@ func (b *Bot) webhookHandler(secret string, queues []QueueConsumer) http.Handler
 // in place while its chat waits. It first puts back what a previous consumer
 // took and did not acknowledge; handled entries are acknowledged before
 // each pop.
-func (b *Bot) consumeQueue(ctx context.Context, q QueueConsumer, pool *workers) error {
+func (b *Bot) consumeQueue(ctx context.Context, q QueueConsumer, pool *dispatch.Pool) error {
 	// The first requeued entries were taken by a consumer that may have
 	// handled them and stopped before answering.
 	requeued, err := q.Requeue(ctx)
@@ -327,7 +328,7 @@ func (b *Bot) consumeQueue(ctx context.Context, q QueueConsumer, pool *workers) 
 		handled  [][]byte
 		progress = make(chan struct{}, 1)
 	)
-	d := newDispatcher(b, ctx, hctx, pool, func(u queued) {
+	d := b.dispatcher(ctx, hctx, pool, func(u queued) {
 		mu.Lock()
 		open--
 		handled = append(handled, u.raw)
@@ -348,7 +349,7 @@ func (b *Bot) consumeQueue(ctx context.Context, q QueueConsumer, pool *workers) 
 			b.log.Warn("telegram queue ack failed; handled updates may be delivered again", "err", err)
 		}
 	}
-	wait := backoff{min: b.minBackoff, max: b.maxBackoff}
+	wait := dispatch.Backoff{Min: b.minBackoff, Max: b.maxBackoff}
 	suspect := suspects{}
 	for ctx.Err() == nil {
 		ack(ctx)
@@ -367,12 +368,12 @@ func (b *Bot) consumeQueue(ctx context.Context, q QueueConsumer, pool *workers) 
 			if ctx.Err() != nil {
 				break
 			}
-			d := wait.next()
-			b.log.Warn("telegram queue pop failed", "err", err, "retry_in", d)
-			sleep(ctx, d)
+			delay := wait.Next()
+			b.log.Warn("telegram queue pop failed", "err", err, "retry_in", delay)
+			dispatch.Sleep(ctx, delay)
 			continue
 		}
-		wait.reset()
+		wait.Reset()
 		for _, m := range msgs {
 			redelivered := requeued > 0
 			requeued--
@@ -389,10 +390,10 @@ func (b *Bot) consumeQueue(ctx context.Context, q QueueConsumer, pool *workers) 
 			mu.Lock()
 			open++
 			mu.Unlock()
-			d.add(queued{update: u, raw: m, redelivered: redelivered && suspect.mark(u)})
+			d.Add(chatOf(u), queued{update: u, raw: m, redelivered: redelivered && suspect.mark(u)})
 		}
 	}
-	d.wait()
+	d.Close()
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	ack(actx)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leksono/sapa/channels/dispatch/dispatchtest"
 	"github.com/leksono/sapa/channels/telegram/telegramtest"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/store/redisstore"
@@ -164,8 +165,16 @@ func TestWebhookRegistersChecksSecretAndHandlesInOrder(t *testing.T) {
 			t.Errorf("chat %d got %q, want %q in order", chat, got, want)
 		}
 	}
-	// The redelivery was not even queued: its update id was claimed.
-	time.Sleep(100 * time.Millisecond)
+	// The redelivery was not even queued: its update id was claimed. A
+	// later message of the chat, in the same shard, comes after anything
+	// queued before it, so once it is answered the redelivery would have
+	// been too.
+	if code := deliver(t, srv, id+1, 802, 6, "m5"); code != http.StatusOK {
+		t.Fatalf("deliver update %d: status %d", id+1, code)
+	}
+	if got := texts(srv.WaitSent(t, 802, 6, wait)); !slices.Equal(got, append(want, "echo:m5")) {
+		t.Errorf("chat 802 got %q, want one reply per message: the redelivery was answered", got)
+	}
 	seen := 0
 	for _, in := range h.callsFor("5") {
 		if in.Chat.ChatID == "802" {
@@ -178,58 +187,55 @@ func TestWebhookRegistersChecksSecretAndHandlesInOrder(t *testing.T) {
 	// Everything handled is acknowledged: nothing waits, nothing is in
 	// processing.
 	waitUntilQueue(t, wh.q.Queue, 0)
-	time.Sleep(100 * time.Millisecond)
-	if n := len(srv.SentTo(802)); n != 5 {
-		t.Errorf("chat 802 got %d replies, want 5: the redelivery was answered", n)
-	}
 }
 
 // waitUntilQueue waits until the queue and its processing list hold n
 // entries in all.
 func waitUntilQueue(t *testing.T, q *redisstore.Queue, n int) {
 	t.Helper()
-	deadline := time.Now().Add(wait)
-	for {
+	dispatchtest.WaitFor(t, wait, fmt.Sprintf("the queue to hold %d", n), func() bool {
 		waiting, err := q.Len(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
+		if waiting != n {
+			return false
+		}
 		// Requeue moves processing back so both can be counted; nothing
 		// consumes between (the consumer is idle by then).
-		if waiting == n {
-			back, err := q.Requeue(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if back == 0 {
-				return
-			}
+		back, err := q.Requeue(context.Background())
+		if err != nil {
+			t.Fatal(err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("queue holds %d, want %d", waiting, n)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return back == 0
+	})
 }
 
 // TestWebhookAnswers503WhenNotQueued: an update that could not be queued is
 // not acknowledged, so Telegram delivers it again, and then it is handled.
 func TestWebhookAnswers503WhenNotQueued(t *testing.T) {
-	wh := startWebhook(t, &echoHandler{}, nil)
+	h := &echoHandler{}
+	wh := startWebhook(t, h, nil)
 	wh.q.fail.Store(true)
 	if code := deliver(t, wh.srv, 1, 811, 1, "hello"); code != http.StatusServiceUnavailable {
 		t.Fatalf("status %d with the queue down, want 503", code)
 	}
-	time.Sleep(200 * time.Millisecond)
-	if n := len(wh.srv.Sent()); n != 0 {
-		t.Fatalf("an update that was not queued was answered (%d messages)", n)
+	if n, err := wh.q.Len(context.Background()); err != nil || n != 0 {
+		t.Fatalf("the queue holds %d (%v) after a 503, want nothing", n, err)
 	}
 	wh.q.fail.Store(false)
 	if code := deliver(t, wh.srv, 1, 811, 1, "hello"); code != http.StatusOK {
 		t.Fatalf("status %d on the retry, want 200", code)
 	}
-	if got := texts(wh.srv.WaitSent(t, 811, 1, wait)); got[0] != "echo:hello" {
-		t.Errorf("got %q", got)
+	// A later message of the chat comes after anything queued for it.
+	if code := deliver(t, wh.srv, 2, 811, 2, "later"); code != http.StatusOK {
+		t.Fatalf("status %d, want 200", code)
+	}
+	if got := texts(wh.srv.WaitSent(t, 811, 2, wait)); !slices.Equal(got, []string{"echo:hello", "echo:later"}) {
+		t.Errorf("got %q, want hello then later", got)
+	}
+	if n := len(h.callsFor("1")); n != 1 {
+		t.Errorf("the update refused with 503 reached the engine %d times, want once (by its retry)", n)
 	}
 }
 
@@ -366,7 +372,8 @@ func TestWebhookReplicasShareTheShards(t *testing.T) {
 		url string
 	}
 	var replicas []replica
-	for _, holder := range []string{"r1", "r2"} {
+	var held [2]atomic.Int32 // shards each replica consumes
+	for r, holder := range []string{"r1", "r2"} {
 		h := &echoHandler{}
 		bot, err := New(Config{Token: testToken, APIURL: srv.URL(), PollTimeout: time.Second}, h, slog.New(slog.DiscardHandler))
 		if err != nil {
@@ -376,7 +383,12 @@ func TestWebhookReplicasShareTheShards(t *testing.T) {
 		addr := freeAddr(t)
 		cfg := WebhookConfig{URL: "http://" + addr + "/hook", ListenAddr: addr, Secret: webhookSecret, Queues: shards,
 			Consume: func(ctx context.Context, consume func(context.Context, int) error) error {
-				return redisstore.HoldShare(ctx, store, "tg-consumer", holder, len(shards), 300*time.Millisecond, consume)
+				return redisstore.HoldShare(ctx, store, "tg-consumer", holder, len(shards), 300*time.Millisecond,
+					func(ctx context.Context, shard int) error {
+						held[r].Add(1)
+						defer held[r].Add(-1)
+						return consume(ctx, shard)
+					})
 			}}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
@@ -389,11 +401,13 @@ func TestWebhookReplicasShareTheShards(t *testing.T) {
 		})
 		replicas = append(replicas, replica{h: h, url: cfg.URL})
 	}
-	// Both replicas listen, and a few rounds let them split the shards.
+	// Both replicas listen, and split the shards: two each.
 	for _, r := range replicas {
 		waitUntilUp(t, r.url)
 	}
-	time.Sleep(time.Second)
+	dispatchtest.WaitFor(t, wait, "the replicas to consume two shards each", func() bool {
+		return held[0].Load() == 2 && held[1].Load() == 2
+	})
 
 	const chats, perChat = 8, 5
 	id := 0
@@ -428,15 +442,11 @@ func waitUntilUp(t *testing.T, rawURL string) {
 	t.Helper()
 	host := strings.TrimPrefix(rawURL, "http://")
 	host, _, _ = strings.Cut(host, "/")
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if c, err := net.Dial("tcp", host); err == nil {
+	dispatchtest.WaitFor(t, 5*time.Second, rawURL+" to listen", func() bool {
+		c, err := net.Dial("tcp", host)
+		if err == nil {
 			c.Close()
-			return
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not listening within 5s", rawURL)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return err == nil
+	})
 }

@@ -11,9 +11,9 @@
 // handler would hold up every chat). A message still in the journal when
 // the process stops (killed, or the grace ran out) is replayed at the next
 // start, marked redelivered. A failing engine call is retried a few times
-// with backoff, then logged and given up. Messages WhatsApp itself delivers
-// twice (after a crash before the ack) are dropped by the engine's dedup on
-// chat and message id. Without a journal, a message still queued when the
+// with backoff, then logged and given up (channels/dispatch). Messages
+// WhatsApp itself delivers twice (after a crash before the ack) are dropped
+// by the engine's dedup on chat and message id. Without a journal, a message still queued when the
 // process stops is lost.
 package whatsapp
 
@@ -24,7 +24,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -37,6 +36,7 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/leksono/sapa/channels/dispatch"
 	"github.com/leksono/sapa/channels/grace"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/locales"
@@ -47,8 +47,18 @@ import (
 const (
 	DefaultQRFile     = "data/whatsapp-qr.png"
 	DefaultBacklogAge = 24 * time.Hour
-	DefaultMaxMedia   = 10 << 20 // bytes
+	DefaultMaxMedia   = services.MaxFileBytes // bytes
 	DefaultWorkers    = 8
+	// DefaultPerMinute caps the messages a minute over all chats: WhatsApp
+	// bans numbers that send like machines, so the bot sends no faster
+	// than a busy person would.
+	DefaultPerMinute = 20
+)
+
+// Pacing of every message sent, besides Config.PerMinute.
+const (
+	perChatGap = time.Second // least time between two messages to one chat
+	paceWindow = time.Minute // the window PerMinute counts in
 )
 
 // Locale keys this package reads (locales/id/whatsapp.yaml).
@@ -132,10 +142,10 @@ type Bot struct {
 	store  *sqlstore.Container // nil in tests
 	client *whatsmeow.Client   // nil in tests
 	api    sender
-	clock  clock
-	pacer  *pacer
-	queue  *queue
-	out    io.Writer // where QR and pairing codes are printed
+	clock  dispatch.Clock
+	pace   *dispatch.Pacer[string]
+	inbox  atomic.Pointer[dispatch.Dispatcher[string, *job]] // while serving
+	out    io.Writer                                         // where QR and pairing codes are printed
 
 	staff    map[string]bool // StaffGroups
 	contacts map[string]bool // Contacts, normalized
@@ -170,7 +180,7 @@ func New(ctx context.Context, cfg Config, h Handler, log *slog.Logger) (*Bot, er
 		log = slog.Default()
 	}
 	log = log.With("channel", channelName)
-	b, err := newBot(cfg, h, log, nil, realClock{})
+	b, err := newBot(cfg, h, log, nil, dispatch.Wall)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +210,7 @@ func New(ctx context.Context, cfg Config, h Handler, log *slog.Logger) (*Bot, er
 
 // newBot builds everything but the connection, so tests can run a Bot on a
 // fake sender.
-func newBot(cfg Config, h Handler, log *slog.Logger, api sender, c clock) (*Bot, error) {
+func newBot(cfg Config, h Handler, log *slog.Logger, api sender, c dispatch.Clock) (*Bot, error) {
 	if h == nil {
 		return nil, errors.New("whatsapp: nil handler")
 	}
@@ -247,14 +257,16 @@ func newBot(cfg Config, h Handler, log *slog.Logger, api sender, c clock) (*Bot,
 		}
 	}
 	return &Bot{
-		cfg:           cfg,
-		handler:       h,
-		log:           log,
-		texts:         texts,
-		api:           api,
-		clock:         c,
-		pacer:         newPacer(c, cfg.PerMinute),
-		queue:         newQueue(),
+		cfg:     cfg,
+		handler: h,
+		log:     log,
+		texts:   texts,
+		api:     api,
+		clock:   c,
+		pace: dispatch.NewPacer(c, dispatch.Pace[string]{
+			Gap:   func(string) time.Duration { return perChatGap },
+			Limit: cfg.PerMinute, Window: paceWindow,
+		}),
 		out:           os.Stdout,
 		staff:         staff,
 		contacts:      contacts,
@@ -284,10 +296,12 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	work, release := grace.Context(ctx, b.grace)
 	defer release()
-	b.queue.start(work, b.cfg.Workers)
+	// Without a journal nothing delivers a queued message again, so the
+	// queue is drained for the whole grace, not only the messages in hand.
+	closeInbox := b.serve(work, work, b.cfg.Workers)
 	b.replay(ctx) // before connecting: older than anything WhatsApp sends now
 	defer func() {
-		b.queue.stop()
+		closeInbox()
 		b.client.Disconnect()
 		b.connected.Store(false)
 		if err := b.store.Close(); err != nil {
@@ -314,17 +328,17 @@ func (b *Bot) Run(ctx context.Context) error {
 // network is down; whatsmeow reconnects by itself once it was up. It fails
 // only when ctx ends.
 func (b *Bot) connectRetrying(ctx context.Context) error {
-	wait := b.retryBase
+	wait := b.backoff()
 	for {
 		err := b.client.Connect()
 		if err == nil || errors.Is(err, whatsmeow.ErrAlreadyConnected) {
 			return nil
 		}
-		b.log.Warn("whatsapp connect failed, retrying", "err", err, "retry_in", wait)
-		if !b.clock.Sleep(ctx, wait) {
+		delay := wait.Next()
+		b.log.Warn("whatsapp connect failed, retrying", "err", err, "retry_in", delay)
+		if !b.clock.Sleep(ctx, delay) {
 			return ctx.Err()
 		}
-		wait = min(2*wait, time.Minute)
 	}
 }
 
@@ -431,6 +445,48 @@ func (b *Bot) receive(evt *events.Message) {
 	b.enqueue(inc, b.hold(evt))
 }
 
+// job is a message in its chat's line: what translate made of it, its
+// journal entry, and how far its handling got.
+type job struct {
+	inc   incoming
+	raw   []byte // journal entry, removed once finished; nil without a journal
+	stale bool   // older than Config.BacklogAge on arrival
+	begun bool   // read, its file fetched, "typing…" shown: not again on a retry
+}
+
+// serve starts handling queued messages on workers goroutines: each chat's
+// in order, chats in parallel. No message starts once stop is done; work is
+// what the handling gets. It returns the function that stops taking
+// messages and waits for the ones queued.
+func (b *Bot) serve(stop, work context.Context, workers int) (closeInbox func()) {
+	pool := dispatch.NewPool(workers)
+	d := dispatch.New(stop, work, pool, dispatch.Config[string, *job]{
+		Name:     "whatsapp message",
+		Handle:   b.process,
+		Finished: func(_ string, j *job) { b.finish(j.raw) },
+		// The message is already acknowledged to WhatsApp: these attempts
+		// are its only second chance, and then it is given up.
+		MaxAttempts: b.handleTries,
+		GiveUp: func(ctx context.Context, _ string, j *job, _ int, _ error) {
+			b.presence(ctx, j.inc.chat, types.ChatPresencePaused)
+		},
+		Backoff: b.backoff(),
+		Clock:   b.clock,
+		Log:     b.log,
+	})
+	b.inbox.Store(d)
+	return func() {
+		d.Close()
+		pool.Close()
+		b.inbox.CompareAndSwap(d, nil)
+	}
+}
+
+// backoff is the wait between attempts at anything on the connection.
+func (b *Bot) backoff() dispatch.Backoff {
+	return dispatch.Backoff{Min: b.retryBase, Max: time.Minute}
+}
+
 // enqueue queues a message for its chat; raw is its journal entry, removed
 // once the message is finished.
 func (b *Bot) enqueue(inc incoming, raw []byte) {
@@ -438,91 +494,47 @@ func (b *Bot) enqueue(inc incoming, raw []byte) {
 	b.mu.Lock()
 	b.chats[chatID] = inc.chat
 	b.mu.Unlock()
-	stale := b.clock.Now().Sub(inc.in.At) > b.cfg.BacklogAge
-	if !b.queue.add(chatID, func(ctx context.Context) {
-		if b.process(ctx, inc, stale) {
-			b.finish(raw)
-		}
-	}) {
+	j := &job{inc: inc, raw: raw, stale: b.clock.Now().Sub(inc.in.At) > b.cfg.BacklogAge}
+	if d := b.inbox.Load(); d == nil || !d.Add(chatID, j) {
 		b.log.Warn("whatsapp message arrived while stopping, not handled", "chat", services.MaskID(chatID), "message", inc.in.MessageID)
 	}
 }
 
 // process handles one queued message: read receipt, typing indicator,
-// engine, replies. It reports whether the message is finished with: false
-// when the stop came first, and a journal keeps it for the next start.
-func (b *Bot) process(ctx context.Context, inc incoming, stale bool) bool {
-	chatID := inc.in.Chat.ChatID
-	if ctx.Err() != nil {
-		b.log.Warn("whatsapp message not handled before the stop", "chat", services.MaskID(chatID), "message", inc.in.MessageID, "journaled", b.cfg.Journal != nil)
-		return false
-	}
-	b.markRead(ctx, inc)
-	if stale {
-		b.apologize(ctx, inc)
-		return true
-	}
-	if inc.media != nil {
-		b.attach(ctx, &inc)
-	}
-	b.presence(ctx, inc.chat, types.ChatPresenceComposing)
-	replies, err := b.handle(ctx, inc.in)
-	if err != nil {
-		b.presence(ctx, inc.chat, types.ChatPresencePaused)
-		if ctx.Err() != nil {
-			b.log.Warn("whatsapp message not handled before the stop", "chat", services.MaskID(chatID), "message", inc.in.MessageID, "journaled", b.cfg.Journal != nil, "err", err)
-			return false
+// engine, replies. It fails only when the engine fails (a panic in it is
+// caught by the dispatcher); the dispatcher then tries the engine again,
+// and the receipt, the file and the indicator are not repeated.
+func (b *Bot) process(ctx context.Context, chatID string, j *job) error {
+	inc := &j.inc
+	if !j.begun {
+		j.begun = true
+		b.markRead(ctx, *inc)
+		if j.stale {
+			b.apologize(ctx, *inc)
+			return nil
 		}
-		b.log.Error("whatsapp message not handled, given up", "chat", services.MaskID(chatID), "message", inc.in.MessageID, "err", err)
-		return true
+		if inc.media != nil {
+			b.attach(ctx, inc)
+		}
+		b.presence(ctx, inc.chat, types.ChatPresenceComposing)
+	}
+	replies, err := b.handler.Handle(ctx, inc.in)
+	if err != nil {
+		return fmt.Errorf("handle message %s: %w", inc.in.MessageID, err)
 	}
 	if len(replies) == 0 {
 		b.presence(ctx, inc.chat, types.ChatPresencePaused)
-		return true
+		return nil
 	}
 	b.sendReplies(ctx, chatID, inc.chat, inc.in.MessageID, replies)
-	return true
-}
-
-// handle calls the engine, retrying with backoff: the message is already
-// acknowledged to WhatsApp, so these retries are its only second chance.
-func (b *Bot) handle(ctx context.Context, in conversation.Inbound) ([]conversation.Reply, error) {
-	wait := b.retryBase
-	var err error
-	for try := 1; ; try++ {
-		var replies []conversation.Reply
-		replies, err = b.callHandler(ctx, in)
-		if err == nil {
-			return replies, nil
-		}
-		if try >= b.handleTries || ctx.Err() != nil {
-			return nil, fmt.Errorf("handle message %s after %d tries: %w", in.MessageID, try, err)
-		}
-		b.log.Warn("whatsapp handler failed, retrying", "chat", services.MaskID(in.Chat.ChatID), "message", in.MessageID, "retry_in", wait, "err", err)
-		if !b.clock.Sleep(ctx, wait) {
-			return nil, fmt.Errorf("handle message %s: stopped while waiting to retry: %w", in.MessageID, err)
-		}
-		wait *= 2
-	}
-}
-
-// callHandler turns a panic in the engine into an error, so one bad message
-// fails alone instead of taking every chat down with the process.
-func (b *Bot) callHandler(ctx context.Context, in conversation.Inbound) (replies []conversation.Reply, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			b.log.Error("whatsapp handler panicked", "chat", services.MaskID(in.Chat.ChatID), "panic", p, "stack", string(debug.Stack()))
-			err = fmt.Errorf("handler panicked: %v", p)
-		}
-	}()
-	return b.handler.Handle(ctx, in)
+	return nil
 }
 
 // attach downloads the message's file and adds it to the inbound message
 // when it is a photo or PDF within the size cap. A file that cannot be had
 // leaves the message as unsupported media, which the engine answers.
 func (b *Bot) attach(ctx context.Context, inc *incoming) {
-	wait := b.retryBase
+	wait := b.backoff()
 	for try := 1; ; try++ {
 		att, refused, err := fetch(ctx, b.api, inc.media, b.cfg.MaxMedia)
 		switch {
@@ -537,10 +549,9 @@ func (b *Bot) attach(ctx context.Context, inc *incoming) {
 			b.log.Warn("whatsapp file not downloaded", "message", inc.in.MessageID, "tries", try, "err", err)
 			return
 		}
-		if !b.clock.Sleep(ctx, wait) {
+		if !b.clock.Sleep(ctx, wait.Next()) {
 			return
 		}
-		wait *= 2
 	}
 }
 
@@ -656,9 +667,9 @@ func (b *Bot) sendText(ctx context.Context, chatID string, to types.JID, text st
 // sendMessage sends one message of any kind the way sendText describes.
 func (b *Bot) sendMessage(ctx context.Context, chatID string, to types.JID, msg *waE2E.Message) error {
 	id := b.api.GenerateMessageID()
-	wait := b.retryBase
+	wait := b.backoff()
 	for try := 1; ; try++ {
-		if err := b.pacer.wait(ctx, chatID); err != nil {
+		if err := b.pace.Wait(ctx, chatID); err != nil {
 			return fmt.Errorf("send to %s: stopped waiting for a send slot: %w", services.MaskID(chatID), err)
 		}
 		_, err := b.api.SendMessage(ctx, to, msg, whatsmeow.SendRequestExtra{ID: id})
@@ -668,10 +679,10 @@ func (b *Bot) sendMessage(ctx context.Context, chatID string, to types.JID, msg 
 		if try >= b.sendTries || ctx.Err() != nil {
 			return fmt.Errorf("send to %s after %d tries: %w", services.MaskID(chatID), try, err)
 		}
-		b.log.Debug("whatsapp send failed, retrying", "chat", services.MaskID(chatID), "retry_in", wait, "err", err)
-		if !b.clock.Sleep(ctx, wait) {
+		delay := wait.Next()
+		b.log.Debug("whatsapp send failed, retrying", "chat", services.MaskID(chatID), "retry_in", delay, "err", err)
+		if !b.clock.Sleep(ctx, delay) {
 			return fmt.Errorf("send to %s: stopped while waiting to retry: %w", services.MaskID(chatID), err)
 		}
-		wait *= 2
 	}
 }

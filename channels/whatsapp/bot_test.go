@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,6 +15,8 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/leksono/sapa/channels/dispatch"
+	"github.com/leksono/sapa/channels/dispatch/dispatchtest"
 	"github.com/leksono/sapa/conversation"
 )
 
@@ -35,7 +38,7 @@ func TestMessageIsReadTypedAndAnsweredInItsChat(t *testing.T) {
 	h := &recorder{}
 	b, api, _ := testBot(t, Config{}, h)
 	b.onEvent(dm("M1", "6281234567890", text("halo")))
-	b.queue.waitIdle()
+	b.waitIdle()
 
 	if len(h.got) != 1 || h.got[0].Text != "halo" || h.got[0].Chat.ChatID != "6281234567890" {
 		t.Fatalf("engine got %+v", h.got)
@@ -68,7 +71,7 @@ func TestIgnoredMessagesGetNoAnswer(t *testing.T) {
 		b.onEvent(e)
 	}
 	b.onEvent(&events.HistorySync{})
-	b.queue.waitIdle()
+	b.waitIdle()
 	if len(h.got) != 0 || len(api.take()) != 0 || len(api.reads) != 0 {
 		t.Errorf("ignored messages reached the engine (%d) or got answers or receipts (%d reads)", len(h.got), len(api.reads))
 	}
@@ -82,7 +85,7 @@ func TestBacklogGetsOneApologyPerChat(t *testing.T) {
 		b.onEvent(dm(id, "6281234567890", text("halo?")))
 	}
 	b.onEvent(dm("M4", "6289876543210", text("permisi")))
-	b.queue.waitIdle()
+	b.waitIdle()
 
 	if len(h.got) != 0 {
 		t.Errorf("the engine handled %d stale messages", len(h.got))
@@ -103,7 +106,7 @@ func TestBacklogGetsOneApologyPerChat(t *testing.T) {
 	fresh := dm("M5", "6281234567890", text("halo"))
 	fresh.Info.Timestamp = clk.Now()
 	b.onEvent(fresh)
-	b.queue.waitIdle()
+	b.waitIdle()
 	if len(h.got) != 1 || len(api.take()) != 1 {
 		t.Errorf("a fresh message after the backlog was not answered")
 	}
@@ -118,7 +121,7 @@ func TestImageIsDownloadedForTheEngine(t *testing.T) {
 	}}))
 	// A photo whose file is gone still reaches the engine, without the file.
 	b.onEvent(dm("M2", "6281234567890", &waE2E.Message{ImageMessage: &waE2E.ImageMessage{DirectPath: proto.String("/img/gone")}}))
-	b.queue.waitIdle()
+	b.waitIdle()
 	if len(h.got) != 2 {
 		t.Fatalf("engine got %d messages, want 2", len(h.got))
 	}
@@ -140,12 +143,12 @@ func TestHandlerErrorsAreRetriedThenGivenUp(t *testing.T) {
 	})
 	b, api, clk := testBot(t, Config{}, flaky)
 	b.onEvent(dm("M1", "6281234567890", text("halo")))
-	b.queue.waitIdle()
+	b.waitIdle()
 	if calls.Load() != 3 || len(api.take()) != 1 {
 		t.Fatalf("handler called %d times, want 3 and then an answer", calls.Load())
 	}
-	if want := []time.Duration{time.Second, 2 * time.Second}; !equalDurations(clk.sleeps[:2], want) {
-		t.Errorf("retry waits %v, want %v", clk.sleeps, want)
+	if want := []time.Duration{time.Second, 2 * time.Second}; !slices.Equal(clk.Sleeps()[:2], want) {
+		t.Errorf("retry waits %v, want %v", clk.Sleeps(), want)
 	}
 
 	calls.Store(0)
@@ -156,7 +159,7 @@ func TestHandlerErrorsAreRetriedThenGivenUp(t *testing.T) {
 	b2, api2, _ := testBot(t, Config{}, broken)
 	b2.onEvent(dm("M1", "6281234567890", text("halo")))
 	b2.onEvent(dm("M2", "6281234567890", text("halo lagi")))
-	b2.queue.waitIdle()
+	b2.waitIdle()
 	if calls.Load() != 8 {
 		t.Errorf("panicking handler called %d times, want 4 tries for each of 2 messages", calls.Load())
 	}
@@ -187,7 +190,7 @@ func TestSendOnlyToChatsThatWroteFirst(t *testing.T) {
 		}
 	}
 	b.onEvent(dm("M1", "6282222222222", text("halo")))
-	b.queue.waitIdle()
+	b.waitIdle()
 	api.take()
 	if err := b.Send(ctx, "6282222222222", r); err != nil {
 		t.Errorf("Send to a citizen who wrote: %v", err)
@@ -222,7 +225,7 @@ func TestRepliesArePacedPerChat(t *testing.T) {
 	})
 	b, api, _ := testBot(t, Config{}, many)
 	b.onEvent(dm("M1", "6281234567890", text("halo")))
-	b.queue.waitIdle()
+	b.waitIdle()
 	out := api.take()
 	if len(out) != 3 {
 		t.Fatalf("sent %d, want 3", len(out))
@@ -263,10 +266,7 @@ func TestFatalEventsReportOnce(t *testing.T) {
 	if !b.texts.Has("whatsapp.fatal." + ReasonTemporaryBan) {
 		t.Error("no staff text for the reason")
 	}
-	deadline := time.Now().Add(2 * time.Second)
-	for api.availableCount() == 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	dispatchtest.WaitFor(t, 2*time.Second, "the account to be marked available", func() bool { return api.availableCount() > 0 })
 	if api.availableCount() != 1 {
 		t.Error("the account was not marked available after connecting")
 	}
@@ -279,16 +279,16 @@ func (f *fakeSender) availableCount() int {
 }
 
 func TestNewBotChecksConfig(t *testing.T) {
-	if _, err := newBot(Config{}, nil, quietLog(), nil, realClock{}); err == nil {
+	if _, err := newBot(Config{}, nil, quietLog(), nil, dispatch.Wall); err == nil {
 		t.Error("nil handler accepted")
 	}
-	if _, err := newBot(Config{StaffGroups: []string{"6281234567890@s.whatsapp.net"}}, &recorder{}, quietLog(), nil, realClock{}); err == nil {
+	if _, err := newBot(Config{StaffGroups: []string{"6281234567890@s.whatsapp.net"}}, &recorder{}, quietLog(), nil, dispatch.Wall); err == nil {
 		t.Error("a person's JID accepted as staff group")
 	}
-	if _, err := newBot(Config{PairPhone: "nomor kantor"}, &recorder{}, quietLog(), nil, realClock{}); err == nil {
+	if _, err := newBot(Config{PairPhone: "nomor kantor"}, &recorder{}, quietLog(), nil, dispatch.Wall); err == nil {
 		t.Error("a pairing phone that is no number accepted")
 	}
-	b, err := newBot(Config{}, &recorder{}, quietLog(), nil, realClock{})
+	b, err := newBot(Config{}, &recorder{}, quietLog(), nil, dispatch.Wall)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/leksono/sapa/services"
-	"github.com/leksono/sapa/store/mediastore"
 )
 
 // maxUpload bounds what SendFiles reads of one file: WhatsApp takes
@@ -42,7 +41,7 @@ func (b *Bot) SendFiles(ctx context.Context, chatID, caption string, files []Fil
 		switch {
 		case f.Open == nil:
 			return fmt.Errorf("whatsapp send files: file %d has no Open", i)
-		case !sendableMIME(f.MIME):
+		case !services.AcceptedFile(f.MIME):
 			return fmt.Errorf("whatsapp send files: file %d has type %q", i, f.MIME)
 		}
 	}
@@ -56,14 +55,6 @@ func (b *Bot) SendFiles(ctx context.Context, chatID, caption string, files []Fil
 		}
 	}
 	return nil
-}
-
-func sendableMIME(mime string) bool {
-	switch mime {
-	case mediastore.MIMEJPEG, mediastore.MIMEPNG, mediastore.MIMEWebP, mediastore.MIMEPDF:
-		return true
-	}
-	return false
 }
 
 // sendFile reads, uploads and sends one file.
@@ -83,7 +74,7 @@ func (b *Bot) sendFile(ctx context.Context, chatID string, to types.JID, caption
 		return fmt.Errorf("file for %s is over %d bytes", services.MaskID(chatID), maxUpload)
 	}
 	kind := whatsmeow.MediaImage
-	if f.MIME == mediastore.MIMEPDF {
+	if f.MIME == services.MIMEPDF {
 		kind = whatsmeow.MediaDocument
 	}
 	up, err := b.upload(ctx, chatID, data, kind)
@@ -126,7 +117,7 @@ func (b *Bot) sendFile(ctx context.Context, chatID string, to types.JID, caption
 // upload encrypts and uploads data, retrying with backoff: uploads go to
 // media servers that fail on their own.
 func (b *Bot) upload(ctx context.Context, chatID string, data []byte, kind whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
-	wait := b.retryBase
+	wait := b.backoff()
 	for try := 1; ; try++ {
 		up, err := b.api.Upload(ctx, data, kind)
 		if err == nil {
@@ -135,11 +126,11 @@ func (b *Bot) upload(ctx context.Context, chatID string, data []byte, kind whats
 		if try >= b.sendTries || ctx.Err() != nil {
 			return whatsmeow.UploadResponse{}, fmt.Errorf("upload file for %s after %d tries: %w", services.MaskID(chatID), try, err)
 		}
-		b.log.Debug("whatsapp upload failed, retrying", "chat", services.MaskID(chatID), "retry_in", wait, "err", err)
-		if !b.clock.Sleep(ctx, wait) {
+		delay := wait.Next()
+		b.log.Debug("whatsapp upload failed, retrying", "chat", services.MaskID(chatID), "retry_in", delay, "err", err)
+		if !b.clock.Sleep(ctx, delay) {
 			return whatsmeow.UploadResponse{}, fmt.Errorf("upload file for %s: stopped while waiting to retry: %w", services.MaskID(chatID), err)
 		}
-		wait *= 2
 	}
 }
 

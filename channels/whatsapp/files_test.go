@@ -12,6 +12,8 @@ import (
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/leksono/sapa/services"
 )
 
 func fileOf(data []byte) func() (io.ReadCloser, error) {
@@ -69,7 +71,7 @@ func TestSendFilesFollowsFirstContactRules(t *testing.T) {
 	}
 	// Once the citizen wrote, files may go to them.
 	b.onEvent(dm("M1", "6281234567890", text("halo")))
-	b.queue.waitIdle()
+	b.waitIdle()
 	api.take()
 	if err := b.SendFiles(context.Background(), "6281234567890", "", files); err != nil {
 		t.Fatalf("to a chat that wrote: %v", err)
@@ -128,8 +130,8 @@ func TestRefusedFileTellsTheEngineWhy(t *testing.T) {
 	b.onEvent(dm("M2", "6281234567890", &waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{
 		FileName: proto.String("ktp.jpg"), Mimetype: proto.String("image/jpeg"), DirectPath: proto.String("/txt"),
 	}}))
-	b.queue.waitIdle()
-	if len(h.got) != 2 || h.got[0].Media != mediaTooLargeFile || h.got[1].Media != mediaUnsupportedFile ||
+	b.waitIdle()
+	if len(h.got) != 2 || h.got[0].Media != services.FileRefusedSize || h.got[1].Media != services.FileRefusedType ||
 		len(h.got[0].Attachments)+len(h.got[1].Attachments) != 0 {
 		t.Fatalf("engine got %+v", h.got)
 	}

@@ -17,44 +17,10 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/leksono/sapa/channels/dispatch"
+	"github.com/leksono/sapa/channels/dispatch/dispatchtest"
 	"github.com/leksono/sapa/conversation"
 )
-
-// fakeClock moves only when told to, or when someone sleeps on it: a sleep
-// returns at once with the clock advanced, so paced code runs instantly and
-// its waits can be read back.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	sleeps []time.Duration
-}
-
-func newFakeClock(t time.Time) *fakeClock { return &fakeClock{now: t} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) bool {
-	if ctx.Err() != nil {
-		return false
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if d > 0 {
-		c.now = c.now.Add(d)
-	}
-	c.sleeps = append(c.sleeps, d)
-	return true
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // sent is one message the fake sender was asked to send.
 type sent struct {
@@ -75,7 +41,7 @@ type upload struct {
 // the next n SendMessage calls fail; files are served by direct path.
 type fakeSender struct {
 	mu        sync.Mutex
-	clock     clock
+	clock     dispatch.Clock
 	sent      []sent
 	reads     []types.MessageID
 	presences []types.ChatPresence
@@ -90,7 +56,9 @@ type fakeSender struct {
 
 var _ sender = (*fakeSender)(nil)
 
-func newFakeSender(c clock) *fakeSender { return &fakeSender{clock: c, files: map[string][]byte{}} }
+func newFakeSender(c dispatch.Clock) *fakeSender {
+	return &fakeSender{clock: c, files: map[string][]byte{}}
+}
 
 func (f *fakeSender) SendMessage(_ context.Context, to types.JID, m *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
 	f.mu.Lock()
@@ -187,22 +155,26 @@ var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
 // testBot builds a Bot on a fake sender and fake clock, with its workers
 // running until the test ends.
-func testBot(t *testing.T, cfg Config, h Handler) (*Bot, *fakeSender, *fakeClock) {
+func testBot(t *testing.T, cfg Config, h Handler) (*Bot, *fakeSender, *dispatchtest.Clock) {
 	t.Helper()
-	c := newFakeClock(t0)
+	c := dispatchtest.NewClock(t0)
 	api := newFakeSender(c)
 	b, err := newBot(cfg, h, quietLog(), api, c)
 	if err != nil {
 		t.Fatalf("newBot: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	b.queue.start(ctx, 4)
+	closeInbox := b.serve(ctx, ctx, 4)
 	t.Cleanup(func() {
 		cancel()
-		b.queue.stop()
+		closeInbox()
 	})
 	return b, api, c
 }
+
+// waitIdle blocks until every message queued so far is finished, so a test
+// steps through a conversation one message at a time.
+func (b *Bot) waitIdle() { b.inbox.Load().Idle() }
 
 // person is a citizen's phone JID as WhatsApp addresses it.
 func person(user string) types.JID { return types.NewJID(user, types.DefaultUserServer) }

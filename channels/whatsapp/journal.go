@@ -11,6 +11,7 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/leksono/sapa/channels/dispatch"
 	"github.com/leksono/sapa/services"
 )
 
@@ -18,17 +19,8 @@ import (
 // finished. whatsmeow acknowledges a message to WhatsApp as soon as the
 // event handler returns, and WhatsApp never delivers it again; the handler
 // only queues it in memory, so without a journal a crash loses what was
-// queued. redisstore.Queue implements it; it must be durable (a Redis
-// server, not the in-process store).
-type Journal interface {
-	// Hold records taken as being handled and removes handled, in one
-	// step; when it returns nil, taken survives a crash of this process.
-	Hold(ctx context.Context, taken, handled [][]byte) error
-	// Requeue puts back what a stopped process held and did not remove;
-	// Pop then takes it, oldest first, holding it again.
-	Requeue(ctx context.Context) (int, error)
-	Pop(ctx context.Context, max int, wait time.Duration) ([][]byte, error)
-}
+// queued.
+type Journal = dispatch.Journal
 
 // journalTimeout bounds the journal's round trip in whatsmeow's event
 // handler, which holds up every other event while it runs.
@@ -117,51 +109,37 @@ func (b *Bot) replay(ctx context.Context) {
 		return
 	}
 	go func() {
-		wait := b.retryBase
+		wait := b.backoff()
 		for err != nil && ctx.Err() == nil {
-			b.log.Warn("whatsapp journal: messages of a stopped process not handled yet; trying again", "retry_in", wait, "err", err)
-			if !b.clock.Sleep(ctx, wait) {
+			delay := wait.Next()
+			b.log.Warn("whatsapp journal: messages of a stopped process not handled yet; trying again", "retry_in", delay, "err", err)
+			if !b.clock.Sleep(ctx, delay) {
 				return
 			}
-			wait = min(2*wait, time.Minute)
 			err = b.replayOnce(ctx)
 		}
 	}()
 }
 
 func (b *Bot) replayOnce(ctx context.Context) error {
-	n, err := b.cfg.Journal.Requeue(ctx)
-	if err != nil {
-		return fmt.Errorf("replay journal: %w", err)
-	}
-	if n == 0 {
-		return nil
-	}
-	b.log.Info("whatsapp journal: handling messages a stopped process had taken", "messages", n)
-	for ctx.Err() == nil {
-		entries, err := b.cfg.Journal.Pop(ctx, 100, 0)
+	n, err := dispatch.Replay(ctx, b.cfg.Journal, func(raw []byte) {
+		evt, err := decodeEntry(raw)
 		if err != nil {
-			return fmt.Errorf("replay journal: %w", err)
+			b.log.Error("whatsapp journal: entry unreadable, dropped", "err", err)
+			b.finish(raw)
+			return
 		}
-		if len(entries) == 0 {
-			return nil
+		inc, reason := translate(evt, b.staff)
+		if reason != "" {
+			b.finish(raw)
+			return
 		}
-		for _, raw := range entries {
-			evt, err := decodeEntry(raw)
-			if err != nil {
-				b.log.Error("whatsapp journal: entry unreadable, dropped", "err", err)
-				b.finish(raw)
-				continue
-			}
-			inc, reason := translate(evt, b.staff)
-			if reason != "" {
-				b.finish(raw)
-				continue
-			}
-			inc.in.Redelivered = true
-			b.log.Debug("whatsapp journal: message replayed", "chat", services.MaskID(inc.in.Chat.ChatID), "message", inc.in.MessageID)
-			b.enqueue(inc, raw)
-		}
+		inc.in.Redelivered = true
+		b.log.Debug("whatsapp journal: message replayed", "chat", services.MaskID(inc.in.Chat.ChatID), "message", inc.in.MessageID)
+		b.enqueue(inc, raw)
+	})
+	if n > 0 {
+		b.log.Info("whatsapp journal: messages a stopped process had taken handed over", "messages", n)
 	}
-	return ctx.Err()
+	return err
 }

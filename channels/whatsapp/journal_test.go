@@ -10,6 +10,7 @@ import (
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/leksono/sapa/channels/dispatch/dispatchtest"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/store/redisstore"
 	"github.com/leksono/sapa/store/storetest"
@@ -48,7 +49,7 @@ func TestJournalHoldsAMessageUntilItIsAnswered(t *testing.T) {
 		t.Errorf("journal holds %d entries while the message is handled, want 1", n)
 	}
 	close(release)
-	b.queue.waitIdle()
+	b.waitIdle()
 	if len(api.take()) != 1 {
 		t.Fatal("no answer sent")
 	}
@@ -66,19 +67,19 @@ func TestJournalReplaysWhatAStoppedBotHad(t *testing.T) {
 		<-ctx.Done() // the process is stopped (or killed) mid-message
 		return nil, ctx.Err()
 	})
-	c := newFakeClock(t0)
+	c := dispatchtest.NewClock(t0)
 	first, err := newBot(Config{Journal: j}, stuck, quietLog(), newFakeSender(c), c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	first.queue.start(ctx, 2)
+	closeFirst := first.serve(ctx, ctx, 2)
 	first.onEvent(dm("M1", "6281234567890", &waE2E.Message{ImageMessage: &waE2E.ImageMessage{
 		Caption: proto.String("KTP"), DirectPath: proto.String("/img/1"), FileLength: proto.Uint64(uint64(len(jpegBytes))),
 	}}))
 	first.onEvent(dm("M2", "6281234567890", text("lanjut")))
 	cancel()
-	first.queue.stop()
+	closeFirst()
 	if n := held(); n != 2 {
 		t.Fatalf("journal holds %d entries after the stop, want 2", n)
 	}
@@ -87,7 +88,7 @@ func TestJournalReplaysWhatAStoppedBotHad(t *testing.T) {
 	next, api, _ := testBot(t, Config{Journal: j}, h)
 	api.files["/img/1"] = jpegBytes
 	next.replay(context.Background())
-	next.queue.waitIdle()
+	next.waitIdle()
 	if len(h.got) != 2 || h.got[0].MessageID != "M1" || h.got[1].MessageID != "M2" {
 		t.Fatalf("the next bot handled %+v, want M1 then M2", h.got)
 	}
@@ -142,14 +143,8 @@ func TestJournalReplayRetriedWhenRedisIsBack(t *testing.T) {
 		defer h.mu.Unlock()
 		return len(h.got)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for got() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the journaled message never reached the engine")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	b.queue.waitIdle()
+	dispatchtest.WaitFor(t, 5*time.Second, "the journaled message to reach the engine", func() bool { return got() > 0 })
+	b.waitIdle()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.got) != 1 || h.got[0].MessageID != "M9" || !h.got[0].Redelivered {

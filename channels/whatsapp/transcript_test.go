@@ -15,6 +15,7 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/leksono/sapa/channels/dispatch/dispatchtest"
 	"github.com/leksono/sapa/configs"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/conversation/conversationtest"
@@ -100,7 +101,7 @@ func TestTranscriptsOverWhatsApp(t *testing.T) {
 }
 
 func replay(t *testing.T, script string, catalog *services.Catalog, texts *locales.Bundle, hint string, wantTicket bool) {
-	clk := newFakeClock(replayStart)
+	clk := dispatchtest.NewClock(replayStart)
 	cases := conversationtest.NewCases(catalog.Office.Location)
 	engine, err := conversation.New(conversation.Config{
 		Catalog: catalog, Texts: texts, States: conversationtest.NewStates(clk.Now), Cases: cases, Desk: cases,
@@ -117,10 +118,10 @@ func replay(t *testing.T, script string, catalog *services.Catalog, texts *local
 		t.Fatalf("newBot: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	b.queue.start(ctx, 2)
+	closeInbox := b.serve(ctx, ctx, 2)
 	defer func() {
 		cancel()
-		b.queue.stop()
+		closeInbox()
 	}()
 
 	const citizen = "6281234567890"
@@ -131,7 +132,7 @@ func replay(t *testing.T, script string, catalog *services.Catalog, texts *local
 	)
 	deliver := func(evt *events.Message) {
 		b.onEvent(evt)
-		b.queue.waitIdle()
+		b.waitIdle()
 		turns := rec.take()
 		out := api.take()
 		if len(turns) != 1 {
@@ -173,7 +174,7 @@ func replay(t *testing.T, script string, catalog *services.Catalog, texts *local
 				t.Fatal("deliver again before any message")
 			}
 			b.onEvent(last)
-			b.queue.waitIdle()
+			b.waitIdle()
 			if out := api.take(); len(out) != 0 {
 				t.Errorf("a redelivered message was answered again: %q", out[0].text)
 			}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/services"
-	"github.com/leksono/sapa/store/mediastore"
 )
 
 // channelName is the conversation.ChatKey channel of every WhatsApp chat.
@@ -153,7 +152,7 @@ func fillContent(out *incoming, msg *waE2E.Message) bool {
 		if wanted(doc.GetMimetype(), doc.GetFileName()) {
 			out.media = &mediaRef{media: "document", name: doc.GetFileName(), declared: doc.GetFileLength(), msg: doc}
 		} else {
-			in.Media = mediaUnsupportedFile
+			in.Media = services.FileRefusedType
 		}
 	case msg.LocationMessage != nil:
 		loc := msg.GetLocationMessage()
@@ -274,32 +273,22 @@ func jidOf(chatID string) (types.JID, error) {
 	return types.NewJID(n, types.DefaultUserServer), nil
 }
 
-// Media values of an Inbound whose file the bot refused, for the engine to
-// say which files it takes; the same as the Telegram channel's.
-const (
-	mediaUnsupportedFile = "unsupported_file" // not JPEG, PNG, WebP or PDF by its bytes
-	mediaTooLargeFile    = "too_large_file"   // over Config.MaxMedia
-)
-
-// fetch downloads the file of ref and returns it as an attachment, its type
-// judged by mediastore.Sniff, so both channels take exactly the same files.
-// refused is the Inbound.Media to report instead when the file is too large
-// or not a type the bot takes; err is set when the download failed and may
-// succeed later.
+// fetch downloads the file of ref and returns it as an attachment, judged
+// by the file rules of services, so both channels take exactly the same
+// files. refused is the Inbound.Media to report instead when the file is
+// too large or not a type the bot takes; err is set when the download
+// failed and may succeed later.
 func fetch(ctx context.Context, api sender, ref *mediaRef, maxBytes int64) (att conversation.Attachment, refused string, err error) {
 	if ref.declared > uint64(maxBytes) {
-		return conversation.Attachment{}, mediaTooLargeFile, nil
+		return conversation.Attachment{}, services.FileRefusedSize, nil
 	}
 	data, err := api.Download(ctx, ref.msg)
 	if err != nil {
 		return conversation.Attachment{}, "", fmt.Errorf("download %s: %w", ref.media, err)
 	}
-	if int64(len(data)) > maxBytes {
-		return conversation.Attachment{}, mediaTooLargeFile, nil
+	mime, refused := services.JudgeFile(data, maxBytes)
+	if refused != "" {
+		return conversation.Attachment{}, refused, nil
 	}
-	mime, ok := mediastore.Sniff(data)
-	if !ok {
-		return conversation.Attachment{}, mediaUnsupportedFile, nil
-	}
-	return conversation.Attachment{Kind: mediastore.KindOf(mime), MIME: mime, Name: ref.name, Data: data}, "", nil
+	return conversation.Attachment{Kind: services.FileKind(mime), MIME: mime, Name: ref.name, Data: data}, "", nil
 }

@@ -10,8 +10,9 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/leksono/sapa/channels/dispatch/dispatchtest"
 	"github.com/leksono/sapa/conversation"
-	"github.com/leksono/sapa/store/mediastore"
+	"github.com/leksono/sapa/services"
 )
 
 // Smallest files of each accepted type, by their magic bytes.
@@ -94,7 +95,9 @@ func TestTranslate(t *testing.T) {
 				DirectPath: proto.String("/img/3"), FileLength: proto.Uint64(11 << 20),
 			}}),
 			files: map[string][]byte{"/img/3": jpegBytes},
-			want:  func(in *conversation.Inbound) { in.Kind, in.Media = conversation.KindUnsupported, mediaTooLargeFile },
+			want: func(in *conversation.Inbound) {
+				in.Kind, in.Media = conversation.KindUnsupported, services.FileRefusedSize
+			},
 		},
 		{
 			name: "image that lied about its size is refused after download",
@@ -102,7 +105,9 @@ func TestTranslate(t *testing.T) {
 				DirectPath: proto.String("/img/4"), FileLength: proto.Uint64(10),
 			}}),
 			files: map[string][]byte{"/img/4": append(append([]byte{}, jpegBytes...), make([]byte, 10<<20)...)},
-			want:  func(in *conversation.Inbound) { in.Kind, in.Media = conversation.KindUnsupported, mediaTooLargeFile },
+			want: func(in *conversation.Inbound) {
+				in.Kind, in.Media = conversation.KindUnsupported, services.FileRefusedSize
+			},
 		},
 		{
 			name: "PDF document with caption",
@@ -134,7 +139,9 @@ func TestTranslate(t *testing.T) {
 				FileName: proto.String("berkas.pdf"), Mimetype: proto.String("application/pdf"), DirectPath: proto.String("/doc/3"),
 			}}),
 			files: map[string][]byte{"/doc/3": zipBytes},
-			want:  func(in *conversation.Inbound) { in.Kind, in.Media = conversation.KindUnsupported, mediaUnsupportedFile },
+			want: func(in *conversation.Inbound) {
+				in.Kind, in.Media = conversation.KindUnsupported, services.FileRefusedType
+			},
 		},
 		{
 			name: "word document is unsupported and not downloaded",
@@ -142,7 +149,9 @@ func TestTranslate(t *testing.T) {
 				FileName: proto.String("surat.docx"), Mimetype: proto.String("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
 				DirectPath: proto.String("/doc/4"),
 			}}),
-			want: func(in *conversation.Inbound) { in.Kind, in.Media = conversation.KindUnsupported, mediaUnsupportedFile },
+			want: func(in *conversation.Inbound) {
+				in.Kind, in.Media = conversation.KindUnsupported, services.FileRefusedType
+			},
 		},
 		{
 			name: "location",
@@ -294,7 +303,7 @@ func TestTranslate(t *testing.T) {
 			if tt.ignore != "" {
 				return
 			}
-			api := newFakeSender(newFakeClock(t0))
+			api := newFakeSender(dispatchtest.NewClock(t0))
 			api.files = tt.files
 			if inc.media != nil {
 				att, refused, err := fetch(context.Background(), api, inc.media, DefaultMaxMedia)
@@ -346,8 +355,9 @@ func TestNormalizedPhoneIsOnePerson(t *testing.T) {
 	}
 }
 
-// Files are judged by mediastore.Sniff, like on Telegram: the same bytes
-// are taken or refused on both channels, whatever the name says.
+// Files are judged by the rules of services, like on Telegram and in the
+// media store: the same bytes are taken or refused everywhere, whatever the
+// name says.
 func TestFetchJudgesByBytes(t *testing.T) {
 	for name, tc := range map[string]struct {
 		data    []byte
@@ -355,20 +365,20 @@ func TestFetchJudgesByBytes(t *testing.T) {
 		refused string
 	}{
 		"jpeg": {jpegBytes, "image/jpeg", ""}, "png": {pngBytes, "image/png", ""}, "webp": {webpBytes, "image/webp", ""},
-		"pdf": {pdfBytes, "application/pdf", ""}, "zip": {zipBytes, "", mediaUnsupportedFile},
-		"text":          {[]byte("hello, not a file"), "", mediaUnsupportedFile},
-		"gif":           {[]byte("GIF89a" + string(make([]byte, 20))), "", mediaUnsupportedFile},
-		"truncated png": {pngBytes[:6], "", mediaUnsupportedFile},
+		"pdf": {pdfBytes, "application/pdf", ""}, "zip": {zipBytes, "", services.FileRefusedType},
+		"text":          {[]byte("hello, not a file"), "", services.FileRefusedType},
+		"gif":           {[]byte("GIF89a" + string(make([]byte, 20))), "", services.FileRefusedType},
+		"truncated png": {pngBytes[:6], "", services.FileRefusedType},
 	} {
-		api := newFakeSender(newFakeClock(t0))
+		api := newFakeSender(dispatchtest.NewClock(t0))
 		api.files["/f"] = tc.data
 		ref := &mediaRef{media: "document", name: "foto.jpg", msg: &waE2E.DocumentMessage{DirectPath: proto.String("/f")}}
 		att, refused, err := fetch(context.Background(), api, ref, DefaultMaxMedia)
 		if err != nil || refused != tc.refused || att.MIME != tc.mime {
 			t.Errorf("%s: fetch = %q, refused %q, err %v; want %q, %q", name, att.MIME, refused, err, tc.mime, tc.refused)
 		}
-		if sniffed, _ := mediastore.Sniff(tc.data); sniffed != tc.mime {
-			t.Errorf("%s: the channel and mediastore.Sniff disagree", name)
+		if sniffed, _ := services.SniffFile(tc.data); sniffed != tc.mime {
+			t.Errorf("%s: the channel and services.SniffFile disagree", name)
 		}
 	}
 }

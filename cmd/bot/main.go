@@ -49,9 +49,14 @@ Commands:
             chat [--as citizen|staff:<id>] [--chat <id>]
   check   check configs/ and locales/, print every problem with its file
           and line, exit 1 if there is any
-  report  print the office's report for a period:
-            report --from YYYY-MM-DD --to YYYY-MM-DD [--format table|csv|json]
-                   [--chart file.png] [--lang id|en]
+  report  the office's report for a period:
+            report --from YYYY-MM-DD --to YYYY-MM-DD [--ikm]
+                   [--format table|csv|json|xlsx] [--out PATH] [--table NAME]
+                   [--chart file.png] [--card file.pdf] [--lang id|en]
+          --ikm: the satisfaction survey report of PermenPAN-RB 14/2017;
+          xlsx needs --out file.xlsx; csv writes one file per table into
+          --out DIR, or one --table to stdout; --card writes the IKM
+          publication card (one A4 page of PDF)
   help    show this text
 
 With no settings the bot keeps cases in ./data/sapa.db (SQLite) and chat
@@ -170,6 +175,10 @@ func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (
 	a, err := buildCoreFor(ctx, cfg, o, nil, true, log)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.PublicURL == defaultPublicURL {
+		log.Warn("PUBLIC_URL is not set: the QR codes of printed letters lead to "+defaultPublicURL+", which only this PC reaches",
+			"fix", "set PUBLIC_URL to the address the public reaches the bot at")
 	}
 	if cfg.TelegramToken != "" {
 		if err := a.addTelegram(cfg, log); err != nil {

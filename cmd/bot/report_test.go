@@ -78,13 +78,14 @@ func seedReport(t *testing.T, o *office, path string) {
 		t.Fatalf("complete survey: %v", err)
 	}
 	file(2, services.KindRequest, "sktm", at(2, 2, 8), nil)
-	file(3, services.KindComplaint, "pengaduan", at(2, 3, 8), map[string]string{"kategori": "jalan"})
+	file(3, services.KindComplaint, "pengaduan", at(2, 3, 8), map[string]string{"kategori": "jalan_jembatan"})
 }
 
 func runReportCmd(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := report(args, &out, &errOut, os.Getenv)
+	now := func() time.Time { return time.Date(2026, 7, 15, 10, 0, 0, 0, time.FixedZone("WIB", 7*3600)) }
+	code := reportCmd(args, &out, &errOut, os.Getenv, now)
 	return code, out.String(), errOut.String()
 }
 
@@ -101,16 +102,16 @@ func TestReportFormats(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("decode json report: %v\n%s", err, out)
 	}
-	// sktm survey: total 29 -> 25 x 29 / 9 = 80.56, 29 x 0.11 x 25 = 79.75.
-	if r.Cases != 3 || r.Open != 2 || r.IKM.Respondents != 1 || r.IKM.Index != 80.56 || r.IKM.IndexOfficial != 79.75 || r.IKM.Category != "B" {
+	// sktm survey: total 29 -> 25 x 29 / 9 = 80.56 (B), 29 x 0.11 x 25 = 79.75 (B).
+	if r.Cases != 3 || r.Open != 2 || r.IKM.Respondents != 1 || r.IKM.Index != 80.56 || r.IKM.IndexOfficial != 79.75 || r.IKM.CategoryOfficial != "B" {
 		t.Errorf("report = cases %d open %d IKM %+v; want 3, 2, one respondent at 80.56/79.75 B", r.Cases, r.Open, r.IKM)
 	}
 	if len(r.Monthly) != 2 || r.Monthly[0].Cases != 1 || r.Monthly[1].Cases != 2 {
 		t.Errorf("monthly = %+v, want January 1 case, February 2", r.Monthly)
 	}
 	// The last day is inclusive: the period ends at 1 March 00:00 office time.
-	if want := time.Date(2026, 3, 1, 0, 0, 0, 0, o.catalog.Office.Location); !r.To.Equal(want) {
-		t.Errorf("period end %v, want %v", r.To, want)
+	if want := time.Date(2026, 3, 1, 0, 0, 0, 0, o.catalog.Office.Location); !r.To.Equal(want) || !r.AsOf.Equal(want) {
+		t.Errorf("period end %v as of %v, want %v", r.To, r.AsOf, want)
 	}
 
 	code, out, errOut = runReportCmd(t, period...)
@@ -118,11 +119,11 @@ func TestReportFormats(t *testing.T) {
 		t.Fatalf("table report exit %d: %s", code, errOut)
 	}
 	for _, want := range []string{
-		"Laporan pelayanan Leksono, 2026-01-01 s.d. 2026-02-28",
+		"Laporan pelayanan Kecamatan Leksono, 1 Januari 2026 s.d. 28 Februari 2026",
 		o.texts.T("id", "report.section.ikm", nil),
 		o.texts.T("id", "service.sktm.name", nil),
 		o.texts.T("id", "status.label.selesai", nil),
-		"80.56", "79.75", "B (baik)", "Sawangan (33.07.05.2001)", "jalan", "2026-02",
+		"80,56", "79,75", "B (baik)", "Sawangan", "Jalan dan jembatan", "Feb 2026", "per 28 Februari 2026",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
@@ -132,43 +133,46 @@ func TestReportFormats(t *testing.T) {
 		t.Errorf("table shows a missing locale key:\n%s", out)
 	}
 
-	code, out, errOut = runReportCmd(t, append(period, "--format", "csv")...)
-	if code != 0 {
-		t.Fatalf("csv report exit %d: %s", code, errOut)
+	code, out, errOut = runReportCmd(t, append(period, "--ikm")...)
+	if code != 0 || !strings.Contains(out, "Laporan Survei Kepuasan Masyarakat") || !strings.Contains(out, "Sampel minimum") {
+		t.Errorf("--ikm exit %d: %s\n%s", code, errOut, out)
 	}
-	cr := csv.NewReader(strings.NewReader(out))
-	cr.FieldsPerRecord = -1
-	records, err := cr.ReadAll()
+
+	// CSV: one table on stdout, or one file per table.
+	code, out, errOut = runReportCmd(t, append(period, "--format", "csv", "--table", "ikm")...)
+	if code != 0 {
+		t.Fatalf("csv table exit %d: %s", code, errOut)
+	}
+	records, err := csv.NewReader(strings.NewReader(out)).ReadAll()
 	if err != nil {
 		t.Fatalf("parse csv: %v\n%s", err, out)
 	}
-	// Each section: a title row of one field, then its header row.
-	var titles []string
-	for i, rec := range records {
-		if len(rec) == 1 && i+1 < len(records) {
-			titles = append(titles, rec[0])
-		}
+	if len(records) != 3 || records[0][0] != "scope_code" || records[1][2] != "1" || records[1][3] != "80.56" || records[1][5] != "79.75" {
+		t.Errorf("csv of the ikm table = %q, want the header and all services at 1, 80.56, 79.75", records)
 	}
-	if len(titles) != 10 || titles[0] != o.texts.T("id", "report.section.summary", nil) {
-		t.Errorf("csv sections = %q, want 10 starting with the summary", titles)
+	dir := filepath.Join(t.TempDir(), "csv")
+	if code, _, errOut := runReportCmd(t, append(period, "--format", "csv", "--out", dir)...); code != 0 {
+		t.Fatalf("csv dir exit %d: %s", code, errOut)
 	}
-	found := false
-	for i, rec := range records {
-		if len(rec) == 1 && rec[0] == o.texts.T("id", "report.section.ikm", nil) {
-			header, all := records[i+1], records[i+2]
-			found = header[2] == o.texts.T("id", "report.column.index", nil) && all[1] == "1" && all[2] == "80.56" && all[3] == "79.75"
-		}
+	if files, _ := filepath.Glob(filepath.Join(dir, "*.csv")); len(files) != 11 {
+		t.Errorf("csv files = %v, want one per table of the service report (11)", files)
 	}
-	if !found {
-		t.Errorf("csv has no IKM section with header and the overall row 1, 80.56, 79.75:\n%s", out)
+
+	book := filepath.Join(t.TempDir(), "laporan.xlsx")
+	if code, _, errOut := runReportCmd(t, append(period, "--ikm", "--format", "xlsx", "--out", book)...); code != 0 {
+		t.Fatalf("xlsx exit %d: %s", code, errOut)
+	}
+	if raw, err := os.ReadFile(book); err != nil || !bytes.HasPrefix(raw, []byte("PK")) {
+		t.Errorf("the workbook is not a zip file: %v", err)
 	}
 }
 
-func TestReportChart(t *testing.T) {
+func TestReportChartAndCard(t *testing.T) {
 	o, path := reportEnv(t)
 	seedReport(t, o, path)
-	chart := filepath.Join(t.TempDir(), "report.png")
-	code, _, errOut := runReportCmd(t, "--from", "2026-01-01", "--to", "2026-06-30", "--format", "json", "--chart", chart)
+	dir := t.TempDir()
+	chart, card := filepath.Join(dir, "report.png"), filepath.Join(dir, "ikm.pdf")
+	code, _, errOut := runReportCmd(t, "--from", "2026-01-01", "--to", "2026-06-30", "--format", "json", "--chart", chart, "--card", card)
 	if code != 0 {
 		t.Fatalf("report exit %d: %s", code, errOut)
 	}
@@ -177,33 +181,12 @@ func TestReportChart(t *testing.T) {
 		t.Fatalf("open chart: %v", err)
 	}
 	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
+	if _, err := png.Decode(f); err != nil {
 		t.Fatalf("decode chart: %v", err)
 	}
-	b := img.Bounds()
-	if b.Dx() != 1200 || b.Dy() != 900 {
-		t.Errorf("chart is %dx%d, want 1200x900 (8x6 in at 150 dpi)", b.Dx(), b.Dy())
-	}
-	colors := map[[4]uint32]bool{}
-	for y := b.Min.Y; y < b.Max.Y; y += 3 {
-		for x := b.Min.X; x < b.Max.X; x += 3 {
-			r, g, bl, a := img.At(x, y).RGBA()
-			colors[[4]uint32{r, g, bl, a}] = true
-		}
-	}
-	// White page, black text and axes, blue bars, green line at least.
-	if len(colors) < 4 {
-		t.Errorf("chart has %d distinct colours, want a drawn chart", len(colors))
-	}
-	blue := false
-	for c := range colors {
-		if c[0]>>8 == 0x1f && c[1]>>8 == 0x5f && c[2]>>8 == 0xa8 {
-			blue = true
-		}
-	}
-	if !blue {
-		t.Error("chart has no bar colour: the cases were not drawn")
+	raw, err := os.ReadFile(card)
+	if err != nil || !bytes.HasPrefix(raw, []byte("%PDF-")) {
+		t.Errorf("card: %v, want a PDF", err)
 	}
 }
 
@@ -215,11 +198,18 @@ func TestReportBadArguments(t *testing.T) {
 		{"--from", "2026-13-01", "--to", "2026-12-31"},
 		{"--from", "2026-02-01", "--to", "2026-01-31"},
 		{"--from", "2026-01-01", "--to", "2026-01-31", "--format", "xml"},
+		{"--from", "2026-01-01", "--to", "2026-01-31", "--format", "xlsx"},
+		{"--from", "2026-01-01", "--to", "2026-01-31", "--format", "csv"},
+		{"--from", "2026-01-01", "--to", "2026-01-31", "--table", "ikm"},
 		{"--from", "2026-01-01", "--to", "2026-01-31", "extra"},
 	} {
 		code, out, errOut := runReportCmd(t, args...)
 		if code != 2 || out != "" || errOut == "" {
 			t.Errorf("report %q: exit %d, stdout %q, stderr %q; want 2, nothing, an explanation", args, code, out, errOut)
 		}
+	}
+	code, _, errOut := runReportCmd(t, "--from", "2026-01-01", "--to", "2026-01-31", "--format", "csv", "--table", "nope")
+	if code != 1 || !strings.Contains(errOut, "tables: summary, kind") {
+		t.Errorf("unknown table: exit %d, %s", code, errOut)
 	}
 }

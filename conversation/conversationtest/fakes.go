@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -105,15 +106,16 @@ type Cases struct {
 	bySource map[string]services.Receipt
 	perDay   map[string]int
 	langs    map[string]string
-	Surveys  map[string]map[string]int // answers by ticket and element
-	Comments map[string]string         // comments of completed surveys, by ticket
-	Fail     error                     // when set, SubmitCase fails with it
+	Surveys  map[string]map[string]int    // answers by ticket and element
+	Profiles map[string]map[string]string // profile answers by ticket and question
+	Comments map[string]string            // comments of completed surveys, by ticket
+	Fail     error                        // when set, SubmitCase fails with it
 }
 
 func NewCases(loc *time.Location) *Cases {
 	return &Cases{loc: loc, bySource: map[string]services.Receipt{}, perDay: map[string]int{},
 		views: map[string]*services.CaseView{}, events: map[string][]services.Event{}, langs: map[string]string{},
-		Surveys: map[string]map[string]int{}, Comments: map[string]string{}}
+		Surveys: map[string]map[string]int{}, Profiles: map[string]map[string]string{}, Comments: map[string]string{}}
 }
 
 // SubmitCase implements conversation.CaseStore, CaseDesk, SurveyDesk and AttachmentDesk.
@@ -273,7 +275,24 @@ func (m *Cases) AnswerSurvey(_ context.Context, ticket, element string, score in
 	if m.Surveys[ticket] == nil || score < 1 || score > 4 {
 		return fmt.Errorf("answer survey %s: no survey or bad score %d", ticket, score)
 	}
+	if v := m.views[ticket]; v == nil || !slices.Contains(services.SurveyElementsFor(v.Kind), element) {
+		return fmt.Errorf("answer survey %s: %s is not asked about this case", ticket, element)
+	}
 	m.Surveys[ticket][element] = score
+	return nil
+}
+
+// AnswerProfile implements conversation.SurveyDesk.
+func (m *Cases) AnswerProfile(_ context.Context, ticket, question, value string, _ time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Surveys[ticket] == nil || !services.ValidProfileAnswer(question, value) {
+		return fmt.Errorf("answer profile %s: no survey or bad answer %s=%q", ticket, question, value)
+	}
+	if m.Profiles[ticket] == nil {
+		m.Profiles[ticket] = map[string]string{}
+	}
+	m.Profiles[ticket][question] = value
 	return nil
 }
 
@@ -281,7 +300,8 @@ func (m *Cases) AnswerSurvey(_ context.Context, ticket, element string, score in
 func (m *Cases) CompleteSurvey(_ context.Context, ticket, comment string, _ time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if len(m.Surveys[ticket]) != len(services.SurveyElements) {
+	v := m.views[ticket]
+	if v == nil || len(m.Surveys[ticket]) != len(services.SurveyElementsFor(v.Kind)) {
 		return fmt.Errorf("complete survey %s: %d answers", ticket, len(m.Surveys[ticket]))
 	}
 	m.Comments[ticket] = comment

@@ -1,12 +1,12 @@
 // Package mediastore keeps the photos and documents citizens send, on disk,
 // addressed by the SHA-256 of their content: the same file sent twice, by
-// one citizen or two, is stored once. It accepts only JPEG, PNG, WebP and
-// PDF, judged by their bytes, never by a name or a declared type, and only
-// up to a size cap.
+// one citizen or two, is stored once. Which files are taken is the rule of
+// services (services.SniffFile: JPEG, PNG, WebP and PDF by their bytes,
+// never by a name or a declared type); the store applies it again, and its
+// size cap, before writing.
 package mediastore
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -22,67 +22,16 @@ import (
 	"github.com/leksono/sapa/services"
 )
 
-// DefaultMaxBytes is the size cap New applies when given 0: 10 MB, which is
-// also the most Telegram's sendPhoto takes.
-const DefaultMaxBytes = 10 << 20
+// DefaultMaxBytes is the size cap New applies when given 0: the largest
+// file a citizen may send (services.MaxFileBytes).
+const DefaultMaxBytes = services.MaxFileBytes
 
-// Accepted MIME types.
-const (
-	MIMEJPEG = "image/jpeg"
-	MIMEPNG  = "image/png"
-	MIMEWebP = "image/webp"
-	MIMEPDF  = "application/pdf"
-)
-
-// Kinds of stored files, the values of services.StoredFile.Kind.
-const (
-	KindPhoto    = "photo"
-	KindDocument = "document"
-)
-
-// ErrType is returned (wrapped) by Save for content that is not JPEG, PNG,
-// WebP or PDF.
+// ErrType is returned (wrapped) by Save for content that is not a type a
+// citizen may send (services.SniffFile).
 var ErrType = errors.New("file type not accepted: only JPEG, PNG, WebP and PDF")
 
 // ErrTooLarge is returned (wrapped) by Save for content over the size cap.
 var ErrTooLarge = errors.New("file over the size cap")
-
-// extensions maps each accepted MIME type to the extension of its file.
-var extensions = map[string]string{
-	MIMEJPEG: "jpg",
-	MIMEPNG:  "png",
-	MIMEWebP: "webp",
-	MIMEPDF:  "pdf",
-}
-
-var pngSignature = []byte{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'}
-
-// Sniff returns the MIME type of data judged by its magic bytes alone, and
-// whether it is one of the accepted types. A name or a declared type can
-// lie; the first bytes of the content rarely do.
-func Sniff(data []byte) (mime string, ok bool) {
-	switch {
-	case len(data) >= 3 && data[0] == 0xff && data[1] == 0xd8 && data[2] == 0xff:
-		return MIMEJPEG, true
-	case bytes.HasPrefix(data, pngSignature):
-		return MIMEPNG, true
-	case len(data) >= 12 && bytes.Equal(data[:4], []byte("RIFF")) && bytes.Equal(data[8:12], []byte("WEBP")):
-		return MIMEWebP, true
-	case bytes.HasPrefix(data, []byte("%PDF-")):
-		return MIMEPDF, true
-	default:
-		return "", false
-	}
-}
-
-// KindOf is the kind a file of the given MIME type is stored as: PDFs are
-// documents, images are photos.
-func KindOf(mime string) string {
-	if mime == MIMEPDF {
-		return KindDocument
-	}
-	return KindPhoto
-}
 
 // Store is a media directory. It is safe for concurrent use, and several
 // processes may share one directory: every file appears by an atomic
@@ -120,19 +69,20 @@ func (s *Store) MaxBytes() int64 { return s.maxBytes }
 // Dir is the media directory.
 func (s *Store) Dir() string { return s.dir }
 
-// Save stores data and describes it. It refuses content that Sniff does not
-// accept (ErrType) and content over the cap (ErrTooLarge), both wrapped.
-// The file is kept at <dir>/<sha[0:2]>/<sha>.<ext>, and the returned Path is
-// that location relative to the directory, so the directory can move. Saving
-// content already stored returns the same StoredFile and writes nothing.
+// Save stores data and describes it. It refuses content that
+// services.SniffFile does not accept (ErrType) and content over the cap
+// (ErrTooLarge), both wrapped. The file is kept at
+// <dir>/<sha[0:2]>/<sha>.<ext>, and the returned Path is that location
+// relative to the directory, so the directory can move. Saving content
+// already stored returns the same StoredFile and writes nothing.
 func (s *Store) Save(ctx context.Context, kind string, data []byte) (services.StoredFile, error) {
-	if kind != KindPhoto && kind != KindDocument {
+	if kind != services.FilePhoto && kind != services.FileDocument {
 		return services.StoredFile{}, fmt.Errorf("save media: unknown kind %q", kind)
 	}
 	if int64(len(data)) > s.maxBytes {
 		return services.StoredFile{}, fmt.Errorf("save %s of %d bytes (cap %d): %w", kind, len(data), s.maxBytes, ErrTooLarge)
 	}
-	mime, ok := Sniff(data)
+	mime, ok := services.SniffFile(data)
 	if !ok {
 		return services.StoredFile{}, fmt.Errorf("save %s: %w", kind, ErrType)
 	}
@@ -146,7 +96,7 @@ func (s *Store) Save(ctx context.Context, kind string, data []byte) (services.St
 		MIME:   mime,
 		Size:   int64(len(data)),
 		SHA256: hash,
-		Path:   filepath.ToSlash(filepath.Join(hash[:2], hash+"."+extensions[mime])),
+		Path:   filepath.ToSlash(filepath.Join(hash[:2], hash+"."+services.FileExtension(mime))),
 	}
 
 	lock := &s.locks[sum[0]%byte(len(s.locks))]

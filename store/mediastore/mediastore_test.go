@@ -55,37 +55,6 @@ func newStore(t testing.TB, maxBytes int64) (*mediastore.Store, string) {
 	return s, dir
 }
 
-func TestSniff(t *testing.T) {
-	cases := []struct {
-		name string
-		data []byte
-		mime string
-	}{
-		{"jpeg", jpegBytes(t), mediastore.MIMEJPEG},
-		{"png", pngBytes(t), mediastore.MIMEPNG},
-		{"webp", webpBytes, mediastore.MIMEWebP},
-		{"pdf", pdfBytes, mediastore.MIMEPDF},
-		{"text named .jpg", []byte("foto_ktp.jpg: this is just text"), ""},
-		{"truncated png header", pngBytes(t)[:7], ""},
-		{"riff that is not webp (wav)", []byte("RIFF\x24\x00\x00\x00WAVEfmt "), ""},
-		{"short riff", []byte("RIFF\x24\x00\x00\x00WEB"), ""},
-		{"gif", []byte("GIF89a\x01\x00\x01\x00"), ""},
-		{"zip (docx)", []byte("PK\x03\x04\x14\x00\x06\x00"), ""},
-		{"html", []byte("<!DOCTYPE html><html></html>"), ""},
-		{"pdf without dash", []byte("%PDF1.4"), ""},
-		{"two jpeg bytes", []byte{0xff, 0xd8}, ""},
-		{"empty", nil, ""},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			mime, ok := mediastore.Sniff(tc.data)
-			if mime != tc.mime || ok != (tc.mime != "") {
-				t.Fatalf("Sniff = %q, %v; want %q, %v", mime, ok, tc.mime, tc.mime != "")
-			}
-		})
-	}
-}
-
 func TestSaveEachTypeAndOpen(t *testing.T) {
 	s, dir := newStore(t, 0)
 	ctx := context.Background()
@@ -93,12 +62,12 @@ func TestSaveEachTypeAndOpen(t *testing.T) {
 		name, kind, mime, ext string
 		data                  []byte
 	}{
-		{"jpeg", mediastore.KindPhoto, mediastore.MIMEJPEG, "jpg", jpegBytes(t)},
-		{"png", mediastore.KindPhoto, mediastore.MIMEPNG, "png", pngBytes(t)},
-		{"webp", mediastore.KindPhoto, mediastore.MIMEWebP, "webp", webpBytes},
-		{"pdf", mediastore.KindDocument, mediastore.MIMEPDF, "pdf", pdfBytes},
+		{"jpeg", services.FilePhoto, services.MIMEJPEG, "jpg", jpegBytes(t)},
+		{"png", services.FilePhoto, services.MIMEPNG, "png", pngBytes(t)},
+		{"webp", services.FilePhoto, services.MIMEWebP, "webp", webpBytes},
+		{"pdf", services.FileDocument, services.MIMEPDF, "pdf", pdfBytes},
 		// A scan sent "as a file" is a document even though it is a JPEG.
-		{"jpeg as document", mediastore.KindDocument, mediastore.MIMEJPEG, "jpg", append(jpegBytes(t), 0)},
+		{"jpeg as document", services.FileDocument, services.MIMEJPEG, "jpg", append(jpegBytes(t), 0)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -155,10 +124,10 @@ func TestSaveRefuses(t *testing.T) {
 		want error
 	}{
 		// Save takes no name: a text file a citizen called ktp.jpg is text.
-		{"text file named .jpg", mediastore.KindPhoto, []byte("ktp.jpg\nnot really a photo"), mediastore.ErrType},
-		{"truncated png header", mediastore.KindPhoto, pngBytes(t)[:6], mediastore.ErrType},
-		{"empty", mediastore.KindDocument, nil, mediastore.ErrType},
-		{"zip", mediastore.KindDocument, []byte("PK\x03\x04rest of a docx"), mediastore.ErrType},
+		{"text file named .jpg", services.FilePhoto, []byte("ktp.jpg\nnot really a photo"), mediastore.ErrType},
+		{"truncated png header", services.FilePhoto, pngBytes(t)[:6], mediastore.ErrType},
+		{"empty", services.FileDocument, nil, mediastore.ErrType},
+		{"zip", services.FileDocument, []byte("PK\x03\x04rest of a docx"), mediastore.ErrType},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -183,16 +152,16 @@ func TestSaveSizeCapEdge(t *testing.T) {
 		t.Fatalf("MaxBytes = %d, want %d", s.MaxBytes(), len(exact))
 	}
 	ctx := context.Background()
-	if _, err := s.Save(ctx, mediastore.KindDocument, exact); err != nil {
+	if _, err := s.Save(ctx, services.FileDocument, exact); err != nil {
 		t.Fatalf("a file of exactly the cap was refused: %v", err)
 	}
 	over := append(slices.Clone(exact), '\n')
-	_, err := s.Save(ctx, mediastore.KindDocument, over)
+	_, err := s.Save(ctx, services.FileDocument, over)
 	if !errors.Is(err, mediastore.ErrTooLarge) {
 		t.Fatalf("one byte over the cap: error = %v, want ErrTooLarge", err)
 	}
 	// The size is checked first: a huge file of the wrong type is "too large".
-	_, err = s.Save(ctx, mediastore.KindPhoto, bytes.Repeat([]byte("x"), len(exact)+1))
+	_, err = s.Save(ctx, services.FilePhoto, bytes.Repeat([]byte("x"), len(exact)+1))
 	if !errors.Is(err, mediastore.ErrTooLarge) {
 		t.Fatalf("oversized text: error = %v, want ErrTooLarge", err)
 	}
@@ -226,7 +195,7 @@ func TestSaveDedupByHash(t *testing.T) {
 	s, dir := newStore(t, 0)
 	ctx := context.Background()
 	data := jpegBytes(t)
-	first, err := s.Save(ctx, mediastore.KindPhoto, data)
+	first, err := s.Save(ctx, services.FilePhoto, data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +205,7 @@ func TestSaveDedupByHash(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A copy of the bytes, as a second download of the same photo would be.
-	second, err := s.Save(ctx, mediastore.KindPhoto, slices.Clone(data))
+	second, err := s.Save(ctx, services.FilePhoto, slices.Clone(data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +223,7 @@ func TestSaveDedupByHash(t *testing.T) {
 		t.Fatalf("%d files on disk, want 1", n)
 	}
 	// Other bytes are another file.
-	other, err := s.Save(ctx, mediastore.KindPhoto, pngBytes(t))
+	other, err := s.Save(ctx, services.FilePhoto, pngBytes(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +235,7 @@ func TestSaveDedupByHash(t *testing.T) {
 func TestSaveRepairsDamagedFile(t *testing.T) {
 	s, dir := newStore(t, 0)
 	ctx := context.Background()
-	f, err := s.Save(ctx, mediastore.KindDocument, pdfBytes)
+	f, err := s.Save(ctx, services.FileDocument, pdfBytes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +243,7 @@ func TestSaveRepairsDamagedFile(t *testing.T) {
 	if err := os.WriteFile(full, []byte("%PDF-"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Save(ctx, mediastore.KindDocument, pdfBytes); err != nil {
+	if _, err := s.Save(ctx, services.FileDocument, pdfBytes); err != nil {
 		t.Fatal(err)
 	}
 	got, err := os.ReadFile(full)
@@ -294,7 +263,7 @@ func TestSaveConcurrentSameBytes(t *testing.T) {
 		errs  [n]error
 	)
 	for i := range n {
-		wg.Go(func() { files[i], errs[i] = s.Save(ctx, mediastore.KindPhoto, slices.Clone(data)) })
+		wg.Go(func() { files[i], errs[i] = s.Save(ctx, services.FilePhoto, slices.Clone(data)) })
 	}
 	wg.Wait()
 	for i := range n {
@@ -335,7 +304,7 @@ func TestSaveConcurrentTwoStoresOneDir(t *testing.T) {
 			s = b
 		}
 		wg.Go(func() {
-			_, err := s.Save(context.Background(), mediastore.KindPhoto, data)
+			_, err := s.Save(context.Background(), services.FilePhoto, data)
 			errs <- err
 		})
 	}
@@ -355,7 +324,7 @@ func TestSaveHonoursCancelledContext(t *testing.T) {
 	s, dir := newStore(t, 0)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := s.Save(ctx, mediastore.KindDocument, pdfBytes); !errors.Is(err, context.Canceled) {
+	if _, err := s.Save(ctx, services.FileDocument, pdfBytes); !errors.Is(err, context.Canceled) {
 		t.Fatalf("save on a cancelled context: %v", err)
 	}
 	if c := countFiles(t, dir); c != 0 {
@@ -373,17 +342,6 @@ func TestOpenRefusesPathsOutside(t *testing.T) {
 	}
 	if _, err := s.Open(services.StoredFile{Path: "ab/missing.jpg"}); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Open of a missing file: %v, want fs.ErrNotExist", err)
-	}
-}
-
-func TestKindOf(t *testing.T) {
-	for mime, want := range map[string]string{
-		mediastore.MIMEPDF: mediastore.KindDocument, mediastore.MIMEJPEG: mediastore.KindPhoto,
-		mediastore.MIMEPNG: mediastore.KindPhoto, mediastore.MIMEWebP: mediastore.KindPhoto,
-	} {
-		if got := mediastore.KindOf(mime); got != want {
-			t.Errorf("KindOf(%s) = %s, want %s", mime, got, want)
-		}
 	}
 }
 

@@ -86,6 +86,11 @@ func (d Desk) AnswerSurvey(ctx context.Context, ticket, element string, score in
 	return d.s.AnswerSurvey(ctx, ticket, element, score, at)
 }
 
+// AnswerProfile implements conversation.SurveyDesk.
+func (d Desk) AnswerProfile(ctx context.Context, ticket, question, value string, at time.Time) error {
+	return d.s.AnswerProfile(ctx, ticket, question, value, at)
+}
+
 // CompleteSurvey implements conversation.SurveyDesk.
 func (d Desk) CompleteSurvey(ctx context.Context, ticket, comment string, at time.Time) error {
 	return d.s.CompleteSurvey(ctx, ticket, comment, at)

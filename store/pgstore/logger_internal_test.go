@@ -140,6 +140,13 @@ func testLogsCarryNoPersonalData(t *testing.T, dialector gorm.Dialector, gormLev
 	if _, err := s.OpenCases(ctx, CaseFilter{}); err != nil {
 		t.Fatalf("open cases: %v", err)
 	}
+	// The survey's profile is statistical, but personal all the same.
+	if _, err := s.StartSurvey(ctx, rec.Ticket, at); err != nil {
+		t.Fatalf("start survey: %v", err)
+	}
+	if err := s.AnswerProfile(ctx, rec.Ticket, "pekerjaan", "wiraswasta", at); err != nil {
+		t.Fatalf("answer profile: %v", err)
+	}
 	// A failing statement is logged at error level: make one fail. One
 	// case per channel is a constraint both dialects can add.
 	if err := db.Exec(`CREATE UNIQUE INDEX test_no_more ON cases (channel)`).Error; err != nil {
@@ -154,7 +161,7 @@ func testLogsCarryNoPersonalData(t *testing.T, dialector gorm.Dialector, gormLev
 	if !strings.Contains(out, "INSERT INTO citizens") || !strings.Contains(out, "level=ERROR") {
 		t.Fatalf("log lacks the traced statements, the test proves nothing:\n%s", out)
 	}
-	for _, secret := range []string{nik, kk, phone, name} {
+	for _, secret := range []string{nik, kk, phone, name, "wiraswasta"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("log contains %q:\n%s", secret, out)
 		}

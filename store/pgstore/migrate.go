@@ -29,6 +29,9 @@ func migrate(ctx context.Context, db *gorm.DB) error {
 		if err := tx.AutoMigrate(&KeyCheck{}); err != nil {
 			return fmt.Errorf("create key checks: %w", err)
 		}
+		if err := tx.AutoMigrate(letterModels()...); err != nil {
+			return fmt.Errorf("create letter tables: %w", err)
+		}
 		return d.guard(tx)
 	})
 	if err != nil {

@@ -86,6 +86,15 @@ func testDeletion(t *testing.T, b backend) {
 	if err != nil {
 		t.Fatalf("submit: %v", err)
 	}
+	// Both answer the survey's profile: only the erased citizen's goes.
+	for _, ticket := range []string{rec.Ticket, bystander.Ticket} {
+		if _, err := s.StartSurvey(ctx, ticket, nc.SubmittedAt); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AnswerProfile(ctx, ticket, "pekerjaan", "petani", nc.SubmittedAt); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := s.RecordConsent(ctx, nc.Channel, nc.ChatID, "nik.v1", nc.SubmittedAt); err != nil {
 		t.Fatal(err)
 	}
@@ -185,6 +194,9 @@ func testDeletion(t *testing.T, b backend) {
 	}
 	if n := count(t, raw, `SELECT count(*) FROM citizens WHERE name = ''`); n != 1 {
 		t.Errorf("%d nameless citizens, want the erased one", n)
+	}
+	if n := count(t, raw, `SELECT count(*) FROM survey_responses WHERE occupation = 'petani'`); n != 1 {
+		t.Errorf("%d survey profiles kept, want only the bystander's", n)
 	}
 }
 

@@ -14,17 +14,23 @@ import (
 // category.
 const complaintCategoryField = "kategori"
 
-// Report loads the cases, events and surveys a report of [from, to) needs
-// and aggregates them with services.BuildReport. The SQL only selects rows
-// (plain WHERE, IN with subqueries, one JOIN), which PostgreSQL and SQLite
-// read alike; the counting and percentiles are done in Go, which a
-// kecamatan's few thousand cases a year allow.
-func (s *Store) Report(ctx context.Context, from, to time.Time, cal services.Calendar) (services.Report, error) {
+// Report loads the cases, events and surveys a report of [from, to) made
+// at now needs and aggregates them with services.BuildReport: statuses are
+// counted as of the earlier of now and to. It also counts the cases filed
+// in the year up to to (Report.YearCases). The SQL only selects rows
+// (plain WHERE, IN with subqueries, one JOIN) and counts, which PostgreSQL
+// and SQLite read alike; the counting and percentiles are done in Go,
+// which a kecamatan's few thousand cases a year allow.
+func (s *Store) Report(ctx context.Context, from, to, now time.Time, cal services.Calendar) (services.Report, error) {
 	if !to.After(from) {
 		return services.Report{}, fmt.Errorf("report: period end %s is not after its start %s", to.Format(time.RFC3339), from.Format(time.RFC3339))
 	}
+	asOf := to
+	if !now.IsZero() && now.Before(to) {
+		asOf = now
+	}
 	db := s.db.WithContext(ctx)
-	cases, err := reportCases(db, dbTime(from), dbTime(to))
+	cases, err := reportCases(db, dbTime(from), dbTime(to), dbTime(asOf))
 	if err != nil {
 		return services.Report{}, fmt.Errorf("report: %w", err)
 	}
@@ -32,22 +38,28 @@ func (s *Store) Report(ctx context.Context, from, to time.Time, cal services.Cal
 	if err != nil {
 		return services.Report{}, fmt.Errorf("report: %w", err)
 	}
-	r := services.BuildReport(from.In(s.loc), to.In(s.loc), cases, surveys, cal)
+	var year int64
+	err = db.Model(&Case{}).Where("created_at >= ? AND created_at < ?", dbTime(to.AddDate(-1, 0, 0)), dbTime(to)).Count(&year).Error
+	if err != nil {
+		return services.Report{}, fmt.Errorf("report: count the year's cases: %w", err)
+	}
+	r := services.BuildReport(from.In(s.loc), to.In(s.loc), asOf.In(s.loc), cases, surveys, cal)
+	r.YearCases = int(year)
 	return r, nil
 }
 
 // reportCaseScope selects the cases a report reads: filed before to, and
-// either filed in the period or possibly still open at to (open now, or
-// changed after to, which a case closed after to must have been).
-func reportCaseScope(db *gorm.DB, from, to time.Time) *gorm.DB {
+// either filed in the period or possibly still open at asOf (open now, or
+// changed after asOf, which a case closed after asOf must have been).
+func reportCaseScope(db *gorm.DB, from, to, asOf time.Time) *gorm.DB {
 	return db.Model(&Case{}).
 		Where("created_at < ?", to).
-		Where("(created_at >= ? OR status IN ? OR updated_at >= ?)", from, openStatuses(), to)
+		Where("(created_at >= ? OR status IN ? OR updated_at >= ?)", from, openStatuses(), asOf)
 }
 
-func reportCases(db *gorm.DB, from, to time.Time) ([]services.ReportCase, error) {
+func reportCases(db *gorm.DB, from, to, asOf time.Time) ([]services.ReportCase, error) {
 	var rows []Case
-	err := reportCaseScope(db, from, to).
+	err := reportCaseScope(db, from, to, asOf).
 		Select("id", "kind", "service_code", "village_code", "form_data", "created_at", "due_at").
 		Order("id").Find(&rows).Error
 	if err != nil {
@@ -55,7 +67,7 @@ func reportCases(db *gorm.DB, from, to time.Time) ([]services.ReportCase, error)
 	}
 	var events []CaseEvent
 	err = db.Model(&CaseEvent{}).Select("case_id", "at", "to_status").
-		Where("case_id IN (?)", reportCaseScope(db, from, to).Select("id")).
+		Where("case_id IN (?)", reportCaseScope(db, from, to, asOf).Select("id")).
 		Order("at, id").Find(&events).Error
 	if err != nil {
 		return nil, fmt.Errorf("load case events: %w", err)
@@ -88,6 +100,10 @@ type surveyRow struct {
 	ServiceCode string
 	StartedAt   time.Time
 	CompletedAt *time.Time
+	AgeBand     string
+	Sex         string
+	Education   string
+	Occupation  string
 }
 
 func reportSurveys(db *gorm.DB, from, to time.Time) ([]services.ReportSurvey, error) {
@@ -96,7 +112,8 @@ func reportSurveys(db *gorm.DB, from, to time.Time) ([]services.ReportSurvey, er
 			Where("(completed_at >= ? AND completed_at < ?) OR (started_at >= ? AND started_at < ?)", from, to, from, to)
 	}
 	var rows []surveyRow
-	err := scope().Select("survey_responses.id, cases.service_code, survey_responses.started_at, survey_responses.completed_at").
+	err := scope().Select("survey_responses.id, cases.service_code, survey_responses.started_at, survey_responses.completed_at, " +
+		"survey_responses.age_band, survey_responses.sex, survey_responses.education, survey_responses.occupation").
 		Joins("JOIN cases ON cases.id = survey_responses.case_id").
 		Order("survey_responses.id").Find(&rows).Error
 	if err != nil {
@@ -125,7 +142,8 @@ func reportSurveys(db *gorm.DB, from, to time.Time) ([]services.ReportSurvey, er
 		if sc == nil {
 			sc = make([]int, len(services.SurveyElements))
 		}
-		out = append(out, services.ReportSurvey{ServiceCode: r.ServiceCode, StartedAt: r.StartedAt, CompletedAt: r.CompletedAt, Scores: sc})
+		profile := SurveyResponse{AgeBand: r.AgeBand, Sex: r.Sex, Education: r.Education, Occupation: r.Occupation}.profile()
+		out = append(out, services.ReportSurvey{ServiceCode: r.ServiceCode, StartedAt: r.StartedAt, CompletedAt: r.CompletedAt, Scores: sc, Profile: profile})
 	}
 	return out, nil
 }

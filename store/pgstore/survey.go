@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -20,8 +21,8 @@ var ErrNoSurvey = errors.New("no survey started for this case")
 // completed again: its answers are final once the citizen sent them.
 var ErrSurveyDone = errors.New("survey already completed")
 
-// ErrSurveyIncomplete is returned when a survey is completed before all
-// nine elements have a score.
+// ErrSurveyIncomplete is returned when a survey is completed before every
+// element asked about the case's kind has a score.
 var ErrSurveyIncomplete = errors.New("survey has unanswered elements")
 
 // SurveyResponse is one citizen's satisfaction survey (SKM) about one
@@ -37,6 +38,28 @@ type SurveyResponse struct {
 	CompletedAt *time.Time `gorm:"index"`
 	// Comment is the citizen's free-text suggestion (saran), "" if none.
 	Comment string `gorm:"not null;default:''"`
+	// The respondent's profile (services.SurveyProfile), each an option
+	// code or "" when skipped: statistics for the published report. They
+	// are personal data nonetheless: never logged (GORM's logger here
+	// never prints parameters) and erased with the citizen's other data.
+	AgeBand    string `gorm:"size:16;not null;default:''"`
+	Sex        string `gorm:"size:16;not null;default:''"`
+	Education  string `gorm:"size:16;not null;default:''"`
+	Occupation string `gorm:"size:16;not null;default:''"`
+}
+
+// profileColumns maps each profile question (services.SurveyProfile) to
+// its column of survey_responses.
+var profileColumns = map[string]string{
+	"usia":       "age_band",
+	"kelamin":    "sex",
+	"pendidikan": "education",
+	"pekerjaan":  "occupation",
+}
+
+// profile returns the response's profile answers by question code.
+func (r SurveyResponse) profile() map[string]string {
+	return map[string]string{"usia": r.AgeBand, "kelamin": r.Sex, "pendidikan": r.Education, "pekerjaan": r.Occupation}
 }
 
 // SurveyAnswer is the score of one element in one survey response.
@@ -58,6 +81,8 @@ type SurveyState struct {
 	// Answers are the scores given so far, in the order of
 	// services.SurveyElements.
 	Answers []services.SurveyAnswer
+	// Profile holds the profile answers by question code, "" where none.
+	Profile map[string]string
 }
 
 // StartSurvey opens the satisfaction survey of the case with the ticket.
@@ -92,8 +117,9 @@ func (s *Store) StartSurvey(ctx context.Context, ticket string, at time.Time) (b
 
 // AnswerSurvey records the score (1..4) of one element (u1..u9) of the
 // case's survey; answering an element again replaces its score, so a
-// citizen may correct an answer until the survey is completed. It fails
-// with ErrNoSurvey before StartSurvey and with ErrSurveyDone after
+// citizen may correct an answer until the survey is completed. An element
+// not asked about the case's kind (services.SurveyElementsFor) is refused.
+// It fails with ErrNoSurvey before StartSurvey and with ErrSurveyDone after
 // CompleteSurvey.
 func (s *Store) AnswerSurvey(ctx context.Context, ticket, element string, score int, at time.Time) error {
 	switch {
@@ -105,9 +131,12 @@ func (s *Store) AnswerSurvey(ctx context.Context, ticket, element string, score 
 		return fmt.Errorf("answer survey of %s: time is zero", ticket)
 	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		resp, err := openResponse(tx, ticket)
+		resp, kind, err := openResponse(tx, ticket)
 		if err != nil {
 			return err
+		}
+		if !slices.Contains(services.SurveyElementsFor(kind), element) {
+			return fmt.Errorf("element %s is not asked after a %s", element, kind)
 		}
 		err = tx.Omit(clause.Associations).Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "response_id"}, {Name: "element"}},
@@ -124,24 +153,58 @@ func (s *Store) AnswerSurvey(ctx context.Context, ticket, element string, score 
 	return nil
 }
 
+// AnswerProfile records the respondent's answer to one profile question
+// (services.SurveyProfile): an option code, or "" when they skipped it.
+// Answering again replaces the answer. It fails with ErrNoSurvey before
+// StartSurvey and with ErrSurveyDone after CompleteSurvey.
+func (s *Store) AnswerProfile(ctx context.Context, ticket, question, value string, at time.Time) error {
+	column, ok := profileColumns[question]
+	switch {
+	case !ok:
+		return fmt.Errorf("answer profile of %s: unknown question %q", ticket, question)
+	case !services.ValidProfileAnswer(question, value):
+		// The value is a code of ours, never what the citizen typed.
+		return fmt.Errorf("answer profile of %s: %q is not an option of %s", ticket, value, question)
+	case at.IsZero():
+		return fmt.Errorf("answer profile of %s: time is zero", ticket)
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		resp, _, err := openResponse(tx, ticket)
+		if err != nil {
+			return err
+		}
+		if err := tx.Model(&SurveyResponse{}).Where("id = ?", resp.ID).UpdateColumn(column, value).Error; err != nil {
+			return fmt.Errorf("save %s: %w", question, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("answer profile of %s: %w", ticket, err)
+	}
+	return nil
+}
+
 // CompleteSurvey closes the case's survey with the citizen's comment ("" if
-// none). Every element must have a score (ErrSurveyIncomplete otherwise);
-// a survey is completed once (ErrSurveyDone the second time).
+// none). Every element asked about the case's kind must have a score
+// (ErrSurveyIncomplete otherwise); the profile questions may stay
+// unanswered. A survey is completed once (ErrSurveyDone the second time).
 func (s *Store) CompleteSurvey(ctx context.Context, ticket, comment string, at time.Time) error {
 	if at.IsZero() {
 		return fmt.Errorf("complete survey of %s: time is zero", ticket)
 	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		resp, err := openResponse(tx, ticket)
+		resp, kind, err := openResponse(tx, ticket)
 		if err != nil {
 			return err
 		}
+		asked := services.SurveyElementsFor(kind)
 		var answered int64
-		if err := tx.Model(&SurveyAnswer{}).Where("response_id = ?", resp.ID).Count(&answered).Error; err != nil {
+		err = tx.Model(&SurveyAnswer{}).Where("response_id = ? AND element IN ?", resp.ID, asked).Count(&answered).Error
+		if err != nil {
 			return fmt.Errorf("count answers: %w", err)
 		}
-		if answered < int64(len(services.SurveyElements)) {
-			return fmt.Errorf("%w: %d of %d answered", ErrSurveyIncomplete, answered, len(services.SurveyElements))
+		if answered < int64(len(asked)) {
+			return fmt.Errorf("%w: %d of %d answered", ErrSurveyIncomplete, answered, len(asked))
 		}
 		done := dbTime(at)
 		// The completed_at IS NULL guard makes a concurrent second
@@ -182,7 +245,7 @@ func (s *Store) Survey(ctx context.Context, ticket string) (SurveyState, error) 
 	if err := db.Where("response_id = ?", resp.ID).Find(&answers).Error; err != nil {
 		return SurveyState{}, fmt.Errorf("load survey answers of %s: %w", ticket, err)
 	}
-	st := SurveyState{Started: true, Completed: resp.CompletedAt != nil}
+	st := SurveyState{Started: true, Completed: resp.CompletedAt != nil, Profile: resp.profile()}
 	byElement := map[string]int{}
 	for _, a := range answers {
 		byElement[a.Element] = a.Score
@@ -209,24 +272,29 @@ func caseIDOf(db *gorm.DB, ticket string) (int64, error) {
 }
 
 // openResponse returns the case's survey while it may still be answered,
-// locking its row on PostgreSQL so an answer and the completion do not
-// interleave (SQLite's single connection serialises them anyway).
-func openResponse(tx *gorm.DB, ticket string) (SurveyResponse, error) {
-	caseID, err := caseIDOf(tx, ticket)
-	if err != nil {
-		return SurveyResponse{}, err
-	}
-	var resp SurveyResponse
-	res := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
-		Where("case_id = ?", caseID).Limit(1).Find(&resp)
+// and the case's kind, locking the survey's row on PostgreSQL so an answer
+// and the completion do not interleave (SQLite's single connection
+// serialises them anyway).
+func openResponse(tx *gorm.DB, ticket string) (SurveyResponse, services.Kind, error) {
+	var c Case
+	res := tx.Select("id", "kind").Where("ticket = ?", ticket).Limit(1).Find(&c)
 	if res.Error != nil {
-		return SurveyResponse{}, fmt.Errorf("lock survey: %w", res.Error)
+		return SurveyResponse{}, "", fmt.Errorf("look up case: %w", res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return SurveyResponse{}, ErrNoSurvey
+		return SurveyResponse{}, "", ErrNotFound
+	}
+	var resp SurveyResponse
+	res = tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
+		Where("case_id = ?", c.ID).Limit(1).Find(&resp)
+	if res.Error != nil {
+		return SurveyResponse{}, "", fmt.Errorf("lock survey: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return SurveyResponse{}, "", ErrNoSurvey
 	}
 	if resp.CompletedAt != nil {
-		return SurveyResponse{}, ErrSurveyDone
+		return SurveyResponse{}, "", ErrSurveyDone
 	}
-	return resp, nil
+	return resp, c.Kind, nil
 }

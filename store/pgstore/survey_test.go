@@ -3,6 +3,7 @@ package pgstore_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -11,12 +12,26 @@ import (
 	"github.com/leksono/sapa/store/pgstore"
 )
 
-// answerAll gives the nine scores of a survey, in element order.
+// answerAll gives the scores of a survey, in element order; 0 is an
+// element not asked.
 func answerAll(t testing.TB, s *pgstore.Store, ticket string, scores []int, at time.Time) {
 	t.Helper()
 	for i, score := range scores {
+		if score == 0 {
+			continue
+		}
 		if err := s.AnswerSurvey(context.Background(), ticket, services.SurveyElements[i], score, at); err != nil {
 			t.Fatalf("answer %s of %s: %v", services.SurveyElements[i], ticket, err)
+		}
+	}
+}
+
+// profile answers profile questions of a survey.
+func profile(t testing.TB, s *pgstore.Store, ticket string, answers map[string]string, at time.Time) {
+	t.Helper()
+	for q, v := range answers {
+		if err := s.AnswerProfile(context.Background(), ticket, q, v, at); err != nil {
+			t.Fatalf("answer %s of %s: %v", q, ticket, err)
 		}
 	}
 }
@@ -136,5 +151,55 @@ func testSurveySchema(t *testing.T, b backend) {
 	}
 	if n := count(t, db, `SELECT count(*) FROM survey_answers`); n != 1 {
 		t.Errorf("%d answers stored, want 1", n)
+	}
+}
+
+// TestComplaintSurveyAndProfile: a complaint's survey has no requirements
+// (u1) nor cost (u4) and completes with the other seven; the profile
+// answers are stored, replaced, skipped as "", and checked against the
+// options.
+func TestComplaintSurveyAndProfile(t *testing.T) { eachBackend(t, testComplaintSurveyAndProfile) }
+
+func testComplaintSurveyAndProfile(t *testing.T, b backend) {
+	ctx := context.Background()
+	s, _ := openStore(t, b)
+	at := time.Date(2026, 5, 4, 3, 0, 0, 0, time.UTC)
+	ticket := submitAt(t, s, 1, at, func(nc *services.NewCase) { nc.Kind, nc.ServiceCode = services.KindComplaint, "pengaduan" })
+	if err := s.AnswerProfile(ctx, ticket, "usia", "30_39", at); !errors.Is(err, pgstore.ErrNoSurvey) {
+		t.Errorf("profile before start: %v, want ErrNoSurvey", err)
+	}
+	if _, err := s.StartSurvey(ctx, ticket, at); err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	for _, e := range []string{"u1", "u4"} {
+		if err := s.AnswerSurvey(ctx, ticket, e, 3, at); err == nil {
+			t.Errorf("a complaint's survey accepted %s", e)
+		}
+	}
+	answerAll(t, s, ticket, []int{0, 3, 3, 0, 3, 3}, at) // u2, u3, u5, u6
+	if err := s.CompleteSurvey(ctx, ticket, "", at); !errors.Is(err, pgstore.ErrSurveyIncomplete) {
+		t.Errorf("complete with 4 of 7: %v, want ErrSurveyIncomplete", err)
+	}
+	answerAll(t, s, ticket, []int{0, 0, 0, 0, 0, 0, 4, 4, 4}, at) // u7, u8, u9
+
+	for _, bad := range [][2]string{{"umur", "30_39"}, {"usia", "31"}, {"kelamin", "perempuan "}} {
+		if err := s.AnswerProfile(ctx, ticket, bad[0], bad[1], at); err == nil {
+			t.Errorf("profile %s = %q accepted", bad[0], bad[1])
+		}
+	}
+	profile(t, s, ticket, map[string]string{"usia": "20_29", "kelamin": "perempuan", "pendidikan": "sma", "pekerjaan": "petani"}, at)
+	profile(t, s, ticket, map[string]string{"usia": "30_39", "pendidikan": ""}, at) // corrected, skipped
+	st, err := s.Survey(ctx, ticket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]string{"usia": "30_39", "kelamin": "perempuan", "pendidikan": "", "pekerjaan": "petani"}; !maps.Equal(st.Profile, want) {
+		t.Errorf("profile = %v, want %v", st.Profile, want)
+	}
+	if err := s.CompleteSurvey(ctx, ticket, "", at); err != nil {
+		t.Fatalf("complete with the seven elements of a complaint: %v", err)
+	}
+	if err := s.AnswerProfile(ctx, ticket, "usia", "40_49", at); !errors.Is(err, pgstore.ErrSurveyDone) {
+		t.Errorf("profile after completion: %v, want ErrSurveyDone", err)
 	}
 }

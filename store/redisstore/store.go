@@ -143,6 +143,8 @@ type record struct {
 	Last      string                `json:"last,omitempty"`
 	Ticket    string                `json:"ticket,omitempty"`
 	UpdatedAt time.Time             `json:"updated_at"`
+
+	SurveyKind services.Kind `json:"survey_kind,omitempty"`
 }
 
 // Load returns chat's state, whether messageID was already handled, and,
@@ -244,6 +246,8 @@ func (s *Store) decode(chat conversation.ChatKey, vals []any) (*conversation.Sta
 		Ticket:    r.Ticket,
 		Version:   version,
 		UpdatedAt: r.UpdatedAt,
+
+		SurveyKind: r.SurveyKind,
 	}, nil
 }
 
@@ -349,6 +353,8 @@ func (s *Store) encode(st conversation.State) ([]byte, error) {
 		Last:      st.Last,
 		Ticket:    st.Ticket,
 		UpdatedAt: st.UpdatedAt,
+
+		SurveyKind: st.SurveyKind,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("encode: %w", err)

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leksono/sapa/store/mediastore"
+	"github.com/leksono/sapa/services"
 )
 
 // SentFile is one photo or document the bot uploaded with sendPhoto or
@@ -227,7 +227,7 @@ func (s *Server) sendUpload(w http.ResponseWriter, r *http.Request, field string
 		writeInjected(w, injected{code: http.StatusForbidden})
 		return
 	}
-	if mime, ok := mediastore.Sniff(data); field == "photo" && (!ok || mime == mediastore.MIMEPDF) {
+	if mime, ok := services.SniffFile(data); field == "photo" && (!ok || mime == services.MIMEPDF) {
 		writeError(w, http.StatusBadRequest, "Bad Request: IMAGE_PROCESS_FAILED", 0)
 		return
 	}

@@ -71,9 +71,13 @@ func TestServerOffsetConfirmsUpdates(t *testing.T) {
 		t.Errorf("Offset = %d, want 2", s.Offset())
 	}
 
-	// A long poll returns as soon as an update arrives.
+	// A long poll returns as soon as an update arrives: the update is
+	// pushed once the poll waits.
+	s.mu.Lock()
+	polls := s.pollGen
+	s.mu.Unlock()
 	go func() {
-		time.Sleep(50 * time.Millisecond)
+		s.waitFor(5*time.Second, func() bool { return s.pollGen > polls })
 		s.PushText(2, 2, "late")
 	}()
 	start := time.Now()
@@ -95,7 +99,9 @@ func TestServerSecondPollerConflicts(t *testing.T) {
 	s := NewServer(t, "tok")
 	first := make(chan apiResponse, 1)
 	go func() { first <- call(t, s, "tok", "getUpdates", url.Values{"timeout": {"5"}}) }()
-	time.Sleep(100 * time.Millisecond)
+	if !s.waitFor(5*time.Second, func() bool { return s.pollGen == 1 }) {
+		t.Fatal("the first poll never arrived")
+	}
 	call(t, s, "tok", "getUpdates", nil)
 	if r := <-first; r.OK || r.ErrorCode != http.StatusConflict {
 		t.Errorf("older poll = %+v, want 409", r)

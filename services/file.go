@@ -1,0 +1,120 @@
+package services
+
+import (
+	"bytes"
+	"strings"
+)
+
+// The rules on the files a citizen may send: photos and PDFs, judged by
+// their bytes (a name or a declared type can lie; the first bytes rarely
+// do), up to a size cap. Every channel and the media store apply these
+// same rules, so a file refused on one is refused on all.
+
+// MaxFileBytes is the largest file a citizen may send: 10 MB, which is
+// also the most Telegram's sendPhoto takes.
+const MaxFileBytes = 10 << 20
+
+// File types a citizen may send.
+const (
+	MIMEJPEG = "image/jpeg"
+	MIMEPNG  = "image/png"
+	MIMEWebP = "image/webp"
+	MIMEPDF  = "application/pdf"
+)
+
+// Kinds of files, the values of StoredFile.Kind.
+const (
+	FilePhoto    = "photo"
+	FileDocument = "document"
+)
+
+// Why a file was refused, as channels report it in the Media field of an
+// inbound message, for the engine to say which files it takes.
+const (
+	FileRefusedType = "unsupported_file" // not JPEG, PNG, WebP or PDF by its bytes
+	FileRefusedSize = "too_large_file"   // over the size cap
+)
+
+// fileExtensions maps each accepted type to the extension of its file name.
+var fileExtensions = map[string]string{
+	MIMEJPEG: "jpg",
+	MIMEPNG:  "png",
+	MIMEWebP: "webp",
+	MIMEPDF:  "pdf",
+}
+
+var pngSignature = []byte{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'}
+
+// SniffFile returns the type of data judged by its magic bytes alone, and
+// whether it is a type a citizen may send.
+func SniffFile(data []byte) (mime string, ok bool) {
+	switch {
+	case len(data) >= 3 && data[0] == 0xff && data[1] == 0xd8 && data[2] == 0xff:
+		return MIMEJPEG, true
+	case bytes.HasPrefix(data, pngSignature):
+		return MIMEPNG, true
+	case len(data) >= 12 && bytes.Equal(data[:4], []byte("RIFF")) && bytes.Equal(data[8:12], []byte("WEBP")):
+		return MIMEWebP, true
+	case bytes.HasPrefix(data, []byte("%PDF-")):
+		return MIMEPDF, true
+	default:
+		return "", false
+	}
+}
+
+// AcceptedFile reports whether mime is a type a citizen may send, and so
+// one that may be shown to staff.
+func AcceptedFile(mime string) bool {
+	_, ok := fileExtensions[mime]
+	return ok
+}
+
+// FileKind is the kind a file of an accepted type is kept as: PDFs are
+// documents, images are photos.
+func FileKind(mime string) string {
+	if mime == MIMEPDF {
+		return FileDocument
+	}
+	return FilePhoto
+}
+
+// FileExtension is the extension of a file of an accepted type, without
+// the dot; "jpg" for anything else.
+func FileExtension(mime string) string {
+	if ext, ok := fileExtensions[mime]; ok {
+		return ext
+	}
+	return "jpg"
+}
+
+// MayBeAcceptedFile guesses from what a sender declared (a type, a file
+// name) whether a document is worth downloading; its bytes decide in the
+// end. Some clients declare no useful type: the name is trusted that far.
+func MayBeAcceptedFile(declaredMIME, name string) bool {
+	switch strings.ToLower(strings.TrimSpace(declaredMIME)) {
+	case MIMEPDF, MIMEJPEG, MIMEPNG, MIMEWebP, "image/jpg":
+		return true
+	case "", "application/octet-stream":
+		name = strings.ToLower(name)
+		for _, ext := range []string{".pdf", ".jpg", ".jpeg", ".png", ".webp"} {
+			if strings.HasSuffix(name, ext) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// JudgeFile applies the rules to a file a citizen sent: it returns its type
+// when the file is accepted, or why it is refused (FileRefusedSize over
+// maxBytes, FileRefusedType when its bytes are not an accepted type).
+func JudgeFile(data []byte, maxBytes int64) (mime, refused string) {
+	if int64(len(data)) > maxBytes {
+		return "", FileRefusedSize
+	}
+	mime, ok := SniffFile(data)
+	if !ok {
+		return "", FileRefusedType
+	}
+	return mime, ""
+}
