@@ -49,10 +49,10 @@ type Config struct {
 	// Notifier delivers staff notifications and citizens' updates; nil
 	// drops them (a bot with no staff configured).
 	Notifier Notifier
-	// Health, when set, tells an outage of the case database from a
-	// message's own failure: a step failing while it does not answer
-	// fails with ErrUnavailable, and the sender is told at once that
-	// their message is kept (see unavailable). Nil: every failure is the
+	// Health, when set, tells an outage of the stores (the state store, the
+	// case database) from a message's own failure: a message failing while
+	// one does not answer fails with ErrUnavailable, and the sender is told
+	// at once that it is kept (see unavailable). Nil: every failure is the
 	// message's own.
 	Health Health
 	// Once remembers the outage notices sent, so a message tried again
@@ -188,7 +188,7 @@ func (e *Engine) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 	for attempt := 0; attempt < maxAttempts; {
 		begun, lease, err := gate.Begin(ctx, in.Chat, in.MessageID, in.SenderID, e.now())
 		if err != nil {
-			return nil, fmt.Errorf("begin message of %s: %w", in.Chat, err)
+			return nil, e.unavailable(ctx, in, "", fmt.Errorf("begin message of %s: %w", in.Chat, err))
 		}
 		switch {
 		case begun.Duplicate:
@@ -241,7 +241,7 @@ func (e *Engine) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 		case errors.Is(err, ErrConflict):
 			continue
 		case err != nil:
-			return nil, fmt.Errorf("commit state of %s: %w", in.Chat, err)
+			return nil, e.unavailable(ctx, in, t.st.Lang, fmt.Errorf("commit state of %s: %w", in.Chat, err))
 		}
 		e.notifyAll(ctx, t.out)
 		return t.replies(), nil

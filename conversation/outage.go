@@ -16,9 +16,9 @@ import (
 // that always fails.
 var ErrUnavailable = errors.New("a store the conversation needs does not answer")
 
-// Health tells whether the database behind the engine's case stores
-// answers: *pgstore.Store's Ping. The engine asks it when a step failed, to
-// tell an outage from the message's own failure.
+// Health tells whether the stores behind the engine answer (Redis, the
+// case database). The engine asks it when a message failed, to tell an
+// outage from the message's own failure.
 type Health interface {
 	Ping(ctx context.Context) error
 }

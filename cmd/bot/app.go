@@ -41,6 +41,8 @@ type app struct {
 	// keys seal NIK and KK numbers; they say where they came from when the
 	// database refuses them.
 	keys dataKeys
+	// deadLetters keep the messages the channels give up.
+	deadLetters *delivery.DeadLetters
 	// listeners are the operators' endpoints, open before their jobs run:
 	// close closes them in case the jobs never did.
 	listeners []net.Listener
@@ -159,6 +161,7 @@ func buildCoreFor(ctx context.Context, cfg settings, o *office, notify conversat
 		return nil, errors.Join(err, st.Close())
 	}
 	return &app{storage: st, cases: st.Cases, engine: engine, delivery: core, metrics: m, media: media, letters: issuer, keys: dk,
+		deadLetters: core.DeadLetters(o.texts, o.staff),
 		checks: map[string]func(context.Context) error{
 			"redis":    func(ctx context.Context) error { return st.Redis.Ping(ctx).Err() },
 			"database": st.Cases.Ping,
@@ -193,9 +196,9 @@ func newEngine(o *office, st *storage, cases conversation.CaseStore, privacy con
 		Letters:  issuer,
 		Staff:    o.staff,
 		Notifier: notify,
-		// An outage of the case database is told apart from a message's
-		// own failure, and told to the citizen once.
-		Health: st.Cases,
+		// An outage of Redis or of the case database is told apart from a
+		// message's own failure, and told to the citizen once.
+		Health: pingAll{func(ctx context.Context) error { return st.Redis.Ping(ctx).Err() }, st.Cases.Ping},
 		Once:   states,
 		Log:    log,
 	})
@@ -203,6 +206,19 @@ func newEngine(o *office, st *storage, cases conversation.CaseStore, privacy con
 		return nil, toProblems(err, "", nil)
 	}
 	return engine, nil
+}
+
+// pingAll is the engine's Health: every store a message needs answers.
+type pingAll []func(ctx context.Context) error
+
+// Ping implements conversation.Health.
+func (p pingAll) Ping(ctx context.Context) error {
+	for _, ping := range p {
+		if err := ping(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // close closes the storage; channels and jobs stop with run's context.

@@ -33,6 +33,8 @@ func main() {
 		os.Exit(check(args, os.Stdout, os.Getenv))
 	case "report":
 		os.Exit(runReport(args, os.Stdout, os.Stderr))
+	case "deadletters":
+		os.Exit(deadLetters(args, os.Stdout, os.Stderr, os.Getenv))
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 	default:
@@ -57,6 +59,10 @@ Commands:
           xlsx needs --out file.xlsx; csv writes one file per table into
           --out DIR, or one --table to stdout; --card writes the IKM
           publication card (one A4 page of PDF)
+  deadletters
+          list the messages the channels gave up after every attempt
+          (sealed in Redis), or handle one again, its replies sent through
+          the running bot: deadletters [list] | deadletters replay <id>
   help    show this text
 
 With no settings the bot keeps cases in ./data/sapa.db (SQLite) and chat

@@ -100,6 +100,7 @@ func (a *app) newWhatsApp(ctx context.Context, cfg settings, o *office, log *slo
 		},
 		Texts:   o.texts,
 		Journal: inbox,
+		GiveUp:  a.deadLetters.Park,
 	}, a.metrics.Wrap("whatsapp", a.engine), log)
 	if err != nil {
 		return nil, fmt.Errorf("start WhatsApp: %w", err)
