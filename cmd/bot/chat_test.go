@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leksono/sapa/internal/wait"
 	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store/pgstore"
 )
@@ -111,15 +112,11 @@ func TestChatSwitchesIdentity(t *testing.T) {
 	}
 	waitFor := func(re *regexp.Regexp) []string {
 		t.Helper()
-		deadline := time.Now().Add(15 * time.Second)
-		for time.Now().Before(deadline) {
-			if m := re.FindStringSubmatch(out.String()); m != nil {
-				return m
-			}
-			time.Sleep(10 * time.Millisecond)
+		var m []string
+		if !wait.Within(15*time.Second, func() bool { m = re.FindStringSubmatch(out.String()); return m != nil }) {
+			t.Fatalf("no %v in the chat after 15s:\n%s\n%s", re, out, errOut)
 		}
-		t.Fatalf("no %v in the chat after 15s:\n%s\n%s", re, out, errOut)
-		return nil
+		return m
 	}
 
 	say(sktmScript...)
