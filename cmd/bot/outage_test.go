@@ -219,3 +219,32 @@ func TestStartsWithPostgresDown(t *testing.T) {
 }
 
 var ticketRe = regexp.MustCompile(`LKS-\d{6}-\d{4}`)
+
+// TestRedisRestartMidFormIsTold is point 10 of issue #16: a citizen who gave
+// NIK and name before Redis restarted empty was greeted with the welcome
+// menu, as a stranger. Their next answer is now told that the form's data
+// was lost through a fault, and to start again.
+func TestRedisRestartMidFormIsTold(t *testing.T) {
+	srv := telegramtest.NewServer(t, testToken)
+	cfg := serverSettings(t, srv, map[string]string{"METRICS_ADDR": "off"})
+	a := startBot(t, cfg, slog.New(slog.DiscardHandler))
+	c := &citizen{t: t, srv: srv, chat: 5565001}
+	for _, step := range [][2]string{
+		{"2", "Surat apa"}, {"sktm", "Setuju"}, {"setuju", "(1/7)"}, {"3307051708900001", "(2/7)"}, {"Siti Aminah", "(3/7)"},
+	} {
+		c.say(step[0], step[1], 15*time.Second)
+	}
+	// Redis restarts without its data.
+	ctx := context.Background()
+	keys, err := a.storage.Redis.Keys(ctx, cfg.RedisPrefix+"*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.storage.Redis.Del(ctx, keys...).Err(); err != nil {
+		t.Fatal(err)
+	}
+	reply := c.say("17-08-1990", "data pengisian Anda hilang", 15*time.Second)
+	if strings.Contains(reply.Text, "Selamat datang") {
+		t.Errorf("the citizen was greeted as new:\n%s", reply.Text)
+	}
+}

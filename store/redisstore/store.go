@@ -49,6 +49,7 @@ type Store struct {
 	scripts      *scriptBatcher
 	sealer       FieldSealer     // nil: answers are stored as typed
 	sealed       map[string]bool // fields whose answers sealer seals
+	drafts       drafts          // the drafts this process left, to tell a lost one
 }
 
 var _ conversation.StateStore = (*Store)(nil)
@@ -197,6 +198,7 @@ func (s *Store) Load(ctx context.Context, chat conversation.ChatKey, messageID s
 	out.State = st
 	if st == nil {
 		out.ExpiredDraft = marker
+		out.Lost = marker == "" && s.drafts.lost(chat)
 	}
 	return out, nil
 }
@@ -323,7 +325,16 @@ func (s *Store) Commit(ctx context.Context, st conversation.State, messageID str
 		st.Draft,
 		s.draftTTL.Milliseconds(),
 	).Text()
-	return commitResult(st, res, err)
+	return s.committed(st, ttl, commitResult(st, res, err))
+}
+
+// committed remembers a committed state's draft (see drafts) and returns
+// the commit's error.
+func (s *Store) committed(st conversation.State, ttl time.Duration, err error) error {
+	if err == nil {
+		s.drafts.remember(st.Chat, st.Draft != "", time.Now().Add(ttl))
+	}
+	return err
 }
 
 // encode is the stored JSON of st. It fails, wrapping ErrTooLarge, when
@@ -421,6 +432,7 @@ func (s *Store) Delete(ctx context.Context, chat conversation.ChatKey) error {
 	if err := s.rdb.Unlink(ctx, k.state, k.draft).Err(); err != nil {
 		return fmt.Errorf("delete state of %s: %w", chat, err)
 	}
+	s.drafts.forget(chat)
 	return nil
 }
 
