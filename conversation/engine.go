@@ -201,7 +201,10 @@ func (e *Engine) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 			// Past the sender's rate: one polite notice a minute, and
 			// no work at all for the rest.
 			if begun.NoticeDue {
-				return []Reply{{Text: e.texts.T(locales.DefaultLang, "input.rate_limited", nil)}}, nil
+				// Say which message was not read: from it on, the
+				// citizen sends again.
+				return []Reply{{Text: e.texts.T(locales.DefaultLang, "input.rate_limited",
+					map[string]string{"message": e.quote(in, locales.DefaultLang)})}}, nil
 			}
 			return nil, nil
 		case begun.Busy:
@@ -247,6 +250,39 @@ func (e *Engine) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 		return t.replies(), nil
 	}
 	return nil, fmt.Errorf("handle message of %s: state changed under it %d times", in.Chat, maxAttempts)
+}
+
+// quoteLimit is how much of a message quote shows.
+const quoteLimit = 40
+
+// quote shows a message back to its sender, briefly: the start of a text in
+// quotes, or what kind of message it was.
+func (e *Engine) quote(in Inbound, lang string) string {
+	switch {
+	case in.Kind == KindText:
+		text := strings.Join(strings.Fields(strings.ToValidUTF8(in.Text, "")), " ")
+		if r := []rune(text); len(r) > quoteLimit {
+			text = string(r[:quoteLimit])
+			if i := strings.LastIndexByte(text, ' '); i > quoteLimit/2 {
+				text = text[:i] // at a word's end
+			}
+			text += "…"
+		}
+		return "\u201c" + text + "\u201d"
+	case in.Kind == KindChoice:
+		return e.texts.T(lang, "input.rate_limited_button", nil)
+	case len(in.Attachments) > 0 && in.Attachments[0].Kind == "document":
+		return "(" + e.texts.T(lang, "media.document", nil) + ")"
+	case len(in.Attachments) > 0:
+		return "(" + e.texts.T(lang, "media.photo", nil) + ")"
+	case in.Location != nil:
+		return "(" + e.texts.T(lang, "media.location", nil) + ")"
+	}
+	media := "media." + in.Media
+	if !e.texts.Has(media) {
+		media = "media.other"
+	}
+	return "(" + e.texts.T(lang, media, nil) + ")"
 }
 
 // answerAgain answers a message delivered again after the process that

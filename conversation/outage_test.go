@@ -113,3 +113,56 @@ func TestOutageIsToldOnceAndMarked(t *testing.T) {
 		t.Errorf("told about an outage while the database answers: %+v", told)
 	}
 }
+
+// limitedGate is a ChatGate whose every message is over the rate limit,
+// with the notice due.
+type limitedGate struct{}
+
+func (limitedGate) Begin(context.Context, conversation.ChatKey, string, string, time.Time) (conversation.Begun, conversation.ChatLease, error) {
+	return conversation.Begun{Limited: true, NoticeDue: true}, conversation.ChatLease{}, nil
+}
+
+func (limitedGate) CommitWithLease(context.Context, conversation.State, string, time.Duration, conversation.ChatLease) error {
+	return errors.New("nothing is committed past the limit")
+}
+
+func (limitedGate) Release(context.Context, conversation.ChatLease) error { return nil }
+
+// The rate limit's notice says which message was not read (issue #18, bug
+// 7): a text's start in quotes, or what kind of message it was.
+func TestRateLimitNoticeSaysWhichMessageToSendAgain(t *testing.T) {
+	catalog, err := services.LoadCatalog(configs.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts, err := locales.Load(locales.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := conversationtest.NewCases(catalog.Office.Location)
+	engine, err := conversation.New(conversation.Config{
+		Catalog: catalog, Texts: texts, States: conversationtest.NewStates(time.Now), Gate: limitedGate{},
+		Cases: cases, Desk: cases, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chat := conversation.ChatKey{Channel: "telegram", ChatID: "1001"}
+	for _, tc := range []struct {
+		in   conversation.Inbound
+		want string
+	}{
+		{conversation.Inbound{Kind: conversation.KindText, Text: "nama saya Siti Aminah binti Ahmad dari Dusun Krajan RT 02"},
+			"\u201cnama saya Siti Aminah binti Ahmad dari…\u201d"},
+		{conversation.Inbound{Kind: conversation.KindChoice, Payload: "village|x"}, "(tombol yang Anda tekan)"},
+		{conversation.Inbound{Kind: conversation.KindUnsupported, Media: "photo",
+			Attachments: []conversation.Attachment{{Kind: "photo", MIME: "image/jpeg"}}}, "(foto)"},
+		{conversation.Inbound{Kind: conversation.KindUnsupported, Media: "sticker"}, "(stiker)"},
+	} {
+		tc.in.Chat, tc.in.SenderID, tc.in.MessageID = chat, chat.ChatID, "m"
+		replies, err := engine.Handle(context.Background(), tc.in)
+		if err != nil || len(replies) != 1 || !strings.Contains(replies[0].Text, "pesan Anda "+tc.want+" dan yang sesudahnya") {
+			t.Errorf("%+v: %v, %+v; want the notice naming %s", tc.in, err, replies, tc.want)
+		}
+	}
+}
