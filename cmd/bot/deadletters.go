@@ -3,8 +3,8 @@ package main
 import (
 	"cmp"
 	"context"
+	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 
@@ -12,29 +12,21 @@ import (
 	"github.com/leksono/sapa/services"
 )
 
+// deadLettersFlags declares the deadletters command's flags: --replay.
+func deadLettersFlags(flags *flag.FlagSet) func(env) int {
+	replay := flags.String("replay", "", "handle the dead letter with this id again, its replies sent by the running bot")
+	return func(e env) int { return deadLetters(e, *replay) }
+}
+
 // deadLetters is the deadletters command: it lists the messages the
-// channels gave up (delivery.DeadLetters), or replays one through the
-// engine, its replies queued in the channel's outbox for the running bot
-// to send. It returns the exit code.
-func deadLetters(args []string, out, errOut io.Writer, getenv func(string) string) int {
-	action, id := "list", ""
-	switch {
-	case len(args) == 0 || len(args) == 1 && args[0] == "list":
-	case len(args) == 2 && args[0] == "replay":
-		action, id = "replay", args[1]
-	default:
-		fmt.Fprintln(errOut, "usage: bot deadletters [list] | bot deadletters replay <id>")
-		return 2
-	}
-	cfg, err := readSettings(getenv)
-	if err != nil {
-		fmt.Fprintln(errOut, "sapa deadletters:", err)
-		return 2
-	}
-	o, problems := loadOffice(cfg)
-	if len(problems) > 0 {
-		fmt.Fprintf(errOut, "sapa: cannot start: the configuration has %d problem(s):\n%v\n", len(problems), problems)
-		return 1
+// channels gave up (delivery.DeadLetters), or replays the one id names
+// through the engine, its replies queued in the channel's outbox for the
+// running bot to send. It returns the exit code.
+func deadLetters(e env, id string) int {
+	out, errOut := e.stdout, e.stderr
+	cfg, o, code := prepare(e)
+	if o == nil {
+		return code
 	}
 	log := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx := context.Background()
@@ -45,7 +37,7 @@ func deadLetters(args []string, out, errOut io.Writer, getenv func(string) strin
 	}
 	defer a.close(log)
 
-	if action == "list" {
+	if id == "" {
 		letters, err := a.deadLetters.List(ctx)
 		if err != nil {
 			fmt.Fprintln(errOut, "sapa deadletters:", err)
@@ -56,7 +48,7 @@ func deadLetters(args []string, out, errOut io.Writer, getenv func(string) strin
 			// The error may name the chat: masked as everywhere.
 			why := strings.ReplaceAll(l.Err, l.In.Chat.ChatID, chat)
 			fmt.Fprintf(out, "%s  %s  %s chat %s  %s, %d attempts: %s\n", l.ID,
-				l.At.In(o.catalog.Office.Location).Format("2006-01-02 15:04"), l.In.Chat.Channel, chat, kindOf(l.In), l.Attempts, why)
+				l.At.In(o.Catalog.Office.Location).Format("2006-01-02 15:04"), l.In.Chat.Channel, chat, kindOf(l.In), l.Attempts, why)
 		}
 		fmt.Fprintf(out, "%d dead letter(s)\n", len(letters))
 		return 0

@@ -90,12 +90,13 @@ func TestDeadLetterEndToEnd(t *testing.T) {
 		}
 	}
 
-	env := map[string]string{
+	vars := map[string]string{
 		"TELEGRAM_TOKEN": cfg.TelegramToken, "TELEGRAM_API_URL": cfg.TelegramAPIURL, "REDIS_URL": cfg.RedisURL,
 		"REDIS_PREFIX": cfg.RedisPrefix, "DATABASE_URL": cfg.DatabaseURL, "DATA_DIR": cfg.DataDir, "CONFIG_DIR": dir,
 	}
 	var out, errOut bytes.Buffer
-	if code := deadLetters(nil, &out, &errOut, envOf(env)); code != 0 {
+	e := env{stdout: &out, stderr: &errOut, getenv: envOf(vars), now: time.Now}
+	if code := runCommand([]string{"deadletters"}, e); code != 0 {
 		t.Fatalf("bot deadletters: exit %d\n%s", code, errOut.String())
 	}
 	if list := out.String(); !strings.Contains(list, id+"  ") || !strings.Contains(list, "telegram chat "+services.MaskID("7002")+" ") ||
@@ -108,7 +109,7 @@ func TestDeadLetterEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	out.Reset()
-	if code := deadLetters([]string{"replay", id}, &out, &errOut, envOf(env)); code != 0 {
+	if code := runCommand([]string{"deadletters", "--replay", id}, e); code != 0 {
 		t.Fatalf("bot deadletters replay: exit %d\n%s", code, errOut.String())
 	}
 	officer.expect(receipt.Ticket, 30*time.Second)

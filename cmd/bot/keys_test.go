@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leksono/sapa/office"
 	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store/pgstore"
 )
@@ -46,7 +47,7 @@ func TestDataKeysFromTheSettings(t *testing.T) {
 	}
 
 	cfg.DataKeys = "k1:not base64"
-	o, problems := loadOffice(cfg)
+	o, problems := office.Load(cfg.ConfigDir)
 	if len(problems) > 0 {
 		t.Fatal(problems)
 	}
@@ -70,7 +71,7 @@ func TestLostKeysFileRefusesToStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, problems := loadOffice(cfg)
+	o, problems := office.Load(cfg.ConfigDir)
 	if len(problems) > 0 {
 		t.Fatal(problems)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http/httptest"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -210,15 +209,12 @@ func TestStartsWithPostgresDown(t *testing.T) {
 	}
 
 	// `bot check` connects and fails at once.
-	var out strings.Builder
-	env := map[string]string{"DATABASE_URL": dsn, "TELEGRAM_TOKEN": testToken, "DATA_DIR": t.TempDir()}
 	proxy.Cut()
-	if code := check(nil, &out, envOf(env)); code != 1 || !strings.Contains(out.String(), "DATABASE_URL") {
-		t.Errorf("bot check with the database down: exit %d, output:\n%s", code, out.String())
+	code, out := runCheck(t, map[string]string{"DATABASE_URL": dsn, "TELEGRAM_TOKEN": testToken, "DATA_DIR": t.TempDir()}, time.Now())
+	if code != 1 || !strings.Contains(out, "environment: DATABASE_URL: PostgreSQL at "+proxy.Addr()) {
+		t.Errorf("bot check with the database down: exit %d, output:\n%s", code, out)
 	}
 }
-
-var ticketRe = regexp.MustCompile(`LKS-\d{6}-\d{4}`)
 
 // TestRedisRestartMidFormIsTold is point 10 of issue #16: a citizen who gave
 // NIK and name before Redis restarted empty was greeted with the welcome

@@ -12,6 +12,7 @@ import (
 	"github.com/leksono/sapa/channels/whatsapp"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/delivery"
+	"github.com/leksono/sapa/office"
 	"github.com/leksono/sapa/store/mediastore"
 	"github.com/leksono/sapa/store/pgstore"
 )
@@ -21,7 +22,7 @@ import (
 // notifications wait in the delivery core's outbox for the process that
 // holds the session. While PostgreSQL has not answered yet the channel
 // waits for it: without the device keys there is no session.
-func (a *app) addWhatsApp(ctx context.Context, cfg settings, o *office, log *slog.Logger) error {
+func (a *app) addWhatsApp(ctx context.Context, cfg settings, o *office.Office, log *slog.Logger) error {
 	var live atomic.Pointer[whatsapp.Bot]
 	connected := func() bool { wa := live.Load(); return wa != nil && wa.Connected() }
 	a.metrics.WhatsAppConnected(connected)
@@ -67,13 +68,13 @@ func (a *app) addWhatsApp(ctx context.Context, cfg settings, o *office, log *slo
 }
 
 // newWhatsApp connects the WhatsApp client to its device store.
-func (a *app) newWhatsApp(ctx context.Context, cfg settings, o *office, log *slog.Logger) (*whatsapp.Bot, error) {
+func (a *app) newWhatsApp(ctx context.Context, cfg settings, o *office.Office, log *slog.Logger) (*whatsapp.Bot, error) {
 	dialect, dsn := whatsapp.DialectSQLite, pgstore.SQLiteDSN(a.storage.SQLitePath)
 	if cfg.DatabaseURL != "" {
 		dialect, dsn = whatsapp.DialectPostgres, cfg.DatabaseURL
 	}
 	var contacts []string
-	for _, officer := range o.staff.Officers {
+	for _, officer := range o.Staff.Officers {
 		if addr := officer.Contacts["whatsapp"]; officer.Active && addr != "" {
 			contacts = append(contacts, addr)
 		}
@@ -98,7 +99,7 @@ func (a *app) newWhatsApp(ctx context.Context, cfg settings, o *office, log *slo
 			cases, err := desk.CitizenCases(ctx, "whatsapp", chatID, 1)
 			return len(cases) > 0, err
 		},
-		Texts:   o.texts,
+		Texts:   o.Texts,
 		Journal: inbox,
 		GiveUp:  a.deadLetters.Park,
 	}, a.metrics.Wrap("whatsapp", a.engine), log)
@@ -106,8 +107,8 @@ func (a *app) newWhatsApp(ctx context.Context, cfg settings, o *office, log *slo
 		return nil, fmt.Errorf("start WhatsApp: %w", err)
 	}
 	wa.OnFatal(func(reason string) {
-		text := o.texts.T(o.texts.Langs()[0], "whatsapp.fatal."+reason, nil)
-		delivery.TellAdmins(context.WithoutCancel(ctx), a.delivery, o.staff, text, log)
+		text := o.Texts.T(o.Texts.Langs()[0], "whatsapp.fatal."+reason, nil)
+		delivery.TellAdmins(context.WithoutCancel(ctx), a.delivery, o.Staff, text, log)
 	})
 	return wa, nil
 }

@@ -189,6 +189,7 @@ func (s *Store) onCase(ctx context.Context, what, ticket string, change func(tx 
 	if err != nil {
 		return Case{}, CaseEvent{}, fmt.Errorf("%s %s: %w", what, ticket, err)
 	}
+	s.changed(c.Ticket)
 	s.localizeCase(&c)
 	ev.At = ev.At.In(s.loc)
 	if err := s.reveal(&c); err != nil {

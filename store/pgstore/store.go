@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -94,6 +95,22 @@ type Store struct {
 	ready     chan struct{}
 	readyOnce sync.Once
 	connectMu sync.Mutex // one Connect at a time
+
+	// onChange is told each case that changed, once its change committed.
+	onChange atomic.Pointer[func(ticket string)]
+}
+
+// OnChange has f called with a case's ticket after each committed change
+// to it: filed, moved, assigned, noted, answered, given files. It is how
+// the office console hears of changes made by any process; f must return
+// quickly (the writer waits for it) and never fail the write.
+func (s *Store) OnChange(f func(ticket string)) { s.onChange.Store(&f) }
+
+// changed tells the OnChange function that ticket changed.
+func (s *Store) changed(ticket string) {
+	if f := s.onChange.Load(); f != nil && *f != nil {
+		(*f)(ticket)
+	}
 }
 
 // ErrNotReady is returned by Ping while a store from OpenLater has not yet
