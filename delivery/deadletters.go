@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/leksono/sapa/conversation"
@@ -33,6 +34,30 @@ type DeadLetter struct {
 	Err string
 	// In is the message, as the engine got it.
 	In conversation.Inbound
+}
+
+// Line is the letter on one line, for an operator: its id, when, the
+// channel, the chat masked, what kind of message, the attempts and the last
+// error (the chat masked in it too); never what the message said.
+func (l DeadLetter) Line(loc *time.Location) string {
+	chat := services.MaskID(l.In.Chat.ChatID)
+	return fmt.Sprintf("%s  %s  %s chat %s  %s, %d attempts: %s", l.ID, l.At.In(loc).Format("2006-01-02 15:04"),
+		l.In.Chat.Channel, chat, kindOf(l.In), l.Attempts, strings.ReplaceAll(l.Err, l.In.Chat.ChatID, chat))
+}
+
+// kindOf says what a message was, never what it said.
+func kindOf(in conversation.Inbound) string {
+	switch {
+	case len(in.Attachments) > 0:
+		return fmt.Sprintf("%d file(s)", len(in.Attachments))
+	case in.Location != nil:
+		return "a location"
+	case in.Kind == conversation.KindChoice:
+		return "a button"
+	case in.Kind == conversation.KindText:
+		return fmt.Sprintf("a text of %d characters", len([]rune(in.Text)))
+	}
+	return "a " + cmp.Or(in.Media, "message")
 }
 
 // DeadLetters is where the channels park the messages they give up

@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/redis/go-redis/v9"
-
 	"github.com/leksono/sapa/office"
+	"github.com/leksono/sapa/store/pgstore"
+	"github.com/leksono/sapa/store/redisstore"
 )
 
 // checkFlags declares check's flags: none, it reads the settings' CONFIG_DIR.
@@ -34,39 +33,25 @@ func check(e env) int {
 	return 0
 }
 
-// serverTimeout bounds how long check waits for each server.
+// serverTimeout bounds how long check waits for the servers.
 const serverTimeout = 5 * time.Second
 
 // checkServers reaches the PostgreSQL and Redis servers the settings name,
 // if any.
 func checkServers(cfg settings) office.Problems {
+	ctx, cancel := context.WithTimeout(context.Background(), serverTimeout)
+	defer cancel()
 	var problems office.Problems
 	if cfg.DatabaseURL != "" {
-		ctx, cancel := context.WithTimeout(context.Background(), serverTimeout)
-		conn, err := pgx.Connect(ctx, cfg.DatabaseURL)
-		if err == nil {
-			err = conn.Ping(ctx)
-			conn.Close(ctx)
-		}
-		cancel()
-		if err != nil {
-			problems = append(problems, office.Problem{Where: "environment",
-				Msg:  fmt.Sprintf("DATABASE_URL: PostgreSQL at %s does not answer (%s)", pgServer(cfg.DatabaseURL), oneLine(err)),
-				Hint: "start it, correct DATABASE_URL, or unset it for SQLite"})
+		if err := pgstore.Reach(ctx, cfg.DatabaseURL); err != nil {
+			problems = append(problems, office.Problem{Where: "environment", Hint: "start it, correct DATABASE_URL, or unset it for SQLite",
+				Msg: fmt.Sprintf("DATABASE_URL: PostgreSQL at %s does not answer (%s)", pgServer(cfg.DatabaseURL), oneLine(err))})
 		}
 	}
 	if cfg.RedisURL != "" {
-		if opts, err := redis.ParseURL(cfg.RedisURL); err == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), serverTimeout)
-			rdb := redis.NewClient(opts)
-			err = rdb.Ping(ctx).Err()
-			_ = rdb.Close()
-			cancel()
-			if err != nil {
-				problems = append(problems, office.Problem{Where: "environment",
-					Msg:  fmt.Sprintf("REDIS_URL: Redis at %s does not answer (%s)", opts.Addr, oneLine(err)),
-					Hint: "start it, correct REDIS_URL, or unset it for the embedded store"})
-			}
+		if addr, err := redisstore.Reach(ctx, cfg.RedisURL); err != nil {
+			problems = append(problems, office.Problem{Where: "environment", Hint: "start it, correct REDIS_URL, or unset it for the embedded store",
+				Msg: fmt.Sprintf("REDIS_URL: Redis at %s does not answer (%s)", addr, oneLine(err))})
 		}
 	}
 	return problems

@@ -1,15 +1,10 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"flag"
 	"fmt"
 	"log/slog"
-	"strings"
-
-	"github.com/leksono/sapa/conversation"
-	"github.com/leksono/sapa/services"
 )
 
 // deadLettersFlags declares the deadletters command's flags: --replay.
@@ -44,11 +39,7 @@ func deadLetters(e env, id string) int {
 			return 1
 		}
 		for _, l := range letters {
-			chat := services.MaskID(l.In.Chat.ChatID)
-			// The error may name the chat: masked as everywhere.
-			why := strings.ReplaceAll(l.Err, l.In.Chat.ChatID, chat)
-			fmt.Fprintf(out, "%s  %s  %s chat %s  %s, %d attempts: %s\n", l.ID,
-				l.At.In(o.Catalog.Office.Location).Format("2006-01-02 15:04"), l.In.Chat.Channel, chat, kindOf(l.In), l.Attempts, why)
+			fmt.Fprintln(out, l.Line(o.Catalog.Office.Location))
 		}
 		fmt.Fprintf(out, "%d dead letter(s)\n", len(letters))
 		return 0
@@ -64,19 +55,4 @@ func deadLetters(e env, id string) int {
 	}
 	fmt.Fprintf(out, "dead letter %s handled again; its replies wait in the %s outbox\n", l.ID, l.In.Chat.Channel)
 	return 0
-}
-
-// kindOf says what a message was, never what it said.
-func kindOf(in conversation.Inbound) string {
-	switch {
-	case len(in.Attachments) > 0:
-		return fmt.Sprintf("%d file(s)", len(in.Attachments))
-	case in.Location != nil:
-		return "a location"
-	case in.Kind == conversation.KindChoice:
-		return "a button"
-	case in.Kind == conversation.KindText:
-		return fmt.Sprintf("a text of %d characters", len([]rune(in.Text)))
-	}
-	return "a " + cmp.Or(in.Media, "message")
 }

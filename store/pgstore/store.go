@@ -25,6 +25,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -477,6 +478,20 @@ func (s *Store) Ping(ctx context.Context) error {
 	}
 	if err := sqlDB.PingContext(ctx); err != nil {
 		return fmt.Errorf("ping case database: %w", err)
+	}
+	return nil
+}
+
+// Reach connects to the PostgreSQL server of dsn and pings it, within
+// ctx: what `bot check` asks of DATABASE_URL, without touching the schema.
+func Reach(ctx context.Context, dsn string) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return fmt.Errorf("reach the case database: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if err := conn.Ping(ctx); err != nil {
+		return fmt.Errorf("reach the case database: %w", err)
 	}
 	return nil
 }

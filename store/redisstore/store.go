@@ -452,3 +452,18 @@ func commitResult(st conversation.State, res string, err error) error {
 		return fmt.Errorf("commit state of %s: unexpected script reply %q", st.Chat, res)
 	}
 }
+
+// Reach connects to the Redis server of url and pings it, within ctx:
+// what `bot check` asks of REDIS_URL. It returns the server's address.
+func Reach(ctx context.Context, url string) (string, error) {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return "", fmt.Errorf("reach Redis: %w", err)
+	}
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		return opts.Addr, fmt.Errorf("reach Redis at %s: %w", opts.Addr, err)
+	}
+	return opts.Addr, nil
+}
