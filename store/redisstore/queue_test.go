@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/leksono/sapa/store/redisstore"
 )
 
@@ -82,8 +84,11 @@ func TestQueuePopWaits(t *testing.T) {
 		if d := time.Since(start); d < 900*time.Millisecond {
 			t.Errorf("Pop returned after %s, want it to wait 1s", d)
 		}
+		// The push comes once Pop is waiting in BLMOVE.
+		waiting := make(chan struct{}, 1)
+		rdb.AddHook(blockHook{seen: waiting})
 		go func() {
-			time.Sleep(50 * time.Millisecond)
+			<-waiting
 			_ = q.Push(context.Background(), []byte("late"))
 		}()
 		got, err = q.Pop(ctx, 10, 2*time.Second)
@@ -190,4 +195,25 @@ func TestQueueBacklogCountsWaitingAndTaken(t *testing.T) {
 			t.Errorf("Backlog after the ack = %d, %v, want 1", n, err)
 		}
 	})
+}
+
+// blockHook signals seen when a blocking move is sent to the server.
+type blockHook struct{ seen chan struct{} }
+
+func (blockHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (blockHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+func (h blockHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if cmd.Name() == "blmove" {
+			select {
+			case h.seen <- struct{}{}:
+			default:
+			}
+		}
+		return next(ctx, cmd)
+	}
 }
