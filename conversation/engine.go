@@ -488,6 +488,9 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 	}
 	idle := now.Sub(t.st.UpdatedAt)
 	t.st.UpdatedAt = now
+	// Only the message right after an answer may add to it.
+	replied := t.st.Replied
+	t.st.Replied = ""
 	if t.st.Awaiting != "" {
 		// An officer asked something since the citizen last wrote: the
 		// question is what they see now, so it is where their message lands.
@@ -506,6 +509,9 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 	case KindUnsupported:
 		if e.filesAnswerQuestion(t) {
 			return e.answerPending(ctx, t)
+		}
+		if e.followsAnswer(t, replied, idle) {
+			return e.answerQuestion(ctx, t, replied)
 		}
 		if k := stepOf(t.st.Step); k.files == nil || !k.files(e, t) {
 			e.unsupported(t)
