@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/leksono/sapa/metrics"
+	"github.com/leksono/sapa/office"
 	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store/pgstore"
 )
@@ -34,6 +35,18 @@ func consoleURL(addr string) string {
 		host = "127.0.0.1"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// warnings are what is valid in the settings but wrong for the public, as
+// check prints them and serve logs them: PUBLIC_URL unset, so the QR code
+// of every printed letter leads to an address only the office PC reaches.
+func (s settings) warnings() office.Problems {
+	if s.PublicURL != consoleURL(s.ConsoleAddr) {
+		return nil
+	}
+	return office.Problems{{Where: "environment", Warning: true,
+		Msg:  "PUBLIC_URL is not set: the QR codes of printed letters lead to " + s.PublicURL + ", which only this PC reaches",
+		Hint: "set PUBLIC_URL to the https address the public reaches the bot's pages at (README, Settings)"}}
 }
 
 // defaultDataDir is where the embedded storage keeps its files when
