@@ -613,6 +613,65 @@ func TestWorkACase(t *testing.T) {
 	if last := got[len(got)-1]; !strings.Contains(last, "Ambil di loket 2") || !strings.Contains(last, "survei") {
 		t.Errorf("the citizen's last message %q: want the note and the survey invitation", last)
 	}
+
+	// The page was shown a dozen times in this session, itself and
+	// after each action: one open on record, beside the reveal. Another
+	// session of the same officer, and the page's fragment there, is one
+	// more.
+	opens := func() int {
+		t.Helper()
+		reads, err := d.store.Reads(context.Background(), ticket)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, r := range reads {
+			if r.Officer == "petugas_kesos" && r.Purpose == "" {
+				n++
+			}
+		}
+		return n
+	}
+	if n := opens(); n != 1 {
+		t.Errorf("%d opens on record in one session, want 1", n)
+	}
+	other := d.browser()
+	d.login(other, "petugas_kesos", "9002")
+	for range 2 {
+		if status, _ := other.get(page); status != 200 {
+			t.Fatalf("the case page in another session: %d", status)
+		}
+	}
+	if n := opens(); n != 2 {
+		t.Errorf("%d opens on record after a second session, want 2", n)
+	}
+}
+
+// An officer's browser sending forms faster than a person clicks is
+// refused for the rest of the minute, and nothing it sent is done.
+func TestFormsPerMinute(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	ticket := d.file("1001", "Siti Aminah", "")
+	b := d.browser()
+	d.login(b, "petugas_kesos", "9002")
+	page := "/kasus/" + ticket
+	for i := range 30 {
+		if status, where, _ := b.post(page, url.Values{"aksi": {"tidak_ada"}}); status != 200 || !strings.Contains(where, "galat=action") {
+			t.Fatalf("form %d: %d at %s", i+1, status, where)
+		}
+	}
+	status, _, body := b.post(page, url.Values{"aksi": {"catat"}, "catatan": {"satu lagi"}})
+	if status != http.StatusTooManyRequests || !strings.Contains(body, "Terlalu banyak formulir") {
+		t.Errorf("form 31: %d, want 429 and why", status)
+	}
+	if _, events, err := d.store.CaseByTicket(context.Background(), ticket); err != nil || len(events) != 1 {
+		t.Errorf("the refused note was kept: %d events, %v", len(events), err)
+	}
+	// Reading goes on.
+	if status, _ := b.get(page); status != 200 {
+		t.Errorf("the case page after the refusal: %d", status)
+	}
 }
 
 // The event stream tells an officer of changes to cases they may see, and

@@ -337,7 +337,7 @@ func location(value string) (text, mapURL string) {
 func textKeys() []string {
 	keys := []string{
 		"console.login.code_message", "console.login.wrong_code", "console.error.title", "console.error.not_found",
-		"console.error.fault", "console.error.cross_origin", "console.case.anonymous", "console.case.erased",
+		"console.error.fault", "console.error.cross_origin", "console.error.too_fast", "console.case.anonymous", "console.case.erased",
 		"console.case.unreachable", "console.case.file_label", "console.case.files_count", "status.paused", "date.format",
 	}
 	for _, key := range errorKeys {
