@@ -871,3 +871,72 @@ func TestLetters(t *testing.T) {
 		t.Errorf("the public verification page after the revocation: %d\n%s", status, body)
 	}
 }
+
+// The report page is `bot report` in the console: the regulation's IKM
+// tables of a period (by default this year), or the service report, and
+// its files to download.
+func TestReportPage(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	ctx := context.Background()
+	ticket := d.file("1001", "Siti Aminah", "")
+	now := time.Now()
+	for _, st := range []services.Status{services.StatusVerifying, services.StatusProcessing, services.StatusDone} {
+		if _, _, err := d.store.ChangeStatus(ctx, pgstore.StatusChange{Ticket: ticket, To: st, Actor: "kasi_kesos", At: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One respondent: the scores sum to 32. Weight 0.11: 32 x 0.11 x 25 =
+	// 88.00, B; weight 1/9: 32 / 9 x 25 = 88.89, A.
+	if _, err := d.store.StartSurvey(ctx, ticket, now); err != nil {
+		t.Fatal(err)
+	}
+	for i, score := range []int{4, 3, 3, 4, 4, 3, 4, 3, 4} {
+		if err := d.store.AnswerSurvey(ctx, ticket, services.SurveyElements[i], score, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.store.CompleteSurvey(ctx, ticket, "", now); err != nil {
+		t.Fatal(err)
+	}
+	b := d.browser()
+	d.login(b, "petugas_kesos", "9002")
+
+	status, body := b.get("/laporan")
+	for _, want := range []string{"Laporan Survei Kepuasan Masyarakat Kecamatan Leksono", "88,00", "B (baik)", "88,89", "A (sangat baik)",
+		`id="tabel-ikm_elements"`, `href="/laporan/unduh/kartu?`} {
+		if status != 200 || !strings.Contains(body, want) {
+			t.Errorf("the IKM report page (%d) lacks %q", status, want)
+		}
+	}
+	if status, body := b.get("/laporan?jenis=layanan"); status != 200 || !strings.Contains(body, "Surat Keterangan Tidak Mampu (SKTM)") || strings.Contains(body, `id="tabel-ikm_elements"`) {
+		t.Errorf("the service report page: %d", status)
+	}
+	if status, body := b.get("/laporan?dari=2026-06-30&sampai=2026-01-01"); status != http.StatusBadRequest || !strings.Contains(body, "Periode tidak dapat dibaca") {
+		t.Errorf("a period ending before it starts: %d", status)
+	}
+
+	for format, want := range map[string]struct{ mime, magic, disposition string }{
+		"xlsx":   {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "PK", "attachment"},
+		"kartu":  {"application/pdf", "%PDF", "inline"},
+		"grafik": {"image/png", "\x89PNG", "inline"},
+	} {
+		resp, err := b.c.Get(d.url + "/laporan/unduh/" + format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != want.mime || !bytes.HasPrefix(data, []byte(want.magic)) ||
+			!strings.HasPrefix(resp.Header.Get("Content-Disposition"), want.disposition) {
+			t.Errorf("%s: %d %q %q, starts %q", format, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"), data[:min(len(data), 4)])
+		}
+	}
+	if status, _ := b.get("/laporan/unduh/csv"); status != 404 {
+		t.Errorf("an unknown format: %d, want 404", status)
+	}
+	// Logged out: the login page, no figures.
+	if _, body := d.browser().get("/laporan"); !strings.Contains(body, `action="/masuk"`) || strings.Contains(body, "88,00") {
+		t.Error("the report page opens without a login")
+	}
+}

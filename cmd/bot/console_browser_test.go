@@ -417,6 +417,10 @@ func TestConsoleInABrowser(t *testing.T) {
 				tb.open("/agenda")
 				tb.waitText(number)
 				tb.shot("register")
+				// The report page: the IKM tables of the year so far.
+				tb.open("/laporan")
+				tb.waitFor("#tabel-ikm_elements")
+				tb.shot("report")
 			}
 
 			tb.act(ticket, "proses", "", "Warga sudah diberi tahu.")
