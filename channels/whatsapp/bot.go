@@ -388,7 +388,7 @@ func (b *Bot) onEvent(evt any) {
 		b.fatal(ReasonTemporaryBan, "whatsapp temporarily banned this number: do not re-pair or reconnect until the ban ends, then restart the bot; send less, and only to people who wrote first",
 			"ban", e.String())
 	case *events.ClientOutdated:
-		b.fatal(ReasonClientOutdated, "whatsapp refuses this client as outdated: update go.mau.fi/whatsmeow (go get go.mau.fi/whatsmeow@latest), rebuild and restart")
+		b.fatal(ReasonClientOutdated, "whatsapp refuses this client as outdated: upgrade whatsmeow to its newest commit as README.md says (go get go.mau.fi/whatsmeow@<pseudo-version>; @latest is too old), rebuild and restart")
 	case *events.StreamReplaced:
 		b.fatal(ReasonStreamReplaced, "whatsapp session taken over by another process using the same session: stop the other instance, then restart this bot")
 	case events.PermanentDisconnect:

@@ -77,7 +77,7 @@ func (b *Bot) pairOnce(ctx context.Context, attempt int) (done bool, err error) 
 			return true, nil
 		case whatsmeow.QRChannelClientOutdated.Event:
 			b.removeQRFile()
-			return false, fmt.Errorf("%w: WhatsApp refuses this whatsmeow version as outdated: update go.mau.fi/whatsmeow and rebuild", errPairing)
+			return false, fmt.Errorf("%w: WhatsApp refuses this whatsmeow version as outdated: upgrade go.mau.fi/whatsmeow as README.md says and rebuild", errPairing)
 		case whatsmeow.QRChannelScannedWithoutMultidevice.Event:
 			b.log.Warn("whatsapp QR scanned by a phone without multi-device support: update WhatsApp on the phone and scan again")
 		case whatsmeow.QRChannelEventError:
