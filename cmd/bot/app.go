@@ -31,6 +31,9 @@ type app struct {
 	channels []runner
 	// jobs run beside the channels: the delivery core's and the operators'.
 	jobs []runner
+	// supervisor runs channels and jobs; one that stops is started again
+	// while the others go on, and /readyz shows why it stopped.
+	supervisor *delivery.Supervisor
 	// checks are what /readyz asks, by name: storage, and each channel.
 	checks map[string]func(context.Context) error
 }
@@ -103,6 +106,7 @@ func buildCore(ctx context.Context, cfg settings, o *office, notify conversation
 		return nil, errors.Join(err, st.Close())
 	}
 	return &app{storage: st, cases: st.Cases, engine: engine, delivery: core, metrics: m, media: media,
+		supervisor: delivery.NewSupervisor(log, m),
 		checks: map[string]func(context.Context) error{
 			"redis":    func(ctx context.Context) error { return st.Redis.Ping(ctx).Err() },
 			"database": st.Cases.Ping,

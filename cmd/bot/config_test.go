@@ -37,19 +37,21 @@ func TestReadSettingsDefaults(t *testing.T) {
 func TestReadSettingsValid(t *testing.T) {
 	dir := t.TempDir()
 	s, err := readSettings(envOf(map[string]string{
-		"TELEGRAM_TOKEN":        " 123:abc ",
-		"TELEGRAM_API_URL":      "http://127.0.0.1:8081/",
-		"REDIS_URL":             "redis://127.0.0.1:6379/3",
-		"REDIS_PREFIX":          "lks:",
-		"DATABASE_URL":          "postgres://postgres@127.0.0.1:5432/sapa?sslmode=disable",
-		"DATA_DIR":              dir,
-		"CONFIG_DIR":            dir,
-		"LOG_LEVEL":             "DEBUG",
-		"WHATSAPP":              "ON",
-		"WHATSAPP_PAIR_PHONE":   "0812-3456-7890",
-		"WHATSAPP_STAFF_GROUPS": "120363000000000001@g.us, ",
-		"METRICS_ADDR":          "off",
-		"PPROF_ADDR":            "127.0.0.1:6060",
+		"TELEGRAM_TOKEN":              " 123:abc ",
+		"TELEGRAM_API_URL":            "http://127.0.0.1:8081/",
+		"REDIS_URL":                   "redis://127.0.0.1:6379/3",
+		"REDIS_PREFIX":                "lks:",
+		"DATABASE_URL":                "postgres://postgres@127.0.0.1:5432/sapa?sslmode=disable",
+		"DATA_DIR":                    dir,
+		"CONFIG_DIR":                  dir,
+		"LOG_LEVEL":                   "DEBUG",
+		"WHATSAPP":                    "ON",
+		"WHATSAPP_PAIR_PHONE":         "0812-3456-7890",
+		"WHATSAPP_STAFF_GROUPS":       "120363000000000001@g.us, ",
+		"WHATSAPP_REPLIES_PER_MINUTE": "300",
+		"WHATSAPP_NOTICES_PER_MINUTE": " 10 ",
+		"METRICS_ADDR":                "off",
+		"PPROF_ADDR":                  "127.0.0.1:6060",
 	}))
 	if err != nil {
 		t.Fatalf("readSettings: %v", err)
@@ -60,6 +62,7 @@ func TestReadSettingsValid(t *testing.T) {
 		DatabaseURL: "postgres://postgres@127.0.0.1:5432/sapa?sslmode=disable",
 		DataDir:     dir, ConfigDir: dir, LogLevel: slog.LevelDebug,
 		WhatsApp: "on", WhatsAppPairPhone: "6281234567890", WhatsAppGroups: []string{"120363000000000001@g.us"},
+		WhatsAppReplies: 300, WhatsAppNotices: 10,
 		MetricsAddr: "off", PprofAddr: "127.0.0.1:6060", MediaDir: filepath.Join(dir, "media"),
 	}
 	if !reflect.DeepEqual(s, want) {
@@ -94,6 +97,8 @@ func TestReadSettingsMalformed(t *testing.T) {
 		{"pprof address", "PPROF_ADDR", "6060", []string{"PPROF_ADDR", "127.0.0.1:6060"}},
 		{"pprof public", "PPROF_ADDR", "0.0.0.0:6060", []string{"PPROF_ADDR", "loopback"}},
 		{"staff group", "WHATSAPP_STAFF_GROUPS", "6281234567890@s.whatsapp.net", []string{"WHATSAPP_STAFF_GROUPS", "@g.us"}},
+		{"reply cap", "WHATSAPP_REPLIES_PER_MINUTE", "banyak", []string{"WHATSAPP_REPLIES_PER_MINUTE", "1 to 6000"}},
+		{"notice cap", "WHATSAPP_NOTICES_PER_MINUTE", "0", []string{"WHATSAPP_NOTICES_PER_MINUTE", "1 to 6000"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := readSettings(envOf(map[string]string{tc.key: tc.value}))

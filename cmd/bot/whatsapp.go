@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 
+	"github.com/leksono/sapa/channels/dispatch"
 	"github.com/leksono/sapa/channels/whatsapp"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/delivery"
@@ -18,7 +19,9 @@ import (
 // addWhatsApp builds the WhatsApp channel on the bot's own database: the
 // device keys live beside the cases, in PostgreSQL or the SQLite file. Its
 // notifications wait in the delivery core's outbox for the process that
-// holds the session.
+// holds the session. Nothing here touches the network or the device
+// store: the channel's Run does, so a failing WhatsApp leaves the rest of
+// the bot serving.
 func (a *app) addWhatsApp(ctx context.Context, cfg settings, o *office, log *slog.Logger) error {
 	dialect, dsn := whatsapp.DialectSQLite, pgstore.SQLiteDSN(a.storage.SQLitePath)
 	if cfg.DatabaseURL != "" {
@@ -36,14 +39,23 @@ func (a *app) addWhatsApp(ctx context.Context, cfg settings, o *office, log *slo
 		// As for Telegram: only a Redis server is durable enough.
 		inbox = a.delivery.Journal("whatsapp-inbox")
 	}
-	wa, err := whatsapp.New(ctx, whatsapp.Config{
-		StoreDialect: dialect,
-		StoreDSN:     dsn,
-		PairPhone:    cfg.WhatsAppPairPhone,
-		QRFile:       filepath.Join(cfg.DataDir, "whatsapp-qr.png"),
-		MaxMedia:     a.media.MaxBytes(),
-		StaffGroups:  cfg.WhatsAppGroups,
-		Contacts:     contacts,
+	wa, err := whatsapp.New(whatsapp.Config{
+		StoreDialect:     dialect,
+		StoreDSN:         dsn,
+		PairPhone:        cfg.WhatsAppPairPhone,
+		QRFile:           filepath.Join(cfg.DataDir, "whatsapp-qr.png"),
+		MaxMedia:         a.media.MaxBytes(),
+		StaffGroups:      cfg.WhatsAppGroups,
+		Contacts:         contacts,
+		RepliesPerMinute: cfg.WhatsAppReplies,
+		NoticesPerMinute: cfg.WhatsAppNotices,
+		Waited: func(kind string, d dispatch.Delay) {
+			a.metrics.SendWaited("whatsapp", kind, d.Total, d.Capped)
+		},
+		// One person arriving by LID, then by number, is one citizen.
+		Merge: func(ctx context.Context, from, to string) error {
+			return a.delivery.MergeChat(ctx, "whatsapp", from, to)
+		},
 		// A citizen who filed a case may be told about it after a restart,
 		// though the bot no longer remembers them writing.
 		WroteBefore: func(ctx context.Context, chatID string) (bool, error) {
@@ -61,13 +73,19 @@ func (a *app) addWhatsApp(ctx context.Context, cfg settings, o *office, log *slo
 		delivery.TellAdmins(context.WithoutCancel(ctx), a.delivery, o.staff, text, log)
 	})
 	a.metrics.WhatsAppConnected(wa.Connected)
+	outbox := a.delivery.Outbox("whatsapp")
 	a.checks["whatsapp"] = func(context.Context) error {
-		if !wa.Connected() {
+		if err := a.supervisor.Err("whatsapp"); err != nil {
+			return err
+		}
+		switch {
+		case !outbox.Holding():
+			return nil // another process holds the session; this one stands by
+		case !wa.Connected():
 			return errors.New("not connected (see the log: pairing, or a reconnect in progress)")
 		}
 		return nil
 	}
-	outbox := a.delivery.Outbox("whatsapp")
 	send := delivery.SendNow(whatsappSender(wa, a.media))
 	a.channels = append(a.channels, runner{name: "whatsapp", run: outbox.Session(wa.Run, send)})
 	return nil
