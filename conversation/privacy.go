@@ -20,7 +20,9 @@ type PrivacyDesk interface {
 	RequestDeletion(ctx context.Context, channel, chatID string, at time.Time) (time.Time, error)
 	DeletionRequests(ctx context.Context) ([]services.DeletionRequest, error)
 	CompleteDeletion(ctx context.Context, id int64, officer string, at time.Time) error
-	RecordRead(ctx context.Context, ticket, officer string, at time.Time) error
+	// RecordRead keeps who read which case and why ("" for opening it):
+	// the casework desk records every staff read through it.
+	RecordRead(ctx context.Context, ticket, officer, purpose string, at time.Time) error
 }
 
 // StepConsent shows the privacy notice before a form's first identity

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -20,9 +21,28 @@ import (
 	"github.com/leksono/sapa/store/pgstore"
 )
 
+// consoleURL is the address of the console's pages (the verification
+// page of letters among them) when PUBLIC_URL is unset: http://CONSOLE_ADDR,
+// an address for every interface read as this PC's, right only on the
+// office PC; with the console off, its default address.
+func consoleURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		host, port = "127.0.0.1", "8080"
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
 // defaultDataDir is where the embedded storage keeps its files when
 // DATA_DIR is unset.
 const defaultDataDir = "./data"
+
+// defaultConsoleAddr is where the office console listens unless
+// CONSOLE_ADDR says otherwise: this PC only.
+const defaultConsoleAddr = "127.0.0.1:8080"
 
 // settings is the process configuration, read from the environment only.
 // Every setting is optional: with none, the bot runs on embedded storage.
@@ -55,6 +75,17 @@ type settings struct {
 	PprofAddr string
 
 	MediaDir string // photos and documents citizens send; default DATA_DIR/media
+
+	// ConsoleAddr is where the office console listens (and the public
+	// verification page of letters); "off" serves none.
+	ConsoleAddr string
+
+	// PublicURL is where the public reaches the bot's verification page:
+	// every letter's QR code holds PublicURL/verifikasi/<code>.
+	PublicURL string
+	// TrustedProxies are the reverse proxies in front of that page, whose
+	// X-Forwarded-For names the client.
+	TrustedProxies []netip.Prefix
 
 	// DataKeys and DataHMACKey seal NIK and KK numbers at rest (DATA_KEYS,
 	// DATA_HMAC_KEY); both empty: the keys file under DataDir.
@@ -131,6 +162,15 @@ func readSettings(getenv func(string) string) (settings, error) {
 			problems = append(problems, fmt.Errorf("METRICS_ADDR %q is not host:port (for example 127.0.0.1:9090) or off", s.MetricsAddr))
 		}
 	}
+	switch s.ConsoleAddr = strings.TrimSpace(getenv("CONSOLE_ADDR")); s.ConsoleAddr {
+	case "":
+		s.ConsoleAddr = defaultConsoleAddr
+	case "off":
+	default:
+		if _, _, err := net.SplitHostPort(s.ConsoleAddr); err != nil {
+			problems = append(problems, fmt.Errorf("CONSOLE_ADDR %q is not host:port (for example 0.0.0.0:8080 for the office's other PCs) or off", s.ConsoleAddr))
+		}
+	}
 	if s.PprofAddr = strings.TrimSpace(getenv("PPROF_ADDR")); s.PprofAddr != "" {
 		if host, _, err := net.SplitHostPort(s.PprofAddr); err != nil {
 			problems = append(problems, fmt.Errorf("PPROF_ADDR %q is not host:port (for example 127.0.0.1:6060)", s.PprofAddr))
@@ -179,6 +219,26 @@ func readSettings(getenv func(string) string) (settings, error) {
 		}
 	}
 	s.MediaDir = strings.TrimSpace(getenv("MEDIA_DIR"))
+	if s.PublicURL = strings.TrimRight(strings.TrimSpace(getenv("PUBLIC_URL")), "/"); s.PublicURL == "" {
+		s.PublicURL = consoleURL(s.ConsoleAddr)
+	} else if u, err := url.Parse(s.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		problems = append(problems, fmt.Errorf("PUBLIC_URL %q is not the http(s) address of the bot's pages (for example https://sapa.leksono.go.id)", s.PublicURL))
+	}
+	for _, p := range strings.Split(getenv("TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				problems = append(problems, fmt.Errorf("TRUSTED_PROXIES: %q is not an address or a network (for example 127.0.0.1 or 10.0.0.0/8)", p))
+				continue
+			}
+			prefix = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		s.TrustedProxies = append(s.TrustedProxies, prefix.Masked())
+	}
 	if s.DataDir == "" {
 		s.DataDir = defaultDataDir
 	} else if info, err := os.Stat(s.DataDir); err == nil && !info.IsDir() {
@@ -192,16 +252,8 @@ func readSettings(getenv func(string) string) (settings, error) {
 	if s.MediaDir == "" {
 		s.MediaDir = filepath.Join(s.DataDir, "media")
 	}
-	switch level := strings.ToLower(strings.TrimSpace(getenv("LOG_LEVEL"))); level {
-	case "", "info":
-		s.LogLevel = slog.LevelInfo
-	case "debug":
-		s.LogLevel = slog.LevelDebug
-	case "warn":
-		s.LogLevel = slog.LevelWarn
-	case "error":
-		s.LogLevel = slog.LevelError
-	default:
+	// slog reads debug, info (the zero level), warn and error in any case.
+	if level := strings.TrimSpace(getenv("LOG_LEVEL")); level != "" && s.LogLevel.UnmarshalText([]byte(level)) != nil {
 		problems = append(problems, fmt.Errorf("LOG_LEVEL %q is not one of debug, info, warn, error", level))
 	}
 	return s, errors.Join(problems...)

@@ -3,6 +3,7 @@ package main
 import (
 	"log/slog"
 	"math"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -28,6 +29,8 @@ func TestReadSettingsDefaults(t *testing.T) {
 		WhatsApp:       "auto",
 		MetricsAddr:    "127.0.0.1:9090",
 		MediaDir:       "data/media",
+		ConsoleAddr:    "127.0.0.1:8080",
+		PublicURL:      "http://127.0.0.1:8080",
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("defaults = %+v\nwant %+v", s, want)
@@ -52,6 +55,9 @@ func TestReadSettingsValid(t *testing.T) {
 		"WHATSAPP_NOTICES_PER_MINUTE": " 10 ",
 		"METRICS_ADDR":                "off",
 		"PPROF_ADDR":                  "127.0.0.1:6060",
+		"CONSOLE_ADDR":                "0.0.0.0:8080",
+		"PUBLIC_URL":                  "https://sapa.leksono.go.id/",
+		"TRUSTED_PROXIES":             "127.0.0.1, 10.1.2.3/8,::1",
 	}))
 	if err != nil {
 		t.Fatalf("readSettings: %v", err)
@@ -64,6 +70,10 @@ func TestReadSettingsValid(t *testing.T) {
 		WhatsApp: "on", WhatsAppPairPhone: "6281234567890", WhatsAppGroups: []string{"120363000000000001@g.us"},
 		WhatsAppReplies: 300, WhatsAppNotices: 10,
 		MetricsAddr: "off", PprofAddr: "127.0.0.1:6060", MediaDir: filepath.Join(dir, "media"),
+		ConsoleAddr: "0.0.0.0:8080", PublicURL: "https://sapa.leksono.go.id",
+		TrustedProxies: []netip.Prefix{
+			netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128"),
+		},
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("settings = %+v\nwant %+v", s, want)
@@ -96,9 +106,12 @@ func TestReadSettingsMalformed(t *testing.T) {
 		{"metrics address", "METRICS_ADDR", "9090", []string{"METRICS_ADDR", "127.0.0.1:9090"}},
 		{"pprof address", "PPROF_ADDR", "6060", []string{"PPROF_ADDR", "127.0.0.1:6060"}},
 		{"pprof public", "PPROF_ADDR", "0.0.0.0:6060", []string{"PPROF_ADDR", "loopback"}},
+		{"public url", "PUBLIC_URL", "sapa.leksono.go.id", []string{"PUBLIC_URL", "https://sapa.leksono.go.id"}},
+		{"trusted proxy", "TRUSTED_PROXIES", "proxy.local", []string{"TRUSTED_PROXIES", "10.0.0.0/8"}},
 		{"staff group", "WHATSAPP_STAFF_GROUPS", "6281234567890@s.whatsapp.net", []string{"WHATSAPP_STAFF_GROUPS", "@g.us"}},
 		{"reply cap", "WHATSAPP_REPLIES_PER_MINUTE", "banyak", []string{"WHATSAPP_REPLIES_PER_MINUTE", "1 to 6000"}},
 		{"notice cap", "WHATSAPP_NOTICES_PER_MINUTE", "0", []string{"WHATSAPP_NOTICES_PER_MINUTE", "1 to 6000"}},
+		{"console address", "CONSOLE_ADDR", "8080", []string{"CONSOLE_ADDR", "0.0.0.0:8080", "off"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := readSettings(envOf(map[string]string{tc.key: tc.value}))

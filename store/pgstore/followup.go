@@ -189,6 +189,7 @@ func (s *Store) onCase(ctx context.Context, what, ticket string, change func(tx 
 	if err != nil {
 		return Case{}, CaseEvent{}, fmt.Errorf("%s %s: %w", what, ticket, err)
 	}
+	s.changed(c.Ticket)
 	s.localizeCase(&c)
 	ev.At = ev.At.In(s.loc)
 	if err := s.reveal(&c); err != nil {
@@ -281,8 +282,9 @@ func (s *Store) CitizenCases(ctx context.Context, channel, chatID string, limit 
 }
 
 // citizenVisible are the event kinds a citizen may see of their case:
-// internal notes and assignments (which name officers) stay in the office.
-var citizenVisible = []string{EventSubmit, EventStatus, EventQuestion, EventReply}
+// internal notes and assignments (which name officers) stay in the office;
+// the letter printed for them, and its revocation, are theirs to know.
+var citizenVisible = []string{EventSubmit, EventStatus, EventQuestion, EventReply, EventLetter, EventLetterRevoked}
 
 // CitizenCase returns a case of the citizen of a chat with the events the
 // citizen may see (no EventNote nor EventAssign), oldest first. It fails

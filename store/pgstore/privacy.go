@@ -65,6 +65,10 @@ type CaseRead struct {
 	Case    *Case     `gorm:"constraint:OnUpdate:RESTRICT,OnDelete:RESTRICT"`
 	Officer string    `gorm:"size:64;not null;index"`
 	At      time.Time `gorm:"not null"`
+	// Purpose is why the officer looked, when they had to say: "" for
+	// opening the case, the reason they gave for revealing its NIK and KK
+	// numbers in full.
+	Purpose string `gorm:"size:300;not null;default:''"`
 }
 
 // privacyModels are the tables of this file, migrated after the cases.
@@ -163,7 +167,8 @@ func (s *Store) localizeRequest(r *DeletionRequest) {
 // named in Options.Sensitive and Options.Personal (and nik, kk) and the NIK
 // look-up hash; the free-text comments and the respondent's profile (age
 // band, sex, education, occupation) of their satisfaction surveys, whose
-// scores stay in the index.
+// scores stay in the index; the holder's name of the letters printed for
+// them.
 //
 // Kept, for the archive the retention schedule requires and for the
 // office's accountability: each case's ticket, service, unit, status,
@@ -171,7 +176,9 @@ func (s *Store) localizeRequest(r *DeletionRequest) {
 // categories that reports count, declared in neither list) and its event
 // history, which is append-only by design (a database trigger refuses any
 // change, so notes an officer or the citizen wrote stay as they are); the
-// consents (proof the notice was given) and the audit trail of reads; and
+// letters' register entries with the holder's masked name (a letter
+// stays verifiable); the consents (proof the notice was given) and the
+// audit trail of reads; and
 // this request itself with its channel and chat id, the proof it was
 // honoured.
 //
@@ -250,6 +257,12 @@ func (s *Store) eraseCitizen(tx *gorm.DB, cz Citizen, at time.Time) error {
 		if err := tx.Model(&SurveyResponse{}).Where("case_id IN ?", ids).
 			UpdateColumns(erased).Error; err != nil {
 			return fmt.Errorf("erase survey comments and profiles: %w", err)
+		}
+		// The register keeps each letter's number and masked holder: the
+		// office's record that it was issued, which verification shows.
+		if err := tx.Model(&Letter{}).Where("case_id IN ?", ids).
+			UpdateColumn("holder_name", "").Error; err != nil {
+			return fmt.Errorf("erase letter holders: %w", err)
 		}
 	}
 	err := tx.Model(&Citizen{}).Where("id = ?", cz.ID).UpdateColumns(map[string]any{
@@ -342,9 +355,10 @@ func (s *Store) CitizenData(ctx context.Context, channel, chatID string) (Citize
 	return out, nil
 }
 
-// RecordRead records that officer read the case with ticket at at. It
-// fails with ErrNotFound for an unknown ticket.
-func (s *Store) RecordRead(ctx context.Context, ticket, officer string, at time.Time) error {
+// RecordRead records that officer read the case with ticket at at, for
+// purpose ("" for opening it; the reason given for revealing its identity
+// numbers). It fails with ErrNotFound for an unknown ticket.
+func (s *Store) RecordRead(ctx context.Context, ticket, officer, purpose string, at time.Time) error {
 	switch {
 	case officer == "":
 		return fmt.Errorf("record read of %s: officer is empty", ticket)
@@ -360,7 +374,7 @@ func (s *Store) RecordRead(ctx context.Context, ticket, officer string, at time.
 	if res.RowsAffected == 0 {
 		return fmt.Errorf("record read of %s: %w", ticket, ErrNotFound)
 	}
-	if err := db.Omit(clause.Associations).Create(&CaseRead{CaseID: c.ID, Officer: officer, At: dbTime(at)}).Error; err != nil {
+	if err := db.Omit(clause.Associations).Create(&CaseRead{CaseID: c.ID, Officer: officer, At: dbTime(at), Purpose: purpose}).Error; err != nil {
 		return fmt.Errorf("record read of %s: %w", ticket, err)
 	}
 	return nil
@@ -415,6 +429,6 @@ func (d Desk) CitizenData(ctx context.Context, channel, chatID string) (CitizenE
 
 // RecordRead is Store.RecordRead, for the conversation's desk; it turns an
 // unknown ticket into conversation.ErrNoCase.
-func (d Desk) RecordRead(ctx context.Context, ticket, officer string, at time.Time) error {
-	return noCase(d.s.RecordRead(ctx, ticket, officer, at))
+func (d Desk) RecordRead(ctx context.Context, ticket, officer, purpose string, at time.Time) error {
+	return noCase(d.s.RecordRead(ctx, ticket, officer, purpose, at))
 }
