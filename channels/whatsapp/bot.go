@@ -451,7 +451,7 @@ func (b *Bot) onEvent(evt any) bool {
 		b.net.connected()
 		b.log.Info("whatsapp connected")
 		go b.markAvailable()
-		if l := b.cur.Load(); l != nil {
+		if l := b.cur.Load(); l != nil && l.resolved.CompareAndSwap(false, true) {
 			go func() {
 				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 				defer cancel()
@@ -764,8 +764,15 @@ func (b *Bot) Send(ctx context.Context, chatID string, r conversation.Reply) err
 	return b.sendReply(ctx, SendNotice, chatID, to, r)
 }
 
-// target is the JID to send to for chatID, if the bot may write there.
+// target is the JID to send to for chatID, if the bot may write there. A
+// "lid:" chat whose number is known now (a notification queued before the
+// person's records moved onto it) is sent to as the number.
 func (b *Bot) target(ctx context.Context, chatID string) (types.JID, error) {
+	if lid, ok := strings.CutPrefix(chatID, lidPrefix); ok {
+		if phone := b.phoneOf(lid); phone != "" {
+			chatID = phone
+		}
+	}
 	b.mu.Lock()
 	to, ok := b.chats[chatID]
 	b.mu.Unlock()

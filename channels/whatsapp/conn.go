@@ -95,6 +95,7 @@ type link struct {
 	lids      lidStore // nil in tests that do not need it
 	fatalOnce sync.Once
 	leaving   atomic.Bool // the session moved to another process
+	resolved  atomic.Bool // the officers' LIDs were looked up on this connection
 }
 
 // upSignal is whether the connection is up, and a way to wait for it.

@@ -14,6 +14,7 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 
 	"github.com/leksono/sapa/channels/dispatch/dispatchtest"
+	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/services"
 )
 
@@ -155,5 +156,25 @@ func TestOfficerWritingFromALIDIsStaff(t *testing.T) {
 	api.mu.Unlock()
 	if len(looked) != 1 || len(looked[0]) != 1 || looked[0][0] != person(officer) {
 		t.Errorf("looked up %v, want the officer's number", looked)
+	}
+}
+
+// TestNotificationToAMergedLIDGoesToTheNumber: a notification queued for a
+// "lid:" chat before the person's records moved onto their number goes to
+// the number, which WroteBefore vouches for now.
+func TestNotificationToAMergedLIDGoesToTheNumber(t *testing.T) {
+	b, api, _ := testBot(t, Config{WroteBefore: func(_ context.Context, chatID string) (bool, error) {
+		return chatID == citizenPhone, nil
+	}}, &recorder{})
+	lids := lidMap(t)
+	b.cur.Load().lids = lids
+	if err := lids.PutLIDMapping(context.Background(), types.NewJID(citizenLID, types.HiddenUserServer), person(citizenPhone)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Send(context.Background(), lidPrefix+citizenLID, conversation.Reply{Text: "Status pengajuan Anda berubah."}); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	if out := api.take(); len(out) != 1 || out[0].to != person(citizenPhone) {
+		t.Errorf("sent %+v, want one message to the number", out)
 	}
 }
