@@ -87,16 +87,13 @@ func (b *Bot) hold(evt *events.Message) ([]byte, bool) {
 		b.log.Error("whatsapp message not journaled: a crash before it is answered loses it", "message", evt.Info.ID, "err", err)
 		return nil, true
 	}
-	for try := 1; ; try++ {
+	for range 2 {
 		ctx, cancel := context.WithTimeout(context.Background(), journalTimeout)
 		err = b.cfg.Journal.Hold(ctx, [][]byte{raw}, nil)
 		cancel()
 		if err == nil {
 			b.redeliver.Store(0)
 			return raw, true
-		}
-		if try == 2 {
-			break
 		}
 	}
 	b.log.Warn("whatsapp message not journaled: its acknowledgement is refused, so WhatsApp delivers it again", "message", evt.Info.ID, "err", err)
