@@ -41,35 +41,20 @@ var allowedMIME = map[string]bool{"image/jpeg": true, "image/png": true, "image/
 const maxFileMB = 10
 
 // onPhotos collects a photos field: files one by one up to the field's
-// limit, "lanjut" when done, "lewati" for none. A refused file says why and
-// leaves the form where it was.
+// limit, "lanjut" (or "sudah itu saja") when done, "lewati" for none. A
+// refused file says why and leaves the form where it was.
 func (e *Engine) onPhotos(ctx context.Context, t *turn, svc services.Service, field services.Field) error {
 	switch {
-	case t.in.Media == "unsupported_file":
-		e.wrong(t, e.tr(t, "complaint_flow.photo_refused_type", nil))
-		return nil
-	case t.in.Media == "too_large_file":
-		e.wrong(t, e.tr(t, "complaint_flow.photo_refused_size", map[string]string{"max": strconv.Itoa(maxFileMB)}))
-		return nil
-	case len(t.in.Attachments) > 0:
-		for _, a := range t.in.Attachments {
-			if !allowedMIME[a.MIME] || e.media == nil {
-				e.wrong(t, e.tr(t, "complaint_flow.photo_refused_type", nil))
-				return nil
-			}
-			if len(a.Data) > maxFileMB<<20 {
-				e.wrong(t, e.tr(t, "complaint_flow.photo_refused_size", map[string]string{"max": strconv.Itoa(maxFileMB)}))
-				return nil
-			}
-			if len(t.st.Files) >= field.MaxFiles {
-				break
-			}
-			f, err := e.media.Save(ctx, a.Kind, a.Data)
-			if err != nil {
-				return fmt.Errorf("store a file of %s: %w", t.in.Chat, err)
-			}
-			t.st.Files = append(t.st.Files, f)
+	case t.in.Kind == KindUnsupported && (len(t.in.Attachments) > 0 || t.in.Media == "unsupported_file" || t.in.Media == "too_large_file"):
+		files, refused, err := e.saveFiles(ctx, t, field.MaxFiles-len(t.st.Files))
+		if err != nil {
+			return err
 		}
+		if refused != "" {
+			e.wrong(t, refused)
+			return nil
+		}
+		t.st.Files = append(t.st.Files, files...)
 		t.st.Data[field.Name] = strconv.Itoa(len(t.st.Files))
 		if len(t.st.Files) >= field.MaxFiles {
 			t.say(e.tr(t, "complaint_flow.photo_full", map[string]string{"count": strconv.Itoa(len(t.st.Files))}))
@@ -81,7 +66,7 @@ func (e *Engine) onPhotos(ctx context.Context, t *turn, svc services.Service, fi
 			"count": strconv.Itoa(len(t.st.Files)), "max": strconv.Itoa(field.MaxFiles),
 		}))
 		return nil
-	case t.in.Kind == KindText && (e.isWord("done_files", t.text) || e.isWord("skip", t.text)):
+	case t.in.Kind == KindText && e.saysDone(t.text):
 		if len(t.st.Files) == 0 && !field.Optional {
 			e.wrong(t, e.tr(t, "complaint_flow.photo_refused_type", nil))
 			return nil
@@ -93,8 +78,52 @@ func (e *Engine) onPhotos(ctx context.Context, t *turn, svc services.Service, fi
 		e.unsupported(t)
 		return nil
 	}
-	e.wrong(t, e.tr(t, field.PromptKey(), nil))
+	// A short hint: the question itself follows it.
+	e.wrong(t, e.tr(t, "complaint_flow.photo_hint", nil))
 	return nil
+}
+
+// saysDone reports whether text says the files are all sent, or that there
+// are none: the words alone ("lanjut", "lewati") or in a sentence ("sudah
+// itu saja", "tidak ada fotonya").
+func (e *Engine) saysDone(text string) bool {
+	if e.isWord("done_files", text) || e.isWord("skip", text) {
+		return true
+	}
+	_, ok := services.FindChoice(text, []services.Choice{{Value: "done", Keywords: e.doneWords}})
+	return ok
+}
+
+// saveFiles stores the photos and documents of a message, at most room of
+// them. When one cannot be taken (not a photo nor a PDF, too large, or no
+// store for files) nothing is stored and refused says why, for the
+// citizen.
+func (e *Engine) saveFiles(ctx context.Context, t *turn, room int) (files []services.StoredFile, refused string, err error) {
+	switch t.in.Media {
+	case "unsupported_file":
+		return nil, e.tr(t, "complaint_flow.photo_refused_type", nil), nil
+	case "too_large_file":
+		return nil, e.tr(t, "complaint_flow.photo_refused_size", map[string]string{"max": strconv.Itoa(maxFileMB)}), nil
+	}
+	for _, a := range t.in.Attachments {
+		if !allowedMIME[a.MIME] || e.media == nil {
+			return nil, e.tr(t, "complaint_flow.photo_refused_type", nil), nil
+		}
+		if len(a.Data) > maxFileMB<<20 {
+			return nil, e.tr(t, "complaint_flow.photo_refused_size", map[string]string{"max": strconv.Itoa(maxFileMB)}), nil
+		}
+	}
+	for _, a := range t.in.Attachments {
+		if len(files) >= room {
+			break
+		}
+		f, err := e.media.Save(ctx, a.Kind, a.Data)
+		if err != nil {
+			return nil, "", fmt.Errorf("store a file of %s: %w", t.in.Chat, err)
+		}
+		files = append(files, f)
+	}
+	return files, "", nil
 }
 
 // submitComplaint files a complaint, unless the citizen has an open one of

@@ -9,7 +9,8 @@ import (
 
 // parseText trims the answer and collapses inner whitespace, then checks
 // that it carries at least one letter or digit (in any script) and that its
-// length in runes is within Min and Max (0 means no bound). Control
+// length in runes is within Min and Max (0 means no bound); a TitleCase
+// field's answer is written as a name on a letter (TitleName). Control
 // characters count as whitespace and invalid UTF-8 bytes are dropped, so the
 // stored value is always clean UTF-8 (PostgreSQL rejects NUL and bad bytes).
 func (f Field) parseText(input string) (string, *Problem) {
@@ -26,6 +27,9 @@ func (f Field) parseText(input string) (string, *Problem) {
 	}
 	if f.Max > 0 && n > f.Max {
 		return "", problemWith(ProblemTextLong, "max", strconv.Itoa(f.Max))
+	}
+	if f.TitleCase {
+		value = TitleName(value)
 	}
 	return value, nil
 }
