@@ -512,13 +512,12 @@ func TestSecurity(t *testing.T) {
 	if _, body := kasi.get("/kasus/" + secret); !strings.Contains(body, `href="https://www.openstreetmap.org/?mlat=-7.3612&amp;mlon=109.9231#map=17/-7.3612/109.9231"`) {
 		t.Error("the shared location has no link to the map")
 	}
-	if statusD != 404 || statusE != 200 {
-		t.Errorf("kasi: a file the case lacks %d (want 404), the unit's rahasia case %d (want 200)", statusD, statusE)
+	if _, missing := kasi.get("/kasus/LKS-991231-9999"); statusD != 404 || bodyD != missing || statusE != 200 {
+		t.Errorf("kasi: a file the case lacks %d (want 404, the page of a missing case), the unit's rahasia case %d (want 200)", statusD, statusE)
 	}
 	if statusX, _, _ := umum.post("/kasus/"+ticket, url.Values{"aksi": {"ambil"}}); statusX != 404 {
 		t.Errorf("acting on a case one may not see: %d, want 404", statusX)
 	}
-	_ = bodyD
 
 	// The file itself: to the unit, of its type, never cached, on record.
 	resp, err := kasi.c.Get(d.url + "/kasus/" + ticket + "/berkas/" + photo.SHA256)
@@ -909,6 +908,11 @@ func TestReportPage(t *testing.T) {
 			t.Errorf("the IKM report page (%d) lacks %q", status, want)
 		}
 	}
+	// The home page's tile: the month's published index (0.11), written
+	// the Indonesian way.
+	if _, body := b.get("/"); !strings.Contains(body, `<span class="n">88,00</span>`) {
+		t.Error("the home page does not show the month's IKM as 88,00")
+	}
 	if status, body := b.get("/laporan?jenis=layanan"); status != 200 || !strings.Contains(body, "Surat Keterangan Tidak Mampu (SKTM)") || strings.Contains(body, `id="tabel-ikm_elements"`) {
 		t.Errorf("the service report page: %d", status)
 	}
@@ -938,5 +942,90 @@ func TestReportPage(t *testing.T) {
 	// Logged out: the login page, no figures.
 	if _, body := d.browser().get("/laporan"); !strings.Contains(body, `action="/masuk"`) || strings.Contains(body, "88,00") {
 		t.Error("the report page opens without a login")
+	}
+}
+
+// submitAt files a case of the kesejahteraan_sosial unit by name and
+// village, submitted at and due at the given times.
+func (d *desk) submitAt(service, name, village string, at, due time.Time) string {
+	d.t.Helper()
+	d.seq++
+	chat := fmt.Sprint(3000 + d.seq)
+	nc := services.NewCase{
+		Kind: services.KindRequest, ServiceCode: service, Unit: "kesejahteraan_sosial", Channel: "telegram", ChatID: chat,
+		CitizenName: name, VillageCode: village, Form: map[string]string{"nama": name, "desa": village},
+		SourceMessage: fmt.Sprintf("telegram:%s:%d", chat, d.seq), SubmittedAt: at, DueAt: due,
+	}
+	if service == "pengaduan" {
+		nc.Kind, nc.Confidentiality = services.KindComplaint, services.ConfidentialNormal
+		nc.Form["kategori"] = "bantuan_sosial"
+	}
+	r, err := d.store.SubmitCase(context.Background(), nc)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return r.Ticket
+}
+
+var rowTicket = regexp.MustCompile(`<tr class="case[^"]*" data-ticket="(LKS-\d{6}-\d{4})"`)
+
+// rows are the tickets a page lists, in order.
+func rows(body string) string {
+	var out []string
+	for _, m := range rowTicket.FindAllStringSubmatch(body, -1) {
+		out = append(out, m[1])
+	}
+	return strings.Join(out, " ")
+}
+
+// The queue lists the unit's open cases oldest first, each filter and the
+// search narrow it, and the home page puts each case in its place.
+func TestQueueFilters(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	now := time.Now()
+	siti := d.submitAt("sktm", "Siti Aminah", "33.07.05.2001", now.Add(-3*time.Hour), now.Add(48*time.Hour))
+	budi := d.submitAt("sktm", "Budi Santoso", "33.07.05.2002", now.Add(-50*time.Hour), now.Add(-2*time.Hour)) // overdue
+	aduan := d.submitAt("pengaduan", "Sri Rahayu", "33.07.05.2001", now.Add(-2*time.Hour), now.Add(72*time.Hour))
+	other := d.fileUmum("3999") // another unit's
+	b := d.browser()
+	d.login(b, "petugas_kesos", "9002")
+	if _, where, _ := b.post("/kasus/"+siti, url.Values{"aksi": {"ambil"}}); !strings.Contains(where, "hasil=assigned") {
+		t.Fatalf("take: at %s", where)
+	}
+	if _, where, _ := b.post("/kasus/"+aduan, url.Values{"aksi": {"verifikasi"}}); !strings.Contains(where, "hasil=told") {
+		t.Fatalf("verify: at %s", where)
+	}
+
+	for query, want := range map[string]string{
+		"":                                 budi + " " + siti + " " + aduan, // oldest first, not the other unit's
+		"?terlambat=1":                     budi,
+		"?saya=1":                          siti,
+		"?desa=33.07.05.2002":              budi,
+		"?layanan=pengaduan":               aduan,
+		"?status=verifikasi":               aduan,
+		"?cari=siti":                       siti,
+		"?cari=" + strings.ToLower(budi):   budi,
+		"?cari=" + siti[4:]:                siti, // a part of a ticket
+		"?layanan=sktm&desa=33.07.05.2001": siti,
+	} {
+		status, body := b.get("/antrian" + query)
+		if got := rows(body); status != 200 || got != want {
+			t.Errorf("/antrian%s (%d) lists %q, want %q", query, status, got, want)
+		}
+	}
+	_, body := b.get("/antrian?layanan=pengaduan")
+	if !strings.Contains(body, "Bantuan sosial") {
+		t.Error("the queue does not show the complaint's category")
+	}
+	if strings.Contains(body, other) {
+		t.Error("the queue shows another unit's case")
+	}
+
+	// Home: budi, and only he, is overdue.
+	_, body = b.get("/")
+	overdue := body[strings.Index(body, "<h2>Terlambat</h2>"):strings.Index(body, "<h2>Jatuh tempo hari ini</h2>")]
+	if rows(overdue) != budi {
+		t.Errorf("the home page's overdue list is %q, want %q", rows(overdue), budi)
 	}
 }

@@ -69,7 +69,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, o services.Officer
 		v.Respondents = doc.Report.IKM.Respondents
 		if v.Respondents > 0 {
 			index, category := doc.Report.IKM.Published(doc.Weighting)
-			v.IKM = strconv.FormatFloat(index, 'f', 2, 64)
+			v.IKM = report.New(s.catalog, s.texts, locales.DefaultLang).CellText(report.Cell{Kind: report.CellNumber, Value: index, Places: 2})
 			v.Quality = s.tr("report.quality." + category)
 		}
 	}
