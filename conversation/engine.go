@@ -232,7 +232,7 @@ func (e *Engine) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 			if in.Redelivered {
 				return e.answerAgain(ctx, in, isStaff)
 			}
-			e.log.Debug("duplicate message ignored", "chat", in.Chat.String(), "message", in.MessageID)
+			e.log.Debug("duplicate message ignored", "channel", in.Chat.Channel, "chat", maskChat(in.Chat.ChatID), "message", in.MessageID)
 			return nil, nil
 		case begun.Limited:
 			// Past the sender's rate: one polite notice a minute, and
