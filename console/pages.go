@@ -255,8 +255,9 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, o services.Off
 		return
 	}
 	c, events, err := s.desk.Open(ctx, o, ticket)
-	if err != nil && !errors.Is(err, services.ErrNoCase) {
-		// Not on record: the next open tries again.
+	if err != nil {
+		// Nothing on record (no such case for o, or the record failed):
+		// the next open is a first one again.
 		if _, derr := s.cfg.Tokens.Delete(context.WithoutCancel(ctx), seen); derr != nil {
 			s.log.Warn("console: a read not recorded is remembered as recorded", "ticket", ticket, "err", derr)
 		}
