@@ -139,7 +139,7 @@ func (e *Engine) submitComplaint(ctx context.Context, t *turn, svc services.Serv
 		CitizenName:     t.st.Data[services.NameField],
 		VillageCode:     t.st.Data[services.VillageField],
 		Form:            t.st.Data,
-		SourceMessage:   t.in.Chat.String() + ":" + t.in.MessageID,
+		SourceMessage:   t.in.Chat.Channel + ":" + t.in.Chat.ChatID + ":" + t.in.MessageID,
 		SubmittedAt:     now,
 		DueAt:           e.calendar.DueDate(now, svc.Days),
 		Confidentiality: confidentiality,
@@ -149,7 +149,7 @@ func (e *Engine) submitComplaint(ctx context.Context, t *turn, svc services.Serv
 	if err != nil {
 		return fmt.Errorf("submit %s of %s: %w", svc.Code, t.in.Chat, err)
 	}
-	e.log.Info("complaint submitted", "channel", t.in.Chat.Channel, "chat", maskChat(t.in.Chat.ChatID), "ticket", receipt.Ticket, "service", svc.Code)
+	e.log.Info("complaint submitted", "channel", t.in.Chat.Channel, "chat", services.MaskID(t.in.Chat.ChatID), "ticket", receipt.Ticket, "service", svc.Code)
 	t.ticket = receipt.Ticket
 	e.notifyNewComplaint(t, svc, c, receipt)
 	t.say(e.tr(t, "complaint_flow.submitted", map[string]string{

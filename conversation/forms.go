@@ -307,7 +307,7 @@ func (e *Engine) submit(ctx context.Context, t *turn) error {
 		CitizenName:   t.st.Data[services.NameField],
 		VillageCode:   t.st.Data[services.VillageField],
 		Form:          t.st.Data,
-		SourceMessage: t.in.Chat.String() + ":" + t.in.MessageID,
+		SourceMessage: t.in.Chat.Channel + ":" + t.in.Chat.ChatID + ":" + t.in.MessageID,
 		SubmittedAt:   now,
 		DueAt:         e.calendar.DueDate(now, svc.Days),
 	}
@@ -315,7 +315,7 @@ func (e *Engine) submit(ctx context.Context, t *turn) error {
 	if err != nil {
 		return fmt.Errorf("submit %s case of %s: %w", svc.Code, t.in.Chat, err)
 	}
-	e.log.Info("case submitted", "channel", t.in.Chat.Channel, "chat", maskChat(t.in.Chat.ChatID), "ticket", receipt.Ticket, "service", svc.Code)
+	e.log.Info("case submitted", "channel", t.in.Chat.Channel, "chat", services.MaskID(t.in.Chat.ChatID), "ticket", receipt.Ticket, "service", svc.Code)
 	t.ticket = receipt.Ticket
 	e.notifyNewCase(t, svc, c, receipt)
 	t.say(e.tr(t, "form.submitted", map[string]string{

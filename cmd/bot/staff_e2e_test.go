@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"io"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -53,12 +51,11 @@ func officeWithStaff(t *testing.T) string {
 func TestStaffFollowUpEndToEnd(t *testing.T) {
 	srv := telegramtest.NewServer(t, testToken)
 	cfg := serverSettings(t, srv, map[string]string{"CONFIG_DIR": officeWithStaff(t)})
-	logs := &syncBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, nil))
+	const citizen, officer = int64(5550002), int64(7001)
+	log, logs := checkedLog(t, citizen, officer)
 	ctx := context.Background()
 	a := startBot(t, cfg, log)
 
-	const citizen, officer = int64(5550002), int64(7001)
 	seen := map[int64]int{}
 	next := func(chat int64, want string) string {
 		t.Helper()
@@ -137,10 +134,10 @@ func TestStaffFollowUpEndToEnd(t *testing.T) {
 func TestAnonymousComplaintEndToEnd(t *testing.T) {
 	srv := telegramtest.NewServer(t, testToken)
 	cfg := serverSettings(t, srv, map[string]string{"CONFIG_DIR": officeWithStaff(t)})
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	const citizen, officer = int64(5550003), int64(7003)
+	log, _ := checkedLog(t, citizen, officer)
 	startBot(t, cfg, log)
 
-	const citizen, officer = int64(5550003), int64(7003)
 	seen := map[int64]int{}
 	next := func(chat int64, want string) string {
 		t.Helper()

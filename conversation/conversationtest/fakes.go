@@ -44,7 +44,7 @@ func NewStates(now func() time.Time) *States {
 func (m *States) Load(_ context.Context, chat conversation.ChatKey, messageID string) (conversation.Loaded, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := conversation.Loaded{Duplicate: m.handled[chat.String()+"/"+messageID]}
+	out := conversation.Loaded{Duplicate: m.handled[chat.Channel+":"+chat.ChatID+"/"+messageID]}
 	entry, ok := m.states[chat]
 	if ok && m.now().Before(entry.expires) {
 		s := entry.state
@@ -60,7 +60,7 @@ func (m *States) Load(_ context.Context, chat conversation.ChatKey, messageID st
 func (m *States) Commit(_ context.Context, s conversation.State, messageID string, ttl time.Duration) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	key := s.Chat.String() + "/" + messageID
+	key := s.Chat.Channel + ":" + s.Chat.ChatID + "/" + messageID
 	if m.handled[key] {
 		return conversation.ErrDuplicate
 	}

@@ -227,17 +227,6 @@ func NormalizeNIK(nik string) string {
 // Sealed reports whether v is an encrypted value (of any key).
 func Sealed(v string) bool { return strings.HasPrefix(v, sealPrefix) }
 
-// MaskNIK shows a NIK or KK number as "3307**********01": the first four
-// and last two digits, which is how the office identifies a number in a
-// chat. Shorter values are masked whole.
-func MaskNIK(v string) string {
-	n := []rune(NormalizeNIK(v))
-	if len(n) < 8 {
-		return strings.Repeat("*", len(n))
-	}
-	return string(n[:4]) + strings.Repeat("*", len(n)-6) + string(n[len(n)-2:])
-}
-
 // SensitiveFields are the form fields whose answers a store with these
 // options seals: nik and kk always, and o.Sensitive.
 func (o Options) SensitiveFields() []string {

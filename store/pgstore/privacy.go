@@ -11,6 +11,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/leksono/sapa/services"
 )
 
 // DeletionDeadline is how long the office has to act on a deletion request:
@@ -287,7 +289,7 @@ type ExportedCase struct {
 	Status      string
 	VillageCode string
 	CreatedAt   time.Time
-	// Form is the case's form with sensitive fields masked (MaskNIK).
+	// Form is the case's form with sensitive fields masked (services.MaskID).
 	Form map[string]string
 }
 
@@ -317,7 +319,7 @@ func (s *Store) CitizenData(ctx context.Context, channel, chatID string) (Citize
 			for _, f := range slices.Sorted(maps.Keys(c.FormData)) {
 				v := c.FormData[f]
 				if s.sec.sensitive[f] {
-					v = MaskNIK(v)
+					v = services.MaskID(NormalizeNIK(v))
 				}
 				form[f] = v
 			}
