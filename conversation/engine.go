@@ -281,7 +281,9 @@ type turn struct {
 func (e *Engine) newTurn(in Inbound) *turn {
 	t := &turn{in: in}
 	if in.Kind == KindText {
-		t.text = strings.TrimSpace(strings.ToValidUTF8(in.Text, ""))
+		// Staff and other citizens read what was typed: nothing invisible
+		// may change how it shows (a right-to-left override in a name).
+		t.text = strings.TrimSpace(services.StripInvisible(strings.ToValidUTF8(in.Text, "")))
 	}
 	return t
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+	"unicode"
 
 	"github.com/leksono/sapa/configs"
 	"github.com/leksono/sapa/conversation"
@@ -273,5 +274,46 @@ func TestComplaintSurveyAnswersStored(t *testing.T) {
 	}
 	if _, done := h.cases.Comments["LKS-261123-0002"]; !done {
 		t.Error("the survey stopped in the profile was not completed")
+	}
+}
+
+// TestStaffReadNoInvisibleCharacters: a citizen whose name carries a
+// right-to-left override and zero-width characters cannot make staff read
+// something else than what prints, in the case, in the new-case
+// notification, nor in a complaint's text; a NIK typed at the name
+// question is refused, not stored as a name.
+func TestStaffReadNoInvisibleCharacters(t *testing.T) {
+	h := newHarness(t)
+	for _, line := range []string{"halo", "2", "sktm", "3307051708900001"} {
+		h.send(h.inbound(line))
+	}
+	if got := strings.Join(h.send(h.inbound("3307051708900001")), "\n"); !strings.Contains(got, "NIK atau nomor KK") {
+		t.Fatalf("a NIK typed as the name was not refused:\n%s", got)
+	}
+	for _, line := range []string{"Camat Leksono\u202e (petugas\u200b resmi)", "17 Agustus 1990", "sawangan",
+		"Dusun\u2066 Krajan RT 02", "beasiswa\u200d sekolah anak", "0812-3456-7890", "ya"} {
+		h.send(h.inbound(line))
+	}
+	if len(h.cases.Filed) != 1 {
+		t.Fatalf("want 1 case filed, got %d", len(h.cases.Filed))
+	}
+	c := h.cases.Filed[0]
+	if c.CitizenName != "Camat Leksono (petugas resmi)" || c.Form["alamat"] != "Dusun Krajan RT 02" {
+		t.Errorf("name %q, address %q: want them without invisible characters", c.CitizenName, c.Form["alamat"])
+	}
+	seen := ""
+	for _, n := range h.notes.Take() {
+		seen += n.Reply.Text
+	}
+	for _, v := range c.Form {
+		seen += v
+	}
+	if !strings.Contains(seen, "Camat Leksono (petugas resmi)") {
+		t.Errorf("the staff notification lacks the cleaned name:\n%s", seen)
+	}
+	for _, r := range seen {
+		if unicode.Is(unicode.Cf, r) {
+			t.Errorf("staff read the invisible character %U", r)
+		}
 	}
 }

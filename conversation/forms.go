@@ -194,7 +194,7 @@ func (e *Engine) onForm(ctx context.Context, t *turn) error {
 		return e.onPhotos(ctx, t, svc, field)
 	case field.Type == services.FieldLocation && t.in.Location != nil:
 		loc := t.in.Location
-		t.st.Data[field.Name] = fmt.Sprintf("geo:%.6f,%.6f|%s", loc.Latitude, loc.Longitude, loc.Name)
+		t.st.Data[field.Name] = fmt.Sprintf("geo:%.6f,%.6f|%s", loc.Latitude, loc.Longitude, services.StripInvisible(loc.Name))
 		e.advance(t, svc)
 		return nil
 	case t.in.Kind == KindUnsupported:
