@@ -1,6 +1,7 @@
 // Package configs holds the default configuration of the bot: the office
-// profile of Kecamatan Leksono (kecamatan.yaml) and its service catalog
-// (services.yaml).
+// profile of Kecamatan Leksono (kecamatan.yaml), its service catalog
+// (services.yaml), its staff (staff.yaml) and its letter templates
+// (letters/*.yaml).
 package configs
 
 import "embed"
@@ -9,5 +10,5 @@ import "embed"
 // Another kecamatan points CONFIG_DIR at a directory with its own
 // kecamatan.yaml and services.yaml instead of rebuilding the binary.
 //
-//go:embed *.yaml
+//go:embed *.yaml letters/*.yaml
 var FS embed.FS

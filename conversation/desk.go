@@ -2,15 +2,15 @@ package conversation
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/leksono/sapa/services"
 )
 
 // ErrNoCase is what a CaseDesk returns for a ticket that does not exist, or
-// that belongs to another citizen: the two must be indistinguishable.
-var ErrNoCase = errors.New("no such case")
+// that belongs to another citizen: the two must be indistinguishable. It
+// is services.ErrNoCase, which staff actions return too.
+var ErrNoCase = services.ErrNoCase
 
 // CaseDesk is what staff follow-up and the citizen's status check need from
 // case storage. Every method records its step in the case's history in the

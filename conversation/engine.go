@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/leksono/sapa/casework"
 	"github.com/leksono/sapa/locales"
 	"github.com/leksono/sapa/services"
 )
@@ -42,6 +43,9 @@ type Config struct {
 	Surveys SurveyDesk      // nil: no satisfaction survey
 	Privacy PrivacyDesk     // nil: no consent records nor deletion requests
 	Staff   *services.Staff // nil: nobody is staff
+	// Letters verifies the codes of printed letters for anyone who writes
+	// (letters.Issuer); nil: the bot does not understand them.
+	Letters LetterChecker
 	// Notifier delivers staff notifications and citizens' updates; nil
 	// drops them (a bot with no staff configured).
 	Notifier Notifier
@@ -62,8 +66,10 @@ type Engine struct {
 	media    MediaStore
 	surveys  SurveyDesk
 	privacy  PrivacyDesk
+	letters  LetterChecker
 	staff    *services.Staff
 	notifier Notifier
+	work     *casework.Desk // the staff actions, shared with the console
 	now      func() time.Time
 	log      *slog.Logger
 	calendar services.Calendar
@@ -101,6 +107,7 @@ func New(cfg Config) (*Engine, error) {
 		media:    cfg.Media,
 		surveys:  cfg.Surveys,
 		privacy:  cfg.Privacy,
+		letters:  cfg.Letters,
 		staff:    cfg.Staff,
 		notifier: cfg.Notifier,
 		now:      cfg.Now,
@@ -126,6 +133,14 @@ func New(cfg Config) (*Engine, error) {
 	if e.notifier == nil {
 		e.notifier = noNotifier{}
 	}
+	work, err := casework.New(casework.Config{
+		Catalog: e.catalog, Texts: e.texts, Staff: e.staff, Cases: e.desk, Reads: cfg.Privacy,
+		Citizens: citizenChats{e}, Send: e.sendText, Now: e.now, Log: e.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.work = work
 	e.menuWords = cfg.Texts.WordGroups("menu_items")
 	e.stopWords = cfg.Texts.Words("stop")
 	e.staffCmd = map[string]string{}

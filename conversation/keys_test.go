@@ -45,18 +45,13 @@ var (
 // constants, by the pattern its source builds them with. A new pattern in
 // the source fails TestLocaleKeysExist until it is listed here.
 func engineFamilies() map[string][]string {
-	var labels, notify []string
+	var labels []string
 	for _, s := range services.Statuses {
 		labels = append(labels, "status.label."+string(s))
 	}
-	for cmd, sc := range statusCommands {
-		if cmd != cmdAsk { // a question is notify.question
-			notify = append(notify, "notify.status."+string(sc.to))
-		}
-	}
 	var events []string
 	for _, kind := range []string{services.EventSubmit, services.EventStatus, "status_plain", services.EventAssign,
-		services.EventNote, services.EventQuestion, services.EventReply} {
+		services.EventNote, services.EventQuestion, services.EventReply, services.EventLetter, services.EventLetterRevoked} {
 		events = append(events, "staff.event."+kind)
 	}
 	var asks, answers []string
@@ -86,7 +81,6 @@ func engineFamilies() map[string][]string {
 	}
 	return map[string][]string{
 		"status.label.*":            labels,
-		"notify.status.*":           notify,
 		"staff.event.*":             events,
 		"survey.ask.*":              asks,
 		"survey.answer.*.*":         answers,

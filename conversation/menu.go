@@ -67,6 +67,9 @@ func (e *Engine) greet(ctx context.Context, t *turn, loaded Loaded, now time.Tim
 			_, err := e.globalWord(ctx, t)
 			return err
 		}
+		if done, err := e.letterWord(ctx, t); done || err != nil {
+			return err
+		}
 		if e.menuUnderstands(t) {
 			return e.onMenu(ctx, t)
 		}
@@ -78,6 +81,10 @@ func (e *Engine) greet(ctx context.Context, t *turn, loaded Loaded, now time.Tim
 func (e *Engine) onMenu(ctx context.Context, t *turn) error {
 	if ticket, ok := services.NormalizeTicket(t.text); ok && t.in.Kind == KindText {
 		return e.showTimeline(ctx, t, ticket)
+	}
+	if e.isLetterCode(t) {
+		// A school or a bank sends the code on a letter and nothing else.
+		return e.answerLetter(ctx, t, t.text)
 	}
 	value, ok := e.chooseOrKeyword(t, "input.unknown_choice")
 	if !ok {
@@ -140,12 +147,16 @@ func (e *Engine) toMenu(t *turn) {
 }
 
 // menuUnderstands reports whether typed text means something at the main
-// menu: a choice, a service or redirect keyword, or a ticket number.
+// menu: a choice, a service or redirect keyword, a ticket number, or a
+// letter's verification code.
 func (e *Engine) menuUnderstands(t *turn) bool {
 	if utf8.RuneCountInString(t.text) > MaxTextRunes {
 		return false
 	}
 	if _, ok := services.NormalizeTicket(t.text); ok {
+		return true
+	}
+	if e.isLetterCode(t) {
 		return true
 	}
 	if _, ok := services.MatchChoice(t.text, e.menuChoices(t), e.vocab); ok {

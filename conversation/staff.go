@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leksono/sapa/casework"
 	"github.com/leksono/sapa/locales"
 	"github.com/leksono/sapa/services"
 )
@@ -45,24 +46,24 @@ const (
 
 var staffCommands = []string{cmdList, cmdMine, cmdShow, cmdTake, cmdAssign, cmdVerify, cmdProcess, cmdDone, cmdReject, cmdRefer, cmdAsk, cmdNote, cmdHelp, cmdErase}
 
-// statusCommands map a command to the status it sets, and whether it needs
-// a note (a reason, a pick-up note, where to go instead, the question).
-var statusCommands = map[string]struct {
-	to       services.Status
-	noteNeed bool
-}{
-	cmdVerify:  {services.StatusVerifying, false},
-	cmdProcess: {services.StatusProcessing, false},
-	cmdDone:    {services.StatusDone, true},
-	cmdReject:  {services.StatusRejected, true},
-	cmdRefer:   {services.StatusNotOurRemit, true},
-	cmdAsk:     {services.StatusIncomplete, true},
+// statusCommands map a command to the status it moves a case to. Which of
+// them need a note (a reason, a pick-up note, where to go instead, the
+// question) is casework.NeedsNote.
+var statusCommands = map[string]struct{ to services.Status }{
+	cmdVerify:  {services.StatusVerifying},
+	cmdProcess: {services.StatusProcessing},
+	cmdDone:    {services.StatusDone},
+	cmdReject:  {services.StatusRejected},
+	cmdRefer:   {services.StatusNotOurRemit},
+	cmdAsk:     {services.StatusIncomplete},
 }
 
 // staffLang is the language of staff messages.
 func (e *Engine) staffLang() string { return locales.DefaultLang }
 
-// staffStep handles one officer's message: a command, never a menu.
+// staffStep handles one officer's message: a command, never a menu. It
+// parses the command and renders the answer; the action itself is the
+// casework desk's, the same one the office console calls.
 func (e *Engine) staffStep(ctx context.Context, t *turn, loaded Loaded, o services.Officer) error {
 	if loaded.State != nil {
 		t.st = *loaded.State
@@ -85,25 +86,21 @@ func (e *Engine) staffStep(ctx context.Context, t *turn, loaded Loaded, o servic
 	case cmdErase:
 		return e.staffDeletions(ctx, t, o, args)
 	case cmdList:
-		f := services.CaseFilter{Unit: o.Unit}
-		if o.Role.AllUnits() {
-			f.Unit = ""
+		if o.Role.AllUnits() && e.privacy != nil {
 			// Deletion requests have a legal deadline: they head the list.
-			if e.privacy != nil {
-				reqs, err := e.privacy.DeletionRequests(ctx)
-				if err != nil {
-					return fmt.Errorf("list deletion requests: %w", err)
-				}
-				if len(reqs) > 0 {
-					t.say(e.tr(t, "staff.deletions_pending", map[string]string{
-						"count": strconv.Itoa(len(reqs)), "due": e.formatDateTime(t, reqs[0].DueAt),
-					}))
-				}
+			reqs, err := e.privacy.DeletionRequests(ctx)
+			if err != nil {
+				return fmt.Errorf("list deletion requests: %w", err)
+			}
+			if len(reqs) > 0 {
+				t.say(e.tr(t, "staff.deletions_pending", map[string]string{
+					"count": strconv.Itoa(len(reqs)), "due": e.formatDateTime(t, reqs[0].DueAt),
+				}))
 			}
 		}
-		return e.staffList(ctx, t, f, "staff.list_title")
+		return e.staffList(ctx, t, o, services.CaseFilter{}, "staff.list_title")
 	case cmdMine:
-		return e.staffList(ctx, t, services.CaseFilter{Assignee: o.ID}, "staff.mine_title")
+		return e.staffList(ctx, t, o, services.CaseFilter{Assignee: o.ID}, "staff.mine_title")
 	case "", cmdHelp:
 		t.say(e.tr(t, "staff.help", nil))
 		return nil
@@ -114,100 +111,93 @@ func (e *Engine) staffStep(ctx context.Context, t *turn, loaded Loaded, o servic
 		t.say(e.tr(t, "staff.need_ticket", map[string]string{"command": fields[0]}))
 		return nil
 	}
-	c, events, err := e.desk.Case(ctx, ticket)
-	if errors.Is(err, ErrNoCase) || (err == nil && !canSee(o, c)) {
-		t.say(e.tr(t, "staff.not_found", map[string]string{"ticket": ticket}))
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("load case %s for officer %s: %w", ticket, o.ID, err)
-	}
 	note := strings.Join(rest, " ")
+	var (
+		out casework.Outcome
+		err error
+	)
 	switch cmd {
 	case cmdShow:
-		if e.privacy != nil {
-			// The law asks for a record of who read which citizen's file.
-			if err := e.privacy.RecordRead(ctx, c.Ticket, o.ID, e.now()); err != nil {
-				return fmt.Errorf("record that %s read %s: %w", o.ID, c.Ticket, err)
-			}
+		// The desk records the read: the law asks who read which file.
+		c, events, err := e.work.Open(ctx, o, ticket)
+		if err != nil {
+			return e.staffRefused(t, fields[0], ticket, note, casework.Outcome{}, err)
 		}
 		t.say(e.caseDetail(t, c, events))
 		return nil
 	case cmdTake:
-		return e.staffAssign(ctx, t, o, c, o)
+		out, err = e.work.Take(ctx, o, ticket)
 	case cmdAssign:
-		target, ok := e.staff.Officer(strings.TrimSpace(note))
-		switch {
-		case !o.Role.CanAssign():
-			t.say(e.tr(t, "staff.assign_forbidden", nil))
-			return nil
-		case !ok || !target.Active || (target.Unit != c.Unit && !target.Role.AllUnits()):
-			t.say(e.tr(t, "staff.assign_unknown", map[string]string{"officer": note, "officers": e.unitOfficerIDs(c.Unit)}))
-			return nil
-		}
-		return e.staffAssign(ctx, t, o, c, target)
+		out, err = e.work.Assign(ctx, o, ticket, strings.TrimSpace(note))
 	case cmdNote:
-		if note == "" {
-			t.say(e.tr(t, "staff.need_note", map[string]string{"command": fields[0]}))
+		out, err = e.work.Note(ctx, o, ticket, note)
+	default:
+		sc, ok := statusCommands[cmd]
+		if !ok {
+			t.say(e.tr(t, "staff.help", nil))
 			return nil
 		}
-		if _, err := e.desk.AddEvent(ctx, c.Ticket, services.EventNote, o.ID, note, e.now()); err != nil {
-			return fmt.Errorf("note on %s by %s: %w", c.Ticket, o.ID, err)
+		out, err = e.work.Move(ctx, o, ticket, sc.to, note)
+	}
+	if err != nil {
+		return e.staffRefused(t, fields[0], ticket, note, out, err)
+	}
+	c := out.Case
+	switch cmd {
+	case cmdTake, cmdAssign:
+		name := c.Assignee
+		if a, ok := e.staff.Officer(c.Assignee); ok {
+			name = a.Name
 		}
+		t.say(e.tr(t, "staff.assigned", map[string]string{"ticket": c.Ticket, "officer": name}))
+	case cmdNote:
 		t.say(e.tr(t, "staff.noted", map[string]string{"ticket": c.Ticket}))
-		return nil
+	default:
+		t.say(e.staffChanged(t, out))
 	}
-	sc, ok := statusCommands[cmd]
-	if !ok {
-		t.say(e.tr(t, "staff.help", nil))
-		return nil
-	}
-	if sc.noteNeed && note == "" {
-		t.say(e.tr(t, "staff.need_note", map[string]string{"command": fields[0]}))
-		return nil
-	}
-	return e.staffChangeStatus(ctx, t, o, c, sc.to, cmd == cmdAsk, note)
+	return nil
 }
 
-// referralOf finds the configured referral an officer named ("lapor_bupati",
-// "sp4n", ...), so the citizen gets its full text in their language.
-func (e *Engine) referralOf(note string) (services.Referral, bool) {
-	choices := make([]services.Choice, 0, len(e.catalog.Referrals))
-	for _, r := range e.catalog.Referrals {
-		choices = append(choices, services.Choice{Value: r.Code, Label: r.Code, Keywords: r.Keywords})
+// staffChanged tells the officer the case's new status, and the truth
+// about the citizen's notification.
+func (e *Engine) staffChanged(t *turn, out casework.Outcome) string {
+	c := out.Case
+	args := map[string]string{"ticket": c.Ticket, "status": e.statusLabel(t, c.Status), "due": e.formatDate(t, c.DueAt)}
+	switch out.Citizen {
+	case casework.Sent, casework.NoNotice:
+		return e.tr(t, "staff.changed", args)
+	case casework.Erased:
+		args["reason"] = e.tr(t, "staff.untold.erased", nil)
+	case casework.Unreachable:
+		args["reason"] = e.tr(t, "staff.untold.unreachable", map[string]string{"since": e.formatDateTime(t, c.UnreachableAt)})
+	default:
+		args["reason"] = e.tr(t, "staff.untold.failed", nil)
 	}
-	if i, ok := services.MatchChoice(note, choices, services.Vocabulary{}); ok {
-		return e.catalog.Referrals[i], true
-	}
-	return services.Referral{}, false
+	return e.tr(t, "staff.changed_untold", args)
 }
 
-// staffChangeStatus moves a case and tells its citizen, in their language,
-// on the channel they used.
-func (e *Engine) staffChangeStatus(ctx context.Context, t *turn, o services.Officer, c services.CaseView, to services.Status, question bool, note string) error {
-	now := e.now()
-	referral, referred := services.Referral{}, false
-	if to == services.StatusNotOurRemit {
-		if referral, referred = e.referralOf(note); referred {
-			// The history keeps where the case went, by name.
-			note = e.texts.T(e.staffLang(), "referral."+referral.Code+".name", nil)
+// staffRefused answers an action the desk refused, or returns the error
+// that kept it from being done.
+func (e *Engine) staffRefused(t *turn, command, ticket, note string, out casework.Outcome, err error) error {
+	var illegal *casework.IllegalError
+	switch {
+	case errors.Is(err, services.ErrNoCase):
+		t.say(e.tr(t, "staff.not_found", map[string]string{"ticket": ticket}))
+	case errors.Is(err, casework.ErrForbidden):
+		t.say(e.tr(t, "staff.assign_forbidden", nil))
+	case errors.Is(err, casework.ErrNoTarget):
+		var ids []string
+		for _, o := range e.work.Assignable(out.Case) {
+			ids = append(ids, o.ID)
 		}
-	}
-	change := services.StatusChange{Ticket: c.Ticket, To: to, Actor: o.ID, Note: note, At: now, Kind: services.EventStatus}
-	if question {
-		change.Kind = services.EventQuestion
-	}
-	if to.ClockRuns() {
-		// The file is complete now: the time limit counts from here.
-		if svc, ok := e.catalog.Service(c.ServiceCode); ok {
-			due := e.calendar.DueDate(now, svc.Days)
-			change.DueAt = &due
-		}
-	}
-	updated, err := e.desk.ChangeStatus(ctx, change)
-	if errors.Is(err, services.ErrIllegalTransition) {
+		t.say(e.tr(t, "staff.assign_unknown", map[string]string{"officer": note, "officers": strings.Join(ids, ", ")}))
+	case errors.Is(err, casework.ErrClosed):
+		t.say(e.tr(t, "staff.closed", map[string]string{"ticket": out.Case.Ticket, "status": e.statusLabel(t, out.Case.Status)}))
+	case errors.Is(err, casework.ErrNoteNeeded):
+		t.say(e.tr(t, "staff.need_note", map[string]string{"command": command}))
+	case errors.As(err, &illegal):
 		var next []string
-		for _, s := range services.Next(c.Status) {
+		for _, s := range illegal.Allowed() {
 			next = append(next, e.statusLabel(t, s))
 		}
 		allowed := strings.Join(next, ", ")
@@ -215,46 +205,11 @@ func (e *Engine) staffChangeStatus(ctx context.Context, t *turn, o services.Offi
 			allowed = "-"
 		}
 		t.say(e.tr(t, "staff.illegal", map[string]string{
-			"ticket": c.Ticket, "from": e.statusLabel(t, c.Status), "to": e.statusLabel(t, to), "allowed": allowed,
+			"ticket": out.Case.Ticket, "from": e.statusLabel(t, illegal.From), "to": e.statusLabel(t, illegal.To), "allowed": allowed,
 		}))
-		return nil
+	default:
+		return err
 	}
-	if err != nil {
-		return fmt.Errorf("change %s to %s by %s: %w", c.Ticket, to, o.ID, err)
-	}
-	t.say(e.tr(t, "staff.changed", map[string]string{
-		"ticket": updated.Ticket, "status": e.statusLabel(t, updated.Status), "due": e.formatDate(t, updated.DueAt),
-	}))
-
-	lang := updated.CitizenLang
-	if lang == "" {
-		lang = locales.DefaultLang
-	}
-	key := "notify.status." + string(to)
-	if question {
-		key = "notify.question"
-		if err := e.setAwaiting(ctx, ChatKey{Channel: updated.Channel, ChatID: updated.ChatID}, updated.Ticket, now); err != nil {
-			return err
-		}
-	}
-	citizenNote := note
-	if referred {
-		citizenNote = e.texts.T(lang, "referral."+referral.Code+".name", nil) + ". " + e.texts.T(lang, "referral."+referral.Code+".text", nil)
-	}
-	text := e.texts.T(lang, key, map[string]string{
-		"ticket": updated.Ticket, "service": e.texts.T(lang, "service."+updated.ServiceCode+".name", nil),
-		"note": citizenNote, "due": e.formatDateIn(lang, updated.DueAt),
-	})
-	if to == services.StatusDone {
-		invite, err := e.inviteToSurvey(ctx, updated, lang, now)
-		if err != nil {
-			return err
-		}
-		if invite != "" {
-			text += "\n\n" + invite
-		}
-	}
-	t.out = append(t.out, outgoing{to: ChatKey{Channel: updated.Channel, ChatID: updated.ChatID}, reply: Reply{Text: text}})
 	return nil
 }
 
@@ -265,30 +220,34 @@ func (e *Engine) setAwaiting(ctx context.Context, chat ChatKey, ticket string, n
 	return e.updateState(ctx, chat, id, now, func(st *State) { st.Awaiting = ticket })
 }
 
-func (e *Engine) staffAssign(ctx context.Context, t *turn, by services.Officer, c services.CaseView, to services.Officer) error {
-	if !c.Status.Open() {
-		t.say(e.tr(t, "staff.closed", map[string]string{"ticket": c.Ticket, "status": e.statusLabel(t, c.Status)}))
-		return nil
-	}
-	if _, err := e.desk.Assign(ctx, c.Ticket, to.ID, by.ID, e.now()); err != nil {
-		return fmt.Errorf("assign %s to %s by %s: %w", c.Ticket, to.ID, by.ID, err)
-	}
-	t.say(e.tr(t, "staff.assigned", map[string]string{"ticket": c.Ticket, "officer": to.Name}))
-	if to.ID != by.ID {
-		text := e.tr(t, "staff.assigned_to_you", map[string]string{
-			"ticket": c.Ticket, "service": e.serviceName(t, c.ServiceCode), "by": by.Name,
-		})
-		for _, chat := range officerChats(to) {
-			t.out = append(t.out, outgoing{to: chat, reply: Reply{Text: text}})
-		}
-	}
-	return nil
+// citizenChats is the engine as the casework desk sees it: the keeper of
+// the citizens' chat states.
+type citizenChats struct{ e *Engine }
+
+// AwaitAnswer implements casework.Citizens.
+func (c citizenChats) AwaitAnswer(ctx context.Context, channel, chatID, ticket string, at time.Time) error {
+	return c.e.setAwaiting(ctx, ChatKey{Channel: channel, ChatID: chatID}, ticket, at)
 }
 
-func (e *Engine) staffList(ctx context.Context, t *turn, f services.CaseFilter, titleKey string) error {
-	cases, err := e.desk.OpenCases(ctx, f)
+// InviteToSurvey implements casework.Citizens.
+func (c citizenChats) InviteToSurvey(ctx context.Context, v services.CaseView, lang string, at time.Time) (string, error) {
+	return c.e.inviteToSurvey(ctx, v, lang, at)
+}
+
+// sendText is the desk's way out: a text to a chat, through the engine's
+// notifier.
+func (e *Engine) sendText(ctx context.Context, channel, chatID, text string) error {
+	return e.notifier.Notify(ctx, ChatKey{Channel: channel, ChatID: chatID}, Reply{Text: text})
+}
+
+// Casework is the desk the engine's staff commands act through: the office
+// console acts through the same one.
+func (e *Engine) Casework() *casework.Desk { return e.work }
+
+func (e *Engine) staffList(ctx context.Context, t *turn, o services.Officer, f services.CaseFilter, titleKey string) error {
+	cases, err := e.work.List(ctx, o, f)
 	if err != nil {
-		return fmt.Errorf("list open cases: %w", err)
+		return err
 	}
 	if len(cases) == 0 {
 		t.say(e.tr(t, "staff.list_empty", nil))
@@ -361,24 +320,6 @@ func (e *Engine) caseDetail(t *turn, c services.CaseView, events []services.Even
 		}))
 	}
 	return strings.Join(lines, "\n")
-}
-
-func (e *Engine) unitOfficerIDs(unit string) string {
-	var ids []string
-	for _, o := range e.staff.OfUnit(unit) {
-		ids = append(ids, o.ID)
-	}
-	return strings.Join(ids, ", ")
-}
-
-// canSee reports whether an officer may read and act on a case.
-func canSee(o services.Officer, c services.CaseView) bool {
-	if c.Confidentiality == services.ConfidentialSecret {
-		// A confidential complaint stays with the unit handling it and the
-		// camat who answers for it.
-		return o.Unit == c.Unit || o.Role == services.RoleCamat
-	}
-	return o.Role.AllUnits() || o.Unit == c.Unit
 }
 
 // splitTicket takes the ticket number at the start of a command's

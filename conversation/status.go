@@ -117,6 +117,10 @@ func (e *Engine) describeEvent(t *turn, ev services.Event) string {
 		return e.tr(t, "status.what.question", args)
 	case ev.Kind == services.EventReply:
 		return e.tr(t, "status.what.reply", args)
+	case ev.Kind == services.EventLetter:
+		return e.tr(t, "status.what.letter", args)
+	case ev.Kind == services.EventLetterRevoked:
+		return e.tr(t, "status.what.letter_revoked", args)
 	case ev.Note != "":
 		return e.tr(t, "status.what.status_note", args)
 	default:
@@ -194,7 +198,9 @@ func (e *Engine) answerQuestion(ctx context.Context, t *turn) error {
 // one, else its unit.
 func (e *Engine) caseStaff(c services.CaseView) []ChatKey {
 	if c.Assignee != "" {
-		if o, ok := e.staff.Officer(c.Assignee); ok && o.Active {
+		// The one visibility rule: an assignee who may no longer see the
+		// case (moved to another unit, a rahasia complaint) is not told.
+		if o, ok := e.staff.Officer(c.Assignee); ok && services.CanSee(o, c) {
 			if chats := officerChats(o); len(chats) > 0 {
 				return chats
 			}

@@ -3,7 +3,6 @@ package conversation
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/leksono/sapa/locales"
@@ -58,10 +57,5 @@ func (e *Engine) formatDate(t *turn, d time.Time) string {
 
 // formatDateIn writes a date the way people of lang read it ("17 Agustus 2026").
 func (e *Engine) formatDateIn(lang string, d time.Time) string {
-	d = d.In(e.catalog.Office.Location)
-	return e.texts.T(lang, "date.format", map[string]string{
-		"day":   strconv.Itoa(d.Day()),
-		"month": e.texts.T(lang, "date.month."+strconv.Itoa(int(d.Month())), nil),
-		"year":  strconv.Itoa(d.Year()),
-	})
+	return e.texts.Date(lang, d.In(e.catalog.Office.Location))
 }

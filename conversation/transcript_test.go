@@ -6,6 +6,7 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"github.com/leksono/sapa/configs"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/conversation/conversationtest"
+	"github.com/leksono/sapa/letters"
 	"github.com/leksono/sapa/locales"
 	"github.com/leksono/sapa/services"
 )
@@ -34,6 +36,7 @@ type harness struct {
 	cases   *conversationtest.Cases
 	notes   *conversationtest.Notifier
 	privacy *conversationtest.Privacy
+	letters *letters.Issuer
 	staff   *services.Staff
 	clock   time.Time
 	chat    conversation.ChatKey
@@ -57,9 +60,20 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{t: t, clock: start, chat: citizenChat, sender: citizenChat.ChatID, notes: &conversationtest.Notifier{}, staff: testStaff(), privacy: conversationtest.NewPrivacy()}
 	h.states = conversationtest.NewStates(func() time.Time { return h.clock })
 	h.cases = conversationtest.NewCases(catalog.Office.Location)
+	templates, err := letters.LoadTemplates(configs.FS, catalog)
+	if err != nil {
+		t.Fatalf("load letter templates: %v", err)
+	}
+	h.letters = letters.New(letters.Config{
+		Catalog: catalog, Templates: templates, Texts: texts, Register: conversationtest.NewLetters(h.cases),
+		PublicURL: "https://sapa.leksono.example", Now: func() time.Time { return h.clock },
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		// The same codes every run, so transcripts can type them.
+		Random: rand.NewChaCha8([32]byte{'s', 'a', 'p', 'a'}),
+	})
 	h.engine, err = conversation.New(conversation.Config{
 		Catalog: catalog, Texts: texts, States: h.states, Cases: h.cases, Desk: h.cases, Surveys: h.cases,
-		Staff: h.staff, Notifier: h.notes, Media: &conversationtest.Media{}, Privacy: h.privacy,
+		Staff: h.staff, Notifier: h.notes, Media: &conversationtest.Media{}, Privacy: h.privacy, Letters: h.letters,
 		Now: func() time.Time { return h.clock },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
@@ -83,6 +97,7 @@ func testStaff() *services.Staff {
 			{ID: "petugas_kesos", Name: "Mbak Petugas Kesos", Role: services.RolePetugas, Unit: "kesejahteraan_sosial", Contacts: services.Contacts{"telegram": "9002"}, Active: true},
 			{ID: "petugas_umum", Name: "Mas Petugas Umum", Role: services.RolePetugas, Unit: "pelayanan_umum", Contacts: services.Contacts{"telegram": "9003"}, Active: true},
 			{ID: "petugas_pem", Name: "Pak Petugas Pemerintahan", Role: services.RolePetugas, Unit: "pemerintahan", Contacts: services.Contacts{"telegram": "9004"}, Active: true},
+			{ID: "admin", Name: "Mas Admin", Role: services.RoleAdmin, Contacts: services.Contacts{"telegram": "9005"}, Active: true},
 		},
 	}
 }
@@ -260,6 +275,24 @@ func replay(t *testing.T, script string) (*harness, string) {
 				}
 				h.chat = conversation.ChatKey{Channel: "telegram", ChatID: o.Contacts["telegram"]}
 				h.sender = o.Contacts["telegram"]
+			}
+			out = append(out, line)
+		case strings.HasPrefix(line, "-- print "):
+			// "-- print LKS-261123-0001 as kasi_kesos": the officer prints
+			// the case's letter (the console's button); its number and code
+			// follow as the bot's line.
+			ticket, officer, _ := strings.Cut(strings.TrimPrefix(line, "-- print "), " as ")
+			l, err := h.letters.Issue(context.Background(), ticket, officer)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			out = append(out, line, "<- letter "+l.Number+", code "+l.Code)
+		case strings.HasPrefix(line, "-- revoke "):
+			// "-- revoke <code> as camat: <reason>"
+			code, rest, _ := strings.Cut(strings.TrimPrefix(line, "-- revoke "), " as ")
+			officer, reason, _ := strings.Cut(rest, ": ")
+			if err := h.letters.Revoke(context.Background(), code, officer, reason); err != nil {
+				t.Fatalf("%s: %v", line, err)
 			}
 			out = append(out, line)
 		case line == "-- ask consent":

@@ -17,6 +17,9 @@ var globalWords = []string{"menu", "cancel", "help", "thanks", "status", "langua
 func (e *Engine) globalWord(ctx context.Context, t *turn) (bool, error) {
 	word := normalize(t.text)
 	k := stepOf(t.st.Step)
+	if done, err := e.letterWord(ctx, t); done || err != nil {
+		return true, err
+	}
 	switch {
 	case e.words["menu"][word]:
 		if err := e.leaveSurvey(ctx, t); err != nil {

@@ -10,7 +10,9 @@ import (
 	"io/fs"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -227,4 +229,14 @@ func (b *Bundle) WordGroups(prefix string) map[string][]string {
 		}
 	}
 	return out
+}
+
+// Date writes d the way people of lang read a date ("17 Agustus 2026"),
+// in d's own time zone: callers put it in the office's first.
+func (b *Bundle) Date(lang string, d time.Time) string {
+	return b.T(lang, "date.format", map[string]string{
+		"day":   strconv.Itoa(d.Day()),
+		"month": b.T(lang, "date.month."+strconv.Itoa(int(d.Month())), nil),
+		"year":  strconv.Itoa(d.Year()),
+	})
 }

@@ -75,6 +75,12 @@ type CaseView struct {
 	DueAt           time.Time
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+	// Erased is true once the citizen's personal data was erased on their
+	// request: their chat is no longer known, nobody can be told.
+	Erased bool
+	// UnreachableAt is when the citizen's chat app refused the bot's
+	// messages (they blocked it); zero while they can be reached.
+	UnreachableAt time.Time
 }
 
 // Event kinds of a case's history.
@@ -85,6 +91,12 @@ const (
 	EventNote     = "note"     // an internal note, never shown to the citizen
 	EventQuestion = "question" // an officer asked the citizen for something
 	EventReply    = "reply"    // the citizen answered a question
+	// EventLetter: a letter was printed for the case (again, for a
+	// reprint); the note is its number.
+	EventLetter = "letter"
+	// EventLetterRevoked: an issued letter was revoked; the note is its
+	// number and the reason, "<number> — <reason>".
+	EventLetterRevoked = "letter_revoked"
 )
 
 // Event is one step of a case's history.

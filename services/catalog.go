@@ -109,6 +109,12 @@ type Service struct {
 	Days     int      // time limit in working days; for a complaint, the first-response limit
 	Keywords []string // words a citizen may type to pick it
 	Form     []Field
+	// Letter says the office prints a letter for a finished case of this
+	// service; its template is configs/letters/<code>.yaml (package letters).
+	Letter bool
+	// LetterLine is the line of the letter key in services.yaml, for
+	// problems found in the letter's template; 0 when Letter is unset.
+	LetterLine int
 }
 
 // Redirect is a service handled elsewhere: the bot explains where to go

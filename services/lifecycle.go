@@ -67,6 +67,14 @@ func (s Status) Valid() bool {
 	return false
 }
 
+// Printable reports whether a letter may be printed for a case in status s:
+// once an officer has checked the file (verifikasi, diproses) and after it
+// is finished. Never for a file still unchecked or incomplete, nor for a
+// case refused or referred elsewhere.
+func (s Status) Printable() bool {
+	return s == StatusVerifying || s == StatusProcessing || s == StatusDone
+}
+
 // ClockRuns reports whether the deadline counts while a case is in status
 // s: it starts when the file is complete and pauses while the citizen
 // completes it.

@@ -287,8 +287,10 @@ func contains[T comparable](list []T, v T) bool {
 
 // kecamatan reads the office profile and its villages.
 func (l *loader) kecamatan(root *yaml.Node, cat *Catalog) {
+	// "letters" (number format, signatories) is read by package letters,
+	// with the templates it applies to.
 	m := l.mapping(root, "", "name", "regency", "region_code", "ticket_prefix", "timezone", "address",
-		"phone", "office_hours", "holidays", "units", "conversation", "reminders", "survey", "villages")
+		"phone", "office_hours", "holidays", "units", "conversation", "reminders", "survey", "villages", "letters")
 	o := &cat.Office
 	o.Name, _ = m.str("name", true)
 	o.Regency, _ = m.str("regency", true)
@@ -538,7 +540,7 @@ type loadedService struct {
 }
 
 func (l *loader) service(n *yaml.Node, i int, cat *Catalog) (loadedService, bool) {
-	m := l.namedMapping(n, "code", fmt.Sprintf("service #%d", i+1), quoted("service"), "code", "kind", "unit", "days", "keywords", "form")
+	m := l.namedMapping(n, "code", fmt.Sprintf("service #%d", i+1), quoted("service"), "code", "kind", "unit", "days", "keywords", "form", "letter")
 	ctx := m.ctx
 	var s loadedService
 	code, cn := m.str("code", true)
@@ -573,6 +575,14 @@ func (l *loader) service(n *yaml.Node, i int, cat *Catalog) (loadedService, bool
 		s.Days = days
 	}
 	s.Keywords, s.keywordNodes = m.words("keywords", false)
+	if letter, ln := m.boolean("letter"); ln != nil {
+		switch {
+		case letter && s.Kind == KindComplaint:
+			l.errorf(ln, ctx, "a complaint produces no letter: remove \"letter\"")
+		case letter:
+			s.Letter, s.LetterLine = true, ln.Line
+		}
+	}
 	names := map[string]*yaml.Node{}
 	for _, fn := range m.list("form", true) {
 		f, ok := l.field(fn, ctx)

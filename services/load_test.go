@@ -50,6 +50,13 @@ func TestLoadRealCatalog(t *testing.T) {
 		t.Errorf("village 33.07.05.2014 = %+v, %v", v, ok)
 	}
 
+	for _, s := range cat.Services {
+		// The six letters of the kecamatan, each with its template.
+		if want := s.Kind == KindRequest; s.Letter != want {
+			t.Errorf("service %s: letter = %v, want %v", s.Code, s.Letter, want)
+		}
+	}
+
 	wantForms := map[string][]string{
 		"sktm":                {"nik", "nama", "tanggal_lahir", "desa", "alamat", "keperluan", "telepon"},
 		"legalisasi":          {"nik", "nama", "desa", "jenis_surat", "telepon"},
@@ -318,6 +325,21 @@ func TestLoadGoodSnippets(t *testing.T) {
 	s, ok := cat.Service("sktm")
 	if !ok || len(s.Form) != 4 || s.Form[2].Choices[1].Label != "B" || s.Form[1].Max != 100 {
 		t.Fatalf("sktm = %+v", s)
+	}
+}
+
+func TestLoadLetterKey(t *testing.T) {
+	cat, err := loadSnippets(goodKecamatan, strings.Replace(goodServices, "    keywords: [sktm]\n", "    keywords: [sktm]\n    letter: true\n", 1))
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if s, _ := cat.Service("sktm"); !s.Letter || s.LetterLine != 6 {
+		t.Errorf("sktm letter = %v at line %d, want true at 6", s.Letter, s.LetterLine)
+	}
+	complaint := strings.Replace(goodServices, "    keywords: [sktm]\n", "    kind: complaint\n    letter: true\n", 1)
+	_, err = loadSnippets(goodKecamatan, complaint)
+	if want := `services.yaml:6: service "sktm": a complaint produces no letter`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("err = %v, want %s", err, want)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/leksono/sapa/channels/telegram"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/delivery"
+	"github.com/leksono/sapa/letters"
 	"github.com/leksono/sapa/metrics"
 	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store/mediastore"
@@ -25,7 +26,10 @@ type app struct {
 	delivery *delivery.Core
 	metrics  *metrics.Metrics
 	media    *mediastore.Store
-	bot      *telegram.Bot // nil when TELEGRAM_TOKEN is unset
+	// letters prints, registers, revokes and verifies the office's
+	// letters; the console serves its verification page.
+	letters *letters.Issuer
+	bot     *telegram.Bot // nil when TELEGRAM_TOKEN is unset
 	// channels are what serve runs, side by side: each enabled channel
 	// appends itself in buildWith.
 	channels []runner
@@ -98,11 +102,15 @@ func buildCore(ctx context.Context, cfg settings, o *office, notify conversation
 	if notify == nil {
 		notify = core
 	}
-	engine, err := newEngine(o, st, m.CountCases(core.Cases()), states, media, notify, log)
+	issuer := letters.New(letters.Config{
+		Catalog: o.catalog, Templates: o.letters, Texts: o.texts, Register: st.Cases.Letters(),
+		Limiter: states, PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, Log: log,
+	})
+	engine, err := newEngine(o, st, m.CountCases(core.Cases()), states, media, issuer, notify, log)
 	if err != nil {
 		return nil, errors.Join(err, st.Close())
 	}
-	return &app{storage: st, cases: st.Cases, engine: engine, delivery: core, metrics: m, media: media,
+	return &app{storage: st, cases: st.Cases, engine: engine, delivery: core, metrics: m, media: media, letters: issuer,
 		checks: map[string]func(context.Context) error{
 			"redis":    func(ctx context.Context) error { return st.Redis.Ping(ctx).Err() },
 			"database": st.Cases.Ping,
@@ -121,7 +129,7 @@ func caseOptions(c *services.Catalog, keys *pgstore.Keys) pgstore.Options {
 // newEngine builds the conversation engine on st, its notifications going
 // to notify (nil drops them). A text the engine needs and the locales lack
 // comes back as a problemList, as check prints it.
-func newEngine(o *office, st *storage, cases conversation.CaseStore, states *redisstore.Store, media *mediastore.Store, notify conversation.Notifier, log *slog.Logger) (*conversation.Engine, error) {
+func newEngine(o *office, st *storage, cases conversation.CaseStore, states *redisstore.Store, media *mediastore.Store, issuer *letters.Issuer, notify conversation.Notifier, log *slog.Logger) (*conversation.Engine, error) {
 	engine, err := conversation.New(conversation.Config{
 		Media:   media,
 		Catalog: o.catalog,
@@ -134,6 +142,7 @@ func newEngine(o *office, st *storage, cases conversation.CaseStore, states *red
 		Desk:     st.Cases.Desk(),
 		Surveys:  st.Cases.Desk(),
 		Privacy:  st.Cases.Desk(),
+		Letters:  issuer,
 		Staff:    o.staff,
 		Notifier: notify,
 		Log:      log,

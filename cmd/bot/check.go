@@ -14,16 +14,18 @@ import (
 
 	"github.com/leksono/sapa/configs"
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/letters"
 	"github.com/leksono/sapa/locales"
 	"github.com/leksono/sapa/report"
 	"github.com/leksono/sapa/services"
 )
 
-// office is what an office configures: the catalog and staff from
-// configs/ (or CONFIG_DIR) and the texts from locales/.
+// office is what an office configures: the catalog, staff and letter
+// templates from configs/ (or CONFIG_DIR) and the texts from locales/.
 type office struct {
 	catalog *services.Catalog
 	staff   *services.Staff
+	letters *letters.Templates
 	texts   *locales.Bundle
 }
 
@@ -88,8 +90,9 @@ func (o *office) summary() string {
 			officers++
 		}
 	}
-	return fmt.Sprintf("configuration OK: %d services, %d redirects, %d villages, %d officers, languages: %s",
-		len(o.catalog.Services), len(o.catalog.Redirects), len(o.catalog.Villages), officers, strings.Join(o.texts.Langs(), ", "))
+	return fmt.Sprintf("configuration OK: %d services, %d redirects, %d villages, %d officers, %d letter templates, languages: %s",
+		len(o.catalog.Services), len(o.catalog.Redirects), len(o.catalog.Villages), officers, len(o.letters.Services()),
+		strings.Join(o.texts.Langs(), ", "))
 }
 
 // configSource is the directory the office files are read from, and the
@@ -112,10 +115,13 @@ func loadOffice(cfg settings) (*office, problemList) {
 	texts, err := locales.Load(locales.FS)
 	problems = append(problems, toProblems(err, dir, fsys)...)
 	var staff *services.Staff
-	// Staff is checked against the catalog's units: it waits for a catalog
-	// without problems.
+	var templates *letters.Templates
+	// Staff and letters are checked against the catalog's units and forms:
+	// they wait for a catalog without problems.
 	if catalog != nil {
 		staff, err = services.LoadStaff(fsys, catalog)
+		problems = append(problems, toProblems(err, dir, fsys)...)
+		templates, err = letters.LoadTemplates(fsys, catalog)
 		problems = append(problems, toProblems(err, dir, fsys)...)
 	}
 	if catalog != nil && texts != nil {
@@ -124,7 +130,7 @@ func loadOffice(cfg settings) (*office, problemList) {
 	if len(problems) > 0 {
 		return nil, problems
 	}
-	return &office{catalog: catalog, staff: staff, texts: texts}, nil
+	return &office{catalog: catalog, staff: staff, letters: templates, texts: texts}, nil
 }
 
 // checkEngineTexts checks the texts and word lists the engine itself
@@ -248,7 +254,11 @@ func keyHint(key string) string {
 func hintFor(file, msg string) string {
 	switch {
 	case strings.Contains(msg, "file does not exist"), strings.Contains(msg, "no such file"):
-		return "CONFIG_DIR must hold kecamatan.yaml, services.yaml and staff.yaml: start from a copy of configs/"
+		return "CONFIG_DIR must hold kecamatan.yaml, services.yaml, staff.yaml and letters/: start from a copy of configs/"
+	case strings.Contains(msg, "its template, is missing"):
+		return "copy a template of configs/letters/ to that name and adapt it, or remove letter: true"
+	case strings.Contains(msg, "template of "):
+		return "rename the file to the code of a service with letter: true, or remove it"
 	case strings.HasPrefix(msg, "yaml: "):
 		return "fix the YAML syntax at that line: indentation, a missing colon, or an unclosed quote"
 	case strings.Contains(msg, " form needs field "), strings.Contains(msg, " form, not "):

@@ -11,8 +11,10 @@ import (
 	"testing"
 )
 
-// copyConfigs copies the shipped configs/*.yaml into a temporary directory
-// and applies edit to each file's text, so a test can break one thing.
+// copyConfigs copies the shipped configs/*.yaml and configs/letters/*.yaml
+// into a temporary directory and applies edit to each file's text (keyed by
+// its path under configs/, "services.yaml" or "letters/sktm.yaml"), so a
+// test can break one thing.
 func copyConfigs(t *testing.T, edit map[string]func(string) string) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -20,16 +22,27 @@ func copyConfigs(t *testing.T, edit map[string]func(string) string) string {
 	if err != nil || len(files) < 3 {
 		t.Fatalf("configs/*.yaml: %v (%d files)", err, len(files))
 	}
-	for _, f := range files {
+	templates, err := filepath.Glob("../../configs/letters/*.yaml")
+	if err != nil || len(templates) < 6 {
+		t.Fatalf("configs/letters/*.yaml: %v (%d files)", err, len(templates))
+	}
+	if err := os.Mkdir(filepath.Join(dir, "letters"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range append(files, templates...) {
 		raw, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
+		rel, err := filepath.Rel("../../configs", f)
+		if err != nil {
+			t.Fatal(err)
+		}
 		text := string(raw)
-		if e := edit[filepath.Base(f)]; e != nil {
+		if e := edit[filepath.ToSlash(rel)]; e != nil {
 			text = e(text)
 		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), []byte(text), 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, rel), []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -43,7 +56,7 @@ func runCheck(t *testing.T, env map[string]string) (int, string) {
 	return code, out.String()
 }
 
-var okLineRe = regexp.MustCompile(`^configuration OK: (\d+) services, (\d+) redirects, (\d+) villages, (\d+) officers, languages: [a-z, ]*\bid\b`)
+var okLineRe = regexp.MustCompile(`^configuration OK: (\d+) services, (\d+) redirects, (\d+) villages, (\d+) officers, (\d+) letter templates, languages: [a-z, ]*\bid\b`)
 
 func TestCheckRealConfiguration(t *testing.T) {
 	for name, env := range map[string]map[string]string{
@@ -60,8 +73,8 @@ func TestCheckRealConfiguration(t *testing.T) {
 				t.Fatalf("output %q, want one OK line", out)
 			}
 			m := okLineRe.FindStringSubmatch(lines[0])
-			if m[1] != "9" || m[3] != "14" || m[4] != "8" {
-				t.Errorf("counts in %q: want 9 services, 14 villages, 8 officers", lines[0])
+			if m[1] != "9" || m[3] != "14" || m[4] != "8" || m[5] != "6" {
+				t.Errorf("counts in %q: want 9 services, 14 villages, 8 officers, 6 letter templates", lines[0])
 			}
 		})
 	}
@@ -140,6 +153,23 @@ func staffLine(t *testing.T, needle string) int {
 	return 0
 }
 
+// templateLine is the line of the shipped letter template of service that
+// holds needle.
+func templateLine(t *testing.T, service, needle string) int {
+	t.Helper()
+	raw, err := os.ReadFile("../../configs/letters/" + service + ".yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(string(raw), "\n") {
+		if strings.Contains(l, needle) {
+			return i + 1
+		}
+	}
+	t.Fatalf("%q not in configs/letters/%s.yaml", needle, service)
+	return 0
+}
+
 func TestCheckStaffAndSyntaxProblems(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -153,6 +183,15 @@ func TestCheckStaffAndSyntaxProblems(t *testing.T) {
 			fmt.Sprintf(`staff.yaml:%d: officer "camat": role "bupati" is not one of petugas, kasi, camat, admin; fix: write one of the listed values`, staffLine(t, "{id: camat,")),
 			fmt.Sprintf(`staff.yaml:%d: officer "kasi_kesos": unit "kesos"`, staffLine(t, "{id: kasi_kesos,")),
 		}},
+		{"letter template", map[string]func(string) string{"letters/sktm.yaml": func(s string) string {
+			return strings.Replace(s, "{label: Alamat, field: alamat}", "{label: Alamat, field: alamat_lengkap}", 1)
+		}}, []string{
+			fmt.Sprintf(`letters/sktm.yaml:%d: template "sktm": field "alamat_lengkap" is not a field of service "sktm"'s form`, templateLine(t, "sktm", "field: alamat}")),
+			"fix: see the comments at the top of",
+		}},
+		{"letter without template", map[string]func(string) string{"services.yaml": func(s string) string {
+			return strings.Replace(s, "code: aspirasi\n", "code: aspirasi\n    letter: true\n", 1)
+		}}, []string{`service "aspirasi": a complaint produces no letter`}},
 		{"form without a field the bot reads", map[string]func(string) string{"services.yaml": func(s string) string {
 			return strings.Replace(s, "      - {name: desa, type: village}\n", "", 1)
 		}}, []string{
@@ -176,12 +215,22 @@ func TestCheckStaffAndSyntaxProblems(t *testing.T) {
 		})
 	}
 
-	// A missing file names itself and what CONFIG_DIR must hold.
+	// A missing template is named at the service that asks for it.
 	dir := copyConfigs(t, nil)
-	if err := os.Remove(filepath.Join(dir, "services.yaml")); err != nil {
+	if err := os.Remove(filepath.Join(dir, "letters", "domisili.yaml")); err != nil {
 		t.Fatal(err)
 	}
 	code, out := runCheck(t, map[string]string{"CONFIG_DIR": dir})
+	if want := `service "domisili": letter: true, but letters/domisili.yaml, its template, is missing; fix: copy a template`; code != 1 || !strings.Contains(out, want) {
+		t.Errorf("missing template: exit %d, output lacks %q:\n%s", code, want, out)
+	}
+
+	// A missing file names itself and what CONFIG_DIR must hold.
+	dir = copyConfigs(t, nil)
+	if err := os.Remove(filepath.Join(dir, "services.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	code, out = runCheck(t, map[string]string{"CONFIG_DIR": dir})
 	if code != 1 || !strings.Contains(out, filepath.Join(dir, "services.yaml")+": ") || !strings.Contains(out, "CONFIG_DIR must hold") {
 		t.Errorf("missing services.yaml: exit %d, output:\n%s", code, out)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -18,6 +19,10 @@ import (
 	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store/pgstore"
 )
+
+// defaultPublicURL is the verification page's address when PUBLIC_URL is
+// unset: the console's default address, right only on the office PC.
+const defaultPublicURL = "http://127.0.0.1:8080"
 
 // defaultDataDir is where the embedded storage keeps its files when
 // DATA_DIR is unset.
@@ -50,6 +55,13 @@ type settings struct {
 	PprofAddr string
 
 	MediaDir string // photos and documents citizens send; default DATA_DIR/media
+
+	// PublicURL is where the public reaches the bot's verification page:
+	// every letter's QR code holds PublicURL/verifikasi/<code>.
+	PublicURL string
+	// TrustedProxies are the reverse proxies in front of that page, whose
+	// X-Forwarded-For names the client.
+	TrustedProxies []netip.Prefix
 
 	// DataKeys and DataHMACKey seal NIK and KK numbers at rest (DATA_KEYS,
 	// DATA_HMAC_KEY); both empty: the keys file under DataDir.
@@ -159,6 +171,26 @@ func readSettings(getenv func(string) string) (settings, error) {
 		}
 	}
 	s.MediaDir = strings.TrimSpace(getenv("MEDIA_DIR"))
+	if s.PublicURL = strings.TrimRight(strings.TrimSpace(getenv("PUBLIC_URL")), "/"); s.PublicURL == "" {
+		s.PublicURL = defaultPublicURL
+	} else if u, err := url.Parse(s.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		problems = append(problems, fmt.Errorf("PUBLIC_URL %q is not the http(s) address of the bot's pages (for example https://sapa.leksono.go.id)", s.PublicURL))
+	}
+	for _, p := range strings.Split(getenv("TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				problems = append(problems, fmt.Errorf("TRUSTED_PROXIES: %q is not an address or a network (for example 127.0.0.1 or 10.0.0.0/8)", p))
+				continue
+			}
+			prefix = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		s.TrustedProxies = append(s.TrustedProxies, prefix.Masked())
+	}
 	if s.DataDir == "" {
 		s.DataDir = defaultDataDir
 	} else if info, err := os.Stat(s.DataDir); err == nil && !info.IsDir() {

@@ -3,6 +3,7 @@ package main
 import (
 	"log/slog"
 	"math"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -28,6 +29,7 @@ func TestReadSettingsDefaults(t *testing.T) {
 		WhatsApp:       "auto",
 		MetricsAddr:    "127.0.0.1:9090",
 		MediaDir:       "data/media",
+		PublicURL:      "http://127.0.0.1:8080",
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("defaults = %+v\nwant %+v", s, want)
@@ -50,6 +52,8 @@ func TestReadSettingsValid(t *testing.T) {
 		"WHATSAPP_STAFF_GROUPS": "120363000000000001@g.us, ",
 		"METRICS_ADDR":          "off",
 		"PPROF_ADDR":            "127.0.0.1:6060",
+		"PUBLIC_URL":            "https://sapa.leksono.go.id/",
+		"TRUSTED_PROXIES":       "127.0.0.1, 10.1.2.3/8,::1",
 	}))
 	if err != nil {
 		t.Fatalf("readSettings: %v", err)
@@ -61,6 +65,10 @@ func TestReadSettingsValid(t *testing.T) {
 		DataDir:     dir, ConfigDir: dir, LogLevel: slog.LevelDebug,
 		WhatsApp: "on", WhatsAppPairPhone: "6281234567890", WhatsAppGroups: []string{"120363000000000001@g.us"},
 		MetricsAddr: "off", PprofAddr: "127.0.0.1:6060", MediaDir: filepath.Join(dir, "media"),
+		PublicURL: "https://sapa.leksono.go.id",
+		TrustedProxies: []netip.Prefix{
+			netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128"),
+		},
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("settings = %+v\nwant %+v", s, want)
@@ -93,6 +101,8 @@ func TestReadSettingsMalformed(t *testing.T) {
 		{"metrics address", "METRICS_ADDR", "9090", []string{"METRICS_ADDR", "127.0.0.1:9090"}},
 		{"pprof address", "PPROF_ADDR", "6060", []string{"PPROF_ADDR", "127.0.0.1:6060"}},
 		{"pprof public", "PPROF_ADDR", "0.0.0.0:6060", []string{"PPROF_ADDR", "loopback"}},
+		{"public url", "PUBLIC_URL", "sapa.leksono.go.id", []string{"PUBLIC_URL", "https://sapa.leksono.go.id"}},
+		{"trusted proxy", "TRUSTED_PROXIES", "proxy.local", []string{"TRUSTED_PROXIES", "10.0.0.0/8"}},
 		{"staff group", "WHATSAPP_STAFF_GROUPS", "6281234567890@s.whatsapp.net", []string{"WHATSAPP_STAFF_GROUPS", "@g.us"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

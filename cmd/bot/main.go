@@ -172,6 +172,10 @@ func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (
 	if err != nil {
 		return nil, err
 	}
+	if cfg.PublicURL == defaultPublicURL {
+		log.Warn("PUBLIC_URL is not set: the QR codes of printed letters lead to "+defaultPublicURL+", which only this PC reaches",
+			"fix", "set PUBLIC_URL to the address the public reaches the bot at")
+	}
 	if cfg.TelegramToken != "" {
 		if err := a.addTelegram(cfg, log); err != nil {
 			a.close(log)

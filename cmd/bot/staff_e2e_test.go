@@ -21,8 +21,11 @@ func officeWithStaff(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	err := fs.WalkDir(configs.FS, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil {
 			return err
+		}
+		if d.IsDir() { // letters/
+			return os.MkdirAll(filepath.Join(dir, path), 0o700)
 		}
 		raw, err := fs.ReadFile(configs.FS, path)
 		if err != nil {

@@ -281,8 +281,9 @@ func (s *Store) CitizenCases(ctx context.Context, channel, chatID string, limit 
 }
 
 // citizenVisible are the event kinds a citizen may see of their case:
-// internal notes and assignments (which name officers) stay in the office.
-var citizenVisible = []string{EventSubmit, EventStatus, EventQuestion, EventReply}
+// internal notes and assignments (which name officers) stay in the office;
+// the letter printed for them, and its revocation, are theirs to know.
+var citizenVisible = []string{EventSubmit, EventStatus, EventQuestion, EventReply, EventLetter, EventLetterRevoked}
 
 // CitizenCase returns a case of the citizen of a chat with the events the
 // citizen may see (no EventNote nor EventAssign), oldest first. It fails

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -82,6 +83,12 @@ const (
 	EventQuestion = services.EventQuestion
 	// EventReply is the citizen's answer to a question.
 	EventReply = services.EventReply
+	// EventLetter records that a letter was printed; its note is the
+	// letter's number.
+	EventLetter = services.EventLetter
+	// EventLetterRevoked records that a letter was revoked; its note is the
+	// number and the reason.
+	EventLetterRevoked = services.EventLetterRevoked
 )
 
 // CaseEvent is one step of a case's history. Events are append-only: this
@@ -125,6 +132,10 @@ func (c Case) View() services.CaseView {
 		v.ChatID = c.Citizen.ExternalID
 		v.CitizenName = c.Citizen.Name
 		v.CitizenLang = c.Citizen.Lang
+		v.Erased = strings.HasPrefix(c.Citizen.ExternalID, erasedPrefix)
+		if c.Citizen.UnreachableAt != nil {
+			v.UnreachableAt = *c.Citizen.UnreachableAt
+		}
 	}
 	return v
 }

@@ -165,7 +165,8 @@ func (s *Store) localizeRequest(r *DeletionRequest) {
 // named in Options.Sensitive and Options.Personal (and nik, kk) and the NIK
 // look-up hash; the free-text comments and the respondent's profile (age
 // band, sex, education, occupation) of their satisfaction surveys, whose
-// scores stay in the index.
+// scores stay in the index; the holder's name of the letters printed for
+// them.
 //
 // Kept, for the archive the retention schedule requires and for the
 // office's accountability: each case's ticket, service, unit, status,
@@ -173,7 +174,9 @@ func (s *Store) localizeRequest(r *DeletionRequest) {
 // categories that reports count, declared in neither list) and its event
 // history, which is append-only by design (a database trigger refuses any
 // change, so notes an officer or the citizen wrote stay as they are); the
-// consents (proof the notice was given) and the audit trail of reads; and
+// letters' register entries with the holder's masked name (a letter
+// stays verifiable); the consents (proof the notice was given) and the
+// audit trail of reads; and
 // this request itself with its channel and chat id, the proof it was
 // honoured.
 //
@@ -252,6 +255,12 @@ func (s *Store) eraseCitizen(tx *gorm.DB, cz Citizen, at time.Time) error {
 		if err := tx.Model(&SurveyResponse{}).Where("case_id IN ?", ids).
 			UpdateColumns(erased).Error; err != nil {
 			return fmt.Errorf("erase survey comments and profiles: %w", err)
+		}
+		// The register keeps each letter's number and masked holder: the
+		// office's record that it was issued, which verification shows.
+		if err := tx.Model(&Letter{}).Where("case_id IN ?", ids).
+			UpdateColumn("holder_name", "").Error; err != nil {
+			return fmt.Errorf("erase letter holders: %w", err)
 		}
 	}
 	err := tx.Model(&Citizen{}).Where("id = ?", cz.ID).UpdateColumns(map[string]any{
