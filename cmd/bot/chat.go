@@ -71,7 +71,7 @@ func chat(args []string, in io.Reader, out, errOut io.Writer, getenv func(string
 	}
 	defer a.close(log)
 	fmt.Fprintf(out, "Chatting as %s in chat %s. Type a message, a number to pick an option, a file path to send a photo or PDF,\n%s citizen or %s staff:<id> to change who you are, %s to leave.\n\n",
-		*as, who.Chat, terminal.SwitchCommand, terminal.SwitchCommand, terminal.QuitCommand)
+		*as, who.Chat.Channel+":"+who.Chat.ChatID, terminal.SwitchCommand, terminal.SwitchCommand, terminal.QuitCommand)
 	if err := session.Run(ctx, a.engine); err != nil {
 		log.Error("chat stopped with an error", "err", err)
 		return 1
