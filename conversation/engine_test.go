@@ -1,6 +1,7 @@
 package conversation_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/leksono/sapa/conversation/conversationtest"
 	"github.com/leksono/sapa/locales"
 	"github.com/leksono/sapa/services"
+	"github.com/leksono/sapa/services/imagetest"
 )
 
 // completeSKTM walks the harness's chat through an SKTM form up to the
@@ -315,5 +317,44 @@ func TestStaffReadNoInvisibleCharacters(t *testing.T) {
 		if unicode.Is(unicode.Cf, r) {
 			t.Errorf("staff read the invisible character %U", r)
 		}
+	}
+}
+
+// TestAnonymousComplaintKeepsNoMetadata: a phone's photo sent to a
+// complaint is kept without its EXIF block (the owner's name, where it was
+// taken), a PDF that runs a script is refused, and an anonymous case gets
+// the shared location rounded to about a village.
+func TestAnonymousComplaintKeepsNoMetadata(t *testing.T) {
+	h := newHarness(t)
+	for _, line := range []string{"pengaduan", "jalan", "Timbang", "Jalan desa di RT 02 berlubang besar dan membahayakan pengendara."} {
+		h.send(h.inbound(line))
+	}
+	photo := imagetest.JPEG(32, 24, 7, imagetest.EXIF{Artist: "Siti Aminah", Orientation: 1, Latitude: -7.361234, Longitude: 109.923456})
+	in := h.inbound("<photo x>")
+	in.Attachments[0].Data = photo
+	h.send(in)
+	script := h.inbound("<pdf x>")
+	script.Attachments[0].Data = []byte("%PDF-1.7\n1 0 obj\n<< /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>\nendobj\n%%EOF\n")
+	if got := strings.Join(h.send(script), "\n"); !strings.Contains(got, "skrip") {
+		t.Fatalf("a PDF with a script was not refused:\n%s", got)
+	}
+	h.send(h.inbound("lanjut"))
+	h.send(h.inbound("<location -7.361234 109.923456 Rumah Bu Siti>"))
+	for _, line := range []string{"anonim", "ya"} {
+		h.send(h.inbound(line))
+	}
+	if len(h.cases.Filed) != 1 {
+		t.Fatalf("want 1 case filed, got %d", len(h.cases.Filed))
+	}
+	c := h.cases.Filed[0]
+	if len(c.Attachments) != 1 {
+		t.Fatalf("case has %d files, want the photo only", len(c.Attachments))
+	}
+	kept := h.media.Bytes(c.Attachments[0].SHA256)
+	if len(kept) == 0 || bytes.Contains(kept, []byte("Exif")) || bytes.Contains(kept, []byte("Siti Aminah")) {
+		t.Errorf("the kept photo (%d bytes) still carries its EXIF block", len(kept))
+	}
+	if got := c.Form["lokasi"]; got != "geo:-7.36,109.92|Rumah Bu Siti" {
+		t.Errorf("location of the anonymous case = %q, want it rounded to two decimals", got)
 	}
 }

@@ -371,6 +371,13 @@ func (m *Media) Save(_ context.Context, kind string, data []byte) (services.Stor
 	return services.StoredFile{Kind: kind, MIME: "image/jpeg", Size: int64(len(data)), SHA256: hash, Path: hash[:2] + "/" + hash + ".jpg"}, nil
 }
 
+// Bytes returns what Save stored under the SHA-256 hash, nil if nothing.
+func (m *Media) Bytes(hash string) []byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.files[hash]
+}
+
 // AddAttachments implements conversation.AttachmentDesk for Cases.
 func (m *Cases) AddAttachments(_ context.Context, ticket string, files []services.StoredFile, _ time.Time) error {
 	m.mu.Lock()
