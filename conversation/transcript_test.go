@@ -63,6 +63,7 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{t: t, clock: start, chat: citizenChat, sender: citizenChat.ChatID, notes: &conversationtest.Notifier{}, media: &conversationtest.Media{}, staff: testStaff(), privacy: conversationtest.NewPrivacy()}
 	h.states = conversationtest.NewStates(func() time.Time { return h.clock })
 	h.cases = conversationtest.NewCases(catalog.Office.Location)
+	h.privacy.Cases = h.cases
 	templates, err := letters.LoadTemplates(configs.FS, catalog)
 	if err != nil {
 		t.Fatalf("load letter templates: %v", err)

@@ -402,6 +402,8 @@ type Privacy struct {
 	requests      []services.DeletionRequest
 	done          map[int64]string
 	Reads         []string // "officer ticket" of every recorded read
+	// Cases, when set, are the cases a completed deletion keeps open.
+	Cases *Cases
 }
 
 func NewPrivacy() *Privacy {
@@ -427,17 +429,17 @@ func (p *Privacy) HasConsent(_ context.Context, channel, chatID, purpose string)
 }
 
 // RequestDeletion implements conversation.PrivacyDesk.
-func (p *Privacy) RequestDeletion(_ context.Context, channel, chatID string, at time.Time) (time.Time, error) {
+func (p *Privacy) RequestDeletion(_ context.Context, channel, chatID string, at time.Time) (services.DeletionRequest, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, r := range p.requests {
 		if r.Channel == channel && r.ChatID == chatID && p.done[r.ID] == "" {
-			return r.DueAt, nil
+			return r, nil
 		}
 	}
 	r := services.DeletionRequest{ID: int64(len(p.requests) + 1), Channel: channel, ChatID: chatID, RequestedAt: at, DueAt: at.Add(72 * time.Hour)}
 	p.requests = append(p.requests, r)
-	return r.DueAt, nil
+	return r, nil
 }
 
 // DeletionRequests implements conversation.PrivacyDesk.
@@ -453,15 +455,35 @@ func (p *Privacy) DeletionRequests(context.Context) ([]services.DeletionRequest,
 	return open, nil
 }
 
-// CompleteDeletion implements conversation.PrivacyDesk.
-func (p *Privacy) CompleteDeletion(_ context.Context, id int64, officer string, _ time.Time) error {
+// CompleteDeletion implements conversation.PrivacyDesk: the chat's open
+// cases in Cases, when set, are kept until they are finished.
+func (p *Privacy) CompleteDeletion(_ context.Context, id int64, officer string, _ time.Time) ([]string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if id < 1 || int(id) > len(p.requests) || p.done[id] != "" {
-		return conversation.ErrNoCase
+		return nil, conversation.ErrNoCase
 	}
 	p.done[id] = officer
-	return nil
+	if p.Cases == nil {
+		return nil, nil
+	}
+	r := p.requests[id-1]
+	return p.Cases.keepOpen(r.Channel, r.ChatID), nil
+}
+
+// keepOpen marks the chat's open cases EraseWhenClosed and returns their
+// tickets.
+func (m *Cases) keepOpen(channel, chatID string) []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var kept []string
+	for _, v := range m.sorted() {
+		if v.Channel == channel && v.ChatID == chatID && v.Status.Open() {
+			v.EraseWhenClosed = true
+			kept = append(kept, v.Ticket)
+		}
+	}
+	return kept
 }
 
 // RecordRead implements conversation.PrivacyDesk.

@@ -224,6 +224,23 @@ func NormalizeNIK(nik string) string {
 	}, nik)
 }
 
+// sourcePrefix starts a case's source message once it is hashed.
+const sourcePrefix = "h1:"
+
+// sourceKey is what a case keeps of the chat message that filed it
+// ("<channel>:<chat>:<message id>"): its keyed hash, enough to refuse the
+// same message twice and nothing that leads back to the chat (on WhatsApp,
+// the phone number), even after the citizen's erasure. In plaintext mode,
+// and for a value already hashed, it is the value itself.
+func (s secrets) sourceKey(source string) string {
+	if s.keys == nil || source == "" || strings.HasPrefix(source, sourcePrefix) {
+		return source
+	}
+	m := hmac.New(sha256.New, s.keys.mac)
+	m.Write([]byte("sapa source message\x00" + source))
+	return sourcePrefix + hex.EncodeToString(m.Sum(nil))
+}
+
 // Sealed reports whether v is an encrypted value (of any key).
 func Sealed(v string) bool { return strings.HasPrefix(v, sealPrefix) }
 

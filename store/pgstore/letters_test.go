@@ -277,7 +277,7 @@ func TestErasureKeepsTheRegister(t *testing.T) {
 		if err != nil || len(reqs) != 1 {
 			t.Fatalf("requests = %v, %v", reqs, err)
 		}
-		if err := s.CompleteDeletion(ctx, reqs[0].ID, "camat", at); err != nil {
+		if _, err := s.CompleteDeletion(ctx, reqs[0].ID, "camat", at); err != nil {
 			t.Fatal(err)
 		}
 		rec, err := s.Letters().ByCode(ctx, "CODE000001")

@@ -81,6 +81,7 @@ type Store struct {
 	warming     sync.WaitGroup
 	stopWarming context.CancelFunc
 	sec         secrets // keys and sensitive field names, see crypto.go
+	log         *slog.Logger
 }
 
 // DefaultMaxConns is the default of Options.MaxConns. Each statement is
@@ -246,7 +247,7 @@ func New(ctx context.Context, db *gorm.DB, o Options) (*Store, error) {
 	if err := migrate(ctx, db); err != nil {
 		return nil, fmt.Errorf("new case store: %w", err)
 	}
-	return &Store{db: db, prefix: o.TicketPrefix, loc: o.Location, sec: sec}, nil
+	return &Store{db: db, prefix: o.TicketPrefix, loc: o.Location, sec: sec, log: o.logger()}, nil
 }
 
 // Close closes the connection pool when Open created it; a store built by
