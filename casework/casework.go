@@ -37,10 +37,11 @@ type Cases interface {
 	AddEvent(ctx context.Context, ticket, kind, actor, note string, at time.Time) (services.CaseView, error)
 }
 
-// Reads keeps the record of who read which case, which the personal data
-// law asks for (UU 27/2022).
+// Reads keeps the record of who read which case, when and why, which the
+// personal data law asks for (UU 27/2022): purpose is "" for opening a
+// case, the officer's reason for revealing its identity numbers.
 type Reads interface {
-	RecordRead(ctx context.Context, ticket, officer string, at time.Time) error
+	RecordRead(ctx context.Context, ticket, officer, purpose string, at time.Time) error
 }
 
 // Citizens is what casework asks of the citizens' conversations, which
@@ -216,11 +217,74 @@ func (d *Desk) Open(ctx context.Context, o services.Officer, ticket string) (ser
 		return services.CaseView{}, nil, err
 	}
 	if d.reads != nil {
-		if err := d.reads.RecordRead(ctx, c.Ticket, o.ID, d.now()); err != nil {
+		if err := d.reads.RecordRead(ctx, c.Ticket, o.ID, "", d.now()); err != nil {
 			return services.CaseView{}, nil, fmt.Errorf("record that %s read %s: %w", o.ID, c.Ticket, err)
 		}
 	}
 	return c, events, nil
+}
+
+// Reveal is Open for showing the case's identity numbers (NIK, KK) in
+// full: the read record keeps why, which the officer must say. It fails
+// with ErrNoteNeeded without a reason, and when reads are not recorded.
+func (d *Desk) Reveal(ctx context.Context, o services.Officer, ticket, why string) (services.CaseView, []services.Event, error) {
+	c, events, err := d.visible(ctx, o, ticket)
+	if err != nil {
+		return services.CaseView{}, nil, err
+	}
+	if why == "" || d.reads == nil {
+		return services.CaseView{}, nil, fmt.Errorf("reveal %s: %w", ticket, ErrNoteNeeded)
+	}
+	if err := d.reads.RecordRead(ctx, c.Ticket, o.ID, why, d.now()); err != nil {
+		return services.CaseView{}, nil, fmt.Errorf("record that %s revealed %s: %w", o.ID, c.Ticket, err)
+	}
+	return c, events, nil
+}
+
+// Files is what a case store that keeps the citizens' photos and
+// documents offers besides Cases.
+type Files interface {
+	Attachments(ctx context.Context, ticket string) ([]services.StoredFile, error)
+}
+
+// Files lists the photos and documents of a case officer o may see; none
+// when the case store keeps no files.
+func (d *Desk) Files(ctx context.Context, o services.Officer, ticket string) ([]services.StoredFile, error) {
+	c, _, err := d.visible(ctx, o, ticket)
+	if err != nil {
+		return nil, err
+	}
+	files, ok := d.cases.(Files)
+	if !ok {
+		return nil, nil
+	}
+	out, err := files.Attachments(ctx, c.Ticket)
+	if err != nil {
+		return nil, fmt.Errorf("files of %s: %w", c.Ticket, err)
+	}
+	return out, nil
+}
+
+// File is the photo or document with the SHA-256 sha of a case officer o
+// may see; looking at it is on record (purpose "berkas <sha>"). A file the
+// case does not hold fails like a case o may not see, with
+// services.ErrNoCase.
+func (d *Desk) File(ctx context.Context, o services.Officer, ticket, sha string) (services.StoredFile, error) {
+	files, err := d.Files(ctx, o, ticket)
+	if err != nil {
+		return services.StoredFile{}, err
+	}
+	for _, f := range files {
+		if f.SHA256 == sha {
+			if d.reads != nil {
+				if err := d.reads.RecordRead(ctx, ticket, o.ID, "berkas "+sha, d.now()); err != nil {
+					return services.StoredFile{}, fmt.Errorf("record that %s opened a file of %s: %w", o.ID, ticket, err)
+				}
+			}
+			return f, nil
+		}
+	}
+	return services.StoredFile{}, fmt.Errorf("file of %s for %s: %w", ticket, o.ID, services.ErrNoCase)
 }
 
 // Look returns a case officer o may see, without recording a read: for

@@ -434,3 +434,37 @@ func (o *office) eraseChat(chatID string) {
 		o.t.Fatal(err)
 	}
 }
+
+// Revealing the identity numbers needs a reason, which the read record
+// keeps; the files of a case are for those who may see it.
+func TestRevealAndFiles(t *testing.T) {
+	t.Parallel()
+	o := newOffice(t)
+	ctx := context.Background()
+	ticket := o.file("5001", services.ConfidentialSecret)
+	petugas, admin := o.officer("petugas_kesos"), o.officer("admin")
+	if _, _, err := o.desk.Reveal(ctx, petugas, ticket, ""); !errors.Is(err, casework.ErrNoteNeeded) {
+		t.Errorf("reveal without a reason: want ErrNoteNeeded, got %v", err)
+	}
+	if _, _, err := o.desk.Reveal(ctx, admin, ticket, "iseng"); !errors.Is(err, services.ErrNoCase) {
+		t.Errorf("reveal by an officer who may not see the case: want ErrNoCase, got %v", err)
+	}
+	if _, _, err := o.desk.Reveal(ctx, petugas, ticket, "mengetik surat keterangan"); err != nil {
+		t.Fatal(err)
+	}
+	reads, err := o.store.Reads(ctx, ticket)
+	if err != nil || len(reads) != 1 || reads[0].Officer != "petugas_kesos" || reads[0].Purpose != "mengetik surat keterangan" {
+		t.Errorf("read record %+v, %v: want the reveal with its reason, and nothing of the refused ones", reads, err)
+	}
+	photo := services.StoredFile{Kind: "photo", MIME: "image/jpeg", Size: 5, SHA256: strings.Repeat("ab", 32), Path: "ab/" + strings.Repeat("ab", 32) + ".jpg"}
+	if err := o.store.AddAttachments(ctx, ticket, []services.StoredFile{photo}, o.clock); err != nil {
+		t.Fatal(err)
+	}
+	files, err := o.desk.Files(ctx, petugas, ticket)
+	if err != nil || len(files) != 1 || files[0].SHA256 != photo.SHA256 {
+		t.Errorf("files: %+v, %v", files, err)
+	}
+	if _, err := o.desk.Files(ctx, admin, ticket); !errors.Is(err, services.ErrNoCase) {
+		t.Errorf("files for an officer who may not see the case: want ErrNoCase, got %v", err)
+	}
+}

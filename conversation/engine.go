@@ -82,6 +82,9 @@ type Engine struct {
 	// (words.menu_items.<item> in every locale).
 	menuWords map[string][]string
 	stopWords []string // words that stop the survey
+	// langNames maps the name of a loaded language, as citizens type it
+	// after a language word ("inggris", "english"), to its code.
+	langNames map[string]string
 	// unreachableUnits remembers the units already warned about.
 	unreachableUnits sync.Map
 }
@@ -153,6 +156,14 @@ func New(cfg Config) (*Engine, error) {
 		e.words[list] = map[string]bool{}
 		for _, w := range cfg.Texts.Words(list) {
 			e.words[list][normalize(w)] = true
+		}
+	}
+	e.langNames = map[string]string{}
+	for lang, names := range cfg.Texts.WordGroups("language_names") {
+		for _, name := range names {
+			if e.hasLang(lang) {
+				e.langNames[normalize(name)] = lang
+			}
 		}
 	}
 	return e, nil

@@ -63,7 +63,7 @@ func (e *Engine) greet(ctx context.Context, t *turn, loaded Loaded, now time.Tim
 	if t.in.Kind == KindText {
 		t.text = strings.TrimSpace(strings.ToValidUTF8(t.in.Text, ""))
 		word := normalize(t.text)
-		if e.words["status"][word] || e.words["language"][word] {
+		if e.words["status"][word] || e.words["language"][word] || e.namedLanguage(word) != "" {
 			_, err := e.globalWord(ctx, t)
 			return err
 		}
@@ -211,14 +211,22 @@ func (e *Engine) onLanguage(ctx context.Context, t *turn) error {
 	if !ok {
 		return nil
 	}
+	return e.setLanguage(ctx, t, lang, true)
+}
+
+// setLanguage makes lang the chat's language and says so in it. From the
+// picker the citizen returns to their form or the menu; otherwise the step
+// they were at is asked again, in lang.
+func (e *Engine) setLanguage(ctx context.Context, t *turn, lang string, picked bool) error {
 	if err := e.desk.SetCitizenLang(ctx, t.in.Chat.Channel, t.in.Chat.ChatID, lang); err != nil {
 		return fmt.Errorf("store language of %s: %w", t.in.Chat, err)
 	}
 	t.st.Lang = lang
 	t.say(e.tr(t, "language.changed", nil))
-	if t.st.Draft != "" {
+	switch {
+	case picked && t.st.Draft != "":
 		e.resumeDraft(t)
-	} else {
+	case picked:
 		e.toMenu(t)
 	}
 	e.prompt(t)
@@ -236,7 +244,13 @@ func (e *Engine) languageChoices() []services.Choice {
 		}
 	}
 	for _, lang := range langs {
-		out = append(out, services.Choice{Value: lang, Label: e.texts.T(lang, "language.name", nil), Keywords: []string{lang}})
+		keywords := []string{lang}
+		for name, l := range e.langNames {
+			if l == lang {
+				keywords = append(keywords, name)
+			}
+		}
+		out = append(out, services.Choice{Value: lang, Label: e.texts.T(lang, "language.name", nil), Keywords: keywords})
 	}
 	return out
 }

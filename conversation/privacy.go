@@ -23,7 +23,9 @@ type PrivacyDesk interface {
 	// CompleteDeletion erases the citizen's data and returns the tickets of
 	// their open cases, whose data is kept until they are finished.
 	CompleteDeletion(ctx context.Context, id int64, officer string, at time.Time) ([]string, error)
-	RecordRead(ctx context.Context, ticket, officer string, at time.Time) error
+	// RecordRead keeps who read which case and why ("" for opening it):
+	// the casework desk records every staff read through it.
+	RecordRead(ctx context.Context, ticket, officer, purpose string, at time.Time) error
 }
 
 // StepConsent shows the privacy notice before a form's first identity

@@ -17,6 +17,10 @@ var globalWords = []string{"menu", "cancel", "help", "thanks", "status", "langua
 func (e *Engine) globalWord(ctx context.Context, t *turn) (bool, error) {
 	word := normalize(t.text)
 	k := stepOf(t.st.Step)
+	if lang := e.namedLanguage(word); lang != "" {
+		// "bahasa inggris": the language at once, and the same question in it.
+		return true, e.setLanguage(ctx, t, lang, false)
+	}
 	if done, err := e.letterWord(ctx, t); done || err != nil {
 		return true, err
 	}
@@ -64,6 +68,20 @@ func (e *Engine) globalWord(ctx context.Context, t *turn) (bool, error) {
 		return false, nil
 	}
 	return true, nil
+}
+
+// namedLanguage is the language a message such as "bahasa inggris" or
+// "language english" names: a language word, then the name of a language
+// (words.language_names). It is "" when the message names none.
+func (e *Engine) namedLanguage(word string) string {
+	for w := range e.words["language"] {
+		if len(word) > len(w)+1 && word[len(w)] == ' ' && strings.HasPrefix(word, w) {
+			if lang := e.langNames[word[len(w)+1:]]; lang != "" {
+				return lang
+			}
+		}
+	}
+	return ""
 }
 
 // helpKey is the locale key of what "bantuan" says at a step.

@@ -1,11 +1,8 @@
 package letters_test
 
 import (
-	"bytes"
-	"compress/zlib"
 	"fmt"
 	"image"
-	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -13,99 +10,18 @@ import (
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/leksono/sapa/letters/letterstest"
 )
 
-// pdfObject is one stream object of a PDF: its dictionary and its data,
-// inflated when it was compressed.
-type pdfObject struct {
-	dict string
-	data []byte
-}
-
-var lengthRe = regexp.MustCompile(`/Length (\d+)`)
-
-// pdfStreams reads every stream of a PDF as fpdf writes them ("n 0 obj
-// <<...>> stream ... endstream"), inflating FlateDecode ones.
-func pdfStreams(t *testing.T, pdf []byte) []pdfObject {
-	t.Helper()
-	var out []pdfObject
-	rest := pdf
-	for {
-		at := bytes.Index(rest, []byte("stream\n"))
-		if at < 0 {
-			return out
-		}
-		head := rest[:at]
-		if bytes.HasSuffix(head, []byte("end")) { // "endstream\n" is not a start
-			rest = rest[at+len("stream\n"):]
-			continue
-		}
-		dict := string(head[bytes.LastIndex(head, []byte(" obj"))+1:])
-		m := lengthRe.FindStringSubmatch(dict)
-		if m == nil {
-			t.Fatalf("stream without /Length: %q", dict)
-		}
-		n, _ := strconv.Atoi(m[1])
-		data := rest[at+len("stream\n") : at+len("stream\n")+n]
-		if strings.Contains(dict, "/FlateDecode") {
-			r, err := zlib.NewReader(bytes.NewReader(data))
-			if err != nil {
-				t.Fatalf("inflate %q: %v", dict, err)
-			}
-			if data, err = io.ReadAll(r); err != nil {
-				t.Fatalf("inflate %q: %v", dict, err)
-			}
-		}
-		out = append(out, pdfObject{dict: dict, data: data})
-		rest = rest[at+len("stream\n")+n:]
-	}
-}
-
-// pdfText is the text a PDF shows: the strings of every text operator
-// (Tj) of its page contents, one per line, escapes undone. fpdf writes the
-// core fonts' text as literal strings in cp1252, which is ASCII for the
-// texts tested here.
+// pdfText is the text a PDF shows (letterstest.Text).
 func pdfText(t *testing.T, pdf []byte) string {
 	t.Helper()
-	var lines []string
-	for _, o := range pdfStreams(t, pdf) {
-		if strings.Contains(o.dict, "/Subtype") { // images, fonts
-			continue
-		}
-		content := o.data
-		for i := 0; i < len(content); i++ {
-			if content[i] != '(' {
-				continue
-			}
-			var s []byte
-			j := i + 1
-			for ; j < len(content) && content[j] != ')'; j++ {
-				c := content[j]
-				if c == '\\' && j+1 < len(content) {
-					j++
-					switch e := content[j]; {
-					case e == 'n':
-						c = '\n'
-					case e >= '0' && e <= '7':
-						v, k := 0, 0
-						for ; k < 3 && j+k < len(content) && content[j+k] >= '0' && content[j+k] <= '7'; k++ {
-							v = v*8 + int(content[j+k]-'0')
-						}
-						j += k - 1
-						c = byte(v)
-					default:
-						c = e
-					}
-				}
-				s = append(s, c)
-			}
-			if bytes.HasPrefix(bytes.TrimLeft(content[j+1:], " "), []byte("Tj")) {
-				lines = append(lines, string(s))
-			}
-			i = j
-		}
+	text, err := letterstest.Text(pdf)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return strings.Join(lines, "\n")
+	return text
 }
 
 var (
@@ -118,24 +34,28 @@ var (
 func pdfImages(t *testing.T, pdf []byte) []image.Image {
 	t.Helper()
 	var out []image.Image
-	for _, o := range pdfStreams(t, pdf) {
-		if !strings.Contains(o.dict, "/Subtype /Image") {
+	streams, err := letterstest.Streams(pdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range streams {
+		if !strings.Contains(o.Dict, "/Subtype /Image") {
 			continue
 		}
-		if !strings.Contains(o.dict, "/DeviceGray") || !strings.Contains(o.dict, "/BitsPerComponent 8") || !strings.Contains(o.dict, "/Predictor 15") {
-			t.Fatalf("image is not an 8-bit grey PNG: %q", o.dict)
+		if !strings.Contains(o.Dict, "/DeviceGray") || !strings.Contains(o.Dict, "/BitsPerComponent 8") || !strings.Contains(o.Dict, "/Predictor 15") {
+			t.Fatalf("image is not an 8-bit grey PNG: %q", o.Dict)
 		}
-		w, _ := strconv.Atoi(widthRe.FindStringSubmatch(o.dict)[1])
-		h, _ := strconv.Atoi(heightRe.FindStringSubmatch(o.dict)[1])
+		w, _ := strconv.Atoi(widthRe.FindStringSubmatch(o.Dict)[1])
+		h, _ := strconv.Atoi(heightRe.FindStringSubmatch(o.Dict)[1])
 		img := image.NewGray(image.Rect(0, 0, w, h))
-		if len(o.data) != h*(w+1) {
-			t.Fatalf("image data %d bytes, want %d", len(o.data), h*(w+1))
+		if len(o.Data) != h*(w+1) {
+			t.Fatalf("image data %d bytes, want %d", len(o.Data), h*(w+1))
 		}
 		prev := make([]byte, w)
 		for y := range h {
-			row := o.data[y*(w+1)+1 : (y+1)*(w+1)]
+			row := o.Data[y*(w+1)+1 : (y+1)*(w+1)]
 			cur := img.Pix[y*img.Stride : y*img.Stride+w]
-			unfilter(t, o.data[y*(w+1)], row, prev, cur)
+			unfilter(t, o.Data[y*(w+1)], row, prev, cur)
 			prev = cur
 		}
 		out = append(out, img)

@@ -87,6 +87,40 @@ func Staff(dir *services.Staff, id string) (Identity, error) {
 	return Identity{}, fmt.Errorf("no officer %q in staff.yaml; known officers: %s", id, list)
 }
 
+// Resolve returns the identity that who names, as --as and "/as" take it:
+// "citizen" is the citizen of chat chatID (see Citizen), "staff:<id>" the
+// active officer id of dir (see Staff).
+func Resolve(dir *services.Staff, chatID, who string) (Identity, error) {
+	if who == "citizen" {
+		return Citizen(chatID), nil
+	}
+	if id, ok := strings.CutPrefix(who, "staff:"); ok {
+		return Staff(dir, id)
+	}
+	return Identity{}, fmt.Errorf("%q: use citizen or staff:<id>", who)
+}
+
+// Reachable returns a copy of dir in which every active officer can also
+// be notified in the terminal chat Staff gives them, so a session that
+// plays an officer shows the new-case notices of their unit, which the
+// shipped staff.yaml (with no Telegram or WhatsApp identities yet) sends
+// nowhere. A unit with a group still notifies its group instead.
+func Reachable(dir *services.Staff) *services.Staff {
+	if dir == nil {
+		return nil
+	}
+	out := &services.Staff{UnitGroups: dir.UnitGroups, Officers: make([]services.Officer, len(dir.Officers))}
+	for i, o := range dir.Officers {
+		contacts := services.Contacts{Channel: "staff:" + o.ID}
+		for channel, addr := range o.Contacts {
+			contacts[channel] = addr
+		}
+		o.Contacts = contacts
+		out.Officers[i] = o
+	}
+	return out
+}
+
 // Session is one terminal conversation.
 type Session struct {
 	// Who is the user; build it with Citizen or Staff.
@@ -106,6 +140,10 @@ type Session struct {
 	Switch func(who string) (Identity, error)
 
 	mu sync.Mutex // Out is written by Run and by Notify
+	// held are the notifications sent while a message is handled: they
+	// are printed after its replies, as a chat app would show them.
+	held     strings.Builder
+	handling bool
 }
 
 // write writes to Out, one writer at a time.
@@ -123,7 +161,32 @@ func (s *Session) write(text string) error {
 // marked with the chat it is for, so one terminal shows what every party
 // would receive.
 func (s *Session) Notify(_ context.Context, to conversation.ChatKey, r conversation.Reply) error {
-	return s.write("[-> " + to.Channel + ":" + to.ChatID + "]\n" + render([]conversation.Reply{r}))
+	text := "[-> " + to.Channel + ":" + to.ChatID + "]\n" + render([]conversation.Reply{r})
+	s.mu.Lock()
+	if s.handling {
+		s.held.WriteString(text)
+		s.mu.Unlock()
+		return nil
+	}
+	s.mu.Unlock()
+	return s.write(text)
+}
+
+// hold makes Notify keep what it is sent until release.
+func (s *Session) hold() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.handling = true
+}
+
+// release prints text, then the notifications held since hold.
+func (s *Session) release(text string) error {
+	s.mu.Lock()
+	s.handling = false
+	text += s.held.String()
+	s.held.Reset()
+	s.mu.Unlock()
+	return s.write(text)
 }
 
 // runID makes message ids unique across runs of the process: the engine
@@ -186,11 +249,12 @@ func (s *Session) Run(ctx context.Context, h Handler) error {
 					return err
 				}
 			} else {
+				s.hold()
 				replies, err := h.Handle(ctx, in)
 				if err != nil {
-					return fmt.Errorf("handle message %s: %w", in.MessageID, err)
+					return errors.Join(fmt.Errorf("handle message %s: %w", in.MessageID, err), s.release(""))
 				}
-				if err := s.write(render(replies)); err != nil {
+				if err := s.release(render(replies)); err != nil {
 					return err
 				}
 			}

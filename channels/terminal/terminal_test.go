@@ -264,6 +264,9 @@ func TestCitizenChatID(t *testing.T) {
 	}
 }
 
+// TestNotifyPrintsForOtherChats: what the engine sends other chats while
+// it handles a line is printed after the line's replies, marked with its
+// chat; at other times at once.
 func TestNotifyPrintsForOtherChats(t *testing.T) {
 	var out bytes.Buffer
 	s := &Session{Who: Citizen(""), In: strings.NewReader("tanya\n"), Out: &out}
@@ -278,8 +281,15 @@ func TestNotifyPrintsForOtherChats(t *testing.T) {
 	if err := s.Run(context.Background(), h); err != nil {
 		t.Fatal(err)
 	}
-	if want := "[-> telegram:777]\nKasus baru\n  1. Lihat\n\nTerkirim\n\n"; out.String() != want {
+	if want := "Terkirim\n\n[-> telegram:777]\nKasus baru\n  1. Lihat\n\n"; out.String() != want {
 		t.Errorf("output %q, want %q", out.String(), want)
+	}
+	out.Reset()
+	if err := s.Notify(context.Background(), conversation.ChatKey{Channel: Channel, ChatID: "staff:budi"}, conversation.Reply{Text: "Pengingat"}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "[-> terminal:staff:budi]\nPengingat\n\n"; out.String() != want {
+		t.Errorf("output between lines %q, want %q", out.String(), want)
 	}
 }
 
@@ -318,5 +328,60 @@ func TestSwitchIdentity(t *testing.T) {
 	run(t, &Session{Who: Citizen(""), In: strings.NewReader("/as staff:budi\n")}, h)
 	if len(h.got) != 1 || h.got[0].Text != "/as staff:budi" {
 		t.Errorf("without Switch: sent %+v", h.got)
+	}
+}
+
+// TestReachableOfficers: in the terminal every officer gets notices in the
+// chat Staff plays, besides their other addresses, and the directory given
+// is left as it was.
+func TestReachableOfficers(t *testing.T) {
+	dir := &services.Staff{
+		Officers: []services.Officer{
+			{ID: "budi", Role: services.RolePetugas, Unit: "umum", Active: true, Contacts: services.Contacts{"telegram": "42"}},
+			{ID: "sari", Role: services.RoleKasi, Unit: "umum", Active: true},
+		},
+		UnitGroups: map[string]services.Contacts{},
+	}
+	got := Reachable(dir)
+	for i, o := range got.Officers {
+		id, err := Staff(got, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Contacts[Channel] != id.Chat.ChatID {
+			t.Errorf("officer %s: terminal address %q, want the chat %q", o.ID, o.Contacts[Channel], id.Chat.ChatID)
+		}
+		if _, ok := dir.Officers[i].Contacts[Channel]; ok {
+			t.Errorf("officer %s: the given directory was changed", o.ID)
+		}
+	}
+	if got.Officers[0].Contacts["telegram"] != "42" {
+		t.Errorf("budi lost his Telegram address: %v", got.Officers[0].Contacts)
+	}
+	if Reachable(nil) != nil {
+		t.Error("Reachable(nil) is not nil")
+	}
+}
+
+func TestResolve(t *testing.T) {
+	dir := &services.Staff{Officers: []services.Officer{{ID: "budi", Role: services.RolePetugas, Unit: "umum", Active: true}}}
+	for _, tc := range []struct {
+		who, chat string
+		want      string // the chat, or the error's start
+	}{
+		{"citizen", "", "terminal:local"},
+		{"citizen", "warung", "terminal:warung"},
+		{"staff:budi", "", "terminal:staff:budi"},
+		{"staff:joko", "", `no officer "joko" in staff.yaml; known officers: budi`},
+		{"bupati", "", `"bupati": use citizen or staff:<id>`},
+	} {
+		id, err := Resolve(dir, tc.chat, tc.who)
+		got := id.Chat.String()
+		if err != nil {
+			got = err.Error()
+		}
+		if !strings.HasPrefix(got, tc.want) {
+			t.Errorf("Resolve(%q, %q) = %q, want %q", tc.chat, tc.who, got, tc.want)
+		}
 	}
 }

@@ -8,10 +8,12 @@ import (
 	"time"
 
 	"github.com/leksono/sapa/channels/telegram"
+	"github.com/leksono/sapa/console"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/delivery"
 	"github.com/leksono/sapa/letters"
 	"github.com/leksono/sapa/metrics"
+	"github.com/leksono/sapa/office"
 	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store/mediastore"
 	"github.com/leksono/sapa/store/pgstore"
@@ -26,10 +28,14 @@ type app struct {
 	delivery *delivery.Core
 	metrics  *metrics.Metrics
 	media    *mediastore.Store
+	keys     *pgstore.Keys
+	notify   conversation.Notifier // the engine's: the channels' outboxes
+	changes  *redisstore.Changes   // case changes, told to every console
 	// letters prints, registers, revokes and verifies the office's
 	// letters; the console serves its verification page.
 	letters *letters.Issuer
-	bot     *telegram.Bot // nil when TELEGRAM_TOKEN is unset
+	bot     *telegram.Bot   // nil when TELEGRAM_TOKEN is unset
+	console *console.Server // nil when CONSOLE_ADDR is off
 	// channels are what serve runs, side by side: each enabled channel
 	// appends itself in buildWith.
 	channels []runner
@@ -66,6 +72,12 @@ func (a *app) addJobs(cfg settings, log *slog.Logger) {
 			return a.metrics.Serve(ctx, cfg.MetricsAddr, a.ready)
 		}})
 	}
+	if cfg.ConsoleAddr != "off" {
+		a.jobs = append(a.jobs, runner{name: "console", run: func(ctx context.Context) error {
+			log.Info("office console listening", "addr", cfg.ConsoleAddr)
+			return a.console.Serve(ctx, cfg.ConsoleAddr)
+		}})
+	}
 	if cfg.PprofAddr != "" {
 		a.jobs = append(a.jobs, runner{name: "pprof", run: func(ctx context.Context) error {
 			log.Info("profiler listening", "addr", cfg.PprofAddr)
@@ -77,12 +89,12 @@ func (a *app) addJobs(cfg settings, log *slog.Logger) {
 // buildCore opens the storage and builds the delivery core and the engine
 // on it: what serve and chat share. The engine's notifications go to
 // notify, or when it is nil to the channels' outboxes.
-func buildCore(ctx context.Context, cfg settings, o *office, notify conversation.Notifier, log *slog.Logger) (*app, error) {
+func buildCore(ctx context.Context, cfg settings, o *office.Office, notify conversation.Notifier, log *slog.Logger) (*app, error) {
 	keys, err := dataKeys(cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	caseOpts := caseOptions(o.catalog, keys)
+	caseOpts := caseOptions(o.Catalog, keys)
 	st, err := openStorage(ctx, cfg, caseOpts, log)
 	if err != nil {
 		return nil, err
@@ -97,13 +109,16 @@ func buildCore(ctx context.Context, cfg settings, o *office, notify conversation
 	}
 	core := delivery.New(delivery.Config{
 		Redis: st.Redis, Prefix: cfg.RedisPrefix, States: states, Cases: st.Cases, Keys: keys,
-		Location: o.catalog.Office.Location, Durable: cfg.RedisURL != "", Gauges: m, Log: log,
+		Location: o.Catalog.Office.Location, Durable: cfg.RedisURL != "", Gauges: m, Log: log,
 	})
 	if notify == nil {
 		notify = core
 	}
+	// Every process's console hears of every change to a case.
+	changes := redisstore.NewChanges(st.Redis, cfg.RedisPrefix, log)
+	st.Cases.OnChange(changes.Tell)
 	issuer := letters.New(letters.Config{
-		Catalog: o.catalog, Templates: o.letters, Texts: o.texts, Register: st.Cases.Letters(),
+		Catalog: o.Catalog, Templates: o.Letters, Texts: o.Texts, Register: st.Cases.Letters(),
 		Limiter: states, PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, Log: log,
 	})
 	engine, err := newEngine(o, st, m.CountCases(core.Cases()), states, media, issuer, notify, log)
@@ -111,6 +126,7 @@ func buildCore(ctx context.Context, cfg settings, o *office, notify conversation
 		return nil, errors.Join(err, st.Close())
 	}
 	return &app{storage: st, cases: st.Cases, engine: engine, delivery: core, metrics: m, media: media, letters: issuer,
+		keys: keys, notify: notify, changes: changes,
 		checks: map[string]func(context.Context) error{
 			"redis":    func(ctx context.Context) error { return st.Redis.Ping(ctx).Err() },
 			"database": st.Cases.Ping,
@@ -128,12 +144,12 @@ func caseOptions(c *services.Catalog, keys *pgstore.Keys) pgstore.Options {
 
 // newEngine builds the conversation engine on st, its notifications going
 // to notify (nil drops them). A text the engine needs and the locales lack
-// comes back as a problemList, as check prints it.
-func newEngine(o *office, st *storage, cases conversation.CaseStore, states *redisstore.Store, media *mediastore.Store, issuer *letters.Issuer, notify conversation.Notifier, log *slog.Logger) (*conversation.Engine, error) {
+// comes back as office.Problems, as check prints it.
+func newEngine(o *office.Office, st *storage, cases conversation.CaseStore, states *redisstore.Store, media *mediastore.Store, issuer *letters.Issuer, notify conversation.Notifier, log *slog.Logger) (*conversation.Engine, error) {
 	engine, err := conversation.New(conversation.Config{
 		Media:   media,
-		Catalog: o.catalog,
-		Texts:   o.texts,
+		Catalog: o.Catalog,
+		Texts:   o.Texts,
 		States:  states,
 		// The Redis store locks each chat to one process and limits
 		// each sender's rate in the same round trips as the state.
@@ -143,15 +159,38 @@ func newEngine(o *office, st *storage, cases conversation.CaseStore, states *red
 		Surveys:  st.Cases.Desk(),
 		Privacy:  st.Cases.Desk(),
 		Letters:  issuer,
-		Staff:    o.staff,
+		Staff:    o.Staff,
 		Notifier: notify,
 		Log:      log,
 	})
 	if err != nil {
-		return nil, toProblems(err, "", nil)
+		return nil, office.FromError(err)
 	}
 	return engine, nil
 }
+
+// addConsole builds the office console on the engine's casework desk,
+// unless CONSOLE_ADDR is off.
+func (a *app) addConsole(cfg settings, o *office.Office, log *slog.Logger) error {
+	if cfg.ConsoleAddr == "off" {
+		return nil
+	}
+	c, err := console.New(console.Config{
+		Desk: a.engine.Casework(), Catalog: o.Catalog, Texts: o.Texts, Staff: o.Staff,
+		Tokens: redisstore.NewTokens(a.storage.Redis, cfg.RedisPrefix), Changes: a.changes,
+		Notifier: a.notify, Media: a.media, Reports: a.cases, Secret: consoleSecret(a.keys),
+		Letters: a.letters, TrustedProxies: cfg.TrustedProxies, Log: log,
+	})
+	if err != nil {
+		return fmt.Errorf("office console: %w", err)
+	}
+	a.console = c
+	return nil
+}
+
+// consoleSecret signs the console's login links and codes: derived from
+// the data keys, so every process (and `bot console-link`) has the same.
+func consoleSecret(keys *pgstore.Keys) []byte { return keys.Derive("console") }
 
 // close closes the storage; channels and jobs stop with run's context.
 func (a *app) close(log *slog.Logger) {

@@ -4,76 +4,77 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
 	"github.com/leksono/sapa/channels/terminal"
 )
 
-// chat is the chat command: a conversation with the engine in the
-// terminal, as a citizen or as an officer of staff.yaml, on the storage the
-// settings name (the embedded one by default), so every flow can be tried
-// without a phone. It returns the exit code.
-func chat(args []string, in io.Reader, out, errOut io.Writer, getenv func(string) string) int {
-	flags := flag.NewFlagSet("chat", flag.ContinueOnError)
-	flags.SetOutput(errOut)
+// chatLogFile is where bot chat writes its log, under DATA_DIR, so log
+// lines do not land in the conversation.
+const chatLogFile = "chat.log"
+
+// chatFlags declares the chat command's flags.
+func chatFlags(flags *flag.FlagSet) func(env) int {
 	as := flags.String("as", "citizen", "who you are: citizen, or staff:<id> for an officer of staff.yaml")
 	chatID := flags.String("chat", "", "the citizen's chat id (default local); another id is another citizen")
-	if err := flags.Parse(args); err != nil {
+	return func(e env) int { return chat(e, *as, *chatID) }
+}
+
+// chat is a conversation with the engine in the terminal, as a citizen or
+// as an officer of staff.yaml, on the storage the settings name (the
+// embedded one by default), so every flow can be tried without a phone.
+// Every officer is reachable in the terminal, so switching to one shows
+// what their unit was sent. It returns the exit code.
+func chat(e env, as, chatID string) int {
+	cfg, o, code := prepare(e)
+	if o == nil {
+		return code
+	}
+	if (chatID != "" && as != "citizen") || strings.HasPrefix(chatID, "staff:") {
+		fmt.Fprintln(e.stderr, "sapa chat: --chat is for citizens; an officer's chat is --as staff:<id>")
 		return 2
 	}
-	if flags.NArg() > 0 {
-		fmt.Fprintf(errOut, "sapa chat: unexpected argument %q\n", flags.Arg(0))
-		return 2
-	}
-	cfg, err := readSettings(getenv)
+	o.Staff = terminal.Reachable(o.Staff)
+	identity := func(who string) (terminal.Identity, error) { return terminal.Resolve(o.Staff, chatID, who) }
+	who, err := identity(as)
 	if err != nil {
-		fmt.Fprintln(errOut, "sapa: cannot start:", err)
+		fmt.Fprintln(e.stderr, "sapa chat: --as", err)
 		return 2
-	}
-	log := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	o, problems := loadOffice(cfg)
-	if len(problems) > 0 {
-		fmt.Fprintf(errOut, "sapa: cannot start: the configuration has %d problem(s):\n%v\n", len(problems), problems)
-		return 1
 	}
 
-	if *chatID != "" && *as != "citizen" {
-		fmt.Fprintln(errOut, "sapa chat: --chat is for citizens; an officer's chat is staff:<id>")
-		return 2
+	logPath, _ := filepath.Abs(filepath.Join(cfg.DataDir, chatLogFile))
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		fmt.Fprintln(e.stderr, "sapa: cannot start:", err)
+		return 1
 	}
-	identity := func(as string) (terminal.Identity, error) {
-		switch {
-		case as == "citizen":
-			return terminal.Citizen(*chatID), nil
-		case strings.HasPrefix(as, "staff:"):
-			return terminal.Staff(o.staff, strings.TrimPrefix(as, "staff:"))
-		}
-		return terminal.Identity{}, fmt.Errorf("%q: use citizen or staff:<id>", as)
-	}
-	who, err := identity(*as)
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		fmt.Fprintln(errOut, "sapa chat: --as", err)
-		return 2
+		fmt.Fprintln(e.stderr, "sapa: cannot start: open the chat's log:", err)
+		return 1
 	}
+	defer logFile.Close()
+	log := slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	session := &terminal.Session{Who: who, In: in, Out: out, Prompt: "> ", Switch: identity}
+	session := &terminal.Session{Who: who, In: e.stdin, Out: e.stdout, Prompt: "> ", Switch: identity}
 	a, err := buildCore(ctx, cfg, o, session, log)
 	if err != nil {
-		fmt.Fprintln(errOut, "sapa: cannot start:", err)
+		fmt.Fprintf(e.stderr, "sapa: cannot start: %v (log: %s)\n", err, logPath)
 		return 1
 	}
 	defer a.close(log)
-	fmt.Fprintf(out, "Chatting as %s in chat %s. Type a message, a number to pick an option, a file path to send a photo or PDF,\n%s citizen or %s staff:<id> to change who you are, %s to leave.\n\n",
-		*as, who.Chat.Channel+":"+who.Chat.ChatID, terminal.SwitchCommand, terminal.SwitchCommand, terminal.QuitCommand)
+	fmt.Fprintf(e.stdout, "Chatting as %s in chat %s; the log goes to %s.\n"+
+		"Type a message, a number to pick an option, a file path to send a photo or PDF,\n%s citizen or %s staff:<id> to change who you are, %s to leave.\n\n",
+		as, who.Chat.Channel+":"+who.Chat.ChatID, logPath, terminal.SwitchCommand, terminal.SwitchCommand, terminal.QuitCommand)
 	if err := session.Run(ctx, a.engine); err != nil {
 		log.Error("chat stopped with an error", "err", err)
+		fmt.Fprintf(e.stderr, "sapa chat: %v (log: %s)\n", err, logPath)
 		return 1
 	}
 	return 0

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -20,10 +21,11 @@ var sktmScript = []string{
 	"Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "0812 3456 7890", "ya",
 }
 
-func runChat(t *testing.T, env map[string]string, args []string, lines ...string) (int, string, string) {
+func runChat(t *testing.T, vars map[string]string, args []string, lines ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := chat(args, strings.NewReader(strings.Join(lines, "\n")+"\n"), &out, &errOut, envOf(env))
+	e := env{stdin: strings.NewReader(strings.Join(lines, "\n") + "\n"), stdout: &out, stderr: &errOut, getenv: envOf(vars), now: time.Now}
+	code := runCommand(append([]string{"chat"}, args...), e)
 	return code, out.String(), errOut.String()
 }
 
@@ -50,9 +52,19 @@ func TestChatSKTMOnEmbeddedStorage(t *testing.T) {
 			t.Errorf("chat output lacks %q", want)
 		}
 	}
+	// The log goes to a file the chat names, never into the conversation.
+	logPath := filepath.Join(dataDir, chatLogFile)
+	if logs != "" || strings.Contains(out, "level=") || !strings.Contains(out, "the log goes to "+logPath+".\n") {
+		t.Errorf("log lines in the chat, or the log file not named; stderr:\n%s\nstdout:\n%s", logs, out)
+	}
+	raw, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs = string(raw)
 	dbPath := filepath.Join(dataDir, "sapa.db")
 	if !strings.Contains(logs, `msg="storage ready" cases="sqlite `+dbPath+`" state="in-process miniredis 127.0.0.1:`) {
-		t.Errorf("no storage log line naming the SQLite file and miniredis:\n%s", logs)
+		t.Errorf("no storage log line naming the SQLite file and miniredis in %s:\n%s", logPath, logs)
 	}
 	for _, secret := range []string{"3307051708900001", "Siti Aminah", "081234567890"} {
 		if strings.Contains(logs, secret) {
@@ -98,7 +110,8 @@ func TestChatSwitchesIdentity(t *testing.T) {
 	pr, pw := io.Pipe()
 	out, errOut := &syncBuffer{}, &syncBuffer{}
 	done := make(chan int, 1)
-	go func() { done <- chat(nil, pr, out, errOut, envOf(map[string]string{"DATA_DIR": t.TempDir()})) }()
+	e := env{stdin: pr, stdout: out, stderr: errOut, getenv: envOf(map[string]string{"DATA_DIR": t.TempDir()}), now: time.Now}
+	go func() { done <- runCommand([]string{"chat"}, e) }()
 	say := func(lines ...string) {
 		t.Helper()
 		for _, l := range lines {
@@ -131,6 +144,17 @@ func TestChatSwitchesIdentity(t *testing.T) {
 	pw.Close()
 
 	text := out.String()
+	// The officers of the unit were sent the new case in their terminal
+	// chats, though staff.yaml gives them no Telegram or WhatsApp yet.
+	for _, officer := range []string{"kasi_kesos", "petugas_kesos"} {
+		notice := regexp.MustCompile(`\[-> terminal:staff:` + officer + `\]\nKasus baru ` + ticket + `\n`)
+		if !notice.MatchString(text) {
+			t.Errorf("no new-case notice for %s:\n%s", officer, text)
+		}
+	}
+	if strings.Contains(text, "[-> terminal:staff:kasi_pelayanan]") {
+		t.Errorf("an officer of another unit was notified:\n%s", text)
+	}
 	if !strings.Contains(text, "(/as staff:kasi_kesos: chat terminal:staff:kasi_kesos)") {
 		t.Errorf("switch to the officer not shown:\n%s", text)
 	}
@@ -148,6 +172,7 @@ func TestChatRefusesBadIdentity(t *testing.T) {
 		{[]string{"--as", "staff:joko"}, `no officer "joko" in staff.yaml; known officers: admin, camat, kasi_kesos`},
 		{[]string{"--as", "bupati"}, `--as "bupati": use citizen or staff:<id>`},
 		{[]string{"--as", "staff:camat", "--chat", "x"}, "--chat is for citizens"},
+		{[]string{"--chat", "staff:camat"}, "--chat is for citizens"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	} {
 		code, _, errOut := runChat(t, map[string]string{"DATA_DIR": t.TempDir()}, tc.args)

@@ -20,13 +20,28 @@ import (
 	"github.com/leksono/sapa/store/pgstore"
 )
 
-// defaultPublicURL is the verification page's address when PUBLIC_URL is
-// unset: the console's default address, right only on the office PC.
-const defaultPublicURL = "http://127.0.0.1:8080"
+// consoleURL is the address of the console's pages (the verification
+// page of letters among them) when PUBLIC_URL is unset: http://CONSOLE_ADDR,
+// an address for every interface read as this PC's, right only on the
+// office PC; with the console off, its default address.
+func consoleURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		host, port = "127.0.0.1", "8080"
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
 
 // defaultDataDir is where the embedded storage keeps its files when
 // DATA_DIR is unset.
 const defaultDataDir = "./data"
+
+// defaultConsoleAddr is where the office console listens unless
+// CONSOLE_ADDR says otherwise: this PC only.
+const defaultConsoleAddr = "127.0.0.1:8080"
 
 // settings is the process configuration, read from the environment only.
 // Every setting is optional: with none, the bot runs on embedded storage.
@@ -55,6 +70,10 @@ type settings struct {
 	PprofAddr string
 
 	MediaDir string // photos and documents citizens send; default DATA_DIR/media
+
+	// ConsoleAddr is where the office console listens (and the public
+	// verification page of letters); "off" serves none.
+	ConsoleAddr string
 
 	// PublicURL is where the public reaches the bot's verification page:
 	// every letter's QR code holds PublicURL/verifikasi/<code>.
@@ -123,6 +142,15 @@ func readSettings(getenv func(string) string) (settings, error) {
 			problems = append(problems, fmt.Errorf("METRICS_ADDR %q is not host:port (for example 127.0.0.1:9090) or off", s.MetricsAddr))
 		}
 	}
+	switch s.ConsoleAddr = strings.TrimSpace(getenv("CONSOLE_ADDR")); s.ConsoleAddr {
+	case "":
+		s.ConsoleAddr = defaultConsoleAddr
+	case "off":
+	default:
+		if _, _, err := net.SplitHostPort(s.ConsoleAddr); err != nil {
+			problems = append(problems, fmt.Errorf("CONSOLE_ADDR %q is not host:port (for example 0.0.0.0:8080 for the office's other PCs) or off", s.ConsoleAddr))
+		}
+	}
 	if s.PprofAddr = strings.TrimSpace(getenv("PPROF_ADDR")); s.PprofAddr != "" {
 		if host, _, err := net.SplitHostPort(s.PprofAddr); err != nil {
 			problems = append(problems, fmt.Errorf("PPROF_ADDR %q is not host:port (for example 127.0.0.1:6060)", s.PprofAddr))
@@ -172,7 +200,7 @@ func readSettings(getenv func(string) string) (settings, error) {
 	}
 	s.MediaDir = strings.TrimSpace(getenv("MEDIA_DIR"))
 	if s.PublicURL = strings.TrimRight(strings.TrimSpace(getenv("PUBLIC_URL")), "/"); s.PublicURL == "" {
-		s.PublicURL = defaultPublicURL
+		s.PublicURL = consoleURL(s.ConsoleAddr)
 	} else if u, err := url.Parse(s.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		problems = append(problems, fmt.Errorf("PUBLIC_URL %q is not the http(s) address of the bot's pages (for example https://sapa.leksono.go.id)", s.PublicURL))
 	}
@@ -204,16 +232,8 @@ func readSettings(getenv func(string) string) (settings, error) {
 	if s.MediaDir == "" {
 		s.MediaDir = filepath.Join(s.DataDir, "media")
 	}
-	switch level := strings.ToLower(strings.TrimSpace(getenv("LOG_LEVEL"))); level {
-	case "", "info":
-		s.LogLevel = slog.LevelInfo
-	case "debug":
-		s.LogLevel = slog.LevelDebug
-	case "warn":
-		s.LogLevel = slog.LevelWarn
-	case "error":
-		s.LogLevel = slog.LevelError
-	default:
+	// slog reads debug, info (the zero level), warn and error in any case.
+	if level := strings.TrimSpace(getenv("LOG_LEVEL")); level != "" && s.LogLevel.UnmarshalText([]byte(level)) != nil {
 		problems = append(problems, fmt.Errorf("LOG_LEVEL %q is not one of debug, info, warn, error", level))
 	}
 	return s, errors.Join(problems...)

@@ -29,6 +29,7 @@ func TestReadSettingsDefaults(t *testing.T) {
 		WhatsApp:       "auto",
 		MetricsAddr:    "127.0.0.1:9090",
 		MediaDir:       "data/media",
+		ConsoleAddr:    "127.0.0.1:8080",
 		PublicURL:      "http://127.0.0.1:8080",
 	}
 	if !reflect.DeepEqual(s, want) {
@@ -52,6 +53,7 @@ func TestReadSettingsValid(t *testing.T) {
 		"WHATSAPP_STAFF_GROUPS": "120363000000000001@g.us, ",
 		"METRICS_ADDR":          "off",
 		"PPROF_ADDR":            "127.0.0.1:6060",
+		"CONSOLE_ADDR":          "0.0.0.0:8080",
 		"PUBLIC_URL":            "https://sapa.leksono.go.id/",
 		"TRUSTED_PROXIES":       "127.0.0.1, 10.1.2.3/8,::1",
 	}))
@@ -65,7 +67,7 @@ func TestReadSettingsValid(t *testing.T) {
 		DataDir:     dir, ConfigDir: dir, LogLevel: slog.LevelDebug,
 		WhatsApp: "on", WhatsAppPairPhone: "6281234567890", WhatsAppGroups: []string{"120363000000000001@g.us"},
 		MetricsAddr: "off", PprofAddr: "127.0.0.1:6060", MediaDir: filepath.Join(dir, "media"),
-		PublicURL: "https://sapa.leksono.go.id",
+		ConsoleAddr: "0.0.0.0:8080", PublicURL: "https://sapa.leksono.go.id",
 		TrustedProxies: []netip.Prefix{
 			netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128"),
 		},
@@ -104,6 +106,7 @@ func TestReadSettingsMalformed(t *testing.T) {
 		{"public url", "PUBLIC_URL", "sapa.leksono.go.id", []string{"PUBLIC_URL", "https://sapa.leksono.go.id"}},
 		{"trusted proxy", "TRUSTED_PROXIES", "proxy.local", []string{"TRUSTED_PROXIES", "10.0.0.0/8"}},
 		{"staff group", "WHATSAPP_STAFF_GROUPS", "6281234567890@s.whatsapp.net", []string{"WHATSAPP_STAFF_GROUPS", "@g.us"}},
+		{"console address", "CONSOLE_ADDR", "8080", []string{"CONSOLE_ADDR", "0.0.0.0:8080", "off"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := readSettings(envOf(map[string]string{tc.key: tc.value}))

@@ -21,6 +21,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/leksono/sapa/channels/telegram/telegramtest"
+	"github.com/leksono/sapa/office"
 	"github.com/leksono/sapa/store/pgstore"
 	"github.com/leksono/sapa/store/storetest"
 )
@@ -250,6 +251,10 @@ func serverSettings(t *testing.T, srv *telegramtest.Server, extra map[string]str
 	env := map[string]string{
 		"TELEGRAM_TOKEN": testToken, "TELEGRAM_API_URL": srv.URL(), "REDIS_URL": redisURL,
 		"REDIS_PREFIX": prefix, "DATABASE_URL": storetest.Postgres(t), "DATA_DIR": t.TempDir(),
+		// Tests that want the console give it a free port; the metrics
+		// listener's fixed port may be taken by anything else on the
+		// machine, and a job that cannot start stops the whole bot.
+		"CONSOLE_ADDR": "off", "METRICS_ADDR": "off",
 	}
 	for k, v := range extra {
 		env[k] = v
@@ -263,9 +268,9 @@ func serverSettings(t *testing.T, srv *telegramtest.Server, extra map[string]str
 
 // build loads the office configuration and constructs every part from the
 // settings, as serve does; a configuration problem comes back as a
-// problemList.
+// office.Problems.
 func build(ctx context.Context, cfg settings, log *slog.Logger) (*app, error) {
-	o, problems := loadOffice(cfg)
+	o, problems := office.Load(cfg.ConfigDir)
 	if len(problems) > 0 {
 		return nil, problems
 	}

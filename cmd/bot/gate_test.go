@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/office"
 )
 
 // The engine the bot builds is gated by its state store: a citizen past
@@ -19,7 +20,7 @@ func TestBuiltEngineLimitsASender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, problems := loadOffice(cfg)
+	o, problems := office.Load(cfg.ConfigDir)
 	if len(problems) > 0 {
 		t.Fatal(problems)
 	}

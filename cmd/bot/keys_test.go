@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/leksono/sapa/office"
 )
 
 // TestDataKeysFromTheSettings: DATA_KEYS and DATA_HMAC_KEY come from the
@@ -42,7 +44,7 @@ func TestDataKeysFromTheSettings(t *testing.T) {
 	}
 
 	cfg.DataKeys = "k1:not base64"
-	o, problems := loadOffice(cfg)
+	o, problems := office.Load(cfg.ConfigDir)
 	if len(problems) > 0 {
 		t.Fatal(problems)
 	}

@@ -29,7 +29,9 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	closeBrowser()
+	os.Exit(code)
 }
 
 // botProcess is the bot running as a child process.
@@ -92,7 +94,7 @@ func TestKilledMidConversation(t *testing.T) {
 	env := []string{
 		"TELEGRAM_TOKEN=" + testToken, "TELEGRAM_API_URL=" + srv.URL(), "REDIS_URL=" + redisURL,
 		"REDIS_PREFIX=" + prefix, "DATABASE_URL=" + dbURL, "DATA_DIR=" + filepath.Join(dir, "data"),
-		"WHATSAPP=off", "METRICS_ADDR=off", "LOG_LEVEL=info",
+		"WHATSAPP=off", "METRICS_ADDR=off", "CONSOLE_ADDR=off", "LOG_LEVEL=info",
 	}
 	logPath := filepath.Join(dir, "bot.log")
 	first := startBotProcess(t, env, logPath)

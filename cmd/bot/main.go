@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -14,81 +15,43 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
+
+	"github.com/leksono/sapa/office"
 )
 
 func main() {
-	args := os.Args[1:]
-	command := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		command, args = args[0], args[1:]
-	}
-	switch command {
-	case "serve":
-		os.Exit(serve(args))
-	case "chat":
-		os.Exit(chat(args, os.Stdin, os.Stdout, os.Stderr, os.Getenv))
-	case "check":
-		os.Exit(check(args, os.Stdout, os.Getenv))
-	case "report":
-		os.Exit(runReport(args, os.Stdout, os.Stderr))
-	case "help", "-h", "--help":
-		fmt.Print(usage)
-	default:
-		fmt.Fprintf(os.Stderr, "sapa: unknown command %q\n\n%s", command, usage)
-		os.Exit(2)
-	}
+	os.Exit(runCommand(os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, now: time.Now}))
 }
-
-const usage = `Usage: bot [command] [flags]
-
-Commands:
-  serve   run the bot on the configured channels (the default)
-  chat    talk to the bot in this terminal, on the same storage:
-            chat [--as citizen|staff:<id>] [--chat <id>]
-  check   check configs/ and locales/, print every problem with its file
-          and line, exit 1 if there is any
-  report  the office's report for a period:
-            report --from YYYY-MM-DD --to YYYY-MM-DD [--ikm]
-                   [--format table|csv|json|xlsx] [--out PATH] [--table NAME]
-                   [--chart file.png] [--card file.pdf] [--lang id|en]
-          --ikm: the satisfaction survey report of PermenPAN-RB 14/2017;
-          xlsx needs --out file.xlsx; csv writes one file per table into
-          --out DIR, or one --table to stdout; --card writes the IKM
-          publication card (one A4 page of PDF)
-  help    show this text
-
-With no settings the bot keeps cases in ./data/sapa.db (SQLite) and chat
-state in memory; DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
-Settings come from environment variables: see README.md.
-`
 
 // errNoChannel stops serve when no chat channel is configured.
 var errNoChannel = errors.New("no chat channel is enabled: set TELEGRAM_TOKEN (see README.md), or run `bot chat` to talk to the bot in this terminal")
 
+// serveFlags declares serve's flags: none, all its settings are in the
+// environment.
+func serveFlags(*flag.FlagSet) func(env) int { return serve }
+
 // serve runs the bot until SIGINT or SIGTERM and returns the exit code.
-func serve(_ []string) int {
-	cfg, err := readSettings(os.Getenv)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "sapa: cannot start:", err)
-		return 2
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+func serve(e env) int {
 	// The same check as the check command: every problem, one per line.
-	o, problems := loadOffice(cfg)
-	if len(problems) > 0 {
-		fmt.Fprintf(os.Stderr, "sapa: cannot start: the configuration has %d problem(s):\n%v\n", len(problems), problems)
-		return 1
+	cfg, o, code := prepare(e)
+	if o == nil {
+		return code
 	}
-	tuneGC(os.Getenv)
+	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	for _, w := range o.Warnings(e.now()) {
+		log.Warn(w.Msg, "where", w.Where, "fix", w.Hint)
+	}
+	tuneGC(e.getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, cfg, o, log); err != nil {
-		var pl problemList
+		var pl office.Problems
 		switch {
 		case errors.As(err, &pl):
-			fmt.Fprintf(os.Stderr, "sapa: cannot start: the configuration has %d problem(s):\n%v\n", len(pl), pl)
+			fmt.Fprintf(e.stderr, "sapa: cannot start: the configuration has %d problem(s):\n%v\n", len(pl), pl)
 		case errors.Is(err, errNoChannel):
-			fmt.Fprintln(os.Stderr, "sapa: cannot start:", err)
+			fmt.Fprintln(e.stderr, "sapa: cannot start:", err)
 		default:
 			log.Error("sapa stopped with an error", "err", err)
 		}
@@ -96,6 +59,23 @@ func serve(_ []string) int {
 	}
 	log.Info("sapa stopped")
 	return 0
+}
+
+// prepare reads the settings and loads the office, as every command that
+// runs the bot starts; it prints what stops it, and o is nil with the exit
+// code then.
+func prepare(e env) (cfg settings, o *office.Office, code int) {
+	cfg, err := readSettings(e.getenv)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "sapa: cannot start:", err)
+		return cfg, nil, 2
+	}
+	o, problems := office.Load(cfg.ConfigDir)
+	if len(problems) > 0 {
+		fmt.Fprintf(e.stderr, "sapa: cannot start: the configuration has %d problem(s):\n%v\n", len(problems), problems)
+		return cfg, nil, 1
+	}
+	return cfg, o, 0
 }
 
 // The collector's settings unless GOGC or GOMEMLIMIT say otherwise. Most of
@@ -124,7 +104,7 @@ type runner struct {
 }
 
 // run builds the bot and serves until ctx is cancelled.
-func run(ctx context.Context, cfg settings, o *office, log *slog.Logger) error {
+func run(ctx context.Context, cfg settings, o *office.Office, log *slog.Logger) error {
 	a, err := buildWith(ctx, cfg, o, log)
 	if err != nil {
 		return err
@@ -167,13 +147,13 @@ func runChannels(ctx context.Context, channels []runner) error {
 // buildWith wires the bot: its core (storage, engine and delivery, in
 // app.go), each enabled channel (telegram.go, whatsapp.go) and the jobs
 // beside them. Each failure says which part could not start.
-func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (*app, error) {
+func buildWith(ctx context.Context, cfg settings, o *office.Office, log *slog.Logger) (*app, error) {
 	a, err := buildCore(ctx, cfg, o, nil, log)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.PublicURL == defaultPublicURL {
-		log.Warn("PUBLIC_URL is not set: the QR codes of printed letters lead to "+defaultPublicURL+", which only this PC reaches",
+	if cfg.PublicURL == consoleURL(cfg.ConsoleAddr) {
+		log.Warn("PUBLIC_URL is not set: the QR codes of printed letters lead to "+cfg.PublicURL+", which only this PC reaches",
 			"fix", "set PUBLIC_URL to the address the public reaches the bot at")
 	}
 	if cfg.TelegramToken != "" {
@@ -187,6 +167,10 @@ func buildWith(ctx context.Context, cfg settings, o *office, log *slog.Logger) (
 			a.close(log)
 			return nil, err
 		}
+	}
+	if err := a.addConsole(cfg, o, log); err != nil {
+		a.close(log)
+		return nil, err
 	}
 	a.addJobs(cfg, log)
 	return a, nil

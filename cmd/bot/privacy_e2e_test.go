@@ -52,7 +52,7 @@ func TestNoClearTextInRedis(t *testing.T) {
 	}
 
 	// Long polling: a request for a letter that asks NIK and KK.
-	_, stop := runBot(t, cfg, log)
+	_, stop := startStoppable(t, cfg, log)
 	const first, second = int64(5550101), int64(5550102)
 	seen := map[int64]int{}
 	next := func(chat int64, want string) string {
@@ -93,7 +93,7 @@ func TestNoClearTextInRedis(t *testing.T) {
 	cfg.TelegramWebhookURL = "http://127.0.0.1:" + port + "/tg"
 	cfg.TelegramWebhookListen = "127.0.0.1:" + port
 	cfg.TelegramWebhookSecret = strings.Repeat("s3cret-", 6)
-	_, stop = runBot(t, cfg, log)
+	_, stop = startStoppable(t, cfg, log)
 	waitFor(t, "the webhook to be set", func() bool { return srv.Webhook().URL != "" })
 	update := 1000
 	deliver := func(text string) {
@@ -227,9 +227,9 @@ func redisContents(t *testing.T, rdb *redis.Client) string {
 	return all.String()
 }
 
-// runBot builds the bot from cfg and runs its channels and jobs until stop,
+// startStoppable builds the bot from cfg and runs its channels and jobs until stop,
 // which returns once they stopped and the storage is closed.
-func runBot(t *testing.T, cfg settings, log *slog.Logger) (*app, func()) {
+func startStoppable(t *testing.T, cfg settings, log *slog.Logger) (*app, func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := build(ctx, cfg, log)

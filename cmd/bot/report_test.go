@@ -14,19 +14,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leksono/sapa/office"
 	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store/pgstore"
 )
 
 // reportEnv points the settings at a fresh embedded storage and returns
 // the office and the SQLite path the report will read.
-func reportEnv(t *testing.T) (*office, string) {
+func reportEnv(t *testing.T) (*office.Office, string) {
 	t.Helper()
 	dataDir := t.TempDir()
 	for k, v := range map[string]string{"DATA_DIR": dataDir, "DATABASE_URL": "", "REDIS_URL": "", "CONFIG_DIR": "", "LOG_LEVEL": ""} {
 		t.Setenv(k, v)
 	}
-	o, problems := loadOffice(settings{})
+	o, problems := office.Load("")
 	if len(problems) > 0 {
 		t.Fatalf("load office: %v", problems)
 	}
@@ -35,19 +36,19 @@ func reportEnv(t *testing.T) (*office, string) {
 
 // seedReport files, in January and February 2026: two SKTM cases, one
 // finished on time with a complete survey, one open; one complaint.
-func seedReport(t *testing.T, o *office, path string) {
+func seedReport(t *testing.T, o *office.Office, path string) {
 	t.Helper()
 	ctx := context.Background()
 	keys, err := dataKeys(settings{DataDir: filepath.Dir(path)}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := pgstore.OpenSQLite(ctx, path, caseOptions(o.catalog, keys))
+	s, err := pgstore.OpenSQLite(ctx, path, caseOptions(o.Catalog, keys))
 	if err != nil {
 		t.Fatalf("open %s: %v", path, err)
 	}
 	defer s.Close()
-	loc := o.catalog.Office.Location
+	loc := o.Catalog.Office.Location
 	at := func(m time.Month, d, h int) time.Time { return time.Date(2026, m, d, h, 0, 0, 0, loc) }
 	file := func(i int, kind services.Kind, service string, created time.Time, form map[string]string) string {
 		rec, err := s.SubmitCase(ctx, services.NewCase{
@@ -85,7 +86,7 @@ func runReportCmd(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	now := func() time.Time { return time.Date(2026, 7, 15, 10, 0, 0, 0, time.FixedZone("WIB", 7*3600)) }
-	code := reportCmd(args, &out, &errOut, os.Getenv, now)
+	code := runCommand(append([]string{"report"}, args...), env{stdout: &out, stderr: &errOut, getenv: os.Getenv, now: now})
 	return code, out.String(), errOut.String()
 }
 
@@ -110,7 +111,7 @@ func TestReportFormats(t *testing.T) {
 		t.Errorf("monthly = %+v, want January 1 case, February 2", r.Monthly)
 	}
 	// The last day is inclusive: the period ends at 1 March 00:00 office time.
-	if want := time.Date(2026, 3, 1, 0, 0, 0, 0, o.catalog.Office.Location); !r.To.Equal(want) || !r.AsOf.Equal(want) {
+	if want := time.Date(2026, 3, 1, 0, 0, 0, 0, o.Catalog.Office.Location); !r.To.Equal(want) || !r.AsOf.Equal(want) {
 		t.Errorf("period end %v as of %v, want %v", r.To, r.AsOf, want)
 	}
 
@@ -120,9 +121,9 @@ func TestReportFormats(t *testing.T) {
 	}
 	for _, want := range []string{
 		"Laporan pelayanan Kecamatan Leksono, 1 Januari 2026 s.d. 28 Februari 2026",
-		o.texts.T("id", "report.section.ikm", nil),
-		o.texts.T("id", "service.sktm.name", nil),
-		o.texts.T("id", "status.label.selesai", nil),
+		o.Texts.T("id", "report.section.ikm", nil),
+		o.Texts.T("id", "service.sktm.name", nil),
+		o.Texts.T("id", "status.label.selesai", nil),
 		"80,56", "79,75", "B (baik)", "Sawangan", "Jalan dan jembatan", "Feb 2026", "per 28 Februari 2026",
 	} {
 		if !strings.Contains(out, want) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/leksono/sapa/office"
 	"github.com/leksono/sapa/store/pgstore"
 	"github.com/leksono/sapa/store/storetest"
 )
@@ -129,7 +130,7 @@ func TestServeWithoutChannelStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, problems := loadOffice(cfg)
+	o, problems := office.Load(cfg.ConfigDir)
 	if len(problems) > 0 {
 		t.Fatalf("shipped configuration: %v", problems)
 	}
@@ -157,13 +158,14 @@ func TestRunChannelsStopsAllWhenOneFails(t *testing.T) {
 }
 
 // With no settings at all the bot serves WhatsApp (pairing at first start)
-// on embedded storage, the device keys in the same SQLite file.
+// on embedded storage, the device keys in the same SQLite file, and the
+// office console.
 func TestNoSettingsServesWhatsApp(t *testing.T) {
 	cfg, err := readSettings(envOf(map[string]string{"DATA_DIR": t.TempDir()}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, problems := loadOffice(cfg)
+	o, problems := office.Load(cfg.ConfigDir)
 	if len(problems) > 0 {
 		t.Fatalf("shipped configuration: %v", problems)
 	}
@@ -176,8 +178,9 @@ func TestNoSettingsServesWhatsApp(t *testing.T) {
 	for _, c := range append(a.channels, a.jobs...) {
 		names = append(names, c.name)
 	}
-	if got := strings.Join(names, ","); got != "whatsapp,reminders,case-writer,case-gauges,ops" {
-		t.Fatalf("runs %q, want whatsapp,reminders,case-writer,case-gauges,ops", got)
+	// The office console comes with the defaults too.
+	if got := strings.Join(names, ","); got != "whatsapp,reminders,case-writer,case-gauges,ops,console" {
+		t.Fatalf("runs %q, want whatsapp,reminders,case-writer,case-gauges,ops,console", got)
 	}
 	if a.storage.SQLitePath == "" {
 		t.Fatal("no SQLite file with no DATABASE_URL")

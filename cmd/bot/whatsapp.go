@@ -11,6 +11,7 @@ import (
 	"github.com/leksono/sapa/channels/whatsapp"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/delivery"
+	"github.com/leksono/sapa/office"
 	"github.com/leksono/sapa/store/mediastore"
 	"github.com/leksono/sapa/store/pgstore"
 )
@@ -19,13 +20,13 @@ import (
 // device keys live beside the cases, in PostgreSQL or the SQLite file. Its
 // notifications wait in the delivery core's outbox for the process that
 // holds the session.
-func (a *app) addWhatsApp(ctx context.Context, cfg settings, o *office, log *slog.Logger) error {
+func (a *app) addWhatsApp(ctx context.Context, cfg settings, o *office.Office, log *slog.Logger) error {
 	dialect, dsn := whatsapp.DialectSQLite, pgstore.SQLiteDSN(a.storage.SQLitePath)
 	if cfg.DatabaseURL != "" {
 		dialect, dsn = whatsapp.DialectPostgres, cfg.DatabaseURL
 	}
 	var contacts []string
-	for _, officer := range o.staff.Officers {
+	for _, officer := range o.Staff.Officers {
 		if addr := officer.Contacts["whatsapp"]; officer.Active && addr != "" {
 			contacts = append(contacts, addr)
 		}
@@ -50,15 +51,15 @@ func (a *app) addWhatsApp(ctx context.Context, cfg settings, o *office, log *slo
 			cases, err := desk.CitizenCases(ctx, "whatsapp", chatID, 1)
 			return len(cases) > 0, err
 		},
-		Texts:   o.texts,
+		Texts:   o.Texts,
 		Journal: inbox,
 	}, a.metrics.Wrap("whatsapp", a.engine), log)
 	if err != nil {
 		return fmt.Errorf("start WhatsApp: %w", err)
 	}
 	wa.OnFatal(func(reason string) {
-		text := o.texts.T(o.texts.Langs()[0], "whatsapp.fatal."+reason, nil)
-		delivery.TellAdmins(context.WithoutCancel(ctx), a.delivery, o.staff, text, log)
+		text := o.Texts.T(o.Texts.Langs()[0], "whatsapp.fatal."+reason, nil)
+		delivery.TellAdmins(context.WithoutCancel(ctx), a.delivery, o.Staff, text, log)
 	})
 	a.metrics.WhatsAppConnected(wa.Connected)
 	a.checks["whatsapp"] = func(context.Context) error {

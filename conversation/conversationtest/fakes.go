@@ -487,7 +487,7 @@ func (m *Cases) keepOpen(channel, chatID string) []string {
 }
 
 // RecordRead implements conversation.PrivacyDesk.
-func (p *Privacy) RecordRead(_ context.Context, ticket, officer string, _ time.Time) error {
+func (p *Privacy) RecordRead(_ context.Context, ticket, officer, _ string, _ time.Time) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.Reads = append(p.Reads, officer+" "+ticket)

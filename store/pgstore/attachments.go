@@ -138,5 +138,6 @@ func (s *Store) AddAttachments(ctx context.Context, ticket string, files []servi
 	if err != nil {
 		return fmt.Errorf("add attachments to %s: %w", ticket, err)
 	}
+	s.changed(ticket)
 	return nil
 }

@@ -461,3 +461,13 @@ func (s *Store) resealOne(tx *gorm.DB, c *Case) (bool, error) {
 	}
 	return true, nil
 }
+
+// Derive returns a 32-byte key for purpose ("console-link", ...), derived
+// from the look-up hash key: the same on every process that shares the
+// keys, so a link one process signs another can check, and different for
+// every purpose, so no derived key opens or forges anything else.
+func (k *Keys) Derive(purpose string) []byte {
+	m := hmac.New(sha256.New, k.mac)
+	m.Write([]byte("sapa derived key\x00" + purpose))
+	return m.Sum(nil)
+}

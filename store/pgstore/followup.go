@@ -197,6 +197,7 @@ func (s *Store) onCase(ctx context.Context, what, ticket string, change func(tx 
 	if erased {
 		s.Vacuum(ctx)
 	}
+	s.changed(c.Ticket)
 	s.localizeCase(&c)
 	ev.At = ev.At.In(s.loc)
 	if err := s.reveal(&c); err != nil {

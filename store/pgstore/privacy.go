@@ -67,6 +67,10 @@ type CaseRead struct {
 	Case    *Case     `gorm:"constraint:OnUpdate:RESTRICT,OnDelete:RESTRICT"`
 	Officer string    `gorm:"size:64;not null;index"`
 	At      time.Time `gorm:"not null"`
+	// Purpose is why the officer looked, when they had to say: "" for
+	// opening the case, the reason they gave for revealing its NIK and KK
+	// numbers in full.
+	Purpose string `gorm:"size:300;not null;default:''"`
 }
 
 // privacyModels are the tables of this file, migrated after the cases.
@@ -432,9 +436,10 @@ func (s *Store) CitizenData(ctx context.Context, channel, chatID string) (Citize
 	return out, nil
 }
 
-// RecordRead records that officer read the case with ticket at at. It
-// fails with ErrNotFound for an unknown ticket.
-func (s *Store) RecordRead(ctx context.Context, ticket, officer string, at time.Time) error {
+// RecordRead records that officer read the case with ticket at at, for
+// purpose ("" for opening it; the reason given for revealing its identity
+// numbers). It fails with ErrNotFound for an unknown ticket.
+func (s *Store) RecordRead(ctx context.Context, ticket, officer, purpose string, at time.Time) error {
 	switch {
 	case officer == "":
 		return fmt.Errorf("record read of %s: officer is empty", ticket)
@@ -450,7 +455,7 @@ func (s *Store) RecordRead(ctx context.Context, ticket, officer string, at time.
 	if res.RowsAffected == 0 {
 		return fmt.Errorf("record read of %s: %w", ticket, ErrNotFound)
 	}
-	if err := db.Omit(clause.Associations).Create(&CaseRead{CaseID: c.ID, Officer: officer, At: dbTime(at)}).Error; err != nil {
+	if err := db.Omit(clause.Associations).Create(&CaseRead{CaseID: c.ID, Officer: officer, At: dbTime(at), Purpose: purpose}).Error; err != nil {
 		return fmt.Errorf("record read of %s: %w", ticket, err)
 	}
 	return nil
@@ -509,6 +514,6 @@ func (d Desk) CitizenData(ctx context.Context, channel, chatID string) (CitizenE
 
 // RecordRead is Store.RecordRead, for the conversation's desk; it turns an
 // unknown ticket into conversation.ErrNoCase.
-func (d Desk) RecordRead(ctx context.Context, ticket, officer string, at time.Time) error {
-	return noCase(d.s.RecordRead(ctx, ticket, officer, at))
+func (d Desk) RecordRead(ctx context.Context, ticket, officer, purpose string, at time.Time) error {
+	return noCase(d.s.RecordRead(ctx, ticket, officer, purpose, at))
 }

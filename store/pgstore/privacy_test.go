@@ -267,27 +267,27 @@ func testCaseReads(t *testing.T, b backend) {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
-	if err := s.RecordRead(ctx, rec.Ticket, "sari", at.Add(time.Minute)); err != nil {
+	if err := s.RecordRead(ctx, rec.Ticket, "sari", "mengetik surat", at.Add(time.Minute)); err != nil {
 		t.Fatalf("record read: %v", err)
 	}
-	if err := s.Desk().RecordRead(ctx, rec.Ticket, "budi", at); err != nil {
+	if err := s.Desk().RecordRead(ctx, rec.Ticket, "budi", "", at); err != nil {
 		t.Fatalf("record read: %v", err)
 	}
-	if err := s.RecordRead(ctx, "LKS-000000-0000", "budi", at); !errors.Is(err, pgstore.ErrNotFound) {
+	if err := s.RecordRead(ctx, "LKS-000000-0000", "budi", "", at); !errors.Is(err, pgstore.ErrNotFound) {
 		t.Errorf("unknown ticket: err = %v, want ErrNotFound", err)
 	}
-	if err := s.Desk().RecordRead(ctx, "LKS-000000-0000", "budi", at); !errors.Is(err, conversation.ErrNoCase) {
+	if err := s.Desk().RecordRead(ctx, "LKS-000000-0000", "budi", "", at); !errors.Is(err, conversation.ErrNoCase) {
 		t.Errorf("desk, unknown ticket: err = %v, want conversation.ErrNoCase", err)
 	}
-	if err := s.RecordRead(ctx, rec.Ticket, "", at); err == nil {
+	if err := s.RecordRead(ctx, rec.Ticket, "", "", at); err == nil {
 		t.Error("read without officer accepted")
 	}
 	reads, err := s.Reads(ctx, rec.Ticket)
 	if err != nil {
 		t.Fatalf("reads: %v", err)
 	}
-	if len(reads) != 2 || reads[0].Officer != "budi" || !reads[0].At.Equal(at) || reads[1].Officer != "sari" {
-		t.Errorf("reads = %+v, want budi then sari", reads)
+	if len(reads) != 2 || reads[0].Officer != "budi" || !reads[0].At.Equal(at) || reads[1].Officer != "sari" || reads[1].Purpose != "mengetik surat" {
+		t.Errorf("reads = %+v, want budi then sari, with her purpose", reads)
 	}
 	if reads[0].At.Location().String() != "Asia/Jakarta" {
 		t.Errorf("read time in %v, want the office zone", reads[0].At.Location())

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/driver/postgres"
@@ -82,6 +83,21 @@ type Store struct {
 	stopWarming context.CancelFunc
 	sec         secrets // keys and sensitive field names, see crypto.go
 	log         *slog.Logger
+	// onChange is told each case that changed, once its change committed.
+	onChange atomic.Pointer[func(ticket string)]
+}
+
+// OnChange has f called with a case's ticket after each committed change
+// to it: filed, moved, assigned, noted, answered, given files. It is how
+// the office console hears of changes made by any process; f must return
+// quickly (the writer waits for it) and never fail the write.
+func (s *Store) OnChange(f func(ticket string)) { s.onChange.Store(&f) }
+
+// changed tells the OnChange function that ticket changed.
+func (s *Store) changed(ticket string) {
+	if f := s.onChange.Load(); f != nil && *f != nil {
+		(*f)(ticket)
+	}
 }
 
 // DefaultMaxConns is the default of Options.MaxConns. Each statement is

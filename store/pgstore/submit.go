@@ -47,7 +47,10 @@ func (s *Store) SubmitCase(ctx context.Context, nc services.NewCase) (services.R
 		c := s.newCase(nc, nc.TicketNumber, form, nikHash)
 		return s.submitInOneStatement(ctx, nc, c)
 	}
-	var rec services.Receipt
+	var (
+		rec   services.Receipt
+		filed bool // this call inserted the case
+	)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// The citizen row lock taken here also serialises repeated
 		// submissions from one chat, so the check below usually settles
@@ -99,7 +102,7 @@ func (s *Store) SubmitCase(ctx context.Context, nc services.NewCase) (services.R
 		if err := insertAttachments(tx, c.ID, nc.Attachments, submitted); err != nil {
 			return fmt.Errorf("file attachments of %s: %w", c.Ticket, err)
 		}
-		rec = services.Receipt{Ticket: c.Ticket, DueAt: due.In(s.loc)}
+		rec, filed = services.Receipt{Ticket: c.Ticket, DueAt: due.In(s.loc)}, true
 		return nil
 	})
 	if errors.Is(err, errRaceLost) {
@@ -107,6 +110,9 @@ func (s *Store) SubmitCase(ctx context.Context, nc services.NewCase) (services.R
 	}
 	if err != nil {
 		return services.Receipt{}, fmt.Errorf("submit case for %s: %w", nc.ServiceCode, err)
+	}
+	if filed {
+		s.changed(rec.Ticket)
 	}
 	return rec, nil
 }
@@ -153,6 +159,7 @@ SELECT id FROM filed`, args...), &id)
 	case err != nil:
 		return services.Receipt{}, fmt.Errorf("submit case %s: %w", c.Ticket, err)
 	}
+	s.changed(c.Ticket)
 	return services.Receipt{Ticket: c.Ticket, DueAt: c.DueAt.In(s.loc)}, nil
 }
 
