@@ -69,16 +69,15 @@ func (e *Engine) keepFile(ctx context.Context, t *turn, a Attachment) (services.
 	return f, "", nil
 }
 
-// refuseFile says why a file was refused (a services.FileRefused* reason)
-// and asks again.
-func (e *Engine) refuseFile(t *turn, refused string) {
+// refusal says why a file was refused (a services.FileRefused* reason).
+func (e *Engine) refusal(t *turn, refused string) string {
 	switch refused {
 	case services.FileRefusedSize:
-		e.wrong(t, e.tr(t, "complaint_flow.photo_refused_size", map[string]string{"max": strconv.Itoa(maxFileMB)}))
+		return e.tr(t, "complaint_flow.photo_refused_size", map[string]string{"max": strconv.Itoa(maxFileMB)})
 	case services.FileRefusedActive:
-		e.wrong(t, e.tr(t, "complaint_flow.photo_refused_active", nil))
+		return e.tr(t, "complaint_flow.photo_refused_active", nil)
 	default:
-		e.wrong(t, e.tr(t, "complaint_flow.photo_refused_type", nil))
+		return e.tr(t, "complaint_flow.photo_refused_type", nil)
 	}
 }
 
@@ -86,28 +85,20 @@ func (e *Engine) refuseFile(t *turn, refused string) {
 const maxFileMB = 10
 
 // onPhotos collects a photos field: files one by one up to the field's
-// limit, "lanjut" when done, "lewati" for none. A refused file says why and
-// leaves the form where it was.
+// limit, "lanjut" (or "sudah itu saja") when done, "lewati" for none. A
+// refused file says why and leaves the form where it was.
 func (e *Engine) onPhotos(ctx context.Context, t *turn, svc services.Service, field services.Field) error {
 	switch {
-	case t.in.Media == services.FileRefusedType || t.in.Media == services.FileRefusedSize || t.in.Media == services.FileRefusedActive:
-		e.refuseFile(t, t.in.Media)
-		return nil
-	case len(t.in.Attachments) > 0:
-		for _, a := range t.in.Attachments {
-			if len(t.st.Files) >= field.MaxFiles {
-				break
-			}
-			f, refused, err := e.keepFile(ctx, t, a)
-			if err != nil {
-				return err
-			}
-			if refused != "" {
-				e.refuseFile(t, refused)
-				return nil
-			}
-			t.st.Files = append(t.st.Files, f)
+	case t.in.Kind == KindUnsupported && (len(t.in.Attachments) > 0 || refusedMedia(t.in.Media)):
+		files, refused, err := e.saveFiles(ctx, t, field.MaxFiles-len(t.st.Files))
+		if err != nil {
+			return err
 		}
+		if refused != "" {
+			e.wrong(t, refused)
+			return nil
+		}
+		t.st.Files = append(t.st.Files, files...)
 		t.st.Data[field.Name] = strconv.Itoa(len(t.st.Files))
 		if len(t.st.Files) >= field.MaxFiles {
 			t.say(e.tr(t, "complaint_flow.photo_full", map[string]string{"count": strconv.Itoa(len(t.st.Files))}))
@@ -119,7 +110,7 @@ func (e *Engine) onPhotos(ctx context.Context, t *turn, svc services.Service, fi
 			"count": strconv.Itoa(len(t.st.Files)), "max": strconv.Itoa(field.MaxFiles),
 		}))
 		return nil
-	case t.in.Kind == KindText && (e.isWord("done_files", t.text) || e.isWord("skip", t.text)):
+	case t.in.Kind == KindText && e.saysDone(t.text):
 		if len(t.st.Files) == 0 && !field.Optional {
 			e.wrong(t, e.tr(t, "complaint_flow.photo_refused_type", nil))
 			return nil
@@ -131,8 +122,50 @@ func (e *Engine) onPhotos(ctx context.Context, t *turn, svc services.Service, fi
 		e.unsupported(t)
 		return nil
 	}
-	e.wrong(t, e.tr(t, field.PromptKey(), nil))
+	// A short hint: the question itself follows it.
+	e.wrong(t, e.tr(t, "complaint_flow.photo_hint", nil))
 	return nil
+}
+
+// saysDone reports whether text says the files are all sent, or that there
+// are none: the words alone ("lanjut", "lewati") or in a sentence ("sudah
+// itu saja", "tidak ada fotonya").
+func (e *Engine) saysDone(text string) bool {
+	if e.isWord("done_files", text) || e.isWord("skip", text) {
+		return true
+	}
+	_, ok := services.FindChoice(text, []services.Choice{{Value: "done", Keywords: e.doneWords}})
+	return ok
+}
+
+// saveFiles stores the photos and documents of a message, at most room of
+// them. When one cannot be taken (not a photo nor a PDF, too large, or no
+// store for files) nothing is stored and refused says why, for the
+// citizen.
+func (e *Engine) saveFiles(ctx context.Context, t *turn, room int) (files []services.StoredFile, refused string, err error) {
+	if refusedMedia(t.in.Media) {
+		return nil, e.refusal(t, t.in.Media), nil
+	}
+	for _, a := range t.in.Attachments {
+		if len(files) >= room {
+			break
+		}
+		f, why, err := e.keepFile(ctx, t, a)
+		if err != nil {
+			return nil, "", err
+		}
+		if why != "" {
+			return nil, e.refusal(t, why), nil
+		}
+		files = append(files, f)
+	}
+	return files, "", nil
+}
+
+// refusedMedia reports whether a channel refused the file a citizen sent
+// (a services.FileRefused* reason in Inbound.Media).
+func refusedMedia(media string) bool {
+	return media == services.FileRefusedType || media == services.FileRefusedSize || media == services.FileRefusedActive
 }
 
 // submitComplaint files a complaint, unless the citizen has an open one of

@@ -43,6 +43,9 @@ type Config struct {
 	Surveys SurveyDesk      // nil: no satisfaction survey
 	Privacy PrivacyDesk     // nil: no consent records nor deletion requests
 	Staff   *services.Staff // nil: nobody is staff
+	// Past finds a returning citizen's last request, whose answers about
+	// them the next form offers again; nil: every form asks everything.
+	Past PastRequests
 	// Letters verifies the codes of printed letters for anyone who writes
 	// (letters.Issuer); nil: the bot does not understand them.
 	Letters LetterChecker
@@ -66,6 +69,7 @@ type Engine struct {
 	media    MediaStore
 	surveys  SurveyDesk
 	privacy  PrivacyDesk
+	past     PastRequests
 	letters  LetterChecker
 	staff    *services.Staff
 	notifier Notifier
@@ -74,13 +78,16 @@ type Engine struct {
 	log      *slog.Logger
 	calendar services.Calendar
 	vocab    services.Vocabulary
+	intents  *services.Intents          // what a citizen's own sentence asks for
 	words    map[string]map[string]bool // global word lists: menu, cancel, help, thanks
 	edit     []string
+	editOrNo []string // the edit words and the no words: a "no" to "is it right?"
 	cont     []string
 	staffCmd map[string]string // typed word -> staff command
 	// menuWords are the words that pick a main-menu item, by item
 	// (words.menu_items.<item> in every locale).
 	menuWords map[string][]string
+	doneWords []string // the words that end the photos of a form
 	stopWords []string // words that stop the survey
 	// langNames maps the name of a loaded language, as citizens type it
 	// after a language word ("inggris", "english"), to its code.
@@ -110,6 +117,7 @@ func New(cfg Config) (*Engine, error) {
 		media:    cfg.Media,
 		surveys:  cfg.Surveys,
 		privacy:  cfg.Privacy,
+		past:     cfg.Past,
 		letters:  cfg.Letters,
 		staff:    cfg.Staff,
 		notifier: cfg.Notifier,
@@ -121,6 +129,7 @@ func New(cfg Config) (*Engine, error) {
 		edit:     cfg.Texts.Words("edit"),
 		cont:     cfg.Texts.Words("continue"),
 	}
+	e.editOrNo = append(append([]string{}, e.edit...), e.vocab.No...)
 	if e.gate == nil {
 		e.gate = e.open
 	}
@@ -145,7 +154,13 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e.work = work
 	e.menuWords = cfg.Texts.WordGroups("menu_items")
+	e.doneWords = append(cfg.Texts.Words("done_files"), cfg.Texts.Words("skip")...)
 	e.stopWords = cfg.Texts.Words("stop")
+	intents, err := newIntents(cfg.Catalog, cfg.Texts)
+	if err != nil {
+		return nil, err
+	}
+	e.intents = intents
 	e.staffCmd = map[string]string{}
 	for _, cmd := range staffCommands {
 		for _, w := range cfg.Texts.Words("staff." + cmd) {
@@ -316,11 +331,83 @@ func (e *Engine) newTurn(in Inbound) *turn {
 
 func (t *turn) say(text string) { t.paras = append(t.paras, text) }
 
+// MaxReplyRunes is the longest message the engine sends in one piece,
+// counting its options as a numbered list: a longer one needs scrolling on
+// a phone. A turn that says more is sent as several messages.
+const MaxReplyRunes = 600
+
 func (t *turn) replies() []Reply {
 	if len(t.paras) == 0 {
 		return nil
 	}
-	return []Reply{{Text: strings.Join(t.paras, "\n\n"), Options: t.options}}
+	text := strings.Join(t.paras, "\n\n")
+	options := optionRunes(t.options)
+	if utf8.RuneCountInString(text)+options <= MaxReplyRunes {
+		return []Reply{{Text: text, Options: t.options}}
+	}
+	pieces := pack(t.paras, MaxReplyRunes, options)
+	out := make([]Reply, len(pieces))
+	for i, p := range pieces {
+		out[i] = Reply{Text: p}
+	}
+	out[len(out)-1].Options = t.options
+	return out
+}
+
+// optionRunes is what options add to a message shown as a numbered list
+// after a blank line ("1. Label" per line).
+func optionRunes(options []Option) int {
+	if len(options) == 0 {
+		return 0
+	}
+	n := 2
+	for i, o := range options {
+		n += utf8.RuneCountInString(o.Label) + len(strconv.Itoa(i+1)) + 3
+	}
+	return n
+}
+
+// pack joins paragraphs into messages of at most limit runes, the last one
+// keeping room for tail more (its options). A paragraph over the limit is
+// cut between its lines; a line over it goes alone.
+func pack(paras []string, limit, tail int) []string {
+	var lines []string // pieces that may not be cut further, with their separators
+	var seps []string
+	for _, p := range paras {
+		if utf8.RuneCountInString(p) <= limit {
+			lines, seps = append(lines, p), append(seps, "\n\n")
+			continue
+		}
+		for i, l := range strings.Split(p, "\n") {
+			sep := "\n"
+			if i == 0 {
+				sep = "\n\n"
+			}
+			lines, seps = append(lines, l), append(seps, sep)
+		}
+	}
+	var out []string
+	var cur strings.Builder
+	n := 0
+	for i, l := range lines {
+		ln := utf8.RuneCountInString(l)
+		room := limit
+		if i == len(lines)-1 {
+			room -= tail
+		}
+		if n > 0 && n+2+ln > room {
+			out = append(out, cur.String())
+			cur.Reset()
+			n = 0
+		}
+		if n > 0 {
+			cur.WriteString(seps[i])
+			n += utf8.RuneCountInString(seps[i])
+		}
+		cur.WriteString(l)
+		n += ln
+	}
+	return append(out, cur.String())
 }
 
 // step moves the state by one message. Its only side effect outside the
@@ -339,6 +426,13 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 	}
 	idle := now.Sub(t.st.UpdatedAt)
 	t.st.UpdatedAt = now
+	if t.st.Awaiting != "" {
+		// An officer asked something since the citizen last wrote: the
+		// question is what they see now, so it is where their message lands.
+		if err := e.questionArrived(ctx, t); err != nil {
+			return err
+		}
+	}
 
 	switch t.in.Kind {
 	case KindChoice:
@@ -348,6 +442,9 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 			return nil
 		}
 	case KindUnsupported:
+		if e.filesAnswerQuestion(t) {
+			return e.answerPending(ctx, t)
+		}
 		if k := stepOf(t.st.Step); k.files == nil || !k.files(e, t) {
 			e.unsupported(t)
 			return nil
@@ -368,10 +465,7 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 		}
 	}
 
-	if t.st.Awaiting != "" && t.in.Kind == KindText {
-		return e.answerQuestion(ctx, t)
-	}
-	if t.st.Survey != "" && e.surveys != nil {
+	if t.st.Survey != "" && e.surveys != nil && !isQuestionStep(t.st.Step) {
 		if handled, err := e.onSurvey(ctx, t); handled || err != nil {
 			return err
 		}

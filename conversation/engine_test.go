@@ -300,7 +300,7 @@ func TestStaffReadNoInvisibleCharacters(t *testing.T) {
 		t.Fatalf("want 1 case filed, got %d", len(h.cases.Filed))
 	}
 	c := h.cases.Filed[0]
-	if c.CitizenName != "Camat Leksono (petugas resmi)" || c.Form["alamat"] != "Dusun Krajan RT 02" {
+	if c.CitizenName != "Camat Leksono (Petugas Resmi)" || c.Form["alamat"] != "Dusun Krajan RT 02" {
 		t.Errorf("name %q, address %q: want them without invisible characters", c.CitizenName, c.Form["alamat"])
 	}
 	seen := ""
@@ -310,7 +310,7 @@ func TestStaffReadNoInvisibleCharacters(t *testing.T) {
 	for _, v := range c.Form {
 		seen += v
 	}
-	if !strings.Contains(seen, "Camat Leksono (petugas resmi)") {
+	if !strings.Contains(seen, "Camat Leksono (Petugas Resmi)") {
 		t.Errorf("the staff notification lacks the cleaned name:\n%s", seen)
 	}
 	for _, r := range seen {

@@ -29,6 +29,7 @@ func init() {
 		scope:   fixedScope("pick"),
 		choices: func(e *Engine, t *turn) []services.Choice { return e.withBack(t, e.serviceChoices(t)) },
 		handle:  (*Engine).onPick,
+		menu:    true,
 	})
 	register(StepForm, stepKind{
 		question: (*Engine).fieldQuestion,
@@ -65,9 +66,9 @@ func init() {
 }
 
 func (e *Engine) onPick(ctx context.Context, t *turn) error {
-	value, ok := e.chooseOrKeyword(t, "input.unknown_choice")
-	if !ok {
-		return nil
+	value, ok, err := e.chooseOrUnderstand(ctx, t, "input.unknown_choice")
+	if !ok || err != nil {
+		return err
 	}
 	if value == "menu" {
 		e.toMenu(t)
@@ -78,7 +79,9 @@ func (e *Engine) onPick(ctx context.Context, t *turn) error {
 }
 
 // startForm opens the form of a service, or continues the citizen's draft of
-// the same service.
+// the same service. A complaint opened by a sentence that names its
+// category ("jalan rusak") has it answered; a returning citizen is offered
+// the answers of their last request first (offerPast).
 func (e *Engine) startForm(ctx context.Context, t *turn, code string) error {
 	svc, ok := e.catalog.Service(code)
 	if !ok {
@@ -96,26 +99,73 @@ func (e *Engine) startForm(ctx context.Context, t *turn, code string) error {
 	}
 	t.st.Service, t.st.Draft = code, code
 	t.st.Field, t.st.Data, t.st.Editing = 0, map[string]string{}, false
+	t.st.Files = nil
+	t.st.Matter = ""
+	noted := e.prefill(t, svc)
 	t.st.Step = StepForm
+	past := ""
 	if need, err := e.needsConsent(ctx, t, svc); err != nil {
 		return err
 	} else if need {
 		t.st.Step = StepConsent
+	} else if past, err = e.offerPast(ctx, t, svc); err != nil {
+		return err
 	}
-	t.st.Files = nil
-	if svc.Kind == services.KindComplaint {
+	switch {
+	case svc.Kind == services.KindComplaint:
 		t.say(e.tr(t, "complaint_flow.intro", map[string]string{
 			"service": e.serviceName(t, code), "intro": e.tr(t, "service."+code+".intro", nil),
 		}))
-	} else {
+	case past != "":
+		// They have seen the longer introduction with their first request.
+		t.say(e.tr(t, "form.intro_again", map[string]string{"service": e.serviceName(t, code)}))
+	case t.st.Step == StepConsent:
+		// The privacy notice that follows says how the data is kept.
+		t.say(e.tr(t, "form.intro_consent", map[string]string{
+			"service": e.serviceName(t, code), "count": strconv.Itoa(len(svc.Form)),
+		}))
+	default:
 		t.say(e.tr(t, "form.intro", map[string]string{
 			"service": e.serviceName(t, code),
 			"count":   strconv.Itoa(len(svc.Form)),
 			"office":  e.catalog.Office.Name,
 		}))
 	}
+	if noted != "" {
+		t.say(noted)
+	}
+	if past != "" {
+		t.say(past)
+	}
+	if t.st.Step == StepForm {
+		e.seekField(t, svc)
+	}
 	e.prompt(t)
 	return nil
+}
+
+// prefill answers, from the sentence that opened a complaint, the category
+// it names by one of its keywords ("jalan rusak": Jalan dan jembatan), and
+// returns the line saying so ("" when it named none). Nothing else is taken
+// from the sentence: a village or a confidentiality level said in passing
+// is asked all the same.
+func (e *Engine) prefill(t *turn, svc services.Service) string {
+	if t.in.Kind != KindText || svc.Kind != services.KindComplaint {
+		return ""
+	}
+	for _, f := range svc.Form {
+		if f.Name != services.CategoryField || f.Type != services.FieldChoice {
+			continue
+		}
+		options := f.Options(e.env(t))
+		if i, ok := services.FindKeyword(t.text, options); ok {
+			t.st.Data[f.Name] = options[i].Value
+			return e.tr(t, "understood.prefilled", map[string]string{
+				"answers": e.tr(t, f.LabelKey(), nil) + ": " + e.display(t, f, options[i].Value),
+			})
+		}
+	}
+	return ""
 }
 
 // resumeDraft puts the citizen back at the question their draft stopped at.
@@ -124,6 +174,8 @@ func (e *Engine) resumeDraft(t *turn) {
 	t.st.Service = t.st.Draft
 	t.st.Editing = false
 	t.st.Retries = 0
+	// A complaint left at the "same matter?" question is asked it again.
+	t.st.Matter = ""
 	if t.st.Field >= len(svc.Form) {
 		t.st.Step = StepConfirm
 	} else {
@@ -221,34 +273,55 @@ func (e *Engine) onForm(ctx context.Context, t *turn) error {
 		return nil
 	}
 	t.st.Data[field.Name] = value
+	if _, differs := e.nikDate(t, field, value); differs {
+		t.st.Step = StepDateCheck
+		t.st.Retries = 0
+		e.prompt(t)
+		return nil
+	}
 	e.advance(t, svc)
 	return nil
 }
 
-// advance moves the form past the answered field, and past the fields the
-// answers so far make unnecessary, to the next question or the summary.
+// advance moves the form past the answered field to the next question the
+// citizen has not answered (a change from the summary, or from a returning
+// citizen's offered answers, goes back there), past the fields the answers
+// make unnecessary, or to the summary.
 func (e *Engine) advance(t *turn, svc services.Service) {
 	t.st.Retries = 0
 	if t.st.Editing {
 		t.st.Editing = false
-		t.st.Field = len(svc.Form)
+		t.st.Field = 0
 	} else {
 		t.st.Field++
 	}
-	for t.st.Field < len(svc.Form) && svc.Form[t.st.Field].Skipped(t.st.Data) {
+	e.seekField(t, svc)
+	e.prompt(t)
+}
+
+// seekField moves the form from its current field to the first one that is
+// neither skipped nor answered, or to the summary (StepConfirm) when none
+// is left.
+func (e *Engine) seekField(t *turn, svc services.Service) {
+	for t.st.Field < len(svc.Form) {
+		f := svc.Form[t.st.Field]
+		if _, answered := t.st.Data[f.Name]; !answered && !f.Skipped(t.st.Data) {
+			break
+		}
 		t.st.Field++
 	}
-	if t.st.Field >= len(svc.Form) {
-		// An answer changed from the summary may make another one moot (a
-		// name, once the complaint is anonymous): drop it.
-		for _, f := range svc.Form {
-			if f.Skipped(t.st.Data) {
-				delete(t.st.Data, f.Name)
-			}
-		}
-		t.st.Step = StepConfirm
+	if t.st.Field < len(svc.Form) {
+		t.st.Step = StepForm
+		return
 	}
-	e.prompt(t)
+	// An answer changed from the summary may make another one moot (a
+	// name, once the complaint is anonymous): drop it.
+	for _, f := range svc.Form {
+		if f.Skipped(t.st.Data) {
+			delete(t.st.Data, f.Name)
+		}
+	}
+	t.st.Step = StepConfirm
 }
 
 // env is what the field parsers need, in the chat's language.
@@ -258,6 +331,7 @@ func (e *Engine) env(t *turn) services.Env {
 		Vocab:    e.vocab,
 		Today:    e.now().In(e.catalog.Office.Location),
 		Label:    func(key string) string { return e.tr(t, key, nil) },
+		Answers:  t.st.Data,
 	}
 }
 
@@ -284,7 +358,8 @@ func (e *Engine) onConfirm(ctx context.Context, t *turn) error {
 func (e *Engine) confirmChoices(t *turn) []services.Choice {
 	return []services.Choice{
 		{Value: "yes", Label: e.tr(t, "form.confirm_yes", nil), Keywords: e.vocab.Yes},
-		{Value: "edit", Label: e.tr(t, "form.confirm_edit", nil), Keywords: e.edit},
+		// "Is it right?" "No": something to change.
+		{Value: "edit", Label: e.tr(t, "form.confirm_edit", nil), Keywords: e.editOrNo},
 		{Value: "cancel", Label: e.tr(t, "form.confirm_cancel", nil)},
 	}
 }
@@ -422,7 +497,7 @@ func (e *Engine) resumeQuestion(t *turn) string {
 func (e *Engine) resumeChoices(t *turn) []services.Choice {
 	return []services.Choice{
 		{Value: "continue", Label: e.tr(t, "form.resume_continue", nil), Keywords: append(append([]string{}, e.cont...), e.vocab.Yes...)},
-		{Value: "menu", Label: e.tr(t, "menu.back", nil)},
+		{Value: "menu", Label: e.tr(t, "menu.back", nil), Keywords: e.vocab.No},
 	}
 }
 

@@ -14,7 +14,10 @@ var knownSteps = map[conversation.Step]bool{
 	conversation.StepMenu: true, conversation.StepInfoList: true, conversation.StepInfo: true,
 	conversation.StepExternal: true, conversation.StepPick: true, conversation.StepForm: true,
 	conversation.StepConfirm: true, conversation.StepEdit: true, conversation.StepResume: true,
-	conversation.StepStatus: true, conversation.StepLanguage: true,
+	conversation.StepStatus: true, conversation.StepLanguage: true, conversation.StepConsent: true,
+	conversation.StepSameMatter: true, conversation.StepLetterCheck: true, conversation.StepWhich: true,
+	conversation.StepReuse: true, conversation.StepDateCheck: true, conversation.StepAnswer: true,
+	conversation.StepQuestions: true,
 }
 
 // FuzzEngine feeds arbitrary message sequences (texts and button payloads,
@@ -26,6 +29,9 @@ func FuzzEngine(f *testing.F) {
 		"\x00\x00menu\x00batal\x00bantuan",
 		"2\x00[f:sktm:0|x]\x00[menu|request]\x00[go|menu]\x00[|]\x00[st|LKS-261123-0001]",
 		"cek status\x00LKS-261123-0001\x00lks 261123 0001\x00bahasa\x00[lang|en]\x00[lang|xx]",
+		"mau buat sktm\x00nik saya 3307055708900003\x00siti\x0018 agustus 90\x00[dc:sktm|nik]\x00sawangan",
+		"sktm atau domisili\x00[which|f:domisili]\x00[which|r:ktp]\x00ktp hilang\x00assalamualaikum",
+		"lapor jalan rusak\x00sawangan\x00jalan berlubang besar di depan sd krajan\x00sudah itu saja",
 		"2\x00tanggungan\x003307051708900001\x003307051203150003\x00ubah\x00[e:tanggungan_keluarga|99]",
 		strings.Repeat("é", 2001), "😀\x00مرحبا\x00ꦱꦸꦒꦼꦁ\x00'; DROP TABLE cases; --",
 	} {
@@ -100,7 +106,8 @@ func checkState(t *testing.T, catalog *services.Catalog, st conversation.State) 
 		}
 	}
 	switch st.Step {
-	case conversation.StepForm, conversation.StepConfirm, conversation.StepEdit, conversation.StepResume:
+	case conversation.StepForm, conversation.StepConfirm, conversation.StepEdit, conversation.StepResume,
+		conversation.StepReuse, conversation.StepDateCheck:
 		if st.Draft == "" || st.Service != st.Draft {
 			t.Fatalf("step %s without a matching draft (service %q, draft %q)", st.Step, st.Service, st.Draft)
 		}

@@ -20,25 +20,28 @@ func init() {
 		scope:    fixedScope("info"),
 		choices:  func(e *Engine, t *turn) []services.Choice { return e.withBack(t, e.serviceChoices(t)) },
 		handle:   (*Engine).onInfoList,
+		menu:     true,
 	})
 	register(StepInfo, stepKind{
 		question: (*Engine).standard,
 		scope:    func(_ *Engine, t *turn) string { return "i:" + t.st.Showing },
 		choices:  (*Engine).infoChoices,
 		handle:   (*Engine).onInfo,
+		menu:     true,
 	})
 	register(StepExternal, stepKind{
 		question: func(e *Engine, t *turn) string { return e.tr(t, "external.list", nil) },
 		scope:    fixedScope("x"),
 		choices:  func(e *Engine, t *turn) []services.Choice { return e.withBack(t, e.redirectChoices(t)) },
 		handle:   (*Engine).onExternal,
+		menu:     true,
 	})
 }
 
-func (e *Engine) onInfoList(_ context.Context, t *turn) error {
-	value, ok := e.chooseOrKeyword(t, "input.unknown_choice")
-	if !ok {
-		return nil
+func (e *Engine) onInfoList(ctx context.Context, t *turn) error {
+	value, ok, err := e.chooseOrUnderstand(ctx, t, "input.unknown_choice")
+	if !ok || err != nil {
+		return err
 	}
 	if value == "menu" {
 		e.toMenu(t)
@@ -66,9 +69,9 @@ func (e *Engine) standard(t *turn) string {
 }
 
 func (e *Engine) onInfo(ctx context.Context, t *turn) error {
-	value, ok := e.choose(t, "input.unknown_choice")
-	if !ok {
-		return nil
+	value, ok, err := e.chooseOrUnderstand(ctx, t, "input.unknown_choice")
+	if !ok || err != nil {
+		return err
 	}
 	switch value {
 	case "apply":
@@ -87,14 +90,14 @@ func (e *Engine) infoChoices(t *turn) []services.Choice {
 	return []services.Choice{
 		{Value: "apply", Label: e.tr(t, "info.apply", nil), Keywords: e.vocab.Yes},
 		{Value: "list", Label: e.tr(t, "info.back_list", nil)},
-		{Value: "menu", Label: e.tr(t, "menu.back", nil)},
+		{Value: "menu", Label: e.tr(t, "menu.back", nil), Keywords: e.vocab.No},
 	}
 }
 
-func (e *Engine) onExternal(_ context.Context, t *turn) error {
-	value, ok := e.choose(t, "input.unknown_choice")
-	if !ok {
-		return nil
+func (e *Engine) onExternal(ctx context.Context, t *turn) error {
+	value, ok, err := e.chooseOrUnderstand(ctx, t, "input.unknown_choice")
+	if !ok || err != nil {
+		return err
 	}
 	if value == "menu" {
 		e.toMenu(t)

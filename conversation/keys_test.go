@@ -72,6 +72,17 @@ func engineFamilies() map[string][]string {
 	for m := 1; m <= 12; m++ {
 		months = append(months, "date.month."+strconv.Itoa(m))
 	}
+	// A greeting's answer is named after its kind, which the locales
+	// declare (words.greetings.<kind>); CheckTexts holds every kind to an
+	// answer at start-up.
+	texts, err := locales.Load(locales.FS)
+	if err != nil {
+		panic(err)
+	}
+	var greetings []string
+	for kind := range texts.WordGroups("greetings") {
+		greetings = append(greetings, "greeting_back."+kind)
+	}
 	var commands, global []string
 	for _, cmd := range staffCommands {
 		commands = append(commands, "words.staff."+cmd)
@@ -90,6 +101,7 @@ func engineFamilies() map[string][]string {
 		"words.staff.*":             commands,
 		"words.*":                   global,
 		"media.*":                   {"media.other"}, // any other media falls back to media.other
+		"greeting_back.*":           greetings,
 	}
 }
 

@@ -25,6 +25,7 @@ func init() {
 		choices:  (*Engine).menuChoices,
 		handle:   (*Engine).onMenu,
 		help:     "help.menu",
+		menu:     true,
 	})
 	register(StepLanguage, stepKind{
 		question: func(e *Engine, t *turn) string { return e.tr(t, "language.pick", nil) },
@@ -34,10 +35,11 @@ func init() {
 	})
 }
 
-// greet starts a new conversation: the greeting (or the news that a draft
-// expired) and the menu, or at once the answer to a first message that
-// already says what the citizen wants ("2", "sktm", "ktp", a ticket, "cek
-// status").
+// greet starts a new conversation: a greeting answered in kind, the
+// welcome (or the news that a draft expired) and the menu, or at once the
+// answer to a first message that already says what the citizen wants
+// ("2", "sktm", "mau buat sktm", "ktp saya hilang", a ticket, "cek
+// status"), after a shorter welcome.
 func (e *Engine) greet(ctx context.Context, t *turn, loaded Loaded, now time.Time) error {
 	// The language the citizen chose once is kept with them, beyond any
 	// conversation state.
@@ -52,43 +54,75 @@ func (e *Engine) greet(ctx context.Context, t *turn, loaded Loaded, now time.Tim
 		lang = locales.DefaultLang
 	}
 	t.st = State{Chat: t.in.Chat, Step: StepMenu, Lang: lang, UpdatedAt: now}
-	if loaded.ExpiredDraft != "" {
-		t.say(e.tr(t, "form.expired", map[string]string{
-			"service": e.serviceName(t, loaded.ExpiredDraft),
-			"hours":   strconv.Itoa(int(e.catalog.Office.DraftTTL.Hours())),
-		}))
-	} else {
-		t.say(e.tr(t, "greeting", e.officeArgs()))
-	}
-	if t.in.Kind == KindText {
-		t.text = strings.TrimSpace(strings.ToValidUTF8(t.in.Text, ""))
-		word := normalize(t.text)
-		if e.words["status"][word] || e.words["language"][word] || e.namedLanguage(word) != "" {
-			_, err := e.globalWord(ctx, t)
-			return err
+	welcome := func(short bool) {
+		switch {
+		case loaded.ExpiredDraft != "":
+			t.say(e.tr(t, "form.expired", map[string]string{
+				"service": e.serviceName(t, loaded.ExpiredDraft),
+				"hours":   strconv.Itoa(int(e.catalog.Office.DraftTTL.Hours())),
+			}))
+		case short:
+			t.say(e.tr(t, "greeting_short", e.officeArgs()))
+		default:
+			t.say(e.tr(t, "greeting", e.officeArgs()))
 		}
+	}
+	if t.in.Kind != KindText {
+		welcome(false)
+		e.prompt(t)
+		return nil
+	}
+	t.text = strings.TrimSpace(strings.ToValidUTF8(t.in.Text, ""))
+	if utf8.RuneCountInString(t.text) > MaxTextRunes {
+		welcome(false)
+		e.prompt(t)
+		return nil
+	}
+	back, rest := e.greetingBack(t, t.text)
+	if back != "" {
+		t.say(back)
+	}
+	t.text = rest
+	word := normalize(rest)
+	if rest != "" {
+		// "cek surat <kode>" answers itself, after the short welcome; the
+		// welcome goes again when it was not one.
+		said := len(t.paras)
+		welcome(true)
 		if done, err := e.letterWord(ctx, t); done || err != nil {
 			return err
 		}
-		if e.menuUnderstands(t) {
-			return e.onMenu(ctx, t)
+		t.paras = t.paras[:said]
+	}
+	switch {
+	case e.words["status"][word] || e.words["language"][word] || e.namedLanguage(word) != "":
+		welcome(true)
+		_, err := e.globalWord(ctx, t)
+		return err
+	case rest == "":
+	case e.menuChoice(t) || e.isLetterCode(t):
+		welcome(true)
+		return e.onMenu(ctx, t)
+	default:
+		if u := e.intents.Find(rest); u.Intent.Kind != services.NoIntent {
+			welcome(true)
+			_, err := e.understand(ctx, t, u)
+			return err
 		}
 	}
+	welcome(false)
 	e.prompt(t)
 	return nil
 }
 
 func (e *Engine) onMenu(ctx context.Context, t *turn) error {
-	if ticket, ok := services.NormalizeTicket(t.text); ok && t.in.Kind == KindText {
-		return e.showTimeline(ctx, t, ticket)
-	}
 	if e.isLetterCode(t) {
 		// A school or a bank sends the code on a letter and nothing else.
 		return e.answerLetter(ctx, t, t.text)
 	}
-	value, ok := e.chooseOrKeyword(t, "input.unknown_choice")
-	if !ok {
-		return nil
+	value, ok, err := e.chooseOrUnderstand(ctx, t, "input.unknown_choice")
+	if !ok || err != nil {
+		return err
 	}
 	t.st.Retries = 0
 	switch value {
@@ -104,6 +138,8 @@ func (e *Engine) onMenu(ctx context.Context, t *turn) error {
 		t.say(e.tr(t, "office", e.officeArgs()))
 	case "resume":
 		e.resumeDraft(t)
+	case "answer":
+		e.toQuestions(t)
 	default:
 		if code, ok := strings.CutPrefix(value, "c:"); ok {
 			return e.startForm(ctx, t, code)
@@ -135,6 +171,9 @@ func (e *Engine) menuChoices(t *turn) []services.Choice {
 			Keywords: e.cont,
 		})
 	}
+	if len(t.st.Questions) > 0 {
+		choices = append(choices, services.Choice{Value: "answer", Label: e.questionsLabel(t)})
+	}
 	return choices
 }
 
@@ -144,60 +183,13 @@ func (e *Engine) toMenu(t *turn) {
 	t.st.Editing = false
 	t.st.Retries = 0
 	t.st.Showing = ""
+	t.st.Offered = nil
 }
 
-// menuUnderstands reports whether typed text means something at the main
-// menu: a choice, a service or redirect keyword, a ticket number, or a
-// letter's verification code.
-func (e *Engine) menuUnderstands(t *turn) bool {
-	if utf8.RuneCountInString(t.text) > MaxTextRunes {
-		return false
-	}
-	if _, ok := services.NormalizeTicket(t.text); ok {
-		return true
-	}
-	if e.isLetterCode(t) {
-		return true
-	}
-	if _, ok := services.MatchChoice(t.text, e.menuChoices(t), e.vocab); ok {
-		return true
-	}
-	if _, ok := e.matchRedirect(t); ok {
-		return true
-	}
-	_, ok := services.MatchChoice(t.text, e.serviceChoices(t), e.vocab)
+// menuChoice reports whether typed text picks an item of the main menu.
+func (e *Engine) menuChoice(t *turn) bool {
+	_, ok := services.MatchChoice(t.text, e.menuChoices(t), e.vocab)
 	return ok
-}
-
-// chooseOrKeyword is choose for the menus where a citizen may also type a
-// service's or a redirect's name directly ("sktm", "ktp"): a service shows
-// its standard, a redirect its explanation.
-func (e *Engine) chooseOrKeyword(t *turn, unknownKey string) (string, bool) {
-	k := stepOf(t.st.Step)
-	choices := k.choices(e, t)
-	if t.in.Kind == KindText {
-		if _, ok := services.MatchChoice(t.text, choices, e.vocab); !ok {
-			if code, ok := e.matchRedirect(t); ok {
-				e.showRedirect(t, code)
-				return "", false
-			}
-			if i, ok := services.MatchChoice(t.text, e.serviceChoices(t), e.vocab); ok && t.st.Step == StepMenu {
-				t.st.Showing = e.catalog.Services[i].Code
-				t.st.Step = StepInfo
-				e.prompt(t)
-				return "", false
-			}
-		}
-	}
-	return e.chooseAmong(t, k, choices, unknownKey)
-}
-
-func (e *Engine) matchRedirect(t *turn) (string, bool) {
-	choices := e.redirectChoices(t)
-	if i, ok := services.MatchChoice(t.text, choices, e.vocab); ok {
-		return choices[i].Value, true
-	}
-	return "", false
 }
 
 func (e *Engine) showRedirect(t *turn, code string) {

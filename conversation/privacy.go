@@ -75,10 +75,14 @@ func (e *Engine) consentChoices(t *turn) []services.Choice {
 }
 
 // onConsent records the citizen's agreement, with its time, and asks the
-// form's first question; refusing cancels the form.
+// form's first question; refusing cancels the form. A number sent right
+// after the notice (the NIK it is about, as the notice invites) agrees and
+// answers the first question in one message.
 func (e *Engine) onConsent(ctx context.Context, t *turn) error {
-	value, ok := e.choose(t, "input.unknown_choice")
-	if !ok {
+	value, ok := "", false
+	if t.in.Kind == KindText && sendsIDNumber(t.text) {
+		value, ok = "agree", true
+	} else if value, ok = e.choose(t, "input.unknown_choice"); !ok {
 		return nil
 	}
 	if value != "agree" {
@@ -93,8 +97,27 @@ func (e *Engine) onConsent(ctx context.Context, t *turn) error {
 	}
 	t.st.Step = StepForm
 	t.st.Retries = 0
+	if t.in.Kind == KindText && sendsIDNumber(t.text) {
+		return e.onForm(ctx, t)
+	}
 	e.prompt(t)
 	return nil
+}
+
+// minIDDigits is how many digits make a message an identity number sent
+// (a NIK or KK has 16; a slip or two still counts).
+const minIDDigits = 12
+
+// sendsIDNumber reports whether a message is an identity number, alone or
+// in a sentence ("nik saya 3307...").
+func sendsIDNumber(text string) bool {
+	digits := 0
+	for i := 0; i < len(text); i++ {
+		if text[i] >= '0' && text[i] <= '9' {
+			digits++
+		}
+	}
+	return digits >= minIDDigits
 }
 
 // showMyData tells a citizen what is stored about them.

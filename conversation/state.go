@@ -23,8 +23,10 @@ type State struct {
 	Editing   bool                  // answering one field from the confirmation
 	Lang      string                // locale of this chat
 	Draft     string                // service code while a form is unfinished
-	Awaiting  string                // ticket whose officer's question waits for this citizen's answer
+	Awaiting  string                // ticket of an officer's question asked since the citizen last wrote (see questionArrived)
+	Questions []string              // tickets whose officer's question waits for this citizen's answer
 	Listed    []string              // tickets offered by the last status list
+	Offered   []string              // what a sentence named twice over, offered side by side (StepWhich)
 	Files     []services.StoredFile // photos and documents of the open form
 	Matter    string                // open complaint the new one may repeat
 	Survey    string                // ticket whose satisfaction survey is open

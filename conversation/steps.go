@@ -52,6 +52,10 @@ type stepKind struct {
 	// files reports whether the message's photos, documents or shared
 	// location answer the step; nil: they never do.
 	files func(e *Engine, t *turn) bool
+	// menu marks a step that shows a menu: a citizen may say there in
+	// their own words what they want (chooseOrUnderstand), and a photo
+	// sent there answers an officer's waiting question.
+	menu bool
 }
 
 // steps is the table of every step, filled by register.
@@ -138,7 +142,7 @@ func (e *Engine) scope(t *turn) string {
 }
 
 // choose resolves the citizen's pick among the current step's options, the
-// same ones its question offered. When nothing matches it answers the
+// same ones its question offered, named alone or inside a sentence. When nothing matches it answers the
 // citizen itself (unknownKey, then the question again) and returns ok
 // false.
 func (e *Engine) choose(t *turn, unknownKey string) (string, bool) {
@@ -163,6 +167,10 @@ func (e *Engine) chooseAmong(t *turn, k *stepKind, choices []services.Choice, un
 		return "", false
 	case KindText:
 		if i, ok := services.MatchChoice(t.text, choices, e.vocab); ok {
+			return choices[i].Value, true
+		}
+		// An answer in a sentence: "nggih sampun leres", "biasa saja".
+		if i, ok := services.FindChoice(t.text, choices); ok {
 			return choices[i].Value, true
 		}
 	}

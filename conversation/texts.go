@@ -31,6 +31,19 @@ func CheckTexts(c *services.Catalog, texts *locales.Bundle) error {
 			problems = append(problems, fmt.Errorf("the staff commands: missing locale key %q", "words.staff."+cmd))
 		}
 	}
+	for _, list := range understandingLists {
+		if len(texts.Words(list)) == 0 {
+			problems = append(problems, fmt.Errorf("the words citizens type: missing locale key %q", "words."+list))
+		}
+	}
+	for kind := range texts.WordGroups("greetings") {
+		if !texts.Has("greeting_back." + kind) {
+			problems = append(problems, fmt.Errorf("the greeting words.greetings.%s: missing locale key %q, its answer", kind, "greeting_back."+kind))
+		}
+	}
+	if _, err := newIntents(c, texts); err != nil {
+		problems = append(problems, err)
+	}
 	return errors.Join(problems...)
 }
 

@@ -48,6 +48,15 @@ type harness struct {
 	lastIn  conversation.Inbound
 	prevIn  conversation.Inbound    // the message before lastIn
 	offered [][]conversation.Option // option lists of past replies, newest last
+	// rendered is every message the transcript sent, replies and
+	// notifications, as a phone shows it (see phoneText).
+	rendered []renderedMessage
+}
+
+// renderedMessage is one message sent during a transcript: to whom, after
+// which input line, and its text with its options as a numbered list.
+type renderedMessage struct {
+	to, after, text string
 }
 
 func newHarness(t *testing.T) *harness {
@@ -75,8 +84,9 @@ func newHarness(t *testing.T) *harness {
 		// The same codes every run, so transcripts can type them.
 		Random: rand.NewChaCha8([32]byte{'s', 'a', 'p', 'a'}),
 	})
+	h.cases.Erasing = h.privacy.Erasing
 	h.engine, err = conversation.New(conversation.Config{
-		Catalog: catalog, Texts: texts, States: h.states, Cases: h.cases, Desk: h.cases, Surveys: h.cases,
+		Catalog: catalog, Texts: texts, States: h.states, Cases: h.cases, Desk: h.cases, Surveys: h.cases, Past: h.cases,
 		Staff: h.staff, Notifier: h.notes, Media: h.media, Privacy: h.privacy, Letters: h.letters,
 		Now: func() time.Time { return h.clock },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -125,9 +135,13 @@ func (h *harness) send(in conversation.Inbound) []string {
 		h.t.Fatalf("handle %+v: %v", in, err)
 	}
 	var out []string
+	for _, r := range replies {
+		h.rendered = append(h.rendered, renderedMessage{to: h.who(in.Chat), after: in.Text, text: phoneText(r)})
+	}
 	for i, r := range replies {
 		if i > 0 {
-			out = append(out, "<")
+			// A turn that said too much for one message goes out as several.
+			out = append(out, "<--- next message")
 		}
 		for _, line := range strings.Split(r.Text, "\n") {
 			out = append(out, strings.TrimRight("< "+line, " "))
@@ -143,6 +157,7 @@ func (h *harness) send(in conversation.Inbound) []string {
 		out = append(out, "< (no reply)")
 	}
 	for _, n := range h.notes.Take() {
+		h.rendered = append(h.rendered, renderedMessage{to: h.who(n.To), after: in.Text, text: phoneText(n.Reply)})
 		for i, line := range strings.Split(n.Reply.Text, "\n") {
 			prefix := "<<        "
 			if i == 0 {

@@ -47,6 +47,10 @@ type Catalog struct {
 	// Referrals are where a complaint outside the camat's authority goes
 	// (Lapor Bupati, SP4N-LAPOR!, an agency); texts referral.<code>.*.
 	Referrals []Referral
+	// Reuse names the form fields about the citizen (name, birth date,
+	// village, address, phone, identity numbers) that a returning citizen
+	// is offered from their last request instead of typing them again.
+	Reuse []string
 }
 
 // Referral is a place a complaint can be referred to. An officer types its
@@ -108,6 +112,9 @@ type Service struct {
 	Unit     string
 	Days     int      // time limit in working days; for a complaint, the first-response limit
 	Keywords []string // words a citizen may type to pick it
+	// Synonyms are more words that name it inside a sentence: other names,
+	// Javanese, abbreviations ("surat miskin", "skd", "dalan rusak").
+	Synonyms []string
 	Form     []Field
 	// Letter says the office prints a letter for a finished case of this
 	// service; its template is configs/letters/<code>.yaml (package letters).
@@ -122,6 +129,7 @@ type Service struct {
 type Redirect struct {
 	Code     string
 	Keywords []string
+	Synonyms []string // as a service's
 }
 
 // Field is one question of a service's form.
@@ -136,6 +144,9 @@ type Field struct {
 	NotPast   bool // dates: reject dates before today
 	Optional  bool // the citizen may skip it ("lewati")
 	MaxFiles  int  // photos: how many at most
+	// TitleCase has a text answer stored and shown the way a name is
+	// written on a letter (TitleName): "SITI AMINAH" is "Siti Aminah".
+	TitleCase bool
 	// SkipIf skips the field when another answer has a value: a name is not
 	// asked of an anonymous complainant.
 	SkipIf *Condition
@@ -151,6 +162,9 @@ const (
 	CategoryField        = "kategori"    // complaint: its category, for routing, reports and the same-matter check
 	DescriptionField     = "uraian"      // complaint: what happened, told to staff and added to a same-matter case
 	ConfidentialityField = "kerahasiaan" // complaint: one of the Confidential* levels
+	// BirthDateField is the citizen's birth date, when a form asks it: the
+	// NIK's date part is checked against it. No form must have it.
+	BirthDateField = "tanggal_lahir"
 )
 
 // RequiredField is a field every form of one kind must have.

@@ -12,6 +12,9 @@ type Env struct {
 	Vocab    Vocabulary
 	Today    time.Time               // in the office time zone
 	Label    func(key string) string // resolves Choice.LabelKey to text in the chat's language
+	// Answers are the form's answers so far, by field name: a two-digit
+	// year is read against the NIK's birth date.
+	Answers map[string]string
 }
 
 // Problem keys returned by Field.Parse. The texts live in locales/.

@@ -7,7 +7,7 @@ import "strconv"
 // recording date DDMMYY that is a real date (no +40 here, unlike a NIK) and a
 // family serial that is not 0000.
 func parseKK(input string) (string, *Problem) {
-	digits, ok := idDigits(input)
+	digits, ok := idNumber(input)
 	if !ok {
 		return "", problemOf(ProblemKKChars)
 	}

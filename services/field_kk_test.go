@@ -12,7 +12,9 @@ func TestParseKK(t *testing.T) {
 
 		{in: "33070512031500", problem: ProblemKKLength, args: map[string]string{"got": "14"}},
 		{in: "33070512031500041", problem: ProblemKKLength, args: map[string]string{"got": "17"}},
-		{in: "KK 3307051203150004", problem: ProblemKKChars},
+		{in: "KK 3307051203150004", want: "3307051203150004"},
+		{in: "no kk saya 3307 0512 0315 0004", want: "3307051203150004"},
+		{in: "KK3307051203150004", problem: ProblemKKChars},
 		{in: "3307O51203150004", problem: ProblemKKChars},
 
 		{in: "3307055203150004", problem: ProblemKKDate}, // no +40 on a KK

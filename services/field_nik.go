@@ -15,7 +15,7 @@ const idNumberLength = 16
 // a birth date they typed, nor its region prefix with the kecamatan, because
 // a NIK never changes even when its embedded data is wrong.
 func parseNIK(input string) (string, *Problem) {
-	digits, ok := idDigits(input)
+	digits, ok := idNumber(input)
 	if !ok {
 		return "", problemOf(ProblemNIKChars)
 	}
@@ -30,6 +30,18 @@ func parseNIK(input string) (string, *Problem) {
 		return "", problemOf(ProblemNIKSequence)
 	}
 	return digits, nil
+}
+
+// idNumber is idDigits of the answer, or of the one number written in it
+// ("nik saya 3307 0512 0590 0001").
+func idNumber(input string) (string, bool) {
+	if digits, ok := idDigits(input); ok {
+		return digits, true
+	}
+	if n, ok := numberIn(input); ok {
+		return idDigits(n)
+	}
+	return "", false
 }
 
 // idDigits strips the separators people type inside long numbers (spaces,
@@ -69,4 +81,29 @@ func isRealDate(year, month, day int) bool {
 	}
 	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
 	return t.Year() == year && int(t.Month()) == month && t.Day() == day
+}
+
+// NIKBirthDate is the birth date a valid NIK carries (DDMMYY, women's day
+// plus 40). The NIK gives two digits of the year: when hint (a year the
+// citizen typed, 0 for none) ends in the same two, the date is in hint's
+// century; otherwise in the latest century that puts it on or before
+// today. It reports false for a NIK that is not 16 digits with a real
+// date. The NIK stays right even when this date is wrong (it never
+// changes): callers may ask, never reject.
+func NIKBirthDate(nik string, today time.Time, hint int) (time.Time, bool) {
+	if len(nik) != idNumberLength || !isASCIIDigits(nik) {
+		return time.Time{}, false
+	}
+	day, month, yy := atoi2(nik[6:8])%40, atoi2(nik[8:10]), atoi2(nik[10:12])
+	year := 2000 + yy
+	switch {
+	case hint > 0 && hint%100 == yy:
+		year = hint
+	case time.Date(year, time.Month(month), day, 0, 0, 0, 0, today.Location()).After(today):
+		year = 1900 + yy
+	}
+	if !isRealDate(year, month, day) {
+		return time.Time{}, false
+	}
+	return time.Date(year, time.Month(month), day, 0, 0, 0, 0, today.Location()), true
 }

@@ -29,10 +29,15 @@ func TestParseNIK(t *testing.T) {
 		{in: strings.Repeat("1", 5000), problem: ProblemNIKLength, args: map[string]string{"got": "5000"}},
 
 		{in: "33070512059O0001", problem: ProblemNIKChars}, // letter O
-		{in: "NIK 3307051205900001", problem: ProblemNIKChars},
+		{in: "NIK 3307051205900001", want: "3307051205900001"},
+		{in: "nik saya 3307 0512 0590 0001", want: "3307051205900001"},
+		{in: "NIK: 3307-05-120590-0001 pak", want: "3307051205900001"},
+		{in: "NIK3307051205900001", problem: ProblemNIKChars}, // a slip, not a word beside the number
+		{in: "nik 3307051205900001 kk 3307051203150004", problem: ProblemNIKChars},
 		{in: "3307/0512/0590/0001", problem: ProblemNIKChars},
 		{in: "٣٣٠٧٠٥١٢٠٥٩٠٠٠٠١", problem: ProblemNIKChars}, // Arabic-Indic digits
-		{in: "3307051205900001😀", problem: ProblemNIKChars},
+		{in: "3307051205900001😀", want: "3307051205900001"},
+		{in: "nik saya 330705120590001", problem: ProblemNIKLength, args: map[string]string{"got": "15"}},
 		{in: "saya lupa", problem: ProblemNIKChars},
 
 		{in: "3307050005900001", problem: ProblemNIKDate}, // day 00

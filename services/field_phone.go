@@ -10,11 +10,24 @@ const (
 )
 
 // parsePhone accepts an Indonesian number written 08..., +62... or 62...,
-// with spaces, dashes, dots or parentheses anywhere, and returns it as "62"
-// followed by the national significant number. A trunk 0 left after the
+// with spaces, dashes, dots or parentheses anywhere, alone or inside a
+// sentence, and returns it as "62" followed by the national significant
+// number. A trunk 0 left after the
 // country code ("+62 (0)812...", a common habit) is dropped: no national
 // number starts with 0.
 func parsePhone(input string) (string, *Problem) {
+	value, problem := parsePhoneNumber(input)
+	if problem != nil {
+		// "hp saya 0812 3456 7890", "no wa: +62 812-3456-7890"
+		if n, ok := numberIn(input); ok && n != strings.TrimSpace(input) {
+			return parsePhoneNumber(n)
+		}
+	}
+	return value, problem
+}
+
+// parsePhoneNumber is parsePhone of an answer that is the number alone.
+func parsePhoneNumber(input string) (string, *Problem) {
 	var b strings.Builder
 	plus := false
 	for _, r := range input {

@@ -33,7 +33,12 @@ func TestParsePhone(t *testing.T) {
 		{in: "++6281234567890", problem: ProblemPhone},
 		{in: "62", problem: ProblemPhone},
 		{in: "+", problem: ProblemPhone},
-		{in: "nomor saya 081234567890", problem: ProblemPhone},
+		{in: "nomor saya 081234567890", want: "6281234567890"},
+		{in: "hp saya 0812 3456 7890", want: "6281234567890"},
+		{in: "no wa: +62 812-3456-7890 (wa)", want: "6281234567890"},
+		{in: "hp saya 0812 3456 7890 atau 0813 1111 2222", problem: ProblemPhone}, // which one?
+		{in: "hp 0812 3456 7890, rumah 0286 321234", problem: ProblemPhone},       // two numbers
+		{in: "hp saya 0812345678a", problem: ProblemPhone},
 		{in: strings.Repeat("0", 5000), problem: ProblemPhone},
 	})
 }

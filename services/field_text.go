@@ -12,7 +12,8 @@ import (
 // length in runes is within Min and Max (0 means no bound), and that it
 // holds no NIK or KK number (HoldsIDNumber): free text is shown and stored
 // as typed, and a number in it would be neither masked nor sealed (a NIK
-// typed at the name question). Control characters count as whitespace,
+// typed at the name question); a TitleCase field's answer is written as a
+// name on a letter (TitleName). Control characters count as whitespace,
 // invisible ones (StripInvisible) and invalid UTF-8 bytes are dropped, so
 // the stored value is always clean UTF-8 (PostgreSQL rejects NUL and bad
 // bytes) and reads to staff as it will print.
@@ -33,6 +34,9 @@ func (f Field) parseText(input string) (string, *Problem) {
 	}
 	if f.Max > 0 && n > f.Max {
 		return "", problemWith(ProblemTextLong, "max", strconv.Itoa(f.Max))
+	}
+	if f.TitleCase {
+		value = TitleName(value)
 	}
 	return value, nil
 }

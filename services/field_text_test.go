@@ -45,6 +45,16 @@ func TestParseTextRefusesSpoofingAndIDNumbers(t *testing.T) {
 	})
 }
 
+func TestParseTextTitleCase(t *testing.T) {
+	f := Field{Name: "nama", Type: FieldText, Min: 3, Max: 100, TitleCase: true}
+	runParseCases(t, f, testEnv(), []parseCase{
+		{in: "SITI AMINAH", want: "Siti Aminah"},
+		{in: "siti  aminah", want: "Siti Aminah"},
+		{in: "ahmad bin abdullah", want: "Ahmad bin Abdullah"},
+		{in: "Bu", problem: ProblemTextShort, args: map[string]string{"min": "3"}},
+	})
+}
+
 func TestParseTextWithoutBounds(t *testing.T) {
 	f := Field{Name: "catatan", Type: FieldText}
 	runParseCases(t, f, testEnv(), []parseCase{

@@ -14,7 +14,9 @@ func yesNoOptions(env Env) []Choice {
 }
 
 // parseYesNo matches the whole answer first; failing that, its first word,
-// because citizens write "iya betul" or "mboten, matur nuwun".
+// because citizens write "iya betul" or "mboten sampun" (a polite no); and
+// last the yes or no words anywhere in it ("sudah benar kirim"), if they
+// all say the same.
 func parseYesNo(input string, options []Choice, vocab Vocabulary) (string, *Problem) {
 	if i, ok := MatchChoice(input, options, vocab); ok {
 		return options[i].Value, nil
@@ -24,6 +26,9 @@ func parseYesNo(input string, options []Choice, vocab Vocabulary) (string, *Prob
 		if i, ok := MatchChoice(words[0], options, vocab); ok {
 			return options[i].Value, nil
 		}
+	}
+	if i, ok := FindChoice(input, options); ok {
+		return options[i].Value, nil
 	}
 	return "", problemOf(ProblemYesNo)
 }

@@ -455,7 +455,7 @@ func (l *loader) clock(n *yaml.Node, s, ctx, key string) bool {
 // services reads the catalog of services and redirects. The units come from
 // kecamatan.yaml, already read into cat.Office.
 func (l *loader) services(root *yaml.Node, cat *Catalog) {
-	m := l.mapping(root, "", "services", "redirects", "referrals")
+	m := l.mapping(root, "", "services", "redirects", "referrals", "reuse")
 	keywords := map[string]string{} // normalized keyword -> owner, to catch one word leading to two places
 	claim := func(owner string, words []string, nodes []*yaml.Node) {
 		for i, w := range words {
@@ -475,15 +475,17 @@ func (l *loader) services(root *yaml.Node, cat *Catalog) {
 		}
 		cat.Services = append(cat.Services, s.Service)
 		claim(fmt.Sprintf("service %q", s.Code), s.Keywords, s.keywordNodes)
+		claim(fmt.Sprintf("service %q", s.Code), s.Synonyms, s.synonymNodes)
 	}
 	for i, it := range m.list("redirects", false) {
-		rm := l.namedMapping(it, "code", fmt.Sprintf("redirect #%d", i+1), quoted("redirect"), "code", "keywords")
+		rm := l.namedMapping(it, "code", fmt.Sprintf("redirect #%d", i+1), quoted("redirect"), "code", "keywords", "synonyms")
 		ctx := rm.ctx
 		var r Redirect
 		code, cn := rm.str("code", true)
 		r.Code = code
-		var kn []*yaml.Node
+		var kn, sn []*yaml.Node
 		r.Keywords, kn = rm.words("keywords", true)
+		r.Synonyms, sn = rm.words("synonyms", false)
 		if cn == nil || code == "" {
 			continue
 		}
@@ -497,6 +499,7 @@ func (l *loader) services(root *yaml.Node, cat *Catalog) {
 		}
 		cat.Redirects = append(cat.Redirects, r)
 		claim(ctx, r.Keywords, kn)
+		claim(ctx, r.Synonyms, sn)
 	}
 	for i, it := range m.list("referrals", false) {
 		rm := l.namedMapping(it, "code", fmt.Sprintf("referral #%d", i+1), quoted("referral"), "code", "keywords")
@@ -516,6 +519,21 @@ func (l *loader) services(root *yaml.Node, cat *Catalog) {
 		cat.Referrals = append(cat.Referrals, r)
 		claim(rm.ctx, r.Keywords, kn)
 	}
+	reuse, nodes := m.words("reuse", false)
+	for i, name := range reuse {
+		switch {
+		case !slices.ContainsFunc(cat.Services, func(s Service) bool { return s.Kind == KindRequest && s.hasField(name) }):
+			l.errorf(nodes[i], "reuse", "%q is not a field of any request form", name)
+		case contains(cat.Reuse, name):
+			l.errorf(nodes[i], "reuse", "%q is listed twice", name)
+		default:
+			cat.Reuse = append(cat.Reuse, name)
+		}
+	}
+}
+
+func (s Service) hasField(name string) bool {
+	return slices.ContainsFunc(s.Form, func(f Field) bool { return f.Name == name })
 }
 
 // quoted names an entry by its id: service "sktm".
@@ -533,14 +551,15 @@ func hasRedirect(c *Catalog, code string) bool {
 	return ok
 }
 
-// loadedService is a service with the nodes of its keywords, for messages.
+// loadedService is a service with the nodes of its keywords and synonyms,
+// for messages.
 type loadedService struct {
 	Service
-	keywordNodes []*yaml.Node
+	keywordNodes, synonymNodes []*yaml.Node
 }
 
 func (l *loader) service(n *yaml.Node, i int, cat *Catalog) (loadedService, bool) {
-	m := l.namedMapping(n, "code", fmt.Sprintf("service #%d", i+1), quoted("service"), "code", "kind", "unit", "days", "keywords", "form", "letter")
+	m := l.namedMapping(n, "code", fmt.Sprintf("service #%d", i+1), quoted("service"), "code", "kind", "unit", "days", "keywords", "synonyms", "form", "letter")
 	ctx := m.ctx
 	var s loadedService
 	code, cn := m.str("code", true)
@@ -575,6 +594,7 @@ func (l *loader) service(n *yaml.Node, i int, cat *Catalog) (loadedService, bool
 		s.Days = days
 	}
 	s.Keywords, s.keywordNodes = m.words("keywords", false)
+	s.Synonyms, s.synonymNodes = m.words("synonyms", false)
 	if letter, ln := m.boolean("letter"); ln != nil {
 		switch {
 		case letter && s.Kind == KindComplaint:
@@ -634,7 +654,8 @@ func (l *loader) requiredFields(formKey *yaml.Node, ctx string, kind Kind, form 
 
 func (l *loader) field(n *yaml.Node, svcCtx string) (Field, bool) {
 	m := l.namedMapping(n, "name", svcCtx+", field", func(id string) string { return fmt.Sprintf("%s, field %q", svcCtx, id) },
-		"name", "type", "min", "max", "choices", "not_future", "not_past", "prompt", "label", "optional", "max_files", "skip_if")
+		"name", "type", "min", "max", "choices", "not_future", "not_past", "prompt", "label", "optional", "max_files", "skip_if",
+		"title_case")
 	ctx := m.ctx
 	var f Field
 	name, nn := m.str("name", true)
@@ -692,6 +713,9 @@ func (l *loader) field(n *yaml.Node, svcCtx string) (Field, bool) {
 		f.NotPast, _ = m.boolean("not_past")
 	}
 	f.Optional, _ = m.boolean("optional")
+	if onlyFor("title_case", FieldText) != nil {
+		f.TitleCase, _ = m.boolean("title_case")
+	}
 	if onlyFor("max_files", FieldPhotos) != nil {
 		var fn *yaml.Node
 		var ok bool

@@ -328,6 +328,38 @@ func TestLoadGoodSnippets(t *testing.T) {
 	}
 }
 
+// Synonyms lead one place each, as keywords do; reuse names fields of a
+// request form; title_case is for text.
+func TestLoadSynonymsAndReuse(t *testing.T) {
+	services := strings.NewReplacer(
+		"    keywords: [sktm]\n", "    keywords: [sktm]\n    synonyms: [surat miskin, ktp hilang]\n",
+		"      - {name: nama, type: text, min: 3, max: 100}", "      - {name: nama, type: text, min: 3, max: 100, title_case: true}\n      - {name: tgl, type: date, title_case: true}",
+		"    keywords: [ktp]\n", "    keywords: [ktp]\n    synonyms: [KTP Hilang, e ktp]\n",
+	).Replace(goodServices) + "reuse: [nik, nama, telepon, nik]\n"
+	_, err := loadSnippets(goodKecamatan, services)
+	if err == nil {
+		t.Fatal("loaded")
+	}
+	for _, want := range []string{
+		`redirect "ktp": keyword "KTP Hilang" is also a keyword of service "sktm"`,
+		`service "sktm", field "tgl": "title_case" applies only to text fields`,
+		`reuse: "telepon" is not a field of any request form`,
+		`reuse: "nik" is listed twice`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks\n  %s\nin:\n%v", want, err)
+		}
+	}
+	good := strings.Replace(goodServices, "    keywords: [sktm]\n", "    keywords: [sktm]\n    synonyms: [surat miskin]\n", 1) + "reuse: [nik, nama]\n"
+	cat, err := loadSnippets(goodKecamatan, good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := cat.Service("sktm"); len(s.Synonyms) != 1 || len(cat.Reuse) != 2 {
+		t.Errorf("synonyms %v, reuse %v", s.Synonyms, cat.Reuse)
+	}
+}
+
 func TestLoadLetterKey(t *testing.T) {
 	cat, err := loadSnippets(goodKecamatan, strings.Replace(goodServices, "    keywords: [sktm]\n", "    keywords: [sktm]\n    letter: true\n", 1))
 	if err != nil {
@@ -427,7 +459,7 @@ redirects:
 		`services.yaml:9: service "sktm", field "jumlah": missing "choices"`,
 		`services.yaml:10: service "sktm", field "tgl": "min" applies only to text fields`,
 		`services.yaml:10: service "sktm", field "tgl": "not_future" must be true or false, not "maybe"`,
-		`services.yaml:11: service "sktm", field "pilih": unknown key "choises" (use one of: name, type, min, max, choices, not_future, not_past, prompt, label, optional, max_files, skip_if)`,
+		`services.yaml:11: service "sktm", field "pilih": unknown key "choises" (use one of: name, type, min, max, choices, not_future, not_past, prompt, label, optional, max_files, skip_if, title_case)`,
 		`services.yaml:12: service "sktm": duplicate service code`,
 		`services.yaml:13: service "sktm": unknown unit "keuangan" (kecamatan.yaml lists: umum, sosial)`,
 		`services.yaml:14: service "sktm": "days" must be a whole number, not "satu"`,

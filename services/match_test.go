@@ -209,3 +209,93 @@ func BenchmarkMatchChoice(b *testing.B) {
 		MatchChoice("pengadual", choices, vocab)
 	}
 }
+
+// A space that slipped or went missing does not matter.
+func TestMatchChoiceSlippedSpace(t *testing.T) {
+	menu := []Choice{{Value: "info", Label: "Informasi layanan"}, {Value: "request", Label: "Ajukan surat"}}
+	for _, in := range []string{"ajukans urat", "ajukansurat", "AJUKAN  SURAT", "ajukan s urat"} {
+		if i, ok := MatchChoice(in, menu, testVocab()); !ok || menu[i].Value != "request" {
+			t.Errorf("MatchChoice(%q) = %d, %v; want request", in, i, ok)
+		}
+	}
+}
+
+func TestFindChoice(t *testing.T) {
+	vocab := testVocab()
+	yesNo := []Choice{{Value: "ya", Label: "Ya", Keywords: vocab.Yes}, {Value: "tidak", Label: "Tidak", Keywords: vocab.No}}
+	confidential := []Choice{{Value: "biasa", Label: "Biasa"}, {Value: "rahasia", Label: "Rahasia"}, {Value: "anonim", Label: "Anonim"}}
+	fields := []Choice{{Value: "0", Label: "NIK", Keywords: []string{"nik"}}, {Value: "1", Label: "Nama lengkap", Keywords: []string{"nama"}},
+		{Value: "2", Label: "Tanggal lahir"}, {Value: "6", Label: "Nomor HP"}, {Value: "7", Label: "Nomor KK"}}
+	langs := []Choice{{Value: "id", Label: "Bahasa Indonesia"}, {Value: "en", Label: "English"}}
+	villages := villageOptions(testVillages())
+	for _, tc := range []struct {
+		in      string
+		choices []Choice
+		want    string // "" for no match
+	}{
+		{"nggih sampun leres", yesNo, "ya"},
+		{"iya betul", yesNo, "ya"},
+		{"ya tapi tidak", yesNo, ""}, // names both
+		{"biasa saja", confidential, "biasa"},
+		{"yang rahasia aja", confidential, "rahasia"},
+		{"desa sawangan", villages, "33.07.05.2001"},
+		{"saya dari Desa Lipursari, RT 2", villages, "33.07.05.2002"},
+		{"sawangan atau besani", villages, ""},
+		{"tanggal", fields, "2"}, // a word of one label
+		{"lahir", fields, "2"},
+		{"hp", fields, "6"},
+		{"nomor", fields, ""}, // two labels
+		{"indonesia", langs, "id"},
+		{"2001", villages, ""}, // digits are not words of a label
+		{"", yesNo, ""},
+		{strings.Repeat("ya ", 200), yesNo, ""}, // past the bound
+	} {
+		i, ok := FindChoice(tc.in, tc.choices)
+		got := ""
+		if ok {
+			got = tc.choices[i].Value
+		}
+		if got != tc.want {
+			t.Errorf("FindChoice(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestFindKeyword(t *testing.T) {
+	categories := []Choice{
+		{Value: "jalan_jembatan", Label: "Jalan dan jembatan", Keywords: []string{"jalan rusak", "jembatan"}},
+		{Value: "kebersihan", Label: "Kebersihan", Keywords: []string{"sampah"}},
+		{Value: "lainnya", Label: "Lainnya"},
+	}
+	for in, want := range map[string]string{
+		"lapor jalan rusak di sawangan": "jalan_jembatan",
+		"sampah menumpuk":               "kebersihan",
+		"jalan rusak penuh sampah":      "", // two
+		"lainnya":                       "", // a label, not a keyword
+		"jalan":                         "",
+	} {
+		i, ok := FindKeyword(in, categories)
+		got := ""
+		if ok {
+			got = categories[i].Value
+		}
+		if got != want {
+			t.Errorf("FindKeyword(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func FuzzFindChoice(f *testing.F) {
+	for _, seed := range []string{"nggih sampun leres", "biasa saja", "desa sawangan", "\xff", "", "a b c d"} {
+		f.Add(seed)
+	}
+	choices := append(villageOptions(testVillages()), serviceMenu()...)
+	f.Fuzz(func(t *testing.T, in string) {
+		if i, ok := FindChoice(in, choices); ok && (i < 0 || i >= len(choices)) {
+			t.Fatalf("FindChoice(%q) = %d: outside the choices", in, i)
+		}
+		if i, ok := FindKeyword(in, choices); ok && (i < 0 || i >= len(choices)) {
+			t.Fatalf("FindKeyword(%q) = %d: outside the choices", in, i)
+		}
+	})
+}

@@ -158,6 +158,7 @@ func newEngine(o *office.Office, st *storage, cases conversation.CaseStore, stat
 		Desk:     st.Cases.Desk(),
 		Surveys:  st.Cases.Desk(),
 		Privacy:  st.Cases.Desk(),
+		Past:     st.Cases.Desk(),
 		Letters:  issuer,
 		Staff:    o.Staff,
 		Notifier: notify,

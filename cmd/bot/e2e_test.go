@@ -91,7 +91,7 @@ func TestTelegramSKTMEndToEnd(t *testing.T) {
 	}
 	srv.PushCallback(chat, chat, menu.Buttons[1][0].Data)
 	expect("Surat apa yang ingin Anda ajukan?")
-	say("sktm", "Setuju untuk melanjutkan?")
+	say("sktm", "Setuju? Pilih Setuju")
 	say("setuju", "(1/7)")
 	say("3307051708900001", "(2/7)")
 	say("Siti Aminah", "(3/7)")

@@ -25,7 +25,7 @@ func sktmScript(nik string) []action {
 	return []action{
 		{text: "/start", expect: "Selamat datang"},
 		{isButton: true, pick: "Ajukan surat", fallback: "menu:2", expect: "Surat apa"},
-		{text: "sktm", expect: "Setuju untuk melanjutkan?"},
+		{text: "sktm", expect: "Setuju?"},
 		{text: "setuju", expect: "(1/7)"},
 		{text: nik, expect: "(2/7)"},
 		{text: "Siti Aminah", expect: "(3/7)"},
@@ -36,6 +36,45 @@ func sktmScript(nik string) []action {
 		{text: "0812 3456 7890", expect: "**********"},
 		{text: "ya", expect: "Nomor tiket"},
 	}
+}
+
+// firstScript is a first SKTM request as a villager writes it: the first
+// message names the service, and the NIK sent right after the privacy
+// notice agrees to it (issue #18: at most 9 messages).
+func firstScript(nik string) []action {
+	return []action{
+		{text: "mau buat sktm", expect: "Setuju?"},
+		{text: nik, expect: "(2/7)"},
+		{text: "Siti Aminah", expect: "(3/7)"},
+		{text: "17-08-1990", expect: "(4/7)"},
+		{isButton: true, fallback: "desa:1", expect: "(5/7)"},
+		{text: "Dusun Krajan RT 02 RW 01", expect: "(6/7)"},
+		{text: "beasiswa sekolah anak", expect: "(7/7)"},
+		{text: "0812 3456 7890", expect: "**********"},
+		{text: "ya", expect: "Nomor tiket"},
+	}
+}
+
+// returningScript is the same citizen's next SKTM request: the answers
+// about her come from the first one, the NIK masked (issue #18: at most 6
+// messages).
+func returningScript() []action {
+	return []action{
+		{text: "mau buat sktm lagi", expect: "Pakai data yang sama?"},
+		{text: "ya", expect: "(6/7)"},
+		{text: "berobat di rumah sakit", expect: "**********"},
+		{text: "ya", expect: "Nomor tiket"},
+	}
+}
+
+// script is what each citizen of a run types: the SKTM request of the
+// menus, or with -returning a first request in a villager's words and a
+// second one as a returning citizen.
+func script(o options, nik string) []action {
+	if o.returning {
+		return append(firstScript(nik), returningScript()...)
+	}
+	return sktmScript(nik)
 }
 
 // result is what one citizen saw.

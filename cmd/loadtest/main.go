@@ -54,6 +54,7 @@ type options struct {
 	flood        int    // messages one sender floods during an extra bot phase (0: none)
 	steps        bool   // also print the latency of each script step
 	rounds       int    // burst comparisons of bot and echo, alternated
+	returning    bool   // each citizen files a second SKTM as a returning citizen
 	prefix       string // Redis key prefix of the run
 	out          io.Writer
 }
@@ -81,6 +82,7 @@ func main() {
 	flag.IntVar(&o.flood, "flood", 0, "after the bot phases, run the first mode again while one sender floods this many messages, and compare the citizens' latency")
 	flag.IntVar(&o.rounds, "rounds", 1, "burst comparisons of bot and echo, run alternately, for a ratio that the machine's drifting speed moves less: the median is printed")
 	flag.BoolVar(&o.steps, "steps", false, "also print the reply latency of each step of the script (where the time goes)")
+	flag.BoolVar(&o.returning, "returning", false, "each citizen files two SKTM requests: the first in a villager's words (the service named in the first message), the second as a returning citizen whose answers are offered again; the message count of each is printed")
 	flag.Parse()
 	o.out = os.Stdout
 	if _, _, err := run(context.Background(), o); err != nil {
@@ -434,7 +436,7 @@ func runPhase(ctx context.Context, o options, f *fakeAPI, target, mode string, b
 					return
 				}
 			}
-			results[i] = citizen(ctx, f, chat, sktmScript(nik), think, o.replyTimeout, target != "echo", func(ch chan reply) { inboxes[i] = ch })
+			results[i] = citizen(ctx, f, chat, script(o, nik), think, o.replyTimeout, target != "echo", func(ch chan reply) { inboxes[i] = ch })
 		})
 	}
 	wg.Wait()
@@ -499,16 +501,16 @@ func runPhase(ctx context.Context, o options, f *fakeAPI, target, mode string, b
 	return p, nil
 }
 
-// stepName names step i of the SKTM script for the -steps lines.
-func stepName(i int) string {
-	script := sktmScript("NIK")
-	if i >= len(script) {
+// stepName names step i of the run's script for the -steps lines.
+func stepName(o options, i int) string {
+	steps := script(o, "NIK")
+	if i >= len(steps) {
 		return "?"
 	}
-	if script[i].isButton {
-		return "button " + script[i].fallback
+	if steps[i].isButton {
+		return "button " + steps[i].fallback
 	}
-	return script[i].text
+	return steps[i].text
 }
 
 // redisSeconds is the CPU time the Redis server used so far, -1 when it
@@ -563,11 +565,19 @@ func report(o options, ps []phase, cases int64) {
 		}
 		if o.steps {
 			for i, st := range p.steps {
-				fmt.Fprintf(w, "      step %2d %-22.22q p50 %8s p95 %8s p99 %8s max %8s\n", i+1, stepName(i), ms(st.p50), ms(st.p95), ms(st.p99), ms(st.max))
+				fmt.Fprintf(w, "      step %2d %-22.22q p50 %8s p95 %8s p99 %8s max %8s\n", i+1, stepName(o, i), ms(st.p50), ms(st.p95), ms(st.p99), ms(st.max))
 			}
 		}
 	}
-	fmt.Fprintf(w, "cases written: %d (want %d per bot phase)\n", cases, o.citizens)
+	perCitizen := 1
+	if o.returning {
+		perCitizen = 2
+		fmt.Fprintf(w, "citizen messages per SKTM request: first %d (the service named in the first message), returning %d\n",
+			len(firstScript("")), len(returningScript()))
+	} else {
+		fmt.Fprintf(w, "citizen messages per SKTM request: %d (by the menus)\n", len(sktmScript("")))
+	}
+	fmt.Fprintf(w, "cases written: %d (want %d per bot phase)\n", cases, perCitizen*o.citizens)
 	for _, m := range []string{"burst"} {
 		if e := rate["echo/"+m]; e > 0 && rate["bot/"+m] > 0 {
 			fmt.Fprintf(w, "throughput bot/echo (%s): %.2f\n", m, rate["bot/"+m]/e)

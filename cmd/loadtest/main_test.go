@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -63,7 +67,7 @@ func TestSmoke(t *testing.T) {
 	defer cancel()
 	o := options{citizens: 10, mode: "both", think: 20 * time.Millisecond, replicas: 1,
 		redisURL: envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), databaseURL: envOr("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"),
-		botBinary: os.Getenv("SAPA_BOT_BINARY"), replyTimeout: 15 * time.Second, phaseTimeout: time.Minute, baseline: true, flood: 200, rounds: 2, out: &out}
+		botBinary: testBot(t), replyTimeout: 15 * time.Second, phaseTimeout: time.Minute, baseline: true, flood: 200, rounds: 2, out: &out}
 	phases, cases, err := run(ctx, o)
 	if err != nil {
 		t.Fatalf("loadtest: %v\n%s", err, out.String())
@@ -91,13 +95,76 @@ func TestSmoke(t *testing.T) {
 	}
 }
 
+// TestSmokeReturning runs the returning citizen's script: each citizen
+// files a first SKTM in 9 messages and a second in 4, the second offered
+// the first's answers; every reply is the one the script expects.
+func TestSmokeReturning(t *testing.T) {
+	var out bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	o := options{citizens: 5, mode: "burst", replicas: 1, returning: true,
+		redisURL: envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), databaseURL: envOr("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"),
+		botBinary: testBot(t), replyTimeout: 15 * time.Second, phaseTimeout: time.Minute, rounds: 1, out: &out}
+	phases, cases, err := run(ctx, o)
+	if err != nil {
+		t.Fatalf("loadtest: %v\n%s", err, out.String())
+	}
+	if len(phases) != 1 {
+		t.Fatalf("%d phases, want the bot's burst alone", len(phases))
+	}
+	if p := phases[0]; p.lost != 0 || p.doubled != 0 || p.tickets != 5 || p.messages != 5*(9+4) || p.unexpected != 0 {
+		t.Errorf("lost %d doubled %d tickets %d messages %d unexpected %d (%s)", p.lost, p.doubled, p.tickets, p.messages, p.unexpected, p.sample)
+	}
+	if cases != 10 {
+		t.Errorf("cases written: %d, want 10 (two per citizen)", cases)
+	}
+	if !strings.Contains(out.String(), "citizen messages per SKTM request: first 9 (the service named in the first message), returning 4") {
+		t.Errorf("no message counts in:\n%s", out.String())
+	}
+}
+
+// testBot is the bot binary the smoke tests run: SAPA_BOT_BINARY, or one
+// built once for the package's tests.
+func testBot(t *testing.T) string {
+	t.Helper()
+	if bin := os.Getenv("SAPA_BOT_BINARY"); bin != "" {
+		return bin
+	}
+	built.Do(func() {
+		built.path = filepath.Join(built.dir, "sapa-bot")
+		cmd := exec.Command("go", "build", "-o", built.path, "github.com/leksono/sapa/cmd/bot")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("build the bot: %v\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	return built.path
+}
+
+// built is the bot binary testBot builds, in a directory TestMain removes.
+var built struct {
+	sync.Once
+	dir, path string
+	err       error
+}
+
 // TestMain lets the test binary play the echo baseline, as the command
 // does: run starts os.Executable() with "echo".
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == "echo" {
 		main()
 	}
-	os.Exit(m.Run())
+	dir, err := os.MkdirTemp("", "sapa-loadtest-bot-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	built.dir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 func TestCPUAccounting(t *testing.T) {

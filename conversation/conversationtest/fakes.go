@@ -110,6 +110,9 @@ type Cases struct {
 	Profiles map[string]map[string]string // profile answers by ticket and question
 	Comments map[string]string            // comments of completed surveys, by ticket
 	Fail     error                        // when set, SubmitCase fails with it
+	// Erasing, when set, reports a chat whose request to erase its data
+	// is open: LastRequest offers it nothing (Privacy.Erasing fits).
+	Erasing func(channel, chatID string) bool
 }
 
 func NewCases(loc *time.Location) *Cases {
@@ -231,6 +234,23 @@ func (m *Cases) CitizenCases(_ context.Context, channel, chatID string, limit in
 		}
 	}
 	return out, nil
+}
+
+// LastRequest implements conversation.PastRequests: the chat's newest
+// request not rejected, none while its erasure is open.
+func (m *Cases) LastRequest(_ context.Context, channel, chatID string) (services.CaseView, error) {
+	if m.Erasing != nil && m.Erasing(channel, chatID) {
+		return services.CaseView{}, conversation.ErrNoCase
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	all := m.sorted()
+	for i := len(all) - 1; i >= 0; i-- {
+		if c := all[i]; c.Channel == channel && c.ChatID == chatID && c.Kind == services.KindRequest && c.Status != services.StatusRejected {
+			return *c, nil
+		}
+	}
+	return services.CaseView{}, conversation.ErrNoCase
 }
 
 // CitizenCase implements conversation.CaseStore, CaseDesk, SurveyDesk and AttachmentDesk.
@@ -442,6 +462,18 @@ func (p *Privacy) RequestDeletion(_ context.Context, channel, chatID string, at 
 	return r, nil
 }
 
+// Erasing reports whether the chat has an open deletion request.
+func (p *Privacy) Erasing(channel, chatID string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, r := range p.requests {
+		if r.Channel == channel && r.ChatID == chatID && p.done[r.ID] == "" {
+			return true
+		}
+	}
+	return false
+}
+
 // DeletionRequests implements conversation.PrivacyDesk.
 func (p *Privacy) DeletionRequests(context.Context) ([]services.DeletionRequest, error) {
 	p.mu.Lock()
@@ -504,4 +536,5 @@ var (
 	_ conversation.Notifier       = (*Notifier)(nil)
 	_ conversation.MediaStore     = (*Media)(nil)
 	_ conversation.PrivacyDesk    = (*Privacy)(nil)
+	_ conversation.PastRequests   = (*Cases)(nil)
 )

@@ -135,7 +135,9 @@ type record struct {
 	Draft     string                `json:"draft,omitempty"`
 	Showing   string                `json:"showing,omitempty"`
 	Awaiting  string                `json:"awaiting,omitempty"`
+	Questions []string              `json:"questions,omitempty"`
 	Listed    []string              `json:"listed,omitempty"`
+	Offered   []string              `json:"offered,omitempty"`
 	Files     []services.StoredFile `json:"files,omitempty"`
 	Matter    string                `json:"matter,omitempty"`
 	Survey    string                `json:"survey,omitempty"`
@@ -237,7 +239,9 @@ func (s *Store) decode(chat conversation.ChatKey, vals []any) (*conversation.Sta
 		Draft:     r.Draft,
 		Showing:   r.Showing,
 		Awaiting:  r.Awaiting,
+		Questions: r.Questions,
 		Listed:    r.Listed,
+		Offered:   r.Offered,
 		Files:     r.Files,
 		Matter:    r.Matter,
 		Survey:    r.Survey,
@@ -345,7 +349,9 @@ func (s *Store) encode(st conversation.State) ([]byte, error) {
 		Draft:     st.Draft,
 		Showing:   st.Showing,
 		Awaiting:  st.Awaiting,
+		Questions: st.Questions,
 		Listed:    st.Listed,
+		Offered:   st.Offered,
 		Files:     st.Files,
 		Matter:    st.Matter,
 		Survey:    st.Survey,

@@ -1,0 +1,88 @@
+package conversation_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/leksono/sapa/conversation"
+)
+
+// The goal counts of issue #18: a first SKTM in at most 9 citizen messages
+// when the first one names the service, a second in at most 6, the second
+// filed with the first's answers about the citizen.
+func TestReturningCitizenMessageCounts(t *testing.T) {
+	h := newHarness(t)
+	h.privacy.AssumeConsent = false
+	filedAfter := func(lines ...string) int {
+		before := len(h.cases.Filed)
+		for i, line := range lines {
+			h.send(h.inbound(line))
+			if len(h.cases.Filed) > before {
+				return i + 1
+			}
+		}
+		t.Fatalf("no case filed after %q", lines)
+		return 0
+	}
+	first := filedAfter("mau buat sktm", "3307055708900003", "siti aminah", "17 agustus 90", "sawangan",
+		"Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "0812 3456 7890", "ya")
+	if first > 9 {
+		t.Errorf("first SKTM took %d messages, want at most 9", first)
+	}
+	h.clock = h.clock.Add(26 * time.Hour)
+	second := filedAfter("mau buat sktm lagi", "ya", "berobat di rumah sakit", "ya")
+	if second > 6 {
+		t.Errorf("second SKTM took %d messages, want at most 6", second)
+	}
+	a, b := h.cases.Filed[0].Form, h.cases.Filed[1].Form
+	for _, f := range []string{"nik", "nama", "tanggal_lahir", "desa", "alamat", "telepon"} {
+		if a[f] == "" || a[f] != b[f] {
+			t.Errorf("%s: first %q, second %q; want the first's answer reused", f, a[f], b[f])
+		}
+	}
+	if b["keperluan"] != "berobat di rumah sakit" {
+		t.Errorf("keperluan = %q: an answer about the request is asked anew", b["keperluan"])
+	}
+	t.Logf("first SKTM: %d messages, second: %d", first, second)
+}
+
+// While the citizen decides, the offered answers stay in the case store:
+// the conversation state holds none of them (it rests in Redis).
+func TestReturningOfferKeepsNoCopy(t *testing.T) {
+	h := newHarness(t)
+	for _, line := range []string{"mau buat sktm", "3307055708900003", "siti aminah", "17-08-1990", "sawangan",
+		"Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "081234567890", "ya", "mau buat sktm lagi"} {
+		h.send(h.inbound(line))
+	}
+	st := h.state(t)
+	if st.Step != conversation.StepReuse || len(st.Data) != 0 {
+		t.Fatalf("at the offer: step %s, answers %v; want the offer and no answers", st.Step, st.Data)
+	}
+	h.send(h.inbound("ya"))
+	if st := h.state(t); st.Data["nik"] != "3307055708900003" || st.Step != conversation.StepForm {
+		t.Fatalf("after ya: step %s, answers %v; want the form with the NIK filled", st.Step, st.Data)
+	}
+}
+
+// After "hapus data saya" nothing of the citizen's is offered.
+func TestReturningNothingAfterErasure(t *testing.T) {
+	h := newHarness(t)
+	for _, line := range []string{"mau buat sktm", "3307055708900003", "siti aminah", "17-08-1990", "sawangan",
+		"Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "081234567890", "ya", "hapus data saya", "mau buat sktm lagi"} {
+		h.send(h.inbound(line))
+	}
+	if st := h.state(t); st.Step != conversation.StepForm || st.Field != 0 || len(st.Data) != 0 {
+		t.Fatalf("after erasure: step %s field %d answers %v; want the form's first question, nothing filled", st.Step, st.Field, st.Data)
+	}
+}
+
+// state is the chat's stored state.
+func (h *harness) state(t *testing.T) conversation.State {
+	t.Helper()
+	loaded, err := h.states.Load(context.Background(), h.chat, "")
+	if err != nil || loaded.State == nil {
+		t.Fatalf("load state: %v, %+v", err, loaded)
+	}
+	return *loaded.State
+}
