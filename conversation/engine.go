@@ -52,8 +52,17 @@ type Config struct {
 	// Notifier delivers staff notifications and citizens' updates; nil
 	// drops them (a bot with no staff configured).
 	Notifier Notifier
-	Now      func() time.Time // defaults to time.Now
-	Log      *slog.Logger     // defaults to slog.Default()
+	// Health, when set, tells an outage of the stores (the state store, the
+	// case database) from a message's own failure: a message failing while
+	// one does not answer fails with ErrUnavailable, and the sender is told
+	// at once that it is kept (see unavailable). Nil: every failure is the
+	// message's own.
+	Health Health
+	// Once remembers the outage notices sent, so a message tried again
+	// through an outage is told once; nil tells it at every try.
+	Once OnceGuard
+	Now  func() time.Time // defaults to time.Now
+	Log  *slog.Logger     // defaults to slog.Default()
 }
 
 // Engine walks citizens through menus and forms. It is safe for concurrent
@@ -73,6 +82,8 @@ type Engine struct {
 	letters  LetterChecker
 	staff    *services.Staff
 	notifier Notifier
+	health   Health
+	once     OnceGuard
 	work     *casework.Desk // the staff actions, shared with the console
 	now      func() time.Time
 	log      *slog.Logger
@@ -121,6 +132,8 @@ func New(cfg Config) (*Engine, error) {
 		letters:  cfg.Letters,
 		staff:    cfg.Staff,
 		notifier: cfg.Notifier,
+		health:   cfg.Health,
+		once:     cfg.Once,
 		now:      cfg.Now,
 		log:      cfg.Log,
 		calendar: services.NewCalendar(cfg.Catalog.Office),
@@ -201,7 +214,7 @@ func (e *Engine) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 	for attempt := 0; attempt < maxAttempts; {
 		begun, lease, err := gate.Begin(ctx, in.Chat, in.MessageID, in.SenderID, e.now())
 		if err != nil {
-			return nil, fmt.Errorf("begin message of %s: %w", in.Chat, err)
+			return nil, e.unavailable(ctx, in, "", fmt.Errorf("begin message of %s: %w", in.Chat, err))
 		}
 		switch {
 		case begun.Duplicate:
@@ -214,7 +227,10 @@ func (e *Engine) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 			// Past the sender's rate: one polite notice a minute, and
 			// no work at all for the rest.
 			if begun.NoticeDue {
-				return []Reply{{Text: e.texts.T(locales.DefaultLang, "input.rate_limited", nil)}}, nil
+				// Say which message was not read: from it on, the
+				// citizen sends again.
+				return []Reply{{Text: e.texts.T(locales.DefaultLang, "input.rate_limited",
+					map[string]string{"message": e.quote(in, locales.DefaultLang)})}}, nil
 			}
 			return nil, nil
 		case begun.Busy:
@@ -240,7 +256,11 @@ func (e *Engine) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 			if rerr := gate.Release(context.WithoutCancel(ctx), lease); rerr != nil {
 				err = errors.Join(err, rerr)
 			}
-			return nil, err
+			lang := t.st.Lang
+			if lang == "" && begun.State != nil {
+				lang = begun.State.Lang
+			}
+			return nil, e.unavailable(ctx, in, lang, err)
 		}
 		t.st.Last, t.st.Ticket = in.MessageID, t.ticket
 		err = gate.CommitWithLease(ctx, t.st, in.MessageID, e.catalog.Office.DraftTTL, lease)
@@ -250,12 +270,45 @@ func (e *Engine) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 		case errors.Is(err, ErrConflict):
 			continue
 		case err != nil:
-			return nil, fmt.Errorf("commit state of %s: %w", in.Chat, err)
+			return nil, e.unavailable(ctx, in, t.st.Lang, fmt.Errorf("commit state of %s: %w", in.Chat, err))
 		}
 		e.notifyAll(ctx, t.out)
 		return t.replies(), nil
 	}
 	return nil, fmt.Errorf("handle message of %s: state changed under it %d times", in.Chat, maxAttempts)
+}
+
+// quoteLimit is how much of a message quote shows.
+const quoteLimit = 40
+
+// quote shows a message back to its sender, briefly: the start of a text in
+// quotes, or what kind of message it was.
+func (e *Engine) quote(in Inbound, lang string) string {
+	switch {
+	case in.Kind == KindText:
+		text := strings.Join(strings.Fields(strings.ToValidUTF8(in.Text, "")), " ")
+		if r := []rune(text); len(r) > quoteLimit {
+			text = string(r[:quoteLimit])
+			if i := strings.LastIndexByte(text, ' '); i > quoteLimit/2 {
+				text = text[:i] // at a word's end
+			}
+			text += "…"
+		}
+		return "\u201c" + text + "\u201d"
+	case in.Kind == KindChoice:
+		return e.texts.T(lang, "input.rate_limited_button", nil)
+	case len(in.Attachments) > 0 && in.Attachments[0].Kind == "document":
+		return "(" + e.texts.T(lang, "media.document", nil) + ")"
+	case len(in.Attachments) > 0:
+		return "(" + e.texts.T(lang, "media.photo", nil) + ")"
+	case in.Location != nil:
+		return "(" + e.texts.T(lang, "media.location", nil) + ")"
+	}
+	media := "media." + in.Media
+	if !e.texts.Has(media) {
+		media = "media.other"
+	}
+	return "(" + e.texts.T(lang, media, nil) + ")"
 }
 
 // answerAgain answers a message delivered again after the process that

@@ -54,6 +54,13 @@ func (e *Engine) greet(ctx context.Context, t *turn, loaded Loaded, now time.Tim
 		lang = locales.DefaultLang
 	}
 	t.st = State{Chat: t.in.Chat, Step: StepMenu, Lang: lang, UpdatedAt: now}
+	if loaded.Lost {
+		// The message answers a question whose form is gone: say so, and
+		// take it for nothing else.
+		t.say(e.tr(t, "form.lost", nil))
+		e.prompt(t)
+		return nil
+	}
 	welcome := func(short bool) {
 		switch {
 		case loaded.ExpiredDraft != "":

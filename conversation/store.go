@@ -22,6 +22,11 @@ type Loaded struct {
 	State        *State // nil when the chat has no live state
 	Duplicate    bool   // the message was already handled
 	ExpiredDraft string // service code of a draft whose state expired, if any
+	// Lost: the chat has no state although the store knows it left an
+	// unfinished form that should still live (the store lost its data, as
+	// Redis without appendonly does on a restart). The citizen is told so,
+	// not greeted as new.
+	Lost bool
 }
 
 // StateStore keeps one State per chat. Implementations must make Commit

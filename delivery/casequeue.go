@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -28,47 +29,118 @@ type CaseQueue struct {
 	keys    *pgstore.Keys
 	loc     *time.Location
 	timeout time.Duration // how long a submission waits for the database
-	log     *slog.Logger
+	// shared is true when Redis is a server every process uses: numbers
+	// come from its counter then. The in-process store is this process's
+	// alone, so another process on the same database would give the same
+	// numbers: the database numbers the cases instead.
+	shared bool
+	log    *slog.Logger
 }
+
+// queued is one entry of the queue: a case (the entries of older versions
+// are a bare case), or a consent recorded while the database was down.
+// One queue keeps them in order: a consent is written before the case that
+// followed it.
+type queued struct {
+	services.NewCase
+	Consent *queuedConsent `json:"queued_consent,omitempty"`
+}
+
+// queuedConsent is a PrivacyDesk.RecordConsent that waits for the
+// database.
+type queuedConsent struct {
+	Channel, ChatID, Purpose string
+	At                       time.Time
+}
+
+// ticketRetries bounds how often a submission takes a new number after
+// finding its number taken in the database.
+const ticketRetries = 3
 
 // SubmitCase implements conversation.CaseStore.
 func (q *CaseQueue) SubmitCase(ctx context.Context, nc services.NewCase) (services.Receipt, error) {
 	day := nc.SubmittedAt.In(q.loc).Format(time.DateOnly)
-	n, err := q.states.NextTicketNumber(ctx, day, func(ctx context.Context) (int64, error) {
-		return q.db.LastTicketNumber(ctx, day)
-	})
-	if err != nil {
-		// Without a number that no other process can give, the case cannot
-		// be promised: the message fails and its channel retries it later.
-		return services.Receipt{}, fmt.Errorf("number the case: %w", err)
+	for retry := 0; ; retry++ {
+		r, err := q.submit(ctx, day, nc)
+		if !errors.Is(err, pgstore.ErrTicketTaken) || retry == ticketRetries {
+			return r, err
+		}
+		// The counter is behind the database: another process numbered
+		// from one it did not share, or Redis lost it and was seeded low.
+		q.log.Warn("ticket number already taken in the database: numbering the case again", "day", day, "err", err)
+		if err := q.catchUp(ctx, day); err != nil {
+			return services.Receipt{}, fmt.Errorf("number the case again: %w", err)
+		}
 	}
-	nc.TicketNumber = n
+}
+
+// submit files nc once: numbered from Redis when Redis is a server every
+// process shares, else by the database itself. A number from Redis lets
+// the case wait in the queue while the database is down.
+func (q *CaseQueue) submit(ctx context.Context, day string, nc services.NewCase) (services.Receipt, error) {
+	nc.TicketNumber = 0
+	if q.shared {
+		n, err := q.states.NextTicketNumber(ctx, day, func(ctx context.Context) (int64, error) {
+			return q.db.LastTicketNumber(ctx, day)
+		})
+		if err != nil {
+			// Without a number that no other process can give, the case
+			// cannot be promised: the message fails and its channel
+			// retries it later.
+			return services.Receipt{}, fmt.Errorf("number the case: %w", err)
+		}
+		nc.TicketNumber = n
+	}
 	dctx, cancel := context.WithTimeout(ctx, q.timeout)
 	r, err := q.db.SubmitCase(dctx, nc)
 	cancel()
-	if err == nil || ctx.Err() != nil {
+	if err == nil || ctx.Err() != nil || errors.Is(err, pgstore.ErrTicketTaken) {
 		return r, err
 	}
-	pctx, cancel := context.WithTimeout(ctx, q.timeout)
-	down := q.db.Ping(pctx) != nil
-	cancel()
-	if !down {
-		return services.Receipt{}, err // the database answers: the error is the case's own
+	if nc.TicketNumber == 0 || !q.down(ctx) {
+		// The database answers: the error is the case's own. Or it has no
+		// number to be promised under: the message fails, and its channel
+		// tries it again.
+		return services.Receipt{}, err
 	}
-	raw, jerr := json.Marshal(nc)
-	if jerr != nil {
-		return services.Receipt{}, fmt.Errorf("queue case: %w", jerr)
+	if perr := q.push(ctx, queued{NewCase: nc}); perr != nil {
+		return services.Receipt{}, fmt.Errorf("queue case while the database is down (%w): %w", err, perr)
 	}
-	sealed, serr := q.keys.Seal(sealedField, string(raw))
-	if serr != nil {
-		return services.Receipt{}, fmt.Errorf("queue case: %w", serr)
-	}
-	if perr := q.queue.Push(ctx, []byte(sealed)); perr != nil {
-		return services.Receipt{}, fmt.Errorf("queue case while the database is down (%v): %w", err, perr)
-	}
-	ticket := q.db.Ticket(nc.SubmittedAt, n)
+	ticket := q.db.Ticket(nc.SubmittedAt, nc.TicketNumber)
 	q.log.Warn("database unreachable: case queued in Redis, the citizen has their ticket", "ticket", ticket, "err", err)
 	return services.Receipt{Ticket: ticket, DueAt: nc.DueAt}, nil
+}
+
+// down reports whether the database does not answer.
+func (q *CaseQueue) down(ctx context.Context) bool {
+	pctx, cancel := context.WithTimeout(ctx, q.timeout)
+	defer cancel()
+	return q.db.Ping(pctx) != nil
+}
+
+// push seals an entry (it holds NIK numbers, chat ids) and queues it.
+func (q *CaseQueue) push(ctx context.Context, e queued) error {
+	raw, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("queue for the database: %w", err)
+	}
+	sealed, err := q.keys.Seal(sealedField, string(raw))
+	if err != nil {
+		return fmt.Errorf("queue for the database: %w", err)
+	}
+	return q.queue.Push(ctx, []byte(sealed))
+}
+
+// catchUp moves the day's Redis counter past the database's last ticket.
+func (q *CaseQueue) catchUp(ctx context.Context, day string) error {
+	if !q.shared {
+		return nil // the database numbers by itself
+	}
+	last, err := q.db.LastTicketNumber(ctx, day)
+	if err != nil {
+		return err
+	}
+	return q.states.RaiseTicketNumber(ctx, day, last)
 }
 
 // drain writes queued cases to the database in order until ctx is done. Run
@@ -142,11 +214,30 @@ func (q *CaseQueue) write(ctx context.Context, sealed []byte) (permanent bool, e
 	if err != nil {
 		return true, fmt.Errorf("open queued case: %w", err)
 	}
-	var nc services.NewCase
-	if err := json.Unmarshal([]byte(raw), &nc); err != nil {
+	var e queued
+	if err := json.Unmarshal([]byte(raw), &e); err != nil {
 		return true, fmt.Errorf("decode queued case: %w", err)
 	}
+	if c := e.Consent; c != nil {
+		if err := q.db.RecordConsent(ctx, c.Channel, c.ChatID, c.Purpose, c.At); err != nil {
+			return false, fmt.Errorf("write queued consent: %w", err)
+		}
+		q.log.Info("queued consent written", "channel", c.Channel)
+		return false, nil
+	}
+	nc := e.NewCase
 	r, err := q.db.SubmitCase(ctx, nc)
+	if errors.Is(err, pgstore.ErrTicketTaken) {
+		// The number promised while the database was down went to another
+		// case meanwhile (Redis lost its counter and was seeded low): the
+		// case is kept under the next free number rather than lost.
+		promised := q.db.Ticket(nc.SubmittedAt, nc.TicketNumber)
+		nc.TicketNumber = 0
+		if r, err = q.db.SubmitCase(ctx, nc); err == nil {
+			q.log.Error("queued case filed under another ticket than the citizen was given: theirs went to another case", "promised", promised, "ticket", r.Ticket)
+			return false, nil
+		}
+	}
 	if err != nil {
 		return false, fmt.Errorf("write queued case: %w", err)
 	}

@@ -5,11 +5,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -18,83 +16,12 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 
+	"github.com/leksono/sapa/internal/wait"
 	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store/pgstore"
 	"github.com/leksono/sapa/store/redisstore"
 	"github.com/leksono/sapa/store/storetest"
 )
-
-// pgProxy forwards TCP to PostgreSQL and can cut it, like a network fault
-// between the bot and its database, without stopping the server that other
-// tests share.
-type pgProxy struct {
-	t      *testing.T
-	target string
-	addr   string
-
-	mu    sync.Mutex
-	ln    net.Listener
-	conns []net.Conn
-}
-
-func newPGProxy(t *testing.T, target string) *pgProxy {
-	p := &pgProxy{t: t, target: target}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.addr = ln.Addr().String()
-	p.serve(ln)
-	t.Cleanup(p.cut)
-	return p
-}
-
-func (p *pgProxy) serve(ln net.Listener) {
-	p.mu.Lock()
-	p.ln = ln
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			up, err := net.Dial("tcp", p.target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, up)
-			p.mu.Unlock()
-			go func() { io.Copy(up, c); up.Close() }()
-			go func() { io.Copy(c, up); c.Close() }()
-		}
-	}()
-}
-
-// cut closes the listener and every connection: the database is gone.
-func (p *pgProxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		p.ln.Close()
-		p.ln = nil
-	}
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
-
-// restore listens again on the same address: the database is back.
-func (p *pgProxy) restore() {
-	ln, err := net.Listen("tcp", p.addr)
-	if err != nil {
-		p.t.Fatalf("restore the proxy on %s: %v", p.addr, err)
-	}
-	p.serve(ln)
-}
 
 // TestCasesSurvivePostgresOutage is fault test 3 of the reliability issue,
 // shortened: PostgreSQL becomes unreachable while 50 citizens submit; every
@@ -102,18 +29,7 @@ func (p *pgProxy) restore() {
 // queued cases are written, in order, each exactly once, under the tickets
 // the citizens were given.
 func TestCasesSurvivePostgresOutage(t *testing.T) {
-	dsn := storetest.Postgres(t)
-	u, err := url.Parse(dsn)
-	if err != nil || u.Host == "" {
-		t.Fatalf("the test database DSN %q is not a URL with a host", dsn)
-	}
-	target := u.Host
-	if u.Port() == "" {
-		target = net.JoinHostPort(u.Hostname(), "5432")
-	}
-	proxy := newPGProxy(t, target)
-	u.Host = proxy.addr
-	proxied := u.String()
+	proxied, proxy := storetest.PostgresBehindProxy(t)
 	rdb, prefix := storetest.Redis(t)
 	loc, err := time.LoadLocation("Asia/Jakarta")
 	if err != nil {
@@ -137,7 +53,7 @@ func TestCasesSurvivePostgresOutage(t *testing.T) {
 	queued.seed(ctx) // what the writer does each minute while the database answers
 	go queued.drain(ctx)
 
-	proxy.cut()
+	proxy.Cut()
 	at := time.Now()
 	tickets := make([]string, 50)
 	var wg sync.WaitGroup
@@ -174,30 +90,26 @@ func TestCasesSurvivePostgresOutage(t *testing.T) {
 
 	// The outage lasts until the writer found the database gone (30 s in
 	// the issue; shortened here).
-	waitFor(t, "the case writer to fail", 30*time.Second, func() bool {
+	wait.Until(t, "the case writer to fail", 30*time.Second, func() bool {
 		return strings.Contains(logs.String(), "database still unreachable")
 	})
-	proxy.restore()
+	proxy.Restore()
 
-	direct, err := gorm.Open(postgres.Open(dsn), &gorm.Config{})
+	direct, err := gorm.Open(postgres.Open(proxied), &gorm.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if db, err := direct.DB(); err == nil {
 		defer db.Close()
 	}
-	deadline := time.Now().Add(60 * time.Second)
 	var stored []string
-	for {
+	wait.Within(60*time.Second, func() bool {
 		stored = stored[:0]
 		if err := direct.Model(&pgstore.Case{}).Order("id").Pluck("ticket", &stored).Error; err != nil {
 			t.Fatal(err)
 		}
-		if len(stored) >= 50 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return len(stored) >= 50
+	})
 	if len(stored) != 50 {
 		t.Fatalf("%d cases written after the database came back, want 50", len(stored))
 	}
@@ -250,14 +162,138 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// waitFor polls cond until it holds, failing the test after timeout.
-func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+// newCase is a submission of chat at at.
+func newCase(chat int, at time.Time) services.NewCase {
+	return services.NewCase{
+		Kind: services.KindRequest, ServiceCode: "sktm", Unit: "kesejahteraan_sosial", Channel: "telegram",
+		ChatID: fmt.Sprint(chat), CitizenName: "Warga", VillageCode: "33.07.05.2001",
+		Form:          map[string]string{"nik": "3307051708900001"},
+		SourceMessage: fmt.Sprintf("telegram:%d:1", chat), SubmittedAt: at, DueAt: at.Add(24 * time.Hour),
+	}
+}
+
+// queueOn builds the case queue of a core on a fresh database and Redis
+// prefix; shared says whether Redis counts as every process's. It returns
+// the queue, the database, and what sets day's ticket counter in Redis.
+func queueOn(t *testing.T, shared bool, log *slog.Logger) (*CaseQueue, *pgstore.Store, func(day string, n int) error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+	rdb, prefix := storetest.Redis(t)
+	loc, err := time.LoadLocation("Asia/Jakarta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := testKeys(t)
+	db, err := pgstore.Open(context.Background(), storetest.Postgres(t), pgstore.Options{TicketPrefix: "LKS", Location: loc, Keys: keys, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	core := New(Config{
+		Redis: rdb, Prefix: prefix, States: redisstore.New(rdb, prefix), Cases: db, Keys: keys,
+		Location: loc, Durable: shared, Log: log,
+	})
+	return core.Cases(), db, func(day string, n int) error {
+		return rdb.Set(context.Background(), prefix+"tickets:"+day, n, time.Hour).Err()
+	}
+}
+
+// A Redis counter behind the database (Redis restarted and was seeded
+// before a queued case was written, or another process numbered from a
+// counter of its own) gave a number already filed: the database refused it
+// with a UNIQUE error and the citizen's submission was lost (issue #18, bug
+// 4). The case is now numbered again past the database's last ticket.
+func TestTakenTicketIsNumberedAgain(t *testing.T) {
+	logs := &lockedBuffer{}
+	q, db, setCounter := queueOn(t, true, slog.New(slog.NewTextHandler(logs, nil)))
+	ctx := context.Background()
+	at := time.Now()
+	for i := range 3 {
+		if _, err := q.SubmitCase(ctx, newCase(7000+i, at)); err != nil {
+			t.Fatal(err)
 		}
-		time.Sleep(10 * time.Millisecond)
+	}
+	// Redis forgot: its counter is back at 1, and gives 2 next.
+	if err := setCounter(at.In(q.loc).Format(time.DateOnly), 1); err != nil {
+		t.Fatal(err)
+	}
+	r, err := q.SubmitCase(ctx, newCase(7100, at))
+	if err != nil {
+		t.Fatalf("a submission numbered from a counter behind the database failed: %v", err)
+	}
+	if want := db.Ticket(at, 4); r.Ticket != want {
+		t.Errorf("ticket %s, want %s: past the database's last", r.Ticket, want)
+	}
+	if c, _, err := db.CaseByTicket(ctx, r.Ticket); err != nil || c.SourceMessage != "telegram:7100:1" {
+		t.Errorf("case %s: %v, %v", r.Ticket, c.SourceMessage, err)
+	}
+	if !strings.Contains(logs.String(), "ticket number already taken") {
+		t.Errorf("the renumbering was not logged:\n%s", logs.String())
+	}
+}
+
+// Without a Redis server every process has its own in-process counter, and
+// two processes on one database (two `bot chat`, or `bot chat` beside the
+// bot) gave the same numbers. The database numbers the cases then.
+func TestUnsharedRedisLetsTheDatabaseNumber(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	a, db, _ := queueOn(t, false, log)
+	// A second process: its own Redis, the same database.
+	rdb, prefix := storetest.Redis(t)
+	b := New(Config{
+		Redis: rdb, Prefix: prefix, States: redisstore.New(rdb, prefix), Cases: db, Keys: a.keys,
+		Location: a.loc, Durable: false, Log: log,
+	}).Cases()
+	ctx := context.Background()
+	at := time.Now()
+	seen := map[string]bool{}
+	for i, q := range []*CaseQueue{a, b, a, b} {
+		r, err := q.SubmitCase(ctx, newCase(7200+i, at))
+		if err != nil {
+			t.Fatalf("submission %d: %v", i, err)
+		}
+		if seen[r.Ticket] {
+			t.Fatalf("ticket %s given twice", r.Ticket)
+		}
+		seen[r.Ticket] = true
+	}
+}
+
+// A case queued while the database was down, whose promised ticket went to
+// another case before it was written, is kept under the next free number
+// and logged, never dropped nor retried for ever.
+func TestQueuedCaseWhoseTicketWasTakenIsKept(t *testing.T) {
+	logs := &lockedBuffer{}
+	q, db, _ := queueOn(t, true, slog.New(slog.NewTextHandler(logs, nil)))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	at := time.Now()
+	taken, err := q.SubmitCase(ctx, newCase(7300, at))
+	if err != nil {
+		t.Fatal(err)
+	}
+	queued := newCase(7301, at)
+	queued.TicketNumber = 1 // what Redis promised before it lost its counter
+	raw, err := json.Marshal(queued)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := q.keys.Seal(sealedField, string(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.queue.Push(ctx, []byte(sealed)); err != nil {
+		t.Fatal(err)
+	}
+	go q.drain(ctx)
+	wait.Until(t, "the queued case to be written", 15*time.Second, func() bool {
+		n, err := q.queue.Backlog(ctx)
+		return err == nil && n == 0 && strings.Contains(logs.String(), "queued case filed under another ticket")
+	})
+	c, _, err := db.CaseByTicket(ctx, db.Ticket(at, 2))
+	if err != nil || c.SourceMessage != queued.SourceMessage {
+		t.Errorf("the queued case under the next ticket: %v, %v", c.SourceMessage, err)
+	}
+	if !strings.Contains(logs.String(), "promised="+taken.Ticket) {
+		t.Errorf("the log does not say which ticket the citizen holds:\n%s", logs.String())
 	}
 }

@@ -14,11 +14,7 @@ package delivery
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -78,7 +74,7 @@ type Core struct {
 // New builds the core on cfg's stores. Nothing runs until its jobs do.
 func New(cfg Config) *Core {
 	log := cmp.Or(cfg.Log, slog.Default())
-	c := &Core{cfg: cfg, holder: holderID(), ttl: LeaseTTL, log: log}
+	c := &Core{cfg: cfg, holder: redisstore.NewHolder(), ttl: LeaseTTL, log: log}
 	// A queued case is sealed whole by CaseQueue itself (sealedField),
 	// as it was before every queue was: its queue stores it as given.
 	cases := redisstore.NewQueue(cfg.Redis, cfg.Prefix+"{cases}")
@@ -87,7 +83,7 @@ func New(cfg Config) *Core {
 	}
 	c.cases = &CaseQueue{
 		db: cfg.Cases, states: cfg.States, queue: cases,
-		keys: cfg.Keys, loc: cfg.Location, timeout: 3 * time.Second, log: log,
+		keys: cfg.Keys, loc: cfg.Location, timeout: 3 * time.Second, shared: cfg.Durable, log: log,
 	}
 	return c
 }
@@ -156,15 +152,6 @@ func (c *Core) alone(ctx context.Context, name string, work func(ctx context.Con
 	return redisstore.HoldLease(ctx, c.cfg.States, name, c.holder, c.ttl, work, func() {
 		c.log.Warn("lease lost to another process: this one stands by", "lease", name)
 	})
-}
-
-// holderID names this process in leases: host, pid and a random suffix, so
-// a restarted process never mistakes an old lease for its own.
-func holderID() string {
-	host, _ := os.Hostname()
-	var b [4]byte
-	_, _ = rand.Read(b[:]) // crypto/rand never fails on supported platforms
-	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 }
 
 // Reminder sends the day's deadline reminders: *conversation.Engine.

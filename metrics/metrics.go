@@ -10,9 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -258,19 +260,41 @@ func (m *Metrics) Handler(ready func(ctx context.Context) map[string]error) http
 }
 
 // DefaultAddr is where the operations listener listens unless configured:
-// loopback only, since /metrics tells how busy the office is.
-const DefaultAddr = "127.0.0.1:9090"
+// loopback only, since /metrics tells how busy the office is. The port is
+// "SAPA" on a phone keypad, and no common tool's default: 9090 (the old
+// default) is Prometheus's own, so the bot and the server that scrapes it
+// could not both start on one machine.
+const DefaultAddr = "127.0.0.1:7272"
 
-// Serve listens on addr ("" for DefaultAddr) and serves Handler(ready)
-// until ctx is done, then shuts down, giving requests in flight a few
-// seconds. It returns nil after a shutdown asked through ctx.
-func (m *Metrics) Serve(ctx context.Context, addr string, ready func(ctx context.Context) map[string]error) error {
+// ErrAddrInUse is returned by Listen when another program listens on the
+// address.
+var ErrAddrInUse = errors.New("address already in use")
+
+// Listen opens the operations listener on addr ("" for DefaultAddr). An
+// address another program holds fails with ErrAddrInUse, so the caller can
+// say which setting to change.
+func Listen(addr string) (net.Listener, error) {
 	if addr == "" {
 		addr = DefaultAddr
 	}
-	srv := &http.Server{Addr: addr, Handler: m.Handler(ready), ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("operations listener on %s: %w", addr, ErrAddrInUse)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("operations listener on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// Serve serves Handler(ready) on ln until ctx is done, then shuts down,
+// giving requests in flight a few seconds. It closes ln, and returns nil
+// after a shutdown asked through ctx.
+func (m *Metrics) Serve(ctx context.Context, ln net.Listener, ready func(ctx context.Context) map[string]error) error {
+	addr := ln.Addr().String()
+	srv := &http.Server{Handler: m.Handler(ready), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("operations listener on %s: %w", addr, err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -188,20 +189,24 @@ func TestGauges(t *testing.T) {
 	// and counts that failure.
 	ctx, cancel := context.WithCancel(context.Background())
 	var round atomic.Int64
+	fourth := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		m.RefreshCases(ctx, 5*time.Millisecond, func(context.Context) (int, int, error) {
-			if round.Add(1) == 1 {
+			n := round.Add(1)
+			if n == 1 {
 				return 12, 3, nil
+			}
+			if n == 4 {
+				close(fourth)
 			}
 			return 0, 0, errors.New("database down")
 		})
 	}()
-	deadline := time.Now().Add(5 * time.Second)
-	for round.Load() < 3 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
+	// Rounds two and three have failed and been counted, the context still
+	// live, once the fourth begins.
+	<-fourth
 	cancel()
 	<-done
 	got = scrape(t, srv)
@@ -250,31 +255,47 @@ func TestServe(t *testing.T) {
 	m := New()
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
-	// Port 0 cannot be learnt back from Serve: take a free one first.
-	l := httptest.NewServer(http.NotFoundHandler())
-	addr := l.Listener.Addr().String()
-	l.Close()
-	go func() { errc <- m.Serve(ctx, addr, nil) }()
-	var code int
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if res, err := http.Get("http://" + addr + "/healthz"); err == nil {
-			code = res.StatusCode
-			res.Body.Close()
-			break
-		}
+	ln, err := Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if code != http.StatusOK {
+	addr := ln.Addr().String()
+	go func() { errc <- m.Serve(ctx, ln, nil) }()
+	// The listener is open once Listen returned: no wait for the server.
+	if code, _ := get(t, "http://"+addr+"/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz on %s = %d, want 200", addr, code)
 	}
 	cancel()
 	if err := <-errc; err != nil {
 		t.Errorf("Serve after cancel: %v", err)
 	}
-	// A second listener on a taken address fails at once.
+}
+
+// A port another program holds is told apart from other failures, so the
+// bot can say which setting to change.
+func TestListenOnABusyPort(t *testing.T) {
 	busy := httptest.NewServer(http.NotFoundHandler())
 	defer busy.Close()
-	if err := m.Serve(context.Background(), busy.Listener.Addr().String(), nil); err == nil {
-		t.Error("Serve on a taken address returned nil")
+	_, err := Listen(busy.Listener.Addr().String())
+	if !errors.Is(err, ErrAddrInUse) {
+		t.Errorf("Listen on a taken address = %v, want ErrAddrInUse", err)
+	}
+	if _, err := Listen("256.0.0.1:1"); err == nil || errors.Is(err, ErrAddrInUse) {
+		t.Errorf("Listen on a bad address = %v, want another error", err)
+	}
+}
+
+// The default port is no common tool's: Prometheus (9090), its exporters
+// and push gateway (9091-9100), Grafana (3000), the usual web ports.
+func TestDefaultAddrIsNoCommonToolsPort(t *testing.T) {
+	_, port, err := net.SplitHostPort(DefaultAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, taken := range []string{"9090", "9091", "9093", "9100", "3000", "8080", "8000", "80", "443", "6060", "6379", "5432"} {
+		if port == taken {
+			t.Errorf("DefaultAddr %s uses port %s, which a common tool listens on", DefaultAddr, port)
+		}
 	}
 }
 
@@ -316,19 +337,13 @@ func TestCountCasesCountsWhatWasFiled(t *testing.T) {
 func TestServePprof(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
-	l := httptest.NewServer(http.NotFoundHandler())
-	addr := l.Listener.Addr().String()
-	l.Close()
-	go func() { errc <- ServePprof(ctx, addr) }()
-	var code int
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if res, err := http.Get("http://" + addr + "/debug/pprof/"); err == nil {
-			code = res.StatusCode
-			res.Body.Close()
-			break
-		}
+	ln, err := Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if code != http.StatusOK {
+	go func() { errc <- ServePprof(ctx, ln) }()
+	addr := ln.Addr().String()
+	if code, _ := get(t, "http://"+addr+"/debug/pprof/"); code != http.StatusOK {
 		t.Errorf("/debug/pprof/ on %s = %d, want 200", addr, code)
 	}
 	cancel()

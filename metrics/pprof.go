@@ -10,21 +10,17 @@ import (
 	"time"
 )
 
-// ServePprof serves Go's profiler (/debug/pprof/) on addr until ctx is
-// done: for finding where the time goes under load. Its own mux, so the
+// ServePprof serves Go's profiler (/debug/pprof/) on ln until ctx is
+// done, and closes ln: for finding where the time goes under load. Its own mux, so the
 // handlers never leak onto the metrics server. Never on a public address:
 // profiles show memory, which may hold personal data.
-func ServePprof(ctx context.Context, addr string) error {
+func ServePprof(ctx context.Context, ln net.Listener) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen for the profiler on %s: %w", addr, err)
-	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	stop := context.AfterFunc(ctx, func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -48,6 +48,11 @@ type Config[K comparable, T any] struct {
 	// with an error until it succeeds or the stop, so an outage of the
 	// storage loses nothing.
 	MaxAttempts int
+	// Transient, if set, tells the failures that are no fault of the
+	// message (its storage down: conversation.ErrUnavailable): they are
+	// tried again without counting against MaxAttempts, for as long as
+	// the outage lasts. A panic is never transient.
+	Transient func(error) bool
 	// MaxPanics bounds the attempts at a message whose handling panics,
 	// counting every failed attempt: one that always crashes the handler
 	// must not hold its chat forever. 0 leaves panics to MaxAttempts.
@@ -161,7 +166,11 @@ func (d *Dispatcher[K, T]) next(l *line[K, T]) {
 	d.mu.Unlock()
 
 	l.attempts++
-	if err := d.handle(l.chat, msg); err != nil && !d.givenUp(l, msg, err) {
+	err := d.handle(l.chat, msg)
+	if err != nil && d.transient(err) {
+		l.attempts-- // an outage is no attempt of the message's own
+	}
+	if err != nil && !d.givenUp(l, msg, err) {
 		if d.stop.Err() != nil {
 			d.log.Warn(d.cfg.Name+" not handled before the stop", "chat", mask(l.chat), "err", err)
 			d.end(l)
@@ -200,6 +209,18 @@ func (d *Dispatcher[K, T]) handle(chat K, msg T) error {
 		d.log.Error(d.cfg.Name+": handler panicked", "chat", mask(chat), "panic", p.Value, "stack", string(p.Stack))
 	}
 	return err
+}
+
+// transient reports whether err is no fault of the message (see
+// Config.Transient).
+func (d *Dispatcher[K, T]) transient(err error) bool {
+	if d.cfg.Transient == nil {
+		return false
+	}
+	if _, panicked := errors.AsType[*PanicError](err); panicked {
+		return false
+	}
+	return d.cfg.Transient(err)
 }
 
 // givenUp reports whether the head of l, whose handling failed with err,

@@ -287,6 +287,35 @@ func TestDispatcherGivesUpAfterMaxAttempts(t *testing.T) {
 	}
 }
 
+// An outage (a transient failure) is no attempt of the message's own: a
+// message failing with one more often than MaxAttempts is still tried
+// until it succeeds; the attempts it fails on its own count as before.
+func TestDispatcherDoesNotCountTransientFailures(t *testing.T) {
+	r := newRecord()
+	outage := errors.New("database down")
+	var tries atomic.Int32
+	handle := func(ctx context.Context, chat string, msg int) error {
+		switch n := tries.Add(1); {
+		case n <= 10:
+			return outage
+		case n <= 12:
+			return errors.New("its own failure")
+		}
+		return r.handle(ctx, chat, msg)
+	}
+	var given atomic.Int32
+	d := start(t, 1, dispatch.Config[string, int]{
+		Handle: handle, Finished: r.finish, Clock: dispatchtest.NewClock(t0), MaxAttempts: 3,
+		Transient: func(err error) bool { return errors.Is(err, outage) },
+		GiveUp:    func(context.Context, string, int, int, error) { given.Add(1) },
+	})
+	d.Add("c", 0)
+	d.Idle()
+	if n := tries.Load(); n != 13 || given.Load() != 0 || !slices.Equal(r.get(r.handled, "c"), []int{0}) {
+		t.Errorf("tried %d times, given up %d times, handled %v; want 13, never, [0]", n, given.Load(), r.get(r.handled, "c"))
+	}
+}
+
 // At the stop the message in hand finishes with the work context, the
 // chats' waiting messages are dropped unreported, and a message added
 // after Close is refused.

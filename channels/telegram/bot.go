@@ -9,6 +9,7 @@
 package telegram
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -60,7 +61,20 @@ type Config struct {
 	// the poll confirms them at once (see dispatch.Journal). It must be
 	// durable: redisstore.Queue on a Redis server, never the in-process one.
 	Journal Journal
+	// GiveUp, when set, receives every message whose handling failed on its
+	// own MaxAttempts times (the dead letters), and its chat moves on to
+	// its next message. Unset, such a message is tried until it succeeds.
+	// Failures of the engine's storage (conversation.ErrUnavailable) never
+	// count: the message waits for the outage to end.
+	GiveUp func(ctx context.Context, in conversation.Inbound, attempts int, err error)
+	// MaxAttempts bounds those attempts, default DefaultMaxAttempts.
+	MaxAttempts int
 }
+
+// DefaultMaxAttempts is how often a message that fails on its own is
+// tried before Config.GiveUp gets it: with the backoff from one second,
+// about half a minute of attempts.
+const DefaultMaxAttempts = 5
 
 // Bot polls one Telegram bot and feeds its private chats to a Handler.
 // Run must not be called twice at the same time: Telegram refuses two
@@ -85,9 +99,11 @@ type Bot struct {
 	grace       time.Duration // how long updates in hand may take once Run is asked to stop
 	typingDelay time.Duration // how long the engine may take before "typing…" shows
 
-	outbox  *outbox                // notifications to chats that did not just write
-	journal Journal                // Config.Journal
-	polling atomic.Pointer[poller] // while Run polls
+	outbox      *outbox // notifications to chats that did not just write
+	journal     Journal // Config.Journal
+	giveUp      func(ctx context.Context, in conversation.Inbound, attempts int, err error)
+	maxAttempts int                    // Config.MaxAttempts, when giveUp is set
+	polling     atomic.Pointer[poller] // while Run polls
 
 	lastPoll atomic.Int64 // unix nanoseconds of the last successful getUpdates
 
@@ -181,6 +197,8 @@ func New(cfg Config, h Handler, log *slog.Logger) (*Bot, error) {
 		typingDelay: 400 * time.Millisecond,
 		outbox:      newOutbox(chatInterval, groupInterval),
 		journal:     cfg.Journal,
+		giveUp:      cfg.GiveUp,
+		maxAttempts: cmp.Or(cfg.MaxAttempts, DefaultMaxAttempts),
 	}, nil
 }
 

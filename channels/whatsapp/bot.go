@@ -114,6 +114,12 @@ type Config struct {
 	// Journal, when set, keeps each message from its arrival until it is
 	// answered, so a crash loses none (see Journal).
 	Journal Journal
+	// GiveUp, when set, receives every message whose handling failed on its
+	// own at every attempt (the dead letters): WhatsApp will not deliver it
+	// again, so this is where it is kept. Failures of the engine's storage
+	// (conversation.ErrUnavailable) never count: the message waits for the
+	// outage to end.
+	GiveUp func(ctx context.Context, in conversation.Inbound, attempts int, err error)
 }
 
 // sender is every call the bot makes on a live connection. Tests fake it;
@@ -467,8 +473,12 @@ func (b *Bot) serve(stop, work context.Context, workers int) (closeInbox func())
 		// The message is already acknowledged to WhatsApp: these attempts
 		// are its only second chance, and then it is given up.
 		MaxAttempts: b.handleTries,
-		GiveUp: func(ctx context.Context, _ string, j *job, _ int, _ error) {
+		Transient:   func(err error) bool { return errors.Is(err, conversation.ErrUnavailable) },
+		GiveUp: func(ctx context.Context, _ string, j *job, attempts int, err error) {
 			b.presence(ctx, j.inc.chat, types.ChatPresencePaused)
+			if b.cfg.GiveUp != nil {
+				b.cfg.GiveUp(ctx, j.inc.in, attempts, err)
+			}
 		},
 		Backoff: b.backoff(),
 		Clock:   b.clock,

@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -165,6 +166,42 @@ func TestHandlerErrorsAreRetriedThenGivenUp(t *testing.T) {
 	}
 	if n := len(api2.take()); n != 0 {
 		t.Errorf("sent %d messages for unhandled ones", n)
+	}
+}
+
+// A message that fails on its own at every try is handed to Config.GiveUp
+// (the dead letters) as the engine got it; one failing because the
+// engine's storage is down is tried until the outage ends, however long.
+func TestGivenUpMessagesGoToGiveUpButOutagesWait(t *testing.T) {
+	var parked []conversation.Inbound
+	var calls atomic.Int32
+	h := handlerFunc(func(_ context.Context, in conversation.Inbound) ([]conversation.Reply, error) {
+		n := calls.Add(1)
+		switch {
+		case in.Text == "rusak":
+			return nil, errors.New("a case no key opens")
+		case n <= 10:
+			return nil, fmt.Errorf("%w: database down", conversation.ErrUnavailable)
+		}
+		return []conversation.Reply{{Text: "ok"}}, nil
+	})
+	b, api, _ := testBot(t, Config{GiveUp: func(_ context.Context, in conversation.Inbound, attempts int, err error) {
+		parked = append(parked, in)
+	}}, h)
+	b.onEvent(dm("M1", "6281234567890", text("halo")))
+	b.waitIdle()
+	if calls.Load() != 11 || len(parked) != 0 || len(api.take()) != 1 {
+		t.Fatalf("through an outage: %d calls, %d parked; want 11 and the answer, none parked", calls.Load(), len(parked))
+	}
+	calls.Store(100)
+	b.onEvent(dm("M2", "6281234567890", text("rusak")))
+	b.onEvent(dm("M3", "6281234567890", text("halo lagi")))
+	b.waitIdle()
+	if len(parked) != 1 || parked[0].Text != "rusak" || parked[0].MessageID == "" {
+		t.Errorf("parked %+v, want the failing message as the engine got it", parked)
+	}
+	if n := len(api.take()); n != 1 {
+		t.Errorf("%d answers after the given-up message, want the next message's one", n)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/leksono/sapa/channels/telegram"
@@ -43,6 +44,14 @@ type app struct {
 	jobs []runner
 	// checks are what /readyz asks, by name: storage, and each channel.
 	checks map[string]func(context.Context) error
+	// dataKeys are keys as read, saying where they came from when the
+	// database refuses them.
+	dataKeys dataKeys
+	// deadLetters keep the messages the channels give up.
+	deadLetters *delivery.DeadLetters
+	// listeners are the operators' endpoints, open before their jobs run:
+	// close closes them in case the jobs never did.
+	listeners []net.Listener
 }
 
 // ready runs every readiness check; nil values mean healthy.
@@ -57,6 +66,18 @@ func (a *app) ready(ctx context.Context) map[string]error {
 // addJobs adds what runs beside the channels: the delivery core's jobs,
 // the case gauges, and the operators' endpoints.
 func (a *app) addJobs(cfg settings, log *slog.Logger) {
+	if a.storage.Pending {
+		// The database did not answer at start-up: reach it meanwhile. A
+		// refusal once it answers (keys that cannot read its data) stops
+		// the bot like a refusal at start-up.
+		a.jobs = append(a.jobs, runner{name: "case-database", run: func(ctx context.Context) error {
+			if err := a.cases.KeepConnecting(ctx); err != nil {
+				return a.dataKeys.refused(err, log)
+			}
+			<-ctx.Done()
+			return nil
+		}})
+	}
 	a.jobs = append(a.jobs,
 		runner{name: "reminders", run: a.delivery.Reminders(a.engine)},
 		runner{name: "case-writer", run: a.delivery.WriteCases},
@@ -67,10 +88,17 @@ func (a *app) addJobs(cfg settings, log *slog.Logger) {
 			return nil
 		}})
 	if cfg.MetricsAddr != "off" {
-		a.jobs = append(a.jobs, runner{name: "ops", run: func(ctx context.Context) error {
-			log.Info("health and metrics listening", "addr", cfg.MetricsAddr)
-			return a.metrics.Serve(ctx, cfg.MetricsAddr, a.ready)
-		}})
+		// A port another program holds must not stop the citizens' service:
+		// one line says what to change, and the bot runs without it.
+		if ln, err := metrics.Listen(cfg.MetricsAddr); err != nil {
+			log.Warn(listenProblem("METRICS_ADDR", cfg.MetricsAddr, "or off", err) + "; running without /healthz, /readyz and /metrics")
+		} else {
+			a.listeners = append(a.listeners, ln)
+			a.jobs = append(a.jobs, runner{name: "ops", run: func(ctx context.Context) error {
+				log.Info("health and metrics listening", "addr", ln.Addr().String())
+				return a.metrics.Serve(ctx, ln, a.ready)
+			}})
+		}
 	}
 	if cfg.ConsoleAddr != "off" {
 		a.jobs = append(a.jobs, runner{name: "console", run: func(ctx context.Context) error {
@@ -79,25 +107,47 @@ func (a *app) addJobs(cfg settings, log *slog.Logger) {
 		}})
 	}
 	if cfg.PprofAddr != "" {
-		a.jobs = append(a.jobs, runner{name: "pprof", run: func(ctx context.Context) error {
-			log.Info("profiler listening", "addr", cfg.PprofAddr)
-			return metrics.ServePprof(ctx, cfg.PprofAddr)
-		}})
+		if ln, err := metrics.Listen(cfg.PprofAddr); err != nil {
+			log.Warn(listenProblem("PPROF_ADDR", cfg.PprofAddr, "or unset it", err) + "; running without the profiler")
+		} else {
+			a.listeners = append(a.listeners, ln)
+			a.jobs = append(a.jobs, runner{name: "pprof", run: func(ctx context.Context) error {
+				log.Info("profiler listening", "addr", ln.Addr().String())
+				return metrics.ServePprof(ctx, ln)
+			}})
+		}
 	}
+}
+
+// listenProblem says in one line why the listener of a setting could not
+// open, and what to change; orElse is the setting's other way out.
+func listenProblem(setting, addr, orElse string, err error) string {
+	if errors.Is(err, metrics.ErrAddrInUse) {
+		return fmt.Sprintf("%s %s is in use by another program: set %s to a free host:port, %s", setting, addr, setting, orElse)
+	}
+	return fmt.Sprintf("%s %s cannot be listened on (%s): set %s to a host:port of this machine, %s", setting, addr, oneLine(err), setting, orElse)
 }
 
 // buildCore opens the storage and builds the delivery core and the engine
 // on it: what serve and chat share. The engine's notifications go to
-// notify, or when it is nil to the channels' outboxes.
+// notify, or when it is nil to the channels' outboxes. A database that
+// does not answer fails it.
 func buildCore(ctx context.Context, cfg settings, o *office.Office, notify conversation.Notifier, log *slog.Logger) (*app, error) {
-	keys, err := dataKeys(cfg, log)
+	return buildCoreFor(ctx, cfg, o, notify, false, log)
+}
+
+// buildCoreFor is buildCore that, with waitForDatabase, builds the bot
+// while PostgreSQL does not answer: its jobs then include reaching it.
+func buildCoreFor(ctx context.Context, cfg settings, o *office.Office, notify conversation.Notifier, waitForDatabase bool, log *slog.Logger) (*app, error) {
+	dk, err := loadDataKeys(cfg, log)
 	if err != nil {
 		return nil, err
 	}
+	keys := dk.Keys
 	caseOpts := caseOptions(o.Catalog, keys)
-	st, err := openStorage(ctx, cfg, caseOpts, log)
+	st, err := openStorageFor(ctx, cfg, caseOpts, waitForDatabase, log)
 	if err != nil {
-		return nil, err
+		return nil, dk.refused(err, log)
 	}
 	// Unfinished forms rest in Redis: their NIK and KK answers are sealed
 	// with the same keys as in the database.
@@ -121,12 +171,12 @@ func buildCore(ctx context.Context, cfg settings, o *office.Office, notify conve
 		Catalog: o.Catalog, Templates: o.Letters, Texts: o.Texts, Register: st.Cases.Letters(),
 		Limiter: states, PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, Log: log,
 	})
-	engine, err := newEngine(o, st, m.CountCases(core.Cases()), states, media, issuer, notify, log)
+	engine, err := newEngine(o, st, m.CountCases(core.Cases()), core.Privacy(st.Cases.Desk()), states, media, issuer, notify, log)
 	if err != nil {
 		return nil, errors.Join(err, st.Close())
 	}
 	return &app{storage: st, cases: st.Cases, engine: engine, delivery: core, metrics: m, media: media, letters: issuer,
-		keys: keys, notify: notify, changes: changes,
+		keys: keys, dataKeys: dk, notify: notify, changes: changes, deadLetters: core.DeadLetters(o.Texts, o.Staff),
 		checks: map[string]func(context.Context) error{
 			"redis":    func(ctx context.Context) error { return st.Redis.Ping(ctx).Err() },
 			"database": st.Cases.Ping,
@@ -145,7 +195,7 @@ func caseOptions(c *services.Catalog, keys *pgstore.Keys) pgstore.Options {
 // newEngine builds the conversation engine on st, its notifications going
 // to notify (nil drops them). A text the engine needs and the locales lack
 // comes back as office.Problems, as check prints it.
-func newEngine(o *office.Office, st *storage, cases conversation.CaseStore, states *redisstore.Store, media *mediastore.Store, issuer *letters.Issuer, notify conversation.Notifier, log *slog.Logger) (*conversation.Engine, error) {
+func newEngine(o *office.Office, st *storage, cases conversation.CaseStore, privacy conversation.PrivacyDesk, states *redisstore.Store, media *mediastore.Store, issuer *letters.Issuer, notify conversation.Notifier, log *slog.Logger) (*conversation.Engine, error) {
 	engine, err := conversation.New(conversation.Config{
 		Media:   media,
 		Catalog: o.Catalog,
@@ -157,17 +207,34 @@ func newEngine(o *office.Office, st *storage, cases conversation.CaseStore, stat
 		Cases:    cases,
 		Desk:     st.Cases.Desk(),
 		Surveys:  st.Cases.Desk(),
-		Privacy:  st.Cases.Desk(),
+		Privacy:  privacy,
 		Past:     st.Cases.Desk(),
 		Letters:  issuer,
 		Staff:    o.Staff,
 		Notifier: notify,
-		Log:      log,
+		// An outage of Redis or of the case database is told apart from a
+		// message's own failure, and told to the citizen once.
+		Health: pingAll{func(ctx context.Context) error { return st.Redis.Ping(ctx).Err() }, st.Cases.Ping},
+		Once:   states,
+		Log:    log,
 	})
 	if err != nil {
 		return nil, office.FromError(err)
 	}
 	return engine, nil
+}
+
+// pingAll is the engine's Health: every store a message needs answers.
+type pingAll []func(ctx context.Context) error
+
+// Ping implements conversation.Health.
+func (p pingAll) Ping(ctx context.Context) error {
+	for _, ping := range p {
+		if err := ping(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // addConsole builds the office console on the engine's casework desk,
@@ -195,6 +262,9 @@ func consoleSecret(keys *pgstore.Keys) []byte { return keys.Derive("console") }
 
 // close closes the storage; channels and jobs stop with run's context.
 func (a *app) close(log *slog.Logger) {
+	for _, ln := range a.listeners {
+		_ = ln.Close() // closed already when its job ran
+	}
 	if err := a.storage.Close(); err != nil {
 		log.Warn("closing storage", "err", err)
 	}

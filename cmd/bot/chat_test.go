@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -12,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leksono/sapa/internal/wait"
+	"github.com/leksono/sapa/office"
+	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store/pgstore"
 )
 
@@ -85,11 +89,11 @@ func TestChatSKTMOnEmbeddedStorage(t *testing.T) {
 	ctx := context.Background()
 	// The chat generated the data keys beside the database; the NIK reads
 	// back only through them.
-	keys, err := dataKeys(settings{DataDir: filepath.Dir(dbPath)}, slog.New(slog.DiscardHandler))
+	dk, err := loadDataKeys(settings{DataDir: filepath.Dir(dbPath)}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := pgstore.OpenSQLite(ctx, dbPath, pgstore.Options{TicketPrefix: "LKS", Location: time.UTC, Keys: keys})
+	store, err := pgstore.OpenSQLite(ctx, dbPath, pgstore.Options{TicketPrefix: "LKS", Location: time.UTC, Keys: dk.Keys})
 	if err != nil {
 		t.Fatalf("open %s: %v", dbPath, err)
 	}
@@ -122,15 +126,11 @@ func TestChatSwitchesIdentity(t *testing.T) {
 	}
 	waitFor := func(re *regexp.Regexp) []string {
 		t.Helper()
-		deadline := time.Now().Add(15 * time.Second)
-		for time.Now().Before(deadline) {
-			if m := re.FindStringSubmatch(out.String()); m != nil {
-				return m
-			}
-			time.Sleep(10 * time.Millisecond)
+		var m []string
+		if !wait.Within(15*time.Second, func() bool { m = re.FindStringSubmatch(out.String()); return m != nil }) {
+			t.Fatalf("no %v in the chat after 15s:\n%s\n%s", re, out, errOut)
 		}
-		t.Fatalf("no %v in the chat after 15s:\n%s\n%s", re, out, errOut)
-		return nil
+		return m
 	}
 
 	say(sktmScript...)
@@ -207,5 +207,49 @@ func TestChatEraseMyDataIsConfirmed(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestTwoProcessesOnOneDataDirGiveDistinctTickets is issue #18's bug 4:
+// `bot chat` beside another `bot chat` (or beside the running bot) on one
+// DATA_DIR each numbered tickets from an in-process counter of its own, so
+// the second filing of LKS-...-0002 failed with "UNIQUE constraint failed:
+// cases.ticket" and the citizen's request was lost. On embedded storage
+// the database numbers the cases.
+func TestTwoProcessesOnOneDataDirGiveDistinctTickets(t *testing.T) {
+	cfg, err := readSettings(envOf(map[string]string{"DATA_DIR": t.TempDir(), "WHATSAPP": "off"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, problems := office.Load(cfg.ConfigDir)
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	log := slog.New(slog.DiscardHandler)
+	ctx := context.Background()
+	var procs []*app
+	for range 2 {
+		a, err := buildCore(ctx, cfg, o, nil, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.close(log)
+		procs = append(procs, a)
+	}
+	seen := map[string]bool{}
+	for i, a := range []*app{procs[0], procs[1], procs[0], procs[1]} {
+		at := time.Now()
+		r, err := a.delivery.Cases().SubmitCase(ctx, services.NewCase{
+			Kind: services.KindRequest, ServiceCode: "sktm", Unit: "kesos", Channel: "terminal", ChatID: "local",
+			Form: map[string]string{"nik": "3307051708900001"}, SourceMessage: fmt.Sprintf("terminal:local:%d", i),
+			SubmittedAt: at, DueAt: at.Add(24 * time.Hour),
+		})
+		if err != nil {
+			t.Fatalf("submission %d: %v", i, err)
+		}
+		if seen[r.Ticket] {
+			t.Fatalf("submission %d got %s, given already", i, r.Ticket)
+		}
+		seen[r.Ticket] = true
 	}
 }

@@ -46,6 +46,8 @@ var commands = []command{
 	{name: "report", summary: "the office's report for a period: tables, CSV, XLSX, JSON, the chart, the IKM card",
 		usage:   "--from YYYY-MM-DD --to YYYY-MM-DD [--ikm] [--format table|csv|json|xlsx] [--out PATH] [--table NAME] [--chart FILE.png] [--card FILE.pdf] [--lang id|en]",
 		example: "go run ./cmd/bot report --from 2026-01-01 --to 2026-06-30 --ikm --format xlsx --out ikm.xlsx", setup: reportFlags},
+	{name: "deadletters", summary: "list the messages the channels gave up after every attempt, or handle one again (--replay <id>)",
+		usage: "[--replay <id>]", example: "go run ./cmd/bot deadletters --replay 20261207-052318-7d39d139", setup: deadLettersFlags},
 	{name: "console-link", summary: "print a one-time link that logs an officer into the office console (the first login, before their chat is linked)",
 		usage: "<officer>", arg: "<officer>", example: "go run ./cmd/bot console-link kasi_kesos", setup: consoleLinkFlags},
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -139,7 +140,7 @@ func readSettings(getenv func(string) string) (settings, error) {
 	case "off":
 	default:
 		if _, _, err := net.SplitHostPort(s.MetricsAddr); err != nil {
-			problems = append(problems, fmt.Errorf("METRICS_ADDR %q is not host:port (for example 127.0.0.1:9090) or off", s.MetricsAddr))
+			problems = append(problems, fmt.Errorf("METRICS_ADDR %q is not host:port (for example 127.0.0.1:7272) or off", s.MetricsAddr))
 		}
 	}
 	switch s.ConsoleAddr = strings.TrimSpace(getenv("CONSOLE_ADDR")); s.ConsoleAddr {
@@ -168,7 +169,7 @@ func readSettings(getenv func(string) string) (settings, error) {
 			problems = append(problems, fmt.Errorf("TELEGRAM_WEBHOOK_URL %q is not an https URL (Telegram posts only to https; http only with a local Bot API server in TELEGRAM_API_URL)", s.TelegramWebhookURL))
 		}
 		if !webhookSecretRe.MatchString(s.TelegramWebhookSecret) {
-			problems = append(problems, errors.New("TELEGRAM_WEBHOOK_SECRET must be 1 to 256 characters of A-Z, a-z, 0-9, _ and - when TELEGRAM_WEBHOOK_URL is set"))
+			problems = append(problems, fmt.Errorf("TELEGRAM_WEBHOOK_SECRET must be %d to 256 characters of A-Z, a-z, 0-9, _ and - when TELEGRAM_WEBHOOK_URL is set: make one with `openssl rand -hex 32`", minWebhookSecret))
 		}
 		if s.TelegramWebhookListen == "" {
 			s.TelegramWebhookListen = "127.0.0.1:8443"
@@ -239,7 +240,13 @@ func readSettings(getenv func(string) string) (settings, error) {
 	return s, errors.Join(problems...)
 }
 
-var webhookSecretRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+// minWebhookSecret is the shortest webhook secret accepted: the secret is
+// all that tells Telegram's requests from forged ones (staff commands
+// included), so it must be too long to guess; 32 characters of the
+// allowed alphabet are about 190 bits.
+const minWebhookSecret = 32
+
+var webhookSecretRe = regexp.MustCompile(`^[A-Za-z0-9_-]{` + strconv.Itoa(minWebhookSecret) + `,256}$`)
 
 // oneLine keeps a library error on the one line of its setting, without
 // the URL a *url.Error repeats: it may hold a password.

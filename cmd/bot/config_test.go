@@ -27,7 +27,7 @@ func TestReadSettingsDefaults(t *testing.T) {
 		DataDir:        "./data",
 		LogLevel:       slog.LevelInfo,
 		WhatsApp:       "auto",
-		MetricsAddr:    "127.0.0.1:9090",
+		MetricsAddr:    "127.0.0.1:7272",
 		MediaDir:       "data/media",
 		ConsoleAddr:    "127.0.0.1:8080",
 		PublicURL:      "http://127.0.0.1:8080",
@@ -100,7 +100,7 @@ func TestReadSettingsMalformed(t *testing.T) {
 		{"log level", "LOG_LEVEL", "loud", []string{"LOG_LEVEL", "debug, info, warn, error"}},
 		{"whatsapp switch", "WHATSAPP", "yes", []string{"WHATSAPP", "auto, on, off"}},
 		{"pair phone", "WHATSAPP_PAIR_PHONE", "12345", []string{"WHATSAPP_PAIR_PHONE", "081234567890"}},
-		{"metrics address", "METRICS_ADDR", "9090", []string{"METRICS_ADDR", "127.0.0.1:9090"}},
+		{"metrics address", "METRICS_ADDR", "9090", []string{"METRICS_ADDR", "127.0.0.1:7272"}},
 		{"pprof address", "PPROF_ADDR", "6060", []string{"PPROF_ADDR", "127.0.0.1:6060"}},
 		{"pprof public", "PPROF_ADDR", "0.0.0.0:6060", []string{"PPROF_ADDR", "loopback"}},
 		{"public url", "PUBLIC_URL", "sapa.leksono.go.id", []string{"PUBLIC_URL", "https://sapa.leksono.go.id"}},
@@ -150,9 +150,12 @@ func TestWhatsAppEnabled(t *testing.T) {
 	}
 }
 
+// goodSecret is a webhook secret of the shortest length accepted.
+const goodSecret = "s3cret_-X0123456789abcdefABCDEF_"
+
 func TestWebhookSettings(t *testing.T) {
 	s, err := readSettings(envOf(map[string]string{
-		"TELEGRAM_WEBHOOK_URL": "https://bot.example/tg", "TELEGRAM_WEBHOOK_SECRET": "s3cret_-X",
+		"TELEGRAM_WEBHOOK_URL": "https://bot.example/tg", "TELEGRAM_WEBHOOK_SECRET": goodSecret,
 	}))
 	if err != nil || s.TelegramWebhookListen != "127.0.0.1:8443" {
 		t.Fatalf("valid webhook settings: %v, listen %q", err, s.TelegramWebhookListen)
@@ -163,10 +166,23 @@ func TestWebhookSettings(t *testing.T) {
 	}
 	// A local Bot API server may post to http.
 	if _, err := readSettings(envOf(map[string]string{
-		"TELEGRAM_WEBHOOK_URL": "http://10.0.0.5:8443/tg", "TELEGRAM_WEBHOOK_SECRET": "s3cret",
+		"TELEGRAM_WEBHOOK_URL": "http://10.0.0.5:8443/tg", "TELEGRAM_WEBHOOK_SECRET": goodSecret,
 		"TELEGRAM_API_URL": "http://127.0.0.1:8081",
 	})); err != nil {
 		t.Errorf("http webhook with a local Bot API server refused: %v", err)
+	}
+}
+
+// A short secret makes forged updates (staff commands among them)
+// guessable: every length under 32 is refused with how to make a good one.
+func TestWebhookSecretTooShort(t *testing.T) {
+	for _, secret := range []string{"x", "s3cret", goodSecret[:31]} {
+		_, err := readSettings(envOf(map[string]string{
+			"TELEGRAM_WEBHOOK_URL": "https://bot.example/tg", "TELEGRAM_WEBHOOK_SECRET": secret,
+		}))
+		if err == nil || !strings.Contains(err.Error(), "TELEGRAM_WEBHOOK_SECRET must be 32 to 256") || !strings.Contains(err.Error(), "openssl rand -hex 32") {
+			t.Errorf("secret of %d characters: got %v, want it refused with how to make one", len(secret), err)
+		}
 	}
 }
 

@@ -37,12 +37,12 @@ func consoleLink(args []string, e env) int {
 		fmt.Fprintf(e.stderr, "sapa: %q is not an active officer in staff.yaml\n", args[0])
 		return 1
 	}
-	keys, err := dataKeys(cfg, slog.New(slog.NewTextHandler(e.stderr, nil)))
+	keys, err := loadDataKeys(cfg, slog.New(slog.NewTextHandler(e.stderr, nil)))
 	if err != nil {
 		fmt.Fprintln(e.stderr, "sapa:", err)
 		return 1
 	}
-	token := console.NewLink(consoleSecret(keys), officer.ID, e.now())
+	token := console.NewLink(consoleSecret(keys.Keys), officer.ID, e.now())
 	fmt.Fprintln(e.stdout, cfg.PublicURL+console.LinkPath(token))
 	fmt.Fprintf(e.stderr, "One login as %s, within 15 minutes. Open it in the browser of the PC the officer uses.\n", officer.Name)
 	return 0

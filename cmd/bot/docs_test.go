@@ -141,11 +141,11 @@ func TestCommentsTellTheTruth(t *testing.T) {
 	t.Run("tickets", func(t *testing.T) {
 		ctx := context.Background()
 		dir := t.TempDir()
-		keys, err := dataKeys(settings{DataDir: dir}, slog.New(slog.DiscardHandler))
+		keys, err := loadDataKeys(settings{DataDir: dir}, slog.New(slog.DiscardHandler))
 		if err != nil {
 			t.Fatal(err)
 		}
-		cases, err := pgstore.OpenSQLite(ctx, filepath.Join(dir, "t.db"), caseOptions(o.Catalog, keys))
+		cases, err := pgstore.OpenSQLite(ctx, filepath.Join(dir, "t.db"), caseOptions(o.Catalog, keys.Keys))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,6 +21,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/leksono/sapa/channels/telegram/telegramtest"
+	"github.com/leksono/sapa/internal/wait"
 	"github.com/leksono/sapa/office"
 	"github.com/leksono/sapa/store/pgstore"
 	"github.com/leksono/sapa/store/storetest"
@@ -168,11 +169,8 @@ func TestTelegramSKTMEndToEnd(t *testing.T) {
 	defer ops.Close()
 	// An update counts as finished a moment after its answer reached the
 	// fake: wait for the backlog to come down.
+	waitHandled(t, a)
 	scrape := get(t, ops.URL+"/metrics")
-	for deadline := time.Now().Add(2 * time.Second); !strings.Contains(scrape, `sapa_queue_backlog{queue="telegram-updates"} 0`) && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond)
-		scrape = get(t, ops.URL+"/metrics")
-	}
 	for _, want := range []string{
 		`sapa_messages_in_total{channel="telegram"} 13`,
 		`sapa_messages_out_total{channel="telegram"} 12`,
@@ -264,6 +262,17 @@ func serverSettings(t *testing.T, srv *telegramtest.Server, extra map[string]str
 		t.Fatalf("settings: %v", err)
 	}
 	return cfg
+}
+
+// waitHandled waits until every Telegram update the bot took was handled:
+// its backlog in /metrics is down to zero.
+func waitHandled(t *testing.T, a *app) {
+	t.Helper()
+	ops := httptest.NewServer(a.metrics.Handler(nil))
+	defer ops.Close()
+	wait.Until(t, "every update taken to be handled", 30*time.Second, func() bool {
+		return strings.Contains(get(t, ops.URL+"/metrics"), `sapa_queue_backlog{queue="telegram-updates"} 0`+"\n")
+	})
 }
 
 // build loads the office configuration and constructs every part from the

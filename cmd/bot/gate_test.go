@@ -34,7 +34,8 @@ func TestBuiltEngineLimitsASender(t *testing.T) {
 	chat := conversation.ChatKey{Channel: "telegram", ChatID: "4711"}
 	notices, silent := 0, 0
 	for i := range 30 {
-		replies, err := a.engine.Handle(ctx, conversation.Inbound{Chat: chat, SenderID: chat.ChatID, MessageID: fmt.Sprint(i), Kind: conversation.KindText, Text: "menu"})
+		text := fmt.Sprintf("menu %d", i)
+		replies, err := a.engine.Handle(ctx, conversation.Inbound{Chat: chat, SenderID: chat.ChatID, MessageID: fmt.Sprint(i), Kind: conversation.KindText, Text: text})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,6 +44,12 @@ func TestBuiltEngineLimitsASender(t *testing.T) {
 			silent++
 		case strings.Contains(replies[0].Text, "banyak pesan"):
 			notices++
+			// Issue #18, bug 7: the message that crossed the limit was
+			// dropped without a word; the notice now says which one to
+			// send again.
+			if !strings.Contains(replies[0].Text, "\u201c"+text+"\u201d dan yang sesudahnya belum kami baca") {
+				t.Errorf("the notice does not say which message to send again:\n%s", replies[0].Text)
+			}
 		}
 	}
 	if notices != 1 || silent < 8 {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,10 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 
 	"github.com/leksono/sapa/channels/telegram/telegramtest"
+	"github.com/leksono/sapa/internal/wait"
 	"github.com/leksono/sapa/store/storetest"
 )
 
@@ -129,28 +132,22 @@ func TestKilledMidConversation(t *testing.T) {
 				srv.PushText(chat, chat, text)
 				// Wait for the reply that moves on; an extra answer to the
 				// message in flight at the kill is skipped.
-				deadline := time.Now().Add(90 * time.Second)
-				for {
+				found := wait.Within(90*time.Second, func() bool {
 					sent := srv.SentTo(chat)
-					found := false
 					for ; seen < len(sent); seen++ {
 						if strings.Contains(sent[seen].Text, step.want) {
-							found = true
 							if i == len(script)-1 {
 								tickets[c] = ticketRe.FindString(sent[seen].Text)
 							}
 							seen++
-							break
+							return true
 						}
 					}
-					if found {
-						break
-					}
-					if time.Now().After(deadline) {
-						failures <- fmt.Sprintf("citizen %d: no answer with %q to step %d (%q) within 90s", c, step.want, i+1, text)
-						return
-					}
-					time.Sleep(20 * time.Millisecond)
+					return false
+				})
+				if !found {
+					failures <- fmt.Sprintf("citizen %d: no answer with %q to step %d (%q) within 90s", c, step.want, i+1, text)
+					return
 				}
 				answered.Add(1)
 			}
@@ -159,16 +156,39 @@ func TestKilledMidConversation(t *testing.T) {
 
 	// Kill when about a third of the conversation is done.
 	total := int64(citizens * len(script))
-	for answered.Load() < total/3 {
+	wait.Until(t, "a third of the answers", 5*time.Minute, func() bool {
 		select {
 		case <-first.done:
 			t.Fatalf("the bot stopped by itself; its log:\n%s", tail(logPath))
-		case <-time.After(10 * time.Millisecond):
+		default:
 		}
-	}
+		return answered.Load() >= total/3
+	})
 	first.kill(t)
 	t.Logf("killed after %d of %d answers", answered.Load(), total)
+	// The dead process's polling lease is still valid for up to its TTL: the
+	// restarted one must not wait for it (issue #16, point 12).
+	rdb := redis.NewClient(redisOptions(t, redisURL))
+	defer rdb.Close()
+	lease := prefix + "lease:telegram-poller"
+	dead, err := rdb.Get(context.Background(), lease).Result()
+	if err != nil {
+		t.Fatalf("the killed bot held no polling lease: %v", err)
+	}
+	left, err := rdb.PTTL(context.Background(), lease).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	expires := time.Now().Add(left)
 	startBotProcess(t, env, logPath)
+	tookOver := wait.Within(90*time.Second, func() bool {
+		holder, err := rdb.Get(context.Background(), lease).Result()
+		return err == nil && holder != dead
+	})
+	if !tookOver || !time.Now().Before(expires) {
+		t.Errorf("the restarted bot took the polling lease at %v, the dead one's lease ran until %v: it waited for its dead predecessor",
+			time.Now().Format(time.TimeOnly), expires.Format(time.TimeOnly))
+	}
 
 	wg.Wait()
 	close(failures)
@@ -231,6 +251,16 @@ func journaled(log string) int {
 	return n
 }
 
+// redisOptions are the client options of a Redis URL.
+func redisOptions(t *testing.T, url string) *redis.Options {
+	t.Helper()
+	o, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
 // tail returns the last lines of a log file.
 func tail(path string) string {
 	b, err := os.ReadFile(path)
@@ -239,4 +269,46 @@ func tail(path string) string {
 	}
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	return strings.Join(lines[max(0, len(lines)-40):], "\n")
+}
+
+// TestGracefulStopGivesLeasesBack: a bot stopped with SIGTERM gives back
+// every lease it held (the polling, the outbox, the case writer), so the
+// next process takes them at once instead of after their TTL.
+func TestGracefulStopGivesLeasesBack(t *testing.T) {
+	srv := telegramtest.NewServer(t, testToken)
+	_, prefix := storetest.Redis(t)
+	redisURL := os.Getenv("REDIS_URL")
+	if redisURL == "" {
+		redisURL = "redis://127.0.0.1:6379/0"
+	}
+	dir := t.TempDir()
+	env := []string{
+		"TELEGRAM_TOKEN=" + testToken, "TELEGRAM_API_URL=" + srv.URL(), "REDIS_URL=" + redisURL,
+		"REDIS_PREFIX=" + prefix, "DATABASE_URL=" + storetest.Postgres(t), "DATA_DIR=" + filepath.Join(dir, "data"),
+		"WHATSAPP=off", "METRICS_ADDR=off",
+	}
+	logPath := filepath.Join(dir, "bot.log")
+	p := startBotProcess(t, env, logPath)
+	const chat = int64(7950001)
+	srv.PushText(chat, chat, "halo")
+	srv.WaitSent(t, chat, 1, 30*time.Second)
+
+	rdb := redis.NewClient(redisOptions(t, redisURL))
+	defer rdb.Close()
+	ctx := context.Background()
+	leases := func() []string {
+		keys, err := rdb.Keys(ctx, prefix+"lease:*").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return keys
+	}
+	wait.Until(t, "the running bot to hold its leases", 30*time.Second, func() bool { return len(leases()) >= 3 })
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	wait.Done(t, "the bot to stop", 60*time.Second, p.done)
+	if held := leases(); len(held) > 0 {
+		t.Errorf("leases left after a graceful stop: %v\n%s", held, tail(logPath))
+	}
 }

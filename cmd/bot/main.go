@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/leksono/sapa/office"
+	"github.com/leksono/sapa/store/pgstore"
 )
 
 func main() {
@@ -50,7 +51,7 @@ func serve(e env) int {
 		switch {
 		case errors.As(err, &pl):
 			fmt.Fprintf(e.stderr, "sapa: cannot start: the configuration has %d problem(s):\n%v\n", len(pl), pl)
-		case errors.Is(err, errNoChannel):
+		case errors.Is(err, errNoChannel), errors.As(err, new(*pgstore.KeysError)):
 			fmt.Fprintln(e.stderr, "sapa: cannot start:", err)
 		default:
 			log.Error("sapa stopped with an error", "err", err)
@@ -148,7 +149,9 @@ func runChannels(ctx context.Context, channels []runner) error {
 // app.go), each enabled channel (telegram.go, whatsapp.go) and the jobs
 // beside them. Each failure says which part could not start.
 func buildWith(ctx context.Context, cfg settings, o *office.Office, log *slog.Logger) (*app, error) {
-	a, err := buildCore(ctx, cfg, o, nil, log)
+	// PostgreSQL down at start-up is an outage like any other: serve, and
+	// reach it when it comes.
+	a, err := buildCoreFor(ctx, cfg, o, nil, true, log)
 	if err != nil {
 		return nil, err
 	}

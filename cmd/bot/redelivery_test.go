@@ -27,23 +27,27 @@ func TestEveryUpdateDeliveredThreeTimes(t *testing.T) {
 		chats[c] = 7700000 + int64(c)
 	}
 	log, _ := checkedLog(t, chats...)
-	startBot(t, cfg, log)
+	a := startBot(t, cfg, log)
 
 	script := []string{"halo", "2", "sktm", "setuju", "3307051708900001", "Siti Aminah", "17-08-1990", "1",
 		"Dusun Krajan RT 02", "beasiswa sekolah anak", "081234567890", "ya"}
+	var last int
 	for step, text := range script {
 		for c := int64(0); c < citizens; c++ {
 			chat := 7700000 + c
 			raw := telegramtest.TextUpdate(chat, 100+step, text)
 			for i := 0; i < 3; i++ {
-				srv.PushUpdate(raw)
+				last = srv.PushUpdate(raw)
 			}
 		}
 		for c := int64(0); c < citizens; c++ {
 			srv.WaitSent(t, 7700000+c, step+1, 20*time.Second)
 		}
 	}
-	time.Sleep(500 * time.Millisecond) // any late doubled answer would arrive now
+	// Any late doubled answer has been sent once the bot took every update
+	// and handled all it took.
+	srv.WaitOffset(t, last+1, 20*time.Second)
+	waitHandled(t, a)
 	ticketRe := regexp.MustCompile(`LKS-\d{6}-\d{4}`)
 	told := map[string]bool{}
 	for c := int64(0); c < citizens; c++ {

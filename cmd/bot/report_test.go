@@ -39,11 +39,11 @@ func reportEnv(t *testing.T) (*office.Office, string) {
 func seedReport(t *testing.T, o *office.Office, path string) {
 	t.Helper()
 	ctx := context.Background()
-	keys, err := dataKeys(settings{DataDir: filepath.Dir(path)}, slog.New(slog.DiscardHandler))
+	dk, err := loadDataKeys(settings{DataDir: filepath.Dir(path)}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := pgstore.OpenSQLite(ctx, path, caseOptions(o.Catalog, keys))
+	s, err := pgstore.OpenSQLite(ctx, path, caseOptions(o.Catalog, dk.Keys))
 	if err != nil {
 		t.Fatalf("open %s: %v", path, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -31,6 +32,9 @@ type storage struct {
 	SQLitePath string
 	// Describe is the start-up log's attributes: which storage, and where.
 	Describe []any
+	// Pending is true when PostgreSQL did not answer at start-up: Cases
+	// reaches it through KeepConnecting, run as one of the bot's jobs.
+	Pending bool
 
 	embedded *redisstore.Embedded // nil with REDIS_URL
 }
@@ -50,8 +54,17 @@ func redisPoolSize(procs int) int { return 10*procs + blockingReaders }
 // openStorage opens the cases database and the conversation store named by
 // the settings: PostgreSQL when DATABASE_URL is set, else the SQLite file
 // DATA_DIR/sapa.db; Redis when REDIS_URL is set, else an in-process
-// miniredis on 127.0.0.1. It logs one line saying which and where.
+// miniredis on 127.0.0.1. It logs one line saying which and where, and
+// fails at once when a server does not answer.
 func openStorage(ctx context.Context, cfg settings, o pgstore.Options, log *slog.Logger) (*storage, error) {
+	return openStorageFor(ctx, cfg, o, false, log)
+}
+
+// openStorageFor is openStorage that, with waitForDatabase, starts with
+// PostgreSQL unreachable: the store is returned not ready (see
+// storage.Pending), and the bot serves conversations and queues cases
+// until it reaches the database.
+func openStorageFor(ctx context.Context, cfg settings, o pgstore.Options, waitForDatabase bool, log *slog.Logger) (*storage, error) {
 	s := &storage{}
 	var casesAt, stateAt string
 	if cfg.RedisURL != "" {
@@ -80,10 +93,22 @@ func openStorage(ctx context.Context, cfg settings, o pgstore.Options, log *slog
 
 	var err error
 	o.Log = log // GORM's statements too, at LOG_LEVEL
-	if cfg.DatabaseURL != "" {
+	switch {
+	case cfg.DatabaseURL != "" && waitForDatabase:
+		casesAt = "postgresql " + pgServer(cfg.DatabaseURL)
+		if s.Cases, err = pgstore.OpenLater(ctx, cfg.DatabaseURL, o); err != nil {
+			break
+		}
+		if err = s.Cases.Connect(ctx); errors.Is(err, pgstore.ErrUnreachable) {
+			log.Warn("PostgreSQL does not answer: the bot serves conversations and keeps cases in Redis until it does; /readyz says not ready meanwhile",
+				"at", pgServer(cfg.DatabaseURL), "err", oneLine(err))
+			s.Pending, err = true, nil
+			casesAt += " (not reached yet)"
+		}
+	case cfg.DatabaseURL != "":
 		s.Cases, err = pgstore.Open(ctx, cfg.DatabaseURL, o)
 		casesAt = "postgresql " + pgServer(cfg.DatabaseURL)
-	} else {
+	default:
 		path := filepath.Join(cfg.DataDir, sqliteFile)
 		if abs, aerr := filepath.Abs(path); aerr == nil {
 			path = abs
@@ -129,23 +154,59 @@ func pgServer(dsn string) string {
 // DATA_DIR, when DATA_KEYS is not set.
 const keysFile = "keys.env"
 
-// dataKeys returns the keys that seal NIK and KK numbers at rest: from
+// dataKeys are the keys that seal NIK and KK numbers at rest, and where
+// they came from.
+type dataKeys struct {
+	*pgstore.Keys
+	// from says where the keys were read, for a refusal to start.
+	from string
+	// generated is the keys file written by this start, "" when none was:
+	// removed again when the database refuses the new keys, so the backup
+	// can be put back in its place.
+	generated string
+}
+
+// loadDataKeys returns the keys that seal NIK and KK numbers at rest: from
 // DATA_KEYS and DATA_HMAC_KEY when set (production: the same keys on every
 // process), else from DATA_DIR/keys.env, generated on the first start. Losing
 // that file loses the NIK and KK numbers of every stored case: back it up
 // with the database, and never beside it in the same backup.
-func dataKeys(cfg settings, log *slog.Logger) (*pgstore.Keys, error) {
+func loadDataKeys(cfg settings, log *slog.Logger) (dataKeys, error) {
 	if cfg.DataKeys != "" || cfg.DataHMACKey != "" {
 		k, err := pgstore.ParseKeys(cfg.DataKeys, cfg.DataHMACKey)
 		if err != nil {
-			return nil, fmt.Errorf("%s / %s: %w", pgstore.EnvDataKeys, pgstore.EnvDataHMACKey, err)
+			return dataKeys{}, fmt.Errorf("%s / %s: %w", pgstore.EnvDataKeys, pgstore.EnvDataHMACKey, err)
 		}
-		return k, nil
+		return dataKeys{Keys: k, from: pgstore.EnvDataKeys + " and " + pgstore.EnvDataHMACKey}, nil
 	}
 	path := filepath.Join(cfg.DataDir, keysFile)
 	k, created, err := pgstore.LoadKeysFile(path)
-	if created {
-		log.Warn("generated the keys that encrypt NIK and KK numbers: back this file up apart from the database, or set DATA_KEYS and DATA_HMAC_KEY", "file", path)
+	if err != nil {
+		return dataKeys{}, err
 	}
-	return k, err
+	if abs, aerr := filepath.Abs(path); aerr == nil {
+		path = abs
+	}
+	if !created {
+		return dataKeys{Keys: k, from: path}, nil
+	}
+	log.Warn("generated the keys that encrypt NIK and KK numbers: back this file up apart from the database, or set DATA_KEYS and DATA_HMAC_KEY", "file", path)
+	return dataKeys{Keys: k, from: path + " (not found, so new keys were generated)", generated: path}, nil
+}
+
+// refused turns the case database's refusal of the keys into the one line
+// start-up prints: which key ids the database needs, where the keys were
+// looked for. A keys file generated by this start is removed, so that the
+// one from the backup can be put back.
+func (k dataKeys) refused(err error, log *slog.Logger) error {
+	var kerr *pgstore.KeysError
+	if !errors.As(err, &kerr) {
+		return err
+	}
+	if k.generated != "" {
+		if rerr := os.Remove(k.generated); rerr != nil {
+			log.Warn("could not remove the keys file generated at this start", "file", k.generated, "err", rerr)
+		}
+	}
+	return fmt.Errorf("%w; the keys were read from %s: restore the keys the database was sealed with (from the backup of %s, or the old %s), or start on another database", kerr, k.from, keysFile, pgstore.EnvDataKeys)
 }

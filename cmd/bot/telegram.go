@@ -22,7 +22,8 @@ const webhookShards = 16
 // notifications in the core's outbox.
 func (a *app) addTelegram(cfg settings, log *slog.Logger) error {
 	updates := a.delivery.Inbound("telegram", webhookShards, telegram.ShardOf)
-	tcfg := telegram.Config{Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL, MaxMedia: a.media.MaxBytes()}
+	tcfg := telegram.Config{Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL, MaxMedia: a.media.MaxBytes(),
+		GiveUp: a.deadLetters.Park}
 	if cfg.RedisURL != "" {
 		// Only a Redis server is durable enough to confirm updates to
 		// Telegram before they are handled; the in-process store is not.

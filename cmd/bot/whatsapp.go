@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/leksono/sapa/channels/whatsapp"
 	"github.com/leksono/sapa/conversation"
@@ -19,8 +20,55 @@ import (
 // addWhatsApp builds the WhatsApp channel on the bot's own database: the
 // device keys live beside the cases, in PostgreSQL or the SQLite file. Its
 // notifications wait in the delivery core's outbox for the process that
-// holds the session.
+// holds the session. While PostgreSQL has not answered yet the channel
+// waits for it: without the device keys there is no session.
 func (a *app) addWhatsApp(ctx context.Context, cfg settings, o *office.Office, log *slog.Logger) error {
+	var live atomic.Pointer[whatsapp.Bot]
+	connected := func() bool { wa := live.Load(); return wa != nil && wa.Connected() }
+	a.metrics.WhatsAppConnected(connected)
+	a.checks["whatsapp"] = func(context.Context) error {
+		switch {
+		case live.Load() == nil:
+			return errors.New("waiting for the case database, which holds the device keys")
+		case !connected():
+			return errors.New("not connected (see the log: pairing, or a reconnect in progress)")
+		}
+		return nil
+	}
+	outbox := a.delivery.Outbox("whatsapp")
+	start := func(ctx context.Context) (func(ctx context.Context) error, error) {
+		wa, err := a.newWhatsApp(ctx, cfg, o, log)
+		if err != nil {
+			return nil, err
+		}
+		live.Store(wa)
+		return outbox.Session(wa.Run, delivery.SendNow(whatsappSender(wa, a.media))), nil
+	}
+	if !a.storage.Pending {
+		run, err := start(ctx)
+		if err != nil {
+			return err
+		}
+		a.channels = append(a.channels, runner{name: "whatsapp", run: run})
+		return nil
+	}
+	a.channels = append(a.channels, runner{name: "whatsapp", run: func(ctx context.Context) error {
+		select {
+		case <-a.cases.Ready():
+		case <-ctx.Done():
+			return nil
+		}
+		run, err := start(ctx)
+		if err != nil {
+			return err
+		}
+		return run(ctx)
+	}})
+	return nil
+}
+
+// newWhatsApp connects the WhatsApp client to its device store.
+func (a *app) newWhatsApp(ctx context.Context, cfg settings, o *office.Office, log *slog.Logger) (*whatsapp.Bot, error) {
 	dialect, dsn := whatsapp.DialectSQLite, pgstore.SQLiteDSN(a.storage.SQLitePath)
 	if cfg.DatabaseURL != "" {
 		dialect, dsn = whatsapp.DialectPostgres, cfg.DatabaseURL
@@ -53,25 +101,16 @@ func (a *app) addWhatsApp(ctx context.Context, cfg settings, o *office.Office, l
 		},
 		Texts:   o.Texts,
 		Journal: inbox,
+		GiveUp:  a.deadLetters.Park,
 	}, a.metrics.Wrap("whatsapp", a.engine), log)
 	if err != nil {
-		return fmt.Errorf("start WhatsApp: %w", err)
+		return nil, fmt.Errorf("start WhatsApp: %w", err)
 	}
 	wa.OnFatal(func(reason string) {
 		text := o.Texts.T(o.Texts.Langs()[0], "whatsapp.fatal."+reason, nil)
 		delivery.TellAdmins(context.WithoutCancel(ctx), a.delivery, o.Staff, text, log)
 	})
-	a.metrics.WhatsAppConnected(wa.Connected)
-	a.checks["whatsapp"] = func(context.Context) error {
-		if !wa.Connected() {
-			return errors.New("not connected (see the log: pairing, or a reconnect in progress)")
-		}
-		return nil
-	}
-	outbox := a.delivery.Outbox("whatsapp")
-	send := delivery.SendNow(whatsappSender(wa, a.media))
-	a.channels = append(a.channels, runner{name: "whatsapp", run: outbox.Session(wa.Run, send)})
-	return nil
+	return wa, nil
 }
 
 // whatsappSender sends a notification's text, then its files.

@@ -222,7 +222,7 @@ func run(ctx context.Context, o options) (results []phase, cases int64, err erro
 					return err
 				}
 				env = append(env, "TELEGRAM_WEBHOOK_URL=http://"+addr+"/telegram", "TELEGRAM_WEBHOOK_LISTEN="+addr,
-					"TELEGRAM_WEBHOOK_SECRET=load_"+id)
+					"TELEGRAM_WEBHOOK_SECRET=load_"+randHex(16)) // 37 characters: 32 at least
 			}
 			c, err := startChild(o.botBinary, nil, env, filepath.Join(tmp, fmt.Sprintf("bot%d.log", i)))
 			if err != nil {

@@ -370,7 +370,8 @@ const resealBatch = 200
 // nik_hash where it is missing. Run it after adding a key in front of
 // DATA_KEYS; once it returns, the old key may be removed. It returns how
 // many cases it rewrote, and is safe to run again or concurrently with the
-// bot (each case is rewritten under its row lock).
+// bot (each case is rewritten under its row lock). Once it has returned
+// without error, the store no longer asks for the older keys at start-up.
 func (s *Store) Reseal(ctx context.Context) (int, error) {
 	if s.sec.keys == nil {
 		return 0, fmt.Errorf("reseal cases: %w", ErrNoKeys)
@@ -387,7 +388,9 @@ func (s *Store) Reseal(ctx context.Context) (int, error) {
 			return rewritten, fmt.Errorf("reseal cases: list: %w", err)
 		}
 		if len(ids) == 0 {
-			return rewritten, nil
+			// Every case is sealed with the current key now: the older
+			// ones may leave DATA_KEYS.
+			return rewritten, forgetRetiredKeys(ctx, s.db, s.sec.keys)
 		}
 		lastID = ids[len(ids)-1]
 		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

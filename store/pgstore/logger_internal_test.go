@@ -250,3 +250,36 @@ func TestLogFollowsOptionsLog(t *testing.T) {
 		})
 	}
 }
+
+// GORM logs with printf formats; its slog logger printed them as they
+// are, so the start-up failure read "got error %v" and a failed statement
+// "statement failed: %v", the error beside them as data. Both lines must
+// read as sentences.
+func TestGormMessagesAreFormatted(t *testing.T) {
+	var buf lockedBuffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	_, err := gorm.Open(postgres.Open("postgres://postgres@127.0.0.1:1/nothing?sslmode=disable&connect_timeout=2"),
+		&gorm.Config{Logger: newLogger(log, logger.Warn)})
+	if err == nil {
+		t.Fatal("opening a database on port 1 succeeded")
+	}
+	s, err := OpenSQLite(context.Background(), storetest.SQLite(t), Options{
+		TicketPrefix: "LKS", Location: time.UTC, AllowPlaintext: true, Log: log,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := scanRow(s.db.Raw("SELECT no_such_column FROM cases")); err == nil {
+		t.Fatal("a statement on a missing column succeeded")
+	}
+	out := buf.String()
+	if strings.Contains(out, "%v") || strings.Contains(out, "%!") {
+		t.Errorf("a GORM line kept its format verbs:\n%s", out)
+	}
+	for _, want := range []string{"failed to initialize database, got error", "127.0.0.1", "statement failed: ", "no_such_column"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the log lacks %q:\n%s", want, out)
+		}
+	}
+}

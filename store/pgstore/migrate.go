@@ -26,6 +26,9 @@ func migrate(ctx context.Context, db *gorm.DB) error {
 		if err := tx.AutoMigrate(privacyModels()...); err != nil {
 			return fmt.Errorf("create privacy tables: %w", err)
 		}
+		if err := tx.AutoMigrate(&KeyCheck{}); err != nil {
+			return fmt.Errorf("create key checks: %w", err)
+		}
 		if err := tx.AutoMigrate(letterModels()...); err != nil {
 			return fmt.Errorf("create letter tables: %w", err)
 		}

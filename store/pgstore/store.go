@@ -18,10 +18,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -82,7 +87,16 @@ type Store struct {
 	warming     sync.WaitGroup
 	stopWarming context.CancelFunc
 	sec         secrets // keys and sensitive field names, see crypto.go
+	keys        *Keys   // Options.Keys, checked against the data by Connect
 	log         *slog.Logger
+	conns       int // pool size warmed once connected; 0 warms none
+
+	// ready is closed once the schema is migrated and the keys checked;
+	// until then Ping fails with ErrNotReady.
+	ready     chan struct{}
+	readyOnce sync.Once
+	connectMu sync.Mutex // one Connect at a time
+
 	// onChange is told each case that changed, once its change committed.
 	onChange atomic.Pointer[func(ticket string)]
 }
@@ -100,6 +114,17 @@ func (s *Store) changed(ticket string) {
 	}
 }
 
+// ErrNotReady is returned by Ping while a store from OpenLater has not yet
+// reached its database (migrated the schema, checked the keys): the bot is
+// not ready, and cases wait in their queue.
+var ErrNotReady = errors.New("case database not reached yet")
+
+// ErrUnreachable marks a Connect that failed because the database did not
+// answer: trying again later may succeed. Any other failure of Connect
+// (refused keys, a server that answered with an error) will not cure
+// itself.
+var ErrUnreachable = errors.New("case database unreachable")
+
 // DefaultMaxConns is the default of Options.MaxConns. Each statement is
 // short and the bot has 32 workers, so few connections are kept busy; more
 // only add backends that contend for the server's CPU and for the locks
@@ -107,12 +132,33 @@ func (s *Store) changed(ticket string) {
 // the same burst throughput, 10% above 20 (three alternated rounds each).
 const DefaultMaxConns = 8
 
-// Open connects to PostgreSQL at dsn, migrates the schema and returns the
-// store. It logs to o.Log, and never query parameters, which hold personal
-// data.
+// Open connects to PostgreSQL at dsn, migrates the schema, checks the keys
+// against the data and returns the store; it fails at once when the
+// database does not answer. It logs to o.Log, and never query parameters,
+// which hold personal data.
 func Open(ctx context.Context, dsn string, o Options) (*Store, error) {
+	s, err := OpenLater(ctx, dsn, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Connect(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("open case database: %w", err), s.Close())
+	}
+	return s, nil
+}
+
+// OpenLater is Open without reaching the database: it returns at once, and
+// Connect (or KeepConnecting) reaches it. Meanwhile every method fails as
+// during an outage and Ping says ErrNotReady, so a bot can start and serve
+// conversations while PostgreSQL is down. Only a malformed DSN or options
+// fail here.
+func OpenLater(ctx context.Context, dsn string, o Options) (*Store, error) {
 	log := o.logger()
-	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: newLogger(log, logger.Warn)})
+	sec, err := checkOptions(o)
+	if err != nil {
+		return nil, err
+	}
+	db, err := gorm.Open(postgres.Open(withConnectTimeout(dsn)), &gorm.Config{Logger: newLogger(log, logger.Warn), DisableAutomaticPing: true})
 	if err != nil {
 		return nil, fmt.Errorf("open case database: %w", err)
 	}
@@ -127,16 +173,17 @@ func Open(ctx context.Context, dsn string, o Options) (*Store, error) {
 	// milliseconds), which the load benchmark saw as 40 ms submissions.
 	sqlDB.SetMaxIdleConns(conns)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	s, err := New(ctx, db, o)
-	if err != nil {
-		return nil, errors.Join(err, sqlDB.Close())
-	}
-	s.owned = true
-	// In the background: the bot goes on starting meanwhile, and Close
-	// stops it.
+	s := newStore(db, o, sec, log)
+	s.owned, s.conns = true, conns
+	// Warming runs once connected, in the background; Close stops it.
 	wctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stopWarming = stop
 	s.warming.Go(func() {
+		select {
+		case <-s.ready:
+		case <-wctx.Done():
+			return
+		}
 		if err := warm(wctx, sqlDB, conns); err != nil && wctx.Err() == nil {
 			// The pool opens what it lacks on demand; a server allowing
 			// fewer connections is not a reason to stop.
@@ -145,6 +192,98 @@ func Open(ctx context.Context, dsn string, o Options) (*Store, error) {
 	})
 	return s, nil
 }
+
+// connectTimeout bounds a new connection when the DSN sets none: without
+// it a database whose network drops packets holds each message for the
+// system's TCP timeout, minutes, instead of telling an outage.
+const connectTimeout = 5 * time.Second
+
+// withConnectTimeout is dsn with connect_timeout set, unless it sets one.
+func withConnectTimeout(dsn string) string {
+	if strings.Contains(dsn, "connect_timeout") {
+		return dsn
+	}
+	secs := strconv.Itoa(int(connectTimeout.Seconds()))
+	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		q := u.Query()
+		q.Set("connect_timeout", secs)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return dsn + " connect_timeout=" + secs // key=value form
+}
+
+// Connect reaches the database of a store from OpenLater: it migrates the
+// schema and checks the keys against the data, once. It returns nil when
+// the store is ready (at once when it was already), an error wrapping
+// ErrUnreachable when the database did not answer, and any other error
+// (a *KeysError among them) when it answered and refused.
+func (s *Store) Connect(ctx context.Context) error {
+	s.connectMu.Lock()
+	defer s.connectMu.Unlock()
+	select {
+	case <-s.ready:
+		return nil
+	default:
+	}
+	err := migrate(ctx, s.db)
+	if err == nil {
+		err = checkKeys(ctx, s.db, s.keys)
+	}
+	if err != nil {
+		if answered(err) {
+			return err
+		}
+		return fmt.Errorf("%w: %s", ErrUnreachable, strings.Join(strings.Fields(err.Error()), " "))
+	}
+	s.readyOnce.Do(func() { close(s.ready) })
+	return nil
+}
+
+// answered reports whether err came from a database that answered: a
+// refusal of the keys or an error the server sent (authentication,
+// permissions, a failed statement), which trying again does not cure.
+func answered(err error) bool {
+	var kerr *KeysError
+	var pgErr *pgconn.PgError
+	return errors.As(err, &kerr) || errors.As(err, &pgErr)
+}
+
+// KeepConnecting calls Connect until the store is ready, waiting between
+// attempts (half a second, doubling up to 30 s) while the database does not
+// answer. It returns nil once ready or when ctx is done, and Connect's
+// error when the database answered and refused. It logs the first failure
+// and when the database was reached.
+func (s *Store) KeepConnecting(ctx context.Context) error {
+	wait := 500 * time.Millisecond
+	for failures := 0; ; failures++ {
+		err := s.Connect(ctx)
+		switch {
+		case err == nil:
+			if failures > 0 {
+				s.log.Info("case database reached: cases are written again")
+			}
+			return nil
+		case ctx.Err() != nil:
+			return nil
+		case !errors.Is(err, ErrUnreachable):
+			return err
+		case failures == 0:
+			s.log.Warn("case database unreachable: conversations go on, cases wait in Redis; trying again", "err", err)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+		wait = min(2*wait, 30*time.Second)
+	}
+}
+
+// Ready is closed once the store reached its database.
+func (s *Store) Ready() <-chan struct{} { return s.ready }
 
 // warm opens n pooled connections at once and returns them to the pool
 // idle. A PostgreSQL connection is a forked backend: 15 ms on the test
@@ -229,6 +368,30 @@ func (q quietTrace) ParamsFilter(ctx context.Context, sql string, params ...any)
 	return sql, nil
 }
 
+// Info, Warn and Error format GORM's messages before logging them: GORM
+// passes printf formats ("failed to initialize database, got error %v"),
+// which its slog logger logs as they are, a literal %v beside the values.
+func (q quietTrace) Info(ctx context.Context, msg string, data ...any) {
+	q.printf(ctx, logger.Info, slog.LevelInfo, msg, data)
+}
+
+// Warn implements logger.Interface; see Info.
+func (q quietTrace) Warn(ctx context.Context, msg string, data ...any) {
+	q.printf(ctx, logger.Warn, slog.LevelWarn, msg, data)
+}
+
+// Error implements logger.Interface; see Info.
+func (q quietTrace) Error(ctx context.Context, msg string, data ...any) {
+	q.printf(ctx, logger.Error, slog.LevelError, msg, data)
+}
+
+func (q quietTrace) printf(ctx context.Context, at logger.LogLevel, level slog.Level, format string, data []any) {
+	if q.level < at || !q.log.Enabled(ctx, level) {
+		return
+	}
+	q.log.Log(ctx, level, strings.Join(strings.Fields(fmt.Sprintf(format, data...)), " "))
+}
+
 func (q quietTrace) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
 	failed := err != nil && !errors.Is(err, logger.ErrRecordNotFound)
 	if q.level < logger.Info && !failed && time.Since(begin) <= slowStatement {
@@ -242,28 +405,43 @@ func (q quietTrace) Trace(ctx context.Context, begin time.Time, fc func() (strin
 	q.Interface.Trace(ctx, begin, fc, err)
 }
 
-// New migrates the schema on db, of any dialect GORM supports, and returns
-// the store. The caller keeps ownership of db: Close leaves it open. The
-// caller's GORM logger must not interpolate parameters (set
-// logger.Config.ParameterizedQueries), since they hold NIKs and chat ids.
-// A SQLite db should be opened with SQLiteDSN, whose IMMEDIATE transactions
-// keep concurrent writers from failing with SQLITE_BUSY, or have a single
-// connection as OpenSQLite's has.
+// New migrates the schema on db, of any dialect GORM supports, checks the
+// keys against the data and returns the store. The caller keeps ownership
+// of db: Close leaves it open. The caller's GORM logger must not
+// interpolate parameters (set logger.Config.ParameterizedQueries), since
+// they hold NIKs and chat ids. A SQLite db should be opened with SQLiteDSN,
+// whose IMMEDIATE transactions keep concurrent writers from failing with
+// SQLITE_BUSY, or have a single connection as OpenSQLite's has.
 func New(ctx context.Context, db *gorm.DB, o Options) (*Store, error) {
+	sec, err := checkOptions(o)
+	if err != nil {
+		return nil, err
+	}
+	s := newStore(db, o, sec, o.logger())
+	if err := s.Connect(ctx); err != nil {
+		return nil, fmt.Errorf("new case store: %w", err)
+	}
+	return s, nil
+}
+
+// checkOptions refuses options a store cannot work with.
+func checkOptions(o Options) (secrets, error) {
 	if o.TicketPrefix == "" {
-		return nil, errors.New("new case store: ticket prefix is empty")
+		return secrets{}, errors.New("new case store: ticket prefix is empty")
 	}
 	if o.Location == nil {
-		return nil, errors.New("new case store: office location is nil")
+		return secrets{}, errors.New("new case store: office location is nil")
 	}
 	sec, err := newSecrets(o)
 	if err != nil {
-		return nil, fmt.Errorf("new case store: %w", err)
+		return secrets{}, fmt.Errorf("new case store: %w", err)
 	}
-	if err := migrate(ctx, db); err != nil {
-		return nil, fmt.Errorf("new case store: %w", err)
-	}
-	return &Store{db: db, prefix: o.TicketPrefix, loc: o.Location, sec: sec, log: o.logger()}, nil
+	return sec, nil
+}
+
+func newStore(db *gorm.DB, o Options, sec secrets, log *slog.Logger) *Store {
+	return &Store{db: db, prefix: o.TicketPrefix, loc: o.Location, sec: sec, keys: o.Keys, log: log,
+		ready: make(chan struct{})}
 }
 
 // Close closes the connection pool when Open created it; a store built by
@@ -286,14 +464,34 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Ping checks that the database answers, for health checks.
+// Ping checks that the database answers, for health checks: ErrNotReady
+// before Connect succeeded.
 func (s *Store) Ping(ctx context.Context) error {
+	select {
+	case <-s.ready:
+	default:
+		return ErrNotReady
+	}
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return fmt.Errorf("ping case database: %w", err)
 	}
 	if err := sqlDB.PingContext(ctx); err != nil {
 		return fmt.Errorf("ping case database: %w", err)
+	}
+	return nil
+}
+
+// Reach connects to the PostgreSQL server of dsn and pings it, within
+// ctx: what `bot check` asks of DATABASE_URL, without touching the schema.
+func Reach(ctx context.Context, dsn string) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return fmt.Errorf("reach the case database: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if err := conn.Ping(ctx); err != nil {
+		return fmt.Errorf("reach the case database: %w", err)
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/internal/wait"
 	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store/pgstore"
 )
@@ -452,18 +453,10 @@ func testSameSourceMessage(t *testing.T, b backend) {
 // a lock.
 func waitForLockWaiters(t testing.TB, db *gorm.DB, n int64) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		got := count(t, db, `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock'`)
-		if got >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d sessions wait for a lock after 15s, want %d", got, n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	wait.Until(t, fmt.Sprintf("%d sessions to wait for a lock", n), 15*time.Second, func() bool {
+		return count(t, db, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`) >= n
+	})
 }
 
 func TestEventsAreAppendOnly(t *testing.T) { eachBackend(t, testEventsAreAppendOnly) }
@@ -785,15 +778,7 @@ func TestOpenWarmsThePool(t *testing.T) {
 	_, dsn := openStore(t, b)
 	raw := rawDB(t, b, dsn)
 	// Opened in the background: the bot does not wait for them to start.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		n := count(t, raw, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)
-		if n >= pgstore.DefaultMaxConns {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("store holds %d connections 10 s after Open, want its pool of %d open", n, pgstore.DefaultMaxConns)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	wait.Until(t, fmt.Sprintf("the store's pool of %d connections to open", pgstore.DefaultMaxConns), 10*time.Second, func() bool {
+		return count(t, raw, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`) >= pgstore.DefaultMaxConns
+	})
 }

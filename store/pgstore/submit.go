@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 
 	"github.com/leksono/sapa/services"
@@ -20,6 +21,13 @@ const actorCitizen = "citizen"
 // maxNameRunes bounds a citizen's display name to its column size; chat
 // platforms allow longer names than anyone needs on a case file.
 const maxNameRunes = 200
+
+// ErrTicketTaken is returned by SubmitCase when the ticket number the
+// caller took (NewCase.TicketNumber) belongs to another case already: the
+// counter it came from is behind the database's (another process numbered
+// from a counter it did not share, or Redis lost its counter). Take a new
+// number past LastTicketNumber and submit again.
+var ErrTicketTaken = errors.New("ticket number taken by another case")
 
 // errRaceLost ends a submission transaction whose case another transaction
 // inserted first: rolling back gives its ticket number back.
@@ -71,7 +79,7 @@ func (s *Store) SubmitCase(ctx context.Context, nc services.NewCase) (services.R
 		day := submitted.In(s.loc)
 		n := nc.TicketNumber
 		if n <= 0 {
-			if n, err = nextTicketNumber(tx, day.Format(time.DateOnly)); err != nil {
+			if n, err = s.nextTicketNumber(tx, day.Format(time.DateOnly)); err != nil {
 				return err
 			}
 		}
@@ -109,12 +117,26 @@ func (s *Store) SubmitCase(ctx context.Context, nc services.NewCase) (services.R
 		return rec, nil
 	}
 	if err != nil {
-		return services.Receipt{}, fmt.Errorf("submit case for %s: %w", nc.ServiceCode, err)
+		return services.Receipt{}, fmt.Errorf("submit case for %s: %w", nc.ServiceCode, ticketTaken(err))
 	}
 	if filed {
 		s.changed(rec.Ticket)
 	}
 	return rec, nil
+}
+
+// ticketTaken marks err with ErrTicketTaken when it is the database's
+// refusal of a second case under one ticket (the unique index on
+// cases.ticket), on PostgreSQL or SQLite.
+func ticketTaken(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "idx_cases_ticket" {
+		return fmt.Errorf("%w: %w", ErrTicketTaken, err)
+	}
+	if strings.Contains(err.Error(), "UNIQUE constraint failed: cases.ticket") {
+		return fmt.Errorf("%w: %w", ErrTicketTaken, err)
+	}
+	return err
 }
 
 // submitInOneStatement files a case whose number the caller took (the
@@ -157,7 +179,7 @@ SELECT id FROM filed`, args...), &id)
 		}
 		return r, nil
 	case err != nil:
-		return services.Receipt{}, fmt.Errorf("submit case %s: %w", c.Ticket, err)
+		return services.Receipt{}, fmt.Errorf("submit case %s: %w", c.Ticket, ticketTaken(err))
 	}
 	s.changed(c.Ticket)
 	return services.Receipt{Ticket: c.Ticket, DueAt: c.DueAt.In(s.loc)}, nil
@@ -286,14 +308,21 @@ func citizenName(name string) string {
 	return name
 }
 
-// nextTicketNumber takes the next number of an office day. The row lock it
-// takes is held until the transaction ends, so numbers follow commit order
-// and a rollback gives the number back unless a later one was taken.
-func nextTicketNumber(tx *gorm.DB, day string) (int64, error) {
+// nextTicketNumber takes the next number of an office day: past the day's
+// counter and past every ticket filed that day, since numbers taken from
+// Redis (the bot's way with a Redis server) leave the counter behind. The
+// row lock it takes is held until the transaction ends, so numbers follow
+// commit order and a rollback gives the number back unless a later one was
+// taken.
+func (s *Store) nextTicketNumber(tx *gorm.DB, day string) (int64, error) {
+	filed, err := s.highestTicket(tx, day)
+	if err != nil {
+		return 0, fmt.Errorf("take ticket number of %s: %w", day, err)
+	}
 	var last int64
-	err := scanRow(tx.Raw(`INSERT INTO ticket_counters (day, last) VALUES (?, 1)
-ON CONFLICT (day) DO UPDATE SET last = ticket_counters.last + 1
-RETURNING last`, day), &last)
+	err = scanRow(tx.Raw(`INSERT INTO ticket_counters (day, last) VALUES (?, ? + 1)
+ON CONFLICT (day) DO UPDATE SET last = CASE WHEN ticket_counters.last > ? THEN ticket_counters.last ELSE ? END + 1
+RETURNING last`, day, filed, filed, filed), &last)
 	if err != nil {
 		return 0, fmt.Errorf("take ticket number of %s: %w", day, err)
 	}
@@ -310,11 +339,22 @@ RETURNING last`, day), &last)
 // otherwise queue on; this is how Redis's counter is seeded again after
 // Redis lost it.
 func (s *Store) LastTicketNumber(ctx context.Context, day string) (int64, error) {
+	db := s.db.WithContext(ctx)
 	var c TicketCounter
-	res := s.db.WithContext(ctx).Where("day = ?", day).Limit(1).Find(&c)
+	res := db.Where("day = ?", day).Limit(1).Find(&c)
 	if res.Error != nil {
 		return 0, fmt.Errorf("read ticket counter of %s: %w", day, res.Error)
 	}
+	filed, err := s.highestTicket(db, day)
+	if err != nil {
+		return 0, err
+	}
+	return max(filed, c.Last), nil
+}
+
+// highestTicket is the highest number of the tickets filed on an office
+// day ("2006-01-02"), 0 when none.
+func (s *Store) highestTicket(db *gorm.DB, day string) (int64, error) {
 	d, err := time.Parse(time.DateOnly, day)
 	if err != nil {
 		return 0, fmt.Errorf("read last ticket of %s: %w", day, err)
@@ -324,20 +364,20 @@ func (s *Store) LastTicketNumber(ctx context.Context, day string) (int64, error)
 	from := s.ticket(d, 0)
 	from = from[:strings.LastIndexByte(from, '-')+1]
 	var last []string
-	err = s.db.WithContext(ctx).Model(&Case{}).
+	err = db.Model(&Case{}).
 		Where("ticket >= ? AND ticket < ?", from, from[:len(from)-1]+".").
 		Order("length(ticket) DESC, ticket DESC").Limit(1).Pluck("ticket", &last).Error
 	if err != nil {
 		return 0, fmt.Errorf("read last ticket of %s: %w", day, err)
 	}
 	if len(last) == 0 {
-		return c.Last, nil
+		return 0, nil
 	}
 	n, err := strconv.ParseInt(strings.TrimPrefix(last[0], from), 10, 64)
 	if err != nil {
 		return 0, fmt.Errorf("read last ticket of %s: %q: %w", day, last[0], err)
 	}
-	return max(n, c.Last), nil
+	return n, nil
 }
 
 // Ticket writes ticket number n of the office day of at.

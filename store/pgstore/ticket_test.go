@@ -2,11 +2,13 @@ package pgstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/leksono/sapa/services"
+	"github.com/leksono/sapa/store/pgstore"
 )
 
 // TestLastTicketNumber: the highest number of a day is found whether it
@@ -52,9 +54,22 @@ func testLastTicketNumber(t *testing.T, b backend) {
 	if n := last("2026-11-27"); n != 12345 {
 		t.Errorf("after Redis-numbered cases: %d, want 12345", n)
 	}
+	// The store's own counter continues past them: a process numbering by
+	// the database beside one numbering from Redis never repeats a ticket.
+	if ticket := submit(at, 0, "f"); ticket != "LKS-261127-12346" {
+		t.Errorf("the counter after Redis-numbered cases gave %q, want LKS-261127-12346", ticket)
+	}
+	// A number another case holds is refused as such, for the caller to
+	// number again.
+	_, err := s.SubmitCase(ctx, services.NewCase{Kind: services.KindRequest, ServiceCode: "sktm", Unit: "u",
+		Channel: "telegram", ChatID: "1", CitizenName: "x", VillageCode: "v", Form: map[string]string{},
+		SourceMessage: "g", SubmittedAt: at, DueAt: at.Add(72 * time.Hour), TicketNumber: 9})
+	if !errors.Is(err, pgstore.ErrTicketTaken) {
+		t.Errorf("a taken number: %v, want ErrTicketTaken", err)
+	}
 	submit(at.AddDate(0, 0, 1), 77, "e")
-	if n := last("2026-11-27"); n != 12345 {
-		t.Errorf("the next day's case counted: %d, want 12345", n)
+	if n := last("2026-11-27"); n != 12346 {
+		t.Errorf("the next day's case counted: %d, want 12346", n)
 	}
 	if n := last("2026-11-28"); n != 77 {
 		t.Errorf("next day: %d, want 77", n)

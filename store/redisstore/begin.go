@@ -212,6 +212,7 @@ func (s *Store) Begin(ctx context.Context, chat conversation.ChatKey, messageID,
 		if d, ok := res[3].(string); ok {
 			out.ExpiredDraft = d
 		}
+		out.Lost = out.ExpiredDraft == "" && s.drafts.lost(chat)
 	}
 	return out, lease, nil
 }
@@ -308,5 +309,5 @@ func (s *Store) CommitWithLease(ctx context.Context, st conversation.State, mess
 		s.draftTTL.Milliseconds(),
 		lease.Token,
 	).Text()
-	return commitResult(st, res, err)
+	return s.committed(st, ttl, commitResult(st, res, err))
 }

@@ -9,26 +9,39 @@ import (
 )
 
 // leaseScript takes a free lease or renews one the caller holds, in one
-// round trip. It answers -1 when the caller holds the lease now, else the
-// milliseconds left to the other holder, so a waiter can come back right
-// when it expires instead of polling blindly.
+// round trip. It answers {-1} when the caller holds the lease now, else the
+// milliseconds left to the other holder and that holder's name, so a waiter
+// can come back right when it expires instead of polling blindly, or take
+// it at once from a holder that is provably gone.
 //
 // KEYS: lease. ARGV: holder, ttl ms.
 var leaseScript = redis.NewScript(`
 local v = redis.call('GET', KEYS[1])
 if v == false then
 	redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-	return -1
+	return {-1}
 end
 if v == ARGV[1] then
 	redis.call('PEXPIRE', KEYS[1], ARGV[2])
-	return -1
+	return {-1}
 end
 local left = redis.call('PTTL', KEYS[1])
 if left < 0 then
 	left = 0
 end
-return left
+return {left, v}
+`)
+
+// takeOverScript gives the lease to the caller if it is still held by the
+// holder the caller found gone.
+//
+// KEYS: lease. ARGV: gone holder, new holder, ttl ms.
+var takeOverScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+	redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+	return 1
+end
+return 0
 `)
 
 // unleaseScript deletes the lease only if the caller still holds it: a
@@ -45,9 +58,11 @@ func (s *Store) leaseKey(name string) string { return s.prefix + "lease:" + esca
 // Lease takes the lease name for holder for ttl, or renews it when holder
 // already has it, atomically (one script, one round trip). It reports
 // whether holder holds the lease when it returns. A lease that is not
-// renewed expires after ttl, so a process that died frees it by itself.
-// Holder must be unique per process (for example host name, pid and a
-// random suffix).
+// renewed expires after ttl, so a process that died frees it by itself; a
+// lease whose holder is provably gone (a process of this machine that no
+// longer runs, see NewHolder) is taken at once, so a process restarted
+// after a crash does not wait for its own predecessor. Holder must be
+// unique per process: use NewHolder.
 func (s *Store) Lease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error) {
 	held, _, err := s.lease(ctx, name, holder, ttl)
 	return held, err
@@ -59,12 +74,29 @@ func (s *Store) lease(ctx context.Context, name, holder string, ttl time.Duratio
 	if holder == "" || ttl < time.Millisecond {
 		return false, 0, fmt.Errorf("lease %s: empty holder or ttl %v under 1ms: %w", name, ttl, ErrInvalidKey)
 	}
-	left, err := leaseScript.Run(ctx, s.rdb, []string{s.leaseKey(name)}, holder, ttl.Milliseconds()).Int64()
+	key := s.leaseKey(name)
+	res, err := leaseScript.Run(ctx, s.rdb, []string{key}, holder, ttl.Milliseconds()).Slice()
 	if err != nil {
 		return false, 0, fmt.Errorf("lease %s: %w", name, err)
 	}
+	if len(res) == 0 {
+		return false, 0, fmt.Errorf("lease %s: empty script reply", name)
+	}
+	left, _ := res[0].(int64)
 	if left < 0 {
 		return true, 0, nil
+	}
+	if len(res) < 2 {
+		return false, 0, fmt.Errorf("lease %s: script reply without the holder", name)
+	}
+	if other, _ := res[1].(string); holderGone(other, holder) {
+		took, err := takeOverScript.Run(ctx, s.rdb, []string{key}, other, holder, ttl.Milliseconds()).Int()
+		if err != nil {
+			return false, 0, fmt.Errorf("lease %s: take over from a process gone: %w", name, err)
+		}
+		if took == 1 {
+			return true, 0, nil
+		}
 	}
 	return false, time.Duration(left) * time.Millisecond, nil
 }

@@ -3,10 +3,15 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/leksono/sapa/internal/wait"
 	"github.com/leksono/sapa/store/redisstore"
 )
 
@@ -101,26 +106,16 @@ func hold(t *testing.T, s *redisstore.Store, holder string, ttl time.Duration, o
 	return h
 }
 
-func waitUntil(t *testing.T, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, timeout)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func TestHoldLeaseOneHolderAndHandover(t *testing.T) {
 	eachBackend(t, func(t *testing.T, be backend) {
-		s, _, _, _ := newStore(t, be)
+		s, rdb, _, _ := newStore(t, be)
 		var overlap atomic.Int32
 		a := hold(t, s, "a", 300*time.Millisecond, &overlap)
-		waitUntil(t, "a holds", 2*time.Second, a.running.Load)
+		wait.Until(t, "a holds", 2*time.Second, a.running.Load)
+		triedB := leaseAttempts(rdb, "b")
 		b := hold(t, s, "b", 300*time.Millisecond, &overlap)
-		// Several renewal periods: a keeps it, b waits.
-		time.Sleep(400 * time.Millisecond)
+		// b tries several times while a renews: a keeps it, b waits.
+		wait.Until(t, "b to try three times", 5*time.Second, func() bool { return triedB.Load() >= 3 })
 		if !a.running.Load() || b.running.Load() {
 			t.Fatalf("a running %v, b running %v: want a only", a.running.Load(), b.running.Load())
 		}
@@ -130,7 +125,7 @@ func TestHoldLeaseOneHolderAndHandover(t *testing.T) {
 		}
 		a.done <- nil // for the cleanup
 		// a gave the lease back: b gets it at its next try, within ttl/3.
-		waitUntil(t, "b takes over", 300*time.Millisecond, b.running.Load)
+		wait.Until(t, "b takes over", 300*time.Millisecond, b.running.Load)
 		if a.lost.Load() != 0 || b.lost.Load() != 0 {
 			t.Errorf("lost calls a=%d b=%d, want none", a.lost.Load(), b.lost.Load())
 		}
@@ -142,19 +137,21 @@ func TestHoldLeaseOneHolderAndHandover(t *testing.T) {
 // process takes over then.
 func TestHoldLeaseTakesOverFromDeadHolder(t *testing.T) {
 	eachBackend(t, func(t *testing.T, be backend) {
-		s, _, _, advance := newStore(t, be)
+		s, rdb, _, advance := newStore(t, be)
 		ctx := context.Background()
 		const ttl = 300 * time.Millisecond
 		if ok, err := s.Lease(ctx, "whatsapp:628123", "dead", ttl); !ok || err != nil {
 			t.Fatalf("Lease(dead) = %v, %v", ok, err)
 		}
+		triedB := leaseAttempts(rdb, "b")
 		b := hold(t, s, "b", ttl, nil)
-		time.Sleep(50 * time.Millisecond)
+		// A second try comes only after a first that failed.
+		wait.Until(t, "b to try twice", 5*time.Second, func() bool { return triedB.Load() >= 2 })
 		if b.running.Load() {
 			t.Fatal("b works while the dead holder's lease is still valid")
 		}
 		advance(ttl)
-		waitUntil(t, "b takes over after the TTL", 2*time.Second, b.running.Load)
+		wait.Until(t, "b takes over after the TTL", 2*time.Second, b.running.Load)
 	})
 }
 
@@ -165,11 +162,11 @@ func TestHoldLeaseStopsWorkWhenLost(t *testing.T) {
 	eachBackend(t, func(t *testing.T, be backend) {
 		s, rdb, prefix, _ := newStore(t, be)
 		a := hold(t, s, "a", 300*time.Millisecond, nil)
-		waitUntil(t, "a holds", 2*time.Second, a.running.Load)
+		wait.Until(t, "a holds", 2*time.Second, a.running.Load)
 		if err := rdb.Set(context.Background(), prefix+"lease:whatsapp%3A628123", "thief", time.Minute).Err(); err != nil {
 			t.Fatal(err)
 		}
-		waitUntil(t, "a stops", time.Second, func() bool { return !a.running.Load() && a.lost.Load() == 1 })
+		wait.Until(t, "a stops", time.Second, func() bool { return !a.running.Load() && a.lost.Load() == 1 })
 		if a.started.Load() != 1 {
 			t.Errorf("a started %d times, want 1 (the thief still holds the lease)", a.started.Load())
 		}
@@ -189,6 +186,70 @@ func TestHoldLeaseReturnsWorkError(t *testing.T) {
 		}
 		if ok, err := s.Lease(context.Background(), "wa", "b", time.Second); !ok || err != nil {
 			t.Errorf("the lease was not given back: Lease(b) = %v, %v", ok, err)
+		}
+	})
+}
+
+// TestLeaseOfAGoneProcessIsTakenAtOnce: after a crash and an immediate
+// restart, the new process stood by for about 20 seconds until its dead
+// predecessor's polling lease expired. A lease whose holder is provably
+// gone (this machine, no process with its pid, or this process's own pid
+// under another name) is taken at once; one that may be alive is not.
+func TestLeaseOfAGoneProcessIsTakenAtOnce(t *testing.T) {
+	exited := exec.Command("true")
+	if err := exited.Run(); err != nil {
+		t.Fatal(err)
+	}
+	self := redisstore.NewHolder()
+	deadPid := exited.ProcessState.Pid()
+	eachBackend(t, func(t *testing.T, be backend) {
+		s, _, _, _ := newStore(t, be)
+		ctx := context.Background()
+		for _, tc := range []struct {
+			name, holder string
+			takenAtOnce  bool
+		}{
+			{"a process of this machine that exited", withPid(self, deadPid), true},
+			{"a predecessor with this process's pid", withPid(self, os.Getpid()) + "0", true},
+			{"a running process of this machine", withPid(self, os.Getppid()), false},
+			{"a process of another machine", withPid("elsewhere@0123456789ab.4026531836-1-beef", deadPid), false},
+			{"a name without the machine's boot and namespace", withPid("vm-1-beef", deadPid), false},
+			{"a name that is no holder name", "dead", false},
+		} {
+			lease := "poller-" + strings.ReplaceAll(tc.name, " ", "-")
+			if ok, err := s.Lease(ctx, lease, tc.holder, time.Minute); !ok || err != nil {
+				t.Fatalf("%s: Lease = %v, %v", tc.name, ok, err)
+			}
+			ok, err := s.Lease(ctx, lease, self, time.Minute)
+			if err != nil || ok != tc.takenAtOnce {
+				t.Errorf("%s: taken at once = %v (%v), want %v", tc.name, ok, err, tc.takenAtOnce)
+			}
+		}
+	})
+}
+
+// withPid is holder with its pid replaced by pid.
+func withPid(holder string, pid int) string {
+	random := holder[strings.LastIndex(holder, "-"):]
+	machine := holder[:strings.LastIndex(holder, "-")]
+	machine = machine[:strings.LastIndex(machine, "-")]
+	return machine + "-" + strconv.Itoa(pid) + random
+}
+
+// TestHoldLeaseGivesItBackOnStop: a graceful stop releases the lease, so
+// the next process takes it at once rather than after the TTL.
+func TestHoldLeaseGivesItBackOnStop(t *testing.T) {
+	eachBackend(t, func(t *testing.T, be backend) {
+		s, _, _, _ := newStore(t, be)
+		a := hold(t, s, "a", time.Minute, nil)
+		wait.Until(t, "a holds", 2*time.Second, a.running.Load)
+		a.stop()
+		if err := <-a.done; err != nil {
+			t.Fatalf("HoldLease(a) = %v after its stop", err)
+		}
+		a.done <- nil // for the cleanup
+		if ok, err := s.Lease(context.Background(), "whatsapp:628123", "b", time.Minute); !ok || err != nil {
+			t.Errorf("after a graceful stop the lease is still held: Lease(b) = %v, %v", ok, err)
 		}
 	})
 }

@@ -115,8 +115,11 @@ func TestQueuePopWaits(t *testing.T) {
 		if d := time.Since(start); d < 900*time.Millisecond {
 			t.Errorf("Pop returned after %s, want it to wait 1s", d)
 		}
+		// The push comes once Pop is waiting in BLMOVE.
+		waiting := make(chan struct{}, 1)
+		rdb.AddHook(blockHook{seen: waiting})
 		go func() {
-			time.Sleep(50 * time.Millisecond)
+			<-waiting
 			_ = q.Push(context.Background(), []byte("late"))
 		}()
 		got, err = q.Pop(ctx, 10, 2*time.Second)
@@ -350,4 +353,25 @@ func TestSealedQueueSetsUnreadableAside(t *testing.T) {
 			t.Errorf("Pop with another field = %q, %v, want nothing", strs(got), err)
 		}
 	})
+}
+
+// blockHook signals seen when a blocking move is sent to the server.
+type blockHook struct{ seen chan struct{} }
+
+func (blockHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (blockHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+func (h blockHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if cmd.Name() == "blmove" {
+			select {
+			case h.seen <- struct{}{}:
+			default:
+			}
+		}
+		return next(ctx, cmd)
+	}
 }

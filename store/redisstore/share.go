@@ -109,6 +109,9 @@ func (h *shareHolder) round(ctx context.Context, shards int) (moving bool) {
 	if err != nil || members < 1 {
 		members = 1 // unknown: keep what is held, renewals decide
 	}
+	if members > 1 {
+		members -= h.forgetGone(ctx)
+	}
 	share := (shards + members - 1) / members
 
 	h.renew(ctx)
@@ -154,6 +157,24 @@ func (h *shareHolder) round(ctx context.Context, shards int) (moving bool) {
 		}()
 	}
 	return stopping || len(h.held) < share
+}
+
+// forgetGone removes from the members the processes provably gone (see
+// holderGone), so that a restarted process takes its dead predecessor's
+// share at once instead of after the ttl, and returns how many it removed.
+func (h *shareHolder) forgetGone(ctx context.Context) int {
+	key := h.s.prefix + "share:" + escape(h.name)
+	all, err := h.s.rdb.ZRange(ctx, key, 0, -1).Result()
+	if err != nil {
+		return 0 // they age out after the ttl
+	}
+	gone := 0
+	for _, m := range all {
+		if holderGone(m, h.holder) && h.s.rdb.ZRem(ctx, key, m).Err() == nil {
+			gone++
+		}
+	}
+	return gone
 }
 
 // renew renews every held lease and lets go of shards whose work returned:

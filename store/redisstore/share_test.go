@@ -2,11 +2,16 @@ package redisstore_test
 
 import (
 	"context"
+	"os/exec"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/leksono/sapa/internal/wait"
 	"github.com/leksono/sapa/store/redisstore"
 )
 
@@ -62,21 +67,26 @@ func share(t *testing.T, s *redisstore.Store, holder string, shards int, ttl tim
 // shard is ever worked on by two processes at once.
 func TestHoldShareSpreadsShards(t *testing.T) {
 	eachBackend(t, func(t *testing.T, be backend) {
-		s, _, _, _ := newStore(t, be)
+		s, rdb, _, _ := newStore(t, be)
 		const (
 			shards = 6
 			ttl    = 300 * time.Millisecond
 		)
+		triedA, triedB := leaseAttempts(rdb, "a"), leaseAttempts(rdb, "b")
 		perShard := make([]atomic.Int32, shards)
 		a := share(t, s, "a", shards, ttl, perShard)
-		waitUntil(t, "a works on every shard", 2*time.Second, func() bool { return a.count() == shards })
+		wait.Until(t, "a works on every shard", 2*time.Second, func() bool { return a.count() == shards })
 
 		b := share(t, s, "b", shards, ttl, perShard)
-		waitUntil(t, "the shards are split three and three", 3*time.Second, func() bool {
+		wait.Until(t, "the shards are split three and three", 3*time.Second, func() bool {
 			return a.count() == shards/2 && b.count() == shards/2
 		})
-		// They stay split over several rounds.
-		time.Sleep(2 * ttl)
+		// They stay split over several rounds: each renews its shards
+		// twice more.
+		fromA, fromB := triedA.Load(), triedB.Load()
+		wait.Until(t, "two more rounds of both", 5*time.Second, func() bool {
+			return triedA.Load() >= fromA+2*shards/2 && triedB.Load() >= fromB+2*shards/2
+		})
 		if a.count() != shards/2 || b.count() != shards/2 {
 			t.Errorf("after some rounds a works on %d and b on %d shards, want %d each", a.count(), b.count(), shards/2)
 		}
@@ -89,7 +99,7 @@ func TestHoldShareSpreadsShards(t *testing.T) {
 		if b.count() != 0 {
 			t.Errorf("b still works on %d shards after it returned", b.count())
 		}
-		waitUntil(t, "a takes b's shards back", 3*time.Second, func() bool { return a.count() == shards })
+		wait.Until(t, "a takes b's shards back", 3*time.Second, func() bool { return a.count() == shards })
 	})
 }
 
@@ -113,11 +123,12 @@ func TestHoldShareRejectsBadArguments(t *testing.T) {
 // taken when their leases run out.
 func TestHoldShareTakesOverFromDeadHolder(t *testing.T) {
 	eachBackend(t, func(t *testing.T, be backend) {
-		s, _, _, advance := newStore(t, be)
+		s, rdb, _, advance := newStore(t, be)
 		const (
 			shards = 3
 			ttl    = 300 * time.Millisecond
 		)
+		triedA := leaseAttempts(rdb, "a")
 		for i := range shards {
 			if ok, err := s.Lease(context.Background(), "tg-consumer/"+string(rune('0'+i)), "dead", ttl); !ok || err != nil {
 				t.Fatalf("Lease(dead, %d) = %v, %v", i, ok, err)
@@ -125,12 +136,40 @@ func TestHoldShareTakesOverFromDeadHolder(t *testing.T) {
 		}
 		perShard := make([]atomic.Int32, shards)
 		a := share(t, s, "a", shards, ttl, perShard)
-		time.Sleep(ttl / 2)
+		wait.Until(t, "a to try every shard twice", 5*time.Second, func() bool { return triedA.Load() >= 2*shards })
 		if n := a.count(); n != 0 {
 			t.Fatalf("a works on %d shards while the dead holder's leases are valid", n)
 		}
 		advance(ttl)
-		waitUntil(t, "a takes every shard after the TTL", 3*time.Second, func() bool { return a.count() == shards })
+		wait.Until(t, "a takes every shard after the TTL", 3*time.Second, func() bool { return a.count() == shards })
+	})
+}
+
+// TestHoldShareTakesOverAtOnceFromAGoneProcess: a process restarted after a
+// crash takes its dead predecessor's shards at once: the dead one leaves
+// the members, and its shard leases are taken, long before their TTL.
+func TestHoldShareTakesOverAtOnceFromAGoneProcess(t *testing.T) {
+	exited := exec.Command("true")
+	if err := exited.Run(); err != nil {
+		t.Fatal(err)
+	}
+	dead := withPid(redisstore.NewHolder(), exited.ProcessState.Pid())
+	eachBackend(t, func(t *testing.T, be backend) {
+		s, rdb, prefix, _ := newStore(t, be)
+		const shards = 4
+		ctx := context.Background()
+		for i := range shards {
+			if ok, err := s.Lease(ctx, "tg-consumer/"+strconv.Itoa(i), dead, time.Hour); !ok || err != nil {
+				t.Fatalf("Lease(dead, %d) = %v, %v", i, ok, err)
+			}
+		}
+		if err := rdb.ZAdd(ctx, prefix+"share:tg-consumer", redis.Z{Score: float64(time.Now().UnixMilli()), Member: dead}).Err(); err != nil {
+			t.Fatal(err)
+		}
+		perShard := make([]atomic.Int32, shards)
+		a := share(t, s, "a-1-beef", shards, time.Hour, perShard)
+		// Within a few rounds of 2 s, not the hour of the TTL.
+		wait.Until(t, "a to take every shard of the gone process", 10*time.Second, func() bool { return a.count() == shards })
 	})
 }
 
@@ -156,7 +195,9 @@ func TestHoldShareKeepsASlowShardUntilItsWorkReturns(t *testing.T) {
 						t.Errorf("%s started shard %d while another holder works on it", holder, shard)
 					}
 					<-ctx.Done()
-					time.Sleep(3 * ttl) // finishing what it holds
+					// Simulated slow work: finishing what it holds takes
+					// longer than the lease's TTL, which is the point.
+					time.Sleep(3 * ttl)
 					slowStops.Add(1)
 					perShard[shard].Add(-1)
 					return nil
@@ -170,9 +211,9 @@ func TestHoldShareKeepsASlowShardUntilItsWorkReturns(t *testing.T) {
 			}
 		}
 		stopA := run("a")
-		waitUntil(t, "a works on both shards", 2*time.Second, func() bool { return perShard[0].Load()+perShard[1].Load() == 2 })
+		wait.Until(t, "a works on both shards", 2*time.Second, func() bool { return perShard[0].Load()+perShard[1].Load() == 2 })
 		stopB := run("b")
-		waitUntil(t, "a gave one shard up and b took it", 5*time.Second, func() bool {
+		wait.Until(t, "a gave one shard up and b took it", 5*time.Second, func() bool {
 			return slowStops.Load() == 1 && perShard[0].Load() == 1 && perShard[1].Load() == 1
 		})
 		stopB()

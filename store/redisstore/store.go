@@ -49,6 +49,7 @@ type Store struct {
 	scripts      *scriptBatcher
 	sealer       FieldSealer     // nil: answers are stored as typed
 	sealed       map[string]bool // fields whose answers sealer seals
+	drafts       drafts          // the drafts this process left, to tell a lost one
 }
 
 var _ conversation.StateStore = (*Store)(nil)
@@ -199,6 +200,7 @@ func (s *Store) Load(ctx context.Context, chat conversation.ChatKey, messageID s
 	out.State = st
 	if st == nil {
 		out.ExpiredDraft = marker
+		out.Lost = marker == "" && s.drafts.lost(chat)
 	}
 	return out, nil
 }
@@ -327,7 +329,16 @@ func (s *Store) Commit(ctx context.Context, st conversation.State, messageID str
 		st.Draft,
 		s.draftTTL.Milliseconds(),
 	).Text()
-	return commitResult(st, res, err)
+	return s.committed(st, ttl, commitResult(st, res, err))
+}
+
+// committed remembers a committed state's draft (see drafts) and returns
+// the commit's error.
+func (s *Store) committed(st conversation.State, ttl time.Duration, err error) error {
+	if err == nil {
+		s.drafts.remember(st.Chat, st.Draft != "", time.Now().Add(ttl))
+	}
+	return err
 }
 
 // encode is the stored JSON of st. It fails, wrapping ErrTooLarge, when
@@ -427,6 +438,7 @@ func (s *Store) Delete(ctx context.Context, chat conversation.ChatKey) error {
 	if err := s.rdb.Unlink(ctx, k.state, k.draft).Err(); err != nil {
 		return fmt.Errorf("delete state of %s: %w", chat, err)
 	}
+	s.drafts.forget(chat)
 	return nil
 }
 
@@ -445,4 +457,19 @@ func commitResult(st conversation.State, res string, err error) error {
 	default:
 		return fmt.Errorf("commit state of %s: unexpected script reply %q", st.Chat, res)
 	}
+}
+
+// Reach connects to the Redis server of url and pings it, within ctx:
+// what `bot check` asks of REDIS_URL. It returns the server's address.
+func Reach(ctx context.Context, url string) (string, error) {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return "", fmt.Errorf("reach Redis: %w", err)
+	}
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		return opts.Addr, fmt.Errorf("reach Redis at %s: %w", opts.Addr, err)
+	}
+	return opts.Addr, nil
 }

@@ -36,6 +36,8 @@ type backend struct {
 var backends = []backend{
 	{"redis", func(t testing.TB) (redis.UniversalClient, string, func(time.Duration)) {
 		rdb, prefix := storetest.Redis(t)
+		// A real Redis counts TTLs on its own clock: letting them pass
+		// takes real time, the one justified sleep of these tests.
 		return rdb, prefix, time.Sleep
 	}},
 	{"miniredis", func(t testing.TB) (redis.UniversalClient, string, func(time.Duration)) {

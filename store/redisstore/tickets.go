@@ -63,3 +63,25 @@ func (s *Store) SeedTicketNumber(ctx context.Context, day string, last int64) er
 	}
 	return nil
 }
+
+// raiseTicketScript sets a counter to a number when it is below it.
+//
+// KEYS: counter. ARGV: number, ttl ms.
+var raiseTicketScript = redis.NewScript(`
+local v = tonumber(redis.call('GET', KEYS[1]) or '0')
+if v < tonumber(ARGV[1]) then
+	redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+end
+return 0
+`)
+
+// RaiseTicketNumber moves a day's counter up to last when it is below it:
+// the database holds a ticket the counter would give again (a counter
+// another process did not share, or one Redis lost and seeded lower).
+func (s *Store) RaiseTicketNumber(ctx context.Context, day string, last int64) error {
+	err := raiseTicketScript.Run(ctx, s.rdb, []string{s.prefix + "tickets:" + escape(day)}, last, ticketKeyTTL.Milliseconds()).Err()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return fmt.Errorf("raise ticket counter of %s: %w", day, err)
+	}
+	return nil
+}

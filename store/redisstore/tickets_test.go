@@ -68,3 +68,34 @@ func TestNextTicketNumber(t *testing.T) {
 		}
 	})
 }
+
+// A counter found behind the database is raised past its last ticket,
+// never lowered, and a missing one is set.
+func TestRaiseTicketNumber(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		s, _, _, _ := newStore(t, b)
+		ctx := context.Background()
+		zero := func(context.Context) (int64, error) { return 0, nil }
+		if _, err := s.NextTicketNumber(ctx, "2026-11-27", zero); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RaiseTicketNumber(ctx, "2026-11-27", 7); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.NextTicketNumber(ctx, "2026-11-27", zero); err != nil || n != 8 {
+			t.Errorf("after raising to 7: %d, %v; want 8", n, err)
+		}
+		if err := s.RaiseTicketNumber(ctx, "2026-11-27", 3); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.NextTicketNumber(ctx, "2026-11-27", zero); err != nil || n != 9 {
+			t.Errorf("after a lower raise: %d, %v; want 9", n, err)
+		}
+		if err := s.RaiseTicketNumber(ctx, "2026-11-28", 4); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.NextTicketNumber(ctx, "2026-11-28", zero); err != nil || n != 5 {
+			t.Errorf("a missing counter raised to 4: %d, %v; want 5", n, err)
+		}
+	})
+}

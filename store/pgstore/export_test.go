@@ -1,0 +1,4 @@
+package pgstore
+
+// WithConnectTimeout is withConnectTimeout, for the external tests.
+var WithConnectTimeout = withConnectTimeout
