@@ -241,6 +241,10 @@ func (s secrets) sourceKey(source string) string {
 	return sourcePrefix + hex.EncodeToString(m.Sum(nil))
 }
 
+// SourceKey is what the store keeps in Case.SourceMessage for a
+// submission's source message: its keyed hash (sourceKey).
+func (s *Store) SourceKey(source string) string { return s.sec.sourceKey(source) }
+
 // Sealed reports whether v is an encrypted value (of any key).
 func Sealed(v string) bool { return strings.HasPrefix(v, sealPrefix) }
 
