@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/leksono/sapa/conversation"
@@ -23,6 +24,7 @@ type Outbox struct {
 	core    *Core
 	channel string
 	q       *redisstore.Queue
+	holding atomic.Bool // Session holds the channel's lease
 }
 
 // Outbox opens channel's outbox ({<channel>-outbox}) and routes the
@@ -53,6 +55,8 @@ func (o *Outbox) Drainer(deliver Deliver) func(ctx context.Context) error {
 func (o *Outbox) Session(run func(ctx context.Context) error, deliver Deliver) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
 		return o.core.alone(ctx, o.channel, func(ctx context.Context) error {
+			o.holding.Store(true)
+			defer o.holding.Store(false)
 			dctx, stop := context.WithCancel(ctx)
 			drained := make(chan struct{})
 			go func() {
@@ -66,6 +70,10 @@ func (o *Outbox) Session(run func(ctx context.Context) error, deliver Deliver) f
 		})
 	}
 }
+
+// Holding reports whether this process holds the channel's session now
+// (Session): a process standing by is not expected to be connected.
+func (o *Outbox) Holding() bool { return o.holding.Load() }
 
 // outboxItem is a notification waiting in a channel's outbox.
 type outboxItem struct {

@@ -59,6 +59,10 @@ type Metrics struct {
 	casesOpened *prometheus.CounterVec
 	casesOpen   prometheus.Gauge
 	overdue     prometheus.Gauge
+	sendWait    *prometheus.HistogramVec
+	capWait     *prometheus.CounterVec
+	jobUp       *prometheus.GaugeVec
+	jobFailures *prometheus.CounterVec
 }
 
 // New builds the metrics and registers them, with the Go runtime and
@@ -89,8 +93,24 @@ func New() *Metrics {
 		overdue: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "sapa_cases_overdue", Help: "Open cases past their due date at the last refresh.",
 		}),
+		sendWait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "sapa_send_wait_seconds",
+			Help:    "Time a message waited for its send slot (the chat's gap and the overall cap), by channel and kind (reply, notice).",
+			Buckets: []float64{0, .5, 1, 2, 3, 5, 10, 30, 60, 300},
+		}, []string{"channel", "kind"}),
+		capWait: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sapa_send_cap_wait_seconds_total",
+			Help: "Time messages waited on the overall cap beyond their chat's gap, by channel and kind: above zero, the cap slows service.",
+		}, []string{"channel", "kind"}),
+		jobUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "sapa_job_up", Help: "1 while a channel or job runs, 0 while it waits to be started again after it stopped.",
+		}, []string{"job"}),
+		jobFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sapa_job_failures_total", Help: "Times a channel or job stopped by itself and was started again.",
+		}, []string{"job"}),
 	}
 	m.reg.MustRegister(m.messagesIn, m.messagesOut, m.handle, m.errs, m.casesOpened, m.casesOpen, m.overdue,
+		m.sendWait, m.capWait, m.jobUp, m.jobFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -219,6 +239,26 @@ func (m *Metrics) WhatsAppConnected(f func() bool) {
 		}
 		return 0
 	}))
+}
+
+// SendWaited records how long one message of a channel waited for its send
+// slot, and how much of that the overall cap added.
+func (m *Metrics) SendWaited(channel, kind string, total, capped time.Duration) {
+	m.sendWait.WithLabelValues(channel, kind).Observe(total.Seconds())
+	if capped > 0 {
+		m.capWait.WithLabelValues(channel, kind).Add(capped.Seconds())
+	}
+}
+
+// JobState records that a supervised channel or job runs, or stopped with
+// err and waits to be started again (delivery.JobReporter).
+func (m *Metrics) JobState(name string, running bool, err error) {
+	if running {
+		m.jobUp.WithLabelValues(name).Set(1)
+		return
+	}
+	m.jobUp.WithLabelValues(name).Set(0)
+	m.jobFailures.WithLabelValues(name).Inc()
 }
 
 // readyTimeout bounds one /readyz check round, so a hung database cannot

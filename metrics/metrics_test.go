@@ -351,3 +351,30 @@ func TestServePprof(t *testing.T) {
 		t.Errorf("ServePprof after cancel: %v", err)
 	}
 }
+
+func TestSendWaitAndJobState(t *testing.T) {
+	m := New()
+	srv := httptest.NewServer(m.Handler(nil))
+	defer srv.Close()
+	m.SendWaited("whatsapp", "reply", time.Second, 0)
+	m.SendWaited("whatsapp", "notice", 40*time.Second, 30*time.Second)
+	m.JobState("whatsapp", false, errors.New("pairing failed"))
+	got := scrape(t, srv)
+	if got[`sapa_send_wait_seconds_count{channel="whatsapp",kind="reply"}`] != 1 ||
+		got[`sapa_send_wait_seconds_sum{channel="whatsapp",kind="notice"}`] != 40 {
+		t.Errorf("send waits not recorded: %v", got)
+	}
+	if got[`sapa_send_cap_wait_seconds_total{channel="whatsapp",kind="notice"}`] != 30 {
+		t.Errorf("cap wait %v, want 30", got[`sapa_send_cap_wait_seconds_total{channel="whatsapp",kind="notice"}`])
+	}
+	if _, ok := got[`sapa_send_cap_wait_seconds_total{channel="whatsapp",kind="reply"}`]; ok {
+		t.Error("a reply that waited only its gap counted as waiting on the cap")
+	}
+	if got[`sapa_job_up{job="whatsapp"}`] != 0 || got[`sapa_job_failures_total{job="whatsapp"}`] != 1 {
+		t.Errorf("job state: up %v failures %v", got[`sapa_job_up{job="whatsapp"}`], got[`sapa_job_failures_total{job="whatsapp"}`])
+	}
+	m.JobState("whatsapp", true, nil)
+	if got := scrape(t, srv); got[`sapa_job_up{job="whatsapp"}`] != 1 || got[`sapa_job_failures_total{job="whatsapp"}`] != 1 {
+		t.Errorf("job back up: %v", got)
+	}
+}

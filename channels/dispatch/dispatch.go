@@ -281,6 +281,14 @@ func (d *Dispatcher[K, T]) Idle() {
 	d.mu.Unlock()
 }
 
+// Chats is how many chats have messages in hand: waiting for a worker,
+// being handled, or waiting out a backoff.
+func (d *Dispatcher[K, T]) Chats() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.lines)
+}
+
 // Close refuses new messages and returns when every chat's line has ended:
 // handled, or dropped once stop is done. Close the dispatchers of a pool
 // before the pool.

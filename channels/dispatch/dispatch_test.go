@@ -434,3 +434,25 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return string(b.buf)
 }
+
+func TestDispatcherCountsChatsInHand(t *testing.T) {
+	release := make(chan struct{})
+	d := start(t, 1, dispatch.Config[string, int]{Handle: func(ctx context.Context, chat string, msg int) error {
+		<-release
+		return nil
+	}})
+	if n := d.Chats(); n != 0 {
+		t.Fatalf("%d chats in hand before any message", n)
+	}
+	d.Add("a", 1)
+	d.Add("a", 2)
+	d.Add("b", 1)
+	if n := d.Chats(); n != 2 {
+		t.Errorf("%d chats in hand, want 2 (one handled, one waiting for the worker)", n)
+	}
+	close(release)
+	d.Idle()
+	if n := d.Chats(); n != 0 {
+		t.Errorf("%d chats in hand once idle", n)
+	}
+}

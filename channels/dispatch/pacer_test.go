@@ -127,3 +127,76 @@ func TestPacerGapPerChatWithoutLimit(t *testing.T) {
 		t.Errorf("a quiet chat may be written at %v, want now", got.Sub(c.Now()))
 	}
 }
+
+// A chat whose own gap has passed goes at once while the cap has room,
+// even when another chat took a later slot: one chat's gap holds up no
+// other chat.
+func TestPacerGapHoldsUpNoOtherChat(t *testing.T) {
+	c := dispatchtest.NewClock(t0)
+	p := dispatch.NewPacer(c, dispatch.Pace[string]{Gap: everySecond, Limit: 100, Window: time.Minute})
+	p.Reserve("a")
+	if got := p.Reserve("a"); got.Sub(t0) != time.Second {
+		t.Fatalf("second slot of a at %v, want 1s", got.Sub(t0))
+	}
+	d, err := p.WaitSlot(context.Background(), "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Total != 0 || d.Capped != 0 {
+		t.Errorf("b waited %+v behind a's gap, want no wait", d)
+	}
+}
+
+// Lanes share the chats' gaps and keep caps of their own: replies do not
+// use up the notifications' cap, nor the other way round, and a chat gets
+// no two messages within its gap whichever lane they took.
+func TestPacerLanesShareGapsNotCaps(t *testing.T) {
+	c := dispatchtest.NewClock(t0)
+	replies := dispatch.NewPacer(c, dispatch.Pace[string]{Gap: everySecond, Limit: 100, Window: time.Minute})
+	notices := replies.Lane(2, time.Minute)
+	for i := range 2 {
+		if got := notices.Reserve("n" + strconv.Itoa(i)); !got.Equal(t0) {
+			t.Fatalf("notice %d at %v, want now", i, got.Sub(t0))
+		}
+	}
+	d, err := notices.WaitSlot(context.Background(), "n2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Total != time.Minute || d.Capped != time.Minute {
+		t.Errorf("third notice waited %+v, want a minute, all of it on the cap", d)
+	}
+	// The replies' lane is not held up by the notices' full cap.
+	if got := replies.Reserve("r"); !got.Equal(c.Now()) {
+		t.Errorf("a reply waits %v behind the notices' cap", got.Sub(c.Now()))
+	}
+	// The gap is shared: a notice to a chat just answered waits its gap.
+	if got := notices.Lane(10, time.Minute).Reserve("r"); got.Sub(c.Now()) != time.Second {
+		t.Errorf("a notice right after a reply to the same chat at %v, want 1s", got.Sub(c.Now()))
+	}
+}
+
+// Under load the cap still holds in every window, with slots given out of
+// order to chats whose gaps differ.
+func TestPacerCapHoldsOutOfOrder(t *testing.T) {
+	c := dispatchtest.NewClock(t0)
+	p := dispatch.NewPacer(c, dispatch.Pace[string]{Gap: everySecond, Limit: 10, Window: 10 * time.Second})
+	var slots []time.Time
+	for i := range 200 {
+		chat := "c" + strconv.Itoa(i%7)
+		slots = append(slots, p.Reserve(chat))
+		if i%5 == 0 {
+			c.Advance(300 * time.Millisecond)
+		}
+	}
+	slices.SortFunc(slots, time.Time.Compare)
+	for i := range slots {
+		n := 0
+		for j := i; j < len(slots) && slots[j].Sub(slots[i]) < 10*time.Second; j++ {
+			n++
+		}
+		if n > 10 {
+			t.Fatalf("%d slots within 10s from %v", n, slots[i].Sub(t0))
+		}
+	}
+}

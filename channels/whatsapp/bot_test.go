@@ -329,7 +329,70 @@ func TestNewBotChecksConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.cfg.BacklogAge != 24*time.Hour || b.cfg.MaxMedia != 10<<20 || b.cfg.PerMinute != 20 || b.cfg.QRFile != "data/whatsapp-qr.png" {
+	if b.cfg.BacklogAge != 24*time.Hour || b.cfg.MaxMedia != 10<<20 || b.cfg.NoticesPerMinute != 20 || b.cfg.RepliesPerMinute != 600 || b.cfg.QRFile != "data/whatsapp-qr.png" {
 		t.Errorf("defaults not applied: %+v", b.cfg)
+	}
+}
+
+// TestRefusedSendIsRetriedWithAFreshTokenThenReported: a send WhatsApp
+// refuses with 463 (privacy token missing or stale, weeks after the
+// citizen's last message) is sent again once the bot fetched the chat's
+// token; refused again, it is reported as ErrRefused, never dropped in
+// silence.
+func TestRefusedSendIsRetriedWithAFreshTokenThenReported(t *testing.T) {
+	b, api, _ := testBot(t, Config{Contacts: []string{"6281111111111", "6282222222222"}}, &recorder{})
+	ctx := context.Background()
+	api.refuse["6281111111111"] = 1
+	if err := b.Send(ctx, "6281111111111", conversation.Reply{Text: "Status pengajuan Anda berubah."}); err != nil {
+		t.Fatalf("Send after one refusal: %v", err)
+	}
+	if out := api.take(); len(out) != 1 {
+		t.Fatalf("sent %d, want 1", len(out))
+	}
+	if len(api.lookups) != 1 || api.lookups[0][0] != person("6281111111111") {
+		t.Errorf("token looked up for %v, want the refused chat", api.lookups)
+	}
+	api.refuse["6282222222222"] = 10
+	err := b.Send(ctx, "6282222222222", conversation.Reply{Text: "Undangan survei"})
+	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "463") {
+		t.Errorf("Send refused twice = %v, want ErrRefused with the code", err)
+	}
+	if n := len(api.tries); n != 4 {
+		t.Errorf("%d send attempts in all, want 4 (one refused and resent, then two refused)", n)
+	}
+}
+
+// TestSendWaitsForTheConnection: a notification drained from the outbox
+// while WhatsApp connects (at start, or during a reconnect) waits for the
+// connection instead of failing, and a stop while waiting leaves it
+// unsent for the outbox to keep.
+func TestSendWaitsForTheConnection(t *testing.T) {
+	b, api, _ := testBot(t, Config{Contacts: []string{"6281111111111"}}, &recorder{})
+	b.up.set(false)
+	done := make(chan error, 1)
+	go func() { done <- b.Send(context.Background(), "6281111111111", conversation.Reply{Text: "Kasus baru"}) }()
+	select {
+	case err := <-done:
+		t.Fatalf("Send returned %v before the connection was up", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	b.onEvent(&events.Connected{})
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Send after connecting: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Send did not go out once connected")
+	}
+	if len(api.take()) != 1 {
+		t.Error("notification not sent")
+	}
+
+	b.onEvent(&events.Disconnected{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := b.Send(ctx, "6281111111111", conversation.Reply{Text: "Kasus baru"}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Send stopped while disconnected = %v, want the stop", err)
 	}
 }

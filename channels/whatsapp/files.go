@@ -111,7 +111,7 @@ func (b *Bot) sendFile(ctx context.Context, chatID string, to types.JID, caption
 			FileLength:    proto.Uint64(up.FileLength),
 		}}
 	}
-	return b.sendMessage(ctx, chatID, to, msg)
+	return b.sendMessage(ctx, SendNotice, chatID, to, msg)
 }
 
 // upload encrypts and uploads data, retrying with backoff: uploads go to
@@ -119,7 +119,12 @@ func (b *Bot) sendFile(ctx context.Context, chatID string, to types.JID, caption
 func (b *Bot) upload(ctx context.Context, chatID string, data []byte, kind whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
 	wait := b.backoff()
 	for try := 1; ; try++ {
-		up, err := b.api.Upload(ctx, data, kind)
+		var up whatsmeow.UploadResponse
+		err := b.onConnection(ctx, func(api conn) error {
+			var err error
+			up, err = api.Upload(ctx, data, kind)
+			return err
+		})
 		if err == nil {
 			return up, nil
 		}

@@ -1,9 +1,11 @@
 package whatsapp
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strconv"
@@ -48,16 +50,21 @@ type fakeSender struct {
 	available int
 	files     map[string][]byte
 	failSends int
+	refuse    map[string]int // SendMessage to this user answers error 463 this many times
+	lookups   [][]types.JID  // every GetUserInfo call
+	lids      map[string]string
 	nextID    int
 	tries     []types.MessageID // id of every SendMessage call, failed or not
 	uploads   []upload
 	failUps   int // the next n Upload calls fail
+	resets    int
+	written   int64 // bytes the last DownloadToFile wrote
 }
 
-var _ sender = (*fakeSender)(nil)
+var _ conn = (*fakeSender)(nil)
 
 func newFakeSender(c dispatch.Clock) *fakeSender {
-	return &fakeSender{clock: c, files: map[string][]byte{}}
+	return &fakeSender{clock: c, files: map[string][]byte{}, refuse: map[string]int{}, lids: map[string]string{}}
 }
 
 func (f *fakeSender) SendMessage(_ context.Context, to types.JID, m *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
@@ -68,6 +75,10 @@ func (f *fakeSender) SendMessage(_ context.Context, to types.JID, m *waE2E.Messa
 		id = extra[0].ID
 	}
 	f.tries = append(f.tries, id)
+	if f.refuse[to.User] > 0 {
+		f.refuse[to.User]--
+		return whatsmeow.SendResponse{}, fmt.Errorf("%w %d", whatsmeow.ErrServerReturnedError, 463)
+	}
 	if f.failSends > 0 {
 		f.failSends--
 		return whatsmeow.SendResponse{}, whatsmeow.ErrNotConnected
@@ -104,14 +115,53 @@ func (f *fakeSender) SendPresence(context.Context, types.Presence) error {
 	return nil
 }
 
-func (f *fakeSender) Download(_ context.Context, m whatsmeow.DownloadableMessage) ([]byte, error) {
+// DownloadToFile writes the file as whatsmeow does: io.Copy of the body
+// into the file, which may refuse to grow.
+func (f *fakeSender) DownloadToFile(_ context.Context, m whatsmeow.DownloadableMessage, file whatsmeow.File) error {
+	f.mu.Lock()
+	data, ok := f.files[m.GetDirectPath()]
+	f.mu.Unlock()
+	if !ok {
+		return errors.New("media gone from the server")
+	}
+	n, err := io.Copy(file, io.TeeReader(bytes.NewReader(data), io.Discard))
+	f.mu.Lock()
+	f.written = n
+	f.mu.Unlock()
+	return err
+}
+
+// GetUserInfo answers the LIDs the fake knows, by phone number.
+func (f *fakeSender) GetUserInfo(_ context.Context, jids []types.JID) (map[types.JID]types.UserInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	data, ok := f.files[m.GetDirectPath()]
-	if !ok {
-		return nil, errors.New("media gone from the server")
+	f.lookups = append(f.lookups, jids)
+	out := map[types.JID]types.UserInfo{}
+	for _, j := range jids {
+		info := types.UserInfo{}
+		if lid := f.lids[j.User]; lid != "" {
+			info.LID = types.NewJID(lid, types.HiddenUserServer)
+		}
+		out[j] = info
 	}
-	return data, nil
+	return out, nil
+}
+
+func (f *fakeSender) Connect() error { return nil }
+func (f *fakeSender) Disconnect()    {}
+
+func (f *fakeSender) ResetConnection() {
+	f.mu.Lock()
+	f.resets++
+	f.mu.Unlock()
+}
+
+func (f *fakeSender) GetQRChannel(context.Context) (<-chan whatsmeow.QRChannelItem, error) {
+	return nil, errors.New("the fake sender does not pair")
+}
+
+func (f *fakeSender) PairPhone(context.Context, string, bool, whatsmeow.PairClientType, string) (string, error) {
+	return "", errors.New("the fake sender does not pair")
 }
 
 // Upload records the file and answers like WhatsApp's media server, with a

@@ -16,15 +16,25 @@ import (
 )
 
 // Journal keeps the messages whatsmeow has handed over and the bot has not
-// finished. whatsmeow acknowledges a message to WhatsApp as soon as the
-// event handler returns, and WhatsApp never delivers it again; the handler
-// only queues it in memory, so without a journal a crash loses what was
-// queued.
+// finished. whatsmeow acknowledges a message to WhatsApp once the event
+// handler says it was taken care of, and WhatsApp never delivers it again;
+// the handler only queues it in memory, so without a journal a crash loses
+// what was queued. When the journal cannot be written the handler refuses
+// the acknowledgement instead, and WhatsApp delivers the message again.
 type Journal = dispatch.Journal
 
-// journalTimeout bounds the journal's round trip in whatsmeow's event
-// handler, which holds up every other event while it runs.
+// journalTimeout bounds one journal round trip in whatsmeow's event
+// handler, which holds up every other event while it runs; a write that
+// fails is tried once more before the acknowledgement is refused.
 const journalTimeout = 2 * time.Second
+
+// Waits before the connection is reset after a refused acknowledgement,
+// so that WhatsApp delivers what it holds again: the first, doubled while
+// the journal keeps failing, up to the last.
+const (
+	redeliverFirst = 15 * time.Second
+	redeliverMax   = 5 * time.Minute
+)
 
 // journalEntry is a message event as the journal keeps it: the message
 // itself in protobuf, and the envelope fields translate reads.
@@ -63,23 +73,53 @@ func decodeEntry(raw []byte) (*events.Message, error) {
 }
 
 // hold journals a message before the event handler returns. It returns the
-// entry to remove once the message is finished, or nil when there is no
-// journal or it failed (the message is then handled from memory only).
-func (b *Bot) hold(evt *events.Message) []byte {
+// entry to remove once the message is finished (nil without a journal),
+// and false when the journal could not be written: the handler then
+// refuses the acknowledgement, and the message is handled from memory
+// meanwhile (the engine ignores the second delivery).
+func (b *Bot) hold(evt *events.Message) ([]byte, bool) {
 	if b.cfg.Journal == nil {
-		return nil
+		return nil, true
 	}
 	raw, err := encodeEntry(evt)
-	if err == nil {
+	if err != nil {
+		// Nothing will ever encode it: journaling it again cannot help.
+		b.log.Error("whatsapp message not journaled: a crash before it is answered loses it", "message", evt.Info.ID, "err", err)
+		return nil, true
+	}
+	for range 2 {
 		ctx, cancel := context.WithTimeout(context.Background(), journalTimeout)
 		err = b.cfg.Journal.Hold(ctx, [][]byte{raw}, nil)
 		cancel()
+		if err == nil {
+			b.redeliver.Store(0)
+			return raw, true
+		}
 	}
-	if err != nil {
-		b.log.Warn("whatsapp message not journaled; a crash before it is answered loses it", "message", evt.Info.ID, "err", err)
-		return nil
+	b.log.Warn("whatsapp message not journaled: its acknowledgement is refused, so WhatsApp delivers it again", "message", evt.Info.ID, "err", err)
+	b.askAgain()
+	return nil, false
+}
+
+// askAgain resets the connection after a pause, once for a run of refused
+// acknowledgements: WhatsApp delivers what was not acknowledged when the
+// device connects again. The pause doubles while the journal keeps
+// failing, so an outage of Redis does not become a loop of reconnects.
+func (b *Bot) askAgain() {
+	if !b.redeliverDue.CompareAndSwap(false, true) {
+		return
 	}
-	return raw
+	n := b.redeliver.Add(1) // resets since the journal last worked
+	wait := min(redeliverFirst<<min(n-1, 5), redeliverMax)
+	l := b.cur.Load()
+	go func() {
+		defer b.redeliverDue.Store(false)
+		if !b.clock.Sleep(context.Background(), wait) || l == nil || b.cur.Load() != l {
+			return
+		}
+		b.log.Info("whatsapp reconnecting so that unacknowledged messages are delivered again")
+		l.c.ResetConnection()
+	}()
 }
 
 // finish removes a finished message's entry from the journal. A failure
@@ -134,6 +174,7 @@ func (b *Bot) replayOnce(ctx context.Context) error {
 			b.finish(raw)
 			return
 		}
+		b.identify(&inc)
 		inc.in.Redelivered = true
 		b.log.Debug("whatsapp journal: message replayed", "chat", services.MaskID(inc.in.Chat.ChatID), "message", inc.in.MessageID)
 		b.enqueue(inc, raw)

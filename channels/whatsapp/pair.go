@@ -26,26 +26,26 @@ var errPairing = errors.New("whatsapp pairing failed")
 // with phone number instead". New codes keep coming until the phone links
 // or ctx ends; each run of codes that expires starts a new one. It returns
 // once the account is linked; the connection then continues on its own.
-func (b *Bot) pair(ctx context.Context) error {
+func (b *Bot) pair(ctx context.Context, c conn) error {
 	for attempt := 1; ctx.Err() == nil; attempt++ {
-		done, err := b.pairOnce(ctx, attempt)
+		done, err := b.pairOnce(ctx, c, attempt)
 		if done || err != nil {
 			return err
 		}
 		b.log.Info("whatsapp pairing codes expired, asking for new ones")
-		b.client.Disconnect()
+		c.Disconnect()
 	}
 	return nil
 }
 
 // pairOnce runs one connection's worth of pairing codes. done is true when
 // the phone linked; false with a nil error when the codes ran out.
-func (b *Bot) pairOnce(ctx context.Context, attempt int) (done bool, err error) {
-	codes, err := b.client.GetQRChannel(ctx)
+func (b *Bot) pairOnce(ctx context.Context, c conn, attempt int) (done bool, err error) {
+	codes, err := c.GetQRChannel(ctx)
 	if err != nil {
 		return false, fmt.Errorf("%w: get QR channel: %w", errPairing, err)
 	}
-	if err := b.connectRetrying(ctx); err != nil {
+	if err := b.connectRetrying(ctx, c); err != nil {
 		return false, err
 	}
 	askedPhoneCode := false
@@ -57,7 +57,7 @@ func (b *Bot) pairOnce(ctx context.Context, attempt int) (done bool, err error) 
 					continue // the phone code stays valid while this connection lasts
 				}
 				askedPhoneCode = true
-				if err := b.showPhoneCode(ctx); err != nil {
+				if err := b.showPhoneCode(ctx, c); err != nil {
 					return false, err
 				}
 				continue
@@ -77,7 +77,7 @@ func (b *Bot) pairOnce(ctx context.Context, attempt int) (done bool, err error) 
 			return true, nil
 		case whatsmeow.QRChannelClientOutdated.Event:
 			b.removeQRFile()
-			return false, fmt.Errorf("%w: WhatsApp refuses this whatsmeow version as outdated: update go.mau.fi/whatsmeow and rebuild", errPairing)
+			return false, fmt.Errorf("%w: WhatsApp refuses this whatsmeow version as outdated: upgrade go.mau.fi/whatsmeow as README.md says and rebuild", errPairing)
 		case whatsmeow.QRChannelScannedWithoutMultidevice.Event:
 			b.log.Warn("whatsapp QR scanned by a phone without multi-device support: update WhatsApp on the phone and scan again")
 		case whatsmeow.QRChannelEventError:
@@ -111,9 +111,9 @@ func (b *Bot) showQR(code string, attempt int) {
 
 // showPhoneCode asks WhatsApp for a pairing code for cfg.PairPhone and
 // prints it, to be typed on that phone.
-func (b *Bot) showPhoneCode(ctx context.Context) error {
+func (b *Bot) showPhoneCode(ctx context.Context, c conn) error {
 	phone := normalizePhone(b.cfg.PairPhone)
-	code, err := b.client.PairPhone(ctx, phone, true, whatsmeow.PairClientChrome, pairDisplayName)
+	code, err := c.PairPhone(ctx, phone, true, whatsmeow.PairClientChrome, pairDisplayName)
 	if err != nil {
 		return fmt.Errorf("%w: ask for a pairing code for WHATSAPP_PAIR_PHONE: %w", errPairing, err)
 	}

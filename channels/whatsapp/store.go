@@ -31,23 +31,29 @@ const (
 	DialectSQLite = "sqlite"
 )
 
-// openStore opens whatsmeow's device store. Its tables, prefixed
-// whatsmeow_, may share the application's database.
-func openStore(ctx context.Context, dialect, dsn string, log waLog.Logger) (*sqlstore.Container, error) {
+// checkStore refuses a store setting that can never open.
+func checkStore(dialect, dsn string) error {
 	// Checked before the pragmas are added: an empty path with pragmas is
 	// a file named after them in the working directory.
 	if strings.TrimSpace(dsn) == "" {
-		return nil, fmt.Errorf("whatsapp store: empty DSN for %s", dialect)
+		return fmt.Errorf("whatsapp store: empty DSN for %s", dialect)
 	}
-	var driver string
-	switch dialect {
-	case DialectPostgres:
-		driver = "pgx"
-	case DialectSQLite:
+	if dialect != DialectPostgres && dialect != DialectSQLite {
+		return fmt.Errorf("whatsapp store dialect %q is not %q or %q", dialect, DialectPostgres, DialectSQLite)
+	}
+	return nil
+}
+
+// openStore opens whatsmeow's device store. Its tables, prefixed
+// whatsmeow_, may share the application's database.
+func openStore(ctx context.Context, dialect, dsn string, log waLog.Logger) (*sqlstore.Container, error) {
+	if err := checkStore(dialect, dsn); err != nil {
+		return nil, err
+	}
+	driver := "pgx"
+	if dialect == DialectSQLite {
 		driver = "sqlite"
 		dsn = sqliteDSN(dsn)
-	default:
-		return nil, fmt.Errorf("whatsapp store dialect %q is not %q or %q", dialect, DialectPostgres, DialectSQLite)
 	}
 	db, err := sql.Open(driver, dsn)
 	if err != nil {
@@ -103,7 +109,16 @@ func newWALogger(log *slog.Logger, module string) waLog.Logger {
 	return waLogger{log: log, module: module}
 }
 
+// retryLines start whatsmeow's lines about each failed reconnect: the bot
+// says once what is wrong instead (netReport), so they go to debug.
+var retryLines = []string{"Error reconnecting after autoreconnect sleep", "Initial connection failed"}
+
 func (l waLogger) out(level slog.Level, msg string, args []any) {
+	for _, prefix := range retryLines {
+		if strings.HasPrefix(msg, prefix) {
+			level = slog.LevelDebug
+		}
+	}
 	if !l.log.Enabled(context.Background(), level) {
 		return
 	}

@@ -4,13 +4,20 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"image/png"
+	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"go.mau.fi/whatsmeow"
+
+	"github.com/leksono/sapa/channels/dispatch/dispatchtest"
 
 	// The pure-Go SQLite driver the bot links through glebarez/sqlite
 	// (GORM); it registers the database/sql driver name "sqlite".
@@ -47,7 +54,7 @@ func testDatabase(t *testing.T) string {
 	return "postgres://postgres@127.0.0.1:5432/" + name + "?sslmode=disable"
 }
 
-func TestNewOpensStore(t *testing.T) {
+func TestStoreOpensOnBothDialects(t *testing.T) {
 	for _, tc := range []struct {
 		dialect string
 		dsn     func(t *testing.T) string
@@ -58,18 +65,19 @@ func TestNewOpensStore(t *testing.T) {
 		t.Run(tc.dialect, func(t *testing.T) {
 			dsn := tc.dsn(t)
 			ctx := context.Background()
-			for round := range 2 { // a second start finds the tables in place
-				b, err := New(ctx, Config{StoreDialect: tc.dialect, StoreDSN: dsn}, &recorder{}, quietLog())
+			if _, err := New(Config{StoreDialect: tc.dialect, StoreDSN: dsn}, &recorder{}, quietLog()); err != nil {
+				t.Fatalf("New: %v", err)
+			}
+			for round := range 2 { // a second run finds the tables in place
+				st, err := openStore(ctx, tc.dialect, dsn, newWALogger(quietLog(), "store"))
 				if err != nil {
-					t.Fatalf("New (start %d): %v", round+1, err)
+					t.Fatalf("open store (run %d): %v", round+1, err)
 				}
-				if b.client == nil || b.client.Store.ID != nil {
-					t.Errorf("start %d: want a client with an unpaired device", round+1)
+				device, err := st.GetFirstDevice(ctx)
+				if err != nil || device.ID != nil {
+					t.Errorf("run %d: device %v, %v; want an unpaired device", round+1, device, err)
 				}
-				if b.Connected() {
-					t.Error("connected before Run")
-				}
-				if err := b.store.Close(); err != nil {
+				if err := st.Close(); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -86,17 +94,22 @@ func TestNewOpensStore(t *testing.T) {
 	}
 }
 
-func TestNewRejectsBadStore(t *testing.T) {
+func TestBadStoreIsRefused(t *testing.T) {
 	ctx := context.Background()
-	if _, err := New(ctx, Config{StoreDialect: "mysql", StoreDSN: "x"}, &recorder{}, quietLog()); err == nil {
+	if _, err := New(Config{StoreDialect: "mysql", StoreDSN: "x"}, &recorder{}, quietLog()); err == nil {
 		t.Error("unknown dialect accepted")
 	}
-	if _, err := New(ctx, Config{StoreDialect: DialectSQLite}, &recorder{}, quietLog()); err == nil || !strings.Contains(err.Error(), "empty DSN") {
+	// The DSN is checked before the pragmas are added, which would make an
+	// empty path a file named after them in the working directory.
+	if _, err := New(Config{StoreDialect: DialectSQLite}, &recorder{}, quietLog()); err == nil || !strings.Contains(err.Error(), "empty DSN") {
 		t.Errorf("empty DSN: %v, want an empty DSN error", err)
+	}
+	if matches, _ := filepath.Glob("*_pragma=*"); len(matches) > 0 {
+		t.Errorf("a file named after the pragmas was created: %v", matches)
 	}
 	// Foreign keys explicitly off: whatsmeow would corrupt its store, so it refuses.
 	dsn := filepath.Join(t.TempDir(), "nofk.db") + "?_pragma=foreign_keys(0)"
-	if _, err := New(ctx, Config{StoreDialect: DialectSQLite, StoreDSN: dsn}, &recorder{}, quietLog()); err == nil || !strings.Contains(err.Error(), "foreign keys") {
+	if _, err := openStore(ctx, DialectSQLite, dsn, newWALogger(quietLog(), "store")); err == nil || !strings.Contains(err.Error(), "foreign keys") {
 		t.Errorf("SQLite without foreign keys: %v, want a foreign keys error", err)
 	}
 }
@@ -148,5 +161,71 @@ func TestWhatsmeowLogsAreMasked(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), "module=client/Send") {
 		t.Errorf("module missing: %s", buf.String())
+	}
+}
+
+// TestUnreachableWhatsAppIsSaidOnce: with no internet the bot says in one
+// line what is wrong and what to do, once, and again only when the
+// situation changes; whatsmeow's own line per attempt goes to debug.
+func TestUnreachableWhatsAppIsSaidOnce(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil)) // info and above, as by default
+	b, err := newBot(Config{}, &recorder{}, log, nil, dispatchtest.NewClock(t0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dnsErr := fmt.Errorf("failed to dial whatsapp web websocket: %w", &net.DNSError{Err: "no such host", Name: "web.whatsapp.com", IsNotFound: true})
+	for range 5 {
+		b.net.failed(dnsErr)
+	}
+	newWALogger(log, "client").Errorf("Error reconnecting after autoreconnect sleep: %v", dnsErr)
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "check its internet connection") || !strings.Contains(lines[0], "go run ./cmd/bot chat") {
+		t.Fatalf("want one line saying what to do, got:\n%s", buf.String())
+	}
+	buf.Reset()
+	b.net.failed(errors.New("websocket: bad handshake (403)"))
+	b.net.connected()
+	b.net.connected()
+	got := buf.String()
+	if strings.Count(got, "refused the connection") != 1 || strings.Count(got, "reachable again") != 1 {
+		t.Errorf("after a change of situation and a connect, got:\n%s", got)
+	}
+}
+
+// TestClientIsSetUpForTheField: the production client processes history
+// syncs (whatsmeow stores LIDs and privacy tokens only then), acknowledges
+// a message only once the handler took it, keeps decrypted messages until
+// then, asks the phone for unreadable ones and keeps sent messages for
+// retry receipts.
+func TestClientIsSetUpForTheField(t *testing.T) {
+	st, err := openStore(context.Background(), DialectSQLite, filepath.Join(t.TempDir(), "wa.db"), newWALogger(quietLog(), "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	device, err := st.GetFirstDevice(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := New(Config{StoreDialect: DialectSQLite, StoreDSN: "x.db"}, &recorder{}, quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, ok := b.dial(device, func(any) bool { return true }).(*whatsmeow.Client)
+	if !ok {
+		t.Fatal("the production dialer does not build a whatsmeow client")
+	}
+	switch {
+	case c.ManualHistorySyncDownload:
+		t.Error("history syncs are left undownloaded")
+	case !c.SynchronousAck || !c.EnableDecryptedEventBuffer:
+		t.Error("acknowledgements do not wait for the handler")
+	case !c.AutomaticMessageRerequestFromPhone:
+		t.Error("unreadable messages are not asked of the phone")
+	case !c.UseRetryMessageStore:
+		t.Error("sent messages are not kept for retry receipts")
+	case c.AutoReconnectHook == nil:
+		t.Error("failed reconnects are not reported")
 	}
 }

@@ -1,7 +1,6 @@
 package whatsapp
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
@@ -18,7 +17,7 @@ import (
 const channelName = "whatsapp"
 
 // lidPrefix marks a chat id that is a WhatsApp LID (a hidden-number
-// identity) because the message carried no phone number for the sender.
+// identity) because the sender's phone number is not known (identity.go).
 const lidPrefix = "lid:"
 
 // Reasons translate gives for ignoring a message; logged at debug level and
@@ -44,6 +43,10 @@ type incoming struct {
 	chat   types.JID // where the message came from; replies go there
 	sender types.JID // who sent it; read receipts in groups need it
 	media  *mediaRef
+
+	lid       string // the sender's LID (user part), when the message names it
+	phone     string // the sender's phone number (62…), when the message names it
+	mergeFrom string // the "lid:" chat id whose records move onto this chat first (identify)
 }
 
 // mediaRef is a photo or document a message points at. It is downloaded by
@@ -70,9 +73,11 @@ func translate(evt *events.Message, staffGroups map[string]bool) (incoming, stri
 	switch {
 	case info.IsFromMe:
 		return incoming{}, ignoreOwn
-	case evt.SourceWebMsg != nil:
+	case evt.SourceWebMsg != nil && evt.UnavailableRequestID == "":
 		// Parsed from a history sync blob: old messages the phone already
-		// showed, not something sent to the bot now.
+		// showed, not something sent to the bot now. A resend of a message
+		// WhatsApp delivered as "unavailable" comes the same way, with the
+		// request's id: that one is live and is answered.
 		return incoming{}, ignoreHistory
 	case chat == types.StatusBroadcastJID:
 		return incoming{}, ignoreStatus
@@ -105,7 +110,7 @@ func translate(evt *events.Message, staffGroups map[string]bool) (incoming, stri
 		return incoming{}, ignoreReaction
 	}
 
-	sender := personID(info.MessageSource)
+	sender, lid, phone := personID(info.MessageSource)
 	chatID := sender
 	if chat.Server == types.GroupServer {
 		chatID = chat.String()
@@ -113,6 +118,8 @@ func translate(evt *events.Message, staffGroups map[string]bool) (incoming, stri
 	out := incoming{
 		chat:   chat,
 		sender: info.Sender.ToNonAD(),
+		lid:    lid,
+		phone:  phone,
 		in: conversation.Inbound{
 			Chat:       conversation.ChatKey{Channel: channelName, ChatID: chatID},
 			SenderID:   sender,
@@ -217,24 +224,35 @@ func placeName(name, address string) string {
 }
 
 // personID identifies the sender as one normalized phone number (62...),
-// whatever form WhatsApp addressed them in. With LID addressing the phone
-// number travels in SenderAlt, when WhatsApp shares it; without it the
-// sender can only be named by the LID, prefixed "lid:".
-func personID(src types.MessageSource) string {
+// whatever form WhatsApp addressed them in, and returns the LID and the
+// number the message names. With LID addressing the phone number travels
+// in SenderAlt, when WhatsApp shares it; without it the message names the
+// sender by the LID only, prefixed "lid:", until identify finds the number
+// in whatsmeow's map.
+func personID(src types.MessageSource) (id, lid, phone string) {
 	for _, j := range []types.JID{src.Sender, src.SenderAlt} {
-		if j.Server == types.DefaultUserServer && j.User != "" {
-			return normalizePhone(j.User)
+		if j.Server == types.DefaultUserServer && j.User != "" && phone == "" {
+			phone = normalizePhone(j.User)
+		}
+		if j.Server == types.HiddenUserServer && j.User != "" && lid == "" {
+			lid = j.User
 		}
 	}
-	if !src.IsGroup && src.Chat.Server == types.DefaultUserServer && src.Chat.User != "" {
-		return normalizePhone(src.Chat.User)
-	}
-	for _, j := range []types.JID{src.Sender, src.SenderAlt, src.Chat} {
-		if j.Server == types.HiddenUserServer && j.User != "" {
-			return lidPrefix + j.User
+	if !src.IsGroup {
+		switch {
+		case phone == "" && src.Chat.Server == types.DefaultUserServer && src.Chat.User != "":
+			phone = normalizePhone(src.Chat.User)
+		case lid == "" && src.Chat.Server == types.HiddenUserServer && src.Chat.User != "":
+			lid = src.Chat.User
 		}
 	}
-	return src.Sender.User
+	switch {
+	case phone != "":
+		return phone, lid, phone
+	case lid != "":
+		return lidPrefix + lid, lid, ""
+	}
+	return src.Sender.User, "", ""
 }
 
 // normalizePhone returns an Indonesian number as 62..., the form the rest
@@ -271,24 +289,4 @@ func jidOf(chatID string) (types.JID, error) {
 		return types.JID{}, fmt.Errorf("chat id %q is neither a phone number nor a JID", services.MaskID(chatID))
 	}
 	return types.NewJID(n, types.DefaultUserServer), nil
-}
-
-// fetch downloads the file of ref and returns it as an attachment, judged
-// by the file rules of services, so both channels take exactly the same
-// files. refused is the Inbound.Media to report instead when the file is
-// too large or not a type the bot takes; err is set when the download
-// failed and may succeed later.
-func fetch(ctx context.Context, api sender, ref *mediaRef, maxBytes int64) (att conversation.Attachment, refused string, err error) {
-	if ref.declared > uint64(maxBytes) {
-		return conversation.Attachment{}, services.FileRefusedSize, nil
-	}
-	data, err := api.Download(ctx, ref.msg)
-	if err != nil {
-		return conversation.Attachment{}, "", fmt.Errorf("download %s: %w", ref.media, err)
-	}
-	mime, refused := services.JudgeFile(data, maxBytes)
-	if refused != "" {
-		return conversation.Attachment{}, refused, nil
-	}
-	return conversation.Attachment{Kind: services.FileKind(mime), MIME: mime, Name: ref.name, Data: data}, "", nil
 }

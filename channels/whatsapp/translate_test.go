@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/proto/waWeb"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
@@ -289,6 +290,25 @@ func TestTranslate(t *testing.T) {
 			ignore: ignoreEmpty,
 		},
 		{
+			name: "message of a history sync",
+			evt: func() *events.Message {
+				e := dm("M1", "6281234567890", text("pesan lama"))
+				e.SourceWebMsg = &waWeb.WebMessageInfo{}
+				return e
+			}(),
+			ignore: ignoreHistory,
+		},
+		{
+			// WhatsApp delivered it as "unavailable"; the phone sent it again.
+			name: "resend of an unavailable message is live",
+			evt: func() *events.Message {
+				e := dm("M1", "6281234567890", text("halo"))
+				e.SourceWebMsg, e.UnavailableRequestID = &waWeb.WebMessageInfo{}, "3EB0REQ"
+				return e
+			}(),
+			want: func(in *conversation.Inbound) { in.Text = "halo" },
+		},
+		{
 			name:   "nil message",
 			evt:    dm("M1", "6281234567890", nil),
 			ignore: ignoreEmpty,
@@ -306,7 +326,7 @@ func TestTranslate(t *testing.T) {
 			api := newFakeSender(dispatchtest.NewClock(t0))
 			api.files = tt.files
 			if inc.media != nil {
-				att, refused, err := fetch(context.Background(), api, inc.media, DefaultMaxMedia)
+				att, refused, err := fetch(context.Background(), api, inc.media, DefaultMaxMedia, t.TempDir())
 				if err != nil && tt.files[inc.media.msg.GetDirectPath()] != nil {
 					t.Fatalf("fetch: %v", err)
 				}
@@ -373,7 +393,7 @@ func TestFetchJudgesByBytes(t *testing.T) {
 		api := newFakeSender(dispatchtest.NewClock(t0))
 		api.files["/f"] = tc.data
 		ref := &mediaRef{media: "document", name: "foto.jpg", msg: &waE2E.DocumentMessage{DirectPath: proto.String("/f")}}
-		att, refused, err := fetch(context.Background(), api, ref, DefaultMaxMedia)
+		att, refused, err := fetch(context.Background(), api, ref, DefaultMaxMedia, t.TempDir())
 		if err != nil || refused != tc.refused || att.MIME != tc.mime {
 			t.Errorf("%s: fetch = %q, refused %q, err %v; want %q, %q", name, att.MIME, refused, err, tc.mime, tc.refused)
 		}

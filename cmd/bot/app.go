@@ -42,6 +42,9 @@ type app struct {
 	channels []runner
 	// jobs run beside the channels: the delivery core's and the operators'.
 	jobs []runner
+	// supervisor runs channels and jobs; one that stops is started again
+	// while the others go on, and /readyz shows why it stopped.
+	supervisor *delivery.Supervisor
 	// checks are what /readyz asks, by name: storage, and each channel.
 	checks map[string]func(context.Context) error
 	// dataKeys are keys as read, saying where they came from when the
@@ -177,6 +180,7 @@ func buildCoreFor(ctx context.Context, cfg settings, o *office.Office, notify co
 	}
 	return &app{storage: st, cases: st.Cases, engine: engine, delivery: core, metrics: m, media: media, letters: issuer,
 		keys: keys, dataKeys: dk, notify: notify, changes: changes, deadLetters: core.DeadLetters(o.Texts, o.Staff),
+		supervisor: delivery.NewSupervisor(log, m),
 		checks: map[string]func(context.Context) error{
 			"redis":    func(ctx context.Context) error { return st.Redis.Ping(ctx).Err() },
 			"database": st.Cases.Ping,

@@ -61,6 +61,10 @@ type settings struct {
 	WhatsApp          string
 	WhatsAppPairPhone string   // pair by code for this number instead of a QR code
 	WhatsAppGroups    []string // staff group JIDs whose messages are handled
+	// WhatsAppReplies and WhatsAppNotices cap WhatsApp's sends a minute
+	// over all chats: replies to recent messages, and everything else;
+	// 0 takes the channel's defaults.
+	WhatsAppReplies, WhatsAppNotices int
 
 	// MetricsAddr is where /healthz, /readyz and /metrics listen; "off"
 	// serves none.
@@ -133,6 +137,21 @@ func readSettings(getenv func(string) string) (settings, error) {
 			problems = append(problems, fmt.Errorf("WHATSAPP_STAFF_GROUPS: %q is not a group JID (it ends in @g.us)", g))
 		}
 		s.WhatsAppGroups = append(s.WhatsAppGroups, g)
+	}
+	for _, c := range []struct {
+		name string
+		to   *int
+	}{{"WHATSAPP_REPLIES_PER_MINUTE", &s.WhatsAppReplies}, {"WHATSAPP_NOTICES_PER_MINUTE", &s.WhatsAppNotices}} {
+		v := strings.TrimSpace(getenv(c.name))
+		if v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 6000 {
+			problems = append(problems, fmt.Errorf("%s %q is not a number of messages a minute from 1 to 6000 (unset: the default)", c.name, v))
+			continue
+		}
+		*c.to = n
 	}
 	switch s.MetricsAddr = strings.TrimSpace(getenv("METRICS_ADDR")); s.MetricsAddr {
 	case "":

@@ -40,22 +40,24 @@ func TestReadSettingsDefaults(t *testing.T) {
 func TestReadSettingsValid(t *testing.T) {
 	dir := t.TempDir()
 	s, err := readSettings(envOf(map[string]string{
-		"TELEGRAM_TOKEN":        " 123:abc ",
-		"TELEGRAM_API_URL":      "http://127.0.0.1:8081/",
-		"REDIS_URL":             "redis://127.0.0.1:6379/3",
-		"REDIS_PREFIX":          "lks:",
-		"DATABASE_URL":          "postgres://postgres@127.0.0.1:5432/sapa?sslmode=disable",
-		"DATA_DIR":              dir,
-		"CONFIG_DIR":            dir,
-		"LOG_LEVEL":             "DEBUG",
-		"WHATSAPP":              "ON",
-		"WHATSAPP_PAIR_PHONE":   "0812-3456-7890",
-		"WHATSAPP_STAFF_GROUPS": "120363000000000001@g.us, ",
-		"METRICS_ADDR":          "off",
-		"PPROF_ADDR":            "127.0.0.1:6060",
-		"CONSOLE_ADDR":          "0.0.0.0:8080",
-		"PUBLIC_URL":            "https://sapa.leksono.go.id/",
-		"TRUSTED_PROXIES":       "127.0.0.1, 10.1.2.3/8,::1",
+		"TELEGRAM_TOKEN":              " 123:abc ",
+		"TELEGRAM_API_URL":            "http://127.0.0.1:8081/",
+		"REDIS_URL":                   "redis://127.0.0.1:6379/3",
+		"REDIS_PREFIX":                "lks:",
+		"DATABASE_URL":                "postgres://postgres@127.0.0.1:5432/sapa?sslmode=disable",
+		"DATA_DIR":                    dir,
+		"CONFIG_DIR":                  dir,
+		"LOG_LEVEL":                   "DEBUG",
+		"WHATSAPP":                    "ON",
+		"WHATSAPP_PAIR_PHONE":         "0812-3456-7890",
+		"WHATSAPP_STAFF_GROUPS":       "120363000000000001@g.us, ",
+		"WHATSAPP_REPLIES_PER_MINUTE": "300",
+		"WHATSAPP_NOTICES_PER_MINUTE": " 10 ",
+		"METRICS_ADDR":                "off",
+		"PPROF_ADDR":                  "127.0.0.1:6060",
+		"CONSOLE_ADDR":                "0.0.0.0:8080",
+		"PUBLIC_URL":                  "https://sapa.leksono.go.id/",
+		"TRUSTED_PROXIES":             "127.0.0.1, 10.1.2.3/8,::1",
 	}))
 	if err != nil {
 		t.Fatalf("readSettings: %v", err)
@@ -66,6 +68,7 @@ func TestReadSettingsValid(t *testing.T) {
 		DatabaseURL: "postgres://postgres@127.0.0.1:5432/sapa?sslmode=disable",
 		DataDir:     dir, ConfigDir: dir, LogLevel: slog.LevelDebug,
 		WhatsApp: "on", WhatsAppPairPhone: "6281234567890", WhatsAppGroups: []string{"120363000000000001@g.us"},
+		WhatsAppReplies: 300, WhatsAppNotices: 10,
 		MetricsAddr: "off", PprofAddr: "127.0.0.1:6060", MediaDir: filepath.Join(dir, "media"),
 		ConsoleAddr: "0.0.0.0:8080", PublicURL: "https://sapa.leksono.go.id",
 		TrustedProxies: []netip.Prefix{
@@ -106,6 +109,8 @@ func TestReadSettingsMalformed(t *testing.T) {
 		{"public url", "PUBLIC_URL", "sapa.leksono.go.id", []string{"PUBLIC_URL", "https://sapa.leksono.go.id"}},
 		{"trusted proxy", "TRUSTED_PROXIES", "proxy.local", []string{"TRUSTED_PROXIES", "10.0.0.0/8"}},
 		{"staff group", "WHATSAPP_STAFF_GROUPS", "6281234567890@s.whatsapp.net", []string{"WHATSAPP_STAFF_GROUPS", "@g.us"}},
+		{"reply cap", "WHATSAPP_REPLIES_PER_MINUTE", "banyak", []string{"WHATSAPP_REPLIES_PER_MINUTE", "1 to 6000"}},
+		{"notice cap", "WHATSAPP_NOTICES_PER_MINUTE", "0", []string{"WHATSAPP_NOTICES_PER_MINUTE", "1 to 6000"}},
 		{"console address", "CONSOLE_ADDR", "8080", []string{"CONSOLE_ADDR", "0.0.0.0:8080", "off"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -299,7 +299,7 @@ func startBot(t *testing.T, cfg settings, log *slog.Logger) *app {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		runChannels(ctx, append(a.channels, a.jobs...))
+		runChannels(ctx, a.supervisor, append(a.channels, a.jobs...))
 	}()
 	t.Cleanup(func() {
 		cancel()

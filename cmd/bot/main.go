@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/leksono/sapa/delivery"
 	"github.com/leksono/sapa/office"
 	"github.com/leksono/sapa/store/pgstore"
 )
@@ -119,30 +120,18 @@ func run(ctx context.Context, cfg settings, o *office.Office, log *slog.Logger) 
 		names[i] = c.name
 	}
 	log.Info("sapa started", "channels", strings.Join(names, ","))
-	return runChannels(ctx, append(a.channels, a.jobs...))
+	return runChannels(ctx, a.supervisor, append(a.channels, a.jobs...))
 }
 
-// runChannels runs every channel until ctx is done. A channel that stops on
-// its own stops the others too, so a supervisor restarts the bot whole.
-func runChannels(ctx context.Context, channels []runner) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errs := make(chan error, len(channels))
-	for _, c := range channels {
-		go func() {
-			err := c.run(ctx)
-			if err != nil {
-				err = fmt.Errorf("%s: %w", c.name, err)
-			}
-			cancel()
-			errs <- err
-		}()
+// runChannels runs every channel and job until ctx is done, under sup: one
+// that stops on its own (WhatsApp that cannot pair) is logged, shown on
+// /readyz and /metrics and started again later, while the others go on.
+func runChannels(ctx context.Context, sup *delivery.Supervisor, channels []runner) error {
+	jobs := make([]delivery.Job, len(channels))
+	for i, c := range channels {
+		jobs[i] = delivery.Job{Name: c.name, Run: c.run}
 	}
-	var all []error
-	for range channels {
-		all = append(all, <-errs)
-	}
-	return errors.Join(all...)
+	return sup.Run(ctx, jobs)
 }
 
 // buildWith wires the bot: its core (storage, engine and delivery, in

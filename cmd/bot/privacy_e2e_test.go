@@ -240,7 +240,7 @@ func startStoppable(t *testing.T, cfg settings, log *slog.Logger) (*app, func())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := runChannels(ctx, append(a.channels, a.jobs...)); err != nil && ctx.Err() == nil {
+		if err := runChannels(ctx, a.supervisor, append(a.channels, a.jobs...)); err != nil && ctx.Err() == nil {
 			t.Errorf("the bot stopped by itself: %v", err)
 		}
 	}()

@@ -140,23 +140,6 @@ func TestServeWithoutChannelStops(t *testing.T) {
 	}
 }
 
-func TestRunChannelsStopsAllWhenOneFails(t *testing.T) {
-	boom := errors.New("boom")
-	stopped := make(chan struct{})
-	err := runChannels(context.Background(), []runner{
-		{name: "a", run: func(ctx context.Context) error { <-ctx.Done(); close(stopped); return nil }},
-		{name: "b", run: func(context.Context) error { return boom }},
-	})
-	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "b: boom") {
-		t.Errorf("runChannels = %v, want b's error", err)
-	}
-	select {
-	case <-stopped:
-	default:
-		t.Errorf("channel a was not stopped")
-	}
-}
-
 // With no settings at all the bot serves WhatsApp (pairing at first start)
 // on embedded storage, the device keys in the same SQLite file, and the
 // office console.

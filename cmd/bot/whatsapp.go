@@ -7,8 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
-	"sync/atomic"
 
+	"github.com/leksono/sapa/channels/dispatch"
 	"github.com/leksono/sapa/channels/whatsapp"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/delivery"
@@ -20,55 +20,11 @@ import (
 // addWhatsApp builds the WhatsApp channel on the bot's own database: the
 // device keys live beside the cases, in PostgreSQL or the SQLite file. Its
 // notifications wait in the delivery core's outbox for the process that
-// holds the session. While PostgreSQL has not answered yet the channel
-// waits for it: without the device keys there is no session.
+// holds the session. Nothing here touches the network or the device
+// store: the channel's Run does, so a failing WhatsApp leaves the rest of
+// the bot serving. While PostgreSQL has not answered yet the channel waits
+// for it: without the device keys there is no session.
 func (a *app) addWhatsApp(ctx context.Context, cfg settings, o *office.Office, log *slog.Logger) error {
-	var live atomic.Pointer[whatsapp.Bot]
-	connected := func() bool { wa := live.Load(); return wa != nil && wa.Connected() }
-	a.metrics.WhatsAppConnected(connected)
-	a.checks["whatsapp"] = func(context.Context) error {
-		switch {
-		case live.Load() == nil:
-			return errors.New("waiting for the case database, which holds the device keys")
-		case !connected():
-			return errors.New("not connected (see the log: pairing, or a reconnect in progress)")
-		}
-		return nil
-	}
-	outbox := a.delivery.Outbox("whatsapp")
-	start := func(ctx context.Context) (func(ctx context.Context) error, error) {
-		wa, err := a.newWhatsApp(ctx, cfg, o, log)
-		if err != nil {
-			return nil, err
-		}
-		live.Store(wa)
-		return outbox.Session(wa.Run, delivery.SendNow(whatsappSender(wa, a.media))), nil
-	}
-	if !a.storage.Pending {
-		run, err := start(ctx)
-		if err != nil {
-			return err
-		}
-		a.channels = append(a.channels, runner{name: "whatsapp", run: run})
-		return nil
-	}
-	a.channels = append(a.channels, runner{name: "whatsapp", run: func(ctx context.Context) error {
-		select {
-		case <-a.cases.Ready():
-		case <-ctx.Done():
-			return nil
-		}
-		run, err := start(ctx)
-		if err != nil {
-			return err
-		}
-		return run(ctx)
-	}})
-	return nil
-}
-
-// newWhatsApp connects the WhatsApp client to its device store.
-func (a *app) newWhatsApp(ctx context.Context, cfg settings, o *office.Office, log *slog.Logger) (*whatsapp.Bot, error) {
 	dialect, dsn := whatsapp.DialectSQLite, pgstore.SQLiteDSN(a.storage.SQLitePath)
 	if cfg.DatabaseURL != "" {
 		dialect, dsn = whatsapp.DialectPostgres, cfg.DatabaseURL
@@ -85,14 +41,23 @@ func (a *app) newWhatsApp(ctx context.Context, cfg settings, o *office.Office, l
 		// As for Telegram: only a Redis server is durable enough.
 		inbox = a.delivery.Journal("whatsapp-inbox")
 	}
-	wa, err := whatsapp.New(ctx, whatsapp.Config{
-		StoreDialect: dialect,
-		StoreDSN:     dsn,
-		PairPhone:    cfg.WhatsAppPairPhone,
-		QRFile:       filepath.Join(cfg.DataDir, "whatsapp-qr.png"),
-		MaxMedia:     a.media.MaxBytes(),
-		StaffGroups:  cfg.WhatsAppGroups,
-		Contacts:     contacts,
+	wa, err := whatsapp.New(whatsapp.Config{
+		StoreDialect:     dialect,
+		StoreDSN:         dsn,
+		PairPhone:        cfg.WhatsAppPairPhone,
+		QRFile:           filepath.Join(cfg.DataDir, "whatsapp-qr.png"),
+		MaxMedia:         a.media.MaxBytes(),
+		StaffGroups:      cfg.WhatsAppGroups,
+		Contacts:         contacts,
+		RepliesPerMinute: cfg.WhatsAppReplies,
+		NoticesPerMinute: cfg.WhatsAppNotices,
+		Waited: func(kind string, d dispatch.Delay) {
+			a.metrics.SendWaited("whatsapp", kind, d.Total, d.Capped)
+		},
+		// One person arriving by LID, then by number, is one citizen.
+		Merge: func(ctx context.Context, from, to string) error {
+			return a.delivery.MergeChat(ctx, "whatsapp", from, to)
+		},
 		// A citizen who filed a case may be told about it after a restart,
 		// though the bot no longer remembers them writing.
 		WroteBefore: func(ctx context.Context, chatID string) (bool, error) {
@@ -101,16 +66,51 @@ func (a *app) newWhatsApp(ctx context.Context, cfg settings, o *office.Office, l
 		},
 		Texts:   o.Texts,
 		Journal: inbox,
-		GiveUp:  a.deadLetters.Park,
 	}, a.metrics.Wrap("whatsapp", a.engine), log)
 	if err != nil {
-		return nil, fmt.Errorf("start WhatsApp: %w", err)
+		return fmt.Errorf("start WhatsApp: %w", err)
 	}
 	wa.OnFatal(func(reason string) {
 		text := o.Texts.T(o.Texts.Langs()[0], "whatsapp.fatal."+reason, nil)
 		delivery.TellAdmins(context.WithoutCancel(ctx), a.delivery, o.Staff, text, log)
 	})
-	return wa, nil
+	a.metrics.WhatsAppConnected(wa.Connected)
+	outbox := a.delivery.Outbox("whatsapp")
+	a.checks["whatsapp"] = func(context.Context) error {
+		if err := a.supervisor.Err("whatsapp"); err != nil {
+			return err
+		}
+		switch {
+		case a.storage.Pending && !isDone(a.cases.Ready()):
+			return errors.New("waiting for the case database, which holds the device keys")
+		case !outbox.Holding():
+			return nil // another process holds the session; this one stands by
+		case !wa.Connected():
+			return errors.New("not connected (see the log: pairing, or a reconnect in progress)")
+		}
+		return nil
+	}
+	send := delivery.SendNow(whatsappSender(wa, a.media))
+	run := outbox.Session(wa.Run, send)
+	a.channels = append(a.channels, runner{name: "whatsapp", run: func(ctx context.Context) error {
+		select {
+		case <-a.cases.Ready():
+		case <-ctx.Done():
+			return nil
+		}
+		return run(ctx)
+	}})
+	return nil
+}
+
+// isDone reports whether ch is closed.
+func isDone(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 // whatsappSender sends a notification's text, then its files.

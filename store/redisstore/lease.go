@@ -53,6 +53,20 @@ end
 return 0
 `)
 
+// ErrLeaseLost is the cause (context.Cause) of the cancellation of the
+// work HoldLease runs when the lease was lost: another process may hold it
+// now. Work that must not overlap with its successor's (a WhatsApp
+// connection: two replace each other's stream) recognises it by its
+// TakenOver method and stops at once instead of draining.
+var ErrLeaseLost error = leaseLost{}
+
+type leaseLost struct{}
+
+func (leaseLost) Error() string { return "lease lost: another process may hold it" }
+
+// TakenOver reports that another process may do the work now.
+func (leaseLost) TakenOver() bool { return true }
+
 func (s *Store) leaseKey(name string) string { return s.prefix + "lease:" + escape(name) }
 
 // Lease takes the lease name for holder for ttl, or renews it when holder
@@ -119,12 +133,15 @@ func (s *Store) Unlease(ctx context.Context, name, holder string) error {
 // that lease would expire (at most ttl/3) and tries again, so when the holder
 // dies another process takes over at most ttl after the holder's last
 // renewal. Once it holds the lease it calls onAcquire with a context that is
-// cancelled when the lease is lost, and renews the lease every ttl/3. The
-// lease counts as lost when a renewal finds another holder, or when renewals
-// have failed (Redis unreachable) for 2/3 of ttl: by then the lease may be
-// about to expire on the server, and two holders must never work at once.
+// cancelled, with the cause ErrLeaseLost, when the lease is lost, and renews
+// the lease every ttl/3. The lease counts as lost when a renewal finds
+// another holder, or when renewals have failed (Redis unreachable) for half
+// of ttl: the next renewal would come too close to the lease's expiry on the
+// server, and two holders must never work at once, so the work is stopped
+// with a third of ttl to spare before another process can take the lease.
 // On loss it cancels work, waits for onAcquire to return, calls onLost (may
-// be nil) and starts waiting for the lease again.
+// be nil) and starts waiting for the lease again: a lease lost and won back
+// runs onAcquire again in the same process.
 //
 // HoldLease returns nil when ctx is done, after onAcquire returned and the
 // lease was given back. When onAcquire returns by itself while the lease is
@@ -175,8 +192,8 @@ func HoldLease(ctx context.Context, s *Store, name, holder string, ttl time.Dura
 // true, with its error), ctx is done (done true) or the lease is lost (done
 // false).
 func holdWhileRenewed(ctx context.Context, s *Store, name, holder string, ttl, renewEvery time.Duration, work func(context.Context) error) (done bool, err error) {
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	wctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	finished := make(chan error, 1)
 	go func() { finished <- work(wctx) }()
 
@@ -190,15 +207,20 @@ func holdWhileRenewed(ctx context.Context, s *Store, name, holder string, ttl, r
 		case <-ctx.Done():
 			return true, <-finished
 		case <-t.C:
-			held, _, err := s.lease(ctx, name, holder, ttl)
+			// A hung Redis must not delay the decision past the next tick.
+			rctx, rcancel := context.WithTimeout(ctx, renewEvery/2)
+			held, _, err := s.lease(rctx, name, holder, ttl)
+			rcancel()
 			switch {
+			case ctx.Err() != nil:
+				return true, <-finished
 			case err == nil && held:
 				lastRenewed = time.Now()
 				continue
-			case err != nil && time.Since(lastRenewed) < 2*ttl/3:
-				continue // Redis may be back before the lease runs out
+			case err != nil && time.Since(lastRenewed) < ttl/2:
+				continue // the next renewal still comes well before the lease runs out
 			}
-			cancel()
+			cancel(ErrLeaseLost)
 			<-finished
 			return false, nil
 		}

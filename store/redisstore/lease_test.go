@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/leksono/sapa/internal/wait"
+	"github.com/redis/go-redis/v9"
+
 	"github.com/leksono/sapa/store/redisstore"
 )
 
@@ -250,6 +252,100 @@ func TestHoldLeaseGivesItBackOnStop(t *testing.T) {
 		a.done <- nil // for the cleanup
 		if ok, err := s.Lease(context.Background(), "whatsapp:628123", "b", time.Minute); !ok || err != nil {
 			t.Errorf("after a graceful stop the lease is still held: Lease(b) = %v, %v", ok, err)
+		}
+	})
+}
+
+// cutHook fails every command while cut is set: Redis unreachable from one
+// process only.
+type cutHook struct{ cut *atomic.Bool }
+
+func (h cutHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h cutHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if h.cut.Load() {
+			return errors.New("dial tcp 127.0.0.1:6379: connect: connection refused")
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (h cutHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if h.cut.Load() {
+			return errors.New("dial tcp 127.0.0.1:6379: connect: connection refused")
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// TestHoldLeaseLostToAnOutageStopsBeforeTheSuccessor: a holder that cannot
+// reach Redis stops its work, with the cause ErrLeaseLost, before the lease
+// can expire on the server, so its successor never starts while it still
+// works (a WhatsApp connection kept open then would be replaced by the
+// successor's, a false "stream replaced"). Once Redis is back the holder
+// waits for the lease again, and wins it back in the same process.
+func TestHoldLeaseLostToAnOutageStopsBeforeTheSuccessor(t *testing.T) {
+	eachBackend(t, func(t *testing.T, be backend) {
+		_, rdb, prefix, advance := newStore(t, be)
+		var cut atomic.Bool
+		cutClient := redis.NewClient(rdb.(*redis.Client).Options())
+		cutClient.AddHook(cutHook{cut: &cut})
+		t.Cleanup(func() { _ = cutClient.Close() })
+		sa := redisstore.New(cutClient, prefix)
+		sb := redisstore.New(rdb, prefix)
+
+		const ttl = 600 * time.Millisecond
+		var overlap atomic.Int32
+		causes := make(chan error, 4)
+		var stopped atomic.Int64
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		aStarted := make(chan struct{}, 4)
+		aDone := make(chan error, 1)
+		go func() {
+			aDone <- redisstore.HoldLease(ctx, sa, "whatsapp:628123", "a", ttl, func(ctx context.Context) error {
+				if overlap.Add(1) > 1 {
+					t.Errorf("a started while b works")
+				}
+				aStarted <- struct{}{}
+				<-ctx.Done()
+				stopped.Store(time.Now().UnixNano())
+				causes <- context.Cause(ctx)
+				overlap.Add(-1)
+				return nil
+			}, nil)
+		}()
+		<-aStarted
+		b := hold(t, sb, "b", ttl, &overlap)
+
+		cut.Store(true)
+		wait.Until(t, "b takes over once a's lease expired", 5*time.Second, func() bool {
+			advance(5 * time.Millisecond) // miniredis's clock moves only when told
+			return b.running.Load()
+		})
+		// a stopped with time to spare (disconnecting takes a moment), not
+		// just before b could start.
+		if margin := time.Since(time.Unix(0, stopped.Load())); margin < ttl/6 {
+			t.Errorf("a stopped only %v before b started, want at least %v", margin, ttl/6)
+		}
+		cause := <-causes
+		var taken interface{ TakenOver() bool }
+		if !errors.Is(cause, redisstore.ErrLeaseLost) || !errors.As(cause, &taken) || !taken.TakenOver() {
+			t.Errorf("a's work ended with cause %v, want ErrLeaseLost", cause)
+		}
+
+		cut.Store(false)
+		b.stop()
+		select {
+		case <-aStarted:
+		case <-time.After(5 * time.Second):
+			t.Fatal("a did not win the lease back in the same process")
+		}
+		cancel()
+		if err := <-aDone; err != nil {
+			t.Errorf("HoldLease(a) = %v", err)
 		}
 	})
 }
