@@ -324,7 +324,7 @@ func (e *Engine) filesAnswerQuestion(t *turn) bool {
 	if len(t.st.Questions) == 0 || !isQuestionStep(t.st.Step) && !stepOf(t.st.Step).menu {
 		return false
 	}
-	return len(t.in.Attachments) > 0 || t.in.Media == "unsupported_file" || t.in.Media == "too_large_file"
+	return len(t.in.Attachments) > 0 || refusedMedia(t.in.Media)
 }
 
 // answerPending answers the waiting question a message is for: the one
