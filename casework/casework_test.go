@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+
 	"github.com/leksono/sapa/casework"
 	"github.com/leksono/sapa/configs"
 	"github.com/leksono/sapa/conversation"
@@ -35,6 +38,7 @@ var (
 type office struct {
 	t      *testing.T
 	store  *pgstore.Store
+	dsn    string // the store's database
 	engine *conversation.Engine
 	desk   *casework.Desk
 	notes  *notes
@@ -63,7 +67,8 @@ func newOffice(t *testing.T) *office {
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	sensitive, personal := catalog.PersonalFields()
-	store, err := pgstore.Open(ctx, storetest.Postgres(t), pgstore.Options{
+	dsn := storetest.Postgres(t)
+	store, err := pgstore.Open(ctx, dsn, pgstore.Options{
 		TicketPrefix: catalog.Office.TicketPrefix, Location: catalog.Office.Location, Keys: keys,
 		Sensitive: sensitive, Personal: personal, Log: quiet,
 	})
@@ -72,7 +77,7 @@ func newOffice(t *testing.T) *office {
 	}
 	t.Cleanup(func() { _ = store.Close() })
 	rdb, prefix := storetest.Redis(t)
-	o := &office{t: t, store: store, notes: &notes{fail: map[string]bool{}}, clock: monday, staff: &services.Staff{
+	o := &office{t: t, store: store, dsn: dsn, notes: &notes{fail: map[string]bool{}}, clock: monday, staff: &services.Staff{
 		UnitGroups: map[string]services.Contacts{},
 		Officers: []services.Officer{
 			{ID: "camat", Name: "Bu Camat", Role: services.RoleCamat, Contacts: services.Contacts{"telegram": "9000"}, Active: true},
@@ -290,7 +295,9 @@ func TestOfficerToldTheTruth(t *testing.T) {
 		t.Errorf("reachable citizen: %v, got %q", out.Citizen, o.notes.to("2001"))
 	}
 
-	erased := o.file("2002", "")
+	// A citizen who asked for erasure with a case open keeps being told
+	// of it until it is finished (pgstore.Store.CompleteDeletion).
+	kept := o.file("2002", "")
 	if _, err := o.store.RequestDeletion(ctx, "telegram", "2002", o.clock); err != nil {
 		t.Fatal(err)
 	}
@@ -298,9 +305,15 @@ func TestOfficerToldTheTruth(t *testing.T) {
 	if err != nil || len(reqs) != 1 {
 		t.Fatalf("deletion requests: %v, %v", reqs, err)
 	}
-	if err := o.store.CompleteDeletion(ctx, reqs[0].ID, "camat", o.clock); err != nil {
-		t.Fatal(err)
+	if left, err := o.store.CompleteDeletion(ctx, reqs[0].ID, "camat", o.clock); err != nil || len(left) != 1 {
+		t.Fatalf("complete deletion = %v, %v; want the open case kept", left, err)
 	}
+	if out := move(kept, services.StatusVerifying, ""); out.Citizen != casework.Sent || len(o.notes.to("2002")) != 1 {
+		t.Errorf("citizen whose open case is kept: %v, want Sent", out.Citizen)
+	}
+	// One erased by an older version, its case left open, cannot be told.
+	erased := o.file("2006", "")
+	o.eraseChat("2006")
 	if out := move(erased, services.StatusVerifying, ""); out.Citizen != casework.Erased {
 		t.Errorf("erased citizen: %v, want Erased", out.Citizen)
 	}
@@ -403,6 +416,22 @@ func TestOpenIsRecordedAndPetugasTakesOnly(t *testing.T) {
 	}
 	if _, err := o.desk.Note(ctx, petugas, ticket, ""); !errors.Is(err, casework.ErrNoteNeeded) {
 		t.Errorf("an empty note: want ErrNoteNeeded, got %v", err)
+	}
+}
+
+// eraseChat erases a citizen's chat id as versions before open cases were
+// kept did: the case stays open with nobody to tell.
+func (o *office) eraseChat(chatID string) {
+	o.t.Helper()
+	db, err := gorm.Open(postgres.Open(o.dsn), &gorm.Config{})
+	if err != nil {
+		o.t.Fatal(err)
+	}
+	if sqlDB, err := db.DB(); err == nil {
+		defer sqlDB.Close()
+	}
+	if err := db.Exec(`UPDATE citizens SET external_id = 'erased:' || id, name = '' WHERE external_id = ?`, chatID).Error; err != nil {
+		o.t.Fatal(err)
 	}
 }
 

@@ -3,6 +3,7 @@ package conversation
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -34,8 +35,51 @@ type AttachmentDesk interface {
 	AddAttachments(ctx context.Context, ticket string, files []services.StoredFile, at time.Time) error
 }
 
-// allowedMIME are the file types a citizen may send: photos and PDFs.
-var allowedMIME = map[string]bool{"image/jpeg": true, "image/png": true, "image/webp": true, "application/pdf": true}
+// keepFile stores a file a citizen sent for their case, after looking
+// inside it (services.JudgeContent: a picture's header and size, a PDF's
+// scripts). A picture is kept without its metadata (services.StripImage):
+// a phone's photo carries the place it was taken and the owner's name,
+// which an anonymous or confidential complaint must not hand to staff,
+// and which the confidentiality chosen later in the form cannot take back
+// from a file already kept. It returns why the file is refused, if it is.
+func (e *Engine) keepFile(ctx context.Context, t *turn, a Attachment) (services.StoredFile, string, error) {
+	if !services.AcceptedFile(a.MIME) || e.media == nil {
+		return services.StoredFile{}, services.FileRefusedType, nil
+	}
+	if len(a.Data) > maxFileMB<<20 {
+		return services.StoredFile{}, services.FileRefusedSize, nil
+	}
+	if refused := services.JudgeContent(a.Data, a.MIME); refused != "" {
+		return services.StoredFile{}, refused, nil
+	}
+	data := a.Data
+	if a.MIME != services.MIMEPDF {
+		clean, _, err := services.StripImage(a.Data)
+		if err != nil {
+			// The header was fine; the pixels are not.
+			e.log.Info("picture refused: it does not decode", "channel", t.in.Chat.Channel, "chat", services.MaskID(t.in.Chat.ChatID), "err", err)
+			return services.StoredFile{}, services.FileRefusedType, nil
+		}
+		data = clean
+	}
+	f, err := e.media.Save(ctx, a.Kind, data)
+	if err != nil {
+		return services.StoredFile{}, "", fmt.Errorf("store a file of %s: %w", t.in.Chat, err)
+	}
+	return f, "", nil
+}
+
+// refusal says why a file was refused (a services.FileRefused* reason).
+func (e *Engine) refusal(t *turn, refused string) string {
+	switch refused {
+	case services.FileRefusedSize:
+		return e.tr(t, "complaint_flow.photo_refused_size", map[string]string{"max": strconv.Itoa(maxFileMB)})
+	case services.FileRefusedActive:
+		return e.tr(t, "complaint_flow.photo_refused_active", nil)
+	default:
+		return e.tr(t, "complaint_flow.photo_refused_type", nil)
+	}
+}
 
 // maxFileMB is the largest file accepted, as citizens are told.
 const maxFileMB = 10
@@ -45,7 +89,7 @@ const maxFileMB = 10
 // refused file says why and leaves the form where it was.
 func (e *Engine) onPhotos(ctx context.Context, t *turn, svc services.Service, field services.Field) error {
 	switch {
-	case t.in.Kind == KindUnsupported && (len(t.in.Attachments) > 0 || t.in.Media == "unsupported_file" || t.in.Media == "too_large_file"):
+	case t.in.Kind == KindUnsupported && (len(t.in.Attachments) > 0 || refusedMedia(t.in.Media)):
 		files, refused, err := e.saveFiles(ctx, t, field.MaxFiles-len(t.st.Files))
 		if err != nil {
 			return err
@@ -99,31 +143,29 @@ func (e *Engine) saysDone(text string) bool {
 // store for files) nothing is stored and refused says why, for the
 // citizen.
 func (e *Engine) saveFiles(ctx context.Context, t *turn, room int) (files []services.StoredFile, refused string, err error) {
-	switch t.in.Media {
-	case "unsupported_file":
-		return nil, e.tr(t, "complaint_flow.photo_refused_type", nil), nil
-	case "too_large_file":
-		return nil, e.tr(t, "complaint_flow.photo_refused_size", map[string]string{"max": strconv.Itoa(maxFileMB)}), nil
-	}
-	for _, a := range t.in.Attachments {
-		if !allowedMIME[a.MIME] || e.media == nil {
-			return nil, e.tr(t, "complaint_flow.photo_refused_type", nil), nil
-		}
-		if len(a.Data) > maxFileMB<<20 {
-			return nil, e.tr(t, "complaint_flow.photo_refused_size", map[string]string{"max": strconv.Itoa(maxFileMB)}), nil
-		}
+	if refusedMedia(t.in.Media) {
+		return nil, e.refusal(t, t.in.Media), nil
 	}
 	for _, a := range t.in.Attachments {
 		if len(files) >= room {
 			break
 		}
-		f, err := e.media.Save(ctx, a.Kind, a.Data)
+		f, why, err := e.keepFile(ctx, t, a)
 		if err != nil {
-			return nil, "", fmt.Errorf("store a file of %s: %w", t.in.Chat, err)
+			return nil, "", err
+		}
+		if why != "" {
+			return nil, e.refusal(t, why), nil
 		}
 		files = append(files, f)
 	}
 	return files, "", nil
+}
+
+// refusedMedia reports whether a channel refused the file a citizen sent
+// (a services.FileRefused* reason in Inbound.Media).
+func refusedMedia(media string) bool {
+	return media == services.FileRefusedType || media == services.FileRefusedSize || media == services.FileRefusedActive
 }
 
 // submitComplaint files a complaint, unless the citizen has an open one of
@@ -159,6 +201,10 @@ func (e *Engine) submitComplaint(ctx context.Context, t *turn, svc services.Serv
 	if confidentiality == "" {
 		confidentiality = services.ConfidentialNormal
 	}
+	form := t.st.Data
+	if confidentiality == services.ConfidentialAnonymous {
+		form = coarseLocations(svc, form)
+	}
 	c := services.NewCase{
 		Kind:            services.KindComplaint,
 		ServiceCode:     svc.Code,
@@ -167,8 +213,8 @@ func (e *Engine) submitComplaint(ctx context.Context, t *turn, svc services.Serv
 		ChatID:          t.in.Chat.ChatID,
 		CitizenName:     t.st.Data[services.NameField],
 		VillageCode:     t.st.Data[services.VillageField],
-		Form:            t.st.Data,
-		SourceMessage:   t.in.Chat.String() + ":" + t.in.MessageID,
+		Form:            form,
+		SourceMessage:   t.in.Chat.Channel + ":" + t.in.Chat.ChatID + ":" + t.in.MessageID,
 		SubmittedAt:     now,
 		DueAt:           e.calendar.DueDate(now, svc.Days),
 		Confidentiality: confidentiality,
@@ -178,7 +224,7 @@ func (e *Engine) submitComplaint(ctx context.Context, t *turn, svc services.Serv
 	if err != nil {
 		return fmt.Errorf("submit %s of %s: %w", svc.Code, t.in.Chat, err)
 	}
-	e.log.Info("complaint submitted", "channel", t.in.Chat.Channel, "chat", maskChat(t.in.Chat.ChatID), "ticket", receipt.Ticket, "service", svc.Code)
+	e.log.Info("complaint submitted", "channel", t.in.Chat.Channel, "chat", services.MaskID(t.in.Chat.ChatID), "ticket", receipt.Ticket, "service", svc.Code)
 	t.ticket = receipt.Ticket
 	e.notifyNewComplaint(t, svc, c, receipt)
 	t.say(e.tr(t, "complaint_flow.submitted", map[string]string{
@@ -290,4 +336,28 @@ func (e *Engine) notifyNewComplaint(t *turn, svc services.Service, c services.Ne
 	for _, to := range e.unitTargets(c.Unit) {
 		t.out = append(t.out, outgoing{to: to, reply: Reply{Text: text, Files: c.Attachments}})
 	}
+}
+
+// coarseLocations is form with each shared location rounded to two
+// decimals, about a kilometre, the size of a village: where an anonymous
+// complainant stood when they shared it would otherwise tell staff where
+// they live. The form itself is not changed.
+func coarseLocations(svc services.Service, form map[string]string) map[string]string {
+	out := maps.Clone(form)
+	for _, f := range svc.Form {
+		geo, ok := strings.CutPrefix(out[f.Name], "geo:")
+		if f.Type != services.FieldLocation || !ok {
+			continue
+		}
+		coords, name, _ := strings.Cut(geo, "|")
+		lat, lon, _ := strings.Cut(coords, ",")
+		la, err1 := strconv.ParseFloat(lat, 64)
+		lo, err2 := strconv.ParseFloat(lon, 64)
+		if err1 != nil || err2 != nil {
+			delete(out, f.Name) // not a place the bot wrote: keep nothing of it
+			continue
+		}
+		out[f.Name] = fmt.Sprintf("geo:%.2f,%.2f|%s", la, lo, name)
+	}
+	return out
 }

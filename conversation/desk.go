@@ -53,7 +53,7 @@ type outgoing struct {
 func (e *Engine) notifyAll(ctx context.Context, out []outgoing) {
 	for _, o := range out {
 		if err := e.notifier.Notify(ctx, o.to, o.reply); err != nil {
-			e.log.Warn("notification not delivered", "channel", o.to.Channel, "chat", maskChat(o.to.ChatID), "err", err)
+			e.log.Warn("notification not delivered", "channel", o.to.Channel, "chat", services.MaskID(o.to.ChatID), "err", err)
 		}
 	}
 }
@@ -95,9 +95,6 @@ func chatsOf(c services.Contacts) []ChatKey {
 	}
 	return out
 }
-
-// maskChat hides most of a chat id in logs: on WhatsApp it is a phone number.
-func maskChat(id string) string { return services.MaskID(id) }
 
 // noNotifier drops notifications; used when the engine runs without staff.
 type noNotifier struct{}

@@ -232,7 +232,7 @@ func (e *Engine) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 			if in.Redelivered {
 				return e.answerAgain(ctx, in, isStaff)
 			}
-			e.log.Debug("duplicate message ignored", "channel", in.Chat.Channel, "chat", maskChat(in.Chat.ChatID), "message", in.MessageID)
+			e.log.Debug("duplicate message ignored", "channel", in.Chat.Channel, "chat", services.MaskID(in.Chat.ChatID), "message", in.MessageID)
 			return nil, nil
 		case begun.Limited:
 			// Past the sender's rate: one polite notice a minute, and
@@ -347,7 +347,7 @@ func (e *Engine) answerAgain(ctx context.Context, in Inbound, staff bool) ([]Rep
 		t.say(e.tr(t, "input.redelivered_ticket", map[string]string{"ticket": t.st.Ticket}))
 	}
 	e.prompt(t)
-	e.log.Info("redelivered message answered again", "channel", in.Chat.Channel, "chat", maskChat(in.Chat.ChatID))
+	e.log.Info("redelivered message answered again", "channel", in.Chat.Channel, "chat", services.MaskID(in.Chat.ChatID))
 	return t.replies(), nil
 }
 
@@ -386,7 +386,9 @@ type turn struct {
 func (e *Engine) newTurn(in Inbound) *turn {
 	t := &turn{in: in}
 	if in.Kind == KindText {
-		t.text = strings.TrimSpace(strings.ToValidUTF8(in.Text, ""))
+		// Staff and other citizens read what was typed: nothing invisible
+		// may change how it shows (a right-to-left override in a name).
+		t.text = strings.TrimSpace(services.StripInvisible(strings.ToValidUTF8(in.Text, "")))
 	}
 	return t
 }

@@ -1,6 +1,7 @@
 package conversation_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -9,12 +10,14 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+	"unicode"
 
 	"github.com/leksono/sapa/configs"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/conversation/conversationtest"
 	"github.com/leksono/sapa/locales"
 	"github.com/leksono/sapa/services"
+	"github.com/leksono/sapa/services/imagetest"
 )
 
 // completeSKTM walks the harness's chat through an SKTM form up to the
@@ -273,5 +276,85 @@ func TestComplaintSurveyAnswersStored(t *testing.T) {
 	}
 	if _, done := h.cases.Comments["LKS-261123-0002"]; !done {
 		t.Error("the survey stopped in the profile was not completed")
+	}
+}
+
+// TestStaffReadNoInvisibleCharacters: a citizen whose name carries a
+// right-to-left override and zero-width characters cannot make staff read
+// something else than what prints, in the case, in the new-case
+// notification, nor in a complaint's text; a NIK typed at the name
+// question is refused, not stored as a name.
+func TestStaffReadNoInvisibleCharacters(t *testing.T) {
+	h := newHarness(t)
+	for _, line := range []string{"halo", "2", "sktm", "3307051708900001"} {
+		h.send(h.inbound(line))
+	}
+	if got := strings.Join(h.send(h.inbound("3307051708900001")), "\n"); !strings.Contains(got, "NIK atau nomor KK") {
+		t.Fatalf("a NIK typed as the name was not refused:\n%s", got)
+	}
+	for _, line := range []string{"Camat Leksono\u202e (petugas\u200b resmi)", "17 Agustus 1990", "sawangan",
+		"Dusun\u2066 Krajan RT 02", "beasiswa\u200d sekolah anak", "0812-3456-7890", "ya"} {
+		h.send(h.inbound(line))
+	}
+	if len(h.cases.Filed) != 1 {
+		t.Fatalf("want 1 case filed, got %d", len(h.cases.Filed))
+	}
+	c := h.cases.Filed[0]
+	if c.CitizenName != "Camat Leksono (Petugas Resmi)" || c.Form["alamat"] != "Dusun Krajan RT 02" {
+		t.Errorf("name %q, address %q: want them without invisible characters", c.CitizenName, c.Form["alamat"])
+	}
+	seen := ""
+	for _, n := range h.notes.Take() {
+		seen += n.Reply.Text
+	}
+	for _, v := range c.Form {
+		seen += v
+	}
+	if !strings.Contains(seen, "Camat Leksono (Petugas Resmi)") {
+		t.Errorf("the staff notification lacks the cleaned name:\n%s", seen)
+	}
+	for _, r := range seen {
+		if unicode.Is(unicode.Cf, r) {
+			t.Errorf("staff read the invisible character %U", r)
+		}
+	}
+}
+
+// TestAnonymousComplaintKeepsNoMetadata: a phone's photo sent to a
+// complaint is kept without its EXIF block (the owner's name, where it was
+// taken), a PDF that runs a script is refused, and an anonymous case gets
+// the shared location rounded to about a village.
+func TestAnonymousComplaintKeepsNoMetadata(t *testing.T) {
+	h := newHarness(t)
+	for _, line := range []string{"pengaduan", "jalan", "Timbang", "Jalan desa di RT 02 berlubang besar dan membahayakan pengendara."} {
+		h.send(h.inbound(line))
+	}
+	photo := imagetest.JPEG(32, 24, 7, imagetest.EXIF{Artist: "Siti Aminah", Orientation: 1, Latitude: -7.361234, Longitude: 109.923456})
+	in := h.inbound("<photo x>")
+	in.Attachments[0].Data = photo
+	h.send(in)
+	script := h.inbound("<pdf x>")
+	script.Attachments[0].Data = []byte("%PDF-1.7\n1 0 obj\n<< /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>\nendobj\n%%EOF\n")
+	if got := strings.Join(h.send(script), "\n"); !strings.Contains(got, "skrip") {
+		t.Fatalf("a PDF with a script was not refused:\n%s", got)
+	}
+	h.send(h.inbound("lanjut"))
+	h.send(h.inbound("<location -7.361234 109.923456 Rumah Bu Siti>"))
+	for _, line := range []string{"anonim", "ya"} {
+		h.send(h.inbound(line))
+	}
+	if len(h.cases.Filed) != 1 {
+		t.Fatalf("want 1 case filed, got %d", len(h.cases.Filed))
+	}
+	c := h.cases.Filed[0]
+	if len(c.Attachments) != 1 {
+		t.Fatalf("case has %d files, want the photo only", len(c.Attachments))
+	}
+	kept := h.media.Bytes(c.Attachments[0].SHA256)
+	if len(kept) == 0 || bytes.Contains(kept, []byte("Exif")) || bytes.Contains(kept, []byte("Siti Aminah")) {
+		t.Errorf("the kept photo (%d bytes) still carries its EXIF block", len(kept))
+	}
+	if got := c.Form["lokasi"]; got != "geo:-7.36,109.92|Rumah Bu Siti" {
+		t.Errorf("location of the anonymous case = %q, want it rounded to two decimals", got)
 	}
 }

@@ -246,7 +246,7 @@ func (e *Engine) onForm(ctx context.Context, t *turn) error {
 		return e.onPhotos(ctx, t, svc, field)
 	case field.Type == services.FieldLocation && t.in.Location != nil:
 		loc := t.in.Location
-		t.st.Data[field.Name] = fmt.Sprintf("geo:%.6f,%.6f|%s", loc.Latitude, loc.Longitude, loc.Name)
+		t.st.Data[field.Name] = fmt.Sprintf("geo:%.6f,%.6f|%s", loc.Latitude, loc.Longitude, services.StripInvisible(loc.Name))
 		e.advance(t, svc)
 		return nil
 	case t.in.Kind == KindUnsupported:
@@ -382,7 +382,7 @@ func (e *Engine) submit(ctx context.Context, t *turn) error {
 		CitizenName:   t.st.Data[services.NameField],
 		VillageCode:   t.st.Data[services.VillageField],
 		Form:          t.st.Data,
-		SourceMessage: t.in.Chat.String() + ":" + t.in.MessageID,
+		SourceMessage: t.in.Chat.Channel + ":" + t.in.Chat.ChatID + ":" + t.in.MessageID,
 		SubmittedAt:   now,
 		DueAt:         e.calendar.DueDate(now, svc.Days),
 	}
@@ -390,7 +390,7 @@ func (e *Engine) submit(ctx context.Context, t *turn) error {
 	if err != nil {
 		return fmt.Errorf("submit %s case of %s: %w", svc.Code, t.in.Chat, err)
 	}
-	e.log.Info("case submitted", "channel", t.in.Chat.Channel, "chat", maskChat(t.in.Chat.ChatID), "ticket", receipt.Ticket, "service", svc.Code)
+	e.log.Info("case submitted", "channel", t.in.Chat.Channel, "chat", services.MaskID(t.in.Chat.ChatID), "ticket", receipt.Ticket, "service", svc.Code)
 	t.ticket = receipt.Ticket
 	e.notifyNewCase(t, svc, c, receipt)
 	t.say(e.tr(t, "form.submitted", map[string]string{

@@ -47,7 +47,7 @@ func (e *Engine) greet(ctx context.Context, t *turn, loaded Loaded, now time.Tim
 	if err != nil {
 		// A greeting in the default language beats no greeting while
 		// the database is unreachable.
-		e.log.Warn("citizen's language unknown; greeting in the default one", "channel", t.in.Chat.Channel, "chat", maskChat(t.in.Chat.ChatID), "err", err)
+		e.log.Warn("citizen's language unknown; greeting in the default one", "channel", t.in.Chat.Channel, "chat", services.MaskID(t.in.Chat.ChatID), "err", err)
 		lang = locales.DefaultLang
 	}
 	if !e.hasLang(lang) {

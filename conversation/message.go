@@ -16,8 +16,11 @@ type ChatKey struct {
 	ChatID  string
 }
 
-// String renders the key as channel:chat for logs and storage keys.
-func (k ChatKey) String() string { return k.Channel + ":" + k.ChatID }
+// String renders the key for logs and errors as channel:chat, the chat id
+// masked (services.MaskID): on WhatsApp it is a phone number, and every
+// error that names a chat may end in a log line. Storage keys are built
+// from Channel and ChatID themselves.
+func (k ChatKey) String() string { return k.Channel + ":" + services.MaskID(k.ChatID) }
 
 // InboundKind tells what a citizen sent.
 type InboundKind int

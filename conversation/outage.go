@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/leksono/sapa/locales"
+	"github.com/leksono/sapa/services"
 )
 
 // ErrUnavailable marks a message that failed because a store its step
@@ -49,7 +50,7 @@ func (e *Engine) unavailable(ctx context.Context, in Inbound, lang string, err e
 	if e.once != nil && in.MessageID != "" {
 		first, oerr := e.once.Once(ctx, "outage-notice:"+in.Chat.String()+":"+in.MessageID, outageNoticeTTL)
 		if oerr != nil {
-			e.log.Warn("outage notice not remembered; it may be sent again", "channel", in.Chat.Channel, "chat", maskChat(in.Chat.ChatID), "err", oerr)
+			e.log.Warn("outage notice not remembered; it may be sent again", "channel", in.Chat.Channel, "chat", services.MaskID(in.Chat.ChatID), "err", oerr)
 		}
 		tell = first || oerr != nil
 	}
@@ -58,7 +59,7 @@ func (e *Engine) unavailable(ctx context.Context, in Inbound, lang string, err e
 			lang = locales.DefaultLang
 		}
 		if nerr := e.notifier.Notify(ctx, in.Chat, Reply{Text: e.texts.T(lang, "input.outage", nil)}); nerr != nil {
-			e.log.Warn("outage notice not sent", "channel", in.Chat.Channel, "chat", maskChat(in.Chat.ChatID), "err", nerr)
+			e.log.Warn("outage notice not sent", "channel", in.Chat.Channel, "chat", services.MaskID(in.Chat.ChatID), "err", nerr)
 		}
 	}
 	return fmt.Errorf("%w (%w): %w", ErrUnavailable, herr, err)

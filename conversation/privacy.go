@@ -17,9 +17,12 @@ import (
 type PrivacyDesk interface {
 	RecordConsent(ctx context.Context, channel, chatID, purpose string, at time.Time) error
 	HasConsent(ctx context.Context, channel, chatID, purpose string) (bool, error)
-	RequestDeletion(ctx context.Context, channel, chatID string, at time.Time) (time.Time, error)
+	// RequestDeletion files the chat's request (or returns its open one).
+	RequestDeletion(ctx context.Context, channel, chatID string, at time.Time) (services.DeletionRequest, error)
 	DeletionRequests(ctx context.Context) ([]services.DeletionRequest, error)
-	CompleteDeletion(ctx context.Context, id int64, officer string, at time.Time) error
+	// CompleteDeletion erases the citizen's data and returns the tickets of
+	// their open cases, whose data is kept until they are finished.
+	CompleteDeletion(ctx context.Context, id int64, officer string, at time.Time) ([]string, error)
 	// RecordRead keeps who read which case and why ("" for opening it):
 	// the casework desk records every staff read through it.
 	RecordRead(ctx context.Context, ticket, officer, purpose string, at time.Time) error
@@ -38,11 +41,6 @@ func init() {
 		choices: (*Engine).consentChoices,
 		handle:  (*Engine).onConsent,
 	})
-}
-
-// StateEraser drops a chat's conversation state at once (a deletion request).
-type StateEraser interface {
-	Delete(ctx context.Context, chat ChatKey) error
 }
 
 // consentPurpose names what the citizen agreed to; a new wording of the
@@ -144,7 +142,22 @@ func (e *Engine) showMyData(ctx context.Context, t *turn) error {
 		if c.Form[services.NIKField] == "" {
 			args["nik"] = "-"
 		}
-		lines = append(lines, e.tr(t, "privacy.mydata_case", args))
+		line := e.tr(t, "privacy.mydata_case", args)
+		if c.EraseWhenClosed {
+			line += " " + e.tr(t, "privacy.mydata_case_kept", nil)
+		}
+		lines = append(lines, line)
+	}
+	if e.privacy != nil {
+		reqs, err := e.privacy.DeletionRequests(ctx)
+		if err != nil {
+			return fmt.Errorf("deletion requests of %s: %w", t.in.Chat, err)
+		}
+		for _, r := range reqs {
+			if r.Channel == t.in.Chat.Channel && r.ChatID == t.in.Chat.ChatID {
+				lines = append(lines, e.tr(t, "privacy.mydata_erasure", map[string]string{"id": strconv.FormatInt(r.ID, 10), "due": e.formatDateTime(t, r.DueAt)}))
+			}
+		}
 	}
 	if len(cases) == 0 {
 		lines = append(lines, e.tr(t, "privacy.mydata_nocase", nil))
@@ -155,28 +168,48 @@ func (e *Engine) showMyData(ctx context.Context, t *turn) error {
 	return nil
 }
 
-// eraseMe files a deletion request for staff and forgets the conversation
-// at once, drafts included.
+// eraseMe files a deletion request for staff, says what it covers, and
+// forgets the conversation at once, drafts included: the state this turn
+// commits is the bare menu. The citizen's open cases are kept until they
+// are finished (pgstore.Store.CompleteDeletion), and the citizen is told so.
 func (e *Engine) eraseMe(ctx context.Context, t *turn) error {
 	if e.privacy == nil {
 		t.say(e.tr(t, "privacy.unavailable", nil))
 		e.prompt(t)
 		return nil
 	}
-	due, err := e.privacy.RequestDeletion(ctx, t.in.Chat.Channel, t.in.Chat.ChatID, e.now())
+	r, err := e.privacy.RequestDeletion(ctx, t.in.Chat.Channel, t.in.Chat.ChatID, e.now())
 	if err != nil {
 		return fmt.Errorf("request deletion for %s: %w", t.in.Chat, err)
 	}
-	if eraser, ok := e.states.(StateEraser); ok {
-		if err := eraser.Delete(ctx, t.in.Chat); err != nil {
-			return fmt.Errorf("erase the conversation of %s: %w", t.in.Chat, err)
-		}
+	open, err := e.openTickets(ctx, t)
+	if err != nil {
+		return err
 	}
-	// What stays of the state is the bare menu: no draft, no answers.
+	// What stays of the state is the bare menu: no draft, no answers. The
+	// commit of this turn replaces the stored state, and its draft marker.
 	t.st = State{Chat: t.st.Chat, Step: StepMenu, Lang: t.st.Lang, UpdatedAt: t.st.UpdatedAt, Version: t.st.Version}
-	t.say(e.tr(t, "privacy.erase_requested", map[string]string{"due": e.formatDateTime(t, due)}))
+	t.say(e.tr(t, "privacy.erase_requested", map[string]string{"id": strconv.FormatInt(r.ID, 10), "due": e.formatDateTime(t, r.DueAt)}))
+	if len(open) > 0 {
+		t.say(e.tr(t, "privacy.erase_keeps_open", map[string]string{"tickets": strings.Join(open, ", ")}))
+	}
 	e.prompt(t)
 	return nil
+}
+
+// openTickets are the tickets of the chat's cases still open.
+func (e *Engine) openTickets(ctx context.Context, t *turn) ([]string, error) {
+	cases, err := e.desk.CitizenCases(ctx, t.in.Chat.Channel, t.in.Chat.ChatID, maxListed)
+	if err != nil {
+		return nil, fmt.Errorf("list cases of %s: %w", t.in.Chat, err)
+	}
+	var open []string
+	for _, c := range cases {
+		if c.Status.Open() {
+			open = append(open, c.Ticket)
+		}
+	}
+	return open, nil
 }
 
 // staffDeletions lists open deletion requests (camat and admin), and
@@ -192,10 +225,16 @@ func (e *Engine) staffDeletions(ctx context.Context, t *turn, o services.Officer
 			t.say(e.tr(t, "staff.deletion_usage", nil))
 			return nil
 		}
-		err = e.privacy.CompleteDeletion(ctx, id, o.ID, e.now())
-		if err != nil && !errors.Is(err, ErrNoCase) {
+		kept, err := e.privacy.CompleteDeletion(ctx, id, o.ID, e.now())
+		if err != nil {
 			t.say(e.tr(t, "staff.deletion_failed", map[string]string{"id": args[0]}))
-			e.log.Warn("deletion request not completed", "id", id, "officer", o.ID, "err", err)
+			if !errors.Is(err, ErrNoCase) {
+				e.log.Warn("deletion request not completed", "id", id, "officer", o.ID, "err", err)
+			}
+			return nil
+		}
+		if len(kept) > 0 {
+			t.say(e.tr(t, "staff.deletion_kept", map[string]string{"id": args[0], "tickets": strings.Join(kept, ", ")}))
 			return nil
 		}
 		t.say(e.tr(t, "staff.deletion_done", map[string]string{"id": args[0]}))

@@ -343,7 +343,7 @@ func (e *Engine) followsAnswer(t *turn, replied string, idle time.Duration) bool
 // sendsFiles reports whether a message carries photos or documents, kept
 // or refused for their type or size.
 func sendsFiles(in Inbound) bool {
-	return len(in.Attachments) > 0 || in.Media == "unsupported_file" || in.Media == "too_large_file"
+	return len(in.Attachments) > 0 || refusedMedia(in.Media)
 }
 
 // answerPending answers the waiting question a message is for: the one

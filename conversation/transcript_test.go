@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"flag"
+	"hash/fnv"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -20,6 +21,7 @@ import (
 	"github.com/leksono/sapa/letters"
 	"github.com/leksono/sapa/locales"
 	"github.com/leksono/sapa/services"
+	"github.com/leksono/sapa/services/imagetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the transcripts in testdata/ with what the bot says now")
@@ -35,6 +37,7 @@ type harness struct {
 	states  *conversationtest.States
 	cases   *conversationtest.Cases
 	notes   *conversationtest.Notifier
+	media   *conversationtest.Media
 	privacy *conversationtest.Privacy
 	letters *letters.Issuer
 	staff   *services.Staff
@@ -66,9 +69,10 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatalf("load locales: %v", err)
 	}
-	h := &harness{t: t, clock: start, chat: citizenChat, sender: citizenChat.ChatID, notes: &conversationtest.Notifier{}, staff: testStaff(), privacy: conversationtest.NewPrivacy()}
+	h := &harness{t: t, clock: start, chat: citizenChat, sender: citizenChat.ChatID, notes: &conversationtest.Notifier{}, media: &conversationtest.Media{}, staff: testStaff(), privacy: conversationtest.NewPrivacy()}
 	h.states = conversationtest.NewStates(func() time.Time { return h.clock })
 	h.cases = conversationtest.NewCases(catalog.Office.Location)
+	h.privacy.Cases = h.cases
 	templates, err := letters.LoadTemplates(configs.FS, catalog)
 	if err != nil {
 		t.Fatalf("load letter templates: %v", err)
@@ -83,7 +87,7 @@ func newHarness(t *testing.T) *harness {
 	h.cases.Erasing = h.privacy.Erasing
 	h.engine, err = conversation.New(conversation.Config{
 		Catalog: catalog, Texts: texts, States: h.states, Cases: h.cases, Desk: h.cases, Surveys: h.cases, Past: h.cases,
-		Staff: h.staff, Notifier: h.notes, Media: &conversationtest.Media{}, Privacy: h.privacy, Letters: h.letters,
+		Staff: h.staff, Notifier: h.notes, Media: h.media, Privacy: h.privacy, Letters: h.letters,
 		Now: func() time.Time { return h.clock },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
@@ -201,14 +205,14 @@ func (h *harness) inbound(line string) conversation.Inbound {
 		n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(line, "<long "), ">"))
 		in.Text = strings.Repeat("a", n)
 	case strings.HasPrefix(line, "<photo ") || strings.HasPrefix(line, "<pdf "):
-		// "<photo jalan-rusak>": a JPEG whose bytes are its name, so the same
-		// name is the same file.
+		// "<photo jalan-rusak>": a real JPEG drawn from its name, so the
+		// same name is the same file.
 		kind, name, mime := "photo", strings.TrimSuffix(strings.TrimPrefix(line, "<photo "), ">"), "image/jpeg"
 		if strings.HasPrefix(line, "<pdf ") {
 			kind, name, mime = "document", strings.TrimSuffix(strings.TrimPrefix(line, "<pdf "), ">"), "application/pdf"
 		}
 		in.Kind, in.Text, in.Media = conversation.KindUnsupported, "", kind
-		in.Attachments = []conversation.Attachment{{Kind: kind, MIME: mime, Name: name, Data: []byte(name)}}
+		in.Attachments = []conversation.Attachment{{Kind: kind, MIME: mime, Name: name, Data: fileOf(kind, name)}}
 	case strings.HasPrefix(line, "<location "):
 		// "<location -7.3612 109.9231 Jembatan Kali Serayu>"
 		f := strings.Fields(strings.TrimSuffix(strings.TrimPrefix(line, "<location "), ">"))
@@ -220,6 +224,18 @@ func (h *harness) inbound(line string) conversation.Inbound {
 		in.Kind, in.Text, in.Media = conversation.KindUnsupported, "", strings.Trim(line, "<>")
 	}
 	return in
+}
+
+// fileOf is the file a transcript's "<photo name>" or "<pdf name>" sends:
+// a small real JPEG whose colour comes from the name, carrying a phone's
+// EXIF block (which the bot must not keep), or a PDF that names it.
+func fileOf(kind, name string) []byte {
+	if kind == "document" {
+		return []byte("%PDF-1.4\n% " + name + "\n%%EOF\n")
+	}
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	return imagetest.JPEG(16, 12, uint8(h.Sum32()), imagetest.EXIF{Artist: "Warga " + name, Latitude: -7.36, Longitude: 109.92})
 }
 
 // TestTranscripts replays every testdata/*.txt conversation. Lines starting

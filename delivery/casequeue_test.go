@@ -223,7 +223,7 @@ func TestTakenTicketIsNumberedAgain(t *testing.T) {
 	if want := db.Ticket(at, 4); r.Ticket != want {
 		t.Errorf("ticket %s, want %s: past the database's last", r.Ticket, want)
 	}
-	if c, _, err := db.CaseByTicket(ctx, r.Ticket); err != nil || c.SourceMessage != "telegram:7100:1" {
+	if c, _, err := db.CaseByTicket(ctx, r.Ticket); err != nil || c.SourceMessage != db.SourceKey("telegram:7100:1") {
 		t.Errorf("case %s: %v, %v", r.Ticket, c.SourceMessage, err)
 	}
 	if !strings.Contains(logs.String(), "ticket number already taken") {
@@ -290,7 +290,7 @@ func TestQueuedCaseWhoseTicketWasTakenIsKept(t *testing.T) {
 		return err == nil && n == 0 && strings.Contains(logs.String(), "queued case filed under another ticket")
 	})
 	c, _, err := db.CaseByTicket(ctx, db.Ticket(at, 2))
-	if err != nil || c.SourceMessage != queued.SourceMessage {
+	if err != nil || c.SourceMessage != db.SourceKey(queued.SourceMessage) {
 		t.Errorf("the queued case under the next ticket: %v, %v", c.SourceMessage, err)
 	}
 	if !strings.Contains(logs.String(), "promised="+taken.Ticket) {

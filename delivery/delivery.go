@@ -45,7 +45,9 @@ type Config struct {
 	States *redisstore.Store
 	// Cases is the case database the queued cases are written to.
 	Cases *pgstore.Store
-	// Keys seal a queued case, which holds NIK numbers.
+	// Keys seal every queue's messages (updates, journal entries,
+	// notifications, queued cases): they hold what citizens typed. Nil
+	// stores them as given.
 	Keys *pgstore.Keys
 	// Location is the office's time zone: it decides a ticket's day.
 	Location *time.Location
@@ -73,8 +75,14 @@ type Core struct {
 func New(cfg Config) *Core {
 	log := cmp.Or(cfg.Log, slog.Default())
 	c := &Core{cfg: cfg, holder: redisstore.NewHolder(), ttl: LeaseTTL, log: log}
+	// A queued case is sealed whole by CaseQueue itself (sealedField),
+	// as it was before every queue was: its queue stores it as given.
+	cases := redisstore.NewQueue(cfg.Redis, cfg.Prefix+"{cases}")
+	if cfg.Gauges != nil {
+		cfg.Gauges.Backlog("cases", cases.Backlog)
+	}
 	c.cases = &CaseQueue{
-		db: cfg.Cases, states: cfg.States, queue: c.queue("cases"),
+		db: cfg.Cases, states: cfg.States, queue: cases,
 		keys: cfg.Keys, loc: cfg.Location, timeout: 3 * time.Second, shared: cfg.Durable, log: log,
 	}
 	return c
@@ -110,14 +118,31 @@ func (c *Core) Reminders(e Reminder) func(ctx context.Context) error {
 	return remindEvery(time.Minute, e, c.cfg.States, c.log)
 }
 
-// queue opens the Redis queue name ({name} under the prefix) and reports
-// its backlog.
+// queue opens the Redis queue name ({name} under the prefix), sealed, and
+// reports its backlog.
 func (c *Core) queue(name string) *redisstore.Queue {
-	q := redisstore.NewQueue(c.cfg.Redis, c.cfg.Prefix+"{"+name+"}")
+	q := c.sealedQueue(name)
 	if c.cfg.Gauges != nil {
 		c.cfg.Gauges.Backlog(name, q.Backlog)
 	}
 	return q
+}
+
+// queueField is what every queue's messages are sealed as.
+const queueField = "queue"
+
+// sealedQueue opens the Redis queue name with its messages sealed by the
+// data keys: updates, journal entries and notifications carry what
+// citizens typed. Without keys (plaintext mode, tests) they are stored as
+// given.
+func (c *Core) sealedQueue(name string) *redisstore.Queue {
+	key := c.cfg.Prefix + "{" + name + "}"
+	if c.cfg.Keys == nil {
+		return redisstore.NewQueue(c.cfg.Redis, key)
+	}
+	return redisstore.NewQueue(c.cfg.Redis, key, redisstore.SealedWith(c.cfg.Keys, queueField, func(err error) {
+		c.log.Error("a queued message no data key opens was set aside; restore its key in DATA_KEYS to recover it", "queue", name, "err", err)
+	}))
 }
 
 // alone runs work while this process holds the lease name, so that one

@@ -36,10 +36,10 @@ type Inbound struct {
 // Inbound opens channel's journal and its n webhook shards.
 func (c *Core) Inbound(channel string, n int, shardOf ShardFunc) *Inbound {
 	in := &Inbound{core: c, channel: channel, shardOf: shardOf, shards: make([]*redisstore.Queue, n),
-		journal: redisstore.NewQueue(c.cfg.Redis, c.cfg.Prefix+"{"+channel+"-updates}"),
+		journal: c.sealedQueue(channel + "-updates"),
 		log:     c.log.With("channel", channel)}
 	for i := range in.shards {
-		in.shards[i] = redisstore.NewQueue(c.cfg.Redis, fmt.Sprintf("%s{%s-updates-%d}", c.cfg.Prefix, channel, i))
+		in.shards[i] = c.sealedQueue(fmt.Sprintf("%s-updates-%d", channel, i))
 	}
 	return in
 }

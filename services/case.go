@@ -78,6 +78,9 @@ type CaseView struct {
 	// Erased is true once the citizen's personal data was erased on their
 	// request: their chat is no longer known, nobody can be told.
 	Erased bool
+	// EraseWhenClosed is true when the citizen asked for erasure while the
+	// case was open: its data is kept until it is finished, then erased.
+	EraseWhenClosed bool
 	// UnreachableAt is when the citizen's chat app refused the bot's
 	// messages (they blocked it); zero while they can be reached.
 	UnreachableAt time.Time

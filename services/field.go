@@ -31,6 +31,7 @@ const (
 	ProblemTextShort   = "field.error.text_short" // {min}
 	ProblemTextLong    = "field.error.text_long"  // {max}
 	ProblemTextLetters = "field.error.text_letters"
+	ProblemTextID      = "field.error.text_id"
 	ProblemChoice      = "field.error.choice"
 	ProblemVillage     = "field.error.village"
 	ProblemYesNo       = "field.error.yesno"
@@ -56,7 +57,7 @@ func ProblemKeys() []string {
 		ProblemEmpty,
 		ProblemNIKLength, ProblemNIKChars, ProblemNIKDate, ProblemNIKSequence,
 		ProblemKKLength, ProblemKKChars, ProblemKKDate, ProblemKKSequence,
-		ProblemTextShort, ProblemTextLong, ProblemTextLetters,
+		ProblemTextShort, ProblemTextLong, ProblemTextLetters, ProblemTextID,
 		ProblemChoice, ProblemVillage, ProblemYesNo,
 		ProblemDateFormat, ProblemDateInvalid, ProblemDateFuture, ProblemDatePast,
 		ProblemPhone,

@@ -220,8 +220,8 @@ func TestOptions(t *testing.T) {
 
 func TestProblemKeysAreFieldErrors(t *testing.T) {
 	keys := ProblemKeys()
-	if len(keys) != 20 {
-		t.Errorf("ProblemKeys has %d keys, want 20", len(keys))
+	if len(keys) != 21 {
+		t.Errorf("ProblemKeys has %d keys, want 21", len(keys))
 	}
 	for _, k := range keys {
 		if !strings.HasPrefix(k, "field.error.") {

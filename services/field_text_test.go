@@ -30,6 +30,21 @@ func TestParseText(t *testing.T) {
 	})
 }
 
+// A name shows to staff as it will print: nothing invisible reorders or
+// hides part of it, and an identity number typed at the name question is
+// refused (it would rest there neither masked nor sealed).
+func TestParseTextRefusesSpoofingAndIDNumbers(t *testing.T) {
+	f := Field{Name: "nama", Type: FieldText, Min: 3, Max: 100}
+	runParseCases(t, f, testEnv(), []parseCase{
+		{in: "Camat Leksono\u202e (petugas resmi)", want: "Camat Leksono (petugas resmi)"},
+		{in: "Siti\u200b\u200b Aminah\ufeff", want: "Siti Aminah"},
+		{in: "\u202e\u200b\u3164", problem: ProblemEmpty},
+		{in: "3307051708900001", problem: ProblemTextID},
+		{in: "3307 0517 0890 0001", problem: ProblemTextID},
+		{in: "Budi 3307051708900001", problem: ProblemTextID},
+	})
+}
+
 func TestParseTextTitleCase(t *testing.T) {
 	f := Field{Name: "nama", Type: FieldText, Min: 3, Max: 100, TitleCase: true}
 	runParseCases(t, f, testEnv(), []parseCase{

@@ -2,6 +2,7 @@ package services
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 )
 
@@ -31,8 +32,9 @@ const (
 // Why a file was refused, as channels report it in the Media field of an
 // inbound message, for the engine to say which files it takes.
 const (
-	FileRefusedType = "unsupported_file" // not JPEG, PNG, WebP or PDF by its bytes
-	FileRefusedSize = "too_large_file"   // over the size cap
+	FileRefusedType   = "unsupported_file" // not JPEG, PNG, WebP or PDF by its bytes
+	FileRefusedSize   = "too_large_file"   // over the size cap, or a picture with too many pixels
+	FileRefusedActive = "active_pdf"       // a PDF with scripts or actions that run when it is opened
 )
 
 // fileExtensions maps each accepted type to the extension of its file name.
@@ -105,9 +107,11 @@ func MayBeAcceptedFile(declaredMIME, name string) bool {
 	return false
 }
 
-// JudgeFile applies the rules to a file a citizen sent: it returns its type
-// when the file is accepted, or why it is refused (FileRefusedSize over
-// maxBytes, FileRefusedType when its bytes are not an accepted type).
+// JudgeFile applies the rules to a file a citizen sent, as a channel
+// receives it: it returns its type when the file is accepted, or why it is
+// refused (FileRefusedSize over maxBytes, FileRefusedType when its bytes
+// are not an accepted type, FileRefusedActive for a PDF that runs scripts
+// or actions when opened).
 func JudgeFile(data []byte, maxBytes int64) (mime, refused string) {
 	if int64(len(data)) > maxBytes {
 		return "", FileRefusedSize
@@ -116,5 +120,35 @@ func JudgeFile(data []byte, maxBytes int64) (mime, refused string) {
 	if !ok {
 		return "", FileRefusedType
 	}
+	if mime == MIMEPDF && ActivePDF(data) {
+		return "", FileRefusedActive
+	}
 	return mime, ""
+}
+
+// JudgeContent looks inside a file JudgeFile accepted, before the bot keeps
+// it for staff: a picture's header must be readable and within the pixels
+// the bot decodes (FileRefusedType, FileRefusedSize: a small file claiming
+// 30000 x 30000 pixels is a "pixel bomb" that would take gigabytes to
+// show), and a PDF must not run scripts or actions (FileRefusedActive).
+// Only the header is read. It returns "" when the file may be kept.
+func JudgeContent(data []byte, mime string) (refused string) {
+	switch mime {
+	case MIMEPDF:
+		if ActivePDF(data) {
+			return FileRefusedActive
+		}
+		return ""
+	case MIMEJPEG, MIMEPNG, MIMEWebP:
+		if sniffed, _ := SniffFile(data); sniffed != mime {
+			return FileRefusedType
+		}
+		if _, err := imageConfig(data, mime); errors.Is(err, ErrImageTooLarge) {
+			return FileRefusedSize
+		} else if err != nil {
+			return FileRefusedType
+		}
+		return ""
+	}
+	return FileRefusedType
 }

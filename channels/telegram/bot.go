@@ -25,6 +25,7 @@ import (
 
 	"github.com/leksono/sapa/channels/dispatch"
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/services"
 )
 
 // DefaultAPIURL is the public Bot API server.
@@ -265,7 +266,7 @@ func (b *Bot) handleUpdate(ctx context.Context, chatID int64, u tgbotapi.Update,
 	in.Redelivered = redelivered
 	if !ok {
 		b.answerCallback(chatID, u)
-		b.log.Debug("telegram update ignored", "chat", chatID, "update", u.UpdateID)
+		b.log.Debug("telegram update ignored", "chat", maskChat(chatID), "update", u.UpdateID)
 		return nil
 	}
 	if in.At.IsZero() {
@@ -273,7 +274,7 @@ func (b *Bot) handleUpdate(ctx context.Context, chatID int64, u tgbotapi.Update,
 	}
 	if u.Message != nil && in.Kind == conversation.KindUnsupported {
 		if err := b.attach(ctx, chatID, u.Message, &in); err != nil {
-			return fmt.Errorf("handle update %d of chat %d: %w", u.UpdateID, chatID, err)
+			return fmt.Errorf("handle update %d of chat %s: %w", u.UpdateID, maskChat(chatID), err)
 		}
 	}
 
@@ -305,8 +306,12 @@ func (b *Bot) handleUpdate(ctx context.Context, chatID int64, u tgbotapi.Update,
 	typing.Wait()
 	b.answerCallback(chatID, u)
 	if err != nil {
-		return fmt.Errorf("handle update %d of chat %d: %w", u.UpdateID, chatID, err)
+		return fmt.Errorf("handle update %d of chat %s: %w", u.UpdateID, maskChat(chatID), err)
 	}
 	b.sendReplies(ctx, chatID, u.UpdateID, replies)
 	return nil
 }
+
+// maskChat is a chat id as logs show it (services.MaskID): most of it
+// hidden.
+func maskChat[T int64 | string](id T) string { return services.MaskID(fmt.Sprint(id)) }

@@ -56,7 +56,7 @@ func (h *echoHandler) Handle(ctx context.Context, in conversation.Inbound) ([]co
 			return nil, err
 		}
 	}
-	key := in.Chat.String() + "/" + in.MessageID
+	key := in.Chat.Channel + ":" + in.Chat.ChatID + "/" + in.MessageID
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.answered == nil {
@@ -386,7 +386,7 @@ func TestRunBlockedChatDoesNotBlockOthers(t *testing.T) {
 		t.Errorf("attempts after 403 = %d, want 1", n)
 	}
 	logs := hs.logs.String()
-	if !strings.Contains(logs, "level=INFO msg=\"telegram chat unreachable, replies dropped\" channel=telegram chat=901") {
+	if !strings.Contains(logs, "level=INFO msg=\"telegram chat unreachable, replies dropped\" channel=telegram chat=***") {
 		t.Errorf("blocked chat not logged at info:\n%s", logs)
 	}
 }

@@ -117,7 +117,7 @@ func (b *Bot) attach(ctx context.Context, chatID int64, m *tgbotapi.Message, in 
 	case m.Document != nil && m.Animation == nil:
 		if !services.MayBeAcceptedFile(m.Document.MimeType, m.Document.FileName) {
 			in.Media = services.FileRefusedType
-			b.log.Info("telegram file refused: declared type not accepted", "chat", chatID, "message", in.MessageID)
+			b.log.Info("telegram file refused: declared type not accepted", "chat", maskChat(chatID), "message", in.MessageID)
 			return nil
 		}
 		ref = fileRef{id: m.Document.FileID, name: m.Document.FileName, declared: int64(m.Document.FileSize)}
@@ -126,7 +126,7 @@ func (b *Bot) attach(ctx context.Context, chatID int64, m *tgbotapi.Message, in 
 	}
 	if ref.declared > b.maxMedia {
 		in.Media = services.FileRefusedSize
-		b.log.Info("telegram file refused: too large", "chat", chatID, "message", in.MessageID, "size", ref.declared)
+		b.log.Info("telegram file refused: too large", "chat", maskChat(chatID), "message", in.MessageID, "size", ref.declared)
 		return nil
 	}
 
@@ -142,7 +142,7 @@ func (b *Bot) attach(ctx context.Context, chatID int64, m *tgbotapi.Message, in 
 		if err == nil || !retryable(err) || try >= downloadTries {
 			break
 		}
-		b.log.Debug("telegram file download retry", "chat", chatID, "message", in.MessageID, "retry_in", wait, "err", err)
+		b.log.Debug("telegram file download retry", "chat", maskChat(chatID), "message", in.MessageID, "retry_in", wait, "err", err)
 		if !dispatch.Sleep(dctx, wait) {
 			break
 		}
@@ -151,20 +151,20 @@ func (b *Bot) attach(ctx context.Context, chatID int64, m *tgbotapi.Message, in 
 	switch {
 	case errors.Is(err, errFileTooLarge):
 		in.Media = services.FileRefusedSize
-		b.log.Info("telegram file refused: too large", "chat", chatID, "message", in.MessageID)
+		b.log.Info("telegram file refused: too large", "chat", maskChat(chatID), "message", in.MessageID)
 		return nil
 	case err != nil && retryable(err):
 		return fmt.Errorf("download %s of message %s: %w", in.Media, in.MessageID, err)
 	case err != nil:
 		// Telegram refuses the file id for good: nothing will change on
 		// a retry, and the engine answers the message as it stands.
-		b.log.Warn("telegram file not downloadable", "chat", chatID, "message", in.MessageID, "err", err)
+		b.log.Warn("telegram file not downloadable", "chat", maskChat(chatID), "message", in.MessageID, "err", err)
 		return nil
 	}
 	mime, refused := services.JudgeFile(data, b.maxMedia)
 	if refused != "" {
 		in.Media = refused
-		b.log.Info("telegram file refused: content not accepted", "chat", chatID, "message", in.MessageID, "size", len(data), "reason", refused)
+		b.log.Info("telegram file refused: content not accepted", "chat", maskChat(chatID), "message", in.MessageID, "size", len(data), "reason", refused)
 		return nil
 	}
 	in.Attachments = append(in.Attachments, conversation.Attachment{
@@ -225,7 +225,7 @@ func (b *Bot) sendFile(ctx context.Context, chatID int64, f PhotoFile) error {
 	}
 	err := b.sendWith(ctx, chatID, build(true))
 	if kind, _ := classify(err); err != nil && kind == failRejected {
-		b.log.Info("telegram photo refused, sending it as a document", "chat", chatID, "err", err)
+		b.log.Info("telegram photo refused, sending it as a document", "chat", maskChat(chatID), "err", err)
 		return b.sendWith(ctx, chatID, build(false))
 	}
 	return err

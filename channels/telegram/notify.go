@@ -95,7 +95,7 @@ func (b *Bot) NotifyThen(ctx context.Context, chatID string, r conversation.Repl
 func parseChatID(chatID string) (int64, error) {
 	id, err := strconv.ParseInt(chatID, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("chat id %q is not a number", chatID)
+		return 0, fmt.Errorf("chat id %q is not a number", maskChat(chatID))
 	}
 	return id, nil
 }
@@ -143,7 +143,7 @@ func (b *Bot) drain(ctx context.Context, chatID int64, q *chatQueue) {
 			q.pending = q.pending[1:]
 			o.mu.Unlock()
 			if err := b.sendFile(ctx, chatID, *f.file); err != nil {
-				b.log.Warn("telegram file notification not sent", "chat", chatID, "err", err)
+				b.log.Warn("telegram file notification not sent", "chat", maskChat(chatID), "err", err)
 			}
 			if f.done != nil {
 				f.done()
@@ -169,15 +169,15 @@ func (b *Bot) drain(ctx context.Context, chatID int64, q *chatQueue) {
 
 		text := strings.Join(texts, digestSeparator)
 		if len(texts) > 1 {
-			b.log.Info("telegram notifications merged into one digest", "chat", chatID, "count", len(texts))
+			b.log.Info("telegram notifications merged into one digest", "chat", maskChat(chatID), "count", len(texts))
 		}
 		err := b.send(ctx, chatID, render(chatID, conversation.Reply{Text: text}))
 		switch {
 		case errors.Is(err, errUnreachable):
-			b.log.Info("telegram chat unreachable, notification dropped", "chat", chatID)
+			b.log.Info("telegram chat unreachable, notification dropped", "chat", maskChat(chatID))
 			b.reportUnreachable(chatID)
 		case err != nil:
-			b.log.Warn("telegram notification not sent", "chat", chatID, "count", len(texts), "err", err)
+			b.log.Warn("telegram notification not sent", "chat", maskChat(chatID), "count", len(texts), "err", err)
 		}
 		for _, done := range dones {
 			done()

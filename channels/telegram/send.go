@@ -105,27 +105,27 @@ func (b *Bot) sendReplies(ctx context.Context, chatID int64, updateID int, repli
 	for i, r := range replies {
 		if strings.TrimSpace(r.Text) == "" {
 			// Telegram refuses an empty message; sending it would only fail.
-			b.log.Warn("telegram reply skipped: empty text", "chat", chatID, "update", updateID, "reply", i)
+			b.log.Warn("telegram reply skipped: empty text", "chat", maskChat(chatID), "update", updateID, "reply", i)
 			continue
 		}
 		if bad := invalidOptions(r); len(bad) > 0 {
 			b.log.Warn("telegram buttons dropped: payload empty or over 64 bytes",
-				"chat", chatID, "update", updateID, "reply", i, "options", bad)
+				"chat", maskChat(chatID), "update", updateID, "reply", i, "options", bad)
 		}
 		err := b.send(ctx, chatID, render(chatID, r))
 		switch {
 		case err == nil:
 			continue
 		case errors.Is(err, errUnreachable):
-			b.log.Info("telegram chat unreachable, replies dropped", "chat", chatID)
+			b.log.Info("telegram chat unreachable, replies dropped", "chat", maskChat(chatID))
 			b.reportUnreachable(chatID)
 		case errors.Is(err, errOutcomeUnknown):
 			// The rest still goes out: if this one arrived they follow it,
 			// and if not the last one still asks the current question.
-			b.log.Warn("telegram reply may not have arrived; not sent again to avoid a double", "chat", chatID, "update", updateID, "reply", i, "err", err)
+			b.log.Warn("telegram reply may not have arrived; not sent again to avoid a double", "chat", maskChat(chatID), "update", updateID, "reply", i, "err", err)
 			continue
 		default:
-			b.log.Warn("telegram reply not sent", "chat", chatID, "update", updateID,
+			b.log.Warn("telegram reply not sent", "chat", maskChat(chatID), "update", updateID,
 				"reply", i, "dropped", len(replies)-i, "err", err)
 		}
 		return
@@ -149,7 +149,7 @@ func (b *Bot) sendWith(ctx context.Context, chatID int64, build func() (tgbotapi
 	for {
 		msg, release, err := build()
 		if err != nil {
-			return fmt.Errorf("send to chat %d: %w", chatID, err)
+			return fmt.Errorf("send to chat %s: %w", maskChat(chatID), err)
 		}
 		// Request, not Send: the same call and errors, without decoding the
 		// sent message back, which nothing reads.
@@ -166,24 +166,24 @@ func (b *Bot) sendWith(ctx context.Context, chatID int64, build func() (tgbotapi
 		case failRateLimited:
 			limited++
 			if limited >= maxRateLimitedTries {
-				return fmt.Errorf("send to chat %d: rate limited %d times: %w", chatID, limited, err)
+				return fmt.Errorf("send to chat %s: rate limited %d times: %w", maskChat(chatID), limited, err)
 			}
 		case failTransient:
 			transient++
 			if transient >= maxTransientTries {
-				return fmt.Errorf("send to chat %d: failed %d times: %w", chatID, transient, err)
+				return fmt.Errorf("send to chat %s: failed %d times: %w", maskChat(chatID), transient, err)
 			}
 			wait, delay = delay, 2*delay
 		case failForbidden:
-			return fmt.Errorf("send to chat %d: %w: %w", chatID, errUnreachable, err)
+			return fmt.Errorf("send to chat %s: %w: %w", maskChat(chatID), errUnreachable, err)
 		case failUnknown:
-			return fmt.Errorf("send to chat %d: %w: %w", chatID, errOutcomeUnknown, err)
+			return fmt.Errorf("send to chat %s: %w: %w", maskChat(chatID), errOutcomeUnknown, err)
 		default:
-			return fmt.Errorf("send to chat %d: rejected: %w", chatID, err)
+			return fmt.Errorf("send to chat %s: rejected: %w", maskChat(chatID), err)
 		}
-		b.log.Debug("telegram send retry", "chat", chatID, "retry_in", wait, "err", err)
+		b.log.Debug("telegram send retry", "chat", maskChat(chatID), "retry_in", wait, "err", err)
 		if !dispatch.Sleep(ctx, wait) {
-			return fmt.Errorf("send to chat %d: gave up waiting to retry: %w", chatID, ctx.Err())
+			return fmt.Errorf("send to chat %s: gave up waiting to retry: %w", maskChat(chatID), ctx.Err())
 		}
 	}
 }
@@ -196,7 +196,7 @@ func (b *Bot) answerCallback(chatID int64, u tgbotapi.Update) {
 		return
 	}
 	if _, err := b.api.Request(tgbotapi.NewCallback(u.CallbackQuery.ID, "")); err != nil {
-		b.log.Warn("telegram callback not answered", "chat", chatID, "update", u.UpdateID, "err", err)
+		b.log.Warn("telegram callback not answered", "chat", maskChat(chatID), "update", u.UpdateID, "err", err)
 	}
 }
 
@@ -204,7 +204,7 @@ func (b *Bot) answerCallback(chatID int64, u tgbotapi.Update) {
 // failure is not worth more than a debug line.
 func (b *Bot) sendTyping(chatID int64) {
 	if _, err := b.api.Request(tgbotapi.NewChatAction(chatID, tgbotapi.ChatTyping)); err != nil {
-		b.log.Debug("telegram typing not sent", "chat", chatID, "err", err)
+		b.log.Debug("telegram typing not sent", "chat", maskChat(chatID), "err", err)
 	}
 }
 

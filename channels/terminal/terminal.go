@@ -161,7 +161,7 @@ func (s *Session) write(text string) error {
 // marked with the chat it is for, so one terminal shows what every party
 // would receive.
 func (s *Session) Notify(_ context.Context, to conversation.ChatKey, r conversation.Reply) error {
-	text := "[-> " + to.String() + "]\n" + render([]conversation.Reply{r})
+	text := "[-> " + to.Channel + ":" + to.ChatID + "]\n" + render([]conversation.Reply{r})
 	s.mu.Lock()
 	if s.handling {
 		s.held.WriteString(text)
@@ -272,7 +272,7 @@ func (s *Session) switchTo(who string) error {
 		return s.write("! " + err.Error() + "\n")
 	}
 	s.Who = id
-	return s.write("(" + SwitchCommand + " " + who + ": chat " + id.Chat.String() + ")\n\n")
+	return s.write("(" + SwitchCommand + " " + who + ": chat " + id.Chat.Channel + ":" + id.Chat.ChatID + ")\n\n")
 }
 
 // inbound turns a typed line into a message.

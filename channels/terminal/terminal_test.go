@@ -376,7 +376,7 @@ func TestResolve(t *testing.T) {
 		{"bupati", "", `"bupati": use citizen or staff:<id>`},
 	} {
 		id, err := Resolve(dir, tc.chat, tc.who)
-		got := id.Chat.String()
+		got := id.Chat.Channel + ":" + id.Chat.ChatID
 		if err != nil {
 			got = err.Error()
 		}

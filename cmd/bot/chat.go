@@ -71,7 +71,7 @@ func chat(e env, as, chatID string) int {
 	defer a.close(log)
 	fmt.Fprintf(e.stdout, "Chatting as %s in chat %s; the log goes to %s.\n"+
 		"Type a message, a number to pick an option, a file path to send a photo or PDF,\n%s citizen or %s staff:<id> to change who you are, %s to leave.\n\n",
-		as, who.Chat, logPath, terminal.SwitchCommand, terminal.SwitchCommand, terminal.QuitCommand)
+		as, who.Chat.Channel+":"+who.Chat.ChatID, logPath, terminal.SwitchCommand, terminal.SwitchCommand, terminal.QuitCommand)
 	if err := session.Run(ctx, a.engine); err != nil {
 		log.Error("chat stopped with an error", "err", err)
 		fmt.Fprintf(e.stderr, "sapa chat: %v (log: %s)\n", err, logPath)

@@ -189,6 +189,27 @@ func TestChatOtherCitizen(t *testing.T) {
 	}
 }
 
+// TestChatEraseMyDataIsConfirmed (#18 bug 2): "hapus data saya" after a
+// first message was answered with the welcome menu, as if the chat were
+// new (the state was deleted under the turn, whose commit then conflicted
+// and was taken again as a first message). It is answered with the
+// request's number and deadline.
+func TestChatEraseMyDataIsConfirmed(t *testing.T) {
+	code, out, logs := runChat(t, map[string]string{"DATA_DIR": t.TempDir()}, nil, "halo", "hapus data saya", "data saya")
+	if code != 0 {
+		t.Fatalf("chat: exit %d\n%s", code, logs)
+	}
+	_, after, _ := strings.Cut(out, "> Selamat datang")
+	if strings.Contains(after, "Selamat datang") {
+		t.Errorf("the erasure request was greeted as a new chat:\n%s", out)
+	}
+	for _, want := range []string{"Permintaan hapus data Anda sudah kami catat dengan nomor #1", "Permintaan hapus data #1: sedang diproses"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 // TestTwoProcessesOnOneDataDirGiveDistinctTickets is issue #18's bug 4:
 // `bot chat` beside another `bot chat` (or beside the running bot) on one
 // DATA_DIR each numbered tickets from an in-process counter of its own, so

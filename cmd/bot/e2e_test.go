@@ -54,8 +54,8 @@ func (b *syncBuffer) String() string {
 func TestTelegramSKTMEndToEnd(t *testing.T) {
 	srv := telegramtest.NewServer(t, testToken)
 	cfg := serverSettings(t, srv, map[string]string{"LOG_LEVEL": "debug"})
-	logs := &syncBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	const chat = int64(5550001)
+	log, logs := checkedLog(t, chat)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := build(ctx, cfg, log)
@@ -69,7 +69,6 @@ func TestTelegramSKTMEndToEnd(t *testing.T) {
 		t.Fatal("no metrics")
 	}
 
-	const chat = int64(5550001)
 	sent := 0
 	expect := func(what string) telegramtest.SentMessage {
 		t.Helper()

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"io"
-	"log/slog"
 	"regexp"
 	"strings"
 	"testing"
@@ -23,12 +21,16 @@ import (
 func TestEveryUpdateDeliveredThreeTimes(t *testing.T) {
 	srv := telegramtest.NewServer(t, testToken)
 	cfg := serverSettings(t, srv, nil)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	const citizens = 15
+	chats := make([]int64, citizens)
+	for c := range chats {
+		chats[c] = 7700000 + int64(c)
+	}
+	log, _ := checkedLog(t, chats...)
 	a := startBot(t, cfg, log)
 
 	script := []string{"halo", "2", "sktm", "setuju", "3307051708900001", "Siti Aminah", "17-08-1990", "1",
 		"Dusun Krajan RT 02", "beasiswa sekolah anak", "081234567890", "ya"}
-	const citizens = 15
 	var last int
 	for step, text := range script {
 		for c := int64(0); c < citizens; c++ {
@@ -81,7 +83,8 @@ func TestEveryUpdateDeliveredThreeTimes(t *testing.T) {
 func TestRepliesSurviveRateLimits(t *testing.T) {
 	srv := telegramtest.NewServer(t, testToken)
 	cfg := serverSettings(t, srv, nil)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	const chat = int64(7800001)
+	log, _ := checkedLog(t, chat)
 	startBot(t, cfg, log)
 
 	script := []struct{ text, want string }{
@@ -90,7 +93,6 @@ func TestRepliesSurviveRateLimits(t *testing.T) {
 		{"Dusun Krajan RT 02", "(6/7)"}, {"beasiswa sekolah anak", "(7/7)"}, {"081234567890", "Mohon periksa"},
 		{"ya", "Nomor tiket"},
 	}
-	const chat = int64(7800001)
 	for i, step := range script {
 		if (i+1)%5 == 0 {
 			srv.FailNextSends(429, 1, 1) // this message's reply is refused once

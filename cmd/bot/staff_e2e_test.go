@@ -1,10 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"io"
+	jpegpkg "image/jpeg"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,6 +15,7 @@ import (
 	"github.com/leksono/sapa/channels/telegram/telegramtest"
 	"github.com/leksono/sapa/configs"
 	"github.com/leksono/sapa/services"
+	"github.com/leksono/sapa/services/imagetest"
 )
 
 // officeWithStaff copies the shipped configuration into a directory and
@@ -56,12 +57,11 @@ func officeWithStaff(t *testing.T) string {
 func TestStaffFollowUpEndToEnd(t *testing.T) {
 	srv := telegramtest.NewServer(t, testToken)
 	cfg := serverSettings(t, srv, map[string]string{"CONFIG_DIR": officeWithStaff(t)})
-	logs := &syncBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, nil))
+	const citizen, officer = int64(5550002), int64(7001)
+	log, logs := checkedLog(t, citizen, officer)
 	ctx := context.Background()
 	a := startBot(t, cfg, log)
 
-	const citizen, officer = int64(5550002), int64(7001)
 	seen := map[int64]int{}
 	next := func(chat int64, want string) string {
 		t.Helper()
@@ -140,10 +140,10 @@ func TestStaffFollowUpEndToEnd(t *testing.T) {
 func TestAnonymousComplaintEndToEnd(t *testing.T) {
 	srv := telegramtest.NewServer(t, testToken)
 	cfg := serverSettings(t, srv, map[string]string{"CONFIG_DIR": officeWithStaff(t)})
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	const citizen, officer = int64(5550003), int64(7003)
+	log, _ := checkedLog(t, citizen, officer)
 	startBot(t, cfg, log)
 
-	const citizen, officer = int64(5550003), int64(7003)
 	seen := map[int64]int{}
 	next := func(chat int64, want string) string {
 		t.Helper()
@@ -163,7 +163,9 @@ func TestAnonymousComplaintEndToEnd(t *testing.T) {
 		srv.PushText(citizen, citizen, step[0])
 		next(citizen, step[1])
 	}
-	jpeg := append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, []byte("jalan berlubang")...)
+	// A phone's photo, as a document keeps it: the owner's name and where
+	// it was taken in its EXIF block.
+	jpeg := imagetest.JPEG(64, 48, 90, imagetest.EXIF{Artist: "Warga Uji", Orientation: 1, Latitude: -7.361234, Longitude: 109.923456})
 	srv.PutFile("photo-1", jpeg)
 	srv.PushPhoto(citizen, citizen, "photo-1", "")
 	next(citizen, "ke-1 diterima")
@@ -174,8 +176,11 @@ func TestAnonymousComplaintEndToEnd(t *testing.T) {
 	notice := next(officer, "Pelapor: Anonim")
 	ticket := regexp.MustCompile(`LKS-\d{6}-\d{4}`).FindString(notice)
 	files := srv.WaitFiles(t, officer, 1, 15*time.Second)
-	if files[0].Size != len(jpeg) {
-		t.Errorf("the officer got a file of %d bytes, want the photo's %d", files[0].Size, len(jpeg))
+	if files[0].Size == 0 || bytes.Contains(files[0].Data, []byte("Exif")) || bytes.Contains(files[0].Data, []byte("Warga Uji")) {
+		t.Errorf("the officer got a file of %d bytes with its EXIF block (who took it, and where)", files[0].Size)
+	}
+	if _, err := jpegpkg.Decode(bytes.NewReader(files[0].Data)); err != nil {
+		t.Errorf("the officer's photo does not decode: %v", err)
 	}
 	for _, cmd := range []string{"kasus", "lihat " + ticket, "verifikasi " + ticket} {
 		srv.PushText(officer, officer, cmd)

@@ -44,7 +44,7 @@ func NewStates(now func() time.Time) *States {
 func (m *States) Load(_ context.Context, chat conversation.ChatKey, messageID string) (conversation.Loaded, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := conversation.Loaded{Duplicate: m.handled[chat.String()+"/"+messageID]}
+	out := conversation.Loaded{Duplicate: m.handled[chat.Channel+":"+chat.ChatID+"/"+messageID]}
 	entry, ok := m.states[chat]
 	if ok && m.now().Before(entry.expires) {
 		s := entry.state
@@ -60,7 +60,7 @@ func (m *States) Load(_ context.Context, chat conversation.ChatKey, messageID st
 func (m *States) Commit(_ context.Context, s conversation.State, messageID string, ttl time.Duration) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	key := s.Chat.String() + "/" + messageID
+	key := s.Chat.Channel + ":" + s.Chat.ChatID + "/" + messageID
 	if m.handled[key] {
 		return conversation.ErrDuplicate
 	}
@@ -391,6 +391,13 @@ func (m *Media) Save(_ context.Context, kind string, data []byte) (services.Stor
 	return services.StoredFile{Kind: kind, MIME: "image/jpeg", Size: int64(len(data)), SHA256: hash, Path: hash[:2] + "/" + hash + ".jpg"}, nil
 }
 
+// Bytes returns what Save stored under the SHA-256 hash, nil if nothing.
+func (m *Media) Bytes(hash string) []byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.files[hash]
+}
+
 // AddAttachments implements conversation.AttachmentDesk for Cases.
 func (m *Cases) AddAttachments(_ context.Context, ticket string, files []services.StoredFile, _ time.Time) error {
 	m.mu.Lock()
@@ -415,6 +422,8 @@ type Privacy struct {
 	requests      []services.DeletionRequest
 	done          map[int64]string
 	Reads         []string // "officer ticket" of every recorded read
+	// Cases, when set, are the cases a completed deletion keeps open.
+	Cases *Cases
 }
 
 func NewPrivacy() *Privacy {
@@ -440,17 +449,17 @@ func (p *Privacy) HasConsent(_ context.Context, channel, chatID, purpose string)
 }
 
 // RequestDeletion implements conversation.PrivacyDesk.
-func (p *Privacy) RequestDeletion(_ context.Context, channel, chatID string, at time.Time) (time.Time, error) {
+func (p *Privacy) RequestDeletion(_ context.Context, channel, chatID string, at time.Time) (services.DeletionRequest, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, r := range p.requests {
 		if r.Channel == channel && r.ChatID == chatID && p.done[r.ID] == "" {
-			return r.DueAt, nil
+			return r, nil
 		}
 	}
 	r := services.DeletionRequest{ID: int64(len(p.requests) + 1), Channel: channel, ChatID: chatID, RequestedAt: at, DueAt: at.Add(72 * time.Hour)}
 	p.requests = append(p.requests, r)
-	return r.DueAt, nil
+	return r, nil
 }
 
 // Erasing reports whether the chat has an open deletion request.
@@ -478,15 +487,35 @@ func (p *Privacy) DeletionRequests(context.Context) ([]services.DeletionRequest,
 	return open, nil
 }
 
-// CompleteDeletion implements conversation.PrivacyDesk.
-func (p *Privacy) CompleteDeletion(_ context.Context, id int64, officer string, _ time.Time) error {
+// CompleteDeletion implements conversation.PrivacyDesk: the chat's open
+// cases in Cases, when set, are kept until they are finished.
+func (p *Privacy) CompleteDeletion(_ context.Context, id int64, officer string, _ time.Time) ([]string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if id < 1 || int(id) > len(p.requests) || p.done[id] != "" {
-		return conversation.ErrNoCase
+		return nil, conversation.ErrNoCase
 	}
 	p.done[id] = officer
-	return nil
+	if p.Cases == nil {
+		return nil, nil
+	}
+	r := p.requests[id-1]
+	return p.Cases.keepOpen(r.Channel, r.ChatID), nil
+}
+
+// keepOpen marks the chat's open cases EraseWhenClosed and returns their
+// tickets.
+func (m *Cases) keepOpen(channel, chatID string) []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var kept []string
+	for _, v := range m.sorted() {
+		if v.Channel == channel && v.ChatID == chatID && v.Status.Open() {
+			v.EraseWhenClosed = true
+			kept = append(kept, v.Ticket)
+		}
+	}
+	return kept
 }
 
 // RecordRead implements conversation.PrivacyDesk.

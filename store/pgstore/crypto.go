@@ -224,19 +224,29 @@ func NormalizeNIK(nik string) string {
 	}, nik)
 }
 
+// sourcePrefix starts a case's source message once it is hashed.
+const sourcePrefix = "h1:"
+
+// sourceKey is what a case keeps of the chat message that filed it
+// ("<channel>:<chat>:<message id>"): its keyed hash, enough to refuse the
+// same message twice and nothing that leads back to the chat (on WhatsApp,
+// the phone number), even after the citizen's erasure. In plaintext mode,
+// and for a value already hashed, it is the value itself.
+func (s secrets) sourceKey(source string) string {
+	if s.keys == nil || source == "" || strings.HasPrefix(source, sourcePrefix) {
+		return source
+	}
+	m := hmac.New(sha256.New, s.keys.mac)
+	m.Write([]byte("sapa source message\x00" + source))
+	return sourcePrefix + hex.EncodeToString(m.Sum(nil))
+}
+
+// SourceKey is what the store keeps in Case.SourceMessage for a
+// submission's source message: its keyed hash (sourceKey).
+func (s *Store) SourceKey(source string) string { return s.sec.sourceKey(source) }
+
 // Sealed reports whether v is an encrypted value (of any key).
 func Sealed(v string) bool { return strings.HasPrefix(v, sealPrefix) }
-
-// MaskNIK shows a NIK or KK number as "3307**********01": the first four
-// and last two digits, which is how the office identifies a number in a
-// chat. Shorter values are masked whole.
-func MaskNIK(v string) string {
-	n := []rune(NormalizeNIK(v))
-	if len(n) < 8 {
-		return strings.Repeat("*", len(n))
-	}
-	return string(n[:4]) + strings.Repeat("*", len(n)-6) + string(n[len(n)-2:])
-}
 
 // SensitiveFields are the form fields whose answers a store with these
 // options seals: nik and kk always, and o.Sensitive.

@@ -204,19 +204,6 @@ func TestHash(t *testing.T) {
 	}
 }
 
-func TestMaskNIK(t *testing.T) {
-	for in, want := range map[string]string{
-		testNIK:               "3307**********01",
-		"3307 0541 0790 0001": "3307**********01",
-		"12345":               "*****",
-		"":                    "",
-	} {
-		if got := pgstore.MaskNIK(in); got != want {
-			t.Errorf("MaskNIK(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestOpenWithoutKeys(t *testing.T) { eachBackend(t, testOpenWithoutKeys) }
 
 func testOpenWithoutKeys(t *testing.T, b backend) {
@@ -355,7 +342,7 @@ func testEncryptedAtRest(t *testing.T, b backend) {
 	}
 	for _, secret := range []string{testNIK, testKK, "3307051708900001", "3307 0541 0790 0001"} {
 		if hits := plaintextHits(t, b, raw, secret); len(hits) > 0 {
-			t.Errorf("plaintext %s found in %v", pgstore.MaskNIK(secret), hits)
+			t.Errorf("plaintext %s found in %v", services.MaskID(secret), hits)
 		}
 	}
 }
@@ -523,7 +510,7 @@ func testReseal(t *testing.T, b backend) {
 	raw := rawDB(t, b, where)
 	for _, secret := range []string{testNIK, testKK} {
 		if hits := plaintextHits(t, b, raw, secret); len(hits) > 0 {
-			t.Errorf("after reseal, plaintext %s found in %v", pgstore.MaskNIK(secret), hits)
+			t.Errorf("after reseal, plaintext %s found in %v", services.MaskID(secret), hits)
 		}
 	}
 	if n := count(t, raw, `SELECT count(*) FROM cases WHERE CAST(form_data AS TEXT) LIKE '%enc:v1:k1:%'`); n != 0 {

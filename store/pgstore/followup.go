@@ -159,11 +159,15 @@ func (s *Store) AddEvent(ctx context.Context, ticket, kind, actor, note string, 
 
 // onCase runs change on the case with the ticket inside one transaction
 // holding the case row's lock, then reads the case back with its citizen.
-// what names the operation in errors.
+// A change that finishes a case marked EraseWhenClosed erases it in the
+// same transaction (eraseOnClose); the case returned is the one read back
+// before, so the caller can still tell the citizen how it ended. what
+// names the operation in errors.
 func (s *Store) onCase(ctx context.Context, what, ticket string, change func(tx *gorm.DB, c *Case) (CaseEvent, error)) (Case, CaseEvent, error) {
 	var (
-		c  Case
-		ev CaseEvent
+		c      Case
+		ev     CaseEvent
+		erased bool
 	)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// FOR UPDATE on PostgreSQL; the SQLite dialect drops the clause and
@@ -184,10 +188,14 @@ func (s *Store) onCase(ctx context.Context, what, ticket string, change func(tx 
 		if err := tx.Preload("Citizen").Where("ticket = ?", ticket).Take(&c).Error; err != nil {
 			return fmt.Errorf("reload case: %w", err)
 		}
-		return nil
+		erased, err = s.eraseOnClose(tx, c, ev.At)
+		return err
 	})
 	if err != nil {
 		return Case{}, CaseEvent{}, fmt.Errorf("%s %s: %w", what, ticket, err)
+	}
+	if erased {
+		s.Vacuum(ctx)
 	}
 	s.changed(c.Ticket)
 	s.localizeCase(&c)

@@ -277,9 +277,15 @@ func TestErasureKeepsTheRegister(t *testing.T) {
 		if err != nil || len(reqs) != 1 {
 			t.Fatalf("requests = %v, %v", reqs, err)
 		}
-		if err := s.CompleteDeletion(ctx, reqs[0].ID, "camat", at); err != nil {
-			t.Fatal(err)
+		// The case is open: the letter's holder stays until it is finished.
+		if kept, err := s.CompleteDeletion(ctx, reqs[0].ID, "camat", at); err != nil || len(kept) != 1 {
+			t.Fatalf("complete deletion = %v, %v; want the open case kept", kept, err)
 		}
+		if rec, err := s.Letters().ByCode(ctx, "CODE000001"); err != nil || rec.HolderName != "Siti Aminah" {
+			t.Errorf("letter of the open case = %+v, %v; want its holder kept until the case is finished", rec, err)
+		}
+		move(t, s, ticket, services.StatusProcessing, at.Add(time.Hour))
+		move(t, s, ticket, services.StatusDone, at.Add(2*time.Hour))
 		rec, err := s.Letters().ByCode(ctx, "CODE000001")
 		if err != nil || rec.HolderName != "" || rec.HolderMasked != "Si** Am****" || rec.Number != "470/001/XII/2026" {
 			t.Errorf("letter after erasure = %+v, %v; want the name erased, the masked name and number kept", rec, err)

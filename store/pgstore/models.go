@@ -65,6 +65,10 @@ type Case struct {
 	// CasesByNIK; "" without a NIK or in plaintext mode. Form values of
 	// sensitive fields are sealed (crypto.go), never stored in clear.
 	NIKHash string `gorm:"size:64;not null;default:'';index"`
+	// EraseWhenClosed is set when the citizen asked for erasure while the
+	// case was open: the data it needs is kept until it is finished, then
+	// erased in the same transaction that closes it.
+	EraseWhenClosed bool `gorm:"not null;default:false"`
 }
 
 // The kinds of case events, the same strings as services.Event*.
@@ -123,6 +127,7 @@ func (c Case) View() services.CaseView {
 		VillageCode:     c.VillageCode,
 		Assignee:        c.Assignee,
 		Confidentiality: c.Confidentiality,
+		EraseWhenClosed: c.EraseWhenClosed,
 		Form:            map[string]string(c.FormData),
 		DueAt:           c.DueAt,
 		CreatedAt:       c.CreatedAt,

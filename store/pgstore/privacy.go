@@ -11,6 +11,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/leksono/sapa/services"
 )
 
 // DeletionDeadline is how long the office has to act on a deletion request:
@@ -108,16 +110,16 @@ func (s *Store) HasConsent(ctx context.Context, channel, chatID, purpose string)
 }
 
 // RequestDeletion files the chat's request to erase its personal data and
-// returns when staff must have completed it (at + 72 h, in the office
-// zone). While a request of the chat is open, asking again returns that
-// request's deadline instead of filing a second one. The conversation state
-// in Redis is not this store's: the caller deletes it at once.
-func (s *Store) RequestDeletion(ctx context.Context, channel, chatID string, at time.Time) (time.Time, error) {
+// returns it, with its number and when staff must have completed it (at +
+// 72 h, in the office zone). While a request of the chat is open, asking
+// again returns that request instead of filing a second one. The
+// conversation state in Redis is not this store's: the caller forgets it.
+func (s *Store) RequestDeletion(ctx context.Context, channel, chatID string, at time.Time) (DeletionRequest, error) {
 	switch {
 	case channel == "" || chatID == "":
-		return time.Time{}, errors.New("request deletion: channel or chat id is empty")
+		return DeletionRequest{}, errors.New("request deletion: channel or chat id is empty")
 	case at.IsZero():
-		return time.Time{}, errors.New("request deletion: time is zero")
+		return DeletionRequest{}, errors.New("request deletion: time is zero")
 	}
 	key := channel + ":" + chatID
 	at = dbTime(at)
@@ -125,13 +127,14 @@ func (s *Store) RequestDeletion(ctx context.Context, channel, chatID string, at 
 	err := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "open_key"}}, DoNothing: true}).
 		Create(&DeletionRequest{Channel: channel, ChatID: chatID, RequestedAt: at, DueAt: at.Add(DeletionDeadline), OpenKey: &key}).Error
 	if err != nil {
-		return time.Time{}, fmt.Errorf("request deletion for a %s chat: %w", channel, err)
+		return DeletionRequest{}, fmt.Errorf("request deletion for a %s chat: %w", channel, err)
 	}
 	var r DeletionRequest
 	if err := db.Where("open_key = ?", key).Take(&r).Error; err != nil {
-		return time.Time{}, fmt.Errorf("request deletion for a %s chat: read back: %w", channel, err)
+		return DeletionRequest{}, fmt.Errorf("request deletion for a %s chat: read back: %w", channel, err)
 	}
-	return r.DueAt.In(s.loc), nil
+	s.localizeRequest(&r)
+	return r, nil
 }
 
 // OpenDeletionRequests lists the requests staff have not completed, oldest
@@ -158,17 +161,26 @@ func (s *Store) localizeRequest(r *DeletionRequest) {
 }
 
 // CompleteDeletion carries out deletion request id for officer at at, in
-// one transaction.
+// one transaction, and returns the tickets of the citizen's cases still
+// open, whose data is kept until they are finished.
+//
+// The rule for open cases: the office still owes the citizen the service
+// they asked for (a legal obligation and a public-service task, UU 27/2022
+// art. 16(2) and 20(2)), so what an open case needs is kept, the case is
+// marked EraseWhenClosed, and ChangeStatus erases it in the transaction
+// that finishes it; the citizen keeps hearing of it meanwhile. Their chat id
+// and name go with their last open case.
 //
 // Erased: the citizen's name (set to ""), chat id (replaced by
 // "erased:<citizen id>", so the archive no longer leads to the chat or
 // phone number, and a later message of the chat starts a new citizen),
-// language and unreachable mark; in each of their cases, the form fields
-// named in Options.Sensitive and Options.Personal (and nik, kk) and the NIK
-// look-up hash; the free-text comments and the respondent's profile (age
-// band, sex, education, occupation) of their satisfaction surveys, whose
-// scores stay in the index; the holder's name of the letters printed for
-// them.
+// language and unreachable mark; in each closed case, the form fields named
+// in Options.Sensitive and Options.Personal (and nik, kk), the NIK look-up
+// hash, a source message not yet hashed; the free-text comments and the
+// respondent's profile (age band, sex, education, occupation) of their
+// satisfaction surveys, whose scores stay in the index; the holder's name of
+// the letters printed for them. Then the touched tables are vacuumed
+// (Vacuum), so the old rows do not linger in the file.
 //
 // Kept, for the archive the retention schedule requires and for the
 // office's accountability: each case's ticket, service, unit, status,
@@ -176,22 +188,22 @@ func (s *Store) localizeRequest(r *DeletionRequest) {
 // categories that reports count, declared in neither list) and its event
 // history, which is append-only by design (a database trigger refuses any
 // change, so notes an officer or the citizen wrote stay as they are); the
-// letters' register entries with the holder's masked name (a letter
-// stays verifiable); the consents (proof the notice was given) and the
-// audit trail of reads; and
-// this request itself with its channel and chat id, the proof it was
-// honoured.
+// letters' register entries with the holder's masked name (a letter stays
+// verifiable); the consents (proof the notice was given) and the audit
+// trail of reads; and this request itself with its channel and chat id, the
+// proof it was honoured.
 //
 // It fails with ErrNotFound for an unknown id and ErrDeletionDone for a
 // request already completed.
-func (s *Store) CompleteDeletion(ctx context.Context, id int64, officer string, at time.Time) error {
+func (s *Store) CompleteDeletion(ctx context.Context, id int64, officer string, at time.Time) ([]string, error) {
 	switch {
 	case officer == "":
-		return fmt.Errorf("complete deletion request %d: officer is empty", id)
+		return nil, fmt.Errorf("complete deletion request %d: officer is empty", id)
 	case at.IsZero():
-		return fmt.Errorf("complete deletion request %d: time is zero", id)
+		return nil, fmt.Errorf("complete deletion request %d: time is zero", id)
 	}
 	at = dbTime(at)
+	var kept []string
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var r DeletionRequest
 		res := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).Where("id = ?", id).Limit(1).Find(&r)
@@ -210,7 +222,8 @@ func (s *Store) CompleteDeletion(ctx context.Context, id int64, officer string, 
 			return fmt.Errorf("find citizen: %w", res.Error)
 		}
 		if res.RowsAffected > 0 {
-			if err := s.eraseCitizen(tx, cz, at); err != nil {
+			var err error
+			if kept, err = s.eraseCitizen(tx, cz, at); err != nil {
 				return err
 			}
 		}
@@ -222,52 +235,76 @@ func (s *Store) CompleteDeletion(ctx context.Context, id int64, officer string, 
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("complete deletion request %d: %w", id, err)
+		return nil, fmt.Errorf("complete deletion request %d: %w", id, err)
+	}
+	s.Vacuum(ctx)
+	return kept, nil
+}
+
+// eraseCitizen erases what CompleteDeletion documents, inside its
+// transaction, and returns the tickets of the open cases it kept.
+func (s *Store) eraseCitizen(tx *gorm.DB, cz Citizen, at time.Time) ([]string, error) {
+	var cases []Case
+	if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
+		Where("citizen_id = ?", cz.ID).Order("id").Find(&cases).Error; err != nil {
+		return nil, fmt.Errorf("lock cases: %w", err)
+	}
+	var kept []string
+	for _, c := range cases {
+		if c.Status.Open() {
+			if err := updateCase(tx, c.ID, map[string]any{"erase_when_closed": true}); err != nil {
+				return nil, fmt.Errorf("keep case %s until it is finished: %w", c.Ticket, err)
+			}
+			kept = append(kept, c.Ticket)
+			continue
+		}
+		if err := s.eraseCase(tx, c); err != nil {
+			return nil, err
+		}
+	}
+	if len(kept) == 0 {
+		if err := eraseCitizenRow(tx, cz.ID, at); err != nil {
+			return nil, err
+		}
+	}
+	return kept, nil
+}
+
+// eraseCase erases one case's personal data, and its surveys' comments and
+// profiles, inside a transaction.
+func (s *Store) eraseCase(tx *gorm.DB, c Case) error {
+	form := maps.Clone(c.FormData)
+	maps.DeleteFunc(form, func(f, _ string) bool { return s.sec.sensitive[f] || s.sec.personal[f] })
+	if form == nil {
+		form = FormData{}
+	}
+	set := map[string]any{"form_data": form, "nik_hash": "", "erase_when_closed": false}
+	if src := s.sec.sourceKey(c.SourceMessage); src != c.SourceMessage {
+		set["source_message"] = src
+	}
+	if err := updateCase(tx, c.ID, set); err != nil {
+		return fmt.Errorf("erase case %s: %w", c.Ticket, err)
+	}
+	erased := map[string]any{"comment": ""}
+	for _, column := range profileColumns {
+		erased[column] = ""
+	}
+	if err := tx.Model(&SurveyResponse{}).Where("case_id = ?", c.ID).UpdateColumns(erased).Error; err != nil {
+		return fmt.Errorf("erase survey comments and profiles of %s: %w", c.Ticket, err)
+	}
+	// The register keeps each letter's number and masked holder: the
+	// office's record that it was issued, which verification shows.
+	if err := tx.Model(&Letter{}).Where("case_id = ?", c.ID).UpdateColumn("holder_name", "").Error; err != nil {
+		return fmt.Errorf("erase letter holders of %s: %w", c.Ticket, err)
 	}
 	return nil
 }
 
-// eraseCitizen erases what CompleteDeletion documents, inside its
-// transaction.
-func (s *Store) eraseCitizen(tx *gorm.DB, cz Citizen, at time.Time) error {
-	var cases []Case
-	if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
-		Where("citizen_id = ?", cz.ID).Find(&cases).Error; err != nil {
-		return fmt.Errorf("lock cases: %w", err)
-	}
-	for _, c := range cases {
-		form := maps.Clone(c.FormData)
-		maps.DeleteFunc(form, func(f, _ string) bool { return s.sec.sensitive[f] || s.sec.personal[f] })
-		if form == nil {
-			form = FormData{}
-		}
-		if err := updateCase(tx, c.ID, map[string]any{"form_data": form, "nik_hash": ""}); err != nil {
-			return fmt.Errorf("erase case %s: %w", c.Ticket, err)
-		}
-	}
-	if len(cases) > 0 {
-		ids := make([]int64, 0, len(cases))
-		for _, c := range cases {
-			ids = append(ids, c.ID)
-		}
-		erased := map[string]any{"comment": ""}
-		for _, column := range profileColumns {
-			erased[column] = ""
-		}
-		if err := tx.Model(&SurveyResponse{}).Where("case_id IN ?", ids).
-			UpdateColumns(erased).Error; err != nil {
-			return fmt.Errorf("erase survey comments and profiles: %w", err)
-		}
-		// The register keeps each letter's number and masked holder: the
-		// office's record that it was issued, which verification shows.
-		if err := tx.Model(&Letter{}).Where("case_id IN ?", ids).
-			UpdateColumn("holder_name", "").Error; err != nil {
-			return fmt.Errorf("erase letter holders: %w", err)
-		}
-	}
-	err := tx.Model(&Citizen{}).Where("id = ?", cz.ID).UpdateColumns(map[string]any{
+// eraseCitizenRow forgets who the citizen is: name, chat id, language.
+func eraseCitizenRow(tx *gorm.DB, id int64, at time.Time) error {
+	err := tx.Model(&Citizen{}).Where("id = ?", id).UpdateColumns(map[string]any{
 		"name":           "",
-		"external_id":    erasedPrefix + strconv.FormatInt(cz.ID, 10),
+		"external_id":    erasedPrefix + strconv.FormatInt(id, 10),
 		"lang":           "id",
 		"unreachable_at": nil,
 		"updated_at":     at,
@@ -276,6 +313,50 @@ func (s *Store) eraseCitizen(tx *gorm.DB, cz Citizen, at time.Time) error {
 		return fmt.Errorf("erase citizen: %w", err)
 	}
 	return nil
+}
+
+// eraseOnClose erases a case marked EraseWhenClosed once it is finished,
+// inside the transaction that finished it, and its citizen when no other
+// case of theirs is open. It reports whether it erased anything.
+func (s *Store) eraseOnClose(tx *gorm.DB, c Case, at time.Time) (bool, error) {
+	if !c.EraseWhenClosed || c.Status.Open() {
+		return false, nil
+	}
+	if err := s.eraseCase(tx, c); err != nil {
+		return false, err
+	}
+	var open int64
+	err := tx.Model(&Case{}).Where("citizen_id = ? AND status IN ?", c.CitizenID, openStatuses()).Count(&open).Error
+	if err != nil {
+		return false, fmt.Errorf("count open cases of the citizen: %w", err)
+	}
+	if open == 0 {
+		if err := eraseCitizenRow(tx, c.CitizenID, at); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// Vacuum has the database reclaim the rows an erasure replaced, so the
+// erased values do not stay readable in the file: VACUUM of the touched
+// tables on PostgreSQL; on SQLite (whose secure_delete already zeroes what
+// a statement removes) VACUUM, then a checkpoint that empties the
+// write-ahead log. A failure is logged: the erasure itself stands.
+func (s *Store) Vacuum(ctx context.Context) {
+	db := s.db.WithContext(ctx)
+	var err error
+	if db.Dialector.Name() == "postgres" {
+		err = db.Exec("VACUUM cases, citizens, survey_responses, letters").Error
+	} else {
+		err = db.Exec("VACUUM").Error
+		if err == nil {
+			err = db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error
+		}
+	}
+	if err != nil {
+		s.log.Warn("vacuum after an erasure failed; the erased rows stay in the database file until the next vacuum", "err", err)
+	}
 }
 
 // CitizenExport is what the store holds about one chat, as shown to the
@@ -300,7 +381,7 @@ type ExportedCase struct {
 	Status      string
 	VillageCode string
 	CreatedAt   time.Time
-	// Form is the case's form with sensitive fields masked (MaskNIK).
+	// Form is the case's form with sensitive fields masked (services.MaskID).
 	Form map[string]string
 }
 
@@ -330,7 +411,7 @@ func (s *Store) CitizenData(ctx context.Context, channel, chatID string) (Citize
 			for _, f := range slices.Sorted(maps.Keys(c.FormData)) {
 				v := c.FormData[f]
 				if s.sec.sensitive[f] {
-					v = MaskNIK(v)
+					v = services.MaskID(NormalizeNIK(v))
 				}
 				form[f] = v
 			}
@@ -407,8 +488,12 @@ func (d Desk) HasConsent(ctx context.Context, channel, chatID, purpose string) (
 }
 
 // RequestDeletion is Store.RequestDeletion, for the conversation's desk.
-func (d Desk) RequestDeletion(ctx context.Context, channel, chatID string, at time.Time) (time.Time, error) {
-	return d.s.RequestDeletion(ctx, channel, chatID, at)
+func (d Desk) RequestDeletion(ctx context.Context, channel, chatID string, at time.Time) (services.DeletionRequest, error) {
+	r, err := d.s.RequestDeletion(ctx, channel, chatID, at)
+	if err != nil {
+		return services.DeletionRequest{}, err
+	}
+	return services.DeletionRequest{ID: r.ID, Channel: r.Channel, ChatID: r.ChatID, RequestedAt: r.RequestedAt, DueAt: r.DueAt}, nil
 }
 
 // OpenDeletionRequests is Store.OpenDeletionRequests, for the
@@ -418,7 +503,7 @@ func (d Desk) OpenDeletionRequests(ctx context.Context) ([]DeletionRequest, erro
 }
 
 // CompleteDeletion is Store.CompleteDeletion, for the conversation's desk.
-func (d Desk) CompleteDeletion(ctx context.Context, id int64, officer string, at time.Time) error {
+func (d Desk) CompleteDeletion(ctx context.Context, id int64, officer string, at time.Time) ([]string, error) {
 	return d.s.CompleteDeletion(ctx, id, officer, at)
 }
 

@@ -1,8 +1,11 @@
 package pgstore_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -100,16 +103,17 @@ func testDeletion(t *testing.T, b backend) {
 	}
 
 	asked := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
-	due, err := s.RequestDeletion(ctx, nc.Channel, nc.ChatID, asked)
+	req, err := s.RequestDeletion(ctx, nc.Channel, nc.ChatID, asked)
 	if err != nil {
 		t.Fatalf("request deletion: %v", err)
 	}
-	if !due.Equal(asked.Add(72*time.Hour)) || due.Location().String() != "Asia/Jakarta" {
-		t.Errorf("due = %v, want 72 h after %v in the office zone", due, asked)
+	due := req.DueAt
+	if req.ID == 0 || !due.Equal(asked.Add(72*time.Hour)) || due.Location().String() != "Asia/Jakarta" {
+		t.Errorf("request = %+v, want a number and due 72 h after %v in the office zone", req, asked)
 	}
 	again, err := s.RequestDeletion(ctx, nc.Channel, nc.ChatID, asked.Add(time.Hour))
-	if err != nil || !again.Equal(due) {
-		t.Errorf("asking again = %v, %v; want the first deadline %v", again, err, due)
+	if err != nil || again.ID != req.ID || !again.DueAt.Equal(due) {
+		t.Errorf("asking again = %+v, %v; want the first request %+v", again, err, req)
 	}
 	// An earlier request of another chat lists first.
 	if _, err := s.RequestDeletion(ctx, "whatsapp", "628111", asked.Add(-time.Hour)); err != nil {
@@ -124,18 +128,43 @@ func testDeletion(t *testing.T, b backend) {
 	}
 	id := open[1].ID
 
-	if err := s.CompleteDeletion(ctx, 999999, "budi", asked); !errors.Is(err, pgstore.ErrNotFound) {
+	if _, err := s.CompleteDeletion(ctx, 999999, "budi", asked); !errors.Is(err, pgstore.ErrNotFound) {
 		t.Errorf("unknown request: err = %v, want ErrNotFound", err)
 	}
-	if err := s.CompleteDeletion(ctx, id, "", asked); err == nil {
+	if _, err := s.CompleteDeletion(ctx, id, "", asked); err == nil {
 		t.Error("completion without officer accepted")
 	}
 	done := asked.Add(24 * time.Hour)
-	if err := s.CompleteDeletion(ctx, id, "budi", done); err != nil {
+	kept, err := s.CompleteDeletion(ctx, id, "budi", done)
+	if err != nil {
 		t.Fatalf("complete: %v", err)
 	}
-	if err := s.CompleteDeletion(ctx, id, "budi", done); !errors.Is(err, pgstore.ErrDeletionDone) {
+	if _, err := s.CompleteDeletion(ctx, id, "budi", done); !errors.Is(err, pgstore.ErrDeletionDone) {
 		t.Errorf("completing twice: err = %v, want ErrDeletionDone", err)
+	}
+
+	// The case is still open: the office still owes the citizen the
+	// service, so its data and the chat stay until it is finished.
+	if len(kept) != 1 || kept[0] != rec.Ticket {
+		t.Fatalf("kept = %v, want the open case %s", kept, rec.Ticket)
+	}
+	c, _, err := s.CaseByTicket(ctx, rec.Ticket)
+	if err != nil {
+		t.Fatalf("case after deletion: %v", err)
+	}
+	if !c.EraseWhenClosed || c.FormData["nik"] != testNIK || c.Citizen.ExternalID != nc.ChatID {
+		t.Fatalf("open case after deletion: erase when closed %v, nik kept %v, chat %q; want all kept and the mark",
+			c.EraseWhenClosed, c.FormData["nik"] == testNIK, c.Citizen.ExternalID)
+	}
+	// Finishing it tells the citizen (the view still has the chat), then
+	// erases it in the same transaction.
+	closed, _, err := s.ChangeStatus(ctx, pgstore.StatusChange{Ticket: rec.Ticket, To: services.StatusRejected,
+		Actor: "budi", Note: "berkas tidak lengkap", At: done.Add(time.Hour)})
+	if err != nil {
+		t.Fatalf("finish the kept case: %v", err)
+	}
+	if closed.Citizen == nil || closed.Citizen.ExternalID != nc.ChatID {
+		t.Errorf("the closing change returned citizen %+v: the citizen could not be told", closed.Citizen)
 	}
 
 	// Kept: ticket, status, history, archive fields.
@@ -143,8 +172,12 @@ func testDeletion(t *testing.T, b backend) {
 	if err != nil {
 		t.Fatalf("case after deletion: %v", err)
 	}
-	if c.Status != services.StatusVerifying || len(events) != 2 || c.FormData["tujuan"] != "beasiswa" {
-		t.Errorf("case after deletion: status %s, %d events, form %v; want verifikasi, 2 events, tujuan kept", c.Status, len(events), c.FormData)
+	if c.Status != services.StatusRejected || len(events) != 3 || c.FormData["tujuan"] != "beasiswa" || c.EraseWhenClosed {
+		t.Errorf("case after deletion: status %s, %d events, form %v, mark %v; want ditolak, 3 events, tujuan kept, no mark",
+			c.Status, len(events), c.FormData, c.EraseWhenClosed)
+	}
+	if !strings.HasPrefix(c.SourceMessage, "h1:") {
+		t.Errorf("source message %q: want its keyed hash", c.SourceMessage)
 	}
 	// Erased: numbers, personal fields, name, chat id, hash.
 	for _, f := range []string{"nik", "kk", "telepon", "alamat"} {
@@ -216,7 +249,7 @@ func testDeletionWithoutCases(t *testing.T, b backend) {
 	if err != nil || len(open) != 1 {
 		t.Fatalf("open = %v, %v", open, err)
 	}
-	if err := s.Desk().CompleteDeletion(ctx, open[0].ID, "budi", at.Add(time.Hour)); err != nil {
+	if _, err := s.Desk().CompleteDeletion(ctx, open[0].ID, "budi", at.Add(time.Hour)); err != nil {
 		t.Fatalf("complete: %v", err)
 	}
 	if lang, err := s.CitizenLang(ctx, "telegram", "7"); err != nil || lang != "" {
@@ -287,5 +320,63 @@ func testCitizenDataMasks(t *testing.T, b backend) {
 	}
 	if c.Form["nik"] != "3307**********01" || c.Form["kk"] != "3307**********04" || c.Form["tujuan"] != "beasiswa" {
 		t.Errorf("exported form = %v, want numbers masked and the rest as is", c.Form)
+	}
+}
+
+func TestErasureLeavesNoTrace(t *testing.T) { eachBackend(t, testErasureLeavesNoTrace) }
+
+// testErasureLeavesNoTrace: once an erasure is complete, the erased values
+// are not left in the database's files (SQLite: the database and its
+// write-ahead log hold no byte of them), and PostgreSQL vacuumed the
+// touched tables, so their dead rows are reclaimed.
+func testErasureLeavesNoTrace(t *testing.T, b backend) {
+	ctx := context.Background()
+	where := b.fresh(t)
+	s, err := b.open(ctx, where, privacyOptions(t))
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	defer s.Close()
+	nc := withKK(7)
+	nc.CitizenName = "Wiryo Sukarto Tigabelas"
+	nc.Form["alamat"] = "Dusun Kalitengah Gang Mawar Nomor Tujuh"
+	rec, err := s.SubmitCase(ctx, nc)
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	if _, _, err := s.ChangeStatus(ctx, pgstore.StatusChange{Ticket: rec.Ticket, To: services.StatusRejected,
+		Actor: "budi", Note: "bukan wewenang desa", At: nc.SubmittedAt.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	req, err := s.RequestDeletion(ctx, nc.Channel, nc.ChatID, nc.SubmittedAt.Add(2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kept, err := s.CompleteDeletion(ctx, req.ID, "budi", nc.SubmittedAt.Add(3*time.Hour)); err != nil || len(kept) != 0 {
+		t.Fatalf("complete = %v, %v; want nothing kept (the case is closed)", kept, err)
+	}
+	if b.postgres() {
+		raw := rawDB(t, b, where)
+		for _, table := range []string{"cases", "citizens"} {
+			if n := count(t, raw, `SELECT count(*) FROM pg_stat_user_tables WHERE relname = ? AND vacuum_count > 0`, table); n != 1 {
+				t.Errorf("table %s was not vacuumed after the erasure", table)
+			}
+		}
+		return
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(where + "*")
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, erased := range []string{nc.CitizenName, nc.Form["alamat"], nc.Form["telepon"], "telegram:" + nc.ChatID} {
+			if bytes.Contains(raw, []byte(erased)) {
+				t.Errorf("%s still holds the erased %q", filepath.Base(f), erased)
+			}
+		}
 	}
 }

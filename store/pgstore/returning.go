@@ -10,16 +10,16 @@ import (
 // LastRequest returns the newest request (not a complaint) of the chat's
 // citizen that was not rejected, its form revealed, for the next form to
 // offer the answers about the citizen again. It fails with ErrNotFound
-// when there is none, and while the chat has an open deletion request: a
-// citizen who asked to be erased is offered nothing of theirs, even before
-// staff complete the request (afterwards the chat no longer names them).
-// One statement: the erasure check is part of the query.
+// when there is none: a request filed before the chat asked to be erased
+// is never offered, whether staff completed the erasure yet or not, nor
+// while an open case of theirs is kept until it is finished. One
+// statement: the erasure check is part of the query.
 func (s *Store) LastRequest(ctx context.Context, channel, chatID string) (Case, error) {
 	db := s.db.WithContext(ctx)
 	var c Case
 	res := db.Where("citizen_id IN (?) AND kind = ? AND status <> ?",
 		citizenIDQuery(db, channel, chatID), services.KindRequest, services.StatusRejected).
-		Where("NOT EXISTS (SELECT 1 FROM deletion_requests WHERE open_key = ?)", channel+":"+chatID).
+		Where("NOT EXISTS (SELECT 1 FROM deletion_requests d WHERE d.channel = ? AND d.chat_id = ? AND d.requested_at >= cases.created_at)", channel, chatID).
 		Order("created_at DESC, id DESC").Limit(1).Find(&c)
 	if res.Error != nil {
 		return Case{}, fmt.Errorf("last request of a %s chat: %w", channel, res.Error)

@@ -80,10 +80,23 @@ func testLastRequest(t *testing.T, b backend) {
 	if err != nil || len(reqs) != 1 {
 		t.Fatalf("deletion requests = %v, %v", reqs, err)
 	}
-	if err := desk.CompleteDeletion(ctx, reqs[0].ID, "camat", at.Add(3*time.Hour)); err != nil {
+	if _, err := desk.CompleteDeletion(ctx, reqs[0].ID, "camat", at.Add(3*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := desk.LastRequest(ctx, "telegram", "1001"); !errors.Is(err, conversation.ErrNoCase) {
 		t.Fatalf("once erased: want ErrNoCase, got %v", err)
+	}
+	// A request filed after the erasure is the citizen's again: offered.
+	r, err := store.SubmitCase(ctx, services.NewCase{
+		Kind: services.KindRequest, ServiceCode: "sktm", Unit: "kesejahteraan_sosial", Channel: "telegram", ChatID: "1001",
+		CitizenName: "Siti Aminah", VillageCode: "33.07.05.2001",
+		Form:          map[string]string{"nik": "3307055708900003", "nama": "Siti Aminah", "alamat": "Dusun Baru"},
+		SourceMessage: "telegram:1001:later", SubmittedAt: at.Add(4 * time.Hour), DueAt: at.Add(30 * time.Hour),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := desk.LastRequest(ctx, "telegram", "1001"); err != nil || c.Ticket != r.Ticket {
+		t.Errorf("after a new request: %v, %v; want %s offered", c.Ticket, err, r.Ticket)
 	}
 }

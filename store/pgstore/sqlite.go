@@ -21,11 +21,14 @@ import (
 //   - busy_timeout(5000): a connection that finds the file locked by another
 //     pool (whatsmeow's, sharing the file) waits up to 5 s instead of failing
 //     at once;
+//   - secure_delete(1): what a statement deletes or overwrites is zeroed
+//     in the file, not left in free pages: an erased citizen's data must
+//     not stay readable on disk;
 //   - _txlock=immediate: every transaction takes the write lock when it
 //     begins. A deferred transaction that reads and then writes can fail
 //     with SQLITE_BUSY without waiting when another pool wrote in between;
 //     an immediate one waits its turn under busy_timeout instead.
-const sqliteParams = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_txlock=immediate"
+const sqliteParams = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=secure_delete(1)&_txlock=immediate"
 
 // SQLiteDSN is the data source name of the SQLite database file at path
 // for the database/sql driver "sqlite" of github.com/glebarez/go-sqlite,

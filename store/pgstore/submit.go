@@ -42,6 +42,10 @@ func (s *Store) SubmitCase(ctx context.Context, nc services.NewCase) (services.R
 	}
 	submitted := dbTime(nc.SubmittedAt)
 	due := dbTime(nc.DueAt)
+	// The case keeps the source message's keyed hash; rows written before
+	// it keep the message itself, and are looked up by it too.
+	legacy := nc.SourceMessage
+	nc.SourceMessage = s.sec.sourceKey(legacy)
 	form, nikHash, serr := s.sec.seal(nc.Form)
 	if serr != nil {
 		return services.Receipt{}, fmt.Errorf("submit case for %s: %w", nc.ServiceCode, serr)
@@ -67,7 +71,7 @@ func (s *Store) SubmitCase(ctx context.Context, nc services.NewCase) (services.R
 			// Settle a repeat before taking a number from the counter. A
 			// number taken beforehand is spent anyway, and the insert below
 			// settles repeats by itself: one statement less per case.
-			if r, ok, err := s.receiptOf(tx, nc.SourceMessage); err != nil || ok {
+			if r, ok, err := s.receiptOf(tx, nc.SourceMessage, legacy); err != nil || ok {
 				rec = r
 				return err
 			}
@@ -88,7 +92,7 @@ func (s *Store) SubmitCase(ctx context.Context, nc services.NewCase) (services.R
 			return err
 		}
 		if !inserted {
-			r, ok, err := s.receiptOf(tx, nc.SourceMessage)
+			r, ok, err := s.receiptOf(tx, nc.SourceMessage, legacy)
 			if err != nil {
 				return err
 			}
@@ -166,7 +170,7 @@ SELECT id FROM filed`, args...), &id)
 	case errors.Is(err, sql.ErrNoRows):
 		// DO NOTHING waited for the case of the same source message filed
 		// before or concurrently: answer with its receipt.
-		r, ok, err := s.receiptOf(s.db.WithContext(ctx), nc.SourceMessage)
+		r, ok, err := s.receiptOf(s.db.WithContext(ctx), nc.SourceMessage, "")
 		if err != nil {
 			return services.Receipt{}, fmt.Errorf("submit case for %s: %w", nc.ServiceCode, err)
 		}
@@ -433,10 +437,16 @@ func (s *Store) ticket(day time.Time, n int64) string {
 	return fmt.Sprintf("%s-%s-%04d", s.prefix, day.Format("060102"), n)
 }
 
-// receiptOf finds the receipt of the case filed from a source message.
-func (s *Store) receiptOf(tx *gorm.DB, sourceMessage string) (services.Receipt, bool, error) {
+// receiptOf finds the receipt of the case filed from a source message, by
+// its hash or, when legacy is not empty, by the message itself (cases filed
+// before source messages were hashed).
+func (s *Store) receiptOf(tx *gorm.DB, sourceMessage, legacy string) (services.Receipt, bool, error) {
 	var c Case
-	res := tx.Select("ticket", "due_at").Where("source_message = ?", sourceMessage).Limit(1).Find(&c)
+	keys := []string{sourceMessage}
+	if legacy != "" && legacy != sourceMessage {
+		keys = append(keys, legacy)
+	}
+	res := tx.Select("ticket", "due_at").Where("source_message IN ?", keys).Limit(1).Find(&c)
 	if res.Error != nil {
 		return services.Receipt{}, false, fmt.Errorf("look up earlier submission: %w", res.Error)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -32,23 +33,187 @@ import (
 //
 // Durability is Redis's: run it with appendonly yes (appendfsync everysec
 // loses at most a second of pushes on a crash of Redis itself).
+//
+// A queue made with SealedWith keeps every message sealed in Redis (see
+// there); its methods take and give the messages in clear.
 type Queue struct {
 	rdb        redis.UniversalClient
 	list       string
 	processing string
+	unreadable string
+	seal       *queueSeal // nil: messages are stored as given
+}
+
+// queueSeal is what a sealed queue needs: the sealer, and the sealed form
+// of each message this process took and has not acknowledged yet.
+type queueSeal struct {
+	sealer FieldSealer
+	field  string
+	report func(error)
+
+	mu sync.Mutex
+	// held maps a taken message, in clear, to its sealed forms in the
+	// processing list (one per copy taken), oldest first. Ack and Hold
+	// remove entries by their exact stored value, and a sealed value
+	// cannot be made again from the clear one (each seal draws a fresh
+	// nonce): this is how they find it.
+	held map[string][]string
+}
+
+// QueueOption changes a setting of NewQueue.
+type QueueOption func(*Queue)
+
+// SealedWith has every message sealed by sealer, as the value of field,
+// before it reaches Redis, and opened when it is taken: queues, journals
+// and outboxes hold what citizens typed (NIK and KK numbers, names,
+// complaints) for seconds to days, in Redis's memory, its append-only file
+// and its replicas. Messages stored before sealing was turned on are read
+// as they are.
+//
+// A message no key opens (its key was removed from DATA_KEYS too early, or
+// it was altered) cannot be handled and would come back for ever: it is
+// moved to <name>:unreadable, where it waits for its key to be restored,
+// and reported to unreadable (nil: not reported).
+//
+// Only the process that took a message (Pop, Hold) can acknowledge it: it
+// remembers the sealed form of what it took. That is the contract of the
+// queue already: one consumer at a time, and a new one starts with
+// Requeue.
+func SealedWith(sealer FieldSealer, field string, unreadable func(error)) QueueOption {
+	return func(q *Queue) {
+		q.seal = &queueSeal{sealer: sealer, field: field, report: unreadable, held: map[string][]string{}}
+	}
 }
 
 // NewQueue returns the queue named name (prefix included, for example
 // "sapa:{tg-updates}").
-func NewQueue(rdb redis.UniversalClient, name string) *Queue {
-	return &Queue{rdb: rdb, list: name, processing: name + ":processing"}
+func NewQueue(rdb redis.UniversalClient, name string, opts ...QueueOption) *Queue {
+	q := &Queue{rdb: rdb, list: name, processing: name + ":processing", unreadable: name + ":unreadable"}
+	for _, o := range opts {
+		o(q)
+	}
+	return q
 }
+
+// sealed is raw as the queue stores it.
+func (q *Queue) sealed(raw []byte) ([]byte, error) {
+	if q.seal == nil {
+		return raw, nil
+	}
+	v, err := q.seal.sealer.Seal(q.seal.field, string(raw))
+	if err != nil {
+		return nil, fmt.Errorf("seal a message of %s: %w", q.list, err)
+	}
+	return []byte(v), nil
+}
+
+// taken records that this process holds stored (the sealed form of raw).
+func (q *Queue) taken(raw []byte, stored string) {
+	if q.seal == nil {
+		return
+	}
+	q.seal.mu.Lock()
+	q.seal.held[string(raw)] = append(q.seal.held[string(raw)], stored)
+	q.seal.mu.Unlock()
+}
+
+// stored returns the stored forms of msgs, each as this process took it;
+// a message it did not take is looked for as given.
+func (q *Queue) stored(msgs [][]byte) []string {
+	out := make([]string, len(msgs))
+	if q.seal == nil {
+		for i, m := range msgs {
+			out[i] = string(m)
+		}
+		return out
+	}
+	q.seal.mu.Lock()
+	defer q.seal.mu.Unlock()
+	used := map[string]int{}
+	for i, m := range msgs {
+		k := string(m)
+		if forms := q.seal.held[k]; used[k] < len(forms) {
+			out[i] = forms[used[k]]
+			used[k]++
+			continue
+		}
+		out[i] = k
+	}
+	return out
+}
+
+// released forgets msgs, which are no longer in the processing list.
+func (q *Queue) released(msgs [][]byte) {
+	if q.seal == nil {
+		return
+	}
+	q.seal.mu.Lock()
+	defer q.seal.mu.Unlock()
+	for _, m := range msgs {
+		k := string(m)
+		if forms := q.seal.held[k]; len(forms) > 1 {
+			q.seal.held[k] = forms[1:]
+		} else {
+			delete(q.seal.held, k)
+		}
+	}
+}
+
+// opened opens the messages taken into the processing list, oldest first,
+// and moves the ones no key opens to the unreadable list.
+func (q *Queue) opened(ctx context.Context, vals []string) ([][]byte, error) {
+	out := make([][]byte, 0, len(vals))
+	var bad []string
+	for _, v := range vals {
+		if q.seal == nil {
+			out = append(out, []byte(v))
+			continue
+		}
+		if !isSealed(v) {
+			// Stored before the queue was sealed.
+			out = append(out, []byte(v))
+			q.taken([]byte(v), v)
+			continue
+		}
+		plain, err := q.seal.sealer.Open(q.seal.field, v)
+		if err != nil {
+			bad = append(bad, v)
+			if q.seal.report != nil {
+				q.seal.report(fmt.Errorf("queue %s: message moved to %s: %w", q.list, q.unreadable, err))
+			}
+			continue
+		}
+		out = append(out, []byte(plain))
+		q.taken([]byte(plain), v)
+	}
+	if len(bad) > 0 {
+		_, err := q.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			for _, v := range bad {
+				p.LRem(ctx, q.processing, 1, v)
+				p.RPush(ctx, q.unreadable, v)
+			}
+			return nil
+		})
+		if err != nil {
+			return out, fmt.Errorf("queue pop from %s: set unreadable messages aside: %w", q.list, err)
+		}
+	}
+	return out, nil
+}
+
+// isSealed reports whether a stored message is in the sealed form
+// (pgstore.Keys writes "enc:v1:<key id>:<base64>").
+func isSealed(v string) bool { return len(v) > 7 && v[:7] == "enc:v1:" }
 
 // Push appends raw to the queue. When it returns nil the message is in
 // Redis.
 func (q *Queue) Push(ctx context.Context, raw []byte) error {
 	if len(raw) == 0 {
 		return errors.New("queue push: empty message")
+	}
+	raw, err := q.sealed(raw)
+	if err != nil {
+		return err
 	}
 	if err := q.rdb.RPush(ctx, q.list, raw).Err(); err != nil {
 		return fmt.Errorf("queue push to %s: %w", q.list, err)
@@ -75,6 +240,10 @@ return 0
 func (q *Queue) PushOnce(ctx context.Context, id string, window time.Duration, raw []byte) (bool, error) {
 	if len(raw) == 0 || id == "" || window < time.Millisecond {
 		return false, fmt.Errorf("queue push to %s: empty message or id, or window %v: %w", q.list, window, ErrInvalidKey)
+	}
+	raw, err := q.sealed(raw)
+	if err != nil {
+		return false, err
 	}
 	n, err := pushOnceScript.Run(ctx, q.rdb, []string{q.list, q.list + ":seen:" + escape(id)}, raw, window.Milliseconds()).Int()
 	if err != nil {
@@ -113,14 +282,16 @@ func (q *Queue) Pop(ctx context.Context, max int, wait time.Duration) ([][]byte,
 	if err != nil || len(out) > 0 || wait <= 0 {
 		return out, err
 	}
-	first, err := q.rdb.BLMove(ctx, q.list, q.processing, "LEFT", "RIGHT", wait).Bytes()
+	first, err := q.rdb.BLMove(ctx, q.list, q.processing, "LEFT", "RIGHT", wait).Result()
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("queue pop from %s: %w", q.list, err)
 	}
-	out = [][]byte{first}
+	if out, err = q.opened(ctx, []string{first}); err != nil {
+		return out, err
+	}
 	if max > 1 {
 		// Whatever arrived with it comes in the same batch.
 		more, err := q.popBatch(ctx, max-1)
@@ -137,11 +308,7 @@ func (q *Queue) popBatch(ctx context.Context, max int) ([][]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("queue pop from %s: %w", q.list, err)
 	}
-	out := make([][]byte, len(vals))
-	for i, v := range vals {
-		out[i] = []byte(v)
-	}
-	return out, nil
+	return q.opened(ctx, vals)
 }
 
 // Ack removes handled messages from the processing list, in one round trip.
@@ -149,8 +316,9 @@ func (q *Queue) Ack(ctx context.Context, msgs ...[]byte) error {
 	if len(msgs) == 0 {
 		return nil
 	}
+	stored := q.stored(msgs)
 	_, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, m := range msgs {
+		for _, m := range stored {
 			p.LRem(ctx, q.processing, 1, m)
 		}
 		return nil
@@ -158,6 +326,7 @@ func (q *Queue) Ack(ctx context.Context, msgs ...[]byte) error {
 	if err != nil {
 		return fmt.Errorf("queue ack on %s: %w", q.processing, err)
 	}
+	q.released(msgs)
 	return nil
 }
 
@@ -169,15 +338,21 @@ func (q *Queue) Hold(ctx context.Context, taken, handled [][]byte) error {
 	if len(taken) == 0 && len(handled) == 0 {
 		return nil
 	}
+	vals := make([]any, len(taken))
+	forms := make([]string, len(taken))
+	for i, m := range taken {
+		v, err := q.sealed(m)
+		if err != nil {
+			return err
+		}
+		vals[i], forms[i] = v, string(v)
+	}
+	done := q.stored(handled)
 	_, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		if len(taken) > 0 {
-			vals := make([]any, len(taken))
-			for i, m := range taken {
-				vals[i] = m
-			}
+		if len(vals) > 0 {
 			p.RPush(ctx, q.processing, vals...)
 		}
-		for _, m := range handled {
+		for _, m := range done {
 			p.LRem(ctx, q.processing, 1, m)
 		}
 		return nil
@@ -185,6 +360,10 @@ func (q *Queue) Hold(ctx context.Context, taken, handled [][]byte) error {
 	if err != nil {
 		return fmt.Errorf("queue hold on %s: %w", q.processing, err)
 	}
+	for i, m := range taken {
+		q.taken(m, forms[i])
+	}
+	q.released(handled)
 	return nil
 }
 
@@ -208,6 +387,12 @@ func (q *Queue) Requeue(ctx context.Context) (int, error) {
 	n, err := requeueScript.Run(ctx, q.rdb, []string{q.list, q.processing}).Int()
 	if err != nil {
 		return 0, fmt.Errorf("queue requeue on %s: %w", q.list, err)
+	}
+	if q.seal != nil {
+		// Nothing is held any more: what was comes back through Pop.
+		q.seal.mu.Lock()
+		clear(q.seal.held)
+		q.seal.mu.Unlock()
 	}
 	return n, nil
 }

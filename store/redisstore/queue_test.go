@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,10 +21,40 @@ func strs(msgs [][]byte) []string {
 	return out
 }
 
-func TestQueuePopAckRequeue(t *testing.T) {
+// queueMaker opens a queue on rdb.
+type queueMaker func(rdb redis.UniversalClient, name string) *redisstore.Queue
+
+// eachQueue runs f on each backend, with a plain queue and with a sealed
+// one: sealing must not change what a queue does.
+func eachQueue(t *testing.T, f func(t *testing.T, be backend, newQueue queueMaker)) {
+	t.Helper()
+	kinds := []struct {
+		name string
+		opts func(t *testing.T) []redisstore.QueueOption
+	}{
+		{"plain", func(*testing.T) []redisstore.QueueOption { return nil }},
+		{"sealed", func(t *testing.T) []redisstore.QueueOption {
+			return []redisstore.QueueOption{redisstore.SealedWith(testKeys(t, "q1", 3), "queue", func(err error) {
+				t.Errorf("a message of the test's own keys was unreadable: %v", err)
+			})}
+		}},
+	}
 	eachBackend(t, func(t *testing.T, be backend) {
+		for _, k := range kinds {
+			t.Run(k.name, func(t *testing.T) {
+				opts := k.opts(t)
+				f(t, be, func(rdb redis.UniversalClient, name string) *redisstore.Queue {
+					return redisstore.NewQueue(rdb, name, opts...)
+				})
+			})
+		}
+	})
+}
+
+func TestQueuePopAckRequeue(t *testing.T) {
+	eachQueue(t, func(t *testing.T, be backend, newQueue queueMaker) {
 		rdb, prefix, _ := be.open(t)
-		q := redisstore.NewQueue(rdb, prefix+"{updates}")
+		q := newQueue(rdb, prefix+"{updates}")
 		ctx := context.Background()
 		for i := 1; i <= 5; i++ {
 			if err := q.Push(ctx, []byte(fmt.Sprintf("u%d", i))); err != nil {
@@ -72,9 +103,9 @@ func TestQueuePopAckRequeue(t *testing.T) {
 }
 
 func TestQueuePopWaits(t *testing.T) {
-	eachBackend(t, func(t *testing.T, be backend) {
+	eachQueue(t, func(t *testing.T, be backend, newQueue queueMaker) {
 		rdb, prefix, _ := be.open(t)
-		q := redisstore.NewQueue(rdb, prefix+"{updates}")
+		q := newQueue(rdb, prefix+"{updates}")
 		ctx := context.Background()
 		start := time.Now()
 		got, err := q.Pop(ctx, 10, time.Second)
@@ -99,9 +130,9 @@ func TestQueuePopWaits(t *testing.T) {
 }
 
 func TestQueueHoldIsRequeuedAndAcked(t *testing.T) {
-	eachBackend(t, func(t *testing.T, be backend) {
+	eachQueue(t, func(t *testing.T, be backend, newQueue queueMaker) {
 		rdb, prefix, _ := be.open(t)
-		q := redisstore.NewQueue(rdb, prefix+"{updates}")
+		q := newQueue(rdb, prefix+"{updates}")
 		ctx := context.Background()
 		if err := q.Hold(ctx, nil, nil); err != nil {
 			t.Fatalf("Hold of nothing: %v", err)
@@ -139,9 +170,9 @@ func TestQueueHoldIsRequeuedAndAcked(t *testing.T) {
 }
 
 func TestQueuePushOnce(t *testing.T) {
-	eachBackend(t, func(t *testing.T, be backend) {
+	eachQueue(t, func(t *testing.T, be backend, newQueue queueMaker) {
 		rdb, prefix, advance := be.open(t)
-		q := redisstore.NewQueue(rdb, prefix+"{updates}")
+		q := newQueue(rdb, prefix+"{updates}")
 		ctx := context.Background()
 		push := func(id, msg string) bool {
 			t.Helper()
@@ -172,9 +203,9 @@ func TestQueuePushOnce(t *testing.T) {
 }
 
 func TestQueueBacklogCountsWaitingAndTaken(t *testing.T) {
-	eachBackend(t, func(t *testing.T, be backend) {
+	eachQueue(t, func(t *testing.T, be backend, newQueue queueMaker) {
 		rdb, prefix, _ := be.open(t)
-		q := redisstore.NewQueue(rdb, prefix+"{updates}")
+		q := newQueue(rdb, prefix+"{updates}")
 		ctx := context.Background()
 		for _, m := range []string{"a", "b", "c"} {
 			if err := q.Push(ctx, []byte(m)); err != nil {
@@ -193,6 +224,133 @@ func TestQueueBacklogCountsWaitingAndTaken(t *testing.T) {
 		}
 		if n, err := q.Backlog(ctx); err != nil || n != 1 {
 			t.Errorf("Backlog after the ack = %d, %v, want 1", n, err)
+		}
+	})
+}
+
+// queueValues is every value the queue name keeps in Redis: its list, its
+// processing list, its unreadable list.
+func queueValues(t *testing.T, rdb redis.UniversalClient, name string) string {
+	t.Helper()
+	var all strings.Builder
+	for _, k := range []string{name, name + ":processing", name + ":unreadable"} {
+		vals, err := rdb.LRange(context.Background(), k, 0, -1).Result()
+		if err != nil {
+			t.Fatalf("read %s: %v", k, err)
+		}
+		all.WriteString(strings.Join(vals, "\n"))
+	}
+	return all.String()
+}
+
+// TestSealedQueueHoldsNoClearText holds a NIK pushed, taken by Pop and by
+// Hold to be in Redis only sealed, and the messages to come back intact to
+// this consumer and to the next one (another process, after Requeue).
+func TestSealedQueueHoldsNoClearText(t *testing.T) {
+	eachBackend(t, func(t *testing.T, be backend) {
+		rdb, prefix, _ := be.open(t)
+		ctx := context.Background()
+		keys := testKeys(t, "q1", 4)
+		name := prefix + "{updates}"
+		q := redisstore.NewQueue(rdb, name, redisstore.SealedWith(keys, "queue", nil))
+		msg := func(i int) []byte { return []byte(fmt.Sprintf(`{"text":"nik saya %s","n":%d}`, sealedNIK, i)) }
+		if err := q.Push(ctx, msg(1)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := q.PushOnce(ctx, "2", time.Minute, msg(2)); err != nil {
+			t.Fatal(err)
+		}
+		if err := q.Hold(ctx, [][]byte{msg(3), msg(3)}, nil); err != nil {
+			t.Fatal(err)
+		}
+		got, err := q.Pop(ctx, 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{string(msg(1)), string(msg(2))}; !reflect.DeepEqual(strs(got), want) {
+			t.Fatalf("Pop = %q, want %q", strs(got), want)
+		}
+		if all := queueValues(t, rdb, name); strings.Contains(all, sealedNIK) || !strings.Contains(all, "enc:v1:q1:") {
+			t.Fatalf("the queue holds the NIK in clear, or nothing sealed:\n%s", all)
+		}
+		// One copy of the doubled message and the first one are handled.
+		if err := q.Ack(ctx, got[0]); err != nil {
+			t.Fatal(err)
+		}
+		if err := q.Hold(ctx, nil, [][]byte{msg(3)}); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := q.Backlog(ctx); n != 2 {
+			t.Fatalf("Backlog after two acknowledgements = %d, want 2", n)
+		}
+		// The next consumer, under a rotated key list, takes the rest.
+		next := redisstore.NewQueue(rdb, name, redisstore.SealedWith(parseKeys(t, "q2:"+secret(9)+",q1:"+secret(4), secret(5)), "queue", nil))
+		if n, err := next.Requeue(ctx); err != nil || n != 2 {
+			t.Fatalf("Requeue = %d, %v, want 2", n, err)
+		}
+		rest, err := next.Pop(ctx, 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{string(msg(3)), string(msg(2))}; !reflect.DeepEqual(strs(rest), want) {
+			t.Fatalf("next consumer's Pop = %q, want %q", strs(rest), want)
+		}
+		if err := next.Ack(ctx, rest...); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := next.Backlog(ctx); n != 0 {
+			t.Errorf("Backlog after acknowledging everything = %d, want 0", n)
+		}
+	})
+}
+
+// TestSealedQueueSetsUnreadableAside holds a message no configured key
+// opens to leave the way (it would come back for ever), kept for its key,
+// and reported; the messages around it go on, and one stored in clear
+// before sealing was turned on is read.
+func TestSealedQueueSetsUnreadableAside(t *testing.T) {
+	eachBackend(t, func(t *testing.T, be backend) {
+		rdb, prefix, _ := be.open(t)
+		ctx := context.Background()
+		name := prefix + "{outbox}"
+		if err := redisstore.NewQueue(rdb, name).Push(ctx, []byte("before sealing")); err != nil {
+			t.Fatal(err)
+		}
+		if err := redisstore.NewQueue(rdb, name, redisstore.SealedWith(testKeys(t, "old", 6), "queue", nil)).Push(ctx, []byte("lost key")); err != nil {
+			t.Fatal(err)
+		}
+		var reported []error
+		q := redisstore.NewQueue(rdb, name, redisstore.SealedWith(testKeys(t, "new", 7), "queue", func(err error) { reported = append(reported, err) }))
+		if err := q.Push(ctx, []byte("after")); err != nil {
+			t.Fatal(err)
+		}
+		got, err := q.Pop(ctx, 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"before sealing", "after"}; !reflect.DeepEqual(strs(got), want) {
+			t.Fatalf("Pop = %q, want %q", strs(got), want)
+		}
+		if len(reported) != 1 || !strings.Contains(reported[0].Error(), `"old"`) {
+			t.Errorf("reported %v, want one error naming key old", reported)
+		}
+		if err := q.Ack(ctx, got...); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := q.Backlog(ctx); n != 0 {
+			t.Errorf("Backlog = %d, want 0: the unreadable message is not owed", n)
+		}
+		if aside := rdb.LRange(ctx, name+":unreadable", 0, -1).Val(); len(aside) != 1 || !strings.HasPrefix(aside[0], "enc:v1:old:") {
+			t.Errorf("unreadable list = %q, want the message sealed with key old", aside)
+		}
+		// A field of another name does not open either: a sealed message
+		// cannot be moved from one kind of queue to another.
+		other := redisstore.NewQueue(rdb, name, redisstore.SealedWith(testKeys(t, "new", 7), "queued_case", func(error) {}))
+		if err := q.Push(ctx, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := other.Pop(ctx, 10, 0); err != nil || len(got) != 0 {
+			t.Errorf("Pop with another field = %q, %v, want nothing", strs(got), err)
 		}
 	})
 }
