@@ -37,18 +37,6 @@ func consoleURL(addr string) string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
-// warnings are what is valid in the settings but wrong for the public, as
-// check prints them and serve logs them: PUBLIC_URL unset, so the QR code
-// of every printed letter leads to an address only the office PC reaches.
-func (s settings) warnings() office.Problems {
-	if s.PublicURL != consoleURL(s.ConsoleAddr) {
-		return nil
-	}
-	return office.Problems{{Where: "environment", Warning: true,
-		Msg:  "PUBLIC_URL is not set: the QR codes of printed letters lead to " + s.PublicURL + ", which only this PC reaches",
-		Hint: "set PUBLIC_URL to the https address the public reaches the bot's pages at (README, Settings)"}}
-}
-
 // defaultDataDir is where the embedded storage keeps its files when
 // DATA_DIR is unset.
 const defaultDataDir = "./data"
@@ -96,6 +84,9 @@ type settings struct {
 	// PublicURL is where the public reaches the bot's verification page:
 	// every letter's QR code holds PublicURL/verifikasi/<code>.
 	PublicURL string
+	// Warnings are what is valid but wrong for the public (PUBLIC_URL
+	// unset): check prints them, serve logs them.
+	Warnings office.Problems
 	// TrustedProxies are the reverse proxies in front of that page, whose
 	// X-Forwarded-For names the client.
 	TrustedProxies []netip.Prefix
@@ -234,6 +225,9 @@ func readSettings(getenv func(string) string) (settings, error) {
 	s.MediaDir = strings.TrimSpace(getenv("MEDIA_DIR"))
 	if s.PublicURL = strings.TrimRight(strings.TrimSpace(getenv("PUBLIC_URL")), "/"); s.PublicURL == "" {
 		s.PublicURL = consoleURL(s.ConsoleAddr)
+		s.Warnings = append(s.Warnings, office.Problem{Where: "environment", Warning: true,
+			Msg:  "PUBLIC_URL is not set: the QR codes of printed letters lead to " + s.PublicURL + ", which only this PC reaches",
+			Hint: "set PUBLIC_URL to the https address the public reaches the bot's pages at (README, Settings)"})
 	} else if u, err := url.Parse(s.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		problems = append(problems, fmt.Errorf("PUBLIC_URL %q is not the http(s) address of the bot's pages (for example https://sapa.leksono.go.id)", s.PublicURL))
 	}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -41,7 +42,7 @@ func serve(e env) int {
 		return code
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	for _, w := range append(cfg.warnings(), o.Warnings(e.now())...) {
+	for _, w := range slices.Concat(cfg.Warnings, o.Warnings(e.now())) {
 		log.Warn(w.Msg, "where", w.Where, "fix", w.Hint)
 	}
 	tuneGC(e.getenv)
