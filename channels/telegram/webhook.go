@@ -131,9 +131,6 @@ func (b *Bot) ServeWebhook(ctx context.Context, cfg WebhookConfig) error {
 	if err := cfg.check(); err != nil {
 		return err
 	}
-	if err := b.setWebhook(cfg); err != nil {
-		return err
-	}
 	u, _ := url.Parse(cfg.URL) // checked above
 	path := u.Path
 	if path == "" {
@@ -148,9 +145,14 @@ func (b *Bot) ServeWebhook(ctx context.Context, cfg WebhookConfig) error {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 	}
+	// Listen before registering: Telegram delivers as soon as it knows the
+	// address, and a refused connection only delays the updates.
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
 		return fmt.Errorf("telegram webhook: listen on %s: %w", cfg.ListenAddr, err)
+	}
+	if err := b.setWebhook(cfg); err != nil {
+		return errors.Join(err, ln.Close())
 	}
 	b.log.Info("telegram webhook listening", "addr", ln.Addr().String(), "path", path)
 
