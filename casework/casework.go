@@ -224,6 +224,15 @@ func (d *Desk) Open(ctx context.Context, o services.Officer, ticket string) (ser
 	return c, events, nil
 }
 
+// Reread returns a case with its history like Open, without a new read
+// record: for showing again, to officer o, a case whose reading by o is
+// already on record (the console records the first open of a case in a
+// session; the page refreshing itself, or shown again after an action, is
+// not a new read).
+func (d *Desk) Reread(ctx context.Context, o services.Officer, ticket string) (services.CaseView, []services.Event, error) {
+	return d.visible(ctx, o, ticket)
+}
+
 // Reveal is Open for showing the case's identity numbers (NIK, KK) in
 // full: the read record keeps why, which the officer must say. It fails
 // with ErrNoteNeeded without a reason, and when reads are not recorded.

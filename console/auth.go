@@ -39,14 +39,25 @@ var (
 	sixDigit = regexp.MustCompile(`^[0-9]{6}$`)
 )
 
-// officerKey carries the logged-in officer in a request's context.
-type officerKey struct{}
+// officerKey carries the logged-in officer in a request's context, and
+// sessionKey the id of their session.
+type (
+	officerKey struct{}
+	sessionKey struct{}
+)
+
+// postsPerMinute bounds the forms one officer may send in a minute, from
+// all their browsers: far above what a person clicks, far below what a
+// script or a stuck key sends.
+const postsPerMinute = 30
 
 // officer wraps a page for logged-in officers: anyone else is sent to the
-// login page (a script fetching a part of a page gets 401).
+// login page (a script fetching a part of a page gets 401). An officer
+// sending forms faster than postsPerMinute is refused (429) until the
+// minute is over.
 func (s *Server) officer(page func(w http.ResponseWriter, r *http.Request, o services.Officer)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		o, ok := s.session(w, r)
+		o, id, ok := s.session(w, r)
 		if !ok {
 			if r.Header.Get(fragmentHeader) != "" || r.URL.Path == "/peristiwa" {
 				http.Error(w, http.StatusText(http.StatusUnauthorized), http.StatusUnauthorized)
@@ -55,41 +66,54 @@ func (s *Server) officer(page func(w http.ResponseWriter, r *http.Request, o ser
 			http.Redirect(w, r, "/masuk", http.StatusSeeOther)
 			return
 		}
-		page(w, r.WithContext(context.WithValue(r.Context(), officerKey{}, o)), o)
+		ctx := context.WithValue(context.WithValue(r.Context(), officerKey{}, o), sessionKey{}, id)
+		r = r.WithContext(ctx)
+		if r.Method == http.MethodPost {
+			n, err := s.cfg.Tokens.Count(ctx, "posts:"+o.ID, time.Minute)
+			if err != nil {
+				s.fail(w, r, "count an officer's forms", err)
+				return
+			}
+			if n > postsPerMinute {
+				s.errorPage(w, r, http.StatusTooManyRequests, "console.error.too_fast")
+				return
+			}
+		}
+		page(w, r, o)
 	})
 }
 
-// session finds the officer of the request's session cookie and gives the
-// session another idle period. A session of an officer no longer active
-// in staff.yaml ends at once.
-func (s *Server) session(w http.ResponseWriter, r *http.Request) (services.Officer, bool) {
+// session finds the officer of the request's session cookie, and the
+// session's id, and gives the session another idle period. A session of
+// an officer no longer active in staff.yaml ends at once.
+func (s *Server) session(w http.ResponseWriter, r *http.Request) (o services.Officer, id string, ok bool) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
-		return services.Officer{}, false
+		return services.Officer{}, "", false
 	}
 	id, secret, ok := strings.Cut(c.Value, ".")
 	if !ok || !hexID.MatchString(id) || secret == "" {
-		return services.Officer{}, false
+		return services.Officer{}, "", false
 	}
 	raw, found, err := s.cfg.Tokens.Get(r.Context(), "session:"+id, sessionIdle)
 	if err != nil {
 		s.log.Warn("console: session store unreadable", "err", err)
-		return services.Officer{}, false
+		return services.Officer{}, "", false
 	}
 	if !found {
-		return services.Officer{}, false
+		return services.Officer{}, "", false
 	}
 	officerID, stored, _ := strings.Cut(string(raw), "\n")
 	sum := sha256.Sum256([]byte(secret))
 	if subtle.ConstantTimeCompare([]byte(hex.EncodeToString(sum[:])), []byte(stored)) != 1 {
-		return services.Officer{}, false
+		return services.Officer{}, "", false
 	}
-	o, ok := s.staff.Officer(officerID)
+	o, ok = s.staff.Officer(officerID)
 	if !ok || !o.Active {
 		s.endSession(w, r, id)
-		return services.Officer{}, false
+		return services.Officer{}, "", false
 	}
-	return o, true
+	return o, id, true
 }
 
 // startSession logs officer o in on this browser.
@@ -144,7 +168,7 @@ func (s *Server) secure(r *http.Request) bool {
 
 // loginPage asks who is logging in, or, once a code was sent, for the code.
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.session(w, r); ok {
+	if _, _, ok := s.session(w, r); ok {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}

@@ -247,6 +247,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /agenda", s.officer(s.register))
 	mux.Handle("GET /agenda.xlsx", s.officer(s.registerXLSX))
 	mux.Handle("POST /agenda/cabut", s.officer(s.revoke))
+	mux.Handle("GET /laporan", s.officer(s.reportPage))
+	mux.Handle("GET /laporan/unduh/{format}", s.officer(s.reportFile))
 	if s.cfg.Letters != nil {
 		// The public page that checks a printed letter's code: no login.
 		verify := s.cfg.Letters.VerifyHandler()

@@ -512,13 +512,12 @@ func TestSecurity(t *testing.T) {
 	if _, body := kasi.get("/kasus/" + secret); !strings.Contains(body, `href="https://www.openstreetmap.org/?mlat=-7.3612&amp;mlon=109.9231#map=17/-7.3612/109.9231"`) {
 		t.Error("the shared location has no link to the map")
 	}
-	if statusD != 404 || statusE != 200 {
-		t.Errorf("kasi: a file the case lacks %d (want 404), the unit's rahasia case %d (want 200)", statusD, statusE)
+	if _, missing := kasi.get("/kasus/LKS-991231-9999"); statusD != 404 || bodyD != missing || statusE != 200 {
+		t.Errorf("kasi: a file the case lacks %d (want 404, the page of a missing case), the unit's rahasia case %d (want 200)", statusD, statusE)
 	}
 	if statusX, _, _ := umum.post("/kasus/"+ticket, url.Values{"aksi": {"ambil"}}); statusX != 404 {
 		t.Errorf("acting on a case one may not see: %d, want 404", statusX)
 	}
-	_ = bodyD
 
 	// The file itself: to the unit, of its type, never cached, on record.
 	resp, err := kasi.c.Get(d.url + "/kasus/" + ticket + "/berkas/" + photo.SHA256)
@@ -612,6 +611,65 @@ func TestWorkACase(t *testing.T) {
 	got := d.notes.to("1001")
 	if last := got[len(got)-1]; !strings.Contains(last, "Ambil di loket 2") || !strings.Contains(last, "survei") {
 		t.Errorf("the citizen's last message %q: want the note and the survey invitation", last)
+	}
+
+	// The page was shown a dozen times in this session, itself and
+	// after each action: one open on record, beside the reveal. Another
+	// session of the same officer, and the page's fragment there, is one
+	// more.
+	opens := func() int {
+		t.Helper()
+		reads, err := d.store.Reads(context.Background(), ticket)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, r := range reads {
+			if r.Officer == "petugas_kesos" && r.Purpose == "" {
+				n++
+			}
+		}
+		return n
+	}
+	if n := opens(); n != 1 {
+		t.Errorf("%d opens on record in one session, want 1", n)
+	}
+	other := d.browser()
+	d.login(other, "petugas_kesos", "9002")
+	for range 2 {
+		if status, _ := other.get(page); status != 200 {
+			t.Fatalf("the case page in another session: %d", status)
+		}
+	}
+	if n := opens(); n != 2 {
+		t.Errorf("%d opens on record after a second session, want 2", n)
+	}
+}
+
+// An officer's browser sending forms faster than a person clicks is
+// refused for the rest of the minute, and nothing it sent is done.
+func TestFormsPerMinute(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	ticket := d.file("1001", "Siti Aminah", "")
+	b := d.browser()
+	d.login(b, "petugas_kesos", "9002")
+	page := "/kasus/" + ticket
+	for i := range 30 {
+		if status, where, _ := b.post(page, url.Values{"aksi": {"tidak_ada"}}); status != 200 || !strings.Contains(where, "galat=action") {
+			t.Fatalf("form %d: %d at %s", i+1, status, where)
+		}
+	}
+	status, _, body := b.post(page, url.Values{"aksi": {"catat"}, "catatan": {"satu lagi"}})
+	if status != http.StatusTooManyRequests || !strings.Contains(body, "Terlalu banyak formulir") {
+		t.Errorf("form 31: %d, want 429 and why", status)
+	}
+	if _, events, err := d.store.CaseByTicket(context.Background(), ticket); err != nil || len(events) != 1 {
+		t.Errorf("the refused note was kept: %d events, %v", len(events), err)
+	}
+	// Reading goes on.
+	if status, _ := b.get(page); status != 200 {
+		t.Errorf("the case page after the refusal: %d", status)
 	}
 }
 
@@ -810,5 +868,164 @@ func TestLetters(t *testing.T) {
 	status, body := public.get("/verifikasi/" + code)
 	if status != 200 || !strings.Contains(strings.ToLower(body), "dicabut") || !strings.Contains(body, number) {
 		t.Errorf("the public verification page after the revocation: %d\n%s", status, body)
+	}
+}
+
+// The report page is `bot report` in the console: the regulation's IKM
+// tables of a period (by default this year), or the service report, and
+// its files to download.
+func TestReportPage(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	ctx := context.Background()
+	ticket := d.file("1001", "Siti Aminah", "")
+	now := time.Now()
+	for _, st := range []services.Status{services.StatusVerifying, services.StatusProcessing, services.StatusDone} {
+		if _, _, err := d.store.ChangeStatus(ctx, pgstore.StatusChange{Ticket: ticket, To: st, Actor: "kasi_kesos", At: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One respondent: the scores sum to 32. Weight 0.11: 32 x 0.11 x 25 =
+	// 88.00, B; weight 1/9: 32 / 9 x 25 = 88.89, A.
+	if _, err := d.store.StartSurvey(ctx, ticket, now); err != nil {
+		t.Fatal(err)
+	}
+	for i, score := range []int{4, 3, 3, 4, 4, 3, 4, 3, 4} {
+		if err := d.store.AnswerSurvey(ctx, ticket, services.SurveyElements[i], score, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.store.CompleteSurvey(ctx, ticket, "", now); err != nil {
+		t.Fatal(err)
+	}
+	b := d.browser()
+	d.login(b, "petugas_kesos", "9002")
+
+	status, body := b.get("/laporan")
+	for _, want := range []string{"Laporan Survei Kepuasan Masyarakat Kecamatan Leksono", "88,00", "B (baik)", "88,89", "A (sangat baik)",
+		`id="tabel-ikm_elements"`, `href="/laporan/unduh/kartu?`} {
+		if status != 200 || !strings.Contains(body, want) {
+			t.Errorf("the IKM report page (%d) lacks %q", status, want)
+		}
+	}
+	// The home page's tile: the month's published index (0.11), written
+	// the Indonesian way.
+	if _, body := b.get("/"); !strings.Contains(body, `<span class="n">88,00</span>`) {
+		t.Error("the home page does not show the month's IKM as 88,00")
+	}
+	if status, body := b.get("/laporan?jenis=layanan"); status != 200 || !strings.Contains(body, "Surat Keterangan Tidak Mampu (SKTM)") || strings.Contains(body, `id="tabel-ikm_elements"`) {
+		t.Errorf("the service report page: %d", status)
+	}
+	if status, body := b.get("/laporan?dari=2026-06-30&sampai=2026-01-01"); status != http.StatusBadRequest || !strings.Contains(body, "Periode tidak dapat dibaca") {
+		t.Errorf("a period ending before it starts: %d", status)
+	}
+
+	for format, want := range map[string]struct{ mime, magic, disposition string }{
+		"xlsx":   {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "PK", "attachment"},
+		"kartu":  {"application/pdf", "%PDF", "inline"},
+		"grafik": {"image/png", "\x89PNG", "inline"},
+	} {
+		resp, err := b.c.Get(d.url + "/laporan/unduh/" + format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != want.mime || !bytes.HasPrefix(data, []byte(want.magic)) ||
+			!strings.HasPrefix(resp.Header.Get("Content-Disposition"), want.disposition) {
+			t.Errorf("%s: %d %q %q, starts %q", format, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"), data[:min(len(data), 4)])
+		}
+	}
+	if status, _ := b.get("/laporan/unduh/csv"); status != 404 {
+		t.Errorf("an unknown format: %d, want 404", status)
+	}
+	// Logged out: the login page, no figures.
+	if _, body := d.browser().get("/laporan"); !strings.Contains(body, `action="/masuk"`) || strings.Contains(body, "88,00") {
+		t.Error("the report page opens without a login")
+	}
+}
+
+// submitAt files a case of the kesejahteraan_sosial unit by name and
+// village, submitted at and due at the given times.
+func (d *desk) submitAt(service, name, village string, at, due time.Time) string {
+	d.t.Helper()
+	d.seq++
+	chat := fmt.Sprint(3000 + d.seq)
+	nc := services.NewCase{
+		Kind: services.KindRequest, ServiceCode: service, Unit: "kesejahteraan_sosial", Channel: "telegram", ChatID: chat,
+		CitizenName: name, VillageCode: village, Form: map[string]string{"nama": name, "desa": village},
+		SourceMessage: fmt.Sprintf("telegram:%s:%d", chat, d.seq), SubmittedAt: at, DueAt: due,
+	}
+	if service == "pengaduan" {
+		nc.Kind, nc.Confidentiality = services.KindComplaint, services.ConfidentialNormal
+		nc.Form["kategori"] = "bantuan_sosial"
+	}
+	r, err := d.store.SubmitCase(context.Background(), nc)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return r.Ticket
+}
+
+var rowTicket = regexp.MustCompile(`<tr class="case[^"]*" data-ticket="(LKS-\d{6}-\d{4})"`)
+
+// rows are the tickets a page lists, in order.
+func rows(body string) string {
+	var out []string
+	for _, m := range rowTicket.FindAllStringSubmatch(body, -1) {
+		out = append(out, m[1])
+	}
+	return strings.Join(out, " ")
+}
+
+// The queue lists the unit's open cases oldest first, each filter and the
+// search narrow it, and the home page puts each case in its place.
+func TestQueueFilters(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	now := time.Now()
+	siti := d.submitAt("sktm", "Siti Aminah", "33.07.05.2001", now.Add(-3*time.Hour), now.Add(48*time.Hour))
+	budi := d.submitAt("sktm", "Budi Santoso", "33.07.05.2002", now.Add(-50*time.Hour), now.Add(-2*time.Hour)) // overdue
+	aduan := d.submitAt("pengaduan", "Sri Rahayu", "33.07.05.2001", now.Add(-2*time.Hour), now.Add(72*time.Hour))
+	other := d.fileUmum("3999") // another unit's
+	b := d.browser()
+	d.login(b, "petugas_kesos", "9002")
+	if _, where, _ := b.post("/kasus/"+siti, url.Values{"aksi": {"ambil"}}); !strings.Contains(where, "hasil=assigned") {
+		t.Fatalf("take: at %s", where)
+	}
+	if _, where, _ := b.post("/kasus/"+aduan, url.Values{"aksi": {"verifikasi"}}); !strings.Contains(where, "hasil=told") {
+		t.Fatalf("verify: at %s", where)
+	}
+
+	for query, want := range map[string]string{
+		"":                                 budi + " " + siti + " " + aduan, // oldest first, not the other unit's
+		"?terlambat=1":                     budi,
+		"?saya=1":                          siti,
+		"?desa=33.07.05.2002":              budi,
+		"?layanan=pengaduan":               aduan,
+		"?status=verifikasi":               aduan,
+		"?cari=siti":                       siti,
+		"?cari=" + strings.ToLower(budi):   budi,
+		"?cari=" + siti[4:]:                siti, // a part of a ticket
+		"?layanan=sktm&desa=33.07.05.2001": siti,
+	} {
+		status, body := b.get("/antrian" + query)
+		if got := rows(body); status != 200 || got != want {
+			t.Errorf("/antrian%s (%d) lists %q, want %q", query, status, got, want)
+		}
+	}
+	_, body := b.get("/antrian?layanan=pengaduan")
+	if !strings.Contains(body, "Bantuan sosial") {
+		t.Error("the queue does not show the complaint's category")
+	}
+	if strings.Contains(body, other) {
+		t.Error("the queue shows another unit's case")
+	}
+
+	// Home: budi, and only he, is overdue.
+	_, body = b.get("/")
+	overdue := body[strings.Index(body, "<h2>Terlambat</h2>"):strings.Index(body, "<h2>Jatuh tempo hari ini</h2>")]
+	if rows(overdue) != budi {
+		t.Errorf("the home page's overdue list is %q, want %q", rows(overdue), budi)
 	}
 }

@@ -78,7 +78,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, o services.Offic
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			if _, ok := s.session(w, r); !ok {
+			if _, _, ok := s.session(w, r); !ok {
 				return // logged out, or no longer active
 			}
 			fmt.Fprint(w, ": ping\n\n")

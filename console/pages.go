@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -68,7 +69,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, o services.Officer
 		v.Respondents = doc.Report.IKM.Respondents
 		if v.Respondents > 0 {
 			index, category := doc.Report.IKM.Published(doc.Weighting)
-			v.IKM = strconv.FormatFloat(index, 'f', 2, 64)
+			v.IKM = report.New(s.catalog, s.texts, locales.DefaultLang).CellText(report.Cell{Kind: report.CellNumber, Value: index, Places: 2})
 			v.Quality = s.tr("report.quality." + category)
 		}
 	}
@@ -226,15 +227,41 @@ var moveActions = map[services.Status]string{
 	services.StatusNotOurRemit: "bukan",
 }
 
+// readMemory is how long a session remembers that its officer's opening
+// of a case is on record.
+const readMemory = 12 * time.Hour
+
 // casePage shows a case whole: every field, its files, its history, and
-// what the officer may do. Opening it is on record.
+// what the officer may do. Its first open in a session is on record; the
+// page shown again (refreshing itself, after an action) is not a new read.
+// What shows more is on record each time: a reveal, a file, a letter.
 func (s *Server) casePage(w http.ResponseWriter, r *http.Request, o services.Officer) {
 	ticket, ok := services.NormalizeTicket(r.PathValue("ticket"))
 	if !ok {
 		s.notFound(w, r)
 		return
 	}
-	c, events, err := s.desk.Open(r.Context(), o, ticket)
+	ctx := r.Context()
+	session, _ := ctx.Value(sessionKey{}).(string)
+	seen := "read:" + session + ":" + ticket
+	first, err := s.cfg.Tokens.Claim(ctx, seen, readMemory)
+	if err != nil {
+		s.fail(w, r, "remember a case's read", err)
+		return
+	}
+	if !first {
+		c, events, err := s.desk.Reread(ctx, o, ticket)
+		s.showCase(w, r, o, c, events, err, false)
+		return
+	}
+	c, events, err := s.desk.Open(ctx, o, ticket)
+	if err != nil {
+		// Nothing on record (no such case for o, or the record failed):
+		// the next open is a first one again.
+		if _, derr := s.cfg.Tokens.Delete(context.WithoutCancel(ctx), seen); derr != nil {
+			s.log.Warn("console: a read not recorded is remembered as recorded", "ticket", ticket, "err", derr)
+		}
+	}
 	s.showCase(w, r, o, c, events, err, false)
 }
 

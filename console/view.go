@@ -19,7 +19,7 @@ import (
 const fragmentHeader = "X-Console-Fragment"
 
 // pageNames are the console's pages, one template each beside the layout.
-var pageNames = []string{"login", "home", "queue", "case", "register", "error"}
+var pageNames = []string{"login", "home", "queue", "case", "register", "report", "error"}
 
 // page is a parsed page: the layout with the page's own blocks.
 type page struct {
@@ -337,7 +337,8 @@ func location(value string) (text, mapURL string) {
 func textKeys() []string {
 	keys := []string{
 		"console.login.code_message", "console.login.wrong_code", "console.error.title", "console.error.not_found",
-		"console.error.fault", "console.error.cross_origin", "console.case.anonymous", "console.case.erased",
+		"console.error.fault", "console.error.cross_origin", "console.error.too_fast",
+		"console.report.set_ikm", "console.report.set_service", "console.report.bad_period", "console.case.anonymous", "console.case.erased",
 		"console.case.unreachable", "console.case.file_label", "console.case.files_count", "status.paused", "date.format",
 	}
 	for _, key := range errorKeys {

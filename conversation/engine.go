@@ -90,7 +90,7 @@ type Engine struct {
 	calendar services.Calendar
 	vocab    services.Vocabulary
 	intents  *services.Intents          // what a citizen's own sentence asks for
-	words    map[string]map[string]bool // global word lists: menu, cancel, help, thanks
+	words    map[string]map[string]bool // word lists by name (wordSets), normalized: menu, cancel, skip, ...
 	edit     []string
 	editOrNo []string // the edit words and the no words: a "no" to "is it right?"
 	cont     []string
@@ -100,6 +100,11 @@ type Engine struct {
 	menuWords map[string][]string
 	doneWords []string // the words that end the photos of a form
 	stopWords []string // words that stop the survey
+	skipWords []string // the words that skip an optional question
+	// agreeWords agree to the privacy notice: words.agree and the yes words.
+	agreeWords []string
+	// letterPhrases open a letter's verification ("cek surat"), normalized.
+	letterPhrases []string
 	// langNames maps the name of a loaded language, as citizens type it
 	// after a language word ("inggris", "english"), to its code.
 	langNames map[string]string
@@ -169,6 +174,11 @@ func New(cfg Config) (*Engine, error) {
 	e.menuWords = cfg.Texts.WordGroups("menu_items")
 	e.doneWords = append(cfg.Texts.Words("done_files"), cfg.Texts.Words("skip")...)
 	e.stopWords = cfg.Texts.Words("stop")
+	e.skipWords = cfg.Texts.Words("skip")
+	e.agreeWords = append(cfg.Texts.Words("agree"), e.vocab.Yes...)
+	for _, phrase := range cfg.Texts.Words("letter_check") {
+		e.letterPhrases = append(e.letterPhrases, normalize(phrase))
+	}
 	intents, err := newIntents(cfg.Catalog, cfg.Texts)
 	if err != nil {
 		return nil, err
@@ -180,7 +190,8 @@ func New(cfg Config) (*Engine, error) {
 			e.staffCmd[normalize(w)] = cmd
 		}
 	}
-	for _, list := range globalWords {
+	// The word lists are read once here: a message only looks them up.
+	for _, list := range wordSets {
 		e.words[list] = map[string]bool{}
 		for _, w := range cfg.Texts.Words(list) {
 			e.words[list][normalize(w)] = true
@@ -479,6 +490,9 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 	}
 	idle := now.Sub(t.st.UpdatedAt)
 	t.st.UpdatedAt = now
+	// Only the message right after an answer may add to it.
+	replied := t.st.Replied
+	t.st.Replied = ""
 	if t.st.Awaiting != "" {
 		// An officer asked something since the citizen last wrote: the
 		// question is what they see now, so it is where their message lands.
@@ -497,6 +511,9 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 	case KindUnsupported:
 		if e.filesAnswerQuestion(t) {
 			return e.answerPending(ctx, t)
+		}
+		if e.followsAnswer(t, replied, idle) {
+			return e.answerQuestion(ctx, t, replied)
 		}
 		if k := stepOf(t.st.Step); k.files == nil || !k.files(e, t) {
 			e.unsupported(t)

@@ -50,8 +50,7 @@ func (e *Engine) letterWord(ctx context.Context, t *turn) (bool, error) {
 		return false, nil
 	}
 	text := normalize(t.text)
-	for _, phrase := range e.texts.Words("letter_check") {
-		phrase = normalize(phrase)
+	for _, phrase := range e.letterPhrases {
 		rest, ok := strings.CutPrefix(text, phrase)
 		switch {
 		case !ok:

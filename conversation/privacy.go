@@ -69,7 +69,7 @@ func (e *Engine) needsConsent(ctx context.Context, t *turn, svc services.Service
 
 func (e *Engine) consentChoices(t *turn) []services.Choice {
 	return []services.Choice{
-		{Value: "agree", Label: e.tr(t, "privacy.agree", nil), Keywords: append(e.texts.Words("agree"), e.vocab.Yes...)},
+		{Value: "agree", Label: e.tr(t, "privacy.agree", nil), Keywords: e.agreeWords},
 		{Value: "cancel", Label: e.tr(t, "form.confirm_cancel", nil), Keywords: e.vocab.No},
 	}
 }

@@ -25,6 +25,7 @@ type State struct {
 	Draft     string                // service code while a form is unfinished
 	Awaiting  string                // ticket of an officer's question asked since the citizen last wrote (see questionArrived)
 	Questions []string              // tickets whose officer's question waits for this citizen's answer
+	Replied   string                // ticket the previous message answered a question of (see followsAnswer)
 	Listed    []string              // tickets offered by the last status list
 	Offered   []string              // what a sentence named twice over, offered side by side (StepWhich)
 	Files     []services.StoredFile // photos and documents of the open form

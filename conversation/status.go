@@ -324,7 +324,26 @@ func (e *Engine) filesAnswerQuestion(t *turn) bool {
 	if len(t.st.Questions) == 0 || !isQuestionStep(t.st.Step) && !stepOf(t.st.Step).menu {
 		return false
 	}
-	return len(t.in.Attachments) > 0 || refusedMedia(t.in.Media)
+	return sendsFiles(t.in)
+}
+
+// followUpFiles is how long after answering an officer's question a photo
+// or document still belongs to that answer: a chat app sends the front and
+// back of a KK as two messages, seconds apart.
+const followUpFiles = 10 * time.Minute
+
+// followsAnswer reports whether a photo or a document adds to the answer
+// the citizen's previous message gave on ticket replied, idle ago: sent at
+// the menu the answer led to, with no question waiting in front of it.
+func (e *Engine) followsAnswer(t *turn, replied string, idle time.Duration) bool {
+	return replied != "" && idle <= followUpFiles && len(t.st.Questions) == 0 &&
+		stepOf(t.st.Step).menu && sendsFiles(t.in)
+}
+
+// sendsFiles reports whether a message carries photos or documents, kept
+// or refused for their type or size.
+func sendsFiles(in Inbound) bool {
+	return len(in.Attachments) > 0 || refusedMedia(in.Media)
 }
 
 // answerPending answers the waiting question a message is for: the one
@@ -356,6 +375,9 @@ func (e *Engine) answerQuestion(ctx context.Context, t *turn, ticket string) err
 	if err != nil {
 		return fmt.Errorf("load case %s for the answer of %s: %w", ticket, t.in.Chat, err)
 	}
+	// Photos or documents sent next, in messages of their own, add to
+	// this answer (followsAnswer).
+	t.st.Replied = ticket
 	note := t.text
 	var files []services.StoredFile
 	if t.in.Kind == KindUnsupported {

@@ -257,7 +257,7 @@ func (e *Engine) surveyProfileChoices(t *turn, q services.ProfileQuestion) []ser
 	for _, o := range q.Options {
 		out = append(out, services.Choice{Value: o, Label: e.tr(t, "survey.profile."+q.Code+".option."+o, nil)})
 	}
-	return append(out, services.Choice{Value: "skip", Label: e.tr(t, "survey.profile_skip", nil), Keywords: e.texts.Words("skip")})
+	return append(out, services.Choice{Value: "skip", Label: e.tr(t, "survey.profile_skip", nil), Keywords: e.skipWords})
 }
 
 func (e *Engine) surveyCommentChoices(t *turn) []services.Choice {

@@ -12,6 +12,10 @@ import (
 // globalWords are the word lists that work at every step.
 var globalWords = []string{"menu", "cancel", "help", "thanks", "status", "language", "mydata", "erase"}
 
+// wordSets are the word lists Engine.words holds, for isWord and
+// globalWord: the global words and those some steps look for.
+var wordSets = append([]string{"skip", "done_files"}, globalWords...)
+
 // globalWord handles the words that work at every step. It reports whether
 // the message was one of them.
 func (e *Engine) globalWord(ctx context.Context, t *turn) (bool, error) {
@@ -92,14 +96,10 @@ func helpKey(s Step) string {
 	return "help.list"
 }
 
-// isWord reports whether text is one of the words of the list words.<list>.
+// isWord reports whether text is one of the words of the list
+// words.<list>, one of wordSets.
 func (e *Engine) isWord(list, text string) bool {
-	for _, w := range e.texts.Words(list) {
-		if normalize(w) == normalize(text) {
-			return true
-		}
-	}
-	return false
+	return e.words[list][normalize(text)]
 }
 
 // normalize folds a typed word for comparison with word lists.

@@ -1,7 +1,6 @@
 package letters
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -120,7 +119,7 @@ func LoadTemplates(fsys fs.FS, cat *services.Catalog) (*Templates, error) {
 			wanted++
 		}
 	}
-	if root := l.read(fsys, kecamatanFile); root != nil {
+	if root := l.Read(fsys, kecamatanFile); root != nil {
 		l.settings(root, t, wanted > 0)
 	}
 	files, err := fs.Glob(fsys, templateDir+"/*.yaml")
@@ -131,122 +130,36 @@ func LoadTemplates(fsys fs.FS, cat *services.Catalog) (*Templates, error) {
 		code := strings.TrimSuffix(path.Base(file), ".yaml")
 		svc, ok := cat.Service(code)
 		if !ok || !svc.Letter {
-			l.file = file
+			l.At(file)
 			why := fmt.Sprintf("no service %q in services.yaml", code)
 			if ok {
 				why = fmt.Sprintf("service %q does not say letter: true in services.yaml", code)
 			}
-			l.errorf(&yaml.Node{Line: 1}, "", "template of %s; the file name must be the code of a service that produces a letter", why)
+			l.Errorf(&yaml.Node{Line: 1}, "", "template of %s; the file name must be the code of a service that produces a letter", why)
 			continue
 		}
-		if root := l.read(fsys, file); root != nil {
+		if root := l.Read(fsys, file); root != nil {
 			tpl := l.template(root, svc, t)
 			t.byService[svc.Code] = tpl
 		}
 	}
 	for _, s := range cat.Services {
 		if _, ok := t.byService[s.Code]; s.Letter && !ok && !slices.Contains(files, templateDir+"/"+s.Code+".yaml") {
-			l.file = servicesFile
-			l.errorf(&yaml.Node{Line: s.LetterLine}, fmt.Sprintf("service %q", s.Code),
+			l.At(servicesFile)
+			l.Errorf(&yaml.Node{Line: s.LetterLine}, fmt.Sprintf("service %q", s.Code),
 				"letter: true, but %s/%s.yaml, its template, is missing", templateDir, s.Code)
 		}
 	}
-	if len(l.errs) > 0 {
-		return nil, fmt.Errorf("invalid letter templates: %w", errors.Join(l.errs...))
+	if err := l.Err(); err != nil {
+		return nil, fmt.Errorf("invalid letter templates: %w", err)
 	}
 	return t, nil
 }
 
-// loader collects problems with their file and line.
+// loader reads the letters section and the templates, collecting every
+// problem with its file and line as the catalog's loader does.
 type loader struct {
-	file string
-	errs []error
-}
-
-func (l *loader) errorf(n *yaml.Node, ctx, format string, args ...any) {
-	line := 0
-	if n != nil {
-		line = n.Line
-	}
-	msg := fmt.Sprintf(format, args...)
-	if ctx != "" {
-		msg = ctx + ": " + msg
-	}
-	l.errs = append(l.errs, fmt.Errorf("%s:%d: %s", l.file, line, msg))
-}
-
-func (l *loader) read(fsys fs.FS, name string) *yaml.Node {
-	l.file = name
-	data, err := fs.ReadFile(fsys, name)
-	if err != nil {
-		l.errs = append(l.errs, fmt.Errorf("read %s: %w", name, err))
-		return nil
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		l.errs = append(l.errs, fmt.Errorf("parse %s: %w", name, err))
-		return nil
-	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		l.errorf(&yaml.Node{Line: 1}, "", "empty file")
-		return nil
-	}
-	return doc.Content[0]
-}
-
-// mapping is a YAML mapping whose keys were checked against the allowed
-// ones.
-type mapping struct {
-	l    *loader
-	node *yaml.Node
-	ctx  string
-	vals map[string]*yaml.Node
-	keys map[string]*yaml.Node
-}
-
-func (l *loader) mapping(n *yaml.Node, ctx string, allowed ...string) *mapping {
-	m := &mapping{l: l, node: n, ctx: ctx, vals: map[string]*yaml.Node{}, keys: map[string]*yaml.Node{}}
-	if n.Kind != yaml.MappingNode {
-		l.errorf(n, ctx, "expected a mapping of %s", strings.Join(allowed, ", "))
-		return m
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		switch {
-		case !slices.Contains(allowed, k.Value):
-			l.errorf(k, ctx, "unknown key %q (use one of: %s)", k.Value, strings.Join(allowed, ", "))
-		case m.vals[k.Value] != nil:
-			l.errorf(k, ctx, "duplicate key %q", k.Value)
-		default:
-			m.vals[k.Value], m.keys[k.Value] = v, k
-		}
-	}
-	return m
-}
-
-// str returns a trimmed string and its node; a required one must be there
-// and not blank.
-func (m *mapping) str(key string, required bool) (string, *yaml.Node) {
-	v := m.vals[key]
-	if v == nil || (v.Kind == yaml.ScalarNode && v.Tag == "!!null") {
-		if required && m.node.Kind == yaml.MappingNode {
-			at := m.node
-			if k := m.keys[key]; k != nil {
-				at = k
-			}
-			m.l.errorf(at, m.ctx, "missing %q", key)
-		}
-		return "", nil
-	}
-	if v.Kind != yaml.ScalarNode {
-		m.l.errorf(v, m.ctx, "%q must be a single value", key)
-		return "", nil
-	}
-	s := strings.TrimSpace(v.Value)
-	if s == "" && required {
-		m.l.errorf(v, m.ctx, "%q must not be empty", key)
-	}
-	return s, v
+	services.ConfigFiles
 }
 
 // settings reads the letters section of kecamatan.yaml.
@@ -261,44 +174,44 @@ func (l *loader) settings(root *yaml.Node, t *Templates, needed bool) {
 	}
 	if section == nil {
 		if needed {
-			l.errorf(root, "", "missing \"letters\" (number format, place and signatories), which services with letter: true need")
+			l.Errorf(root, "", "missing \"letters\" (number format, place and signatories), which services with letter: true need")
 		}
 		return
 	}
-	m := l.mapping(section, "letters", "number", "place", "signatories")
-	if s, n := m.str("number", true); n != nil && s != "" {
+	m := l.Mapping(section, "letters", "number", "place", "signatories")
+	if s, n := m.Str("number", true); n != nil && s != "" {
 		f, err := ParseNumberFormat(s)
 		if err != nil {
-			l.errorf(n, "letters", "%v", err)
+			l.Errorf(n, "letters", "%v", err)
 		} else {
 			t.Number = f
 		}
 	}
-	if s, n := m.str("place", false); n != nil && s != "" {
+	if s, n := m.Str("place", false); n != nil && s != "" {
 		t.Place = s
 	}
-	signs := m.vals["signatories"]
+	signs := m.Value("signatories")
 	if signs == nil || signs.Kind != yaml.MappingNode || len(signs.Content) == 0 {
 		at := key
 		if signs != nil {
 			at = signs
 		}
-		l.errorf(at, "letters", "\"signatories\" must map each signatory's key (camat, ...) to title, name, rank and nip")
+		l.Errorf(at, "letters", "\"signatories\" must map each signatory's key (camat, ...) to title, name, rank and nip")
 		return
 	}
 	for i := 0; i+1 < len(signs.Content); i += 2 {
 		key := signs.Content[i].Value
 		ctx := fmt.Sprintf("letters, signatory %q", key)
 		if _, dup := t.Signatories[key]; dup {
-			l.errorf(signs.Content[i], ctx, "duplicate signatory")
+			l.Errorf(signs.Content[i], ctx, "duplicate signatory")
 			continue
 		}
-		sm := l.mapping(signs.Content[i+1], ctx, "title", "name", "rank", "nip")
+		sm := l.Mapping(signs.Content[i+1], ctx, "title", "name", "rank", "nip")
 		var s Signatory
-		s.Title, _ = sm.str("title", true)
-		s.Name, _ = sm.str("name", true)
-		s.Rank, _ = sm.str("rank", false)
-		s.NIP, _ = sm.str("nip", false)
+		s.Title, _ = sm.Str("title", true)
+		s.Name, _ = sm.Str("name", true)
+		s.Rank, _ = sm.Str("rank", false)
+		s.NIP, _ = sm.Str("nip", false)
 		t.Signatories[key] = s
 	}
 }
@@ -306,16 +219,16 @@ func (l *loader) settings(root *yaml.Node, t *Templates, needed bool) {
 // template reads one service's template.
 func (l *loader) template(root *yaml.Node, svc services.Service, t *Templates) Template {
 	ctx := fmt.Sprintf("template %q", svc.Code)
-	m := l.mapping(root, ctx, "title", "class", "opening", "fields", "body", "closing", "signatory", "holder")
+	m := l.Mapping(root, ctx, "title", "class", "opening", "fields", "body", "closing", "signatory", "holder")
 	tpl := Template{Service: svc.Code}
 	var cn *yaml.Node
-	tpl.Class, cn = m.str("class", false)
+	tpl.Class, cn = m.Str("class", false)
 	if tpl.Class == "" && t.Number.UsesClass() {
 		at := root
 		if cn != nil {
 			at = cn
 		}
-		l.errorf(at, ctx, "missing \"class\", the classification code that the number format's {class} prints")
+		l.Errorf(at, ctx, "missing \"class\", the classification code that the number format's {class} prints")
 	}
 	form := map[string]services.Field{}
 	var names []string
@@ -324,7 +237,7 @@ func (l *loader) template(root *yaml.Node, svc services.Service, t *Templates) T
 		names = append(names, f.Name)
 	}
 	checkText := func(key string, required bool) string {
-		s, n := m.str(key, required)
+		s, n := m.Str(key, required)
 		if n == nil {
 			return s
 		}
@@ -333,7 +246,7 @@ func (l *loader) template(root *yaml.Node, svc services.Service, t *Templates) T
 			if _, ok := form[name]; ok || slices.Contains(officePlaceholders, name) {
 				continue
 			}
-			l.errorf(lineOf(n, match[0]), ctx, "%s: unknown placeholder {%s} (use a field of the form: %s; or %s)",
+			l.Errorf(lineOf(n, match[0]), ctx, "%s: unknown placeholder {%s} (use a field of the form: %s; or %s)",
 				key, name, strings.Join(names, ", "), "{"+strings.Join(officePlaceholders, "}, {")+"}")
 		}
 		return s
@@ -343,36 +256,36 @@ func (l *loader) template(root *yaml.Node, svc services.Service, t *Templates) T
 	tpl.Body = checkText("body", false)
 	tpl.Closing = checkText("closing", false)
 
-	fields := m.vals["fields"]
+	fields := m.Value("fields")
 	if fields == nil || fields.Kind != yaml.SequenceNode || len(fields.Content) == 0 {
 		at := root
 		if fields != nil {
 			at = fields
 		}
-		l.errorf(at, ctx, "\"fields\" must list the citizen's data to print, as {label: Nama, field: nama}")
+		l.Errorf(at, ctx, "\"fields\" must list the citizen's data to print, as {label: Nama, field: nama}")
 	} else {
 		for _, it := range fields.Content {
-			lm := l.mapping(it, ctx+", fields", "label", "field")
+			lm := l.Mapping(it, ctx+", fields", "label", "field")
 			var line Line
-			line.Label, _ = lm.str("label", true)
+			line.Label, _ = lm.Str("label", true)
 			var fn *yaml.Node
-			line.Field, fn = lm.str("field", true)
+			line.Field, fn = lm.Str("field", true)
 			if fn == nil || line.Field == "" {
 				continue
 			}
 			f, ok := form[line.Field]
 			switch {
 			case !ok:
-				l.errorf(fn, ctx, "field %q is not a field of service %q's form (it has: %s)", line.Field, svc.Code, strings.Join(names, ", "))
+				l.Errorf(fn, ctx, "field %q is not a field of service %q's form (it has: %s)", line.Field, svc.Code, strings.Join(names, ", "))
 			case !slices.Contains(printable, f.Type):
-				l.errorf(fn, ctx, "field %q is a %s field, which a letter cannot print", line.Field, f.Type)
+				l.Errorf(fn, ctx, "field %q is a %s field, which a letter cannot print", line.Field, f.Type)
 			}
 			tpl.Fields = append(tpl.Fields, line)
 		}
 	}
 
 	var sn *yaml.Node
-	if tpl.Signatory, sn = m.str("signatory", false); tpl.Signatory == "" {
+	if tpl.Signatory, sn = m.Str("signatory", false); tpl.Signatory == "" {
 		tpl.Signatory = DefaultSignatory
 	}
 	if _, ok := t.Signatories[tpl.Signatory]; !ok && len(t.Signatories) > 0 {
@@ -385,10 +298,10 @@ func (l *loader) template(root *yaml.Node, svc services.Service, t *Templates) T
 			known = append(known, k)
 		}
 		slices.Sort(known)
-		l.errorf(at, ctx, "signatory %q is not under letters.signatories in kecamatan.yaml (it has: %s)", tpl.Signatory, strings.Join(known, ", "))
+		l.Errorf(at, ctx, "signatory %q is not under letters.signatories in kecamatan.yaml (it has: %s)", tpl.Signatory, strings.Join(known, ", "))
 	}
 	var hn *yaml.Node
-	if tpl.Holder, hn = m.str("holder", false); tpl.Holder == "" {
+	if tpl.Holder, hn = m.Str("holder", false); tpl.Holder == "" {
 		tpl.Holder = "nama"
 	}
 	if f, ok := form[tpl.Holder]; !ok || f.Type != services.FieldText {
@@ -396,7 +309,7 @@ func (l *loader) template(root *yaml.Node, svc services.Service, t *Templates) T
 		if hn != nil {
 			at = hn
 		}
-		l.errorf(at, ctx, "holder %q must be a text field of service %q's form naming the person the letter is for (set holder: to one of: %s)",
+		l.Errorf(at, ctx, "holder %q must be a text field of service %q's form naming the person the letter is for (set holder: to one of: %s)",
 			tpl.Holder, svc.Code, strings.Join(names, ", "))
 	}
 	return tpl

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -69,9 +70,10 @@ func Load(configDir string) (*Office, Problems) {
 
 // Check is what `bot check` prints: every problem of the settings (their
 // error, whose parts are named "environment") and of the configuration in
-// configDir, or when there is none the warnings at now and a summary. ok
+// configDir, or when there is none the warnings of the settings
+// (settingWarnings), those of the configuration at now, and a summary. ok
 // is false when there is a problem.
-func Check(configDir string, settings error, now time.Time) (text string, ok bool) {
+func Check(configDir string, settings error, settingWarnings Problems, now time.Time) (text string, ok bool) {
 	var problems Problems
 	for _, err := range Leaves(settings) {
 		problems = append(problems, Problem{Where: "environment", Msg: err.Error()})
@@ -81,7 +83,7 @@ func Check(configDir string, settings error, now time.Time) (text string, ok boo
 		return fmt.Sprintf("%v\n%d problem(s) found\n", problems, len(problems)), false
 	}
 	var b strings.Builder
-	warnings := o.Warnings(now)
+	warnings := slices.Concat(settingWarnings, o.Warnings(now))
 	for _, w := range warnings {
 		b.WriteString(w.String() + "\n")
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -237,15 +238,21 @@ func TestWarningsOfTheShippedConfiguration(t *testing.T) {
 	placeholder := fmt.Sprintf(`../configs/kecamatan.yaml:%d: warning: address and phone are still placeholders: citizens who ask where the office is read "Kantor Kecamatan Leksono, Kabupaten Wonosobo (alamat lengkap menunggu konfirmasi kantor)" and "(nomor telepon menunggu konfirmasi kantor)"; fix: write the office's address on this line and its phone number on line %d`,
 		lineOf(t, file, "address:"), lineOf(t, file, "phone:"))
 	holidays := lineOf(t, file, "holidays:")
+	// The letters: the camat, who signs every template, is a placeholder,
+	// and every template's class is still to be confirmed.
+	signatory := fmt.Sprintf(`../configs/kecamatan.yaml:%d: warning: signatory "camat" is still a placeholder: the letters it signs print "(nama camat menunggu konfirmasi kantor)" under the signature; fix: write the name, rank and NIP of who signs on this line and the next two`,
+		lineOf(t, file, "signatories:", "camat:", "name:"))
+	classes := fmt.Sprintf(`../configs/letters/dispensasi_nikah.yaml:%d: warning: the classification codes of 6 letters are still to be confirmed ("TO BE CONFIRMED" on the class line of this file and of domisili.yaml, izin_keramaian.yaml, legalisasi.yaml, sktm.yaml, tanggungan_keluarga.yaml): their letter numbers are written with them; fix: confirm each class against the office's archive classification list, then delete "TO BE CONFIRMED" from its line`,
+		lineOf(t, "../configs/letters/dispensasi_nikah.yaml", `class: "`))
 	for _, tc := range []struct {
 		now  time.Time
 		want []string
 	}{
-		{time.Date(2026, 6, 1, 9, 0, 0, 0, wib), []string{placeholder}},
-		{time.Date(2026, 12, 7, 9, 0, 0, 0, wib), []string{placeholder, fmt.Sprintf(`../configs/kecamatan.yaml:%d: warning: holidays lists no day of 2027, which starts in 25 days: deadlines will count its holidays as working days; fix: add the national holidays and cuti bersama of 2027 (SKB 3 Menteri) under holidays, one "2027-MM-DD" a line`, holidays)}},
+		{time.Date(2026, 6, 1, 9, 0, 0, 0, wib), []string{placeholder, signatory, classes}},
+		{time.Date(2026, 12, 7, 9, 0, 0, 0, wib), []string{placeholder, signatory, fmt.Sprintf(`../configs/kecamatan.yaml:%d: warning: holidays lists no day of 2027, which starts in 25 days: deadlines will count its holidays as working days; fix: add the national holidays and cuti bersama of 2027 (SKB 3 Menteri) under holidays, one "2027-MM-DD" a line`, holidays), classes}},
 		// 1 December in Jakarta is still 30 November in UTC.
-		{time.Date(2026, 11, 30, 18, 0, 0, 0, time.UTC), []string{placeholder, "holidays lists no day of 2027, which starts in 31 days"}},
-		{time.Date(2027, 1, 4, 9, 0, 0, 0, wib), []string{placeholder, fmt.Sprintf(`../configs/kecamatan.yaml:%d: warning: holidays lists no day of 2027: deadlines count this year's holidays as working days`, holidays)}},
+		{time.Date(2026, 11, 30, 18, 0, 0, 0, time.UTC), []string{placeholder, signatory, "holidays lists no day of 2027, which starts in 31 days", classes}},
+		{time.Date(2027, 1, 4, 9, 0, 0, 0, wib), []string{placeholder, signatory, fmt.Sprintf(`../configs/kecamatan.yaml:%d: warning: holidays lists no day of 2027: deadlines count this year's holidays as working days`, holidays), classes}},
 	} {
 		got := o.Warnings(tc.now)
 		if len(got) != len(tc.want) {
@@ -260,12 +267,25 @@ func TestWarningsOfTheShippedConfiguration(t *testing.T) {
 	}
 }
 
+// confirmed is a letter template whose classification code the office
+// confirmed: the mark is gone from its line.
+func confirmed(s string) string {
+	return regexp.MustCompile(`(?m)^(class: "[^"]*") # TO BE CONFIRMED.*$`).ReplaceAllString(s, "$1")
+}
+
 func TestWarningsGoneOnceEdited(t *testing.T) {
-	dir := copyConfigs(t, map[string]func(string) string{"kecamatan.yaml": func(s string) string {
+	edits := map[string]func(string) string{"kecamatan.yaml": func(s string) string {
 		s = strings.Replace(s, "(alamat lengkap menunggu konfirmasi kantor)", "Jl. Raya Leksono No. 1", 1)
 		s = strings.Replace(s, `"(nomor telepon menunggu konfirmasi kantor)"`, `"(0286) 321000"`, 1)
+		s = strings.Replace(s, `"(nama camat menunggu konfirmasi kantor)"`, `"Drs. Slamet Riyadi"`, 1)
+		s = strings.Replace(s, `"(pangkat menunggu konfirmasi kantor)"`, `"Pembina Tk. I (IV/b)"`, 1)
+		s = strings.Replace(s, `"(NIP menunggu konfirmasi kantor)"`, `"197001011990031001"`, 1)
 		return strings.Replace(s, "holidays:\n", "holidays:\n  - \"2027-01-01\" # Tahun Baru Masehi\n", 1)
-	}})
+	}}
+	for _, code := range []string{"dispensasi_nikah", "domisili", "izin_keramaian", "legalisasi", "sktm", "tanggungan_keluarga"} {
+		edits["letters/"+code+".yaml"] = confirmed
+	}
+	dir := copyConfigs(t, edits)
 	o, problems := Load(dir)
 	if len(problems) > 0 {
 		t.Fatal(problems)
@@ -283,22 +303,39 @@ func TestWarningsGoneOnceEdited(t *testing.T) {
 	}
 	file := filepath.Join(dir, "kecamatan.yaml")
 	want := fmt.Sprintf("%s:%d: warning: phone is still a placeholder", file, lineOf(t, file, "phone:"))
-	if got := o.Warnings(time.Date(2026, 6, 1, 9, 0, 0, 0, wib)); len(got) != 1 || !strings.HasPrefix(got[0].String(), want) {
-		t.Errorf("warnings = %s, want one starting %s", got, want)
+	if got := o.Warnings(time.Date(2026, 6, 1, 9, 0, 0, 0, wib)); len(got) != 3 || !strings.HasPrefix(got[0].String(), want) {
+		t.Errorf("warnings = %s, want the phone's first, then the letters'", got)
+	}
+
+	// One class left to confirm: its own line, in the singular. The sekcam
+	// is still a placeholder, but no template names them.
+	edits = map[string]func(string) string{}
+	for _, code := range []string{"dispensasi_nikah", "domisili", "izin_keramaian", "legalisasi", "tanggungan_keluarga"} {
+		edits["letters/"+code+".yaml"] = confirmed
+	}
+	dir = copyConfigs(t, edits)
+	if o, _ = Load(dir); o == nil {
+		t.Fatal("edited copy does not load")
+	}
+	file = filepath.Join(dir, "letters", "sktm.yaml")
+	want = fmt.Sprintf(`%s:%d: warning: the classification code of this letter is still to be confirmed ("TO BE CONFIRMED" on its line)`, file, lineOf(t, file, `class: "`))
+	got := o.Warnings(time.Date(2026, 6, 1, 9, 0, 0, 0, wib))
+	if len(got) != 3 || !strings.HasPrefix(got[2].String(), want) || strings.Contains(got.Error(), "sekcam") {
+		t.Errorf("warnings = %s, want the last starting %s", got, want)
 	}
 }
 
 func TestCheckText(t *testing.T) {
 	june := time.Date(2026, 6, 1, 9, 0, 0, 0, wib)
-	text, ok := Check("", nil, june)
+	text, ok := Check("", nil, nil, june)
 	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
-	if !ok || len(lines) != 2 || !strings.HasPrefix(lines[0], "configs/kecamatan.yaml:") ||
-		lines[1] != "configuration OK with 1 warning(s): 9 services, 9 redirects, 14 villages, 8 officers, 6 letter templates, languages: en, id" {
+	if !ok || len(lines) != 4 || !strings.HasPrefix(lines[0], "configs/kecamatan.yaml:") ||
+		lines[3] != "configuration OK with 3 warning(s): 9 services, 9 redirects, 14 villages, 8 officers, 6 letter templates, languages: en, id" {
 		t.Errorf("Check in June = %v,\n%s", ok, text)
 	}
 
 	settings := errors.Join(errors.New(`LOG_LEVEL "loud" is not one of debug, info, warn, error`), errors.New(`WHATSAPP "x" is not one of auto, on, off`))
-	text, ok = Check("", settings, june)
+	text, ok = Check("", settings, nil, june)
 	want := "environment: LOG_LEVEL \"loud\" is not one of debug, info, warn, error\nenvironment: WHATSAPP \"x\" is not one of auto, on, off\n2 problem(s) found\n"
 	if ok || text != want {
 		t.Errorf("Check with bad settings = %v,\n%s\nwant\n%s", ok, text, want)

@@ -3,8 +3,10 @@ package office
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,17 +22,22 @@ const PlaceholderMark = "menunggu konfirmasi"
 const kecamatanFile = "kecamatan.yaml"
 
 // Warnings are what is valid but still wrong for citizens at now: the
-// office's address or phone still the shipped placeholder, and holidays
-// with no day of this year, or in December none of the coming year. Each
-// names the line of kecamatan.yaml to edit.
+// office's address or phone still the shipped placeholder, a signatory of
+// the letters still one, classification codes of letters still to be
+// confirmed, and holidays with no day of this year, or in December none of
+// the coming year. Each names the line to edit.
 func (o *Office) Warnings(now time.Time) Problems {
-	lines := o.keyLines(kecamatanFile)
-	where := func(key string) string {
-		w := path.Join(filepath.ToSlash(o.dir), kecamatanFile)
-		if n := lines[key]; n > 0 {
-			w += ":" + strconv.Itoa(n)
+	line := func(key string) int {
+		if k, _ := o.lookup(kecamatanFile, key); k != nil {
+			return k.Line
 		}
-		return w
+		return 0
+	}
+	where := func(key string) string {
+		if n := line(key); n > 0 {
+			return o.lineAt(kecamatanFile, n)
+		}
+		return path.Join(filepath.ToSlash(o.dir), kecamatanFile)
 	}
 	var out Problems
 	office := o.Catalog.Office
@@ -40,7 +47,7 @@ func (o *Office) Warnings(now time.Time) Problems {
 	case address && phone:
 		out = append(out, Problem{Where: where("address"), Warning: true,
 			Msg:  fmt.Sprintf("address and phone are still placeholders: citizens who ask where the office is read %q and %q", office.Address, office.Phone),
-			Hint: fmt.Sprintf("write the office's address on this line and its phone number on line %d", lines["phone"])})
+			Hint: fmt.Sprintf("write the office's address on this line and its phone number on line %d", line("phone"))})
 	case address:
 		out = append(out, Problem{Where: where("address"), Warning: true,
 			Msg:  fmt.Sprintf("address is still a placeholder: citizens who ask where the office is read %q", office.Address),
@@ -50,6 +57,8 @@ func (o *Office) Warnings(now time.Time) Problems {
 			Msg:  fmt.Sprintf("phone is still a placeholder: citizens who ask how to call the office read %q", office.Phone),
 			Hint: "write the office's phone number on this line"})
 	}
+
+	out = append(out, o.signatoryWarnings(where)...)
 
 	if office.Location != nil {
 		now = now.In(office.Location)
@@ -73,24 +82,109 @@ func (o *Office) Warnings(now time.Time) Problems {
 		out = append(out, Problem{Where: where("holidays"), Warning: true, Hint: hint(y),
 			Msg: fmt.Sprintf("holidays lists no day of %d, which starts in %d days: deadlines will count its holidays as working days", y, days)})
 	}
+	return append(out, o.classWarning()...)
+}
+
+// ToConfirm marks, in a comment on its line, a value of configs/letters/
+// the office has still to confirm (a letter's classification code): check
+// warns while it is there.
+const ToConfirm = "TO BE CONFIRMED"
+
+// signatoryWarnings name each signatory a letter template names whose
+// name, rank or NIP is still the shipped placeholder: every letter it
+// signs prints it. where names a line of kecamatan.yaml.
+func (o *Office) signatoryWarnings(where func(string) string) Problems {
+	if o.Letters == nil {
+		return nil
+	}
+	used := map[string]bool{}
+	for _, code := range o.Letters.Services() {
+		tpl, _ := o.Letters.For(code)
+		used[tpl.Signatory] = true
+	}
+	keys := slices.Sorted(maps.Keys(used))
+	var out Problems
+	for _, k := range keys {
+		s := o.Letters.Signatories[k]
+		if !strings.Contains(s.Name+s.Rank+s.NIP, PlaceholderMark) {
+			continue
+		}
+		at := where("letters")
+		if _, name := o.lookup(kecamatanFile, "letters", "signatories", k, "name"); name != nil {
+			at = o.lineAt(kecamatanFile, name.Line)
+		}
+		out = append(out, Problem{Where: at, Warning: true,
+			Msg:  fmt.Sprintf("signatory %q is still a placeholder: the letters it signs print %q under the signature", k, s.Name),
+			Hint: "write the name, rank and NIP of who signs on this line and the next two"})
+	}
 	return out
 }
 
-// keyLines are the lines of the top-level keys of file; empty when the
-// file cannot be read (the loader has reported it).
-func (o *Office) keyLines(file string) map[string]int {
-	out := map[string]int{}
+// classWarning names the letter templates whose classification code is
+// still marked ToConfirm, in one warning: every letter number of theirs
+// is written with it.
+func (o *Office) classWarning() Problems {
+	if o.Letters == nil {
+		return nil
+	}
+	var first string
+	var others []string
+	for _, code := range o.Letters.Services() {
+		file := path.Join("letters", code+".yaml")
+		key, value := o.lookup(file, "class")
+		if value == nil || !strings.Contains(key.LineComment+value.LineComment, ToConfirm) {
+			continue
+		}
+		if first == "" {
+			first = o.lineAt(file, value.Line)
+		} else {
+			others = append(others, code+".yaml")
+		}
+	}
+	if first == "" {
+		return nil
+	}
+	msg := fmt.Sprintf("the classification code of this letter is still to be confirmed (%q on its line): its letter numbers are written with it", ToConfirm)
+	if len(others) > 0 {
+		msg = fmt.Sprintf("the classification codes of %d letters are still to be confirmed (%q on the class line of this file and of %s): their letter numbers are written with them",
+			len(others)+1, ToConfirm, strings.Join(others, ", "))
+	}
+	return Problems{{Where: first, Warning: true, Msg: msg,
+		Hint: fmt.Sprintf("confirm each class against the office's archive classification list, then delete %q from its line", ToConfirm)}}
+}
+
+// lineAt is file:line as problems name a line of an office file.
+func (o *Office) lineAt(file string, line int) string {
+	return path.Join(filepath.ToSlash(o.dir), file) + ":" + strconv.Itoa(line)
+}
+
+// lookup finds the value under the keys of path in file, and its key;
+// nil when the file cannot be read or has no such value.
+func (o *Office) lookup(file string, keys ...string) (key, value *yaml.Node) {
 	raw, err := fs.ReadFile(o.files, file)
 	if err != nil {
-		return out
+		return nil, nil
 	}
 	var doc yaml.Node
-	if yaml.Unmarshal(raw, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return out
+	if yaml.Unmarshal(raw, &doc) != nil || len(doc.Content) == 0 {
+		return nil, nil
 	}
-	m := doc.Content[0]
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		out[m.Content[i].Value] = m.Content[i].Line
+	value = doc.Content[0]
+	for _, k := range keys {
+		if value.Kind != yaml.MappingNode {
+			return nil, nil
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(value.Content); i += 2 {
+			if value.Content[i].Value == k {
+				key, next = value.Content[i], value.Content[i+1]
+				break
+			}
+		}
+		if next == nil {
+			return nil, nil
+		}
+		value = next
 	}
-	return out
+	return key, value
 }

@@ -13,12 +13,8 @@ import (
 // WriteText prints the document's tables of set as aligned columns under
 // a title, numbers written the language's way ("80,56").
 func (w *Writer) WriteText(out io.Writer, d Document, set Set) error {
-	key := "report.title"
-	if set == SetIKM {
-		key = "report.title_ikm"
-	}
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, w.t(key, map[string]string{"unit": w.unit(), "period": w.period(d.Period)}))
+	fmt.Fprintln(tw, w.Title(d, set))
 	for _, t := range w.Tables(d, set) {
 		fmt.Fprintf(tw, "\n%s\n", t.Title)
 		for _, n := range t.Notes {
@@ -32,7 +28,7 @@ func (w *Writer) WriteText(out io.Writer, d Document, set Set) error {
 		for _, row := range append(t.Rows, t.Footer...) {
 			cells := make([]string, len(row))
 			for i, c := range row {
-				cells[i] = w.cellText(c)
+				cells[i] = w.CellText(c)
 			}
 			fmt.Fprintln(tw, strings.Join(cells, "\t"))
 		}
@@ -44,8 +40,20 @@ func (w *Writer) WriteText(out io.Writer, d Document, set Set) error {
 	return tw.Flush()
 }
 
-// cellText is a cell as people read it.
-func (w *Writer) cellText(c Cell) string {
+// Title is the heading of the report of set over d's period, with the
+// office's name: "Laporan Survei Kepuasan Masyarakat Kecamatan Leksono,
+// 1 Januari 2026 s.d. 30 Juni 2026".
+func (w *Writer) Title(d Document, set Set) string {
+	key := "report.title"
+	if set == SetIKM {
+		key = "report.title_ikm"
+	}
+	return w.t(key, map[string]string{"unit": w.unit(), "period": w.period(d.Period)})
+}
+
+// CellText is a cell as people read it, in the writer's language ("80,56",
+// "75,0%", "-").
+func (w *Writer) CellText(c Cell) string {
 	switch c.Kind {
 	case CellNumber:
 		return w.number(c.Value, c.Places)

@@ -147,7 +147,7 @@ func (w *Writer) writeSheet(f *excelize.File, sheet string, t Table, st xlsxStyl
 				return err
 			}
 			if i < len(widths) {
-				widths[i] = max(widths[i], utf8.RuneCountInString(w.cellText(c)))
+				widths[i] = max(widths[i], utf8.RuneCountInString(w.CellText(c)))
 			}
 		}
 	}

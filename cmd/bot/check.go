@@ -19,7 +19,7 @@ func checkFlags(*flag.FlagSet) func(env) int { return check }
 // problem, or the warnings, and returns 1 if there is a problem, else 0.
 func check(e env) int {
 	cfg, err := readSettings(e.getenv)
-	text, ok := office.Check(cfg.ConfigDir, err, e.now())
+	text, ok := office.Check(cfg.ConfigDir, err, cfg.Warnings, e.now())
 	if err == nil {
 		// serve starts while PostgreSQL is down; check says so at once.
 		if problems := checkServers(cfg); len(problems) > 0 {

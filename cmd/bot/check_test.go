@@ -19,13 +19,16 @@ func runCheck(t *testing.T, vars map[string]string, now time.Time) (int, string)
 }
 
 var (
-	okLineRe  = regexp.MustCompile(`^configuration OK with 2 warning\(s\): 9 services, 9 redirects, 14 villages, 8 officers, 6 letter templates, languages: en, id$`)
-	warningRe = regexp.MustCompile(`^configs/kecamatan\.yaml:\d+: warning: .+; fix: .+$`)
+	okLineRe  = regexp.MustCompile(`^configuration OK with 5 warning\(s\): 9 services, 9 redirects, 14 villages, 8 officers, 6 letter templates, languages: en, id$`)
+	warningRe = regexp.MustCompile(`^(environment|configs/(kecamatan|letters/[a-z_]+)\.yaml:\d+): warning: .+; fix: .+$`)
 )
 
-// TestCheckShippedConfiguration is the issue's "done when": on the shipped
-// configuration in December, check prints two warnings (placeholders, no
-// holidays next year), each with its line, and exits 0.
+// TestCheckShippedConfiguration is the "done when" of issue #24, with the
+// placeholders found since: on the shipped configuration in December,
+// check prints its warnings (PUBLIC_URL unset, the office's address and
+// phone, the letters' signatory, no holidays next year, the letters'
+// classification codes), each with its line, and exits 0. With PUBLIC_URL
+// set, the first is gone.
 func TestCheckShippedConfiguration(t *testing.T) {
 	december := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
 	for name, vars := range map[string]map[string]string{
@@ -38,16 +41,22 @@ func TestCheckShippedConfiguration(t *testing.T) {
 				t.Fatalf("check exit %d, want 0; output:\n%s", code, out)
 			}
 			lines := strings.Split(strings.TrimSpace(out), "\n")
-			if len(lines) != 3 || !okLineRe.MatchString(lines[2]) {
-				t.Fatalf("output:\n%s\nwant two warnings and the OK line", out)
+			if len(lines) != 6 || !okLineRe.MatchString(lines[5]) {
+				t.Fatalf("output:\n%s\nwant five warnings and the OK line", out)
 			}
-			for i, want := range []string{"address and phone are still placeholders", "holidays lists no day of 2027"} {
+			for i, want := range []string{"environment: warning: PUBLIC_URL is not set: the QR codes of printed letters lead to http://127.0.0.1:8080",
+				"address and phone are still placeholders", `signatory "camat" is still a placeholder`, "holidays lists no day of 2027",
+				"classification codes of 6 letters are still to be confirmed"} {
 				l := strings.Replace(lines[i], "../../configs/", "configs/", 1)
 				if !warningRe.MatchString(l) || !strings.Contains(l, want) {
 					t.Errorf("warning %d = %q, want file:line and %q", i+1, lines[i], want)
 				}
 			}
 		})
+	}
+	code, out := runCheck(t, map[string]string{"PUBLIC_URL": "https://sapa.leksono.go.id"}, december)
+	if code != 0 || strings.Contains(out, "PUBLIC_URL") || !strings.Contains(out, "configuration OK with 4 warning(s)") {
+		t.Errorf("with PUBLIC_URL set: exit %d, output:\n%s\nwant four warnings, none about PUBLIC_URL", code, out)
 	}
 }
 
@@ -93,6 +102,8 @@ func TestServeLogsWarnings(t *testing.T) {
 		`level=WARN msg="address and phone are still placeholders: `,
 		`level=WARN msg="holidays lists no day of 2027, which starts in 25 days: `,
 		`where=configs/kecamatan.yaml:`,
+		`level=WARN msg="PUBLIC_URL is not set: the QR codes of printed letters lead to http://127.0.0.1:8080, which only this PC reaches" where=environment`,
+		`level=WARN msg="signatory \"camat\" is still a placeholder: `,
 	} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("serve's log lacks %q:\n%s", want, logs)

@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/leksono/sapa/metrics"
+	"github.com/leksono/sapa/office"
 	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store/pgstore"
 )
@@ -83,6 +84,9 @@ type settings struct {
 	// PublicURL is where the public reaches the bot's verification page:
 	// every letter's QR code holds PublicURL/verifikasi/<code>.
 	PublicURL string
+	// Warnings are what is valid but wrong for the public (PUBLIC_URL
+	// unset): check prints them, serve logs them.
+	Warnings office.Problems
 	// TrustedProxies are the reverse proxies in front of that page, whose
 	// X-Forwarded-For names the client.
 	TrustedProxies []netip.Prefix
@@ -221,6 +225,9 @@ func readSettings(getenv func(string) string) (settings, error) {
 	s.MediaDir = strings.TrimSpace(getenv("MEDIA_DIR"))
 	if s.PublicURL = strings.TrimRight(strings.TrimSpace(getenv("PUBLIC_URL")), "/"); s.PublicURL == "" {
 		s.PublicURL = consoleURL(s.ConsoleAddr)
+		s.Warnings = append(s.Warnings, office.Problem{Where: "environment", Warning: true,
+			Msg:  "PUBLIC_URL is not set: the QR codes of printed letters lead to " + s.PublicURL + ", which only this PC reaches",
+			Hint: "set PUBLIC_URL to the https address the public reaches the bot's pages at (README, Settings)"})
 	} else if u, err := url.Parse(s.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		problems = append(problems, fmt.Errorf("PUBLIC_URL %q is not the http(s) address of the bot's pages (for example https://sapa.leksono.go.id)", s.PublicURL))
 	}

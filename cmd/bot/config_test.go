@@ -32,6 +32,10 @@ func TestReadSettingsDefaults(t *testing.T) {
 		ConsoleAddr:    "127.0.0.1:8080",
 		PublicURL:      "http://127.0.0.1:8080",
 	}
+	if len(s.Warnings) != 1 || !strings.Contains(s.Warnings[0].Msg, "PUBLIC_URL is not set") {
+		t.Errorf("warnings %v, want the one of PUBLIC_URL", s.Warnings)
+	}
+	s.Warnings = nil
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("defaults = %+v\nwant %+v", s, want)
 	}

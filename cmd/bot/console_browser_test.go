@@ -297,7 +297,8 @@ func fileSKTM(c *chats, citizen int64, name string) {
 // PC's size and at a phone's: an officer logs in with the code their chat
 // received, finds the citizen's new SKTM in the queue within seconds of
 // the "ya", opens it, reveals the NIK (on record), takes it, asks a
-// question (the citizen's chat gets it), sees the answer appear, prints
+// question (the citizen's chat gets it), sees the answer appear with the
+// actions it allows (a note being typed kept), prints
 // the letter (name, full NIK and number in the PDF's text), and finishes
 // the case (the citizen is told and invited to the survey). Then
 // what must fail does: another unit's officer, a logged-out browser, a
@@ -366,10 +367,26 @@ func TestConsoleInABrowser(t *testing.T) {
 			tb.act(ticket, "ambil", "", "Kasus sudah ditugaskan.")
 			tb.act(ticket, "tanya", "Mohon kirim nama sekolah anak.", "Warga sudah diberi tahu.")
 			c.next(citizen, "Mohon kirim nama sekolah anak.")
+			// While the question waits, the officer starts a note on the
+			// open page; nothing but verifikasi, tolak and bukan is offered.
+			tb.waitFor("html[data-live-ready]")
+			noProses, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`document.querySelector('button[value=proses]') === null`))
+			if err != nil || !noProses {
+				t.Fatalf("proses offered while the case waits for the citizen (%v)", err)
+			}
+			const typing = "Sudah ditelepon, menunggu"
+			tb.do(chromedp.SendKeys(chromedp.CSS("form:has(button[value=catat]) textarea"), typing))
 			c.srv.PushText(citizen, citizen, "SD Negeri 1 Sawangan")
 			c.next(citizen, "")
-			// The answer appears in the open page by itself.
+			// The answer appears in the open page by itself, and the
+			// actions follow the case (verifikasi now: proses and the
+			// letter), keeping the note being typed.
 			tb.waitText("SD Negeri 1 Sawangan")
+			tb.waitFor("button[value=proses]")
+			tb.waitFor("button[value=cetak]")
+			if got, err := chromedp.Run(tb.ctx, chromedp.Value(chromedp.CSS("form:has(button[value=catat]) textarea"))); err != nil || got != typing {
+				t.Errorf("the note being typed is %q after the refresh (%v), want %q", got, err, typing)
+			}
 			tb.do(chromedp.ScrollIntoView(chromedp.CSS("#case-history")))
 			tb.shot("case-answer")
 
@@ -400,6 +417,10 @@ func TestConsoleInABrowser(t *testing.T) {
 				tb.open("/agenda")
 				tb.waitText(number)
 				tb.shot("register")
+				// The report page: the IKM tables of the year so far.
+				tb.open("/laporan")
+				tb.waitFor("#tabel-ikm_elements")
+				tb.shot("report")
 			}
 
 			tb.act(ticket, "proses", "", "Warga sudah diberi tahu.")

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -41,7 +42,7 @@ func serve(e env) int {
 		return code
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	for _, w := range o.Warnings(e.now()) {
+	for _, w := range slices.Concat(cfg.Warnings, o.Warnings(e.now())) {
 		log.Warn(w.Msg, "where", w.Where, "fix", w.Hint)
 	}
 	tuneGC(e.getenv)
@@ -143,10 +144,6 @@ func buildWith(ctx context.Context, cfg settings, o *office.Office, log *slog.Lo
 	a, err := buildCoreFor(ctx, cfg, o, nil, true, log)
 	if err != nil {
 		return nil, err
-	}
-	if cfg.PublicURL == consoleURL(cfg.ConsoleAddr) {
-		log.Warn("PUBLIC_URL is not set: the QR codes of printed letters lead to "+cfg.PublicURL+", which only this PC reaches",
-			"fix", "set PUBLIC_URL to the address the public reaches the bot at")
 	}
 	if cfg.TelegramToken != "" {
 		if err := a.addTelegram(cfg, log); err != nil {

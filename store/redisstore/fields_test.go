@@ -24,7 +24,7 @@ func TestEveryStateFieldSurvives(t *testing.T) {
 			Chat: chat, Step: conversation.StepStatus, Service: "sktm", Showing: "domisili", Field: 3,
 			Data: map[string]string{"nama": "Siti"}, Retries: 2, Editing: true, Lang: "en", Draft: "sktm",
 			Awaiting: "LKS-261123-0001", Listed: []string{"LKS-261123-0001", "LKS-261123-0002"},
-			Questions: []string{"LKS-261123-0004"}, Offered: []string{"f:sktm", "r:ktp"},
+			Questions: []string{"LKS-261123-0004"}, Replied: "LKS-261123-0005", Offered: []string{"f:sktm", "r:ktp"},
 			Survey: "LKS-261123-0001", SurveyQ: 4, SurveyKind: services.KindComplaint, Matter: "LKS-261120-0003",
 			Last: "m-41", Ticket: "LKS-261123-0002",
 			Files:     []services.StoredFile{{Kind: "photo", MIME: "image/jpeg", Size: 10, SHA256: "ab", Path: "ab/ab.jpg"}},

@@ -137,6 +137,7 @@ type record struct {
 	Showing   string                `json:"showing,omitempty"`
 	Awaiting  string                `json:"awaiting,omitempty"`
 	Questions []string              `json:"questions,omitempty"`
+	Replied   string                `json:"replied,omitempty"`
 	Listed    []string              `json:"listed,omitempty"`
 	Offered   []string              `json:"offered,omitempty"`
 	Files     []services.StoredFile `json:"files,omitempty"`
@@ -242,6 +243,7 @@ func (s *Store) decode(chat conversation.ChatKey, vals []any) (*conversation.Sta
 		Showing:   r.Showing,
 		Awaiting:  r.Awaiting,
 		Questions: r.Questions,
+		Replied:   r.Replied,
 		Listed:    r.Listed,
 		Offered:   r.Offered,
 		Files:     r.Files,
@@ -361,6 +363,7 @@ func (s *Store) encode(st conversation.State) ([]byte, error) {
 		Showing:   st.Showing,
 		Awaiting:  st.Awaiting,
 		Questions: st.Questions,
+		Replied:   st.Replied,
 		Listed:    st.Listed,
 		Offered:   st.Offered,
 		Files:     st.Files,
