@@ -16,7 +16,7 @@ import (
 // the rate limit gets one notice, then silence. (Nothing switches the gate
 // on by itself: the wiring must give it.)
 func TestBuiltEngineLimitsASender(t *testing.T) {
-	cfg, err := readSettings(envOf(map[string]string{"DATA_DIR": t.TempDir(), "WHATSAPP": "off", "METRICS_ADDR": "off"}))
+	cfg, err := office.ReadSettings(envOf(map[string]string{"DATA_DIR": t.TempDir(), "WHATSAPP": "off", "METRICS_ADDR": "off"}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,9 +61,9 @@ func reportCmd(e env, f reportArgs) int {
 		fmt.Fprintln(e.stderr, "sapa report:", err)
 		return 1
 	}
-	st, err := openStorage(ctx, cfg, caseOptions(o.Catalog, keys.Keys), log)
+	st, err := openStorage(ctx, cfg, caseOptions(o.Catalog, keys.Keys), false, log)
 	if err != nil {
-		fmt.Fprintln(e.stderr, "sapa report:", keys.refused(err, log))
+		fmt.Fprintln(e.stderr, "sapa report:", keys.Refused(err, log))
 		return 1
 	}
 	d, err := report.Build(ctx, st.Cases, o.Catalog.Office, period, e.now())

@@ -9,6 +9,7 @@ import (
 	"github.com/leksono/sapa/channels/telegram"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/delivery"
+	"github.com/leksono/sapa/office"
 	"github.com/leksono/sapa/store/mediastore"
 )
 
@@ -20,7 +21,7 @@ const webhookShards = 16
 // addTelegram builds the Telegram channel on the engine: its updates in
 // the delivery core's journal (polling) or shards (webhook), its
 // notifications in the core's outbox.
-func (a *app) addTelegram(cfg settings, log *slog.Logger) error {
+func (a *app) addTelegram(cfg office.Settings, log *slog.Logger) error {
 	updates := a.delivery.Inbound("telegram", webhookShards, telegram.ShardOf)
 	tcfg := telegram.Config{Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL, MaxMedia: a.media.MaxBytes(),
 		GiveUp: a.deadLetters.Park}
