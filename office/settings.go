@@ -279,6 +279,15 @@ const minWebhookSecret = 32
 
 var webhookSecretRe = regexp.MustCompile(`^[A-Za-z0-9_-]{` + strconv.Itoa(minWebhookSecret) + `,256}$`)
 
+// ListenProblem says in one line why the listener of a setting could not
+// open, and what to change; orElse is the setting's other way out.
+func ListenProblem(setting, addr, orElse string, err error) string {
+	if errors.Is(err, metrics.ErrAddrInUse) {
+		return fmt.Sprintf("%s %s is in use by another program: set %s to a free host:port, %s", setting, addr, setting, orElse)
+	}
+	return fmt.Sprintf("%s %s cannot be listened on (%s): set %s to a host:port of this machine, %s", setting, addr, store.OneLine(err), setting, orElse)
+}
+
 // serverTimeout bounds how long CheckServers waits for the servers.
 const serverTimeout = 5 * time.Second
 

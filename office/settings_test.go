@@ -1,6 +1,8 @@
 package office
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"os"
@@ -8,6 +10,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/leksono/sapa/metrics"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -190,5 +194,21 @@ func TestWebhookSecretTooShort(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "TELEGRAM_WEBHOOK_SECRET must be 32 to 256") || !strings.Contains(err.Error(), "openssl rand -hex 32") {
 			t.Errorf("secret of %d characters: got %v, want it refused with how to make one", len(secret), err)
 		}
+	}
+}
+
+// A listener that cannot open is one line naming the setting and what to
+// put in it instead, without the URL an error may repeat.
+func TestListenProblem(t *testing.T) {
+	inUse := fmt.Errorf("listen on 127.0.0.1:7272: %w", metrics.ErrAddrInUse)
+	if got, want := ListenProblem("METRICS_ADDR", "127.0.0.1:7272", "or off", inUse),
+		"METRICS_ADDR 127.0.0.1:7272 is in use by another program: set METRICS_ADDR to a free host:port, or off"; got != want {
+		t.Errorf("in use: %q, want %q", got, want)
+	}
+	other := errors.New("listen tcp 10.9.9.9:6060:\n  cannot assign requested address")
+	got := ListenProblem("PPROF_ADDR", "10.9.9.9:6060", "or unset it", other)
+	if strings.Contains(got, "\n") || !strings.Contains(got, "PPROF_ADDR 10.9.9.9:6060 cannot be listened on (listen tcp 10.9.9.9:6060: cannot assign requested address)") ||
+		!strings.HasSuffix(got, "set PPROF_ADDR to a host:port of this machine, or unset it") {
+		t.Errorf("other error: %q", got)
 	}
 }

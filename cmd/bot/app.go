@@ -95,7 +95,7 @@ func (a *app) addJobs(cfg office.Settings, log *slog.Logger) {
 		// A port another program holds must not stop the citizens' service:
 		// one line says what to change, and the bot runs without it.
 		if ln, err := metrics.Listen(cfg.MetricsAddr); err != nil {
-			log.Warn(listenProblem("METRICS_ADDR", cfg.MetricsAddr, "or off", err) + "; running without /healthz, /readyz and /metrics")
+			log.Warn(office.ListenProblem("METRICS_ADDR", cfg.MetricsAddr, "or off", err) + "; running without /healthz, /readyz and /metrics")
 		} else {
 			a.listeners = append(a.listeners, ln)
 			a.jobs = append(a.jobs, runner{name: "ops", run: func(ctx context.Context) error {
@@ -112,7 +112,7 @@ func (a *app) addJobs(cfg office.Settings, log *slog.Logger) {
 	}
 	if cfg.PprofAddr != "" {
 		if ln, err := metrics.Listen(cfg.PprofAddr); err != nil {
-			log.Warn(listenProblem("PPROF_ADDR", cfg.PprofAddr, "or unset it", err) + "; running without the profiler")
+			log.Warn(office.ListenProblem("PPROF_ADDR", cfg.PprofAddr, "or unset it", err) + "; running without the profiler")
 		} else {
 			a.listeners = append(a.listeners, ln)
 			a.jobs = append(a.jobs, runner{name: "pprof", run: func(ctx context.Context) error {
@@ -121,15 +121,6 @@ func (a *app) addJobs(cfg office.Settings, log *slog.Logger) {
 			}})
 		}
 	}
-}
-
-// listenProblem says in one line why the listener of a setting could not
-// open, and what to change; orElse is the setting's other way out.
-func listenProblem(setting, addr, orElse string, err error) string {
-	if errors.Is(err, metrics.ErrAddrInUse) {
-		return fmt.Sprintf("%s %s is in use by another program: set %s to a free host:port, %s", setting, addr, setting, orElse)
-	}
-	return fmt.Sprintf("%s %s cannot be listened on (%s): set %s to a host:port of this machine, %s", setting, addr, store.OneLine(err), setting, orElse)
 }
 
 // buildCore opens the storage and builds the delivery core and the engine
