@@ -173,13 +173,9 @@ func (b *Bot) attach(ctx context.Context, chatID int64, m *tgbotapi.Message, in 
 	return nil
 }
 
-// PhotoFile is a stored photo or PDF to send to a chat. Open is called for
-// each attempt, so a retried upload starts from the first byte.
-type PhotoFile struct {
-	Name string // file name shown with a document; "" for a default
-	MIME string // image/jpeg, image/png, image/webp or application/pdf
-	Open func() (io.ReadCloser, error)
-}
+// PhotoFile is a stored photo or PDF to send to a chat, in the form every
+// channel takes.
+type PhotoFile = dispatch.File
 
 // fileItems checks files and makes them outbox items.
 func fileItems(files []PhotoFile) ([]outItem, error) {

@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 
+	"github.com/leksono/sapa/channels/dispatch"
 	"github.com/leksono/sapa/channels/telegram"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/delivery"
@@ -69,10 +69,6 @@ func (a *app) addTelegram(cfg office.Settings, log *slog.Logger) error {
 // chat), at Telegram's pace; done comes when all of it went out.
 func telegramDelivery(bot *telegram.Bot, media *mediastore.Store) delivery.Deliver {
 	return func(ctx context.Context, chatID string, r conversation.Reply, done func()) error {
-		files := make([]telegram.PhotoFile, 0, len(r.Files))
-		for _, f := range r.Files {
-			files = append(files, telegram.PhotoFile{MIME: f.MIME, Open: func() (io.ReadCloser, error) { return media.Open(f) }})
-		}
-		return bot.NotifyThen(ctx, chatID, r, files, done)
+		return bot.NotifyThen(ctx, chatID, r, dispatch.StoredFiles(r.Files, media.Open), done)
 	}
 }

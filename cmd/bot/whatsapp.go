@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"path/filepath"
 
@@ -116,10 +115,6 @@ func whatsappSender(wa *whatsapp.Bot, media *mediastore.Store) delivery.SendFunc
 		if len(r.Files) == 0 {
 			return nil
 		}
-		files := make([]whatsapp.File, 0, len(r.Files))
-		for _, f := range r.Files {
-			files = append(files, whatsapp.File{MIME: f.MIME, Open: func() (io.ReadCloser, error) { return media.Open(f) }})
-		}
-		return wa.SendFiles(ctx, chatID, "", files)
+		return wa.SendFiles(ctx, chatID, "", dispatch.StoredFiles(r.Files, media.Open))
 	}
 }
