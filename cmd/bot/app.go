@@ -134,19 +134,14 @@ func buildCore(ctx context.Context, cfg office.Settings, o *office.Office, notif
 // buildCoreFor is buildCore that, with waitForDatabase, builds the bot
 // while PostgreSQL does not answer: its jobs then include reaching it.
 func buildCoreFor(ctx context.Context, cfg office.Settings, o *office.Office, notify conversation.Notifier, waitForDatabase bool, log *slog.Logger) (*app, error) {
-	dk, err := loadDataKeys(cfg, log)
+	st, dk, err := openStorage(ctx, cfg, o, waitForDatabase, log)
 	if err != nil {
 		return nil, err
 	}
 	keys := dk.Keys
-	caseOpts := caseOptions(o.Catalog, keys)
-	st, err := openStorage(ctx, cfg, caseOpts, waitForDatabase, log)
-	if err != nil {
-		return nil, dk.Refused(err, log)
-	}
 	// Unfinished forms rest in Redis: their NIK and KK answers are sealed
 	// with the same keys as in the database.
-	states := redisstore.New(st.Redis, cfg.RedisPrefix, redisstore.WithSealedFields(keys, caseOpts.SensitiveFields()...))
+	states := redisstore.New(st.Redis, cfg.RedisPrefix, redisstore.WithSealedFields(keys, caseOptions(o.Catalog, keys).SensitiveFields()...))
 	m := metrics.New()
 	media, err := mediastore.New(cfg.MediaDir, 0)
 	if err != nil {
@@ -193,10 +188,20 @@ func storeConfig(cfg office.Settings, waitForDatabase bool) store.Config {
 // the two outboxes and the case queue.
 const blockingReaders = webhookShards + 3
 
-// openStorage opens the storage the settings name; with waitForDatabase,
-// PostgreSQL may answer later (see store.Open).
-func openStorage(ctx context.Context, cfg office.Settings, o pgstore.Options, waitForDatabase bool, log *slog.Logger) (*store.Storage, error) {
-	return store.Open(ctx, storeConfig(cfg, waitForDatabase), o, log)
+// openStorage loads the data keys and opens the storage the settings name
+// on them, for the office o; a database that refuses the keys says so in
+// one line (store.Keys.Refused). With waitForDatabase, PostgreSQL may
+// answer later (see store.Open).
+func openStorage(ctx context.Context, cfg office.Settings, o *office.Office, waitForDatabase bool, log *slog.Logger) (*store.Storage, store.Keys, error) {
+	keys, err := loadDataKeys(cfg, log)
+	if err != nil {
+		return nil, keys, err
+	}
+	st, err := store.Open(ctx, storeConfig(cfg, waitForDatabase), caseOptions(o.Catalog, keys.Keys), log)
+	if err != nil {
+		return nil, keys, keys.Refused(err, log)
+	}
+	return st, keys, nil
 }
 
 // loadDataKeys returns the keys that seal NIK and KK numbers at rest, as

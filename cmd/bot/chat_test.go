@@ -217,14 +217,7 @@ func TestChatEraseMyDataIsConfirmed(t *testing.T) {
 // cases.ticket" and the citizen's request was lost. On embedded storage
 // the database numbers the cases.
 func TestTwoProcessesOnOneDataDirGiveDistinctTickets(t *testing.T) {
-	cfg, err := office.ReadSettings(envOf(map[string]string{"DATA_DIR": t.TempDir(), "WHATSAPP": "off"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, problems := office.Load(cfg.ConfigDir)
-	if len(problems) > 0 {
-		t.Fatal(problems)
-	}
+	cfg, o := shipped(t, map[string]string{"DATA_DIR": t.TempDir(), "WHATSAPP": "off"})
 	log := slog.New(slog.DiscardHandler)
 	ctx := context.Background()
 	var procs []*app

@@ -68,14 +68,7 @@ func TestDataKeysFromTheSettings(t *testing.T) {
 // the place of the one to restore; with the file back, it starts.
 func TestLostKeysFileRefusesToStart(t *testing.T) {
 	dir := t.TempDir()
-	cfg, err := office.ReadSettings(envOf(map[string]string{"DATA_DIR": dir, "WHATSAPP": "off"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, problems := office.Load(cfg.ConfigDir)
-	if len(problems) > 0 {
-		t.Fatal(problems)
-	}
+	cfg, o := shipped(t, map[string]string{"DATA_DIR": dir, "WHATSAPP": "off"})
 	log := slog.New(slog.DiscardHandler)
 	ctx := context.Background()
 	a, err := buildCore(ctx, cfg, o, nil, log)

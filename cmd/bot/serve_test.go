@@ -16,6 +16,21 @@ func envOf(m map[string]string) func(string) string {
 	return func(name string) string { return m[name] }
 }
 
+// shipped reads the settings of env and loads the shipped configuration,
+// as serve does, failing the test on a problem in either.
+func shipped(t *testing.T, env map[string]string) (office.Settings, *office.Office) {
+	t.Helper()
+	cfg, err := office.ReadSettings(envOf(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, problems := office.Load(cfg.ConfigDir)
+	if len(problems) > 0 {
+		t.Fatalf("shipped configuration: %v", problems)
+	}
+	return cfg, o
+}
+
 func TestTuneGCLeavesExplicitSettingsAlone(t *testing.T) {
 	prevPercent := debug.SetGCPercent(100)
 	prevLimit := debug.SetMemoryLimit(math.MaxInt64)
@@ -42,15 +57,8 @@ func TestTuneGCLeavesExplicitSettingsAlone(t *testing.T) {
 func TestServeWithoutChannelStops(t *testing.T) {
 	// With no settings at all WhatsApp is the channel (it would wait for
 	// pairing): switched off, nothing is left to serve.
-	cfg, err := office.ReadSettings(envOf(map[string]string{"DATA_DIR": t.TempDir(), "WHATSAPP": "off"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, problems := office.Load(cfg.ConfigDir)
-	if len(problems) > 0 {
-		t.Fatalf("shipped configuration: %v", problems)
-	}
-	err = run(context.Background(), cfg, o, slog.New(slog.DiscardHandler))
+	cfg, o := shipped(t, map[string]string{"DATA_DIR": t.TempDir(), "WHATSAPP": "off"})
+	err := run(context.Background(), cfg, o, slog.New(slog.DiscardHandler))
 	if !errors.Is(err, errNoChannel) {
 		t.Fatalf("run with no channel = %v, want errNoChannel", err)
 	}
@@ -60,14 +68,7 @@ func TestServeWithoutChannelStops(t *testing.T) {
 // on embedded storage, the device keys in the same SQLite file, and the
 // office console.
 func TestNoSettingsServesWhatsApp(t *testing.T) {
-	cfg, err := office.ReadSettings(envOf(map[string]string{"DATA_DIR": t.TempDir()}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, problems := office.Load(cfg.ConfigDir)
-	if len(problems) > 0 {
-		t.Fatalf("shipped configuration: %v", problems)
-	}
+	cfg, o := shipped(t, map[string]string{"DATA_DIR": t.TempDir()})
 	a, err := buildWith(context.Background(), cfg, o, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("build with no settings: %v", err)
