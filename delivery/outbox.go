@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/internal/pause"
 	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store/redisstore"
 )
@@ -140,7 +141,7 @@ func drainOutbox(ctx context.Context, q *redisstore.Queue, deliver Deliver, log 
 		if err != nil {
 			if ctx.Err() == nil {
 				log.Warn("outbox unreadable, retrying", "err", err, "retry_in", wait)
-				sleepFor(ctx, wait)
+				pause.For(ctx, wait)
 				wait = min(2*wait, 30*time.Second)
 			}
 			continue

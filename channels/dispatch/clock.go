@@ -3,6 +3,8 @@ package dispatch
 import (
 	"context"
 	"time"
+
+	"github.com/leksono/sapa/internal/pause"
 )
 
 // Clock is time as the runtime sees it; tests replace it with a fake one
@@ -24,19 +26,8 @@ func (wall) Sleep(ctx context.Context, d time.Duration) bool { return Sleep(ctx,
 
 // Sleep waits d or until ctx is done, and reports whether the full wait
 // elapsed. A wait of zero or less returns at once, true unless ctx is done.
-func Sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
+// It is the bot's one such wait (package pause), under the channels' name.
+func Sleep(ctx context.Context, d time.Duration) bool { return pause.For(ctx, d) }
 
 // Backoff is an exponential delay: Next gives Min, then twice the last
 // delay, never more than Max (no cap when Max is zero); Reset starts again
