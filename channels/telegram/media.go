@@ -135,18 +135,18 @@ func (b *Bot) attach(ctx context.Context, chatID int64, m *tgbotapi.Message, in 
 	var (
 		data []byte
 		err  error
-		wait = b.sendBackoff
+		wait = dispatch.Backoff{Min: b.sendBackoff}
 	)
 	for try := 1; ; try++ {
 		data, err = b.download(dctx, ref.id, b.maxMedia)
 		if err == nil || !retryable(err) || try >= downloadTries {
 			break
 		}
-		b.log.Debug("telegram file download retry", "chat", maskChat(chatID), "message", in.MessageID, "retry_in", wait, "err", err)
-		if !dispatch.Sleep(dctx, wait) {
+		delay := wait.Next()
+		b.log.Debug("telegram file download retry", "chat", maskChat(chatID), "message", in.MessageID, "retry_in", delay, "err", err)
+		if !dispatch.Sleep(dctx, delay) {
 			break
 		}
-		wait *= 2
 	}
 	switch {
 	case errors.Is(err, errFileTooLarge):
