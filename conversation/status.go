@@ -117,6 +117,9 @@ func (e *Engine) showTimeline(ctx context.Context, t *turn, ticket string) error
 // describeEvent says in one line what happened, as a citizen reads it.
 func (e *Engine) describeEvent(t *turn, ev services.Event) string {
 	args := map[string]string{"status": e.statusLabel(t, ev.To), "note": ev.Note}
+	if ev.NoteErased {
+		args["note"] = e.tr(t, "privacy.note_erased", nil)
+	}
 	switch {
 	case ev.Kind == services.EventSubmit:
 		return e.tr(t, "status.what.submit", args)
@@ -128,7 +131,7 @@ func (e *Engine) describeEvent(t *turn, ev services.Event) string {
 		return e.tr(t, "status.what.letter", args)
 	case ev.Kind == services.EventLetterRevoked:
 		return e.tr(t, "status.what.letter_revoked", args)
-	case ev.Note != "":
+	case ev.Note != "" || ev.NoteErased:
 		return e.tr(t, "status.what.status_note", args)
 	default:
 		return e.tr(t, "status.what.status", args)

@@ -74,7 +74,7 @@ type CaseRead struct {
 }
 
 // privacyModels are the tables of this file, migrated after the cases.
-func privacyModels() []any { return []any{&Consent{}, &DeletionRequest{}, &CaseRead{}} }
+func privacyModels() []any { return []any{&Consent{}, &DeletionRequest{}, &CaseRead{}, &CaseKey{}} }
 
 // RecordConsent stores that the chat acknowledged purpose at at. Recording
 // it again keeps the first time.
@@ -179,15 +179,18 @@ func (s *Store) localizeRequest(r *DeletionRequest) {
 // hash, a source message not yet hashed; the free-text comments and the
 // respondent's profile (age band, sex, education, occupation) of their
 // satisfaction surveys, whose scores stay in the index; the holder's name of
-// the letters printed for them. Then the touched tables are vacuumed
-// (Vacuum), so the old rows do not linger in the file.
+// the letters printed for them; the text of every note in each case's
+// history (reasons, questions, the citizen's answers, internal remarks),
+// by destroying the case's note key (CaseKey): the history is append-only,
+// so its notes are destroyed by key, not overwritten. Then the touched
+// tables are vacuumed (Vacuum), so the old rows do not linger in the file.
 //
 // Kept, for the archive the retention schedule requires and for the
 // office's accountability: each case's ticket, service, unit, status,
 // village code, dates, the remaining form fields (service choices and
-// categories that reports count, declared in neither list) and its event
-// history, which is append-only by design (a database trigger refuses any
-// change, so notes an officer or the citizen wrote stay as they are); the
+// categories that reports count, declared in neither list) and the steps of
+// its history (kind, actor, time, statuses; an assignment's officer id and a
+// letter's number, the office's own data, stay readable); the
 // letters' register entries with the holder's masked name (a letter stays
 // verifiable); the consents (proof the notice was given) and the audit
 // trail of reads; and this request itself with its channel and chat id, the
@@ -285,6 +288,10 @@ func (s *Store) eraseCase(tx *gorm.DB, c Case) error {
 	if err := updateCase(tx, c.ID, set); err != nil {
 		return fmt.Errorf("erase case %s: %w", c.Ticket, err)
 	}
+	// The history is append-only: its notes are destroyed with their key.
+	if err := eraseCaseKey(tx, c.ID); err != nil {
+		return fmt.Errorf("erase case %s: %w", c.Ticket, err)
+	}
 	erased := map[string]any{"comment": ""}
 	for _, column := range profileColumns {
 		erased[column] = ""
@@ -347,7 +354,7 @@ func (s *Store) Vacuum(ctx context.Context) {
 	db := s.db.WithContext(ctx)
 	var err error
 	if db.Dialector.Name() == "postgres" {
-		err = db.Exec("VACUUM cases, citizens, survey_responses, letters").Error
+		err = db.Exec("VACUUM cases, citizens, survey_responses, letters, case_keys").Error
 	} else {
 		err = db.Exec("VACUUM").Error
 		if err == nil {
