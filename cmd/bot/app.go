@@ -152,9 +152,9 @@ func buildCoreFor(ctx context.Context, cfg settings, o *office.Office, notify co
 	if err != nil {
 		return nil, dk.refused(err, log)
 	}
-	// Unfinished forms rest in Redis: their NIK and KK answers are sealed
-	// with the same keys as in the database.
-	states := redisstore.New(st.Redis, cfg.RedisPrefix, redisstore.WithSealedFields(keys, caseOpts.SensitiveFields()...))
+	// Unfinished forms rest in Redis: every answer is sealed with the same
+	// keys as in the database.
+	states := redisstore.New(st.Redis, cfg.RedisPrefix, redisstore.WithEveryAnswerSealed(keys))
 	m := metrics.New()
 	media, err := mediastore.New(cfg.MediaDir, 0)
 	if err != nil {
