@@ -424,9 +424,7 @@ func (e *Engine) answerQuestion(ctx context.Context, t *turn, ticket string) err
 		"ticket": ticket, "service": e.texts.T(e.staffLang(), "service."+c.ServiceCode+".name", nil),
 		"note": note, "status": e.texts.T(e.staffLang(), "status.label."+string(c.Status), nil),
 	})
-	for _, to := range e.caseStaff(c) {
-		t.out = append(t.out, outgoing{to: to, reply: Reply{Text: text, Files: files}})
-	}
+	t.out = append(t.out, e.tellCaseStaff(c, Reply{Text: text, Files: files})...)
 	e.afterAnswer(t)
 	return nil
 }
@@ -447,17 +445,17 @@ func (e *Engine) afterAnswer(t *turn) {
 	e.prompt(t)
 }
 
-// caseStaff are the chats told about a case's news: its officer when it has
-// one, else its unit.
-func (e *Engine) caseStaff(c services.CaseView) []ChatKey {
+// tellCaseStaff addresses a case's news to its officer when it has one,
+// else to its unit (tellUnit).
+func (e *Engine) tellCaseStaff(c services.CaseView, news Reply) []outgoing {
 	if c.Assignee != "" {
 		// The one visibility rule: an assignee who may no longer see the
 		// case (moved to another unit, a rahasia complaint) is not told.
 		if o, ok := e.staff.Officer(c.Assignee); ok && services.CanSee(o, c) {
 			if chats := officerChats(o); len(chats) > 0 {
-				return chats
+				return e.toAllReply(chats, news)
 			}
 		}
 	}
-	return e.unitTargets(c.Unit)
+	return e.tellUnit(c, news)
 }
