@@ -147,7 +147,12 @@ func buildCoreFor(ctx context.Context, cfg settings, o *office.Office, notify co
 		return nil, err
 	}
 	keys := dk.Keys
+	media, err := mediastore.New(cfg.MediaDir, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open the media directory: %w", err)
+	}
 	caseOpts := caseOptions(o.Catalog, keys)
+	caseOpts.Files = media // an erasure removes the files the citizen sent
 	st, err := openStorageFor(ctx, cfg, caseOpts, waitForDatabase, log)
 	if err != nil {
 		return nil, dk.refused(err, log)
@@ -156,10 +161,6 @@ func buildCoreFor(ctx context.Context, cfg settings, o *office.Office, notify co
 	// keys as in the database.
 	states := redisstore.New(st.Redis, cfg.RedisPrefix, redisstore.WithEveryAnswerSealed(keys))
 	m := metrics.New()
-	media, err := mediastore.New(cfg.MediaDir, 0)
-	if err != nil {
-		return nil, errors.Join(fmt.Errorf("open the media directory: %w", err), st.Close())
-	}
 	core := delivery.New(delivery.Config{
 		Redis: st.Redis, Prefix: cfg.RedisPrefix, States: states, Cases: st.Cases, Keys: keys,
 		Location: o.Catalog.Office.Location, Durable: cfg.RedisURL != "", Gauges: m, Log: log,

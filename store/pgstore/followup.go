@@ -168,6 +168,7 @@ func (s *Store) onCase(ctx context.Context, what, ticket string, change func(tx 
 		c      Case
 		ev     CaseEvent
 		erased bool
+		files  []string
 	)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// FOR UPDATE on PostgreSQL; the SQLite dialect drops the clause and
@@ -188,13 +189,14 @@ func (s *Store) onCase(ctx context.Context, what, ticket string, change func(tx 
 		if err := tx.Preload("Citizen").Where("ticket = ?", ticket).Take(&c).Error; err != nil {
 			return fmt.Errorf("reload case: %w", err)
 		}
-		erased, err = s.eraseOnClose(tx, c, ev.At)
+		erased, files, err = s.eraseOnClose(tx, c, ev.At)
 		return err
 	})
 	if err != nil {
 		return Case{}, CaseEvent{}, fmt.Errorf("%s %s: %w", what, ticket, err)
 	}
 	if erased {
+		s.removeFiles(files)
 		s.Vacuum(ctx)
 	}
 	s.changed(c.Ticket)

@@ -206,8 +206,9 @@ func (s *Store) CompleteDeletion(ctx context.Context, id int64, officer string, 
 		return nil, fmt.Errorf("complete deletion request %d: time is zero", id)
 	}
 	at = dbTime(at)
-	var kept []string
+	var kept, files []string
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		files = nil // a retried transaction starts over
 		var r DeletionRequest
 		res := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).Where("id = ?", id).Limit(1).Find(&r)
 		if res.Error != nil {
@@ -226,7 +227,7 @@ func (s *Store) CompleteDeletion(ctx context.Context, id int64, officer string, 
 		}
 		if res.RowsAffected > 0 {
 			var err error
-			if kept, err = s.eraseCitizen(tx, cz, at); err != nil {
+			if kept, files, err = s.eraseCitizen(tx, cz, at); err != nil {
 				return err
 			}
 		}
@@ -240,42 +241,47 @@ func (s *Store) CompleteDeletion(ctx context.Context, id int64, officer string, 
 	if err != nil {
 		return nil, fmt.Errorf("complete deletion request %d: %w", id, err)
 	}
+	s.removeFiles(files)
 	s.Vacuum(ctx)
 	return kept, nil
 }
 
 // eraseCitizen erases what CompleteDeletion documents, inside its
-// transaction, and returns the tickets of the open cases it kept.
-func (s *Store) eraseCitizen(tx *gorm.DB, cz Citizen, at time.Time) ([]string, error) {
+// transaction, and returns the tickets of the open cases it kept and the
+// media files to remove once it committed.
+func (s *Store) eraseCitizen(tx *gorm.DB, cz Citizen, at time.Time) (kept, files []string, err error) {
 	var cases []Case
 	if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
 		Where("citizen_id = ?", cz.ID).Order("id").Find(&cases).Error; err != nil {
-		return nil, fmt.Errorf("lock cases: %w", err)
+		return nil, nil, fmt.Errorf("lock cases: %w", err)
 	}
-	var kept []string
 	for _, c := range cases {
 		if c.Status.Open() {
 			if err := updateCase(tx, c.ID, map[string]any{"erase_when_closed": true}); err != nil {
-				return nil, fmt.Errorf("keep case %s until it is finished: %w", c.Ticket, err)
+				return nil, nil, fmt.Errorf("keep case %s until it is finished: %w", c.Ticket, err)
 			}
 			kept = append(kept, c.Ticket)
 			continue
 		}
-		if err := s.eraseCase(tx, c); err != nil {
-			return nil, err
+		gone, err := s.eraseCase(tx, c)
+		if err != nil {
+			return nil, nil, err
 		}
+		files = append(files, gone...)
 	}
 	if len(kept) == 0 {
 		if err := eraseCitizenRow(tx, cz.ID, at); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return kept, nil
+	return kept, files, nil
 }
 
-// eraseCase erases one case's personal data, and its surveys' comments and
-// profiles, inside a transaction.
-func (s *Store) eraseCase(tx *gorm.DB, c Case) error {
+// eraseCase erases one case's personal data, its surveys' comments and
+// profiles, and its attachments, inside a transaction. It returns the
+// media files no other case holds, to remove once the transaction
+// committed (a file removed before a rollback could not come back).
+func (s *Store) eraseCase(tx *gorm.DB, c Case) ([]string, error) {
 	form := maps.Clone(c.FormData)
 	maps.DeleteFunc(form, func(f, _ string) bool { return s.sec.sensitive[f] || s.sec.personal[f] })
 	if form == nil {
@@ -286,25 +292,29 @@ func (s *Store) eraseCase(tx *gorm.DB, c Case) error {
 		set["source_message"] = src
 	}
 	if err := updateCase(tx, c.ID, set); err != nil {
-		return fmt.Errorf("erase case %s: %w", c.Ticket, err)
+		return nil, fmt.Errorf("erase case %s: %w", c.Ticket, err)
 	}
 	// The history is append-only: its notes are destroyed with their key.
 	if err := eraseCaseKey(tx, c.ID); err != nil {
-		return fmt.Errorf("erase case %s: %w", c.Ticket, err)
+		return nil, fmt.Errorf("erase case %s: %w", c.Ticket, err)
 	}
 	erased := map[string]any{"comment": ""}
 	for _, column := range profileColumns {
 		erased[column] = ""
 	}
 	if err := tx.Model(&SurveyResponse{}).Where("case_id = ?", c.ID).UpdateColumns(erased).Error; err != nil {
-		return fmt.Errorf("erase survey comments and profiles of %s: %w", c.Ticket, err)
+		return nil, fmt.Errorf("erase survey comments and profiles of %s: %w", c.Ticket, err)
 	}
 	// The register keeps each letter's number and masked holder: the
 	// office's record that it was issued, which verification shows.
 	if err := tx.Model(&Letter{}).Where("case_id = ?", c.ID).UpdateColumn("holder_name", "").Error; err != nil {
-		return fmt.Errorf("erase letter holders of %s: %w", c.Ticket, err)
+		return nil, fmt.Errorf("erase letter holders of %s: %w", c.Ticket, err)
 	}
-	return nil
+	files, err := eraseAttachments(tx, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("erase attachments of %s: %w", c.Ticket, err)
+	}
+	return files, nil
 }
 
 // eraseCitizenRow forgets who the citizen is: name, chat id, language.
@@ -324,25 +334,27 @@ func eraseCitizenRow(tx *gorm.DB, id int64, at time.Time) error {
 
 // eraseOnClose erases a case marked EraseWhenClosed once it is finished,
 // inside the transaction that finished it, and its citizen when no other
-// case of theirs is open. It reports whether it erased anything.
-func (s *Store) eraseOnClose(tx *gorm.DB, c Case, at time.Time) (bool, error) {
+// case of theirs is open. It reports whether it erased anything, and the
+// media files to remove once the transaction committed.
+func (s *Store) eraseOnClose(tx *gorm.DB, c Case, at time.Time) (bool, []string, error) {
 	if !c.EraseWhenClosed || c.Status.Open() {
-		return false, nil
+		return false, nil, nil
 	}
-	if err := s.eraseCase(tx, c); err != nil {
-		return false, err
+	files, err := s.eraseCase(tx, c)
+	if err != nil {
+		return false, nil, err
 	}
 	var open int64
-	err := tx.Model(&Case{}).Where("citizen_id = ? AND status IN ?", c.CitizenID, openStatuses()).Count(&open).Error
+	err = tx.Model(&Case{}).Where("citizen_id = ? AND status IN ?", c.CitizenID, openStatuses()).Count(&open).Error
 	if err != nil {
-		return false, fmt.Errorf("count open cases of the citizen: %w", err)
+		return false, nil, fmt.Errorf("count open cases of the citizen: %w", err)
 	}
 	if open == 0 {
 		if err := eraseCitizenRow(tx, c.CitizenID, at); err != nil {
-			return false, err
+			return false, nil, err
 		}
 	}
-	return true, nil
+	return true, files, nil
 }
 
 // Vacuum has the database reclaim the rows an erasure replaced, so the
@@ -354,7 +366,7 @@ func (s *Store) Vacuum(ctx context.Context) {
 	db := s.db.WithContext(ctx)
 	var err error
 	if db.Dialector.Name() == "postgres" {
-		err = db.Exec("VACUUM cases, citizens, survey_responses, letters, case_keys").Error
+		err = db.Exec("VACUUM cases, citizens, survey_responses, letters, case_keys, attachments").Error
 	} else {
 		err = db.Exec("VACUUM").Error
 		if err == nil {
