@@ -164,6 +164,7 @@ func buildCoreFor(ctx context.Context, cfg settings, o *office.Office, notify co
 	core := delivery.New(delivery.Config{
 		Redis: st.Redis, Prefix: cfg.RedisPrefix, States: states, Cases: st.Cases, Keys: keys,
 		Location: o.Catalog.Office.Location, Durable: cfg.RedisURL != "", Gauges: m, Log: log,
+		Texts: o.Texts, Staff: o.Staff,
 	})
 	if notify == nil {
 		notify = core
