@@ -241,6 +241,24 @@ func (s secrets) sourceKey(source string) string {
 	return sourcePrefix + hex.EncodeToString(m.Sum(nil))
 }
 
+// chatKey is what the proofs of an erased citizen (consents, deletion
+// requests) keep of their chat id: its keyed hash, "h1:<hex>", so that
+// whoever holds the chat id can still find them and nobody else learns it.
+// In plaintext mode, a hash without a key.
+func (s secrets) chatKey(channel, chatID string) string {
+	if strings.HasPrefix(chatID, sourcePrefix) {
+		return chatID
+	}
+	data := []byte("sapa erased chat\x00" + channel + ":" + chatID)
+	if s.keys == nil {
+		sum := sha256.Sum256(data)
+		return sourcePrefix + hex.EncodeToString(sum[:])
+	}
+	m := hmac.New(sha256.New, s.keys.mac)
+	m.Write(data)
+	return sourcePrefix + hex.EncodeToString(m.Sum(nil))
+}
+
 // SourceKey is what the store keeps in Case.SourceMessage for a
 // submission's source message: its keyed hash (sourceKey).
 func (s *Store) SourceKey(source string) string { return s.sec.sourceKey(source) }

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -231,9 +232,16 @@ func (s *Store) CompleteDeletion(ctx context.Context, id int64, officer string, 
 				return err
 			}
 		}
-		err := tx.Model(&DeletionRequest{}).Where("id = ?", id).
-			UpdateColumns(map[string]any{"done_at": at, "done_by": officer, "open_key": nil}).Error
-		if err != nil {
+		done := map[string]any{"done_at": at, "done_by": officer, "open_key": nil}
+		if len(kept) == 0 {
+			// Nothing of the chat is needed any more: the proofs kept
+			// (this request, the consents) keep its keyed hash only.
+			if err := s.forgetChat(tx, r.Channel, r.ChatID); err != nil {
+				return err
+			}
+			done["chat_id"] = s.sec.chatKey(r.Channel, r.ChatID)
+		}
+		if err := tx.Model(&DeletionRequest{}).Where("id = ?", id).UpdateColumns(done).Error; err != nil {
 			return fmt.Errorf("mark request done: %w", err)
 		}
 		return nil
@@ -350,11 +358,40 @@ func (s *Store) eraseOnClose(tx *gorm.DB, c Case, at time.Time) (bool, []string,
 		return false, nil, fmt.Errorf("count open cases of the citizen: %w", err)
 	}
 	if open == 0 {
+		var cz Citizen
+		if err := tx.Where("id = ?", c.CitizenID).Take(&cz).Error; err != nil {
+			return false, nil, fmt.Errorf("read the citizen: %w", err)
+		}
 		if err := eraseCitizenRow(tx, c.CitizenID, at); err != nil {
+			return false, nil, err
+		}
+		if err := s.forgetChat(tx, cz.Channel, cz.ExternalID); err != nil {
 			return false, nil, err
 		}
 	}
 	return true, files, nil
+}
+
+// forgetChat replaces the chat id in the consents and the completed
+// deletion requests of a chat whose citizen is erased by its keyed hash
+// (chatKey): they stay as proof that the notice was given and the request
+// honoured, which whoever holds the chat id can still check, and no longer
+// name the chat (on WhatsApp, the phone number). A later message of the
+// chat is a new citizen, shown the notice again.
+func (s *Store) forgetChat(tx *gorm.DB, channel, chatID string) error {
+	if strings.HasPrefix(chatID, erasedPrefix) {
+		return nil
+	}
+	hashed := s.sec.chatKey(channel, chatID)
+	if err := tx.Model(&Consent{}).Where("channel = ? AND chat_id = ?", channel, chatID).
+		UpdateColumn("chat_id", hashed).Error; err != nil {
+		return fmt.Errorf("forget the chat in its consents: %w", err)
+	}
+	if err := tx.Model(&DeletionRequest{}).Where("channel = ? AND chat_id = ? AND done_at IS NOT NULL", channel, chatID).
+		UpdateColumn("chat_id", hashed).Error; err != nil {
+		return fmt.Errorf("forget the chat in its requests: %w", err)
+	}
+	return nil
 }
 
 // Vacuum has the database reclaim the rows an erasure replaced, so the
@@ -440,13 +477,15 @@ func (s *Store) CitizenData(ctx context.Context, channel, chatID string) (Citize
 			})
 		}
 	}
-	if err := db.Where("channel = ? AND chat_id = ?", channel, chatID).Order("at, id").Find(&out.Consents).Error; err != nil {
+	// An erased chat's proofs name it by its keyed hash (forgetChat).
+	ids := []string{chatID, s.sec.chatKey(channel, chatID)}
+	if err := db.Where("channel = ? AND chat_id IN ?", channel, ids).Order("at, id").Find(&out.Consents).Error; err != nil {
 		return CitizenExport{}, fmt.Errorf("data of a %s chat: consents: %w", channel, err)
 	}
 	for i := range out.Consents {
 		out.Consents[i].At = out.Consents[i].At.In(s.loc)
 	}
-	if err := db.Where("channel = ? AND chat_id = ?", channel, chatID).Order("requested_at, id").Find(&out.DeletionRequests).Error; err != nil {
+	if err := db.Where("channel = ? AND chat_id IN ?", channel, ids).Order("requested_at, id").Find(&out.DeletionRequests).Error; err != nil {
 		return CitizenExport{}, fmt.Errorf("data of a %s chat: deletion requests: %w", channel, err)
 	}
 	for i := range out.DeletionRequests {
