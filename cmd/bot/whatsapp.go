@@ -29,6 +29,13 @@ func (a *app) addWhatsApp(ctx context.Context, cfg settings, o *office.Office, l
 	if cfg.DatabaseURL != "" {
 		dialect, dsn = whatsapp.DialectPostgres, cfg.DatabaseURL
 	}
+	// An erasure reaches what whatsmeow keeps of the chat in its own tables.
+	a.cases.OnErase(func(ctx context.Context, channel, chatID string) error {
+		if channel != "whatsapp" {
+			return nil
+		}
+		return whatsapp.ForgetChat(ctx, dialect, dsn, chatID)
+	})
 	var contacts []string
 	for _, officer := range o.Staff.Officers {
 		if addr := officer.Contacts["whatsapp"]; officer.Active && addr != "" {

@@ -79,3 +79,54 @@ func testErasureRemovesFiles(t *testing.T, b backend) {
 	}
 	_ = r.Close()
 }
+
+func TestOnEraseNamesTheErasedChat(t *testing.T) { eachBackend(t, testOnEraseNamesTheErasedChat) }
+
+// testOnEraseNamesTheErasedChat: the stores beside the case store (the
+// WhatsApp tables) hear of each erased chat once the erasure committed:
+// at once for a citizen whose cases are closed, at the close of the last
+// open one otherwise, and never while a case still needs the chat.
+func testOnEraseNamesTheErasedChat(t *testing.T, b backend) {
+	ctx := context.Background()
+	s, _ := openStoreWith(t, b, privacyOptions(t))
+	var told []string
+	s.OnErase(func(_ context.Context, channel, chatID string) error {
+		told = append(told, channel+":"+chatID)
+		return nil
+	})
+	closed, open := withKK(51), withKK(52)
+	for _, nc := range []services.NewCase{closed, open} {
+		rec, err := s.SubmitCase(ctx, nc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if nc.ChatID == closed.ChatID {
+			if _, _, err := s.ChangeStatus(ctx, pgstore.StatusChange{Ticket: rec.Ticket, To: services.StatusRejected, Actor: "budi", At: nc.SubmittedAt}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	at := closed.SubmittedAt.Add(time.Hour)
+	for _, nc := range []services.NewCase{closed, open} {
+		req, err := s.RequestDeletion(ctx, nc.Channel, nc.ChatID, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CompleteDeletion(ctx, req.ID, "camat", at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(told) != 1 || told[0] != "telegram:"+closed.ChatID {
+		t.Fatalf("told %v, want only the chat whose cases were all closed", told)
+	}
+	mine, err := s.CitizenCases(ctx, open.Channel, open.ChatID, 0)
+	if err != nil || len(mine) != 1 {
+		t.Fatalf("open case: %v, %v", mine, err)
+	}
+	if _, _, err := s.ChangeStatus(ctx, pgstore.StatusChange{Ticket: mine[0].Ticket, To: services.StatusRejected, Actor: "budi", At: at}); err != nil {
+		t.Fatal(err)
+	}
+	if len(told) != 2 || told[1] != "telegram:"+open.ChatID {
+		t.Errorf("told %v after the last open case closed, want its chat too", told)
+	}
+}

@@ -167,8 +167,7 @@ func (s *Store) onCase(ctx context.Context, what, ticket string, change func(tx 
 	var (
 		c      Case
 		ev     CaseEvent
-		erased bool
-		files  []string
+		erased *erasure
 	)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// FOR UPDATE on PostgreSQL; the SQLite dialect drops the clause and
@@ -189,15 +188,14 @@ func (s *Store) onCase(ctx context.Context, what, ticket string, change func(tx 
 		if err := tx.Preload("Citizen").Where("ticket = ?", ticket).Take(&c).Error; err != nil {
 			return fmt.Errorf("reload case: %w", err)
 		}
-		erased, files, err = s.eraseOnClose(tx, c, ev.At)
+		erased, err = s.eraseOnClose(tx, c, ev.At)
 		return err
 	})
 	if err != nil {
 		return Case{}, CaseEvent{}, fmt.Errorf("%s %s: %w", what, ticket, err)
 	}
-	if erased {
-		s.removeFiles(files)
-		s.Vacuum(ctx)
+	if erased != nil {
+		s.finish(ctx, erased)
 	}
 	s.changed(c.Ticket)
 	s.localizeCase(&c)

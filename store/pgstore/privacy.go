@@ -207,7 +207,10 @@ func (s *Store) CompleteDeletion(ctx context.Context, id int64, officer string, 
 		return nil, fmt.Errorf("complete deletion request %d: time is zero", id)
 	}
 	at = dbTime(at)
-	var kept, files []string
+	var (
+		kept, files []string
+		req         DeletionRequest
+	)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		files = nil // a retried transaction starts over
 		var r DeletionRequest
@@ -221,6 +224,7 @@ func (s *Store) CompleteDeletion(ctx context.Context, id int64, officer string, 
 		if r.DoneAt != nil {
 			return ErrDeletionDone
 		}
+		req = r
 		var cz Citizen
 		res = tx.Where("channel = ? AND external_id = ?", r.Channel, r.ChatID).Limit(1).Find(&cz)
 		if res.Error != nil {
@@ -249,8 +253,11 @@ func (s *Store) CompleteDeletion(ctx context.Context, id int64, officer string, 
 	if err != nil {
 		return nil, fmt.Errorf("complete deletion request %d: %w", id, err)
 	}
-	s.removeFiles(files)
-	s.Vacuum(ctx)
+	e := &erasure{files: files}
+	if len(kept) == 0 {
+		e.channel, e.chatID = req.Channel, req.ChatID
+	}
+	s.finish(ctx, e)
 	return kept, nil
 }
 
@@ -344,32 +351,61 @@ func eraseCitizenRow(tx *gorm.DB, id int64, at time.Time) error {
 // inside the transaction that finished it, and its citizen when no other
 // case of theirs is open. It reports whether it erased anything, and the
 // media files to remove once the transaction committed.
-func (s *Store) eraseOnClose(tx *gorm.DB, c Case, at time.Time) (bool, []string, error) {
+func (s *Store) eraseOnClose(tx *gorm.DB, c Case, at time.Time) (*erasure, error) {
 	if !c.EraseWhenClosed || c.Status.Open() {
-		return false, nil, nil
+		return nil, nil
 	}
 	files, err := s.eraseCase(tx, c)
 	if err != nil {
-		return false, nil, err
+		return nil, err
 	}
+	done := &erasure{files: files}
 	var open int64
 	err = tx.Model(&Case{}).Where("citizen_id = ? AND status IN ?", c.CitizenID, openStatuses()).Count(&open).Error
 	if err != nil {
-		return false, nil, fmt.Errorf("count open cases of the citizen: %w", err)
+		return nil, fmt.Errorf("count open cases of the citizen: %w", err)
 	}
 	if open == 0 {
 		var cz Citizen
 		if err := tx.Where("id = ?", c.CitizenID).Take(&cz).Error; err != nil {
-			return false, nil, fmt.Errorf("read the citizen: %w", err)
+			return nil, fmt.Errorf("read the citizen: %w", err)
 		}
 		if err := eraseCitizenRow(tx, c.CitizenID, at); err != nil {
-			return false, nil, err
+			return nil, err
 		}
 		if err := s.forgetChat(tx, cz.Channel, cz.ExternalID); err != nil {
-			return false, nil, err
+			return nil, err
+		}
+		done.channel, done.chatID = cz.Channel, cz.ExternalID
+	}
+	return done, nil
+}
+
+// erasure is what an erasure leaves to do once its transaction committed:
+// remove the files, and have other stores forget the chat (chatID "" when
+// the citizen still has open cases).
+type erasure struct {
+	files           []string
+	channel, chatID string
+}
+
+// OnErase has f called after an erasure committed with the channel and the
+// chat id of each chat whose citizen it erased: what another store keeps
+// of the chat (WhatsApp's own tables) goes too. A failure is logged; the
+// erasure stands.
+func (s *Store) OnErase(f func(ctx context.Context, channel, chatID string) error) {
+	s.onErase.Store(&f)
+}
+
+// finish does what an erasure leaves to do after its commit, then vacuums.
+func (s *Store) finish(ctx context.Context, e *erasure) {
+	s.removeFiles(e.files)
+	if f := s.onErase.Load(); e.chatID != "" && f != nil && *f != nil {
+		if err := (*f)(ctx, e.channel, e.chatID); err != nil {
+			s.log.Error("an erased chat could not be forgotten everywhere", "channel", e.channel, "chat", services.MaskID(e.chatID), "err", err)
 		}
 	}
-	return true, files, nil
+	s.Vacuum(ctx)
 }
 
 // forgetChat replaces the chat id in the consents and the completed

@@ -104,6 +104,8 @@ type Store struct {
 
 	// onChange is told each case that changed, once its change committed.
 	onChange atomic.Pointer[func(ticket string)]
+	// onErase is told each chat an erasure erased, once it committed.
+	onErase atomic.Pointer[func(ctx context.Context, channel, chatID string) error]
 }
 
 // OnChange has f called with a case's ticket after each committed change
