@@ -183,8 +183,12 @@ func (s *Store) localizeRequest(r *DeletionRequest) {
 // the letters printed for them; the text of every note in each case's
 // history (reasons, questions, the citizen's answers, internal remarks),
 // by destroying the case's note key (CaseKey): the history is append-only,
-// so its notes are destroyed by key, not overwritten. Then the touched
-// tables are vacuumed (Vacuum), so the old rows do not linger in the file.
+// so its notes are destroyed by key, not overwritten; the case's
+// attachments, rows and (once committed) the files no other case holds
+// (Options.Files). Once nothing of the chat is needed, the consents and the
+// requests name it by its keyed hash only (forgetChat), and the OnErase
+// function hears of it. Then the touched tables are vacuumed (Vacuum), so
+// the old rows do not linger in the file.
 //
 // Kept, for the archive the retention schedule requires and for the
 // office's accountability: each case's ticket, service, unit, status,
@@ -194,8 +198,7 @@ func (s *Store) localizeRequest(r *DeletionRequest) {
 // letter's number, the office's own data, stay readable); the
 // letters' register entries with the holder's masked name (a letter stays
 // verifiable); the consents (proof the notice was given) and the audit
-// trail of reads; and this request itself with its channel and chat id, the
-// proof it was honoured.
+// trail of reads; and this request itself, the proof it was honoured.
 //
 // It fails with ErrNotFound for an unknown id and ErrDeletionDone for a
 // request already completed.
