@@ -350,6 +350,9 @@ func (s *Server) event(ev services.Event) eventRow {
 		actor = s.tr("staff.actor_citizen")
 	}
 	note, kind := ev.Note, ev.Kind
+	if ev.NoteErased {
+		note = s.tr("privacy.note_erased")
+	}
 	switch {
 	case kind == services.EventAssign && note == ev.Actor:
 		kind = "take"

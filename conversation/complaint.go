@@ -268,9 +268,7 @@ func (e *Engine) onSameMatter(ctx context.Context, t *turn) error {
 	}
 	t.say(strings.ReplaceAll(e.tr(t, "complaint_flow.added", map[string]string{"ticket": ticket, "files": files}), "  ", " "))
 	text := e.texts.T(e.staffLang(), "staff.added_to_case", map[string]string{"ticket": ticket, "note": t.st.Data[services.DescriptionField]})
-	for _, to := range e.caseStaff(c) {
-		t.out = append(t.out, outgoing{to: to, reply: Reply{Text: text, Files: t.st.Files}})
-	}
+	t.out = append(t.out, e.tellCaseStaff(c, Reply{Text: text, Files: t.st.Files})...)
 	e.dropDraft(t)
 	e.toMenu(t)
 	e.prompt(t)
@@ -333,9 +331,8 @@ func (e *Engine) notifyNewComplaint(t *turn, svc services.Service, c services.Ne
 		"due":             e.formatDateIn(lang, r.DueAt),
 		"text":            c.Form[services.DescriptionField],
 	})
-	for _, to := range e.unitTargets(c.Unit) {
-		t.out = append(t.out, outgoing{to: to, reply: Reply{Text: text, Files: c.Attachments}})
-	}
+	view := services.CaseView{Ticket: r.Ticket, Unit: c.Unit, Confidentiality: c.Confidentiality}
+	t.out = append(t.out, e.tellUnit(view, Reply{Text: text, Files: c.Attachments})...)
 }
 
 // coarseLocations is form with each shared location rounded to two

@@ -308,6 +308,9 @@ func (e *Engine) caseDetail(t *turn, c services.CaseView, events []services.Even
 			actor = e.tr(t, "staff.actor_citizen", nil)
 		}
 		note, kind := ev.Note, ev.Kind
+		if ev.NoteErased {
+			note = e.tr(t, "privacy.note_erased", nil)
+		}
 		if o, ok := e.staff.Officer(note); ok && kind == services.EventAssign {
 			note = o.Name
 		}

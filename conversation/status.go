@@ -117,6 +117,9 @@ func (e *Engine) showTimeline(ctx context.Context, t *turn, ticket string) error
 // describeEvent says in one line what happened, as a citizen reads it.
 func (e *Engine) describeEvent(t *turn, ev services.Event) string {
 	args := map[string]string{"status": e.statusLabel(t, ev.To), "note": ev.Note}
+	if ev.NoteErased {
+		args["note"] = e.tr(t, "privacy.note_erased", nil)
+	}
 	switch {
 	case ev.Kind == services.EventSubmit:
 		return e.tr(t, "status.what.submit", args)
@@ -128,7 +131,7 @@ func (e *Engine) describeEvent(t *turn, ev services.Event) string {
 		return e.tr(t, "status.what.letter", args)
 	case ev.Kind == services.EventLetterRevoked:
 		return e.tr(t, "status.what.letter_revoked", args)
-	case ev.Note != "":
+	case ev.Note != "" || ev.NoteErased:
 		return e.tr(t, "status.what.status_note", args)
 	default:
 		return e.tr(t, "status.what.status", args)
@@ -421,9 +424,7 @@ func (e *Engine) answerQuestion(ctx context.Context, t *turn, ticket string) err
 		"ticket": ticket, "service": e.texts.T(e.staffLang(), "service."+c.ServiceCode+".name", nil),
 		"note": note, "status": e.texts.T(e.staffLang(), "status.label."+string(c.Status), nil),
 	})
-	for _, to := range e.caseStaff(c) {
-		t.out = append(t.out, outgoing{to: to, reply: Reply{Text: text, Files: files}})
-	}
+	t.out = append(t.out, e.tellCaseStaff(c, Reply{Text: text, Files: files})...)
 	e.afterAnswer(t)
 	return nil
 }
@@ -444,17 +445,17 @@ func (e *Engine) afterAnswer(t *turn) {
 	e.prompt(t)
 }
 
-// caseStaff are the chats told about a case's news: its officer when it has
-// one, else its unit.
-func (e *Engine) caseStaff(c services.CaseView) []ChatKey {
+// tellCaseStaff addresses a case's news to its officer when it has one,
+// else to its unit (tellUnit).
+func (e *Engine) tellCaseStaff(c services.CaseView, news Reply) []outgoing {
 	if c.Assignee != "" {
 		// The one visibility rule: an assignee who may no longer see the
 		// case (moved to another unit, a rahasia complaint) is not told.
 		if o, ok := e.staff.Officer(c.Assignee); ok && services.CanSee(o, c) {
 			if chats := officerChats(o); len(chats) > 0 {
-				return chats
+				return e.toAllReply(chats, news)
 			}
 		}
 	}
-	return e.unitTargets(c.Unit)
+	return e.tellUnit(c, news)
 }

@@ -20,6 +20,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/locales"
+	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store/pgstore"
 	"github.com/leksono/sapa/store/redisstore"
 )
@@ -54,6 +56,11 @@ type Config struct {
 	// Durable is true on a Redis server, false on the in-process store,
 	// which a restart empties: then no update is handed over to a journal.
 	Durable bool
+	// Texts and Staff word and address what staff are told when a
+	// citizen's chat turns out to refuse the bot (Unreachable); without
+	// them nobody is told.
+	Texts *locales.Bundle
+	Staff *services.Staff
 	// Gauges, when not nil, gets every queue's backlog.
 	Gauges Gauges
 	// Log defaults to slog.Default().
@@ -100,16 +107,6 @@ func (c *Core) WriteCases(ctx context.Context) error {
 // Journal opens the Redis queue where a channel keeps what it received
 // until it was handled (the WhatsApp inbox), its backlog reported as name.
 func (c *Core) Journal(name string) *redisstore.Queue { return c.queue(name) }
-
-// Unreachable is what a channel calls when a chat blocked the bot: the
-// case database records it, so staff know their messages no longer arrive.
-func (c *Core) Unreachable(channel string) func(chatID string) {
-	return func(chatID string) {
-		if err := c.cfg.Cases.MarkUnreachable(context.Background(), channel, chatID, time.Now()); err != nil {
-			c.log.Warn("could not record an unreachable chat", "channel", channel, "err", err)
-		}
-	}
-}
 
 // Reminders runs the engine's daily deadline reminders: it looks every
 // minute whether they are due, and the states' once-a-day claim makes one

@@ -110,6 +110,9 @@ type Event struct {
 	From  Status
 	To    Status
 	Note  string
+	// NoteErased is set when the note was destroyed by the citizen's
+	// erasure: the step stays in the history, what was written does not.
+	NoteErased bool
 }
 
 // Shown reports whether the citizen sees this event in their timeline.

@@ -134,22 +134,28 @@ func buildCore(ctx context.Context, cfg office.Settings, o *office.Office, notif
 // buildCoreFor is buildCore that, with waitForDatabase, builds the bot
 // while PostgreSQL does not answer: its jobs then include reaching it.
 func buildCoreFor(ctx context.Context, cfg office.Settings, o *office.Office, notify conversation.Notifier, waitForDatabase bool, log *slog.Logger) (*app, error) {
-	st, dk, err := openStorage(ctx, cfg, o, waitForDatabase, log)
+	dk, err := loadDataKeys(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	media, err := mediastore.New(cfg.MediaDir, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open the media directory: %w", err)
+	}
+	// An erasure removes the files the citizen sent.
+	st, dk, err := openStorageWith(ctx, cfg, o, dk, media, waitForDatabase, log)
 	if err != nil {
 		return nil, err
 	}
 	keys := dk.Keys
-	// Unfinished forms rest in Redis: their NIK and KK answers are sealed
-	// with the same keys as in the database.
-	states := redisstore.New(st.Redis, cfg.RedisPrefix, redisstore.WithSealedFields(keys, caseOptions(o.Catalog, keys).SensitiveFields()...))
+	// Unfinished forms rest in Redis: every answer is sealed with the same
+	// keys as in the database.
+	states := redisstore.New(st.Redis, cfg.RedisPrefix, redisstore.WithEveryAnswerSealed(keys))
 	m := metrics.New()
-	media, err := mediastore.New(cfg.MediaDir, 0)
-	if err != nil {
-		return nil, errors.Join(fmt.Errorf("open the media directory: %w", err), st.Close())
-	}
 	core := delivery.New(delivery.Config{
 		Redis: st.Redis, Prefix: cfg.RedisPrefix, States: states, Cases: st.Cases, Keys: keys,
 		Location: o.Catalog.Office.Location, Durable: cfg.RedisURL != "", Gauges: m, Log: log,
+		Texts: o.Texts, Staff: o.Staff,
 	})
 	if notify == nil {
 		notify = core
@@ -197,7 +203,17 @@ func openStorage(ctx context.Context, cfg office.Settings, o *office.Office, wai
 	if err != nil {
 		return nil, keys, err
 	}
-	st, err := store.Open(ctx, storeConfig(cfg, waitForDatabase), caseOptions(o.Catalog, keys.Keys), log)
+	return openStorageWith(ctx, cfg, o, keys, nil, waitForDatabase, log)
+}
+
+// openStorageWith is openStorage on keys already loaded; files, when not
+// nil, is where an erasure removes the citizen's photos and documents.
+func openStorageWith(ctx context.Context, cfg office.Settings, o *office.Office, keys store.Keys, files pgstore.FileRemover, waitForDatabase bool, log *slog.Logger) (*store.Storage, store.Keys, error) {
+	opts := caseOptions(o.Catalog, keys.Keys)
+	if files != nil {
+		opts.Files = files
+	}
+	st, err := store.Open(ctx, storeConfig(cfg, waitForDatabase), opts, log)
 	if err != nil {
 		return nil, keys, keys.Refused(err, log)
 	}

@@ -105,10 +105,11 @@ func TestTelegramSKTMEndToEnd(t *testing.T) {
 	say("Dusun Krajan RT 02 RW 01", "(6/7)")
 	say("beasiswa sekolah anak", "(7/7)")
 	say("0812 3456 7890", "3307**********01")
-	// The whole form waits in Redis for the confirmation: its NIK sealed.
+	// The whole form waits in Redis for the confirmation, every answer
+	// sealed.
 	draft := chatState(t, a, cfg, chat)
-	if !strings.Contains(draft, "Siti Aminah") || strings.Contains(draft, "3307051708900001") {
-		t.Errorf("the draft in Redis should hold the name and not the NIK in clear:\n%s", draft)
+	if !strings.Contains(draft, `"sktm"`) || strings.Contains(draft, "Siti Aminah") || strings.Contains(draft, "3307051708900001") {
+		t.Errorf("the draft in Redis should be there with neither the name nor the NIK in clear:\n%s", draft)
 	}
 
 	// The confirmation arrives twice, as after a redelivery: same message,

@@ -28,6 +28,13 @@ func (a *app) addWhatsApp(ctx context.Context, cfg office.Settings, o *office.Of
 	if cfg.DatabaseURL != "" {
 		dialect, dsn = whatsapp.DialectPostgres, cfg.DatabaseURL
 	}
+	// An erasure reaches what whatsmeow keeps of the chat in its own tables.
+	a.cases.OnErase(func(ctx context.Context, channel, chatID string) error {
+		if channel != "whatsapp" {
+			return nil
+		}
+		return whatsapp.ForgetChat(ctx, dialect, dsn, chatID)
+	})
 	desk := a.cases.Desk()
 	var inbox whatsapp.Journal
 	if cfg.RedisURL != "" {

@@ -168,3 +168,17 @@ func (s *Store) Open(f services.StoredFile) (io.ReadCloser, error) {
 	}
 	return file, nil
 }
+
+// Remove deletes the stored file at path, one Save returned (an erased
+// case's photo). A file already gone is not an error; a path leaving the
+// directory is refused.
+func (s *Store) Remove(path string) error {
+	p := filepath.FromSlash(path)
+	if path == "" || !filepath.IsLocal(p) || strings.Contains(path, `\`) {
+		return fmt.Errorf("remove media %q: not a path inside the media directory", path)
+	}
+	if err := os.Remove(filepath.Join(s.dir, p)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove media: %w", err)
+	}
+	return nil
+}

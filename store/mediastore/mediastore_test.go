@@ -366,3 +366,27 @@ func countFiles(t testing.TB, dir string) int {
 	}
 	return n
 }
+
+// Remove deletes a stored file (an erased case's photo), accepts one that
+// is already gone, and refuses any path leaving the directory.
+func TestRemove(t *testing.T) {
+	s, dir := newStore(t, 0)
+	f, err := s.Save(context.Background(), "photo", jpegBytes(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Remove(f.Path); err != nil {
+		t.Fatalf("Remove: %v", err)
+	}
+	if n := countFiles(t, dir); n != 0 {
+		t.Errorf("%d files left after Remove", n)
+	}
+	if err := s.Remove(f.Path); err != nil {
+		t.Errorf("Remove of a file already gone: %v", err)
+	}
+	for _, p := range []string{"", "../secret.pdf", "/etc/passwd", "ab/../../x.jpg", `ab\..\..\x.jpg`} {
+		if err := s.Remove(p); err == nil {
+			t.Errorf("Remove(%q) succeeded", p)
+		}
+	}
+}

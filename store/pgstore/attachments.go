@@ -141,3 +141,54 @@ func (s *Store) AddAttachments(ctx context.Context, ticket string, files []servi
 	s.changed(ticket)
 	return nil
 }
+
+// FileRemover deletes a file of the media store by the path it gave
+// (Attachment.Path). mediastore.Store implements it.
+type FileRemover interface {
+	Remove(path string) error
+}
+
+// eraseAttachments deletes the attachment rows of case caseID inside tx and
+// returns the paths of the files no other case holds any more: the same
+// photo sent with another case (content-addressed, so stored once) stays.
+func eraseAttachments(tx *gorm.DB, caseID int64) ([]string, error) {
+	var rows []Attachment
+	if err := tx.Where("case_id = ?", caseID).Order("id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	if err := tx.Where("case_id = ?", caseID).Delete(&Attachment{}).Error; err != nil {
+		return nil, fmt.Errorf("delete: %w", err)
+	}
+	var gone []string
+	for _, a := range rows {
+		var others int64
+		if err := tx.Model(&Attachment{}).Where("sha256 = ?", a.SHA256).Count(&others).Error; err != nil {
+			return nil, fmt.Errorf("count other holders of %s: %w", a.SHA256, err)
+		}
+		if others == 0 {
+			gone = append(gone, a.Path)
+		}
+	}
+	return gone, nil
+}
+
+// removeFiles removes erased cases' files from the media store, after the
+// erasure committed. A file that cannot be removed is logged by its path
+// (a hash, no personal data): the erasure itself stands.
+func (s *Store) removeFiles(paths []string) {
+	if len(paths) == 0 {
+		return
+	}
+	if s.files == nil {
+		s.log.Warn("erased cases' files stay in the media directory: the case store was opened without it", "files", len(paths))
+		return
+	}
+	for _, p := range paths {
+		if err := s.files.Remove(p); err != nil {
+			s.log.Error("an erased case's file could not be removed from the media directory; remove it by hand", "path", p, "err", err)
+		}
+	}
+}

@@ -241,6 +241,24 @@ func (s secrets) sourceKey(source string) string {
 	return sourcePrefix + hex.EncodeToString(m.Sum(nil))
 }
 
+// chatKey is what the proofs of an erased citizen (consents, deletion
+// requests) keep of their chat id: its keyed hash, "h1:<hex>", so that
+// whoever holds the chat id can still find them and nobody else learns it.
+// In plaintext mode, a hash without a key.
+func (s secrets) chatKey(channel, chatID string) string {
+	if strings.HasPrefix(chatID, sourcePrefix) {
+		return chatID
+	}
+	data := []byte("sapa erased chat\x00" + channel + ":" + chatID)
+	if s.keys == nil {
+		sum := sha256.Sum256(data)
+		return sourcePrefix + hex.EncodeToString(sum[:])
+	}
+	m := hmac.New(sha256.New, s.keys.mac)
+	m.Write(data)
+	return sourcePrefix + hex.EncodeToString(m.Sum(nil))
+}
+
 // SourceKey is what the store keeps in Case.SourceMessage for a
 // submission's source message: its keyed hash (sourceKey).
 func (s *Store) SourceKey(source string) string { return s.sec.sourceKey(source) }
@@ -372,8 +390,9 @@ const resealBatch = 200
 // sensitive fields still in plaintext (rows written before encryption was
 // configured), re-encrypts values sealed with an older key, and fills
 // nik_hash where it is missing. Run it after adding a key in front of
-// DATA_KEYS; once it returns, the old key may be removed. It returns how
-// many cases it rewrote, and is safe to run again or concurrently with the
+// DATA_KEYS; once it returns, the old key may be removed. It re-seals the
+// keys of the cases' notes (CaseKey) too. It returns how many cases and
+// note keys it rewrote, and is safe to run again or concurrently with the
 // bot (each case is rewritten under its row lock). Once it has returned
 // without error, the store no longer asks for the older keys at start-up.
 func (s *Store) Reseal(ctx context.Context) (int, error) {
@@ -392,6 +411,16 @@ func (s *Store) Reseal(ctx context.Context) (int, error) {
 			return rewritten, fmt.Errorf("reseal cases: list: %w", err)
 		}
 		if len(ids) == 0 {
+			// The keys of the cases' notes are sealed with the data keys
+			// too.
+			err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+				n, err := s.resealCaseKeys(tx)
+				rewritten += n
+				return err
+			})
+			if err != nil {
+				return rewritten, fmt.Errorf("reseal cases: %w", err)
+			}
 			// Every case is sealed with the current key now: the older
 			// ones may leave DATA_KEYS.
 			return rewritten, forgetRetiredKeys(ctx, s.db, s.sec.keys)

@@ -65,7 +65,7 @@ func (s *Store) ChangeStatus(ctx context.Context, c StatusChange) (Case, CaseEve
 		if err := updateCase(tx, cs.ID, set); err != nil {
 			return CaseEvent{}, err
 		}
-		return insertEvent(tx, CaseEvent{
+		return s.insertEvent(tx, CaseEvent{
 			CaseID: cs.ID, Kind: c.Kind, Actor: c.Actor, At: at,
 			FromStatus: cs.Status, ToStatus: c.To, Note: c.Note,
 		})
@@ -121,7 +121,7 @@ func (s *Store) Assign(ctx context.Context, ticket, assignee, actor string, at t
 		if err := updateCase(tx, cs.ID, map[string]any{"assignee": assignee, "updated_at": at}); err != nil {
 			return CaseEvent{}, err
 		}
-		return insertEvent(tx, CaseEvent{
+		return s.insertEvent(tx, CaseEvent{
 			CaseID: cs.ID, Kind: EventAssign, Actor: actor, At: at,
 			FromStatus: cs.Status, ToStatus: cs.Status, Note: assignee,
 		})
@@ -150,7 +150,7 @@ func (s *Store) AddEvent(ctx context.Context, ticket, kind, actor, note string, 
 		if err := updateCase(tx, cs.ID, map[string]any{"updated_at": at}); err != nil {
 			return CaseEvent{}, err
 		}
-		return insertEvent(tx, CaseEvent{
+		return s.insertEvent(tx, CaseEvent{
 			CaseID: cs.ID, Kind: kind, Actor: actor, At: at,
 			FromStatus: cs.Status, ToStatus: cs.Status, Note: note,
 		})
@@ -167,7 +167,7 @@ func (s *Store) onCase(ctx context.Context, what, ticket string, change func(tx 
 	var (
 		c      Case
 		ev     CaseEvent
-		erased bool
+		erased *erasure
 	)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// FOR UPDATE on PostgreSQL; the SQLite dialect drops the clause and
@@ -194,8 +194,8 @@ func (s *Store) onCase(ctx context.Context, what, ticket string, change func(tx 
 	if err != nil {
 		return Case{}, CaseEvent{}, fmt.Errorf("%s %s: %w", what, ticket, err)
 	}
-	if erased {
-		s.Vacuum(ctx)
+	if erased != nil {
+		s.finish(ctx, erased)
 	}
 	s.changed(c.Ticket)
 	s.localizeCase(&c)
@@ -215,11 +215,20 @@ func updateCase(tx *gorm.DB, id int64, set map[string]any) error {
 	return nil
 }
 
-// insertEvent appends ev to its case's history and returns it with its id.
-func insertEvent(tx *gorm.DB, ev CaseEvent) (CaseEvent, error) {
+// insertEvent appends ev to its case's history, its note sealed with the
+// case's key (sealNote), and returns it with its id and its note as given.
+// tx must hold the case row's lock.
+func (s *Store) insertEvent(tx *gorm.DB, ev CaseEvent) (CaseEvent, error) {
+	note := ev.Note
+	sealed, err := s.sealNote(tx, ev.CaseID, ev.Kind, note)
+	if err != nil {
+		return CaseEvent{}, fmt.Errorf("insert %s event: %w", ev.Kind, err)
+	}
+	ev.Note = sealed
 	if err := tx.Omit(clause.Associations).Create(&ev).Error; err != nil {
 		return CaseEvent{}, fmt.Errorf("insert %s event: %w", ev.Kind, err)
 	}
+	ev.Note = note
 	return ev, nil
 }
 
@@ -318,6 +327,9 @@ func (s *Store) CitizenCase(ctx context.Context, ticket, channel, chatID string)
 	s.localizeEvents(events)
 	if err := s.reveal(&c); err != nil {
 		return Case{}, nil, fmt.Errorf("load case %s for its citizen: %w", ticket, err)
+	}
+	if err := s.openNotes(db, c.ID, events); err != nil {
+		return Case{}, nil, fmt.Errorf("load events of case %s for its citizen: %w", ticket, err)
 	}
 	return c, events, nil
 }

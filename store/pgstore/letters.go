@@ -162,7 +162,7 @@ func (r Register) Issue(ctx context.Context, n letters.NewLetter) (letters.Recor
 		if err := updateCase(tx, c.ID, map[string]any{"updated_at": at}); err != nil {
 			return err
 		}
-		_, err := insertEvent(tx, CaseEvent{
+		_, err := r.s.insertEvent(tx, CaseEvent{
 			CaseID: c.ID, Kind: EventLetter, Actor: n.Officer, At: at,
 			FromStatus: c.Status, ToStatus: c.Status, Note: row.Number,
 		})
@@ -267,7 +267,7 @@ func (r Register) Revoke(ctx context.Context, code, officer, reason string, at t
 			return err
 		}
 		row.Ticket = c.Ticket
-		_, err = insertEvent(tx, CaseEvent{
+		_, err = r.s.insertEvent(tx, CaseEvent{
 			CaseID: c.ID, Kind: EventLetterRevoked, Actor: officer, At: at,
 			FromStatus: c.Status, ToStatus: c.Status, Note: row.Number + " — " + reason,
 		})

@@ -111,7 +111,12 @@ type CaseEvent struct {
 	FromStatus services.Status `gorm:"size:32;not null"`
 	ToStatus   services.Status `gorm:"size:32;not null"`
 	// Note is the reason, question, answer or assignee id of the event.
+	// Free text is stored sealed with the case's key (casekeys.go); the
+	// read methods return it opened.
 	Note string `gorm:"not null"`
+	// NoteErased is set on read when the note was sealed with a case key
+	// an erasure destroyed: Note is "" and cannot be recovered.
+	NoteErased bool `gorm:"-"`
 }
 
 // View is the case as the conversation shows it. Citizen must be loaded,
@@ -147,7 +152,7 @@ func (c Case) View() services.CaseView {
 
 // Event is the event as the conversation shows it.
 func (e CaseEvent) Event() services.Event {
-	return services.Event{Kind: e.Kind, Actor: e.Actor, At: e.At, From: e.FromStatus, To: e.ToStatus, Note: e.Note}
+	return services.Event{Kind: e.Kind, Actor: e.Actor, At: e.At, From: e.FromStatus, To: e.ToStatus, Note: e.Note, NoteErased: e.NoteErased}
 }
 
 // TicketCounter holds the last ticket number given on one office day

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -74,7 +75,7 @@ type CaseRead struct {
 }
 
 // privacyModels are the tables of this file, migrated after the cases.
-func privacyModels() []any { return []any{&Consent{}, &DeletionRequest{}, &CaseRead{}} }
+func privacyModels() []any { return []any{&Consent{}, &DeletionRequest{}, &CaseRead{}, &CaseKey{}} }
 
 // RecordConsent stores that the chat acknowledged purpose at at. Recording
 // it again keeps the first time.
@@ -179,19 +180,25 @@ func (s *Store) localizeRequest(r *DeletionRequest) {
 // hash, a source message not yet hashed; the free-text comments and the
 // respondent's profile (age band, sex, education, occupation) of their
 // satisfaction surveys, whose scores stay in the index; the holder's name of
-// the letters printed for them. Then the touched tables are vacuumed
-// (Vacuum), so the old rows do not linger in the file.
+// the letters printed for them; the text of every note in each case's
+// history (reasons, questions, the citizen's answers, internal remarks),
+// by destroying the case's note key (CaseKey): the history is append-only,
+// so its notes are destroyed by key, not overwritten; the case's
+// attachments, rows and (once committed) the files no other case holds
+// (Options.Files). Once nothing of the chat is needed, the consents and the
+// requests name it by its keyed hash only (forgetChat), and the OnErase
+// function hears of it. Then the touched tables are vacuumed (Vacuum), so
+// the old rows do not linger in the file.
 //
 // Kept, for the archive the retention schedule requires and for the
 // office's accountability: each case's ticket, service, unit, status,
 // village code, dates, the remaining form fields (service choices and
-// categories that reports count, declared in neither list) and its event
-// history, which is append-only by design (a database trigger refuses any
-// change, so notes an officer or the citizen wrote stay as they are); the
+// categories that reports count, declared in neither list) and the steps of
+// its history (kind, actor, time, statuses; an assignment's officer id and a
+// letter's number, the office's own data, stay readable); the
 // letters' register entries with the holder's masked name (a letter stays
 // verifiable); the consents (proof the notice was given) and the audit
-// trail of reads; and this request itself with its channel and chat id, the
-// proof it was honoured.
+// trail of reads; and this request itself, the proof it was honoured.
 //
 // It fails with ErrNotFound for an unknown id and ErrDeletionDone for a
 // request already completed.
@@ -203,8 +210,12 @@ func (s *Store) CompleteDeletion(ctx context.Context, id int64, officer string, 
 		return nil, fmt.Errorf("complete deletion request %d: time is zero", id)
 	}
 	at = dbTime(at)
-	var kept []string
+	var (
+		kept, files []string
+		req         DeletionRequest
+	)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		files = nil // a retried transaction starts over
 		var r DeletionRequest
 		res := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).Where("id = ?", id).Limit(1).Find(&r)
 		if res.Error != nil {
@@ -216,6 +227,7 @@ func (s *Store) CompleteDeletion(ctx context.Context, id int64, officer string, 
 		if r.DoneAt != nil {
 			return ErrDeletionDone
 		}
+		req = r
 		var cz Citizen
 		res = tx.Where("channel = ? AND external_id = ?", r.Channel, r.ChatID).Limit(1).Find(&cz)
 		if res.Error != nil {
@@ -223,13 +235,20 @@ func (s *Store) CompleteDeletion(ctx context.Context, id int64, officer string, 
 		}
 		if res.RowsAffected > 0 {
 			var err error
-			if kept, err = s.eraseCitizen(tx, cz, at); err != nil {
+			if kept, files, err = s.eraseCitizen(tx, cz, at); err != nil {
 				return err
 			}
 		}
-		err := tx.Model(&DeletionRequest{}).Where("id = ?", id).
-			UpdateColumns(map[string]any{"done_at": at, "done_by": officer, "open_key": nil}).Error
-		if err != nil {
+		done := map[string]any{"done_at": at, "done_by": officer, "open_key": nil}
+		if len(kept) == 0 {
+			// Nothing of the chat is needed any more: the proofs kept
+			// (this request, the consents) keep its keyed hash only.
+			if err := s.forgetChat(tx, r.Channel, r.ChatID); err != nil {
+				return err
+			}
+			done["chat_id"] = s.sec.chatKey(r.Channel, r.ChatID)
+		}
+		if err := tx.Model(&DeletionRequest{}).Where("id = ?", id).UpdateColumns(done).Error; err != nil {
 			return fmt.Errorf("mark request done: %w", err)
 		}
 		return nil
@@ -237,42 +256,50 @@ func (s *Store) CompleteDeletion(ctx context.Context, id int64, officer string, 
 	if err != nil {
 		return nil, fmt.Errorf("complete deletion request %d: %w", id, err)
 	}
-	s.Vacuum(ctx)
+	e := &erasure{files: files}
+	if len(kept) == 0 {
+		e.channel, e.chatID = req.Channel, req.ChatID
+	}
+	s.finish(ctx, e)
 	return kept, nil
 }
 
 // eraseCitizen erases what CompleteDeletion documents, inside its
-// transaction, and returns the tickets of the open cases it kept.
-func (s *Store) eraseCitizen(tx *gorm.DB, cz Citizen, at time.Time) ([]string, error) {
+// transaction, and returns the tickets of the open cases it kept and the
+// media files to remove once it committed.
+func (s *Store) eraseCitizen(tx *gorm.DB, cz Citizen, at time.Time) (kept, files []string, err error) {
 	var cases []Case
 	if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
 		Where("citizen_id = ?", cz.ID).Order("id").Find(&cases).Error; err != nil {
-		return nil, fmt.Errorf("lock cases: %w", err)
+		return nil, nil, fmt.Errorf("lock cases: %w", err)
 	}
-	var kept []string
 	for _, c := range cases {
 		if c.Status.Open() {
 			if err := updateCase(tx, c.ID, map[string]any{"erase_when_closed": true}); err != nil {
-				return nil, fmt.Errorf("keep case %s until it is finished: %w", c.Ticket, err)
+				return nil, nil, fmt.Errorf("keep case %s until it is finished: %w", c.Ticket, err)
 			}
 			kept = append(kept, c.Ticket)
 			continue
 		}
-		if err := s.eraseCase(tx, c); err != nil {
-			return nil, err
+		gone, err := s.eraseCase(tx, c)
+		if err != nil {
+			return nil, nil, err
 		}
+		files = append(files, gone...)
 	}
 	if len(kept) == 0 {
 		if err := eraseCitizenRow(tx, cz.ID, at); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return kept, nil
+	return kept, files, nil
 }
 
-// eraseCase erases one case's personal data, and its surveys' comments and
-// profiles, inside a transaction.
-func (s *Store) eraseCase(tx *gorm.DB, c Case) error {
+// eraseCase erases one case's personal data, its surveys' comments and
+// profiles, and its attachments, inside a transaction. It returns the
+// media files no other case holds, to remove once the transaction
+// committed (a file removed before a rollback could not come back).
+func (s *Store) eraseCase(tx *gorm.DB, c Case) ([]string, error) {
 	form := maps.Clone(c.FormData)
 	maps.DeleteFunc(form, func(f, _ string) bool { return s.sec.sensitive[f] || s.sec.personal[f] })
 	if form == nil {
@@ -283,21 +310,29 @@ func (s *Store) eraseCase(tx *gorm.DB, c Case) error {
 		set["source_message"] = src
 	}
 	if err := updateCase(tx, c.ID, set); err != nil {
-		return fmt.Errorf("erase case %s: %w", c.Ticket, err)
+		return nil, fmt.Errorf("erase case %s: %w", c.Ticket, err)
+	}
+	// The history is append-only: its notes are destroyed with their key.
+	if err := eraseCaseKey(tx, c.ID); err != nil {
+		return nil, fmt.Errorf("erase case %s: %w", c.Ticket, err)
 	}
 	erased := map[string]any{"comment": ""}
 	for _, column := range profileColumns {
 		erased[column] = ""
 	}
 	if err := tx.Model(&SurveyResponse{}).Where("case_id = ?", c.ID).UpdateColumns(erased).Error; err != nil {
-		return fmt.Errorf("erase survey comments and profiles of %s: %w", c.Ticket, err)
+		return nil, fmt.Errorf("erase survey comments and profiles of %s: %w", c.Ticket, err)
 	}
 	// The register keeps each letter's number and masked holder: the
 	// office's record that it was issued, which verification shows.
 	if err := tx.Model(&Letter{}).Where("case_id = ?", c.ID).UpdateColumn("holder_name", "").Error; err != nil {
-		return fmt.Errorf("erase letter holders of %s: %w", c.Ticket, err)
+		return nil, fmt.Errorf("erase letter holders of %s: %w", c.Ticket, err)
 	}
-	return nil
+	files, err := eraseAttachments(tx, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("erase attachments of %s: %w", c.Ticket, err)
+	}
+	return files, nil
 }
 
 // eraseCitizenRow forgets who the citizen is: name, chat id, language.
@@ -317,25 +352,85 @@ func eraseCitizenRow(tx *gorm.DB, id int64, at time.Time) error {
 
 // eraseOnClose erases a case marked EraseWhenClosed once it is finished,
 // inside the transaction that finished it, and its citizen when no other
-// case of theirs is open. It reports whether it erased anything.
-func (s *Store) eraseOnClose(tx *gorm.DB, c Case, at time.Time) (bool, error) {
+// case of theirs is open. It reports whether it erased anything, and the
+// media files to remove once the transaction committed.
+func (s *Store) eraseOnClose(tx *gorm.DB, c Case, at time.Time) (*erasure, error) {
 	if !c.EraseWhenClosed || c.Status.Open() {
-		return false, nil
+		return nil, nil
 	}
-	if err := s.eraseCase(tx, c); err != nil {
-		return false, err
-	}
-	var open int64
-	err := tx.Model(&Case{}).Where("citizen_id = ? AND status IN ?", c.CitizenID, openStatuses()).Count(&open).Error
+	files, err := s.eraseCase(tx, c)
 	if err != nil {
-		return false, fmt.Errorf("count open cases of the citizen: %w", err)
+		return nil, err
+	}
+	done := &erasure{files: files}
+	var open int64
+	err = tx.Model(&Case{}).Where("citizen_id = ? AND status IN ?", c.CitizenID, openStatuses()).Count(&open).Error
+	if err != nil {
+		return nil, fmt.Errorf("count open cases of the citizen: %w", err)
 	}
 	if open == 0 {
+		var cz Citizen
+		if err := tx.Where("id = ?", c.CitizenID).Take(&cz).Error; err != nil {
+			return nil, fmt.Errorf("read the citizen: %w", err)
+		}
 		if err := eraseCitizenRow(tx, c.CitizenID, at); err != nil {
-			return false, err
+			return nil, err
+		}
+		if err := s.forgetChat(tx, cz.Channel, cz.ExternalID); err != nil {
+			return nil, err
+		}
+		done.channel, done.chatID = cz.Channel, cz.ExternalID
+	}
+	return done, nil
+}
+
+// erasure is what an erasure leaves to do once its transaction committed:
+// remove the files, and have other stores forget the chat (chatID "" when
+// the citizen still has open cases).
+type erasure struct {
+	files           []string
+	channel, chatID string
+}
+
+// OnErase has f called after an erasure committed with the channel and the
+// chat id of each chat whose citizen it erased: what another store keeps
+// of the chat (WhatsApp's own tables) goes too. A failure is logged; the
+// erasure stands.
+func (s *Store) OnErase(f func(ctx context.Context, channel, chatID string) error) {
+	s.onErase.Store(&f)
+}
+
+// finish does what an erasure leaves to do after its commit, then vacuums.
+func (s *Store) finish(ctx context.Context, e *erasure) {
+	s.removeFiles(e.files)
+	if f := s.onErase.Load(); e.chatID != "" && f != nil && *f != nil {
+		if err := (*f)(ctx, e.channel, e.chatID); err != nil {
+			s.log.Error("an erased chat could not be forgotten everywhere", "channel", e.channel, "chat", services.MaskID(e.chatID), "err", err)
 		}
 	}
-	return true, nil
+	s.Vacuum(ctx)
+}
+
+// forgetChat replaces the chat id in the consents and the completed
+// deletion requests of a chat whose citizen is erased by its keyed hash
+// (chatKey): they stay as proof that the notice was given and the request
+// honoured, which whoever holds the chat id can still check, and no longer
+// name the chat (on WhatsApp, the phone number). A later message of the
+// chat is a new citizen, shown the notice again.
+func (s *Store) forgetChat(tx *gorm.DB, channel, chatID string) error {
+	if strings.HasPrefix(chatID, erasedPrefix) {
+		return nil
+	}
+	hashed := s.sec.chatKey(channel, chatID)
+	if err := tx.Model(&Consent{}).Where("channel = ? AND chat_id = ?", channel, chatID).
+		UpdateColumn("chat_id", hashed).Error; err != nil {
+		return fmt.Errorf("forget the chat in its consents: %w", err)
+	}
+	if err := tx.Model(&DeletionRequest{}).Where("channel = ? AND chat_id = ? AND done_at IS NOT NULL", channel, chatID).
+		UpdateColumn("chat_id", hashed).Error; err != nil {
+		return fmt.Errorf("forget the chat in its requests: %w", err)
+	}
+	return nil
 }
 
 // Vacuum has the database reclaim the rows an erasure replaced, so the
@@ -347,7 +442,7 @@ func (s *Store) Vacuum(ctx context.Context) {
 	db := s.db.WithContext(ctx)
 	var err error
 	if db.Dialector.Name() == "postgres" {
-		err = db.Exec("VACUUM cases, citizens, survey_responses, letters").Error
+		err = db.Exec("VACUUM cases, citizens, survey_responses, letters, case_keys, attachments").Error
 	} else {
 		err = db.Exec("VACUUM").Error
 		if err == nil {
@@ -421,13 +516,15 @@ func (s *Store) CitizenData(ctx context.Context, channel, chatID string) (Citize
 			})
 		}
 	}
-	if err := db.Where("channel = ? AND chat_id = ?", channel, chatID).Order("at, id").Find(&out.Consents).Error; err != nil {
+	// An erased chat's proofs name it by its keyed hash (forgetChat).
+	ids := []string{chatID, s.sec.chatKey(channel, chatID)}
+	if err := db.Where("channel = ? AND chat_id IN ?", channel, ids).Order("at, id").Find(&out.Consents).Error; err != nil {
 		return CitizenExport{}, fmt.Errorf("data of a %s chat: consents: %w", channel, err)
 	}
 	for i := range out.Consents {
 		out.Consents[i].At = out.Consents[i].At.In(s.loc)
 	}
-	if err := db.Where("channel = ? AND chat_id = ?", channel, chatID).Order("requested_at, id").Find(&out.DeletionRequests).Error; err != nil {
+	if err := db.Where("channel = ? AND chat_id IN ?", channel, ids).Order("requested_at, id").Find(&out.DeletionRequests).Error; err != nil {
 		return CitizenExport{}, fmt.Errorf("data of a %s chat: deletion requests: %w", channel, err)
 	}
 	for i := range out.DeletionRequests {

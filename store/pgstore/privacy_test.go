@@ -231,6 +231,21 @@ func testDeletion(t *testing.T, b backend) {
 	if n := count(t, raw, `SELECT count(*) FROM survey_responses WHERE occupation = 'petani'`); n != 1 {
 		t.Errorf("%d survey profiles kept, want only the bystander's", n)
 	}
+	// The consent and the completed request stay as proof, under the
+	// chat's keyed hash: the chat id is in neither (the new request, still
+	// open, names it).
+	if n := count(t, raw, `SELECT count(*) FROM consents WHERE chat_id = ?`, nc.ChatID); n != 0 {
+		t.Errorf("%d consents still name the erased chat", n)
+	}
+	if n := count(t, raw, `SELECT count(*) FROM consents WHERE chat_id LIKE 'h1:%'`); n != 1 {
+		t.Errorf("%d consents kept under a hash, want the erased chat's one", n)
+	}
+	if n := count(t, raw, `SELECT count(*) FROM deletion_requests WHERE chat_id = ? AND done_at IS NOT NULL`, nc.ChatID); n != 0 {
+		t.Errorf("%d completed requests still name the erased chat", n)
+	}
+	if ok, err := s.HasConsent(ctx, nc.Channel, nc.ChatID, "nik.v1"); err != nil || ok {
+		t.Errorf("after erasure the chat counts as having consented (%v): a new citizen must see the notice", err)
+	}
 }
 
 func TestDeletionWithoutCases(t *testing.T) { eachBackend(t, testDeletionWithoutCases) }

@@ -64,6 +64,10 @@ type Options struct {
 	// MaxConns bounds the PostgreSQL connections Open keeps (0: 8, the
 	// default). Each is a backend process on the database server.
 	MaxConns int
+	// Files is where the photos and documents of cases are kept (the media
+	// store): an erasure removes the files of the erased cases that no
+	// other case holds. Nil leaves them on disk, and the erasure logs it.
+	Files FileRemover
 	// Log is where Open and OpenSQLite log, GORM's statements included
 	// (without their parameters, which hold personal data): failed and
 	// slow statements at warning level and above, every statement at debug
@@ -89,7 +93,8 @@ type Store struct {
 	warming     sync.WaitGroup
 	stopWarming context.CancelFunc
 	sec         secrets // keys and sensitive field names, see crypto.go
-	keys        *Keys   // Options.Keys, checked against the data by Connect
+	files       FileRemover
+	keys        *Keys // Options.Keys, checked against the data by Connect
 	log         *slog.Logger
 	conns       int // pool size warmed once connected; 0 warms none
 
@@ -101,6 +106,8 @@ type Store struct {
 
 	// onChange is told each case that changed, once its change committed.
 	onChange atomic.Pointer[func(ticket string)]
+	// onErase is told each chat an erasure erased, once it committed.
+	onErase atomic.Pointer[func(ctx context.Context, channel, chatID string) error]
 }
 
 // OnChange has f called with a case's ticket after each committed change
@@ -438,7 +445,7 @@ func checkOptions(o Options) (secrets, error) {
 
 func newStore(db *gorm.DB, o Options, sec secrets, log *slog.Logger) *Store {
 	return &Store{db: db, prefix: o.TicketPrefix, loc: o.Location, sec: sec, keys: o.Keys, log: log,
-		ready: make(chan struct{})}
+		files: o.Files, ready: make(chan struct{})}
 }
 
 // Close closes the connection pool when Open created it; a store built by

@@ -484,6 +484,9 @@ func (s *Store) withEvents(db *gorm.DB, c Case) (Case, []CaseEvent, error) {
 	if err := s.reveal(&c); err != nil {
 		return Case{}, nil, fmt.Errorf("load case %s: %w", c.Ticket, err)
 	}
+	if err := s.openNotes(db, c.ID, events); err != nil {
+		return Case{}, nil, fmt.Errorf("load events of case %s: %w", c.Ticket, err)
+	}
 	return c, events, nil
 }
 

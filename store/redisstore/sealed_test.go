@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"encoding/base64"
+	"maps"
 	"reflect"
 	"strings"
 	"testing"
@@ -169,6 +170,43 @@ func TestSealedStateNeedsItsKeys(t *testing.T) {
 		got := load(t, redisstore.New(rdb, prefix, redisstore.WithSealedFields(rotated, "nik", "kk")), tg42, "m2")
 		if got.State == nil || got.State.Data["nik"] != sealedNIK {
 			t.Fatalf("Load with the retired key still listed = %+v", got.State)
+		}
+	})
+}
+
+// TestEveryAnswerSealed: with WithEveryAnswerSealed (the bot's setting)
+// no answer of an unfinished form, a name or an address as much as a NIK,
+// reaches Redis in clear, and every one comes back on loading.
+func TestEveryAnswerSealed(t *testing.T) {
+	eachBackend(t, func(t *testing.T, be backend) {
+		ctx := context.Background()
+		s, rdb, prefix, _ := newStore(t, be, redisstore.WithEveryAnswerSealed(testKeys(t, "k1", 0)))
+		st := draftState()
+		st.Data["alamat"] = "Dusun Kalitengah RT 03 RW 01"
+		want := maps.Clone(st.Data)
+
+		commit(t, s, st, "m1", time.Hour)
+		begun, lease := begin(t, s, tg42, "m2", "", time.Now())
+		if begun.State == nil || !reflect.DeepEqual(begun.State.Data, want) {
+			t.Fatalf("Begin answers = %+v, want %v", begun.State, want)
+		}
+		next := *begun.State
+		next.Data["telepon"] = "081298765432"
+		want["telepon"] = "081298765432"
+		if err := s.CommitWithLease(ctx, next, "m2", time.Hour, lease); err != nil {
+			t.Fatalf("CommitWithLease: %v", err)
+		}
+		stored := storedValues(t, rdb, prefix)
+		if !strings.Contains(stored, "sktm") {
+			t.Fatalf("the scan does not see the stored state, the test proves nothing:\n%s", stored)
+		}
+		for _, typed := range []string{sealedNIK, sealedKK, "Siti Aminah", "Kalitengah", "081298765432"} {
+			if strings.Contains(stored, typed) {
+				t.Errorf("Redis holds %q in clear:\n%s", typed, stored)
+			}
+		}
+		if got := load(t, s, tg42, "m3"); got.State == nil || !reflect.DeepEqual(got.State.Data, want) {
+			t.Fatalf("Load answers = %+v, want %v", got.State, want)
 		}
 	})
 }

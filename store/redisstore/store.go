@@ -49,6 +49,7 @@ type Store struct {
 	scripts      *scriptBatcher
 	sealer       FieldSealer     // nil: answers are stored as typed
 	sealed       map[string]bool // fields whose answers sealer seals
+	sealAll      bool            // sealer seals every answer
 	drafts       drafts          // the drafts this process left, to tell a lost one
 }
 
@@ -89,6 +90,17 @@ func WithSealedFields(sealer FieldSealer, fields ...string) Option {
 		for _, f := range fields {
 			s.sealed[f] = true
 		}
+	}
+}
+
+// WithEveryAnswerSealed has every answer of a form sealed by sealer in
+// every stored state, whatever its field: a name, an address, a phone
+// number or a complaint's text is as much the citizen's as a NIK, and an
+// unfinished form rests in Redis (its memory, append-only file, dumps,
+// replicas) for up to a day. Each answer is sealed for its own field.
+func WithEveryAnswerSealed(sealer FieldSealer) Option {
+	return func(s *Store) {
+		s.sealer, s.sealAll, s.sealed = sealer, true, nil
 	}
 }
 
@@ -392,7 +404,14 @@ func (s *Store) seal(data map[string]string) (plain, sealed map[string]string, e
 	if s.sealer == nil {
 		return plain, nil, nil
 	}
-	for f := range s.sealed {
+	fields := s.sealed
+	if s.sealAll {
+		fields = make(map[string]bool, len(data))
+		for f := range data {
+			fields[f] = true
+		}
+	}
+	for f := range fields {
 		v := data[f]
 		if v == "" {
 			continue
