@@ -103,6 +103,7 @@ const (
 
 // Visit is one booking of a slot for a case.
 type Visit struct {
+	ID          int64
 	Ticket      string
 	ServiceCode string
 	Unit        string
@@ -122,12 +123,16 @@ type Visit struct {
 // NewVisit is a booking to make: the slot for the case, with the unit's
 // capacity in that slot.
 type NewVisit struct {
-	Ticket   string
-	Unit     string
-	Purpose  VisitPurpose
-	Slot     Slot
-	Capacity int
-	At       time.Time
+	Ticket      string
+	ServiceCode string
+	Unit        string
+	Purpose     VisitPurpose
+	Slot        Slot
+	Capacity    int
+	At          time.Time
+	// The citizen's chat and language, for the reminder: the case itself
+	// may still wait in the write-behind queue when the visit is booked.
+	Channel, ChatID, Lang string
 }
 
 // Booking errors the conversation answers in words.
