@@ -49,6 +49,9 @@ type Config struct {
 	// Letters verifies the codes of printed letters for anyone who writes
 	// (letters.Issuer); nil: the bot does not understand them.
 	Letters LetterChecker
+	// Visits books citizens' visits to the counter for the services that
+	// need one; nil: no visit is offered.
+	Visits VisitDesk
 	// Notifier delivers staff notifications and citizens' updates; nil
 	// drops them (a bot with no staff configured).
 	Notifier Notifier
@@ -80,6 +83,7 @@ type Engine struct {
 	privacy  PrivacyDesk
 	past     PastRequests
 	letters  LetterChecker
+	visits   VisitDesk
 	staff    *services.Staff
 	notifier Notifier
 	health   Health
@@ -135,6 +139,7 @@ func New(cfg Config) (*Engine, error) {
 		privacy:  cfg.Privacy,
 		past:     cfg.Past,
 		letters:  cfg.Letters,
+		visits:   cfg.Visits,
 		staff:    cfg.Staff,
 		notifier: cfg.Notifier,
 		health:   cfg.Health,

@@ -402,6 +402,11 @@ func (e *Engine) submit(ctx context.Context, t *turn) error {
 	}))
 	e.dropDraft(t)
 	e.toMenu(t)
+	if e.visitsOn(svc) {
+		if err := e.offerVisit(ctx, t, receipt.Ticket, svc, receipt.DueAt, now); err != nil {
+			return err
+		}
+	}
 	e.prompt(t)
 	return nil
 }

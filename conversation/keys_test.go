@@ -83,6 +83,13 @@ func engineFamilies() map[string][]string {
 	for kind := range texts.WordGroups("greetings") {
 		greetings = append(greetings, "greeting_back."+kind)
 	}
+	var purposes, weekdays []string
+	for _, p := range []services.VisitPurpose{services.VisitPickup, services.VisitOriginals, services.VisitSignature} {
+		purposes = append(purposes, "visit.purpose."+string(p))
+	}
+	for d := 1; d <= 7; d++ {
+		weekdays = append(weekdays, "visit.weekday."+strconv.Itoa(d))
+	}
 	var commands, global []string
 	for _, cmd := range staffCommands {
 		commands = append(commands, "words.staff."+cmd)
@@ -102,6 +109,8 @@ func engineFamilies() map[string][]string {
 		"words.*":                   global,
 		"media.*":                   {"media.other"}, // any other media falls back to media.other
 		"greeting_back.*":           greetings,
+		"visit.purpose.*":           purposes,
+		"visit.weekday.*":           weekdays,
 	}
 }
 

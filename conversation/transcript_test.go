@@ -22,6 +22,8 @@ import (
 	"github.com/leksono/sapa/locales"
 	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/services/imagetest"
+	"github.com/leksono/sapa/store/pgstore"
+	"github.com/leksono/sapa/store/storetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the transcripts in testdata/ with what the bot says now")
@@ -40,6 +42,7 @@ type harness struct {
 	media   *conversationtest.Media
 	privacy *conversationtest.Privacy
 	letters *letters.Issuer
+	visits  *pgstore.Store
 	staff   *services.Staff
 	clock   time.Time
 	chat    conversation.ChatKey
@@ -85,11 +88,22 @@ func newHarness(t *testing.T) *harness {
 		Random: rand.NewChaCha8([32]byte{'s', 'a', 'p', 'a'}),
 	})
 	h.cases.Erasing = h.privacy.Erasing
+	// Booked visits are kept by the real store, on SQLite: the race for a
+	// slot's last place is the database's to settle.
+	h.visits, err = pgstore.OpenSQLite(context.Background(), storetest.SQLite(t), pgstore.Options{
+		TicketPrefix: catalog.Office.TicketPrefix, Location: catalog.Office.Location, AllowPlaintext: true,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatalf("open the visits' store: %v", err)
+	}
+	t.Cleanup(func() { _ = h.visits.Close() })
 	h.engine, err = conversation.New(conversation.Config{
 		Catalog: catalog, Texts: texts, States: h.states, Cases: h.cases, Desk: h.cases, Surveys: h.cases, Past: h.cases,
 		Staff: h.staff, Notifier: h.notes, Media: h.media, Privacy: h.privacy, Letters: h.letters,
-		Now: func() time.Time { return h.clock },
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Visits: h.visits,
+		Now:    func() time.Time { return h.clock },
+		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
 		t.Fatalf("new engine: %v", err)
