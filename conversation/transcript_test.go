@@ -43,6 +43,7 @@ type harness struct {
 	privacy *conversationtest.Privacy
 	letters *letters.Issuer
 	visits  *pgstore.Store
+	once    memOnce // the reminders' once-a-day claims
 	staff   *services.Staff
 	clock   time.Time
 	chat    conversation.ChatKey
@@ -340,6 +341,22 @@ func replay(t *testing.T, script string) (*harness, string) {
 				t.Fatalf("%s: %v", line, err)
 			}
 			out = append(out, line)
+		case line == "-- run reminders":
+			// The minute's run of the reminders job: deadline lists,
+			// visit reminders, missed visits.
+			if _, err := h.engine.Remind(context.Background(), &h.once); err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			out = append(out, line)
+			for _, n := range h.notes.Take() {
+				for i, l := range strings.Split(n.Reply.Text, "\n") {
+					prefix := "<<        "
+					if i == 0 {
+						prefix = "<< [" + h.who(n.To) + "] "
+					}
+					out = append(out, strings.TrimRight(prefix+l, " "))
+				}
+			}
 		case line == "-- ask consent":
 			// From here on, citizens must agree to the privacy notice.
 			h.privacy.AssumeConsent = false

@@ -82,9 +82,19 @@ func init() {
 	})
 }
 
-// bookingTicket and bookingService read State.Booking, "<ticket> <service>".
-func bookingTicket(b string) string  { ticket, _, _ := strings.Cut(b, " "); return ticket }
-func bookingService(b string) string { _, svc, _ := strings.Cut(b, " "); return svc }
+// bookingTicket and bookingService read State.Booking, "<ticket>
+// <service>", then " move" when the case's visit is being moved.
+func bookingTicket(b string) string  { return field(b, 0) }
+func bookingService(b string) string { return field(b, 1) }
+func bookingMoves(b string) bool     { return field(b, 2) == "move" }
+
+// field is the i-th word of s, "" when it has fewer.
+func field(s string, i int) string {
+	if f := strings.Fields(s); i < len(f) {
+		return f[i]
+	}
+	return ""
+}
 
 // visitsOn reports whether the engine books visits for svc.
 func (e *Engine) visitsOn(svc services.Service) bool {
@@ -101,7 +111,7 @@ func (e *Engine) today() string {
 // open slots from the day from on. due is when the case is due (pick-up is
 // offered after it). With no slot open it says so and leaves the citizen
 // where they were.
-func (e *Engine) offerVisit(ctx context.Context, t *turn, ticket string, svc services.Service, due time.Time, from time.Time) error {
+func (e *Engine) offerVisit(ctx context.Context, t *turn, ticket string, svc services.Service, due time.Time, from time.Time, moving bool) error {
 	slots, err := e.openSlots(ctx, svc, due, from)
 	if err != nil {
 		return err
@@ -113,6 +123,9 @@ func (e *Engine) offerVisit(ctx context.Context, t *turn, ticket string, svc ser
 		return nil
 	}
 	t.st.Booking = ticket + " " + svc.Code
+	if moving {
+		t.st.Booking += " move"
+	}
 	t.st.Slots = t.st.Slots[:0]
 	for _, s := range slots {
 		t.st.Slots = append(t.st.Slots, s.Key())
@@ -121,7 +134,11 @@ func (e *Engine) offerVisit(ctx context.Context, t *turn, ticket string, svc ser
 	args := e.officeArgs()
 	args["purpose"] = e.tr(t, "visit.purpose."+string(svc.Visit), nil)
 	args["ticket"] = ticket
-	t.say(e.tr(t, "visit.offer", args))
+	if moving {
+		t.say(e.tr(t, "visit.move_offer", args))
+	} else {
+		t.say(e.tr(t, "visit.offer", args))
+	}
 	return nil
 }
 
@@ -226,30 +243,37 @@ func (e *Engine) onVisitSlot(ctx context.Context, t *turn) error {
 		e.prompt(t)
 		return nil
 	case "more":
-		from := e.now()
-		if n := len(t.st.Slots); n > 0 {
-			if last, ok := services.ParseSlotKey(t.st.Slots[n-1], e.catalog.Office.Visits); ok {
-				day, _ := time.ParseInLocation("2006-01-02", last.Day, e.catalog.Office.Location)
-				from = day.AddDate(0, 0, 1)
-			}
-		}
+		// The times after the last one shown, over the days offered; past
+		// their end, from the first again.
 		due, err := e.caseDue(ctx, t, ticket, svc)
 		if err != nil {
 			return err
 		}
-		slots, err := e.openSlots(ctx, svc, due, from)
+		open, err := e.allOpenSlots(ctx, svc, due, e.now())
 		if err != nil {
 			return err
 		}
-		if len(slots) == 0 {
-			// Past the days offered: start again from the first.
-			if slots, err = e.openSlots(ctx, svc, due, e.now()); err != nil {
-				return err
+		var next []services.Slot
+		if n := len(t.st.Slots); n > 0 {
+			last := t.st.Slots[n-1]
+			for _, s := range open {
+				if s.Key() > last {
+					next = append(next, s)
+				}
 			}
+		}
+		if len(next) == 0 {
+			next = open
 			t.say(e.tr(t, "visit.no_more", nil))
 		}
+		if offer := e.catalog.Office.Visits.Offer; len(next) > offer {
+			next = next[:offer]
+		}
+		if len(next) == 0 {
+			return e.offerAgain(ctx, t, svc, due, "visit.full", services.Slot{})
+		}
 		t.st.Slots = t.st.Slots[:0]
-		for _, s := range slots {
+		for _, s := range next {
 			t.st.Slots = append(t.st.Slots, s.Key())
 		}
 		t.st.Retries = 0
@@ -288,7 +312,11 @@ func (e *Engine) onVisitSlot(ctx context.Context, t *turn) error {
 	if svc.Visit == services.VisitOriginals {
 		bring = e.tr(t, "visit.bring_originals", nil)
 	}
-	t.say(e.tr(t, "visit.booked", map[string]string{
+	booked := "visit.booked"
+	if bookingMoves(t.st.Booking) {
+		booked = "visit.moved"
+	}
+	t.say(e.tr(t, booked, map[string]string{
 		"slot": e.slotLabel(t, v.Slot), "ticket": ticket, "bring": bring,
 		"remind_at": services.FormatClock(e.catalog.Office.Visits.RemindAt),
 	}))
@@ -350,7 +378,12 @@ func (e *Engine) endVisit(t *turn) {
 // cases still waiting for one, to book. It reports whether the message was
 // one.
 func (e *Engine) visitWord(ctx context.Context, t *turn) (bool, error) {
-	if e.visits == nil || t.in.Kind != KindText || stepOf(t.st.Step).typed || !e.words["visit"][normalize(t.text)] {
+	word := normalize(t.text)
+	if e.visits == nil || t.in.Kind != KindText || stepOf(t.st.Step).typed || !e.words["visit"][word] {
+		return false, nil
+	}
+	if t.st.Step == StepVisitManage && (e.isWord("visit_cancel", word) || e.isWord("visit_move", word)) {
+		// "batalkan kunjungan" asked what to do with the visit answers it.
 		return false, nil
 	}
 	return true, e.showVisits(ctx, t)
@@ -436,7 +469,7 @@ func (e *Engine) visitLine(t *turn, it visitItem) string {
 func (e *Engine) openVisitItem(ctx context.Context, t *turn, it visitItem) error {
 	t.st.Listed = nil
 	if it.visit == nil {
-		if err := e.offerVisit(ctx, t, it.ticket, it.svc, it.due, e.now()); err != nil {
+		if err := e.offerVisit(ctx, t, it.ticket, it.svc, it.due, e.now(), false); err != nil {
 			return err
 		}
 		if t.st.Step != StepVisitSlot {
@@ -502,7 +535,7 @@ func (e *Engine) onVisitManage(ctx context.Context, t *turn) error {
 		if err != nil {
 			return err
 		}
-		if err := e.offerVisit(ctx, t, ticket, svc, due, e.now()); err != nil {
+		if err := e.offerVisit(ctx, t, ticket, svc, due, e.now(), true); err != nil {
 			return err
 		}
 		if t.st.Step == StepVisitSlot {
