@@ -52,6 +52,9 @@ type Config struct {
 	// Visits books citizens' visits to the counter for the services that
 	// need one; nil: no visit is offered.
 	Visits VisitDesk
+	// Schedule is the day's list of visits for the officers' "jadwal"
+	// and "datang" (shared with the console); nil: no such commands.
+	Schedule *casework.Schedule
 	// Notifier delivers staff notifications and citizens' updates; nil
 	// drops them (a bot with no staff configured).
 	Notifier Notifier
@@ -84,6 +87,7 @@ type Engine struct {
 	past     PastRequests
 	letters  LetterChecker
 	visits   VisitDesk
+	schedule *casework.Schedule
 	staff    *services.Staff
 	notifier Notifier
 	health   Health
@@ -140,6 +144,7 @@ func New(cfg Config) (*Engine, error) {
 		past:     cfg.Past,
 		letters:  cfg.Letters,
 		visits:   cfg.Visits,
+		schedule: cfg.Schedule,
 		staff:    cfg.Staff,
 		notifier: cfg.Notifier,
 		health:   cfg.Health,

@@ -83,9 +83,13 @@ func engineFamilies() map[string][]string {
 	for kind := range texts.WordGroups("greetings") {
 		greetings = append(greetings, "greeting_back."+kind)
 	}
-	var purposes, weekdays []string
+	var purposes, staffPurposes, weekdays, outcomes []string
+	for _, s := range []services.VisitStatus{services.VisitBooked, services.VisitVisited, services.VisitNoShow} {
+		outcomes = append(outcomes, "visit.staff.outcome."+string(s))
+	}
 	for _, p := range []services.VisitPurpose{services.VisitPickup, services.VisitOriginals, services.VisitSignature} {
 		purposes = append(purposes, "visit.purpose."+string(p))
+		staffPurposes = append(staffPurposes, "visit.staff.purpose."+string(p))
 	}
 	for d := 1; d <= 7; d++ {
 		weekdays = append(weekdays, "visit.weekday."+strconv.Itoa(d))
@@ -111,6 +115,8 @@ func engineFamilies() map[string][]string {
 		"greeting_back.*":           greetings,
 		"visit.purpose.*":           purposes,
 		"visit.weekday.*":           weekdays,
+		"visit.staff.purpose.*":     staffPurposes,
+		"visit.staff.outcome.*":     outcomes,
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leksono/sapa/casework"
 	"github.com/leksono/sapa/configs"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/conversation/conversationtest"
@@ -102,9 +103,9 @@ func newHarness(t *testing.T) *harness {
 	h.engine, err = conversation.New(conversation.Config{
 		Catalog: catalog, Texts: texts, States: h.states, Cases: h.cases, Desk: h.cases, Surveys: h.cases, Past: h.cases,
 		Staff: h.staff, Notifier: h.notes, Media: h.media, Privacy: h.privacy, Letters: h.letters,
-		Visits: h.visits,
-		Now:    func() time.Time { return h.clock },
-		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Visits: h.visits, Schedule: casework.NewSchedule(catalog, h.visits, h.cases, func() time.Time { return h.clock }),
+		Now: func() time.Time { return h.clock },
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
 		t.Fatalf("new engine: %v", err)

@@ -46,7 +46,7 @@ const (
 
 func init() {
 	register(StepVisitSlot, stepKind{
-		question: func(e *Engine, t *turn) string { return e.tr(t, "visit.pick_slot", nil) },
+		question: (*Engine).slotQuestion,
 		scope:    func(_ *Engine, t *turn) string { return "vs:" + bookingTicket(t.st.Booking) },
 		choices:  (*Engine).slotChoices,
 		handle:   (*Engine).onVisitSlot,
@@ -136,10 +136,18 @@ func (e *Engine) offerVisit(ctx context.Context, t *turn, ticket string, svc ser
 	args["ticket"] = ticket
 	if moving {
 		t.say(e.tr(t, "visit.move_offer", args))
-	} else {
-		t.say(e.tr(t, "visit.offer", args))
 	}
 	return nil
+}
+
+// slotQuestion asks for a time, saying why the citizen comes: the one
+// question the filing's answer ends with, so it stays one message.
+func (e *Engine) slotQuestion(t *turn) string {
+	svc, ok := e.catalog.Service(bookingService(t.st.Booking))
+	if !ok || bookingMoves(t.st.Booking) {
+		return e.tr(t, "visit.pick_slot", nil)
+	}
+	return e.tr(t, "visit.offer", map[string]string{"purpose": e.tr(t, "visit.purpose."+string(svc.Visit), nil)})
 }
 
 // openSlots are the first slots (Visits.Offer of them) open for svc's unit

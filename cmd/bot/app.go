@@ -8,6 +8,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/leksono/sapa/casework"
 	"github.com/leksono/sapa/channels/telegram"
 	"github.com/leksono/sapa/console"
 	"github.com/leksono/sapa/conversation"
@@ -215,6 +216,7 @@ func newEngine(o *office.Office, st *storage, cases conversation.CaseStore, priv
 		Past:     st.Cases.Desk(),
 		Letters:  issuer,
 		Visits:   st.Cases,
+		Schedule: casework.NewSchedule(o.Catalog, st.Cases, st.Cases.Desk(), nil),
 		Staff:    o.Staff,
 		Notifier: notify,
 		// An outage of Redis or of the case database is told apart from a
