@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leksono/sapa/casework"
 	"github.com/leksono/sapa/services"
 )
 
@@ -49,6 +50,10 @@ func (e *Engine) visitCommand(ctx context.Context, t *turn, o services.Officer, 
 	}
 	return false, nil
 }
+
+// Schedule is the day's list of visits the engine's "jadwal" reads: the
+// office console shows the same one. Nil when visits are not kept.
+func (e *Engine) Schedule() *casework.Schedule { return e.schedule }
 
 // staffDay shows an officer the visits of day their unit expects.
 func (e *Engine) staffDay(ctx context.Context, t *turn, o services.Officer, day string) error {

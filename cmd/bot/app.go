@@ -254,7 +254,7 @@ func (a *app) addConsole(cfg settings, o *office.Office, log *slog.Logger) error
 		Desk: a.engine.Casework(), Catalog: o.Catalog, Texts: o.Texts, Staff: o.Staff,
 		Tokens: redisstore.NewTokens(a.storage.Redis, cfg.RedisPrefix), Changes: a.changes,
 		Notifier: a.notify, Media: a.media, Reports: a.cases, Secret: consoleSecret(a.keys),
-		Letters: a.letters, TrustedProxies: cfg.TrustedProxies, Log: log,
+		Letters: a.letters, Schedule: a.engine.Schedule(), TrustedProxies: cfg.TrustedProxies, Log: log,
 	})
 	if err != nil {
 		return fmt.Errorf("office console: %w", err)
