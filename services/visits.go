@@ -2,6 +2,7 @@ package services
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -189,22 +190,68 @@ func (r VisitRules) SlotsOf(day string) []Slot {
 	return out
 }
 
-// VisitWait is how long citizens waited for their visits, for the camat's
-// report: the days from booking to the visit, and the visits missed.
+// VisitWait is how long citizens waited for their visits to one service,
+// for the camat's report: the working days from booking to the slot, and
+// the visits missed.
 type VisitWait struct {
-	Booked  int     // visits booked in the period (not cancelled)
-	Visited int     // made
-	NoShow  int     // missed
-	AvgDays float64 // working days from booking to the slot, over the visits made
-	MaxDays float64
+	Service string  `json:"service"`
+	Booked  int     `json:"booked"`   // visits due in the period that held a place
+	Visited int     `json:"visited"`  // made
+	NoShow  int     `json:"no_show"`  // missed
+	AvgDays float64 `json:"avg_days"` // working days from booking to the slot, on average
+	MaxDays float64 `json:"max_days"`
 }
 
-// NoShowRate is the share of visits that were due and missed, 0 to 1.
-func (w VisitWait) NoShowRate() float64 {
+// NoShowShare is the share of the visits made or missed that were missed,
+// 0 to 1.
+func (w VisitWait) NoShowShare() float64 {
 	if w.Visited+w.NoShow == 0 {
 		return 0
 	}
 	return float64(w.NoShow) / float64(w.Visited+w.NoShow)
+}
+
+// VisitWaits sums visits by service, sorted by service code, with a last
+// row of every service (Service ""), when there is any. The wait is
+// counted in working days (WorkingDaysBetween) from the booking to the
+// start of the slot: what the citizen was given, whether they came or not.
+func VisitWaits(visits []Visit, cal Calendar) []VisitWait {
+	if len(visits) == 0 {
+		return nil
+	}
+	by := map[string]*VisitWait{}
+	total := &VisitWait{}
+	var codes []string
+	for _, v := range visits {
+		w, ok := by[v.ServiceCode]
+		if !ok {
+			w = &VisitWait{Service: v.ServiceCode}
+			by[v.ServiceCode] = w
+			codes = append(codes, v.ServiceCode)
+		}
+		days := cal.WorkingDaysBetween(v.BookedAt, v.Slot.StartsAt(cal.location()))
+		for _, x := range []*VisitWait{w, total} {
+			x.Booked++
+			switch v.Status {
+			case VisitVisited:
+				x.Visited++
+			case VisitNoShow:
+				x.NoShow++
+			}
+			x.AvgDays += days // a sum until the end
+			x.MaxDays = max(x.MaxDays, days)
+		}
+	}
+	slices.Sort(codes)
+	out := make([]VisitWait, 0, len(codes)+1)
+	for _, c := range codes {
+		out = append(out, *by[c])
+	}
+	out = append(out, *total)
+	for i := range out {
+		out[i].AvgDays /= float64(out[i].Booked)
+	}
+	return out
 }
 
 // FormatClock writes "09:00" the Indonesian way, "09.00".

@@ -380,3 +380,13 @@ func (s *Store) VisitsBetween(ctx context.Context, from, to string) ([]services.
 	}
 	return s.visits(rows), nil
 }
+
+// visitWaits sums the visits due in [from, to) for the report.
+func (s *Store) visitWaits(ctx context.Context, from, to time.Time, cal services.Calendar) ([]services.VisitWait, error) {
+	last := to.Add(-time.Nanosecond)
+	visits, err := s.VisitsBetween(ctx, from.In(s.loc).Format(time.DateOnly), last.In(s.loc).Format(time.DateOnly))
+	if err != nil {
+		return nil, err
+	}
+	return services.VisitWaits(visits, cal), nil
+}
