@@ -294,12 +294,8 @@ func (e *Engine) onVisitSlot(ctx context.Context, t *turn) error {
 		return err
 	}
 	// A list shown a while ago may name a slot that has passed or is too
-	// soon now: only a slot still open is booked.
-	open, err := e.allOpenSlots(ctx, svc, due, e.now())
-	if err != nil {
-		return err
-	}
-	if !slices.Contains(open, slot) {
+	// soon now: it is not booked. A full one is the store's to refuse.
+	if slot.StartsAt(e.catalog.Office.Location).Before(e.now().Add(e.catalog.Office.Visits.LeadTime)) {
 		return e.offerAgain(ctx, t, svc, due, "visit.gone", slot)
 	}
 	v, err := e.visits.BookVisit(ctx, services.NewVisit{
