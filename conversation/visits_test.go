@@ -48,7 +48,7 @@ func TestVisitStaleList(t *testing.T) {
 	completeSKTM(h)
 	h.send(h.inbound("ya"))
 	h.clock = time.Date(2026, 11, 24, 8, 30, 0, 0, start.Location()) // Tuesday 08:30
-	got := strings.Join(h.send(h.inbound("2")), "\n")                 // 09:00, now within the hour's lead time
+	got := strings.Join(h.send(h.inbound("2")), "\n")                // 09:00, now within the hour's lead time
 	if !strings.Contains(got, "sudah lewat atau terlalu dekat") || !strings.Contains(got, "[1] Selasa 24 November, 10.00-11.00") {
 		t.Fatalf("a stale pick:\n%s", got)
 	}
