@@ -297,7 +297,7 @@ func (s *Store) eraseCase(tx *gorm.DB, c Case) error {
 	if err := tx.Model(&Letter{}).Where("case_id = ?", c.ID).UpdateColumn("holder_name", "").Error; err != nil {
 		return fmt.Errorf("erase letter holders of %s: %w", c.Ticket, err)
 	}
-	return nil
+	return eraseVisitChats(tx, c.Ticket)
 }
 
 // eraseCitizenRow forgets who the citizen is: name, chat id, language.

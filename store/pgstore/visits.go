@@ -337,11 +337,21 @@ func (s *Store) RecordNoShows(ctx context.Context, day string, dayOver bool, at 
 	return int(res.RowsAffected), nil
 }
 
+// eraseVisitChats forgets the chat of a case's visits when its citizen's
+// data is erased: the office keeps the booking on its day list, nobody is
+// reminded any more.
+func eraseVisitChats(tx *gorm.DB, ticket string) error {
+	if err := tx.Model(&Visit{}).Where("ticket = ?", ticket).UpdateColumn("chat_id", erasedPrefix).Error; err != nil {
+		return fmt.Errorf("erase the visits' chat of %s: %w", ticket, err)
+	}
+	return nil
+}
+
 // VisitsToRemind lists the visits of day still booked whose citizen was
-// not reminded yet.
+// not reminded yet and can be (their data was not erased).
 func (s *Store) VisitsToRemind(ctx context.Context, day string) ([]services.Visit, error) {
 	var rows []Visit
-	err := s.db.WithContext(ctx).Where("day = ? AND status = ? AND released_at IS NULL AND reminded_at IS NULL", day, services.VisitBooked).
+	err := s.db.WithContext(ctx).Where("day = ? AND status = ? AND released_at IS NULL AND reminded_at IS NULL AND chat_id <> ?", day, services.VisitBooked, erasedPrefix).
 		Order("slot_start, id").Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("list the visits of %s to remind: %w", day, err)
