@@ -2,6 +2,7 @@ package conversation_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -54,5 +55,48 @@ func TestVisitStaleList(t *testing.T) {
 	}
 	if visits, _ := h.visits.ChatVisits(context.Background(), "telegram", "1001", "2026-11-24"); len(visits) != 0 {
 		t.Errorf("a stale pick booked %+v", visits)
+	}
+}
+
+// TestVisitReminderSurvivesAFailedQueue: a reminder the outbox could not
+// take is sent at the next run, and once only after that.
+func TestVisitReminderSurvivesAFailedQueue(t *testing.T) {
+	h := newHarness(t)
+	completeSKTM(h)
+	h.send(h.inbound("ya"))
+	h.send(h.inbound("2")) // Tuesday 24 November, 09.00-10.00
+	ctx := context.Background()
+	h.notes.Take()
+	reminders := func() []string {
+		t.Helper()
+		if _, err := h.engine.Remind(ctx, &h.once); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, n := range h.notes.Take() {
+			if n.To == citizenChat {
+				out = append(out, n.Reply.Text)
+			}
+		}
+		return out
+	}
+	h.clock = time.Date(2026, 11, 23, 14, 59, 0, 0, start.Location())
+	if got := reminders(); len(got) != 0 {
+		t.Fatalf("reminded before 15:00: %q", got)
+	}
+	h.clock = h.clock.Add(2 * time.Minute)
+	h.notes.Fail = errors.New("outbox down")
+	if got := reminders(); len(got) != 0 {
+		t.Fatalf("reminded while the outbox failed: %q", got)
+	}
+	h.notes.Fail = nil
+	h.clock = h.clock.Add(time.Minute)
+	got := reminders()
+	if len(got) != 1 || !strings.Contains(got[0], "besok, Selasa 24 November, 09.00-10.00") {
+		t.Fatalf("reminder after the outbox came back: %q", got)
+	}
+	h.clock = h.clock.Add(time.Minute)
+	if got := reminders(); len(got) != 0 {
+		t.Fatalf("reminded twice: %q", got)
 	}
 }
