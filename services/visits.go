@@ -181,15 +181,6 @@ func (c Calendar) OpenSlots(rules VisitRules, purpose VisitPurpose, unit string,
 	return out
 }
 
-// SlotsOf lists every slot of day, free or not, for the day's list.
-func (r VisitRules) SlotsOf(day string) []Slot {
-	out := make([]Slot, 0, len(r.Slots))
-	for _, st := range r.Slots {
-		out = append(out, Slot{Day: day, Start: st.Start, End: st.End})
-	}
-	return out
-}
-
 // VisitWait is how long citizens waited for their visits to one service,
 // for the camat's report: the working days from booking to the slot, and
 // the visits missed.

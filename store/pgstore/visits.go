@@ -1,6 +1,7 @@
 package pgstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -90,7 +91,7 @@ func (s *Store) visit(v Visit) services.Visit {
 	return out
 }
 
-// bookTries bounds the attempts of one booking: each lost race for a seat
+// maxBookTries bounds the attempts of one booking: each lost race for a seat
 // tries the next free one, so capacity+1 attempts always end.
 const maxBookTries = 64
 
@@ -134,7 +135,7 @@ func (s *Store) BookVisit(ctx context.Context, n services.NewVisit) (services.Vi
 			booked = Visit{
 				Ticket: n.Ticket, ServiceCode: n.ServiceCode, Unit: n.Unit, Purpose: string(n.Purpose),
 				Day: n.Slot.Day, SlotStart: n.Slot.Start, SlotEnd: n.Slot.End, Seat: seat, Status: services.VisitBooked,
-				Channel: n.Channel, ChatID: n.ChatID, Lang: cmpOr(n.Lang, "id"), BookedAt: at,
+				Channel: n.Channel, ChatID: n.ChatID, Lang: cmp.Or(n.Lang, "id"), BookedAt: at,
 			}
 			// DO NOTHING rather than an error when the seat went to a
 			// booking committed meanwhile: a race for the last place is
@@ -179,13 +180,6 @@ func freeSeat(taken []int, capacity int) int {
 		}
 	}
 	return 0
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // CancelVisit cancels the case's booked visit and gives its place back; it
