@@ -48,21 +48,25 @@ type Visit struct {
 	ReleasedAt *time.Time
 }
 
-// visitIndexes are the partial unique indexes GORM's tags cannot write;
-// PostgreSQL and SQLite read them alike.
-var visitIndexes = []string{
-	`CREATE UNIQUE INDEX IF NOT EXISTS idx_visits_seat ON visits (unit, day, slot_start, seat) WHERE released_at IS NULL`,
-	`CREATE UNIQUE INDEX IF NOT EXISTS idx_visits_ticket_open ON visits (ticket) WHERE released_at IS NULL`,
+// visitIndexes are the partial unique indexes GORM's tags cannot write,
+// by name; PostgreSQL and SQLite read them alike.
+var visitIndexes = []struct{ name, create string }{
+	{"idx_visits_seat", `CREATE UNIQUE INDEX idx_visits_seat ON visits (unit, day, slot_start, seat) WHERE released_at IS NULL`},
+	{"idx_visits_ticket_open", `CREATE UNIQUE INDEX idx_visits_ticket_open ON visits (ticket) WHERE released_at IS NULL`},
 }
 
-// migrateVisits creates the visits table and its indexes.
+// migrateVisits creates the visits table and its indexes; a migration
+// that finds them changes nothing.
 func migrateVisits(tx *gorm.DB) error {
 	if err := tx.AutoMigrate(&Visit{}); err != nil {
 		return fmt.Errorf("create visits: %w", err)
 	}
-	for _, stmt := range visitIndexes {
-		if err := tx.Exec(stmt).Error; err != nil {
-			return fmt.Errorf("create visit index: %w", err)
+	for _, idx := range visitIndexes {
+		if tx.Migrator().HasIndex(&Visit{}, idx.name) {
+			continue
+		}
+		if err := tx.Exec(idx.create).Error; err != nil {
+			return fmt.Errorf("create visit index %s: %w", idx.name, err)
 		}
 	}
 	return nil

@@ -28,7 +28,13 @@ func TestVisitLastPlace(t *testing.T) { eachBackend(t, testVisitLastPlace) }
 
 func testVisitLastPlace(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := openStore(t, b)
+	s, where := openStore(t, b)
+	raw := rawDB(t, b, where)
+	for _, idx := range []string{"idx_visits_seat", "idx_visits_ticket_open"} {
+		if c := count(t, raw, b.indexCount, idx); c != 1 {
+			t.Errorf("index %s: %d, want 1", idx, c)
+		}
+	}
 	const capacity = 3
 	// One place is already taken: two remain for the crowd.
 	if _, err := s.BookVisit(ctx, newVisit("LKS-261210-0100", visitSlot, capacity)); err != nil {
