@@ -29,6 +29,9 @@ type VisitDesk interface {
 	ClaimReminder(ctx context.Context, id int64, at time.Time) (bool, error)
 	UnclaimReminder(ctx context.Context, id int64) error
 	RecordNoShows(ctx context.Context, day string, dayOver bool, at time.Time) (int, error)
+	// ReleaseRefusedVisits cancels the visits of cases refused or
+	// referred elsewhere.
+	ReleaseRefusedVisits(ctx context.Context, at time.Time) (int, error)
 }
 
 // The steps of a booked visit.
@@ -557,8 +560,9 @@ func (e *Engine) onVisitManage(ctx context.Context, t *turn) error {
 // of tomorrow (the afternoon before), once per visit across every process
 // (ClaimReminder), through the notifier's durable queue; and it records as
 // missed the visits of the days before, and of today once the office has
-// closed, that no officer marked as made. It runs from Remind, every
-// minute.
+// closed, that no officer marked as made; a refused case's visit is
+// released first, so it is neither reminded nor missed. It runs from
+// Remind, every minute.
 func (e *Engine) remindVisits(ctx context.Context) error {
 	rules := e.catalog.Office.Visits
 	if e.visits == nil || !rules.Enabled() {
@@ -567,6 +571,9 @@ func (e *Engine) remindVisits(ctx context.Context) error {
 	office := e.catalog.Office
 	now := e.now().In(office.Location)
 	today := now.Format("2006-01-02")
+	if _, err := e.visits.ReleaseRefusedVisits(ctx, now); err != nil {
+		return err
+	}
 	if _, err := e.visits.RecordNoShows(ctx, today, now.Format("15:04") >= office.Hours.Close, now); err != nil {
 		return fmt.Errorf("record the missed visits: %w", err)
 	}

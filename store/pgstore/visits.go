@@ -398,3 +398,20 @@ func (s *Store) visitWaits(ctx context.Context, from, to time.Time, cal services
 	}
 	return services.VisitWaits(visits, cal), nil
 }
+
+// ReleaseRefusedVisits cancels the visits still booked for cases the
+// office refused or referred elsewhere (ditolak, bukan wewenang): the
+// citizen has nothing to come for, and their place goes back to others.
+// It returns how many it released.
+func (s *Store) ReleaseRefusedVisits(ctx context.Context, at time.Time) (int, error) {
+	t := dbTime(at)
+	refused := s.db.WithContext(ctx).Model(&Case{}).Select("ticket").
+		Where("status IN ?", []services.Status{services.StatusRejected, services.StatusNotOurRemit})
+	res := s.db.WithContext(ctx).Model(&Visit{}).
+		Where("status = ? AND released_at IS NULL AND ticket IN (?)", services.VisitBooked, refused).
+		Updates(map[string]any{"status": services.VisitCancelled, "released_at": t, "done_at": t})
+	if res.Error != nil {
+		return 0, fmt.Errorf("release the visits of refused cases: %w", res.Error)
+	}
+	return int(res.RowsAffected), nil
+}

@@ -168,6 +168,21 @@ func testVisitMoveAndCancel(t *testing.T, b backend) {
 	if n, err := s.RecordNoShows(ctx, "2026-12-16", true, time.Date(2026, 12, 16, 9, 0, 0, 0, time.UTC)); err != nil || n != 1 {
 		t.Errorf("no-shows at the day's end = %d, %v; want 1", n, err)
 	}
+	// A refused case's booking gives its place back; the others stay.
+	refused := submitAt(t, s, 2, time.Date(2026, 12, 10, 2, 0, 0, 0, time.UTC))
+	if _, err := s.BookVisit(ctx, newVisit(refused, services.Slot{Day: "2026-12-17", Start: "09:00", End: "10:00"}, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.ReleaseRefusedVisits(ctx, time.Now()); err != nil || n != 0 {
+		t.Errorf("released %d, %v before any refusal", n, err)
+	}
+	move(t, s, refused, services.StatusRejected, time.Date(2026, 12, 10, 4, 0, 0, 0, time.UTC))
+	if n, err := s.ReleaseRefusedVisits(ctx, time.Now()); err != nil || n != 1 {
+		t.Errorf("released %d, %v after the refusal; want 1", n, err)
+	}
+	if _, err := s.TicketVisit(ctx, refused); !errors.Is(err, services.ErrNoVisit) {
+		t.Errorf("the refused case still holds a place: %v", err)
+	}
 	all, err := s.VisitsBetween(ctx, "2026-12-01", "2026-12-31")
 	if err != nil {
 		t.Fatal(err)
