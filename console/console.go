@@ -79,6 +79,8 @@ type Config struct {
 	// Letters, nil: no letters are printed, no register shown, and
 	// /verifikasi is not served.
 	Letters Letters
+	// Schedule, nil: no page of the day's booked visits.
+	Schedule *casework.Schedule
 	// Secret signs the one-time login links and keys the hash of the login
 	// codes. Every process of one bot must have the same (cmd/bot derives
 	// it from the data keys).
@@ -247,6 +249,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /agenda", s.officer(s.register))
 	mux.Handle("GET /agenda.xlsx", s.officer(s.registerXLSX))
 	mux.Handle("POST /agenda/cabut", s.officer(s.revoke))
+	mux.Handle("GET /jadwal", s.officer(s.visitsPage))
+	mux.Handle("POST /jadwal/datang", s.officer(s.arrived))
 	mux.Handle("GET /laporan", s.officer(s.reportPage))
 	mux.Handle("GET /laporan/unduh/{format}", s.officer(s.reportFile))
 	if s.cfg.Letters != nil {

@@ -19,7 +19,7 @@ import (
 const fragmentHeader = "X-Console-Fragment"
 
 // pageNames are the console's pages, one template each beside the layout.
-var pageNames = []string{"login", "home", "queue", "case", "register", "report", "error"}
+var pageNames = []string{"login", "home", "queue", "case", "register", "report", "error", "visits"}
 
 // page is a parsed page: the layout with the page's own blocks.
 type page struct {
@@ -33,6 +33,8 @@ type frame struct {
 	Office  string
 	Nav     string
 	Data    any
+	// Visits: the console serves the day's visits (Config.Schedule).
+	Visits bool
 }
 
 func (s *Server) parsePages() (map[string]*page, error) {
@@ -70,7 +72,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	nav := name
 	var buf bytes.Buffer
-	err := p.tmpl.ExecuteTemplate(&buf, block, frame{Officer: o, Office: s.catalog.Office.Name, Nav: nav, Data: data})
+	err := p.tmpl.ExecuteTemplate(&buf, block, frame{Officer: o, Office: s.catalog.Office.Name, Nav: nav, Data: data, Visits: s.cfg.Schedule != nil})
 	if err != nil {
 		s.log.Error("console: page not rendered", "page", name, "err", err)
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)

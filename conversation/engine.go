@@ -50,6 +50,12 @@ type Config struct {
 	// Letters verifies the codes of printed letters for anyone who writes
 	// (letters.Issuer); nil: the bot does not understand them.
 	Letters LetterChecker
+	// Visits books citizens' visits to the counter for the services that
+	// need one; nil: no visit is offered.
+	Visits VisitDesk
+	// Schedule is the day's list of visits for the officers' "jadwal"
+	// and "datang" (shared with the console); nil: no such commands.
+	Schedule *casework.Schedule
 	// Notifier delivers staff notifications and citizens' updates; nil
 	// drops them (a bot with no staff configured).
 	Notifier Notifier
@@ -81,6 +87,8 @@ type Engine struct {
 	privacy  PrivacyDesk
 	past     PastRequests
 	letters  LetterChecker
+	visits   VisitDesk
+	schedule *casework.Schedule
 	staff    *services.Staff
 	notifier Notifier
 	health   Health
@@ -136,6 +144,8 @@ func New(cfg Config) (*Engine, error) {
 		privacy:  cfg.Privacy,
 		past:     cfg.Past,
 		letters:  cfg.Letters,
+		visits:   cfg.Visits,
+		schedule: cfg.Schedule,
 		staff:    cfg.Staff,
 		notifier: cfg.Notifier,
 		health:   cfg.Health,

@@ -402,6 +402,14 @@ func (e *Engine) submit(ctx context.Context, t *turn) error {
 	}))
 	e.dropDraft(t)
 	e.toMenu(t)
+	if e.visitsOn(svc) {
+		// The case is filed (or queued) whatever happens to the visit: a
+		// database that does not answer only defers the booking.
+		if err := e.offerVisit(ctx, t, receipt.Ticket, svc, receipt.DueAt, now, false); err != nil {
+			e.log.Warn("visit not offered", "ticket", receipt.Ticket, "err", err)
+			t.say(e.tr(t, "visit.unavailable", nil))
+		}
+	}
 	e.prompt(t)
 	return nil
 }

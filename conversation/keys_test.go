@@ -83,6 +83,17 @@ func engineFamilies() map[string][]string {
 	for kind := range texts.WordGroups("greetings") {
 		greetings = append(greetings, "greeting_back."+kind)
 	}
+	var purposes, staffPurposes, weekdays, outcomes []string
+	for _, s := range []services.VisitStatus{services.VisitBooked, services.VisitVisited, services.VisitNoShow} {
+		outcomes = append(outcomes, "visit.staff.outcome."+string(s))
+	}
+	for _, p := range []services.VisitPurpose{services.VisitPickup, services.VisitOriginals, services.VisitSignature} {
+		purposes = append(purposes, "visit.purpose."+string(p))
+		staffPurposes = append(staffPurposes, "visit.staff.purpose."+string(p))
+	}
+	for d := 1; d <= 7; d++ {
+		weekdays = append(weekdays, "visit.weekday."+strconv.Itoa(d))
+	}
 	var commands, global []string
 	for _, cmd := range staffCommands {
 		commands = append(commands, "words.staff."+cmd)
@@ -102,6 +113,10 @@ func engineFamilies() map[string][]string {
 		"words.*":                   global,
 		"media.*":                   {"media.other"}, // any other media falls back to media.other
 		"greeting_back.*":           greetings,
+		"visit.purpose.*":           purposes,
+		"visit.weekday.*":           weekdays,
+		"visit.staff.purpose.*":     staffPurposes,
+		"visit.staff.outcome.*":     outcomes,
 	}
 }
 

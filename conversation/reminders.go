@@ -17,6 +17,10 @@ import (
 // makes sure one run happens per day across all bot processes. It reports
 // whether this call did the day's run.
 func (e *Engine) Remind(ctx context.Context, guard OnceGuard) (bool, error) {
+	if err := e.remindVisits(ctx); err != nil {
+		// The deadlines do not wait for the visits: the next run retries.
+		e.log.Warn("visit reminders failed; retrying at the next run", "err", err)
+	}
 	office := e.catalog.Office
 	now := e.now().In(office.Location)
 	if !e.calendar.IsWorkingDay(now) || now.Format("15:04") < office.RemindAt {

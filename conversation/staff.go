@@ -76,6 +76,9 @@ func (e *Engine) staffStep(ctx context.Context, t *turn, loaded Loaded, o servic
 		t.say(e.tr(t, "staff.help", nil))
 		return nil
 	}
+	if done, err := e.visitCommand(ctx, t, o, fields); done {
+		return err
+	}
 	cmd, args := e.staffCmd[normalize(fields[0])], fields[1:]
 	if cmd == "" {
 		if ticket, ok := services.NormalizeTicket(t.text); ok {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leksono/sapa/casework"
 	"github.com/leksono/sapa/configs"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/conversation/conversationtest"
@@ -22,6 +23,8 @@ import (
 	"github.com/leksono/sapa/locales"
 	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/services/imagetest"
+	"github.com/leksono/sapa/store/pgstore"
+	"github.com/leksono/sapa/store/storetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the transcripts in testdata/ with what the bot says now")
@@ -40,6 +43,8 @@ type harness struct {
 	media   *conversationtest.Media
 	privacy *conversationtest.Privacy
 	letters *letters.Issuer
+	visits  *pgstore.Store
+	once    memOnce // the reminders' once-a-day claims
 	staff   *services.Staff
 	clock   time.Time
 	chat    conversation.ChatKey
@@ -85,9 +90,20 @@ func newHarness(t *testing.T) *harness {
 		Random: rand.NewChaCha8([32]byte{'s', 'a', 'p', 'a'}),
 	})
 	h.cases.Erasing = h.privacy.Erasing
+	// Booked visits are kept by the real store, on SQLite: the race for a
+	// slot's last place is the database's to settle.
+	h.visits, err = pgstore.OpenSQLite(context.Background(), storetest.SQLite(t), pgstore.Options{
+		TicketPrefix: catalog.Office.TicketPrefix, Location: catalog.Office.Location, AllowPlaintext: true,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatalf("open the visits' store: %v", err)
+	}
+	t.Cleanup(func() { _ = h.visits.Close() })
 	h.engine, err = conversation.New(conversation.Config{
 		Catalog: catalog, Texts: texts, States: h.states, Cases: h.cases, Desk: h.cases, Surveys: h.cases, Past: h.cases,
 		Staff: h.staff, Notifier: h.notes, Media: h.media, Privacy: h.privacy, Letters: h.letters,
+		Visits: h.visits, Schedule: casework.NewSchedule(catalog, h.visits, h.cases, func() time.Time { return h.clock }),
 		Now: func() time.Time { return h.clock },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
@@ -326,6 +342,22 @@ func replay(t *testing.T, script string) (*harness, string) {
 				t.Fatalf("%s: %v", line, err)
 			}
 			out = append(out, line)
+		case line == "-- run reminders":
+			// The minute's run of the reminders job: deadline lists,
+			// visit reminders, missed visits.
+			if _, err := h.engine.Remind(context.Background(), &h.once); err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			out = append(out, line)
+			for _, n := range h.notes.Take() {
+				for i, l := range strings.Split(n.Reply.Text, "\n") {
+					prefix := "<<        "
+					if i == 0 {
+						prefix = "<< [" + h.who(n.To) + "] "
+					}
+					out = append(out, strings.TrimRight(prefix+l, " "))
+				}
+			}
 		case line == "-- ask consent":
 			// From here on, citizens must agree to the privacy notice.
 			h.privacy.AssumeConsent = false

@@ -70,7 +70,11 @@ func (w *Writer) Tables(d Document, set Set) []Table {
 	if set == SetIKM {
 		return []Table{w.ikmSummary(d), w.ikmElements(d), w.ikmScopes(d), w.respondents(d), w.priorities(d)}
 	}
-	return append(w.serviceTables(d), w.ikmScopes(d), w.nrrTable(d), w.monthly(d))
+	tables := append(w.serviceTables(d), w.ikmScopes(d), w.nrrTable(d), w.monthly(d))
+	if len(d.Report.Visits) > 0 {
+		tables = append(tables, w.visits(d))
+	}
+	return tables
 }
 
 // table starts a table whose title and sheet name are the locale keys

@@ -89,6 +89,8 @@ type Office struct {
 	// the population of the survey's minimum sample; 0 means the cases the
 	// bot recorded in the year up to the end of the reported period.
 	YearlyUsers int
+	// Visits are the counter's slots citizens book (kecamatan.yaml visits).
+	Visits VisitRules
 }
 
 // OfficeHours are the counter hours shown to citizens.
@@ -122,6 +124,9 @@ type Service struct {
 	// LetterLine is the line of the letter key in services.yaml, for
 	// problems found in the letter's template; 0 when Letter is unset.
 	LetterLine int
+	// Visit says why the citizen must come to the counter; a booked visit
+	// is offered after the request is filed. VisitNone: no visit.
+	Visit VisitPurpose
 }
 
 // Redirect is a service handled elsewhere: the bot explains where to go

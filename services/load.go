@@ -290,7 +290,7 @@ func (l *loader) kecamatan(root *yaml.Node, cat *Catalog) {
 	// "letters" (number format, signatories) is read by package letters,
 	// with the templates it applies to.
 	m := l.mapping(root, "", "name", "regency", "region_code", "ticket_prefix", "timezone", "address",
-		"phone", "office_hours", "holidays", "units", "conversation", "reminders", "survey", "villages", "letters")
+		"phone", "office_hours", "holidays", "units", "conversation", "reminders", "survey", "villages", "letters", "visits")
 	o := &cat.Office
 	o.Name, _ = m.str("name", true)
 	o.Regency, _ = m.str("regency", true)
@@ -393,6 +393,10 @@ func (l *loader) kecamatan(root *yaml.Node, cat *Catalog) {
 			}
 			o.YearlyUsers = n
 		}
+	}
+
+	if v := m.get("visits", false); v != nil {
+		l.visits(v, o)
 	}
 
 	names := map[string]bool{}
@@ -559,7 +563,7 @@ type loadedService struct {
 }
 
 func (l *loader) service(n *yaml.Node, i int, cat *Catalog) (loadedService, bool) {
-	m := l.namedMapping(n, "code", fmt.Sprintf("service #%d", i+1), quoted("service"), "code", "kind", "unit", "days", "keywords", "synonyms", "form", "letter")
+	m := l.namedMapping(n, "code", fmt.Sprintf("service #%d", i+1), quoted("service"), "code", "kind", "unit", "days", "keywords", "synonyms", "form", "letter", "visit")
 	ctx := m.ctx
 	var s loadedService
 	code, cn := m.str("code", true)
@@ -603,6 +607,7 @@ func (l *loader) service(n *yaml.Node, i int, cat *Catalog) (loadedService, bool
 			s.Letter, s.LetterLine = true, ln.Line
 		}
 	}
+	l.visitPurpose(m, ctx, &s, cat.Office.Visits)
 	names := map[string]*yaml.Node{}
 	for _, fn := range m.list("form", true) {
 		f, ok := l.field(fn, ctx)

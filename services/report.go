@@ -71,6 +71,10 @@ type Report struct {
 	// Monthly is one entry per calendar month (office time zone) the
 	// period touches, for the chart.
 	Monthly []MonthReport `json:"monthly"`
+	// Visits are the waits for the booked visits due in the period, by
+	// service, then all services (VisitWaits); empty without visits. The
+	// store fills it.
+	Visits []VisitWait `json:"visits,omitempty"`
 }
 
 // Count is the number of cases with one value of a key.

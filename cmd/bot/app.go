@@ -8,6 +8,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/leksono/sapa/casework"
 	"github.com/leksono/sapa/channels/telegram"
 	"github.com/leksono/sapa/console"
 	"github.com/leksono/sapa/conversation"
@@ -253,6 +254,8 @@ func newEngine(o *office.Office, st *store.Storage, cases conversation.CaseStore
 		Privacy:  privacy,
 		Past:     st.Cases.Desk(),
 		Letters:  issuer,
+		Visits:   st.Cases,
+		Schedule: casework.NewSchedule(o.Catalog, st.Cases, st.Cases.Desk(), nil),
 		Staff:    o.Staff,
 		Notifier: notify,
 		// An outage of Redis or of the case database is told apart from a
@@ -277,7 +280,7 @@ func (a *app) addConsole(cfg office.Settings, o *office.Office, log *slog.Logger
 		Desk: a.engine.Casework(), Catalog: o.Catalog, Texts: o.Texts, Staff: o.Staff,
 		Tokens: redisstore.NewTokens(a.storage.Redis, cfg.RedisPrefix), Changes: a.changes,
 		Notifier: a.notify, Media: a.media, Reports: a.cases, Secret: consoleSecret(a.keys),
-		Letters: a.letters, TrustedProxies: cfg.TrustedProxies, Log: log,
+		Letters: a.letters, Schedule: a.engine.Schedule(), TrustedProxies: cfg.TrustedProxies, Log: log,
 	})
 	if err != nil {
 		return fmt.Errorf("office console: %w", err)

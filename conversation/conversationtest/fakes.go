@@ -347,6 +347,8 @@ func (m *Cases) sorted() []*services.CaseView {
 type Notifier struct {
 	mu   sync.Mutex
 	sent []Notification
+	// Fail, when set, is what Notify fails with: nothing is queued.
+	Fail error
 }
 
 type Notification struct {
@@ -358,6 +360,9 @@ type Notification struct {
 func (n *Notifier) Notify(_ context.Context, to conversation.ChatKey, r conversation.Reply) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if n.Fail != nil {
+		return n.Fail
+	}
 	n.sent = append(n.sent, Notification{To: to, Reply: r})
 	return nil
 }

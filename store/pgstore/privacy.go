@@ -332,6 +332,9 @@ func (s *Store) eraseCase(tx *gorm.DB, c Case) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("erase attachments of %s: %w", c.Ticket, err)
 	}
+	if err := eraseVisitChats(tx, c.Ticket); err != nil {
+		return nil, err
+	}
 	return files, nil
 }
 
@@ -442,7 +445,7 @@ func (s *Store) Vacuum(ctx context.Context) {
 	db := s.db.WithContext(ctx)
 	var err error
 	if db.Dialector.Name() == "postgres" {
-		err = db.Exec("VACUUM cases, citizens, survey_responses, letters, case_keys, attachments").Error
+		err = db.Exec("VACUUM cases, citizens, survey_responses, letters, case_keys, attachments, visits").Error
 	} else {
 		err = db.Exec("VACUUM").Error
 		if err == nil {

@@ -363,12 +363,25 @@ func testErasureLeavesNoTrace(t *testing.T, b backend) {
 		Actor: "budi", Note: "bukan wewenang desa", At: nc.SubmittedAt.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
+	visit := services.NewVisit{Ticket: rec.Ticket, ServiceCode: "sktm", Unit: "pelayanan", Purpose: services.VisitPickup,
+		Slot: services.Slot{Day: "2026-12-15", Start: "09:00", End: "10:00"}, Capacity: 2, At: nc.SubmittedAt,
+		Channel: nc.Channel, ChatID: nc.ChatID, Lang: "id"}
+	if _, err := s.BookVisit(ctx, visit); err != nil {
+		t.Fatal(err)
+	}
 	req, err := s.RequestDeletion(ctx, nc.Channel, nc.ChatID, nc.SubmittedAt.Add(2*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if kept, err := s.CompleteDeletion(ctx, req.ID, "budi", nc.SubmittedAt.Add(3*time.Hour)); err != nil || len(kept) != 0 {
 		t.Fatalf("complete = %v, %v; want nothing kept (the case is closed)", kept, err)
+	}
+	// The office keeps the booking on its day list; nobody is reminded.
+	if v, err := s.TicketVisit(ctx, rec.Ticket); err != nil || v.ChatID == nc.ChatID {
+		t.Errorf("the visit after the erasure = %+v, %v; want its chat erased", v, err)
+	}
+	if due, err := s.VisitsToRemind(ctx, visit.Slot.Day); err != nil || len(due) != 0 {
+		t.Errorf("an erased citizen's visit is still to be reminded: %+v, %v", due, err)
 	}
 	if b.postgres() {
 		raw := rawDB(t, b, where)

@@ -154,6 +154,8 @@ type record struct {
 	Offered   []string              `json:"offered,omitempty"`
 	Files     []services.StoredFile `json:"files,omitempty"`
 	Matter    string                `json:"matter,omitempty"`
+	Booking   string                `json:"booking,omitempty"`
+	Slots     []string              `json:"slots,omitempty"`
 	Survey    string                `json:"survey,omitempty"`
 	SurveyQ   int                   `json:"survey_q,omitempty"`
 	Last      string                `json:"last,omitempty"`
@@ -260,6 +262,8 @@ func (s *Store) decode(chat conversation.ChatKey, vals []any) (*conversation.Sta
 		Offered:   r.Offered,
 		Files:     r.Files,
 		Matter:    r.Matter,
+		Booking:   r.Booking,
+		Slots:     r.Slots,
 		Survey:    r.Survey,
 		SurveyQ:   r.SurveyQ,
 		Last:      r.Last,
@@ -380,6 +384,8 @@ func (s *Store) encode(st conversation.State) ([]byte, error) {
 		Offered:   st.Offered,
 		Files:     st.Files,
 		Matter:    st.Matter,
+		Booking:   st.Booking,
+		Slots:     st.Slots,
 		Survey:    st.Survey,
 		SurveyQ:   st.SurveyQ,
 		Last:      st.Last,
