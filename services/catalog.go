@@ -26,6 +26,10 @@ const (
 	// FieldLocation takes a location shared from the chat app, or a place
 	// typed as text.
 	FieldLocation FieldType = "location"
+	// FieldDocument is one requirement of the service standard sent as
+	// photos or a PDF (field_document.go): its name is the requirement's
+	// (foto_ktp, pengantar_desa), its answer the count of files received.
+	FieldDocument FieldType = "document"
 )
 
 // Kind tells a service request from a complaint.
@@ -122,6 +126,10 @@ type Service struct {
 	// LetterLine is the line of the letter key in services.yaml, for
 	// problems found in the letter's template; 0 when Letter is unset.
 	LetterLine int
+	// Requirements is the service standard's list of documents, in the
+	// order shown: each is a document field of Form or a document brought
+	// to the counter at pick-up (field_document.go).
+	Requirements []Requirement
 }
 
 // Redirect is a service handled elsewhere: the bot explains where to go
@@ -143,7 +151,14 @@ type Field struct {
 	NotFuture bool // dates: reject dates after today
 	NotPast   bool // dates: reject dates before today
 	Optional  bool // the citizen may skip it ("lewati")
-	MaxFiles  int  // photos: how many at most
+	MaxFiles  int  // photos, document: how many at most
+	MinFiles  int  // document: how many make it complete (0 when optional)
+	// Original marks a document whose original is also shown at the
+	// counter when the letter is picked up.
+	Original bool
+	// Keywords are words a caption may name a document by ("kk", "ktp"),
+	// so files sent at once in any order find their requirement.
+	Keywords []string
 	// TitleCase has a text answer stored and shown the way a name is
 	// written on a letter (TitleName): "SITI AMINAH" is "Siti Aminah".
 	TitleCase bool
