@@ -22,7 +22,7 @@ import (
 // sktmScript is a citizen filing an SKTM request, line by line.
 var sktmScript = []string{
 	"halo", "2", "sktm", "setuju", "3307051708900001", "Siti Aminah", "17-08-1990", "1",
-	"Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "0812 3456 7890", "ya",
+	"Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "0812 3456 7890", "nanti", "ya",
 }
 
 func runChat(t *testing.T, vars map[string]string, args []string, lines ...string) (int, string, string) {

@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -289,6 +290,10 @@ func fileSKTM(c *chats, citizen int64, name string) {
 		"Sawangan", "Dusun Krajan RT 02", "beasiswa sekolah anak", "081234567890"} {
 		c.srv.PushText(citizen, citizen, line)
 		c.next(citizen, "")
+	}
+	pushDocuments(c.srv, citizen, "sktm-"+strconv.FormatInt(citizen, 10))
+	for range 3 {
+		c.next(citizen, "Diterima")
 	}
 }
 
