@@ -156,7 +156,9 @@ func buildCoreFor(ctx context.Context, cfg settings, o *office.Office, notify co
 	// with the same keys as in the database.
 	states := redisstore.New(st.Redis, cfg.RedisPrefix, redisstore.WithSealedFields(keys, caseOpts.SensitiveFields()...))
 	m := metrics.New()
-	media, err := mediastore.New(cfg.MediaDir, 0)
+	// A KTP or KK photo carries the numbers the database seals: the files
+	// are sealed with the same keys.
+	media, err := mediastore.New(cfg.MediaDir, 0, mediastore.SealedWith(keys))
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open the media directory: %w", err), st.Close())
 	}
