@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -261,4 +262,51 @@ func (e *Engine) lateDocuments(ctx context.Context, t *turn) (bool, error) {
 	t.st.Retries = 0
 	e.prompt(t)
 	return true, nil
+}
+
+// pastDocuments are the documents of a returning citizen's last request c
+// that svc's form can take again: those the office lets be reused
+// (Catalog.ReuseDocuments), not older than it allows, complete, and not
+// sent in this form yet. The files are filed with the new case as they
+// are: the media store keeps each once.
+func (e *Engine) pastDocuments(t *turn, svc services.Service, c services.CaseView) (map[string]string, []services.StoredFile) {
+	var (
+		answers map[string]string
+		files   []services.StoredFile
+	)
+	age := e.now().Sub(c.CreatedAt)
+	for _, f := range svc.Documents() {
+		valid, ok := e.catalog.ReuseDocuments[f.Name]
+		if _, answered := t.st.Data[f.Name]; !ok || answered || age > valid {
+			continue
+		}
+		var got []services.StoredFile
+		for _, a := range c.Attachments {
+			if a.Requirement == f.Name && len(got) < f.MaxFiles {
+				got = append(got, a)
+			}
+		}
+		if len(got) == 0 || len(got) < f.MinFiles {
+			continue
+		}
+		if answers == nil {
+			answers = map[string]string{}
+		}
+		answers[f.Name] = strconv.Itoa(len(got))
+		files = append(files, got...)
+	}
+	return answers, files
+}
+
+// forgetDocument drops the files of the form's field i when it is a
+// document picked from the summary to change: the photos sent next take
+// its place.
+func (e *Engine) forgetDocument(t *turn, i int) {
+	svc, _ := e.catalog.Service(t.st.Service)
+	if i < 0 || i >= len(svc.Form) || svc.Form[i].Type != services.FieldDocument {
+		return
+	}
+	name := svc.Form[i].Name
+	delete(t.st.Data, name)
+	t.st.Files = slices.DeleteFunc(t.st.Files, func(f services.StoredFile) bool { return f.Requirement == name })
 }

@@ -459,6 +459,7 @@ func (e *Engine) onEdit(_ context.Context, t *turn) error {
 	t.st.Field = i
 	t.st.Editing = true
 	t.st.Step = StepForm
+	e.forgetDocument(t, i)
 	t.st.Retries = 0
 	e.prompt(t)
 	return nil

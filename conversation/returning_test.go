@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/services"
 )
 
 // The goal counts of issue #18: a first SKTM in at most 9 citizen messages
@@ -37,7 +38,7 @@ func TestReturningCitizenMessageCounts(t *testing.T) {
 		t.Errorf("first SKTM took %d messages, want at most 9", first)
 	}
 	h.clock = h.clock.Add(26 * time.Hour)
-	second := filedAfter("mau buat sktm lagi", "ya", "berobat di rumah sakit", "<photo pengantar-2>", "<photo ktp>", "<photo kk>", "ya")
+	second := filedAfter("mau buat sktm lagi", "ya", "berobat di rumah sakit", "<photo pengantar-2>", "ya")
 	if second > 6 {
 		t.Errorf("second SKTM took %d messages, want at most 6", second)
 	}
@@ -91,4 +92,57 @@ func (h *harness) state(t *testing.T) conversation.State {
 		t.Fatalf("load state: %v, %+v", err, loaded)
 	}
 	return *loaded.State
+}
+
+// A returning citizen's KTP and KK photos are offered with the rest while
+// the office holds them valid (reuse_documents: KTP 365 days, KK 90), never
+// shown in the chat, and filed with the new case; an expired one is asked
+// again.
+func TestReturningDocumentsWhileValid(t *testing.T) {
+	h := newHarness(t)
+	for _, line := range []string{"mau buat sktm", "3307055708900003", "siti aminah", "17-08-1990", "sawangan",
+		"Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "081234567890", "<photo pengantar>", "<photo ktp>", "<photo kk>", "ya"} {
+		h.send(h.inbound(line))
+	}
+	first := h.cases.Filed[0].Attachments
+	byReq := func(files []services.StoredFile) map[string]string {
+		out := map[string]string{}
+		for _, f := range files {
+			out[f.Requirement] = f.SHA256
+		}
+		return out
+	}
+	// 60 days on: both still good.
+	h.clock = h.clock.Add(60 * 24 * time.Hour)
+	offer := strings.Join(h.send(h.inbound("mau buat sktm lagi")), "\n")
+	if !strings.Contains(offer, "KTP-el: 1 foto tersimpan") || !strings.Contains(offer, "KK: 1 foto tersimpan") {
+		t.Fatalf("the offer lacks the photos:\n%s", offer)
+	}
+	for _, line := range []string{"ya", "berobat di rumah sakit", "<photo pengantar-2>", "ya"} {
+		h.send(h.inbound(line))
+	}
+	got, want := byReq(h.cases.Filed[1].Attachments), byReq(first)
+	if got["foto_ktp"] != want["foto_ktp"] || got["foto_kk"] != want["foto_kk"] || got["pengantar_desa"] == want["pengantar_desa"] {
+		t.Fatalf("second case's files %v; want the first's KTP and KK with a new pengantar (first: %v)", got, want)
+	}
+	if h.cases.Filed[1].Incomplete {
+		t.Error("the second case is filed incomplete")
+	}
+	// 100 days after the second: the KK (90 days) is asked again, the KTP not.
+	h.clock = h.clock.Add(100 * 24 * time.Hour)
+	offer = strings.Join(h.send(h.inbound("mau buat sktm lagi")), "\n")
+	if !strings.Contains(offer, "KTP-el: 1 foto tersimpan") || strings.Contains(offer, "KK: 1 foto tersimpan") {
+		t.Fatalf("after 100 days the offer is:\n%s", offer)
+	}
+	asked := strings.Join(h.send(h.inbound("ya")), "\n")
+	asked += strings.Join(h.send(h.inbound("daftar sekolah")), "\n")
+	if !strings.Contains(asked, "Masih kurang: Pengantar RT/RW dan desa, KK.") {
+		t.Errorf("the expired KK is not asked again:\n%s", asked)
+	}
+	// The photos are never sent back to the citizen's chat.
+	for _, r := range h.notes.Take() {
+		if r.To == h.chat && len(r.Reply.Files) > 0 {
+			t.Errorf("files sent to the citizen: %+v", r.Reply.Files)
+		}
+	}
 }

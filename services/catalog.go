@@ -55,6 +55,10 @@ type Catalog struct {
 	// village, address, phone, identity numbers) that a returning citizen
 	// is offered from their last request instead of typing them again.
 	Reuse []string
+	// ReuseDocuments are the documents (foto_ktp, foto_kk) a returning
+	// citizen is offered again from their last request, each for as long
+	// as the office holds it valid (reuse_documents in services.yaml).
+	ReuseDocuments map[string]time.Duration
 }
 
 // Referral is a place a complaint can be referred to. An officer types its

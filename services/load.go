@@ -455,7 +455,7 @@ func (l *loader) clock(n *yaml.Node, s, ctx, key string) bool {
 // services reads the catalog of services and redirects. The units come from
 // kecamatan.yaml, already read into cat.Office.
 func (l *loader) services(root *yaml.Node, cat *Catalog) {
-	m := l.mapping(root, "", "services", "redirects", "referrals", "reuse")
+	m := l.mapping(root, "", "services", "redirects", "referrals", "reuse", "reuse_documents")
 	keywords := map[string]string{} // normalized keyword -> owner, to catch one word leading to two places
 	claim := func(owner string, words []string, nodes []*yaml.Node) {
 		for i, w := range words {
@@ -530,6 +530,7 @@ func (l *loader) services(root *yaml.Node, cat *Catalog) {
 			cat.Reuse = append(cat.Reuse, name)
 		}
 	}
+	l.reuseDocuments(m, cat)
 }
 
 func (s Service) hasField(name string) bool {

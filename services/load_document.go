@@ -3,6 +3,8 @@ package services
 import (
 	"fmt"
 	"slices"
+	"strconv"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -91,4 +93,37 @@ func (l *loader) requirements(m *mapping, ctx string, s Service, fields map[stri
 		l.errorf(m.node, ctx, "a complaint has no requirements: use a photos field")
 	}
 	return out
+}
+
+// reuseDocuments reads reuse_documents: a document field name of a request
+// form and the days a copy sent with one request stays good for the next
+// ({foto_ktp: 1825, foto_kk: 365}).
+func (l *loader) reuseDocuments(m *mapping, cat *Catalog) {
+	v := m.get("reuse_documents", false)
+	if v == nil {
+		return
+	}
+	if v.Kind != yaml.MappingNode {
+		l.errorf(v, "reuse_documents", "must map document names to days, like {foto_ktp: 1825}")
+		return
+	}
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		k, d := resolve(v.Content[i]), resolve(v.Content[i+1])
+		name := k.Value
+		isDoc := slices.ContainsFunc(cat.Services, func(s Service) bool {
+			return s.Kind == KindRequest && slices.ContainsFunc(s.Documents(), func(f Field) bool { return f.Name == name })
+		})
+		days, err := strconv.Atoi(d.Value)
+		switch {
+		case !isDoc:
+			l.errorf(k, "reuse_documents", "%q is not a document field of any request form", name)
+		case d.Kind != yaml.ScalarNode || err != nil || days < 1:
+			l.errorf(d, "reuse_documents", "%q: days must be a whole number of at least 1, not %q", name, d.Value)
+		default:
+			if cat.ReuseDocuments == nil {
+				cat.ReuseDocuments = map[string]time.Duration{}
+			}
+			cat.ReuseDocuments[name] = time.Duration(days) * 24 * time.Hour
+		}
+	}
 }
