@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/leksono/sapa/internal/wait"
 	"github.com/leksono/sapa/office"
 	"github.com/leksono/sapa/services"
+	"github.com/leksono/sapa/services/imagetest"
 	"github.com/leksono/sapa/store/pgstore"
 )
 
@@ -133,7 +135,18 @@ func TestChatSwitchesIdentity(t *testing.T) {
 		return m
 	}
 
-	say(sktmScript...)
+	// The documents as files on disk, typed as paths: a complete file, so
+	// the officer's question below moves the case to perlu perbaikan.
+	var docs []string
+	for i, name := range []string{"pengantar", "ktp", "kk"} {
+		path := filepath.Join(t.TempDir(), name+".jpg")
+		if err := os.WriteFile(path, imagetest.JPEG(40, 30, uint8(60*i+20), imagetest.EXIF{}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, path)
+	}
+	later := slices.Index(sktmScript, "nanti")
+	say(slices.Concat(sktmScript[:later], docs, sktmScript[later+1:])...)
 	ticket := waitFor(ticketLineRe)[1]
 	say("/as staff:kasi_kesos", "tanya "+ticket+" mohon kirim foto KK", "/as citizen")
 	waitFor(regexp.MustCompile(`\(/as citizen: chat terminal:local\)`))
