@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strconv"
 
 	"gorm.io/gorm"
 
@@ -15,8 +16,9 @@ import (
 // transaction holding the case's lock: the files, their counts merged into
 // the form, and an EventReply in the history. When d.Complete and the case
 // waits in perlu_perbaikan, it goes to verifikasi and its due date becomes
-// d.DueAt: the time limit counts from the complete file. A case in a final
-// status fails with ErrClosed, an unknown ticket with ErrNotFound.
+// d.DueAt: the time limit counts from the complete file. A document's count
+// is taken from the files the case holds for it. A case in a final status
+// fails with ErrClosed, an unknown ticket with ErrNotFound.
 func (s *Store) AddDocuments(ctx context.Context, d services.DocumentsAdded) (Case, CaseEvent, error) {
 	switch {
 	case d.Ticket == "":
@@ -45,12 +47,23 @@ func (s *Store) AddDocuments(ctx context.Context, d services.DocumentsAdded) (Ca
 			return CaseEvent{}, err
 		}
 		// Counts are not personal data: merged into the sealed form as
-		// they are.
+		// they are. A document's count is what the case holds for it, so
+		// the same message handled again after a crash (its files already
+		// in) counts them once.
 		form := maps.Clone(c.FormData)
 		if form == nil {
 			form = FormData{}
 		}
 		maps.Copy(form, d.Counts)
+		for name := range d.Counts {
+			var n int64
+			if err := tx.Model(&Attachment{}).Where("case_id = ? AND requirement = ?", c.ID, name).Count(&n).Error; err != nil {
+				return CaseEvent{}, fmt.Errorf("count the files of %s: %w", name, err)
+			}
+			if n > 0 {
+				form[name] = strconv.FormatInt(n, 10)
+			}
+		}
 		set := map[string]any{"form_data": form, "updated_at": at}
 		to := c.Status
 		if d.Complete && c.Status == services.StatusIncomplete {

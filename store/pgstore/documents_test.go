@@ -168,3 +168,41 @@ func reload(t *testing.T, s *pgstore.Store, ticket string) pgstore.Case {
 	}
 	return c
 }
+
+// The same documents handed over again (a message handled twice after a
+// crash) are counted once: the count is what the case holds.
+func TestAddDocumentsTwiceCountsOnce(t *testing.T) { eachBackend(t, testAddDocumentsTwiceCountsOnce) }
+
+func testAddDocumentsTwiceCountsOnce(t *testing.T, b backend) {
+	ctx := context.Background()
+	s, _ := openStore(t, b)
+	at := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+	ticket := submitAt(t, s, 1, at, func(nc *services.NewCase) {
+		nc.Incomplete = true
+		nc.Form["foto_kk"] = "0"
+	})
+	kk := photoA
+	kk.Requirement = "foto_kk"
+	add := services.DocumentsAdded{Ticket: ticket, Files: []services.StoredFile{kk}, Counts: map[string]string{"foto_kk": "1"},
+		Complete: true, DueAt: at.Add(8 * time.Hour), Note: "Dokumen dikirim: KK", At: at.Add(time.Hour)}
+	for range 2 {
+		c, _, err := s.AddDocuments(ctx, add)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.FormData["foto_kk"] != "1" || c.Status != services.StatusVerifying || !c.DueAt.Equal(add.DueAt) {
+			t.Fatalf("after adding: form %v, status %s, due %s", c.FormData, c.Status, c.DueAt)
+		}
+	}
+	files, err := s.Attachments(ctx, ticket)
+	if err != nil || len(files) != 1 || files[0].Requirement != "foto_kk" {
+		t.Fatalf("files = %+v, %v", files, err)
+	}
+	if _, _, err := s.AddDocuments(ctx, services.DocumentsAdded{Ticket: ticket, Note: "x", At: add.At, Complete: true}); err == nil {
+		t.Error("a complete file without its due date was accepted")
+	}
+	bad := photoB
+	if _, _, err := s.AddDocuments(ctx, services.DocumentsAdded{Ticket: ticket, Files: []services.StoredFile{bad}, Note: "x", At: add.At}); err == nil {
+		t.Error("a document naming no requirement was accepted")
+	}
+}
