@@ -206,3 +206,26 @@ func testAddDocumentsTwiceCountsOnce(t *testing.T, b backend) {
 		t.Error("a document naming no requirement was accepted")
 	}
 }
+
+// A request filed without any of its documents, with a number handed out
+// before (the bot's way: one statement on PostgreSQL), starts in
+// perlu_perbaikan too, its history saying so.
+func TestIncompleteCaseWithItsNumber(t *testing.T) { eachBackend(t, testIncompleteCaseWithItsNumber) }
+
+func testIncompleteCaseWithItsNumber(t *testing.T, b backend) {
+	ctx := context.Background()
+	s, _ := openStore(t, b)
+	nc := sample(1)
+	nc.Incomplete, nc.TicketNumber = true, 7
+	rec, err := s.SubmitCase(ctx, nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, events, err := s.CaseByTicket(ctx, rec.Ticket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Status != services.StatusIncomplete || len(events) != 1 || events[0].ToStatus != services.StatusIncomplete {
+		t.Errorf("status %s, history %+v; want perlu_perbaikan from the start", c.Status, events)
+	}
+}
