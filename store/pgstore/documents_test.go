@@ -229,3 +229,34 @@ func testIncompleteCaseWithItsNumber(t *testing.T, b backend) {
 		t.Errorf("status %s, history %+v; want perlu_perbaikan from the start", c.Status, events)
 	}
 }
+
+// Erasure takes the documents' photos off the case (a KTP's photo shows the
+// NIK the erasure removes from the form); a complaint's photo stays.
+func TestErasureDropsTheDocuments(t *testing.T) { eachBackend(t, testErasureDropsTheDocuments) }
+
+func testErasureDropsTheDocuments(t *testing.T, b backend) {
+	ctx := context.Background()
+	s, _ := openStore(t, b)
+	at := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+	ktp := photoA
+	ktp.Requirement = "foto_ktp"
+	nc := sample(1)
+	nc.SubmittedAt = at
+	nc.Attachments = []services.StoredFile{ktp, scan}
+	rec, err := s.SubmitCase(ctx, nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	move(t, s, rec.Ticket, services.StatusRejected, at.Add(time.Hour))
+	req, err := s.RequestDeletion(ctx, nc.Channel, nc.ChatID, at.Add(2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CompleteDeletion(ctx, req.ID, "camat", at.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	files, err := s.Attachments(ctx, rec.Ticket)
+	if err != nil || len(files) != 1 || files[0].SHA256 != scan.SHA256 {
+		t.Errorf("after the erasure the case holds %+v, %v; want only the file sent for no requirement", files, err)
+	}
+}

@@ -292,6 +292,12 @@ func (s *Store) eraseCase(tx *gorm.DB, c Case) error {
 	if err := tx.Model(&SurveyResponse{}).Where("case_id = ?", c.ID).UpdateColumns(erased).Error; err != nil {
 		return fmt.Errorf("erase survey comments and profiles of %s: %w", c.Ticket, err)
 	}
+	// The documents sent for the requirements (a KTP's or KK's photo) show
+	// the very numbers erased above: the case no longer holds them. A
+	// complaint's photos, evidence of the matter, stay.
+	if err := tx.Where("case_id = ? AND requirement <> ''", c.ID).Delete(&Attachment{}).Error; err != nil {
+		return fmt.Errorf("erase the documents of %s: %w", c.Ticket, err)
+	}
 	// The register keeps each letter's number and masked holder: the
 	// office's record that it was issued, which verification shows.
 	if err := tx.Model(&Letter{}).Where("case_id = ?", c.ID).UpdateColumn("holder_name", "").Error; err != nil {
