@@ -2,6 +2,7 @@ package services
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -159,4 +160,38 @@ func TestMissingDocuments(t *testing.T) {
 	if got := names(s.MissingDocuments(map[string]string{"pengantar_desa": "0", "foto_ktp": "x"})); len(got) != 3 {
 		t.Errorf("\"0\" and unreadable counts are missing: %v", got)
 	}
+}
+
+// FuzzPlaceFiles: whatever the caption and the counts so far, files go
+// only to documents with room, never past max_files.
+func FuzzPlaceFiles(f *testing.F) {
+	f.Add("ini kk", 3, 0, 0, 0)
+	f.Add("ktp dan kk", 5, 1, 1, 1)
+	f.Add("", 1, 3, 1, 2)
+	f.Add("PENGANTAR rt rw", 2, -1, 7, 0)
+	cat, err := loadSnippets(goodKecamatan, servicesWith("[pengantar_desa, foto_ktp, foto_kk]", ""))
+	if err != nil {
+		f.Fatal(err)
+	}
+	s, _ := cat.Service("sktm")
+	f.Fuzz(func(t *testing.T, caption string, n, pengantar, ktp, kk int) {
+		n = min(max(n, 0), 20)
+		data := map[string]string{"pengantar_desa": strconv.Itoa(pengantar), "foto_ktp": strconv.Itoa(ktp), "foto_kk": strconv.Itoa(kk)}
+		placed, ok := s.PlaceFiles(data, caption, n)
+		counts := map[string]int{}
+		for _, d := range s.Documents() {
+			counts[d.Name] = DocumentCount(data[d.Name])
+		}
+		for _, p := range placed {
+			counts[p.Field]++
+		}
+		for _, d := range s.Documents() {
+			if added := counts[d.Name] - DocumentCount(data[d.Name]); added > 0 && counts[d.Name] > d.MaxFiles {
+				t.Fatalf("%s holds %d files, max %d", d.Name, counts[d.Name], d.MaxFiles)
+			}
+		}
+		if ok != (len(placed) == n) {
+			t.Fatalf("ok %v with %d of %d placed", ok, len(placed), n)
+		}
+	})
 }
