@@ -67,7 +67,7 @@ func (e *Engine) documentChoices(t *turn) []services.Choice {
 	return []services.Choice{{Value: laterValue, Label: e.tr(t, "document.later_button", nil), Keywords: words}}
 }
 
-// documentNames joins the labels of documents: "Foto KTP, Foto KK".
+// documentNames joins the labels of documents: "KTP-el, KK".
 func (e *Engine) documentNames(t *turn, fields []services.Field) string {
 	names := make([]string, len(fields))
 	for i, f := range fields {
@@ -309,4 +309,41 @@ func (e *Engine) forgetDocument(t *turn, i int) {
 	name := svc.Form[i].Name
 	delete(t.st.Data, name)
 	t.st.Files = slices.DeleteFunc(t.st.Files, func(f services.StoredFile) bool { return f.Requirement == name })
+}
+
+// documentsHaveRoom reports, at the summary, whether the form's documents
+// take more files: the back of a KK sent after the album that completed
+// the file is its second page, not a stray photo.
+func (e *Engine) documentsHaveRoom(t *turn) bool {
+	svc, ok := e.catalog.Service(t.st.Service)
+	if !ok || !sendsFiles(t.in) {
+		return false
+	}
+	for _, f := range svc.Documents() {
+		if services.DocumentCount(t.st.Data[f.Name]) < f.MaxFiles {
+			return true
+		}
+	}
+	return false
+}
+
+// moreDocuments adds files sent at the summary to the form's documents,
+// where there is room, and shows the summary again.
+func (e *Engine) moreDocuments(ctx context.Context, t *turn) error {
+	svc, _ := e.catalog.Service(t.st.Service)
+	placed, refused, err := e.takeDocuments(ctx, t, svc, t.st.Data)
+	if err != nil {
+		return err
+	}
+	if refused != "" {
+		e.wrong(t, refused)
+		return nil
+	}
+	for _, f := range placed {
+		t.st.Data[f.Requirement] = strconv.Itoa(services.DocumentCount(t.st.Data[f.Requirement]) + 1)
+	}
+	t.st.Files = append(t.st.Files, placed...)
+	t.say(e.tr(t, "document.received", map[string]string{"documents": e.placedNames(t, svc, placed)}))
+	e.prompt(t)
+	return nil
 }

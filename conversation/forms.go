@@ -48,6 +48,7 @@ func init() {
 		handle:   (*Engine).onConfirm,
 		help:     "help.confirm",
 		draft:    true,
+		files:    (*Engine).documentsHaveRoom,
 	})
 	register(StepEdit, stepKind{
 		question: func(e *Engine, t *turn) string { return e.tr(t, "form.edit_list", nil) },
@@ -344,6 +345,9 @@ func (e *Engine) env(t *turn) services.Env {
 }
 
 func (e *Engine) onConfirm(ctx context.Context, t *turn) error {
+	if sendsFiles(t.in) {
+		return e.moreDocuments(ctx, t)
+	}
 	value, ok := e.choose(t, "form.confirm_unknown")
 	if !ok {
 		return nil
