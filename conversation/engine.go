@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/leksono/sapa/casework"
+	"github.com/leksono/sapa/internal/pause"
 	"github.com/leksono/sapa/locales"
 	"github.com/leksono/sapa/services"
 )
@@ -252,8 +253,8 @@ func (e *Engine) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 			} else if time.Since(busySince) > busyWait {
 				return nil, fmt.Errorf("handle message of %s: the chat stayed busy for %s", in.Chat, busyWait)
 			}
-			if err := sleepCtx(ctx, busyPause); err != nil {
-				return nil, err
+			if !pause.For(ctx, busyPause) {
+				return nil, ctx.Err()
 			}
 			continue
 		}
@@ -357,17 +358,6 @@ const (
 	busyWait  = 10 * time.Second
 	busyPause = 20 * time.Millisecond
 )
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-timer.C:
-		return nil
-	}
-}
 
 // turn is one message being handled: the state it moves and the text it
 // gathers. Paragraphs said during a turn are sent as one message together

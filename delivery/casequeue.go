@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/leksono/sapa/internal/pause"
 	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store/pgstore"
 	"github.com/leksono/sapa/store/redisstore"
@@ -159,7 +160,7 @@ func (q *CaseQueue) drain(ctx context.Context) error {
 		msgs, err := q.queue.Pop(ctx, 20, time.Second)
 		if err != nil {
 			q.log.Warn("case queue: pop failed", "err", err)
-			sleepFor(ctx, wait)
+			pause.For(ctx, wait)
 			continue
 		}
 		failed := false
@@ -181,7 +182,7 @@ func (q *CaseQueue) drain(ctx context.Context) error {
 			if _, err := q.queue.Requeue(ctx); err != nil {
 				q.log.Warn("case queue: requeue failed", "err", err)
 			}
-			sleepFor(ctx, wait)
+			pause.For(ctx, wait)
 			wait = min(2*wait, 30*time.Second)
 			continue
 		}

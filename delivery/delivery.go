@@ -179,13 +179,3 @@ func remindEvery(interval time.Duration, e Reminder, guard conversation.OnceGuar
 		}
 	}
 }
-
-// sleepFor waits d or until ctx is done.
-func sleepFor(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
-}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/internal/pause"
 	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store/redisstore"
 )
@@ -134,18 +135,18 @@ func drainOutbox(ctx context.Context, q *redisstore.Queue, deliver Deliver, log 
 			log.Warn("outbox: sent notification not acknowledged; it may be sent again", "err", err)
 		}
 	}
-	wait := time.Second
+	wait := pause.Backoff{Min: time.Second, Max: 30 * time.Second}
 	for ctx.Err() == nil {
 		items, err := q.Pop(ctx, 20, time.Second)
 		if err != nil {
 			if ctx.Err() == nil {
-				log.Warn("outbox unreadable, retrying", "err", err, "retry_in", wait)
-				sleepFor(ctx, wait)
-				wait = min(2*wait, 30*time.Second)
+				delay := wait.Next()
+				log.Warn("outbox unreadable, retrying", "err", err, "retry_in", delay)
+				pause.For(ctx, delay)
 			}
 			continue
 		}
-		wait = time.Second
+		wait.Reset()
 		for _, raw := range items {
 			select {
 			case slots <- struct{}{}:

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/leksono/sapa/internal/pause"
 )
 
 // Job is one long-running part of the bot: a chat channel, or a job
@@ -74,7 +76,7 @@ func (s *Supervisor) Err(name string) error {
 // keep runs j until ctx is done, starting it again each time it ends
 // before.
 func (s *Supervisor) keep(ctx context.Context, j Job) {
-	wait := s.min
+	wait := pause.Backoff{Min: s.min, Max: s.max}
 	for {
 		start := time.Now()
 		err := j.Run(ctx)
@@ -85,19 +87,15 @@ func (s *Supervisor) keep(ctx context.Context, j Job) {
 			err = errors.New("stopped by itself")
 		}
 		if time.Since(start) > s.max {
-			wait = s.min // it had been running fine: this is a new failure
+			wait.Reset() // it had been running fine: this is a new failure
 		}
-		s.setFailed(j.Name, fmt.Errorf("stopped at %s: %w; starting it again in %s", time.Now().Format("15:04:05"), err, wait))
+		delay := wait.Next()
+		s.setFailed(j.Name, fmt.Errorf("stopped at %s: %w; starting it again in %s", time.Now().Format("15:04:05"), err, delay))
 		s.log.Error(j.Name+" stopped; everything else keeps running, and it is started again after a pause",
-			"job", j.Name, "err", err, "retry_in", wait)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+			"job", j.Name, "err", err, "retry_in", delay)
+		if !pause.For(ctx, delay) {
 			return
-		case <-t.C:
 		}
-		wait = min(2*wait, s.max)
 		s.setFailed(j.Name, nil)
 		s.log.Info(j.Name+" starting again", "job", j.Name)
 	}

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/leksono/sapa/internal/wait"
 )
 
 type jobStates struct {
@@ -97,13 +99,7 @@ func TestSupervisorErrWhileWaiting(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go s.Run(ctx, []Job{{Name: "whatsapp", Run: func(context.Context) error { return errors.New("store: unsupported database schema version") }}})
-	deadline := time.Now().Add(5 * time.Second)
-	for s.Err("whatsapp") == nil {
-		if time.Now().After(deadline) {
-			t.Fatal("Err(whatsapp) stayed nil after the failure")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	wait.Until(t, "Err(whatsapp) to report the failure", 5*time.Second, func() bool { return s.Err("whatsapp") != nil })
 	if err := s.Err("whatsapp"); !strings.Contains(err.Error(), "unsupported database schema version") || !strings.Contains(err.Error(), "again in 1h") {
 		t.Errorf("Err = %v", err)
 	}

@@ -1,6 +1,7 @@
 // Package office loads and checks what one kecamatan office configures:
 // the service catalog, the office profile, the staff and the letter
-// templates in configs/ (or CONFIG_DIR), and the texts in locales/. It turns every problem the
+// templates in configs/ (or CONFIG_DIR), the texts in locales/, and the
+// settings of its installation in the environment (Settings). It turns every problem the
 // loaders find into one line an office's IT volunteer can act on
 // ("file:line: problem; fix: hint"), and warns about what is valid but
 // still wrong for citizens (placeholders, a year without holidays). The bot

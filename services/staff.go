@@ -94,6 +94,22 @@ func (s *Staff) ByIdentity(channel, senderID string) (Officer, bool) {
 	return Officer{}, false
 }
 
+// Addresses lists the addresses of the active officers on channel, in
+// the order of staff.yaml: a channel that must know its officers before
+// they write (WhatsApp tells their messages from citizens') asks for them.
+func (s *Staff) Addresses(channel string) []string {
+	var out []string
+	if s == nil {
+		return out
+	}
+	for _, o := range s.Officers {
+		if addr := o.Contacts[channel]; o.Active && addr != "" {
+			out = append(out, addr)
+		}
+	}
+	return out
+}
+
 // Officer returns the officer with the given ID, active or not.
 func (s *Staff) Officer(id string) (Officer, bool) {
 	if s == nil {

@@ -69,6 +69,25 @@ units:
 	}
 }
 
+// A channel's addresses are those of its active officers who have one.
+func TestAddresses(t *testing.T) {
+	s := &Staff{Officers: []Officer{
+		{ID: "budi", Contacts: Contacts{"telegram": "4242", "whatsapp": "6281234567890"}, Active: true},
+		{ID: "lama", Contacts: Contacts{"whatsapp": "6285555555555"}, Active: false},
+		{ID: "anto", Contacts: Contacts{}, Active: true},
+		{ID: "sari", Contacts: Contacts{"whatsapp": "6281311112222"}, Active: true},
+	}}
+	if got, want := s.Addresses("whatsapp"), []string{"6281234567890", "6281311112222"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("whatsapp addresses = %v, want %v", got, want)
+	}
+	if got := s.Addresses("webchat"); len(got) != 0 {
+		t.Errorf("webchat addresses = %v, want none", got)
+	}
+	if got := (*Staff)(nil).Addresses("telegram"); len(got) != 0 {
+		t.Errorf("no staff gave addresses %v", got)
+	}
+}
+
 // An officer is recognized by their address on the channel a message came
 // from, in whatever form the channel writes it; on the terminal by their id.
 func TestByIdentity(t *testing.T) {

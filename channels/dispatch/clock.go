@@ -3,6 +3,8 @@ package dispatch
 import (
 	"context"
 	"time"
+
+	"github.com/leksono/sapa/internal/pause"
 )
 
 // Clock is time as the runtime sees it; tests replace it with a fake one
@@ -24,40 +26,9 @@ func (wall) Sleep(ctx context.Context, d time.Duration) bool { return Sleep(ctx,
 
 // Sleep waits d or until ctx is done, and reports whether the full wait
 // elapsed. A wait of zero or less returns at once, true unless ctx is done.
-func Sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
+// It is the bot's one such wait (package pause), under the channels' name.
+func Sleep(ctx context.Context, d time.Duration) bool { return pause.For(ctx, d) }
 
-// Backoff is an exponential delay: Next gives Min, then twice the last
-// delay, never more than Max (no cap when Max is zero); Reset starts again
-// from Min. The zero value waits nothing; it is not safe for concurrent use.
-type Backoff struct {
-	Min, Max time.Duration
-	cur      time.Duration
-}
-
-// Next returns the delay before the next attempt.
-func (b *Backoff) Next() time.Duration {
-	switch {
-	case b.cur == 0:
-		b.cur = b.Min
-	case b.Max > 0:
-		b.cur = min(2*b.cur, b.Max)
-	default:
-		b.cur *= 2
-	}
-	return b.cur
-}
-
-// Reset makes the next delay Min again, after a success.
-func (b *Backoff) Reset() { b.cur = 0 }
+// Backoff is an exponential delay (package pause), under the channels'
+// name.
+type Backoff = pause.Backoff

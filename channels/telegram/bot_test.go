@@ -167,7 +167,8 @@ func texts(msgs []telegramtest.SentMessage) []string {
 	return out
 }
 
-const wait = 5 * time.Second
+// replyWait bounds how long a test waits for the bot's answer.
+const replyWait = 5 * time.Second
 
 func TestRunEchoesTextWithButtons(t *testing.T) {
 	t.Parallel()
@@ -176,7 +177,7 @@ func TestRunEchoesTextWithButtons(t *testing.T) {
 	secret := "NIK 3307051234560001"
 	id := hs.srv.PushText(501, 501, secret)
 
-	got := hs.srv.WaitSent(t, 501, 1, wait)
+	got := hs.srv.WaitSent(t, 501, 1, replyWait)
 	if got[0].Text != "echo:"+secret {
 		t.Errorf("reply = %q", got[0].Text)
 	}
@@ -195,7 +196,7 @@ func TestRunEchoesTextWithButtons(t *testing.T) {
 		calls[0].SenderID != "501" || calls[0].SenderName != "Warga Uji" || calls[0].At.IsZero() {
 		t.Errorf("handler got %+v", calls)
 	}
-	hs.srv.WaitOffset(t, id+1, wait)
+	hs.srv.WaitOffset(t, id+1, replyWait)
 
 	if err := hs.stop(); err != nil {
 		t.Fatalf("Run = %v, want nil", err)
@@ -222,7 +223,7 @@ func TestRunCallbackIsHandledAndAnswered(t *testing.T) {
 	hs.start(t)
 
 	id := hs.srv.PushCallback(601, 601, "svc:sktm")
-	got := hs.srv.WaitSent(t, 601, 1, wait)
+	got := hs.srv.WaitSent(t, 601, 1, replyWait)
 	if got[0].Text != "chose:svc:sktm" {
 		t.Errorf("reply = %q", got[0].Text)
 	}
@@ -235,7 +236,7 @@ func TestRunCallbackIsHandledAndAnswered(t *testing.T) {
 
 	// A press the engine fails on is answered anyway, then delivered again.
 	broken := hs.srv.PushCallback(602, 602, "broken")
-	hs.srv.WaitSent(t, 602, 1, wait)
+	hs.srv.WaitSent(t, 602, 1, replyWait)
 	answers := 0
 	for _, a := range hs.srv.AnsweredCallbacks() {
 		if a == telegramtest.CallbackID(broken) {
@@ -250,7 +251,7 @@ func TestRunCallbackIsHandledAndAnswered(t *testing.T) {
 	group := hs.srv.PushUpdate([]byte(`{"callback_query":{"id":"grp-1","from":{"id":9,"is_bot":false,"first_name":"A"},
 		"message":{"message_id":3,"date":1,"chat":{"id":-100123,"type":"supergroup","title":"RT"}},
 		"chat_instance":"1","data":"svc:sktm"}}`))
-	hs.srv.WaitOffset(t, group+1, wait)
+	hs.srv.WaitOffset(t, group+1, replyWait)
 	if !slices.Contains(hs.srv.AnsweredCallbacks(), "grp-1") {
 		t.Errorf("group callback not answered: %v", hs.srv.AnsweredCallbacks())
 	}
@@ -287,14 +288,14 @@ func TestRunRedeliversFailedUpdate(t *testing.T) {
 	other := srv.PushText(702, 702, "other")
 	hs.start(t)
 
-	got := srv.WaitSent(t, 701, 2, wait)
+	got := srv.WaitSent(t, 701, 2, replyWait)
 	if !slices.Equal(texts(got), []string{"echo:flaky", "echo:after"}) {
 		t.Errorf("chat 701 got %q, want flaky then after", texts(got))
 	}
 	if off := int(offsetAtRetry.Load()); off > flaky {
 		t.Errorf("offset was %d when the failed update %d came back, want <= %d", off, flaky, flaky)
 	}
-	srv.WaitOffset(t, other+1, wait)
+	srv.WaitOffset(t, other+1, replyWait)
 	if got := srv.SentTo(702); len(got) != 1 {
 		t.Errorf("chat 702 got %d replies, want 1", len(got))
 	}
@@ -314,7 +315,7 @@ func TestRunRetriesRateLimitedSend(t *testing.T) {
 
 	start := time.Now()
 	hs.srv.PushText(801, 801, "halo")
-	got := hs.srv.WaitSent(t, 801, 1, wait)
+	got := hs.srv.WaitSent(t, 801, 1, replyWait)
 	if got[0].Text != "echo:halo" {
 		t.Errorf("reply = %q", got[0].Text)
 	}
@@ -333,7 +334,7 @@ func TestRunRetriesServerErrorsThenGivesUp(t *testing.T) {
 
 	hs.srv.FailNextSends(500, 0, 2)
 	hs.srv.PushText(811, 811, "a")
-	hs.srv.WaitSent(t, 811, 1, wait)
+	hs.srv.WaitSent(t, 811, 1, replyWait)
 	if n := hs.srv.SendAttempts(811); n != 3 {
 		t.Errorf("attempts after two 500s = %d, want 3", n)
 	}
@@ -342,7 +343,7 @@ func TestRunRetriesServerErrorsThenGivesUp(t *testing.T) {
 	// counts as handled (its state is committed) and the chat goes on.
 	hs.srv.FailNextSends(502, 0, 3)
 	lost := hs.srv.PushText(812, 812, "b")
-	hs.srv.WaitOffset(t, lost+1, wait)
+	hs.srv.WaitOffset(t, lost+1, replyWait)
 	if n := hs.srv.SendAttempts(812); n != 3 {
 		t.Errorf("attempts = %d, want 3", n)
 	}
@@ -350,7 +351,7 @@ func TestRunRetriesServerErrorsThenGivesUp(t *testing.T) {
 		t.Errorf("chat 812 got %q, want nothing", texts(got))
 	}
 	hs.srv.PushText(812, 812, "c")
-	if got := hs.srv.WaitSent(t, 812, 1, wait); got[0].Text != "echo:c" {
+	if got := hs.srv.WaitSent(t, 812, 1, replyWait); got[0].Text != "echo:c" {
 		t.Errorf("next reply = %q", got[0].Text)
 	}
 	if !strings.Contains(hs.logs.String(), "telegram reply not sent") {
@@ -369,11 +370,11 @@ func TestRunBlockedChatDoesNotBlockOthers(t *testing.T) {
 	}
 	hs.start(t)
 
-	got := hs.srv.WaitSent(t, 902, 5, wait)
+	got := hs.srv.WaitSent(t, 902, 5, replyWait)
 	if !slices.Equal(texts(got), []string{"echo:y0", "echo:y1", "echo:y2", "echo:y3", "echo:y4"}) {
 		t.Errorf("chat 902 got %q", texts(got))
 	}
-	hs.srv.WaitOffset(t, last+1, wait)
+	hs.srv.WaitOffset(t, last+1, replyWait)
 	if n := hs.srv.SendAttempts(901); n != 5 {
 		t.Errorf("attempts to the blocked chat = %d, want 5 (one per update, no retry)", n)
 	}
@@ -381,7 +382,7 @@ func TestRunBlockedChatDoesNotBlockOthers(t *testing.T) {
 	// A one-off 403 is not retried either, and the next message goes through.
 	hs.srv.FailNextSends(403, 0, 1)
 	id := hs.srv.PushText(903, 903, "z")
-	hs.srv.WaitOffset(t, id+1, wait)
+	hs.srv.WaitOffset(t, id+1, replyWait)
 	if n := hs.srv.SendAttempts(903); n != 1 {
 		t.Errorf("attempts after 403 = %d, want 1", n)
 	}
@@ -408,7 +409,7 @@ func TestRunKeepsPerChatOrder(t *testing.T) {
 	}
 	hs.start(t)
 	for _, c := range chats {
-		got := hs.srv.WaitSent(t, c, 10, wait)
+		got := hs.srv.WaitSent(t, c, 10, replyWait)
 		var want []string
 		for i := range 10 {
 			want = append(want, fmt.Sprintf("echo:m%0*d", i%3+1, i))
@@ -431,7 +432,7 @@ func TestRunBoundsParallelChats(t *testing.T) {
 	h = &echoHandler{hook: func(context.Context, conversation.Inbound) error {
 		tick := time.NewTicker(time.Millisecond)
 		defer tick.Stop()
-		for deadline := time.Now().Add(wait); h.peak.Load() < 2 && time.Now().Before(deadline); {
+		for deadline := time.Now().Add(replyWait); h.peak.Load() < 2 && time.Now().Before(deadline); {
 			<-tick.C
 		}
 		return nil
@@ -443,7 +444,7 @@ func TestRunBoundsParallelChats(t *testing.T) {
 	hs.bot.workers = 2
 	hs.start(t)
 	for c := range int64(6) {
-		hs.srv.WaitSent(t, 1100+c, 1, wait)
+		hs.srv.WaitSent(t, 1100+c, 1, replyWait)
 	}
 	if p := h.peak.Load(); p != 2 {
 		t.Errorf("peak parallel chats = %d, want 2 (Workers)", p)
@@ -523,7 +524,7 @@ func TestRunWaitsOutRateLimitedPoll(t *testing.T) {
 	start := time.Now()
 	hs.start(t)
 	hs.srv.PushText(1401, 1401, "halo")
-	hs.srv.WaitSent(t, 1401, 1, wait)
+	hs.srv.WaitSent(t, 1401, 1, replyWait)
 	if d := time.Since(start); d < time.Second {
 		t.Errorf("polled again after %s, want at least retry_after (1s)", d)
 	}
@@ -538,11 +539,11 @@ func TestRunUnsupportedAndIgnoredUpdates(t *testing.T) {
 	hs.srv.PushUpdate(loadRaw(t, "sticker.json"))
 	last := hs.srv.PushUpdate(loadRaw(t, "group_text.json"))
 	hs.start(t)
-	got := hs.srv.WaitSent(t, 5012345678, 1, wait)
+	got := hs.srv.WaitSent(t, 5012345678, 1, replyWait)
 	if got[0].Text != "unsupported:sticker" {
 		t.Errorf("reply = %q", got[0].Text)
 	}
-	hs.srv.WaitOffset(t, last+1, wait)
+	hs.srv.WaitOffset(t, last+1, replyWait)
 	if got := hs.srv.SentTo(-1001234567890); len(got) != 0 {
 		t.Errorf("group got %q", texts(got))
 	}
@@ -595,7 +596,7 @@ func TestRunDoesNotResendWhenOutcomeUnknown(t *testing.T) {
 	hs.start(t)
 	hs.srv.LoseNextSendAnswers(1)
 	id := hs.srv.PushText(1901, 1901, "halo")
-	hs.srv.WaitOffset(t, id+1, wait)
+	hs.srv.WaitOffset(t, id+1, replyWait)
 	if got := hs.srv.SentTo(1901); len(got) != 1 || got[0].Text != "echo:halo" {
 		t.Errorf("chat got %q, want echo:halo once", texts(got))
 	}
@@ -606,7 +607,7 @@ func TestRunDoesNotResendWhenOutcomeUnknown(t *testing.T) {
 		t.Errorf("unknown outcome not logged")
 	}
 	hs.srv.PushText(1901, 1901, "lagi")
-	if got := hs.srv.WaitSent(t, 1901, 2, wait); got[1].Text != "echo:lagi" {
+	if got := hs.srv.WaitSent(t, 1901, 2, replyWait); got[1].Text != "echo:lagi" {
 		t.Errorf("next reply = %q", got[1].Text)
 	}
 }

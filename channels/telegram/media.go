@@ -135,18 +135,18 @@ func (b *Bot) attach(ctx context.Context, chatID int64, m *tgbotapi.Message, in 
 	var (
 		data []byte
 		err  error
-		wait = b.sendBackoff
+		wait = dispatch.Backoff{Min: b.sendBackoff}
 	)
 	for try := 1; ; try++ {
 		data, err = b.download(dctx, ref.id, b.maxMedia)
 		if err == nil || !retryable(err) || try >= downloadTries {
 			break
 		}
-		b.log.Debug("telegram file download retry", "chat", maskChat(chatID), "message", in.MessageID, "retry_in", wait, "err", err)
-		if !dispatch.Sleep(dctx, wait) {
+		delay := wait.Next()
+		b.log.Debug("telegram file download retry", "chat", maskChat(chatID), "message", in.MessageID, "retry_in", delay, "err", err)
+		if !dispatch.Sleep(dctx, delay) {
 			break
 		}
-		wait *= 2
 	}
 	switch {
 	case errors.Is(err, errFileTooLarge):
@@ -173,13 +173,9 @@ func (b *Bot) attach(ctx context.Context, chatID int64, m *tgbotapi.Message, in 
 	return nil
 }
 
-// PhotoFile is a stored photo or PDF to send to a chat. Open is called for
-// each attempt, so a retried upload starts from the first byte.
-type PhotoFile struct {
-	Name string // file name shown with a document; "" for a default
-	MIME string // image/jpeg, image/png, image/webp or application/pdf
-	Open func() (io.ReadCloser, error)
-}
+// PhotoFile is a stored photo or PDF to send to a chat, in the form every
+// channel takes.
+type PhotoFile = dispatch.File
 
 // fileItems checks files and makes them outbox items.
 func fileItems(files []PhotoFile) ([]outItem, error) {

@@ -46,7 +46,7 @@ var samplePDF = []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n")
 // what the handler received for it.
 func lastCall(t *testing.T, hs *harness, chatID int64, n int) conversation.Inbound {
 	t.Helper()
-	hs.srv.WaitSent(t, chatID, n, wait)
+	hs.srv.WaitSent(t, chatID, n, replyWait)
 	hs.h.mu.Lock()
 	defer hs.h.mu.Unlock()
 	for i := len(hs.h.calls) - 1; i >= 0; i-- {
@@ -259,8 +259,8 @@ func TestNotifyFilesPacedInOrderNeverMerged(t *testing.T) {
 	hs.bot.NotifyThen(ctx, "9101", conversation.Reply{Text: "Kasus LKS-2"}, nil, nil)
 	hs.bot.NotifyThen(ctx, "9101", conversation.Reply{Text: "Kasus LKS-3"}, nil, nil)
 
-	files := hs.srv.WaitFiles(t, officer, 2, wait)
-	msgs := hs.srv.WaitSent(t, officer, 2, wait)
+	files := hs.srv.WaitFiles(t, officer, 2, replyWait)
+	msgs := hs.srv.WaitSent(t, officer, 2, replyWait)
 	if elapsed := time.Since(started); elapsed < 3*150*time.Millisecond {
 		t.Errorf("four sends took %s, faster than the pacing allows", elapsed)
 	}
@@ -299,7 +299,7 @@ func TestNotifyFilesRetriedAndFallBack(t *testing.T) {
 	if err := hs.bot.NotifyThen(ctx, "9201", conversation.Reply{Text: "foto"}, []PhotoFile{{MIME: "image/jpeg", Open: img.open}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	got := hs.srv.WaitFiles(t, 9201, 1, wait)
+	got := hs.srv.WaitFiles(t, 9201, 1, replyWait)
 	if got[0].Method != "sendPhoto" || !bytes.Equal(got[0].Data, img.data) || img.opens.Load() != 2 {
 		t.Fatalf("after a 500: %s of %d bytes, %d opens", got[0].Method, got[0].Size, img.opens.Load())
 	}
@@ -309,7 +309,7 @@ func TestNotifyFilesRetriedAndFallBack(t *testing.T) {
 	if err := hs.bot.NotifyThen(ctx, "9202", conversation.Reply{Text: "foto"}, []PhotoFile{{MIME: "image/png", Open: (&opener{data: samplePNG(t)}).open}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	got = hs.srv.WaitFiles(t, 9202, 1, wait)
+	got = hs.srv.WaitFiles(t, 9202, 1, replyWait)
 	if got[0].Method != "sendDocument" || got[0].FileName != "file.png" {
 		t.Fatalf("refused photo went out as %s %q", got[0].Method, got[0].FileName)
 	}
@@ -318,7 +318,7 @@ func TestNotifyFilesRetriedAndFallBack(t *testing.T) {
 	broken := func() (io.ReadCloser, error) { return nil, errors.New("gone") }
 	hs.bot.NotifyThen(ctx, "9203", conversation.Reply{Text: "before"}, []PhotoFile{{MIME: "application/pdf", Open: broken}}, nil)
 	hs.bot.NotifyThen(ctx, "9203", conversation.Reply{Text: "after"}, nil, nil)
-	if msgs := hs.srv.WaitSent(t, 9203, 2, wait); msgs[1].Text != "after" {
+	if msgs := hs.srv.WaitSent(t, 9203, 2, replyWait); msgs[1].Text != "after" {
 		t.Fatalf("text after a broken file = %q", msgs[1].Text)
 	}
 	if n := len(hs.srv.SentFiles()); n != 2 {
@@ -389,7 +389,7 @@ func TestNotifyThenReportsWhenAllIsOut(t *testing.T) {
 		if n != 2 {
 			t.Errorf("done came with %d of 2 sends made", n)
 		}
-	case <-time.After(wait):
+	case <-time.After(replyWait):
 		t.Fatal("done never came")
 	}
 
@@ -400,7 +400,7 @@ func TestNotifyThenReportsWhenAllIsOut(t *testing.T) {
 	}
 	select {
 	case <-given:
-	case <-time.After(wait):
+	case <-time.After(replyWait):
 		t.Fatal("done never came for a chat that blocked the bot")
 	}
 

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leksono/sapa/channels/dispatch/dispatchtest"
 	"github.com/leksono/sapa/channels/telegram/telegramtest"
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/internal/wait"
 )
 
 // Notifications to one chat are paced and, when several pile up, merged:
@@ -86,7 +86,7 @@ func TestReadyAfterFirstPoll(t *testing.T) {
 	}
 	hs.start(t)
 	defer hs.stop()
-	dispatchtest.WaitFor(t, 5*time.Second, "the bot to be ready", func() bool { return hs.bot.Ready() == nil })
+	wait.Until(t, "the bot to be ready", 5*time.Second, func() bool { return hs.bot.Ready() == nil })
 }
 
 // A quick answer goes without a typing indicator: it would cost a request
@@ -98,7 +98,7 @@ func TestTypingOnlyWhenSlow(t *testing.T) {
 			// Slow until the indicator shows, however long that takes.
 			tick := time.NewTicker(5 * time.Millisecond)
 			defer tick.Stop()
-			for deadline := time.Now().Add(wait); len(srv.ChatActions()) == 0 && time.Now().Before(deadline); {
+			for deadline := time.Now().Add(replyWait); len(srv.ChatActions()) == 0 && time.Now().Before(deadline); {
 				<-tick.C
 			}
 		}
@@ -136,11 +136,12 @@ func TestUnreachableChatReported(t *testing.T) {
 	hs.start(t)
 	defer hs.stop()
 	hs.srv.PushText(5151, 5151, "halo")
-	dispatchtest.WaitFor(t, 5*time.Second, "the chat to be reported", func() bool {
+	wait.Until(t, "the chat to be reported", 5*time.Second, func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(reported) > 0
 	})
+
 	mu.Lock()
 	defer mu.Unlock()
 	if len(reported) != 1 || reported[0] != "5151" {
@@ -155,7 +156,7 @@ func TestUnreachableChatReported(t *testing.T) {
 // or is being sent: nothing more can reach any chat afterwards.
 func waitOutboxIdle(t *testing.T, b *Bot) {
 	t.Helper()
-	dispatchtest.WaitFor(t, wait, "the outbox to go idle", func() bool {
+	wait.Until(t, "the outbox to go idle", replyWait, func() bool {
 		o := b.outbox
 		o.mu.Lock()
 		defer o.mu.Unlock()
@@ -166,4 +167,5 @@ func waitOutboxIdle(t *testing.T, b *Bot) {
 		}
 		return true
 	})
+
 }

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leksono/sapa/channels/dispatch/dispatchtest"
 	"github.com/leksono/sapa/channels/telegram/telegramtest"
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/internal/wait"
 	"github.com/leksono/sapa/store/redisstore"
 	"github.com/leksono/sapa/store/storetest"
 )
@@ -62,11 +62,11 @@ func TestRunSlowChatDoesNotHoldOthers(t *testing.T) {
 			var last int
 			for c := int64(1502); c < 1505; c++ {
 				last = hs.srv.PushText(c, c, "quick")
-				hs.srv.WaitSent(t, c, 1, wait)
+				hs.srv.WaitSent(t, c, 1, replyWait)
 			}
 			switch mode {
 			case "journal":
-				hs.srv.WaitOffset(t, last+1, wait)
+				hs.srv.WaitOffset(t, last+1, replyWait)
 			default:
 				if off := hs.srv.Offset(); off > slow {
 					t.Errorf("offset %d passed the unhandled update %d without a journal", off, slow)
@@ -76,10 +76,10 @@ func TestRunSlowChatDoesNotHoldOthers(t *testing.T) {
 				t.Errorf("the stuck chat got %q before its update finished", texts(got))
 			}
 			close(release)
-			if got := hs.srv.WaitSent(t, 1501, 1, wait); got[0].Text != "echo:slow" {
+			if got := hs.srv.WaitSent(t, 1501, 1, replyWait); got[0].Text != "echo:slow" {
 				t.Errorf("stuck chat reply = %q", got[0].Text)
 			}
-			hs.srv.WaitOffset(t, last+1, wait)
+			hs.srv.WaitOffset(t, last+1, replyWait)
 			if n := len(h.callsFor("1")); n != 1 {
 				t.Errorf("stuck update handled %d times, want 1", n)
 			}
@@ -107,8 +107,8 @@ func TestRunJournalHandsOverUnfinishedUpdates(t *testing.T) {
 	stuck := hs.srv.PushText(1601, 1601, "stuck")
 	<-entered
 	other := hs.srv.PushText(1602, 1602, "quick") // makes the poll journal the stuck one and pass it
-	hs.srv.WaitSent(t, 1602, 1, wait)
-	hs.srv.WaitOffset(t, other+1, wait)
+	hs.srv.WaitSent(t, 1602, 1, replyWait)
+	hs.srv.WaitOffset(t, other+1, replyWait)
 	if err := hs.stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -125,13 +125,13 @@ func TestRunJournalHandsOverUnfinishedUpdates(t *testing.T) {
 	}
 	next := &harness{srv: hs.srv, bot: b, h: second, logs: hs.logs}
 	next.start(t)
-	if got := texts(hs.srv.WaitSent(t, 1601, 2, wait)); !slices.Equal(got, []string{"echo:stuck", "echo:later"}) {
+	if got := texts(hs.srv.WaitSent(t, 1601, 2, replyWait)); !slices.Equal(got, []string{"echo:stuck", "echo:later"}) {
 		t.Errorf("chat 1601 got %q, want the stuck update then the later one", got)
 	}
-	hs.srv.WaitOffset(t, later+1, wait)
+	hs.srv.WaitOffset(t, later+1, replyWait)
 	// Once the new process has polled, new messages are not suspect.
 	hs.srv.PushText(1601, 1601, "newer")
-	hs.srv.WaitSent(t, 1601, 3, wait)
+	hs.srv.WaitSent(t, 1601, 3, replyWait)
 	// The replayed update, and what the first poll returned (the previous
 	// process may have had it too), may have been handled without an answer.
 	want := map[string]bool{"stuck": true, "later": true, "newer": false}
@@ -162,12 +162,12 @@ func TestRunJournalDownFallsBackToOffset(t *testing.T) {
 	slow := hs.srv.PushText(1701, 1701, "slow")
 	<-entered
 	hs.srv.PushText(1702, 1702, "quick")
-	hs.srv.WaitSent(t, 1702, 1, wait)
+	hs.srv.WaitSent(t, 1702, 1, replyWait)
 	if off := hs.srv.Offset(); off > slow {
 		t.Errorf("offset %d passed update %d that nothing holds", off, slow)
 	}
 	close(release)
-	hs.srv.WaitSent(t, 1701, 1, wait)
+	hs.srv.WaitSent(t, 1701, 1, replyWait)
 	if !strings.Contains(hs.logs.String(), "telegram journal unavailable") {
 		t.Errorf("journal failure not logged")
 	}
@@ -197,10 +197,10 @@ func TestRunGivesUpAPoisonousUpdate(t *testing.T) {
 	hs.start(t)
 	hs.srv.PushText(1801, 1801, "poison")
 	after := hs.srv.PushText(1801, 1801, "after")
-	if got := hs.srv.WaitSent(t, 1801, 1, wait); got[0].Text != "echo:after" {
+	if got := hs.srv.WaitSent(t, 1801, 1, replyWait); got[0].Text != "echo:after" {
 		t.Errorf("reply = %q, want echo:after", got[0].Text)
 	}
-	hs.srv.WaitOffset(t, after+1, wait)
+	hs.srv.WaitOffset(t, after+1, replyWait)
 	if n := attempts.Load(); n != maxPanics {
 		t.Errorf("poisonous update tried %d times, want %d", n, maxPanics)
 	}
@@ -237,11 +237,11 @@ func TestRunReplaysTheJournalOnceItAnswers(t *testing.T) {
 	hs := withJournal(newHarness(t, h), j)
 	hs.start(t)
 	fresh := hs.srv.PushText(1902, 1902, "new")
-	hs.srv.WaitSent(t, 1902, 1, wait) // polling did not wait for the journal
-	if got := hs.srv.WaitSent(t, 1901, 1, wait); got[0].Text != "echo:held by the dead one" {
+	hs.srv.WaitSent(t, 1902, 1, replyWait) // polling did not replyWait for the journal
+	if got := hs.srv.WaitSent(t, 1901, 1, replyWait); got[0].Text != "echo:held by the dead one" {
 		t.Errorf("replayed reply = %q", got[0].Text)
 	}
-	hs.srv.WaitOffset(t, fresh+1, wait)
+	hs.srv.WaitOffset(t, fresh+1, replyWait)
 	if !strings.Contains(hs.logs.String(), "trying again") {
 		t.Errorf("failed replay not logged")
 	}
@@ -264,9 +264,10 @@ func (j *countingJournal) Hold(ctx context.Context, taken, handled [][]byte) err
 // waitHeld waits until the journal holds want entries.
 func (j *countingJournal) waitHeld(t *testing.T, want int64, within time.Duration) {
 	t.Helper()
-	dispatchtest.WaitFor(t, within, fmt.Sprintf("the journal to hold %d entries", want), func() bool {
+	wait.Until(t, fmt.Sprintf("the journal to hold %d entries", want), within, func() bool {
 		return j.held.Load() == want
 	})
+
 }
 
 // TestRunJournalForgetsHandledUpdatesWhenIdle: a journal entry is the
@@ -281,11 +282,11 @@ func TestRunJournalForgetsHandledUpdatesWhenIdle(t *testing.T) {
 	hs.srv.PushText(2001, 2001, "3307054107900001")
 	<-entered
 	hs.srv.PushText(2002, 2002, "quick") // makes the poll journal the slow one
-	hs.srv.WaitSent(t, 2002, 1, wait)
-	j.waitHeld(t, 1, wait)
+	hs.srv.WaitSent(t, 2002, 1, replyWait)
+	j.waitHeld(t, 1, replyWait)
 
 	close(release)
-	hs.srv.WaitSent(t, 2001, 1, wait)
+	hs.srv.WaitSent(t, 2001, 1, replyWait)
 	// PollTimeout is 1 s: the poll in flight returns empty within it.
 	j.waitHeld(t, 0, 3*time.Second)
 	if n, err := j.Queue.Requeue(context.Background()); err != nil || n != 0 {

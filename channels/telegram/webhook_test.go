@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leksono/sapa/channels/dispatch/dispatchtest"
 	"github.com/leksono/sapa/channels/telegram/telegramtest"
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/internal/wait"
 	"github.com/leksono/sapa/store/redisstore"
 	"github.com/leksono/sapa/store/storetest"
 )
@@ -161,7 +161,7 @@ func TestWebhookRegistersChecksSecretAndHandlesInOrder(t *testing.T) {
 	}
 	want := []string{"echo:m0", "echo:m1", "echo:m2", "echo:m3", "echo:m4"}
 	for _, chat := range []int64{801, 802} {
-		if got := texts(srv.WaitSent(t, chat, 5, wait)); !slices.Equal(got, want) {
+		if got := texts(srv.WaitSent(t, chat, 5, replyWait)); !slices.Equal(got, want) {
 			t.Errorf("chat %d got %q, want %q in order", chat, got, want)
 		}
 	}
@@ -172,7 +172,7 @@ func TestWebhookRegistersChecksSecretAndHandlesInOrder(t *testing.T) {
 	if code := deliver(t, srv, id+1, 802, 6, "m5"); code != http.StatusOK {
 		t.Fatalf("deliver update %d: status %d", id+1, code)
 	}
-	if got := texts(srv.WaitSent(t, 802, 6, wait)); !slices.Equal(got, append(want, "echo:m5")) {
+	if got := texts(srv.WaitSent(t, 802, 6, replyWait)); !slices.Equal(got, append(want, "echo:m5")) {
 		t.Errorf("chat 802 got %q, want one reply per message: the redelivery was answered", got)
 	}
 	seen := 0
@@ -193,7 +193,7 @@ func TestWebhookRegistersChecksSecretAndHandlesInOrder(t *testing.T) {
 // entries in all.
 func waitUntilQueue(t *testing.T, q *redisstore.Queue, n int) {
 	t.Helper()
-	dispatchtest.WaitFor(t, wait, fmt.Sprintf("the queue to hold %d", n), func() bool {
+	wait.Until(t, fmt.Sprintf("the queue to hold %d", n), replyWait, func() bool {
 		waiting, err := q.Len(context.Background())
 		if err != nil {
 			t.Fatal(err)
@@ -201,14 +201,14 @@ func waitUntilQueue(t *testing.T, q *redisstore.Queue, n int) {
 		if waiting != n {
 			return false
 		}
-		// Requeue moves processing back so both can be counted; nothing
-		// consumes between (the consumer is idle by then).
+
 		back, err := q.Requeue(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
 		return back == 0
 	})
+
 }
 
 // TestWebhookAnswers503WhenNotQueued: an update that could not be queued is
@@ -231,7 +231,7 @@ func TestWebhookAnswers503WhenNotQueued(t *testing.T) {
 	if code := deliver(t, wh.srv, 2, 811, 2, "later"); code != http.StatusOK {
 		t.Fatalf("status %d, want 200", code)
 	}
-	if got := texts(wh.srv.WaitSent(t, 811, 2, wait)); !slices.Equal(got, []string{"echo:hello", "echo:later"}) {
+	if got := texts(wh.srv.WaitSent(t, 811, 2, replyWait)); !slices.Equal(got, []string{"echo:hello", "echo:later"}) {
 		t.Errorf("got %q, want hello then later", got)
 	}
 	if n := len(h.callsFor("1")); n != 1 {
@@ -260,7 +260,7 @@ func TestWebhookConsumerRequeuesWhatACrashedConsumerTook(t *testing.T) {
 	if code := deliver(t, wh.srv, 4, 821, 4, "new"); code != http.StatusOK {
 		t.Fatalf("status %d", code)
 	}
-	if got, want := texts(wh.srv.WaitSent(t, 821, 4, wait)), []string{"echo:old1", "echo:old2", "echo:old3", "echo:new"}; !slices.Equal(got, want) {
+	if got, want := texts(wh.srv.WaitSent(t, 821, 4, replyWait)), []string{"echo:old1", "echo:old2", "echo:old3", "echo:new"}; !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 	// What the crashed consumer took may have been handled and not
@@ -297,10 +297,10 @@ func TestWebhookFailedUpdateRetriedInOrder(t *testing.T) {
 			}
 		}
 	})
-	if got := texts(wh.srv.WaitSent(t, 831, 2, wait)); !slices.Equal(got, []string{"echo:flaky", "echo:after"}) {
+	if got := texts(wh.srv.WaitSent(t, 831, 2, replyWait)); !slices.Equal(got, []string{"echo:flaky", "echo:after"}) {
 		t.Errorf("chat 831 got %q, want flaky then after", got)
 	}
-	if got := texts(wh.srv.WaitSent(t, 832, 1, wait)); len(got) != 1 {
+	if got := texts(wh.srv.WaitSent(t, 832, 1, replyWait)); len(got) != 1 {
 		t.Errorf("chat 832 got %q", got)
 	}
 	if n := len(h.callsFor("3")); n != 1 {
@@ -340,7 +340,7 @@ func TestRunDeletesWebhook(t *testing.T) {
 	hs.srv.SetWebhook("https://bot.example.org/hook", "abc")
 	hs.srv.PushText(841, 841, "halo")
 	hs.start(t)
-	if got := texts(hs.srv.WaitSent(t, 841, 1, wait)); got[0] != "echo:halo" {
+	if got := texts(hs.srv.WaitSent(t, 841, 1, replyWait)); got[0] != "echo:halo" {
 		t.Errorf("got %q", got)
 	}
 	if w := hs.srv.Webhook(); w.URL != "" || w.Deletes != 1 {
@@ -350,7 +350,7 @@ func TestRunDeletesWebhook(t *testing.T) {
 	plain := newHarness(t, &echoHandler{})
 	plain.start(t)
 	plain.srv.PushText(842, 842, "halo")
-	plain.srv.WaitSent(t, 842, 1, wait)
+	plain.srv.WaitSent(t, 842, 1, replyWait)
 	if w := plain.srv.Webhook(); w.Deletes != 0 || w.InfoQueries != 1 {
 		t.Errorf("without a webhook: %+v, want one getWebhookInfo and no deleteWebhook", w)
 	}
@@ -405,7 +405,7 @@ func TestWebhookReplicasShareTheShards(t *testing.T) {
 	for _, r := range replicas {
 		waitUntilUp(t, r.url)
 	}
-	dispatchtest.WaitFor(t, wait, "the replicas to consume two shards each", func() bool {
+	wait.Until(t, "the replicas to consume two shards each", replyWait, func() bool {
 		return held[0].Load() == 2 && held[1].Load() == 2
 	})
 
@@ -421,7 +421,7 @@ func TestWebhookReplicasShareTheShards(t *testing.T) {
 		}
 	}
 	for c := range int64(chats) {
-		got := texts(srv.WaitSent(t, 2000+c, perChat, wait))
+		got := texts(srv.WaitSent(t, 2000+c, perChat, replyWait))
 		want := []string{"echo:m0", "echo:m1", "echo:m2", "echo:m3", "echo:m4"}
 		if !slices.Equal(got, want) {
 			t.Errorf("chat %d got %q, want %q", 2000+c, got, want)
@@ -442,11 +442,12 @@ func waitUntilUp(t *testing.T, rawURL string) {
 	t.Helper()
 	host := strings.TrimPrefix(rawURL, "http://")
 	host, _, _ = strings.Cut(host, "/")
-	dispatchtest.WaitFor(t, 5*time.Second, rawURL+" to listen", func() bool {
+	wait.Until(t, rawURL+" to listen", 5*time.Second, func() bool {
 		c, err := net.Dial("tcp", host)
 		if err == nil {
 			c.Close()
 		}
 		return err == nil
 	})
+
 }

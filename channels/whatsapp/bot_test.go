@@ -17,8 +17,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/leksono/sapa/channels/dispatch"
-	"github.com/leksono/sapa/channels/dispatch/dispatchtest"
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/internal/wait"
 )
 
 // recorder is a Handler that answers every message with one reply and
@@ -303,7 +303,7 @@ func TestFatalEventsReportOnce(t *testing.T) {
 	if !b.texts.Has("whatsapp.fatal." + ReasonTemporaryBan) {
 		t.Error("no staff text for the reason")
 	}
-	dispatchtest.WaitFor(t, 2*time.Second, "the account to be marked available", func() bool { return api.availableCount() > 0 })
+	wait.Until(t, "the account to be marked available", 2*time.Second, func() bool { return api.availableCount() > 0 })
 	if api.availableCount() != 1 {
 		t.Error("the account was not marked available after connecting")
 	}

@@ -11,6 +11,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/leksono/sapa/channels/dispatch"
 	"github.com/leksono/sapa/services"
 )
 
@@ -19,14 +20,10 @@ import (
 // smaller.
 const maxUpload = 100 << 20
 
-// File is a stored photo or PDF to send to a chat. Open is called once per
-// file; the bytes are read whole, since WhatsApp encrypts them before the
-// upload.
-type File struct {
-	Name string // file name shown with a document; "" for a default
-	MIME string // image/jpeg, image/png, image/webp or application/pdf
-	Open func() (io.ReadCloser, error)
-}
+// File is a stored photo or PDF to send to a chat, in the form every
+// channel takes. Open is called once per file; the bytes are read whole,
+// since WhatsApp encrypts them before the upload.
+type File = dispatch.File
 
 // SendFiles sends files to a chat outside a conversation turn, typically a
 // new complaint's photos to the staff after its notification: images as

@@ -18,8 +18,8 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
-	"github.com/leksono/sapa/channels/dispatch/dispatchtest"
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/internal/wait"
 	"github.com/leksono/sapa/store/redisstore"
 	"github.com/leksono/sapa/store/storetest"
 )
@@ -190,7 +190,7 @@ func TestSessionHandsOverAndBack(t *testing.T) {
 		return nil, ctx.Err()
 	})
 	a := start("a", slow)
-	dispatchtest.WaitFor(t, 5*time.Second, "a connected", connected("a"))
+	wait.Until(t, "a connected", 5*time.Second, connected("a"))
 	taken := &recorder{}
 	b := start("b", taken)
 	srv.mu.Lock()
@@ -206,17 +206,17 @@ func TestSessionHandsOverAndBack(t *testing.T) {
 	}
 
 	a.cut.Store(true) // a's Redis hiccup: it cannot renew
-	dispatchtest.WaitFor(t, 10*time.Second, "b took the session over", connected("b"))
+	wait.Until(t, "b took the session over", 10*time.Second, connected("b"))
 	a.cut.Store(false)
 	// The message a had in hand is handed over by the journal.
-	dispatchtest.WaitFor(t, 5*time.Second, "b answered the message a had in hand", func() bool {
+	wait.Until(t, "b answered the message a had in hand", 5*time.Second, func() bool {
 		taken.mu.Lock()
 		defer taken.mu.Unlock()
 		return len(taken.got) == 1 && taken.got[0].MessageID == "3EB0SLOW" && taken.got[0].Redelivered
 	})
 
 	b.cut.Store(true)
-	dispatchtest.WaitFor(t, 10*time.Second, "a took the session back", connected("a"))
+	wait.Until(t, "a took the session back", 10*time.Second, connected("a"))
 	b.cut.Store(false)
 
 	want := []string{"connect a", "disconnect a", "connect b", "disconnect b", "connect a"}

@@ -13,8 +13,8 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
-	"github.com/leksono/sapa/channels/dispatch/dispatchtest"
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/internal/wait"
 	"github.com/leksono/sapa/services"
 )
 
@@ -137,7 +137,7 @@ func TestOfficerWritingFromALIDIsStaff(t *testing.T) {
 	b, api, _ := testBot(t, Config{Contacts: []string{"0811-1111-1111"}}, h)
 	api.lids[officer] = officerLID
 	b.onEvent(&events.Connected{})
-	dispatchtest.WaitFor(t, 5*time.Second, "the officers' LIDs looked up", func() bool { return b.phoneOf(officerLID) != "" })
+	wait.Until(t, "the officers' LIDs looked up", 5*time.Second, func() bool { return b.phoneOf(officerLID) != "" })
 
 	evt := fromLID("M1", officerLID, types.JID{})
 	evt.Message = text("kasus")

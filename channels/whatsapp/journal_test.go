@@ -12,6 +12,7 @@ import (
 
 	"github.com/leksono/sapa/channels/dispatch/dispatchtest"
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/internal/wait"
 	"github.com/leksono/sapa/store/redisstore"
 	"github.com/leksono/sapa/store/storetest"
 )
@@ -143,7 +144,7 @@ func TestJournalReplayRetriedWhenRedisIsBack(t *testing.T) {
 		defer h.mu.Unlock()
 		return len(h.got)
 	}
-	dispatchtest.WaitFor(t, 5*time.Second, "the journaled message to reach the engine", func() bool { return got() > 0 })
+	wait.Until(t, "the journaled message to reach the engine", 5*time.Second, func() bool { return got() > 0 })
 	b.waitIdle()
 	h.mu.Lock()
 	defer h.mu.Unlock()

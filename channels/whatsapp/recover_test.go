@@ -14,6 +14,7 @@ import (
 	"github.com/leksono/sapa/configs"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/conversation/conversationtest"
+	"github.com/leksono/sapa/internal/wait"
 	"github.com/leksono/sapa/locales"
 	"github.com/leksono/sapa/services"
 )
@@ -114,11 +115,12 @@ func TestJournalFailureRefusesTheAck(t *testing.T) {
 	if ok := b.onEvent(evt); ok {
 		t.Fatal("a message the journal could not hold was acknowledged")
 	}
-	dispatchtest.WaitFor(t, 5*time.Second, "the connection reset that makes WhatsApp deliver again", func() bool {
+	wait.Until(t, "the connection reset that makes WhatsApp deliver again", 5*time.Second, func() bool {
 		api.mu.Lock()
 		defer api.mu.Unlock()
 		return api.resets == 1
 	})
+
 	b.waitIdle()
 	answered := len(api.take())
 

@@ -16,6 +16,7 @@ import (
 	"github.com/leksono/sapa/metrics"
 	"github.com/leksono/sapa/office"
 	"github.com/leksono/sapa/services"
+	"github.com/leksono/sapa/store"
 	"github.com/leksono/sapa/store/mediastore"
 	"github.com/leksono/sapa/store/pgstore"
 	"github.com/leksono/sapa/store/redisstore"
@@ -23,7 +24,7 @@ import (
 
 // app is the wired bot: what run starts and stops.
 type app struct {
-	storage  *storage
+	storage  *store.Storage
 	cases    *pgstore.Store // storage.Cases
 	engine   *conversation.Engine
 	delivery *delivery.Core
@@ -49,7 +50,7 @@ type app struct {
 	checks map[string]func(context.Context) error
 	// dataKeys are keys as read, saying where they came from when the
 	// database refuses them.
-	dataKeys dataKeys
+	dataKeys store.Keys
 	// deadLetters keep the messages the channels give up.
 	deadLetters *delivery.DeadLetters
 	// listeners are the operators' endpoints, open before their jobs run:
@@ -68,14 +69,14 @@ func (a *app) ready(ctx context.Context) map[string]error {
 
 // addJobs adds what runs beside the channels: the delivery core's jobs,
 // the case gauges, and the operators' endpoints.
-func (a *app) addJobs(cfg settings, log *slog.Logger) {
+func (a *app) addJobs(cfg office.Settings, log *slog.Logger) {
 	if a.storage.Pending {
 		// The database did not answer at start-up: reach it meanwhile. A
 		// refusal once it answers (keys that cannot read its data) stops
 		// the bot like a refusal at start-up.
 		a.jobs = append(a.jobs, runner{name: "case-database", run: func(ctx context.Context) error {
 			if err := a.cases.KeepConnecting(ctx); err != nil {
-				return a.dataKeys.refused(err, log)
+				return a.dataKeys.Refused(err, log)
 			}
 			<-ctx.Done()
 			return nil
@@ -94,7 +95,7 @@ func (a *app) addJobs(cfg settings, log *slog.Logger) {
 		// A port another program holds must not stop the citizens' service:
 		// one line says what to change, and the bot runs without it.
 		if ln, err := metrics.Listen(cfg.MetricsAddr); err != nil {
-			log.Warn(listenProblem("METRICS_ADDR", cfg.MetricsAddr, "or off", err) + "; running without /healthz, /readyz and /metrics")
+			log.Warn(office.ListenProblem("METRICS_ADDR", cfg.MetricsAddr, "or off", err) + "; running without /healthz, /readyz and /metrics")
 		} else {
 			a.listeners = append(a.listeners, ln)
 			a.jobs = append(a.jobs, runner{name: "ops", run: func(ctx context.Context) error {
@@ -111,7 +112,7 @@ func (a *app) addJobs(cfg settings, log *slog.Logger) {
 	}
 	if cfg.PprofAddr != "" {
 		if ln, err := metrics.Listen(cfg.PprofAddr); err != nil {
-			log.Warn(listenProblem("PPROF_ADDR", cfg.PprofAddr, "or unset it", err) + "; running without the profiler")
+			log.Warn(office.ListenProblem("PPROF_ADDR", cfg.PprofAddr, "or unset it", err) + "; running without the profiler")
 		} else {
 			a.listeners = append(a.listeners, ln)
 			a.jobs = append(a.jobs, runner{name: "pprof", run: func(ctx context.Context) error {
@@ -122,39 +123,25 @@ func (a *app) addJobs(cfg settings, log *slog.Logger) {
 	}
 }
 
-// listenProblem says in one line why the listener of a setting could not
-// open, and what to change; orElse is the setting's other way out.
-func listenProblem(setting, addr, orElse string, err error) string {
-	if errors.Is(err, metrics.ErrAddrInUse) {
-		return fmt.Sprintf("%s %s is in use by another program: set %s to a free host:port, %s", setting, addr, setting, orElse)
-	}
-	return fmt.Sprintf("%s %s cannot be listened on (%s): set %s to a host:port of this machine, %s", setting, addr, oneLine(err), setting, orElse)
-}
-
 // buildCore opens the storage and builds the delivery core and the engine
 // on it: what serve and chat share. The engine's notifications go to
 // notify, or when it is nil to the channels' outboxes. A database that
 // does not answer fails it.
-func buildCore(ctx context.Context, cfg settings, o *office.Office, notify conversation.Notifier, log *slog.Logger) (*app, error) {
+func buildCore(ctx context.Context, cfg office.Settings, o *office.Office, notify conversation.Notifier, log *slog.Logger) (*app, error) {
 	return buildCoreFor(ctx, cfg, o, notify, false, log)
 }
 
 // buildCoreFor is buildCore that, with waitForDatabase, builds the bot
 // while PostgreSQL does not answer: its jobs then include reaching it.
-func buildCoreFor(ctx context.Context, cfg settings, o *office.Office, notify conversation.Notifier, waitForDatabase bool, log *slog.Logger) (*app, error) {
-	dk, err := loadDataKeys(cfg, log)
+func buildCoreFor(ctx context.Context, cfg office.Settings, o *office.Office, notify conversation.Notifier, waitForDatabase bool, log *slog.Logger) (*app, error) {
+	st, dk, err := openStorage(ctx, cfg, o, waitForDatabase, log)
 	if err != nil {
 		return nil, err
 	}
 	keys := dk.Keys
-	caseOpts := caseOptions(o.Catalog, keys)
-	st, err := openStorageFor(ctx, cfg, caseOpts, waitForDatabase, log)
-	if err != nil {
-		return nil, dk.refused(err, log)
-	}
 	// Unfinished forms rest in Redis: their NIK and KK answers are sealed
 	// with the same keys as in the database.
-	states := redisstore.New(st.Redis, cfg.RedisPrefix, redisstore.WithSealedFields(keys, caseOpts.SensitiveFields()...))
+	states := redisstore.New(st.Redis, cfg.RedisPrefix, redisstore.WithSealedFields(keys, caseOptions(o.Catalog, keys).SensitiveFields()...))
 	m := metrics.New()
 	// A KTP or KK photo carries the numbers the database seals: the files
 	// are sealed with the same keys.
@@ -189,6 +176,42 @@ func buildCoreFor(ctx context.Context, cfg settings, o *office.Office, notify co
 		}}, nil
 }
 
+// storeConfig says where the storage lives, from the settings.
+func storeConfig(cfg office.Settings, waitForDatabase bool) store.Config {
+	return store.Config{
+		RedisURL: cfg.RedisURL, DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir,
+		DataKeys: cfg.DataKeys, DataHMACKey: cfg.DataHMACKey,
+		BlockingReaders: blockingReaders, WaitForDatabase: waitForDatabase,
+	}
+}
+
+// blockingReaders is how many Redis connections the bot's queue consumers
+// may each hold in a blocking pop for up to a second: every webhook shard,
+// the two outboxes and the case queue.
+const blockingReaders = webhookShards + 3
+
+// openStorage loads the data keys and opens the storage the settings name
+// on them, for the office o; a database that refuses the keys says so in
+// one line (store.Keys.Refused). With waitForDatabase, PostgreSQL may
+// answer later (see store.Open).
+func openStorage(ctx context.Context, cfg office.Settings, o *office.Office, waitForDatabase bool, log *slog.Logger) (*store.Storage, store.Keys, error) {
+	keys, err := loadDataKeys(cfg, log)
+	if err != nil {
+		return nil, keys, err
+	}
+	st, err := store.Open(ctx, storeConfig(cfg, waitForDatabase), caseOptions(o.Catalog, keys.Keys), log)
+	if err != nil {
+		return nil, keys, keys.Refused(err, log)
+	}
+	return st, keys, nil
+}
+
+// loadDataKeys returns the keys that seal NIK and KK numbers at rest, as
+// the settings name them (see store.LoadKeys).
+func loadDataKeys(cfg office.Settings, log *slog.Logger) (store.Keys, error) {
+	return store.LoadKeys(storeConfig(cfg, false), log)
+}
+
 // caseOptions are the case store's settings from the office profile.
 func caseOptions(c *services.Catalog, keys *pgstore.Keys) pgstore.Options {
 	sensitive, personal := c.PersonalFields()
@@ -201,7 +224,7 @@ func caseOptions(c *services.Catalog, keys *pgstore.Keys) pgstore.Options {
 // newEngine builds the conversation engine on st, its notifications going
 // to notify (nil drops them). A text the engine needs and the locales lack
 // comes back as office.Problems, as check prints it.
-func newEngine(o *office.Office, st *storage, cases conversation.CaseStore, privacy conversation.PrivacyDesk, states *redisstore.Store, media *mediastore.Store, issuer *letters.Issuer, notify conversation.Notifier, log *slog.Logger) (*conversation.Engine, error) {
+func newEngine(o *office.Office, st *store.Storage, cases conversation.CaseStore, privacy conversation.PrivacyDesk, states *redisstore.Store, media *mediastore.Store, issuer *letters.Issuer, notify conversation.Notifier, log *slog.Logger) (*conversation.Engine, error) {
 	engine, err := conversation.New(conversation.Config{
 		Media:   media,
 		Catalog: o.Catalog,
@@ -220,7 +243,7 @@ func newEngine(o *office.Office, st *storage, cases conversation.CaseStore, priv
 		Notifier: notify,
 		// An outage of Redis or of the case database is told apart from a
 		// message's own failure, and told to the citizen once.
-		Health: pingAll{func(ctx context.Context) error { return st.Redis.Ping(ctx).Err() }, st.Cases.Ping},
+		Health: st,
 		Once:   states,
 		Log:    log,
 	})
@@ -230,22 +253,9 @@ func newEngine(o *office.Office, st *storage, cases conversation.CaseStore, priv
 	return engine, nil
 }
 
-// pingAll is the engine's Health: every store a message needs answers.
-type pingAll []func(ctx context.Context) error
-
-// Ping implements conversation.Health.
-func (p pingAll) Ping(ctx context.Context) error {
-	for _, ping := range p {
-		if err := ping(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // addConsole builds the office console on the engine's casework desk,
 // unless CONSOLE_ADDR is off.
-func (a *app) addConsole(cfg settings, o *office.Office, log *slog.Logger) error {
+func (a *app) addConsole(cfg office.Settings, o *office.Office, log *slog.Logger) error {
 	if cfg.ConsoleAddr == "off" {
 		return nil
 	}

@@ -91,7 +91,7 @@ func TestChatSKTMOnEmbeddedStorage(t *testing.T) {
 	ctx := context.Background()
 	// The chat generated the data keys beside the database; the NIK reads
 	// back only through them.
-	dk, err := loadDataKeys(settings{DataDir: filepath.Dir(dbPath)}, slog.New(slog.DiscardHandler))
+	dk, err := loadDataKeys(office.Settings{DataDir: filepath.Dir(dbPath)}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,14 +230,7 @@ func TestChatEraseMyDataIsConfirmed(t *testing.T) {
 // cases.ticket" and the citizen's request was lost. On embedded storage
 // the database numbers the cases.
 func TestTwoProcessesOnOneDataDirGiveDistinctTickets(t *testing.T) {
-	cfg, err := readSettings(envOf(map[string]string{"DATA_DIR": t.TempDir(), "WHATSAPP": "off"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, problems := office.Load(cfg.ConfigDir)
-	if len(problems) > 0 {
-		t.Fatal(problems)
-	}
+	cfg, o := shipped(t, map[string]string{"DATA_DIR": t.TempDir(), "WHATSAPP": "off"})
 	log := slog.New(slog.DiscardHandler)
 	ctx := context.Background()
 	var procs []*app

@@ -141,7 +141,7 @@ func TestCommentsTellTheTruth(t *testing.T) {
 	t.Run("tickets", func(t *testing.T) {
 		ctx := context.Background()
 		dir := t.TempDir()
-		keys, err := loadDataKeys(settings{DataDir: dir}, slog.New(slog.DiscardHandler))
+		keys, err := loadDataKeys(office.Settings{DataDir: dir}, slog.New(slog.DiscardHandler))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -228,7 +228,7 @@ func TestTelegramSKTMEndToEnd(t *testing.T) {
 }
 
 // chatState is the stored state of a Telegram chat, as Redis holds it.
-func chatState(t *testing.T, a *app, cfg settings, chat int64) string {
+func chatState(t *testing.T, a *app, cfg office.Settings, chat int64) string {
 	t.Helper()
 	ctx := context.Background()
 	keys, err := a.storage.Redis.Keys(ctx, cfg.RedisPrefix+"*:"+strconv.FormatInt(chat, 10)+"}:state").Result()
@@ -258,7 +258,7 @@ func get(t *testing.T, url string) string {
 
 // serverSettings are the settings of a bot on the fake Telegram server, the
 // real Redis (its own prefix) and its own PostgreSQL database, plus extra.
-func serverSettings(t *testing.T, srv *telegramtest.Server, extra map[string]string) settings {
+func serverSettings(t *testing.T, srv *telegramtest.Server, extra map[string]string) office.Settings {
 	t.Helper()
 	_, prefix := storetest.Redis(t)
 	redisURL := os.Getenv("REDIS_URL")
@@ -276,7 +276,7 @@ func serverSettings(t *testing.T, srv *telegramtest.Server, extra map[string]str
 	for k, v := range extra {
 		env[k] = v
 	}
-	cfg, err := readSettings(envOf(env))
+	cfg, err := office.ReadSettings(envOf(env))
 	if err != nil {
 		t.Fatalf("settings: %v", err)
 	}
@@ -297,7 +297,7 @@ func waitHandled(t *testing.T, a *app) {
 // build loads the office configuration and constructs every part from the
 // settings, as serve does; a configuration problem comes back as a
 // office.Problems.
-func build(ctx context.Context, cfg settings, log *slog.Logger) (*app, error) {
+func build(ctx context.Context, cfg office.Settings, log *slog.Logger) (*app, error) {
 	o, problems := office.Load(cfg.ConfigDir)
 	if len(problems) > 0 {
 		return nil, problems
@@ -307,7 +307,7 @@ func build(ctx context.Context, cfg settings, log *slog.Logger) (*app, error) {
 
 // startBot builds the bot from cfg and runs its channels and jobs until the
 // test ends.
-func startBot(t *testing.T, cfg settings, log *slog.Logger) *app {
+func startBot(t *testing.T, cfg office.Settings, log *slog.Logger) *app {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := build(ctx, cfg, log)

@@ -9,21 +9,13 @@ import (
 	"testing"
 
 	"github.com/leksono/sapa/conversation"
-	"github.com/leksono/sapa/office"
 )
 
 // The engine the bot builds is gated by its state store: a citizen past
 // the rate limit gets one notice, then silence. (Nothing switches the gate
 // on by itself: the wiring must give it.)
 func TestBuiltEngineLimitsASender(t *testing.T) {
-	cfg, err := readSettings(envOf(map[string]string{"DATA_DIR": t.TempDir(), "WHATSAPP": "off", "METRICS_ADDR": "off"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, problems := office.Load(cfg.ConfigDir)
-	if len(problems) > 0 {
-		t.Fatal(problems)
-	}
+	cfg, o := shipped(t, map[string]string{"DATA_DIR": t.TempDir(), "WHATSAPP": "off", "METRICS_ADDR": "off"})
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx := context.Background()
 	a, err := buildCore(ctx, cfg, o, nil, log)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/leksono/sapa/office"
 	"github.com/leksono/sapa/services"
+	"github.com/leksono/sapa/store"
 	"github.com/leksono/sapa/store/pgstore"
 )
 
@@ -31,7 +32,7 @@ func TestDataKeysFromTheSettings(t *testing.T) {
 		return base64.StdEncoding.EncodeToString(b)
 	}
 	dir := t.TempDir()
-	cfg, err := readSettings(envOf(map[string]string{
+	cfg, err := office.ReadSettings(envOf(map[string]string{
 		"DATA_DIR": dir, "WHATSAPP": "off", "DATA_KEYS": "k9:" + secret(), "DATA_HMAC_KEY": secret(),
 	}))
 	if err != nil {
@@ -42,7 +43,7 @@ func TestDataKeysFromTheSettings(t *testing.T) {
 	if err != nil || keys.CurrentID() != "k9" {
 		t.Fatalf("keys %v (%v), want the k9 of DATA_KEYS", keys, err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, keysFile)); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(dir, store.KeysFile)); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("a keys file was made although DATA_KEYS is set (%v)", err)
 	}
 
@@ -67,14 +68,7 @@ func TestDataKeysFromTheSettings(t *testing.T) {
 // the place of the one to restore; with the file back, it starts.
 func TestLostKeysFileRefusesToStart(t *testing.T) {
 	dir := t.TempDir()
-	cfg, err := readSettings(envOf(map[string]string{"DATA_DIR": dir, "WHATSAPP": "off"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, problems := office.Load(cfg.ConfigDir)
-	if len(problems) > 0 {
-		t.Fatal(problems)
-	}
+	cfg, o := shipped(t, map[string]string{"DATA_DIR": dir, "WHATSAPP": "off"})
 	log := slog.New(slog.DiscardHandler)
 	ctx := context.Background()
 	a, err := buildCore(ctx, cfg, o, nil, log)
@@ -90,7 +84,7 @@ func TestLostKeysFileRefusesToStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.close(log)
-	path := filepath.Join(dir, keysFile)
+	path := filepath.Join(dir, store.KeysFile)
 	body, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

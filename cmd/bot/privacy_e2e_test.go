@@ -19,6 +19,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/leksono/sapa/channels/telegram/telegramtest"
+	"github.com/leksono/sapa/internal/wait"
+	"github.com/leksono/sapa/office"
 )
 
 // What the citizens of TestNoClearTextInRedis type: two NIKs and two KK
@@ -229,7 +231,7 @@ func redisContents(t *testing.T, rdb *redis.Client) string {
 
 // startStoppable builds the bot from cfg and runs its channels and jobs until stop,
 // which returns once they stopped and the storage is closed.
-func startStoppable(t *testing.T, cfg settings, log *slog.Logger) (*app, func()) {
+func startStoppable(t *testing.T, cfg office.Settings, log *slog.Logger) (*app, func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := build(ctx, cfg, log)
@@ -269,15 +271,11 @@ func freePort(t *testing.T) string {
 	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 }
 
-// waitFor polls cond until it holds, for up to 15 seconds.
+// waitFor waits until cond holds, for up to 15 seconds: the end-to-end
+// tests' processes start and stop within that on a busy machine.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(15 * time.Second); !cond(); {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited 15 s for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	wait.Until(t, what, 15*time.Second, cond)
 }
 
 func mustParseRedisURL(t *testing.T, url string) *redis.Options {

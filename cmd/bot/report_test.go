@@ -16,6 +16,7 @@ import (
 
 	"github.com/leksono/sapa/office"
 	"github.com/leksono/sapa/services"
+	"github.com/leksono/sapa/store"
 	"github.com/leksono/sapa/store/pgstore"
 )
 
@@ -31,7 +32,7 @@ func reportEnv(t *testing.T) (*office.Office, string) {
 	if len(problems) > 0 {
 		t.Fatalf("load office: %v", problems)
 	}
-	return o, filepath.Join(dataDir, sqliteFile)
+	return o, filepath.Join(dataDir, store.SQLiteFile)
 }
 
 // seedReport files, in January and February 2026: two SKTM cases, one
@@ -39,7 +40,7 @@ func reportEnv(t *testing.T) (*office.Office, string) {
 func seedReport(t *testing.T, o *office.Office, path string) {
 	t.Helper()
 	ctx := context.Background()
-	dk, err := loadDataKeys(settings{DataDir: filepath.Dir(path)}, slog.New(slog.DiscardHandler))
+	dk, err := loadDataKeys(office.Settings{DataDir: filepath.Dir(path)}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

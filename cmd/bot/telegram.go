@@ -3,12 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 
+	"github.com/leksono/sapa/channels/dispatch"
 	"github.com/leksono/sapa/channels/telegram"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/delivery"
+	"github.com/leksono/sapa/office"
 	"github.com/leksono/sapa/store/mediastore"
 )
 
@@ -20,7 +21,7 @@ const webhookShards = 16
 // addTelegram builds the Telegram channel on the engine: its updates in
 // the delivery core's journal (polling) or shards (webhook), its
 // notifications in the core's outbox.
-func (a *app) addTelegram(cfg settings, log *slog.Logger) error {
+func (a *app) addTelegram(cfg office.Settings, log *slog.Logger) error {
 	updates := a.delivery.Inbound("telegram", webhookShards, telegram.ShardOf)
 	tcfg := telegram.Config{Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL, MaxMedia: a.media.MaxBytes(),
 		GiveUp: a.deadLetters.Park}
@@ -68,10 +69,6 @@ func (a *app) addTelegram(cfg settings, log *slog.Logger) error {
 // chat), at Telegram's pace; done comes when all of it went out.
 func telegramDelivery(bot *telegram.Bot, media *mediastore.Store) delivery.Deliver {
 	return func(ctx context.Context, chatID string, r conversation.Reply, done func()) error {
-		files := make([]telegram.PhotoFile, 0, len(r.Files))
-		for _, f := range r.Files {
-			files = append(files, telegram.PhotoFile{MIME: f.MIME, Open: func() (io.ReadCloser, error) { return media.Open(f) }})
-		}
-		return bot.NotifyThen(ctx, chatID, r, files, done)
+		return bot.NotifyThen(ctx, chatID, r, dispatch.StoredFiles(r.Files, media.Open), done)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"path/filepath"
 
@@ -24,16 +23,10 @@ import (
 // store: the channel's Run does, so a failing WhatsApp leaves the rest of
 // the bot serving. While PostgreSQL has not answered yet the channel waits
 // for it: without the device keys there is no session.
-func (a *app) addWhatsApp(ctx context.Context, cfg settings, o *office.Office, log *slog.Logger) error {
+func (a *app) addWhatsApp(ctx context.Context, cfg office.Settings, o *office.Office, log *slog.Logger) error {
 	dialect, dsn := whatsapp.DialectSQLite, pgstore.SQLiteDSN(a.storage.SQLitePath)
 	if cfg.DatabaseURL != "" {
 		dialect, dsn = whatsapp.DialectPostgres, cfg.DatabaseURL
-	}
-	var contacts []string
-	for _, officer := range o.Staff.Officers {
-		if addr := officer.Contacts["whatsapp"]; officer.Active && addr != "" {
-			contacts = append(contacts, addr)
-		}
 	}
 	desk := a.cases.Desk()
 	var inbox whatsapp.Journal
@@ -48,7 +41,7 @@ func (a *app) addWhatsApp(ctx context.Context, cfg settings, o *office.Office, l
 		QRFile:           filepath.Join(cfg.DataDir, "whatsapp-qr.png"),
 		MaxMedia:         a.media.MaxBytes(),
 		StaffGroups:      cfg.WhatsAppGroups,
-		Contacts:         contacts,
+		Contacts:         o.Staff.Addresses("whatsapp"),
 		RepliesPerMinute: cfg.WhatsAppReplies,
 		NoticesPerMinute: cfg.WhatsAppNotices,
 		Waited: func(kind string, d dispatch.Delay) {
@@ -122,10 +115,6 @@ func whatsappSender(wa *whatsapp.Bot, media *mediastore.Store) delivery.SendFunc
 		if len(r.Files) == 0 {
 			return nil
 		}
-		files := make([]whatsapp.File, 0, len(r.Files))
-		for _, f := range r.Files {
-			files = append(files, whatsapp.File{MIME: f.MIME, Open: func() (io.ReadCloser, error) { return media.Open(f) }})
-		}
-		return wa.SendFiles(ctx, chatID, "", files)
+		return wa.SendFiles(ctx, chatID, "", dispatch.StoredFiles(r.Files, media.Open))
 	}
 }

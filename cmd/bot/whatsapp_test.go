@@ -11,8 +11,8 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 
-	"github.com/leksono/sapa/channels/dispatch/dispatchtest"
 	"github.com/leksono/sapa/channels/telegram/telegramtest"
+	"github.com/leksono/sapa/internal/wait"
 )
 
 // TestFailedWhatsAppLeavesTelegramServing: WhatsApp's Run fails at start
@@ -40,7 +40,7 @@ func TestFailedWhatsAppLeavesTelegramServing(t *testing.T) {
 	logs := &syncBuffer{}
 	a := startBot(t, cfg, slog.New(slog.NewTextHandler(logs, nil)))
 
-	dispatchtest.WaitFor(t, 15*time.Second, "WhatsApp to fail", func() bool { return a.supervisor.Err("whatsapp") != nil })
+	wait.Until(t, "WhatsApp to fail", 15*time.Second, func() bool { return a.supervisor.Err("whatsapp") != nil })
 
 	const chat = int64(5550042)
 	srv.PushText(chat, chat, "/start")

@@ -30,6 +30,8 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"github.com/leksono/sapa/internal/pause"
 )
 
 // ErrNotFound is returned when no case has the ticket, or when it belongs
@@ -255,7 +257,7 @@ func answered(err error) bool {
 // error when the database answered and refused. It logs the first failure
 // and when the database was reached.
 func (s *Store) KeepConnecting(ctx context.Context) error {
-	wait := 500 * time.Millisecond
+	wait := pause.Backoff{Min: 500 * time.Millisecond, Max: 30 * time.Second}
 	for failures := 0; ; failures++ {
 		err := s.Connect(ctx)
 		switch {
@@ -271,14 +273,9 @@ func (s *Store) KeepConnecting(ctx context.Context) error {
 		case failures == 0:
 			s.log.Warn("case database unreachable: conversations go on, cases wait in Redis; trying again", "err", err)
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !pause.For(ctx, wait.Next()) {
 			return nil
-		case <-t.C:
 		}
-		wait = min(2*wait, 30*time.Second)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/leksono/sapa/internal/pause"
 )
 
 // leaseScript takes a free lease or renews one the caller holds, in one
@@ -163,7 +165,7 @@ func HoldLease(ctx context.Context, s *Store, name, holder string, ttl time.Dura
 				// Come back just after the other holder's lease would end.
 				wait = min(left+5*time.Millisecond, renewEvery)
 			}
-			if !sleepCtx(ctx, wait) {
+			if !pause.For(ctx, wait) {
 				return nil
 			}
 			continue
@@ -224,17 +226,5 @@ func holdWhileRenewed(ctx context.Context, s *Store, name, holder string, ttl, r
 			<-finished
 			return false, nil
 		}
-	}
-}
-
-// sleepCtx waits d or until ctx is done, and reports whether d elapsed.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }

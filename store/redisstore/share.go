@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/leksono/sapa/internal/pause"
 )
 
 // memberScript records holder as alive now, forgets members silent for a
@@ -62,7 +64,7 @@ func HoldShare(ctx context.Context, s *Store, name, holder string, shards int, t
 		if h.round(ctx, shards) {
 			wait = moving
 		}
-		sleepCtx(ctx, wait)
+		pause.For(ctx, wait)
 	}
 	// Give everything up, renewing what is still being finished.
 	uctx := context.WithoutCancel(ctx)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/leksono/sapa/internal/wait"
 )
 
 func TestTimelineSleepsOverlap(t *testing.T) {
@@ -17,7 +19,7 @@ func TestTimelineSleepsOverlap(t *testing.T) {
 			}
 		}()
 	}
-	WaitFor(t, 5*time.Second, "both sleepers", func() bool { return c.Sleepers() == 2 })
+	wait.Until(t, "both sleepers", 5*time.Second, func() bool { return c.Sleepers() == 2 })
 	next, ok := c.NextWake()
 	if !ok || next.Sub(t0) != time.Second {
 		t.Fatalf("next wake %v %v, want 1s", next.Sub(t0), ok)

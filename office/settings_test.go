@@ -1,15 +1,17 @@
-package main
+package office
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
-	"math"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
-	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/leksono/sapa/metrics"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -17,11 +19,11 @@ func envOf(m map[string]string) func(string) string {
 }
 
 func TestReadSettingsDefaults(t *testing.T) {
-	s, err := readSettings(envOf(nil))
+	s, err := ReadSettings(envOf(nil))
 	if err != nil {
 		t.Fatalf("no settings at all must be valid (embedded storage), got: %v", err)
 	}
-	want := settings{
+	want := Settings{
 		TelegramAPIURL: "https://api.telegram.org",
 		RedisPrefix:    "sapa:",
 		DataDir:        "./data",
@@ -43,7 +45,7 @@ func TestReadSettingsDefaults(t *testing.T) {
 
 func TestReadSettingsValid(t *testing.T) {
 	dir := t.TempDir()
-	s, err := readSettings(envOf(map[string]string{
+	s, err := ReadSettings(envOf(map[string]string{
 		"TELEGRAM_TOKEN":              " 123:abc ",
 		"TELEGRAM_API_URL":            "http://127.0.0.1:8081/",
 		"REDIS_URL":                   "redis://127.0.0.1:6379/3",
@@ -66,7 +68,7 @@ func TestReadSettingsValid(t *testing.T) {
 	if err != nil {
 		t.Fatalf("readSettings: %v", err)
 	}
-	want := settings{
+	want := Settings{
 		TelegramToken: "123:abc", TelegramAPIURL: "http://127.0.0.1:8081",
 		RedisURL: "redis://127.0.0.1:6379/3", RedisPrefix: "lks:",
 		DatabaseURL: "postgres://postgres@127.0.0.1:5432/sapa?sslmode=disable",
@@ -83,7 +85,7 @@ func TestReadSettingsValid(t *testing.T) {
 		t.Errorf("settings = %+v\nwant %+v", s, want)
 	}
 	// A DATA_DIR that does not exist yet is created at start-up.
-	if _, err := readSettings(envOf(map[string]string{"DATA_DIR": filepath.Join(dir, "new")})); err != nil {
+	if _, err := ReadSettings(envOf(map[string]string{"DATA_DIR": filepath.Join(dir, "new")})); err != nil {
 		t.Errorf("missing DATA_DIR refused: %v", err)
 	}
 }
@@ -118,7 +120,7 @@ func TestReadSettingsMalformed(t *testing.T) {
 		{"console address", "CONSOLE_ADDR", "8080", []string{"CONSOLE_ADDR", "0.0.0.0:8080", "off"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := readSettings(envOf(map[string]string{tc.key: tc.value}))
+			_, err := ReadSettings(envOf(map[string]string{tc.key: tc.value}))
 			if err == nil {
 				t.Fatalf("%s=%q accepted", tc.key, tc.value)
 			}
@@ -140,7 +142,7 @@ func TestReadSettingsMalformed(t *testing.T) {
 	}
 
 	// Every problem is reported, one line each.
-	_, err := readSettings(envOf(map[string]string{"TELEGRAM_TOKEN": "abc", "LOG_LEVEL": "loud", "REDIS_URL": "x://"}))
+	_, err := ReadSettings(envOf(map[string]string{"TELEGRAM_TOKEN": "abc", "LOG_LEVEL": "loud", "REDIS_URL": "x://"}))
 	if err == nil || len(strings.Split(err.Error(), "\n")) != 3 {
 		t.Errorf("three problems gave: %v", err)
 	}
@@ -153,7 +155,7 @@ func TestWhatsAppEnabled(t *testing.T) {
 	}{
 		{"auto", "", true}, {"auto", "1:a", false}, {"on", "1:a", true}, {"off", "", false},
 	} {
-		if got := (settings{WhatsApp: tc.whatsapp, TelegramToken: tc.token}).WhatsAppEnabled(); got != tc.want {
+		if got := (Settings{WhatsApp: tc.whatsapp, TelegramToken: tc.token}).WhatsAppEnabled(); got != tc.want {
 			t.Errorf("WHATSAPP=%s token=%q: enabled %v, want %v", tc.whatsapp, tc.token, got, tc.want)
 		}
 	}
@@ -163,18 +165,18 @@ func TestWhatsAppEnabled(t *testing.T) {
 const goodSecret = "s3cret_-X0123456789abcdefABCDEF_"
 
 func TestWebhookSettings(t *testing.T) {
-	s, err := readSettings(envOf(map[string]string{
+	s, err := ReadSettings(envOf(map[string]string{
 		"TELEGRAM_WEBHOOK_URL": "https://bot.example/tg", "TELEGRAM_WEBHOOK_SECRET": goodSecret,
 	}))
 	if err != nil || s.TelegramWebhookListen != "127.0.0.1:8443" {
 		t.Fatalf("valid webhook settings: %v, listen %q", err, s.TelegramWebhookListen)
 	}
-	_, err = readSettings(envOf(map[string]string{"TELEGRAM_WEBHOOK_URL": "http://bot.example", "TELEGRAM_WEBHOOK_SECRET": "bad secret!"}))
+	_, err = ReadSettings(envOf(map[string]string{"TELEGRAM_WEBHOOK_URL": "http://bot.example", "TELEGRAM_WEBHOOK_SECRET": "bad secret!"}))
 	if err == nil || !strings.Contains(err.Error(), "https") || !strings.Contains(err.Error(), "TELEGRAM_WEBHOOK_SECRET") {
 		t.Fatalf("want the URL and the secret refused, got %v", err)
 	}
 	// A local Bot API server may post to http.
-	if _, err := readSettings(envOf(map[string]string{
+	if _, err := ReadSettings(envOf(map[string]string{
 		"TELEGRAM_WEBHOOK_URL": "http://10.0.0.5:8443/tg", "TELEGRAM_WEBHOOK_SECRET": goodSecret,
 		"TELEGRAM_API_URL": "http://127.0.0.1:8081",
 	})); err != nil {
@@ -186,7 +188,7 @@ func TestWebhookSettings(t *testing.T) {
 // guessable: every length under 32 is refused with how to make a good one.
 func TestWebhookSecretTooShort(t *testing.T) {
 	for _, secret := range []string{"x", "s3cret", goodSecret[:31]} {
-		_, err := readSettings(envOf(map[string]string{
+		_, err := ReadSettings(envOf(map[string]string{
 			"TELEGRAM_WEBHOOK_URL": "https://bot.example/tg", "TELEGRAM_WEBHOOK_SECRET": secret,
 		}))
 		if err == nil || !strings.Contains(err.Error(), "TELEGRAM_WEBHOOK_SECRET must be 32 to 256") || !strings.Contains(err.Error(), "openssl rand -hex 32") {
@@ -195,25 +197,18 @@ func TestWebhookSecretTooShort(t *testing.T) {
 	}
 }
 
-func TestTuneGCLeavesExplicitSettingsAlone(t *testing.T) {
-	prevPercent := debug.SetGCPercent(100)
-	prevLimit := debug.SetMemoryLimit(math.MaxInt64)
-	t.Cleanup(func() {
-		debug.SetGCPercent(prevPercent)
-		debug.SetMemoryLimit(prevLimit)
-	})
-	tuneGC(envOf(map[string]string{"GOGC": "100", "GOMEMLIMIT": "1GiB"}))
-	if p := debug.SetGCPercent(100); p != 100 {
-		t.Errorf("GOGC set, yet the percent became %d", p)
+// A listener that cannot open is one line naming the setting and what to
+// put in it instead, without the URL an error may repeat.
+func TestListenProblem(t *testing.T) {
+	inUse := fmt.Errorf("listen on 127.0.0.1:7272: %w", metrics.ErrAddrInUse)
+	if got, want := ListenProblem("METRICS_ADDR", "127.0.0.1:7272", "or off", inUse),
+		"METRICS_ADDR 127.0.0.1:7272 is in use by another program: set METRICS_ADDR to a free host:port, or off"; got != want {
+		t.Errorf("in use: %q, want %q", got, want)
 	}
-	if l := debug.SetMemoryLimit(-1); l != math.MaxInt64 {
-		t.Errorf("GOMEMLIMIT set, yet the limit became %d", l)
-	}
-	tuneGC(envOf(nil))
-	if p := debug.SetGCPercent(100); p != gcPercent {
-		t.Errorf("percent %d, want %d", p, gcPercent)
-	}
-	if l := debug.SetMemoryLimit(-1); l != memoryLimit {
-		t.Errorf("memory limit %d, want %d", l, memoryLimit)
+	other := errors.New("listen tcp 10.9.9.9:6060:\n  cannot assign requested address")
+	got := ListenProblem("PPROF_ADDR", "10.9.9.9:6060", "or unset it", other)
+	if strings.Contains(got, "\n") || !strings.Contains(got, "PPROF_ADDR 10.9.9.9:6060 cannot be listened on (listen tcp 10.9.9.9:6060: cannot assign requested address)") ||
+		!strings.HasSuffix(got, "set PPROF_ADDR to a host:port of this machine, or unset it") {
+		t.Errorf("other error: %q", got)
 	}
 }

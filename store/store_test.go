@@ -1,8 +1,8 @@
-package main
+package store
 
 import (
+	"bytes"
 	"context"
-	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -13,7 +13,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/leksono/sapa/office"
 	"github.com/leksono/sapa/store/pgstore"
 	"github.com/leksono/sapa/store/storetest"
 )
@@ -24,12 +23,12 @@ var testCaseOptions = pgstore.Options{TicketPrefix: "LKS", Location: time.UTC, A
 
 func TestEmbeddedStorage(t *testing.T) {
 	dataDir := filepath.Join(t.TempDir(), "nested", "data")
-	logs := &syncBuffer{}
+	logs := &bytes.Buffer{} // Open logs before it returns
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	ctx := context.Background()
-	st, err := openStorage(ctx, settings{DataDir: dataDir, RedisPrefix: "sapa:"}, testCaseOptions, log)
+	st, err := Open(ctx, Config{DataDir: dataDir}, testCaseOptions, log)
 	if err != nil {
-		t.Fatalf("openStorage: %v", err)
+		t.Fatalf("Open: %v", err)
 	}
 	closed := false
 	defer func() {
@@ -77,14 +76,11 @@ func TestServerStorage(t *testing.T) {
 	if redisURL == "" {
 		redisURL = "redis://127.0.0.1:6379/0"
 	}
-	cfg, err := readSettings(envOf(map[string]string{"DATABASE_URL": dsn, "REDIS_URL": redisURL, "DATA_DIR": t.TempDir()}))
+	cfg := Config{DatabaseURL: dsn, RedisURL: redisURL, DataDir: t.TempDir(), BlockingReaders: 19}
+	logs := &bytes.Buffer{} // Open logs before it returns
+	st, err := Open(context.Background(), cfg, testCaseOptions, slog.New(slog.NewTextHandler(logs, nil)))
 	if err != nil {
-		t.Fatalf("settings: %v", err)
-	}
-	logs := &syncBuffer{}
-	st, err := openStorage(context.Background(), cfg, testCaseOptions, slog.New(slog.NewTextHandler(logs, nil)))
-	if err != nil {
-		t.Fatalf("openStorage: %v", err)
+		t.Fatalf("Open: %v", err)
 	}
 	defer st.Close()
 	line := logs.String()
@@ -99,14 +95,14 @@ func TestServerStorage(t *testing.T) {
 	}
 	// Every blocking queue reader may hold a connection: the pool has room
 	// for them beside the messages' own.
-	if got, want := st.Redis.Options().PoolSize, 10*runtime.GOMAXPROCS(0)+blockingReaders; got != want {
+	if got, want := st.Redis.Options().PoolSize, 10*runtime.GOMAXPROCS(0)+19; got != want {
 		t.Errorf("Redis pool size %d, want %d", got, want)
 	}
 	if !strings.Contains(redisURL, "?") {
 		cfg.RedisURL = redisURL + "?pool_size=7"
-		own, err := openStorage(context.Background(), cfg, testCaseOptions, slog.New(slog.DiscardHandler))
+		own, err := Open(context.Background(), cfg, testCaseOptions, slog.New(slog.DiscardHandler))
 		if err != nil {
-			t.Fatalf("openStorage with pool_size: %v", err)
+			t.Fatalf("Open with pool_size: %v", err)
 		}
 		defer own.Close()
 		if got := own.Redis.Options().PoolSize; got != 7 {
@@ -116,56 +112,9 @@ func TestServerStorage(t *testing.T) {
 }
 
 func TestStorageUnreachable(t *testing.T) {
-	cfg := settings{RedisURL: "redis://127.0.0.1:1/0", DataDir: t.TempDir()}
-	_, err := openStorage(context.Background(), cfg, testCaseOptions, slog.New(slog.DiscardHandler))
+	cfg := Config{RedisURL: "redis://127.0.0.1:1/0", DataDir: t.TempDir()}
+	_, err := Open(context.Background(), cfg, testCaseOptions, slog.New(slog.DiscardHandler))
 	if err == nil || !strings.Contains(err.Error(), "connect to Redis at 127.0.0.1:1") {
-		t.Errorf("openStorage with Redis down = %v", err)
-	}
-}
-
-func TestServeWithoutChannelStops(t *testing.T) {
-	// With no settings at all WhatsApp is the channel (it would wait for
-	// pairing): switched off, nothing is left to serve.
-	cfg, err := readSettings(envOf(map[string]string{"DATA_DIR": t.TempDir(), "WHATSAPP": "off"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, problems := office.Load(cfg.ConfigDir)
-	if len(problems) > 0 {
-		t.Fatalf("shipped configuration: %v", problems)
-	}
-	err = run(context.Background(), cfg, o, slog.New(slog.DiscardHandler))
-	if !errors.Is(err, errNoChannel) {
-		t.Fatalf("run with no channel = %v, want errNoChannel", err)
-	}
-}
-
-// With no settings at all the bot serves WhatsApp (pairing at first start)
-// on embedded storage, the device keys in the same SQLite file, and the
-// office console.
-func TestNoSettingsServesWhatsApp(t *testing.T) {
-	cfg, err := readSettings(envOf(map[string]string{"DATA_DIR": t.TempDir()}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, problems := office.Load(cfg.ConfigDir)
-	if len(problems) > 0 {
-		t.Fatalf("shipped configuration: %v", problems)
-	}
-	a, err := buildWith(context.Background(), cfg, o, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatalf("build with no settings: %v", err)
-	}
-	defer a.close(slog.New(slog.DiscardHandler))
-	var names []string
-	for _, c := range append(a.channels, a.jobs...) {
-		names = append(names, c.name)
-	}
-	// The office console comes with the defaults too.
-	if got := strings.Join(names, ","); got != "whatsapp,reminders,case-writer,case-gauges,ops,console" {
-		t.Fatalf("runs %q, want whatsapp,reminders,case-writer,case-gauges,ops,console", got)
-	}
-	if a.storage.SQLitePath == "" {
-		t.Fatal("no SQLite file with no DATABASE_URL")
+		t.Errorf("Open with Redis down = %v", err)
 	}
 }

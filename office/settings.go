@@ -1,6 +1,7 @@
-package main
+package office
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,14 +13,16 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/leksono/sapa/metrics"
-	"github.com/leksono/sapa/office"
 	"github.com/leksono/sapa/services"
+	"github.com/leksono/sapa/store"
 	"github.com/leksono/sapa/store/pgstore"
+	"github.com/leksono/sapa/store/redisstore"
 )
 
 // consoleURL is the address of the console's pages (the verification
@@ -45,9 +48,11 @@ const defaultDataDir = "./data"
 // CONSOLE_ADDR says otherwise: this PC only.
 const defaultConsoleAddr = "127.0.0.1:8080"
 
-// settings is the process configuration, read from the environment only.
+// Settings are the process's settings, read from the environment only:
+// where it keeps things and which channels it serves, what one
+// installation decides, beside what the office decides in configs/.
 // Every setting is optional: with none, the bot runs on embedded storage.
-type settings struct {
+type Settings struct {
 	TelegramToken  string // empty: the Telegram channel is off
 	TelegramAPIURL string
 	RedisURL       string // empty: an in-process Redis-compatible store
@@ -86,7 +91,7 @@ type settings struct {
 	PublicURL string
 	// Warnings are what is valid but wrong for the public (PUBLIC_URL
 	// unset): check prints them, serve logs them.
-	Warnings office.Problems
+	Warnings Problems
 	// TrustedProxies are the reverse proxies in front of that page, whose
 	// X-Forwarded-For names the client.
 	TrustedProxies []netip.Prefix
@@ -102,14 +107,14 @@ type settings struct {
 }
 
 // WhatsAppEnabled reports whether the WhatsApp channel runs.
-func (s settings) WhatsAppEnabled() bool {
+func (s Settings) WhatsAppEnabled() bool {
 	return s.WhatsApp == "on" || (s.WhatsApp == "auto" && s.TelegramToken == "")
 }
 
-// readSettings reads and checks the environment. Its errors are one line
+// ReadSettings reads and checks the environment. Its errors are one line
 // each and name the variable and what to put in it.
-func readSettings(getenv func(string) string) (settings, error) {
-	s := settings{
+func ReadSettings(getenv func(string) string) (Settings, error) {
+	s := Settings{
 		TelegramToken:  strings.TrimSpace(getenv("TELEGRAM_TOKEN")),
 		TelegramAPIURL: strings.TrimRight(strings.TrimSpace(getenv("TELEGRAM_API_URL")), "/"),
 		RedisURL:       strings.TrimSpace(getenv("REDIS_URL")),
@@ -210,7 +215,7 @@ func readSettings(getenv func(string) string) (settings, error) {
 	}
 	if s.RedisURL != "" {
 		if _, err := redis.ParseURL(s.RedisURL); err != nil {
-			problems = append(problems, fmt.Errorf("REDIS_URL is not a Redis URL (%s): for example redis://127.0.0.1:6379/0, or unset it for the embedded store", oneLine(err)))
+			problems = append(problems, fmt.Errorf("REDIS_URL is not a Redis URL (%s): for example redis://127.0.0.1:6379/0, or unset it for the embedded store", store.OneLine(err)))
 		}
 	}
 	if s.RedisPrefix == "" {
@@ -219,13 +224,13 @@ func readSettings(getenv func(string) string) (settings, error) {
 	if s.DatabaseURL != "" {
 		// pgconn redacts the password from its errors.
 		if _, err := pgx.ParseConfig(s.DatabaseURL); err != nil {
-			problems = append(problems, fmt.Errorf("DATABASE_URL is not a PostgreSQL URL (%s): for example postgres://postgres@127.0.0.1:5432/sapa?sslmode=disable, or unset it for SQLite", oneLine(err)))
+			problems = append(problems, fmt.Errorf("DATABASE_URL is not a PostgreSQL URL (%s): for example postgres://postgres@127.0.0.1:5432/sapa?sslmode=disable, or unset it for SQLite", store.OneLine(err)))
 		}
 	}
 	s.MediaDir = strings.TrimSpace(getenv("MEDIA_DIR"))
 	if s.PublicURL = strings.TrimRight(strings.TrimSpace(getenv("PUBLIC_URL")), "/"); s.PublicURL == "" {
 		s.PublicURL = consoleURL(s.ConsoleAddr)
-		s.Warnings = append(s.Warnings, office.Problem{Where: "environment", Warning: true,
+		s.Warnings = append(s.Warnings, Problem{Where: "environment", Warning: true,
 			Msg:  "PUBLIC_URL is not set: the QR codes of printed letters lead to " + s.PublicURL + ", which only this PC reaches",
 			Hint: "set PUBLIC_URL to the https address the public reaches the bot's pages at (README, Settings)"})
 	} else if u, err := url.Parse(s.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
@@ -274,12 +279,36 @@ const minWebhookSecret = 32
 
 var webhookSecretRe = regexp.MustCompile(`^[A-Za-z0-9_-]{` + strconv.Itoa(minWebhookSecret) + `,256}$`)
 
-// oneLine keeps a library error on the one line of its setting, without
-// the URL a *url.Error repeats: it may hold a password.
-func oneLine(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
+// ListenProblem says in one line why the listener of a setting could not
+// open, and what to change; orElse is the setting's other way out.
+func ListenProblem(setting, addr, orElse string, err error) string {
+	if errors.Is(err, metrics.ErrAddrInUse) {
+		return fmt.Sprintf("%s %s is in use by another program: set %s to a free host:port, %s", setting, addr, setting, orElse)
 	}
-	return strings.Join(strings.Fields(err.Error()), " ")
+	return fmt.Sprintf("%s %s cannot be listened on (%s): set %s to a host:port of this machine, %s", setting, addr, store.OneLine(err), setting, orElse)
+}
+
+// serverTimeout bounds how long CheckServers waits for the servers.
+const serverTimeout = 5 * time.Second
+
+// CheckServers reaches the PostgreSQL and Redis servers s names, if any,
+// for `bot check`: serve starts while PostgreSQL is down, check says so at
+// once.
+func (s Settings) CheckServers(ctx context.Context) Problems {
+	ctx, cancel := context.WithTimeout(ctx, serverTimeout)
+	defer cancel()
+	var problems Problems
+	if s.DatabaseURL != "" {
+		if err := pgstore.Reach(ctx, s.DatabaseURL); err != nil {
+			problems = append(problems, Problem{Where: "environment", Hint: "start it, correct DATABASE_URL, or unset it for SQLite",
+				Msg: fmt.Sprintf("DATABASE_URL: PostgreSQL at %s does not answer (%s)", store.Server(s.DatabaseURL), store.OneLine(err))})
+		}
+	}
+	if s.RedisURL != "" {
+		if addr, err := redisstore.Reach(ctx, s.RedisURL); err != nil {
+			problems = append(problems, Problem{Where: "environment", Hint: "start it, correct REDIS_URL, or unset it for the embedded store",
+				Msg: fmt.Sprintf("REDIS_URL: Redis at %s does not answer (%s)", addr, store.OneLine(err))})
+		}
+	}
+	return problems
 }
