@@ -304,9 +304,14 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, o services.Off
 		v.HasIdentity = v.HasIdentity || f.Identity
 	}
 	for _, f := range files {
+		label := s.texts.T(locales.DefaultLang, "console.case.file_label", map[string]string{"kind": f.MIME, "size": strconv.FormatInt((f.Size+1023)/1024, 10)})
+		if f.Requirement != "" {
+			// Which requirement of the standard it was sent for.
+			label = s.tr("field."+f.Requirement+".label") + " · " + label
+		}
 		v.Files = append(v.Files, fileRow{
 			URL: path + "/berkas/" + f.SHA256, Image: strings.HasPrefix(f.MIME, "image/"), PDF: f.MIME == "application/pdf",
-			Label: s.texts.T(locales.DefaultLang, "console.case.file_label", map[string]string{"kind": f.MIME, "size": strconv.FormatInt((f.Size+1023)/1024, 10)}),
+			Label: label,
 		})
 	}
 	for _, ev := range events {

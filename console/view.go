@@ -301,6 +301,8 @@ func (s *Server) fields(c services.CaseView, revealed bool) []fieldRow {
 			if n, err := strconv.Atoi(value); err == nil && len(c.Attachments) == 0 {
 				row.Value = s.texts.T(locales.DefaultLang, "console.case.files_count", map[string]string{"count": strconv.Itoa(n)})
 			}
+		case f.Type == services.FieldDocument:
+			row.Value = s.texts.T(locales.DefaultLang, "console.case.files_count", map[string]string{"count": strconv.Itoa(services.DocumentCount(value))})
 		case f.Type == services.FieldLocation:
 			row.Value, row.MapURL = location(value)
 		default:

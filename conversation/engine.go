@@ -516,6 +516,12 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 			return e.answerQuestion(ctx, t, replied)
 		}
 		if k := stepOf(t.st.Step); k.files == nil || !k.files(e, t) {
+			if k.menu {
+				// At a menu, files may be the documents a filed case misses.
+				if done, err := e.lateDocuments(ctx, t); done || err != nil {
+					return err
+				}
+			}
 			e.unsupported(t)
 			return nil
 		}

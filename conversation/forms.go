@@ -48,6 +48,7 @@ func init() {
 		handle:   (*Engine).onConfirm,
 		help:     "help.confirm",
 		draft:    true,
+		files:    (*Engine).documentsHaveRoom,
 	})
 	register(StepEdit, stepKind{
 		question: func(e *Engine, t *turn) string { return e.tr(t, "form.edit_list", nil) },
@@ -122,12 +123,12 @@ func (e *Engine) startForm(ctx context.Context, t *turn, code string) error {
 	case t.st.Step == StepConsent:
 		// The privacy notice that follows says how the data is kept.
 		t.say(e.tr(t, "form.intro_consent", map[string]string{
-			"service": e.serviceName(t, code), "count": strconv.Itoa(len(svc.Form)),
+			"service": e.serviceName(t, code), "count": strconv.Itoa(formCount(svc)),
 		}))
 	default:
 		t.say(e.tr(t, "form.intro", map[string]string{
 			"service": e.serviceName(t, code),
-			"count":   strconv.Itoa(len(svc.Form)),
+			"count":   strconv.Itoa(formCount(svc)),
 			"office":  e.catalog.Office.Name,
 		}))
 	}
@@ -197,9 +198,12 @@ func (e *Engine) dropDraft(t *turn) {
 // fieldQuestion asks the form's current field: "(2/7) Ketik nama ...".
 func (e *Engine) fieldQuestion(t *turn) string {
 	svc, _ := e.catalog.Service(t.st.Service)
+	if svc.Form[t.st.Field].Type == services.FieldDocument {
+		return e.documentsQuestion(t, svc)
+	}
 	return e.tr(t, "form.question", map[string]string{
 		"number": strconv.Itoa(t.st.Field + 1),
-		"count":  strconv.Itoa(len(svc.Form)),
+		"count":  strconv.Itoa(formCount(svc)),
 		"prompt": e.tr(t, svc.Form[t.st.Field].PromptKey(), nil),
 	})
 }
@@ -214,6 +218,9 @@ func (e *Engine) fieldScope(t *turn) string {
 // ya/tidak, "lewati"), none for typed answers.
 func (e *Engine) fieldChoices(t *turn) []services.Choice {
 	svc, _ := e.catalog.Service(t.st.Service)
+	if svc.Form[t.st.Field].Type == services.FieldDocument {
+		return e.documentChoices(t)
+	}
 	return svc.Form[t.st.Field].Options(e.env(t))
 }
 
@@ -225,7 +232,7 @@ func (e *Engine) fieldTakesFiles(t *turn) bool {
 		return false
 	}
 	typ := svc.Form[t.st.Field].Type
-	return typ == services.FieldPhotos || (typ == services.FieldLocation && t.in.Location != nil)
+	return typ == services.FieldPhotos || typ == services.FieldDocument || (typ == services.FieldLocation && t.in.Location != nil)
 }
 
 func (e *Engine) onForm(ctx context.Context, t *turn) error {
@@ -242,6 +249,8 @@ func (e *Engine) onForm(ctx context.Context, t *turn) error {
 		t.st.Data = map[string]string{}
 	}
 	switch {
+	case field.Type == services.FieldDocument:
+		return e.onDocuments(ctx, t, svc)
 	case field.Type == services.FieldPhotos:
 		return e.onPhotos(ctx, t, svc, field)
 	case field.Type == services.FieldLocation && t.in.Location != nil:
@@ -336,6 +345,9 @@ func (e *Engine) env(t *turn) services.Env {
 }
 
 func (e *Engine) onConfirm(ctx context.Context, t *turn) error {
+	if sendsFiles(t.in) {
+		return e.moreDocuments(ctx, t)
+	}
 	value, ok := e.choose(t, "form.confirm_unknown")
 	if !ok {
 		return nil
@@ -385,7 +397,10 @@ func (e *Engine) submit(ctx context.Context, t *turn) error {
 		SourceMessage: t.in.Chat.Channel + ":" + t.in.Chat.ChatID + ":" + t.in.MessageID,
 		SubmittedAt:   now,
 		DueAt:         e.calendar.DueDate(now, svc.Days),
+		Attachments:   t.st.Files,
 	}
+	missing := svc.MissingDocuments(t.st.Data)
+	c.Incomplete = len(missing) > 0
 	receipt, err := e.cases.SubmitCase(ctx, c)
 	if err != nil {
 		return fmt.Errorf("submit %s case of %s: %w", svc.Code, t.in.Chat, err)
@@ -393,7 +408,12 @@ func (e *Engine) submit(ctx context.Context, t *turn) error {
 	e.log.Info("case submitted", "channel", t.in.Chat.Channel, "chat", services.MaskID(t.in.Chat.ChatID), "ticket", receipt.Ticket, "service", svc.Code)
 	t.ticket = receipt.Ticket
 	e.notifyNewCase(t, svc, c, receipt)
-	t.say(e.tr(t, "form.submitted", map[string]string{
+	submitted := "form.submitted"
+	if c.Incomplete {
+		submitted = "document.submitted_incomplete"
+	}
+	t.say(e.tr(t, submitted, map[string]string{
+		"missing": e.documentNames(t, missing),
 		"service": e.serviceName(t, svc.Code),
 		"ticket":  receipt.Ticket,
 		"due":     e.formatDate(t, receipt.DueAt),
@@ -402,7 +422,12 @@ func (e *Engine) submit(ctx context.Context, t *turn) error {
 	}))
 	e.dropDraft(t)
 	e.toMenu(t)
-	if e.visitsOn(svc) {
+	switch {
+	case e.visitsOn(svc) && !e.visitDue(svc, missing):
+		// A letter cannot be picked up before its file is complete: the
+		// time is offered when the last document is in.
+		t.say(e.tr(t, "visit.after_documents", map[string]string{"purpose": e.tr(t, "visit.purpose."+string(svc.Visit), nil)}))
+	case e.visitsOn(svc):
 		// The case is filed (or queued) whatever happens to the visit: a
 		// database that does not answer only defers the booking.
 		if err := e.offerVisit(ctx, t, receipt.Ticket, svc, receipt.DueAt, now, false); err != nil {
@@ -421,13 +446,21 @@ func (e *Engine) notifyNewCase(t *turn, svc services.Service, c services.NewCase
 	if v, ok := e.catalog.Village(c.VillageCode); ok {
 		village = v.Name
 	}
+	due := e.formatDateIn(lang, r.DueAt)
+	if c.Incomplete {
+		// The clock starts with the last document.
+		due = e.texts.T(lang, "document.due_waiting", nil)
+	}
 	text := e.texts.T(lang, "staff.new_case", map[string]string{
 		"ticket": r.Ticket, "service": e.texts.T(lang, "service."+svc.Code+".name", nil),
-		"village": village, "due": e.formatDateIn(lang, r.DueAt), "nik": services.MaskID(c.Form[services.NIKField]),
+		"village": village, "due": due, "nik": services.MaskID(c.Form[services.NIKField]),
 		"name": c.CitizenName,
 	})
+	if missing := svc.MissingDocuments(c.Form); len(missing) > 0 {
+		text += "\n" + e.texts.T(lang, "document.staff_missing", map[string]string{"missing": e.documentNames(&turn{st: State{Lang: lang}}, missing)})
+	}
 	for _, to := range e.unitTargets(svc.Unit) {
-		t.out = append(t.out, outgoing{to: to, reply: Reply{Text: text}})
+		t.out = append(t.out, outgoing{to: to, reply: Reply{Text: text, Files: c.Attachments}})
 	}
 }
 
@@ -443,6 +476,7 @@ func (e *Engine) onEdit(_ context.Context, t *turn) error {
 	t.st.Field = i
 	t.st.Editing = true
 	t.st.Step = StepForm
+	e.forgetDocument(t, i)
 	t.st.Retries = 0
 	e.prompt(t)
 	return nil
@@ -492,7 +526,7 @@ func (e *Engine) resumeQuestion(t *turn) string {
 	args := map[string]string{
 		"service": e.serviceName(t, t.st.Draft),
 		"number":  strconv.Itoa(t.st.Field + 1),
-		"count":   strconv.Itoa(len(svc.Form)),
+		"count":   strconv.Itoa(formCount(svc)),
 	}
 	key := "form.resume_confirm"
 	if t.st.Field < len(svc.Form) {
@@ -527,6 +561,9 @@ func (e *Engine) summary(t *turn) string {
 			"value": e.display(t, f, t.st.Data[f.Name]),
 		}))
 	}
+	if missing := svc.MissingDocuments(t.st.Data); len(missing) > 0 {
+		lines = append(lines, "", e.tr(t, "document.summary_missing", map[string]string{"missing": e.documentNames(t, missing)}))
+	}
 	return strings.Join(lines, "\n") + "\n\n" + e.tr(t, "form.summary_ask", nil)
 }
 
@@ -536,6 +573,8 @@ func (e *Engine) display(t *turn, f services.Field, value string) string {
 		return e.tr(t, "complaint_flow.none", nil)
 	}
 	switch f.Type {
+	case services.FieldDocument:
+		return e.displayDocument(t, value)
 	case services.FieldPhotos:
 		if value == "" || value == "0" {
 			return e.tr(t, "complaint_flow.none", nil)

@@ -65,6 +65,10 @@ func (e *Engine) standard(t *turn) string {
 	for _, part := range standardParts {
 		args[part] = e.tr(t, "service."+code+"."+part, nil)
 	}
+	if svc, ok := e.catalog.Service(code); ok && len(svc.Requirements) > 0 {
+		// The list the form asks from: the two cannot drift apart.
+		args["requirements"] = e.requirementsList(t, svc)
+	}
 	return e.tr(t, "info.standard", args)
 }
 

@@ -74,6 +74,11 @@ func (e *Engine) greet(ctx context.Context, t *turn, loaded Loaded, now time.Tim
 			t.say(e.tr(t, "greeting", e.officeArgs()))
 		}
 	}
+	if done, err := e.lateDocuments(ctx, t); done || err != nil {
+		// A photo a day later, when the chat's state has expired: the
+		// documents its case still misses.
+		return err
+	}
 	if t.in.Kind != KindText {
 		welcome(false)
 		e.prompt(t)

@@ -49,22 +49,25 @@ func (e *Engine) reuseChoices(t *turn) []services.Choice {
 
 // pastAnswers are the answers of the citizen's last request that the form
 // of svc can take again: the fields of Catalog.Reuse it has and the
-// citizen has not answered yet, each still valid. ticket is the request's.
-func (e *Engine) pastAnswers(ctx context.Context, t *turn, svc services.Service) (answers map[string]string, ticket string, err error) {
-	if e.past == nil || len(e.catalog.Reuse) == 0 || svc.Kind != services.KindRequest {
-		return nil, "", nil
+// citizen has not answered yet, each still valid, and the documents of
+// Catalog.ReuseDocuments still within their validity, with their files.
+// ticket is the request's.
+func (e *Engine) pastAnswers(ctx context.Context, t *turn, svc services.Service) (answers map[string]string, files []services.StoredFile, ticket string, err error) {
+	if e.past == nil || (len(e.catalog.Reuse) == 0 && len(e.catalog.ReuseDocuments) == 0) || svc.Kind != services.KindRequest {
+		return nil, nil, "", nil
 	}
 	c, err := e.past.LastRequest(ctx, t.in.Chat.Channel, t.in.Chat.ChatID)
 	if errors.Is(err, ErrNoCase) {
-		return nil, "", nil
+		return nil, nil, "", nil
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("last request of %s: %w", t.in.Chat, err)
+		return nil, nil, "", fmt.Errorf("last request of %s: %w", t.in.Chat, err)
 	}
 	env := e.env(t)
+	answers, files = e.pastDocuments(t, svc, c)
 	for _, f := range svc.Form {
 		old := c.Form[f.Name]
-		if _, answered := t.st.Data[f.Name]; answered || old == "" || !e.reusable(f.Name) {
+		if _, answered := t.st.Data[f.Name]; answered || old == "" || !e.reusable(f.Name) || f.Type == services.FieldDocument {
 			continue
 		}
 		// Parsed again: the catalog may have changed since (a village
@@ -76,7 +79,7 @@ func (e *Engine) pastAnswers(ctx context.Context, t *turn, svc services.Service)
 			answers[f.Name] = v
 		}
 	}
-	return answers, c.Ticket, nil
+	return answers, files, c.Ticket, nil
 }
 
 func (e *Engine) reusable(field string) bool {
@@ -92,15 +95,20 @@ func (e *Engine) reusable(field string) bool {
 // form, for startForm to say, or "" when it has nothing. It moves the form
 // to StepReuse when it has something.
 func (e *Engine) offerPast(ctx context.Context, t *turn, svc services.Service) (string, error) {
-	answers, ticket, err := e.pastAnswers(ctx, t, svc)
+	answers, _, ticket, err := e.pastAnswers(ctx, t, svc)
 	if err != nil || len(answers) == 0 {
 		return "", err
 	}
 	lines := []string{e.tr(t, "form.reuse_title", map[string]string{"ticket": ticket})}
 	for _, f := range svc.Form {
 		if v, ok := answers[f.Name]; ok {
+			shown := e.display(t, f, v)
+			if f.Type == services.FieldDocument {
+				// Never the picture itself: a KTP's photo shows the NIK.
+				shown = e.tr(t, "document.reused", map[string]string{"count": v})
+			}
 			lines = append(lines, e.tr(t, "form.summary_line", map[string]string{
-				"label": e.tr(t, f.LabelKey(), nil), "value": e.display(t, f, v),
+				"label": e.tr(t, f.LabelKey(), nil), "value": shown,
 			}))
 		}
 	}
@@ -132,7 +140,7 @@ func (e *Engine) onReuse(ctx context.Context, t *turn) error {
 	if !ok {
 		return nil
 	}
-	answers, _, err := e.pastAnswers(ctx, t, svc)
+	answers, files, _, err := e.pastAnswers(ctx, t, svc)
 	if err != nil {
 		return err
 	}
@@ -142,6 +150,7 @@ func (e *Engine) onReuse(ctx context.Context, t *turn) error {
 	for name, v := range answers {
 		t.st.Data[name] = v
 	}
+	t.st.Files = append(t.st.Files, files...)
 	t.st.Retries = 0
 	if value == "edit" && len(answers) > 0 {
 		t.st.Step = StepEdit

@@ -2,10 +2,12 @@ package conversation_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/services"
 )
 
 // The goal counts of issue #18: a first SKTM in at most 9 citizen messages
@@ -14,24 +16,29 @@ import (
 func TestReturningCitizenMessageCounts(t *testing.T) {
 	h := newHarness(t)
 	h.privacy.AssumeConsent = false
+	// The documents' photos are sent at once, as one album: one act of
+	// the citizen's, however many messages the chat app makes of it.
 	filedAfter := func(lines ...string) int {
-		before := len(h.cases.Filed)
-		for i, line := range lines {
+		before, typed := len(h.cases.Filed), 0
+		for _, line := range lines {
 			h.send(h.inbound(line))
+			if !strings.HasPrefix(line, "<photo ") {
+				typed++
+			}
 			if len(h.cases.Filed) > before {
-				return i + 1
+				return typed
 			}
 		}
 		t.Fatalf("no case filed after %q", lines)
 		return 0
 	}
 	first := filedAfter("mau buat sktm", "3307055708900003", "siti aminah", "17 agustus 90", "sawangan",
-		"Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "0812 3456 7890", "ya")
+		"Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "0812 3456 7890", "<photo pengantar>", "<photo ktp>", "<photo kk>", "ya")
 	if first > 9 {
 		t.Errorf("first SKTM took %d messages, want at most 9", first)
 	}
 	h.clock = h.clock.Add(26 * time.Hour)
-	second := filedAfter("mau buat sktm lagi", "ya", "berobat di rumah sakit", "ya")
+	second := filedAfter("mau buat sktm lagi", "ya", "berobat di rumah sakit", "<photo pengantar-2>", "ya")
 	if second > 6 {
 		t.Errorf("second SKTM took %d messages, want at most 6", second)
 	}
@@ -52,7 +59,7 @@ func TestReturningCitizenMessageCounts(t *testing.T) {
 func TestReturningOfferKeepsNoCopy(t *testing.T) {
 	h := newHarness(t)
 	for _, line := range []string{"mau buat sktm", "3307055708900003", "siti aminah", "17-08-1990", "sawangan",
-		"Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "081234567890", "ya", "mau buat sktm lagi"} {
+		"Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "081234567890", "nanti", "ya", "mau buat sktm lagi"} {
 		h.send(h.inbound(line))
 	}
 	st := h.state(t)
@@ -69,7 +76,7 @@ func TestReturningOfferKeepsNoCopy(t *testing.T) {
 func TestReturningNothingAfterErasure(t *testing.T) {
 	h := newHarness(t)
 	for _, line := range []string{"mau buat sktm", "3307055708900003", "siti aminah", "17-08-1990", "sawangan",
-		"Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "081234567890", "ya", "hapus data saya", "mau buat sktm lagi"} {
+		"Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "081234567890", "nanti", "ya", "hapus data saya", "mau buat sktm lagi"} {
 		h.send(h.inbound(line))
 	}
 	if st := h.state(t); st.Step != conversation.StepForm || st.Field != 0 || len(st.Data) != 0 {
@@ -85,4 +92,57 @@ func (h *harness) state(t *testing.T) conversation.State {
 		t.Fatalf("load state: %v, %+v", err, loaded)
 	}
 	return *loaded.State
+}
+
+// A returning citizen's KTP and KK photos are offered with the rest while
+// the office holds them valid (reuse_documents: KTP 365 days, KK 90), never
+// shown in the chat, and filed with the new case; an expired one is asked
+// again.
+func TestReturningDocumentsWhileValid(t *testing.T) {
+	h := newHarness(t)
+	for _, line := range []string{"mau buat sktm", "3307055708900003", "siti aminah", "17-08-1990", "sawangan",
+		"Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "081234567890", "<photo pengantar>", "<photo ktp>", "<photo kk>", "ya"} {
+		h.send(h.inbound(line))
+	}
+	first := h.cases.Filed[0].Attachments
+	byReq := func(files []services.StoredFile) map[string]string {
+		out := map[string]string{}
+		for _, f := range files {
+			out[f.Requirement] = f.SHA256
+		}
+		return out
+	}
+	// 60 days on: both still good.
+	h.clock = h.clock.Add(60 * 24 * time.Hour)
+	offer := strings.Join(h.send(h.inbound("mau buat sktm lagi")), "\n")
+	if !strings.Contains(offer, "KTP-el: 1 foto tersimpan") || !strings.Contains(offer, "KK: 1 foto tersimpan") {
+		t.Fatalf("the offer lacks the photos:\n%s", offer)
+	}
+	for _, line := range []string{"ya", "berobat di rumah sakit", "<photo pengantar-2>", "ya"} {
+		h.send(h.inbound(line))
+	}
+	got, want := byReq(h.cases.Filed[1].Attachments), byReq(first)
+	if got["foto_ktp"] != want["foto_ktp"] || got["foto_kk"] != want["foto_kk"] || got["pengantar_desa"] == want["pengantar_desa"] {
+		t.Fatalf("second case's files %v; want the first's KTP and KK with a new pengantar (first: %v)", got, want)
+	}
+	if h.cases.Filed[1].Incomplete {
+		t.Error("the second case is filed incomplete")
+	}
+	// 100 days after the second: the KK (90 days) is asked again, the KTP not.
+	h.clock = h.clock.Add(100 * 24 * time.Hour)
+	offer = strings.Join(h.send(h.inbound("mau buat sktm lagi")), "\n")
+	if !strings.Contains(offer, "KTP-el: 1 foto tersimpan") || strings.Contains(offer, "KK: 1 foto tersimpan") {
+		t.Fatalf("after 100 days the offer is:\n%s", offer)
+	}
+	asked := strings.Join(h.send(h.inbound("ya")), "\n")
+	asked += strings.Join(h.send(h.inbound("daftar sekolah")), "\n")
+	if !strings.Contains(asked, "Masih kurang: Pengantar RT/RW dan desa, KK.") {
+		t.Errorf("the expired KK is not asked again:\n%s", asked)
+	}
+	// The photos are never sent back to the citizen's chat.
+	for _, r := range h.notes.Take() {
+		if r.To == h.chat && len(r.Reply.Files) > 0 {
+			t.Errorf("files sent to the citizen: %+v", r.Reply.Files)
+		}
+	}
 }

@@ -104,6 +104,13 @@ func (e *Engine) visitsOn(svc services.Service) bool {
 	return e.visits != nil && svc.Visit != services.VisitNone && e.catalog.Office.Visits.Enabled()
 }
 
+// visitDue reports whether a visit for svc can be booked while the
+// documents missing are still to come: a pick-up waits for the complete
+// file (its time limit starts only then), other visits do not.
+func (e *Engine) visitDue(svc services.Service, missing []services.Field) bool {
+	return svc.Visit != services.VisitPickup || len(missing) == 0
+}
+
 // today is the office's date now, "2006-01-02".
 func (e *Engine) today() string {
 	return e.now().In(e.catalog.Office.Location).Format("2006-01-02")
@@ -423,7 +430,7 @@ func (e *Engine) chatVisitItems(ctx context.Context, t *turn) ([]visitItem, erro
 	}
 	for _, c := range cases {
 		svc, ok := e.catalog.Service(c.ServiceCode)
-		if !ok || !e.visitsOn(svc) || !c.Status.Open() {
+		if !ok || !e.visitsOn(svc) || !c.Status.Open() || !e.visitDue(svc, svc.MissingDocuments(c.Form)) {
 			continue
 		}
 		if slices.ContainsFunc(items, func(it visitItem) bool { return it.ticket == c.Ticket }) {

@@ -14,7 +14,7 @@ var globalWords = []string{"menu", "cancel", "help", "thanks", "status", "langua
 
 // wordSets are the word lists Engine.words holds, for isWord and
 // globalWord: the global words and those some steps look for.
-var wordSets = append([]string{"skip", "done_files", "visit", "visit_cancel", "visit_move", "staff_schedule", "staff_arrived"}, globalWords...)
+var wordSets = append([]string{"skip", "done_files", "later", "visit", "visit_cancel", "visit_move", "staff_schedule", "staff_arrived"}, globalWords...)
 
 // globalWord handles the words that work at every step. It reports whether
 // the message was one of them.

@@ -22,6 +22,10 @@ type NewCase struct {
 	// never see who filed it; the citizen still gets updates).
 	Confidentiality string
 	Attachments     []StoredFile // photos and documents, already stored
+	// Incomplete files the case as perlu_perbaikan: a required document is
+	// still to come (MissingDocuments), and the time limit starts only
+	// when the last one is in (AddDocuments).
+	Incomplete bool
 	// TicketNumber, when set, is the day's ticket number already handed
 	// out to the citizen (while the database was unreachable); 0 lets the
 	// case store take the next one.
@@ -43,6 +47,9 @@ type StoredFile struct {
 	Size   int64
 	SHA256 string // hex
 	Path   string // where the media store keeps it
+	// Requirement is the document field the file was sent for (foto_kk),
+	// "" for a photo of a complaint or an answer.
+	Requirement string
 }
 
 // Receipt is what the citizen is told after a submission.
@@ -145,4 +152,19 @@ type DeletionRequest struct {
 	ChatID      string
 	RequestedAt time.Time
 	DueAt       time.Time
+}
+
+// DocumentsAdded is documents a citizen sent for a case already filed
+// without them. Counts are the document fields' new answers, merged into
+// the form. When Complete (no required document is missing any more) a case
+// waiting in perlu_perbaikan goes to verifikasi and its time limit DueAt
+// starts: the law counts it from the complete file.
+type DocumentsAdded struct {
+	Ticket   string
+	Files    []StoredFile // each with its Requirement
+	Counts   map[string]string
+	Complete bool
+	DueAt    time.Time // with Complete
+	Note     string    // what arrived, for the history
+	At       time.Time
 }

@@ -26,6 +26,10 @@ const (
 	// FieldLocation takes a location shared from the chat app, or a place
 	// typed as text.
 	FieldLocation FieldType = "location"
+	// FieldDocument is one requirement of the service standard sent as
+	// photos or a PDF (field_document.go): its name is the requirement's
+	// (foto_ktp, pengantar_desa), its answer the count of files received.
+	FieldDocument FieldType = "document"
 )
 
 // Kind tells a service request from a complaint.
@@ -51,6 +55,10 @@ type Catalog struct {
 	// village, address, phone, identity numbers) that a returning citizen
 	// is offered from their last request instead of typing them again.
 	Reuse []string
+	// ReuseDocuments are the documents (foto_ktp, foto_kk) a returning
+	// citizen is offered again from their last request, each for as long
+	// as the office holds it valid (reuse_documents in services.yaml).
+	ReuseDocuments map[string]time.Duration
 }
 
 // Referral is a place a complaint can be referred to. An officer types its
@@ -127,6 +135,10 @@ type Service struct {
 	// Visit says why the citizen must come to the counter; a booked visit
 	// is offered after the request is filed. VisitNone: no visit.
 	Visit VisitPurpose
+	// Requirements is the service standard's list of documents, in the
+	// order shown: each is a document field of Form or a document brought
+	// to the counter at pick-up (field_document.go).
+	Requirements []Requirement
 }
 
 // Redirect is a service handled elsewhere: the bot explains where to go
@@ -148,7 +160,14 @@ type Field struct {
 	NotFuture bool // dates: reject dates after today
 	NotPast   bool // dates: reject dates before today
 	Optional  bool // the citizen may skip it ("lewati")
-	MaxFiles  int  // photos: how many at most
+	MaxFiles  int  // photos, document: how many at most
+	MinFiles  int  // document: how many make it complete (0 when optional)
+	// Original marks a document whose original is also shown at the
+	// counter when the letter is picked up.
+	Original bool
+	// Keywords are words a caption may name a document by ("kk", "ktp"),
+	// so files sent at once in any order find their requirement.
+	Keywords []string
 	// TitleCase has a text answer stored and shown the way a name is
 	// written on a letter (TitleName): "SITI AMINAH" is "Siti Aminah".
 	TitleCase bool

@@ -66,7 +66,7 @@ func ProblemKeys() []string {
 
 // knownFieldTypes is every FieldType that Parse understands, in the order
 // shown in configuration errors.
-var knownFieldTypes = []FieldType{FieldNIK, FieldKK, FieldText, FieldChoice, FieldVillage, FieldDate, FieldPhone, FieldYesNo, FieldPhotos, FieldLocation}
+var knownFieldTypes = []FieldType{FieldNIK, FieldKK, FieldText, FieldChoice, FieldVillage, FieldDate, FieldPhone, FieldYesNo, FieldPhotos, FieldLocation, FieldDocument}
 
 // Valid reports whether t is a field type Parse understands.
 func (t FieldType) Valid() bool {

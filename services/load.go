@@ -459,7 +459,7 @@ func (l *loader) clock(n *yaml.Node, s, ctx, key string) bool {
 // services reads the catalog of services and redirects. The units come from
 // kecamatan.yaml, already read into cat.Office.
 func (l *loader) services(root *yaml.Node, cat *Catalog) {
-	m := l.mapping(root, "", "services", "redirects", "referrals", "reuse")
+	m := l.mapping(root, "", "services", "redirects", "referrals", "reuse", "reuse_documents")
 	keywords := map[string]string{} // normalized keyword -> owner, to catch one word leading to two places
 	claim := func(owner string, words []string, nodes []*yaml.Node) {
 		for i, w := range words {
@@ -534,6 +534,7 @@ func (l *loader) services(root *yaml.Node, cat *Catalog) {
 			cat.Reuse = append(cat.Reuse, name)
 		}
 	}
+	l.reuseDocuments(m, cat)
 }
 
 func (s Service) hasField(name string) bool {
@@ -563,7 +564,7 @@ type loadedService struct {
 }
 
 func (l *loader) service(n *yaml.Node, i int, cat *Catalog) (loadedService, bool) {
-	m := l.namedMapping(n, "code", fmt.Sprintf("service #%d", i+1), quoted("service"), "code", "kind", "unit", "days", "keywords", "synonyms", "form", "letter", "visit")
+	m := l.namedMapping(n, "code", fmt.Sprintf("service #%d", i+1), quoted("service"), "code", "kind", "unit", "days", "keywords", "synonyms", "form", "letter", "visit", "requirements")
 	ctx := m.ctx
 	var s loadedService
 	code, cn := m.str("code", true)
@@ -627,6 +628,7 @@ func (l *loader) service(n *yaml.Node, i int, cat *Catalog) (loadedService, bool
 	if len(s.Form) > 0 {
 		l.requiredFields(m.keys["form"], ctx, s.Kind, s.Form, names)
 	}
+	s.Requirements = l.requirements(m, ctx, s.Service, names)
 	return s, code != ""
 }
 
@@ -660,7 +662,7 @@ func (l *loader) requiredFields(formKey *yaml.Node, ctx string, kind Kind, form 
 func (l *loader) field(n *yaml.Node, svcCtx string) (Field, bool) {
 	m := l.namedMapping(n, "name", svcCtx+", field", func(id string) string { return fmt.Sprintf("%s, field %q", svcCtx, id) },
 		"name", "type", "min", "max", "choices", "not_future", "not_past", "prompt", "label", "optional", "max_files", "skip_if",
-		"title_case")
+		"title_case", "min_files", "original", "keywords")
 	ctx := m.ctx
 	var f Field
 	name, nn := m.str("name", true)
@@ -721,7 +723,9 @@ func (l *loader) field(n *yaml.Node, svcCtx string) (Field, bool) {
 	if onlyFor("title_case", FieldText) != nil {
 		f.TitleCase, _ = m.boolean("title_case")
 	}
-	if onlyFor("max_files", FieldPhotos) != nil {
+	if v := m.vals["max_files"]; v != nil && f.Type != FieldPhotos && f.Type != FieldDocument && f.Type.Valid() {
+		l.errorf(v, ctx, "%q applies only to %s and %s fields", "max_files", FieldPhotos, FieldDocument)
+	} else if v != nil {
 		var fn *yaml.Node
 		var ok bool
 		if f.MaxFiles, fn, ok = m.integer("max_files", false); ok && (f.MaxFiles < 1 || f.MaxFiles > 10) {
@@ -739,6 +743,13 @@ func (l *loader) field(n *yaml.Node, svcCtx string) (Field, bool) {
 	}
 	if onlyFor("choices", FieldChoice) != nil || f.Type == FieldChoice {
 		f.Choices = l.choices(m, ctx, f.Type == FieldChoice)
+	}
+	if f.Type == FieldDocument {
+		l.document(m, ctx, &f)
+	} else {
+		onlyFor("min_files", FieldDocument)
+		onlyFor("original", FieldDocument)
+		onlyFor("keywords", FieldDocument)
 	}
 	return f, name != ""
 }
@@ -794,6 +805,10 @@ func (c *Catalog) keyRefs() []keyRef {
 	for _, s := range c.Services {
 		owner := fmt.Sprintf("service %q", s.Code)
 		parts := serviceKeyParts
+		if len(s.Requirements) > 0 {
+			// The requirements are the listed documents' labels.
+			parts = slices.DeleteFunc(slices.Clone(parts), func(p string) bool { return p == "requirements" })
+		}
 		if s.Kind == KindComplaint {
 			// A complaint has no service standard to show: its name, and the
 			// sentence that explains it, are its texts.
@@ -802,8 +817,19 @@ func (c *Catalog) keyRefs() []keyRef {
 		for _, p := range parts {
 			add(owner, "service."+s.Code+"."+p)
 		}
+		for _, r := range s.Requirements {
+			if r.AtPickup {
+				add(fmt.Sprintf("%s, requirement %q", owner, r.Name), "field."+r.Name+".label")
+			}
+		}
 		for _, f := range s.Form {
 			fo := fmt.Sprintf("%s, field %q", owner, f.Name)
+			if f.Type == FieldDocument {
+				// The documents are asked together (document.ask), each
+				// by its label.
+				add(fo, f.LabelKey())
+				continue
+			}
 			add(fo, f.PromptKey(), f.LabelKey())
 			for _, ch := range f.Choices {
 				if ch.LabelKey != "" {

@@ -207,7 +207,8 @@ func waitQuiet(t *testing.T, quiet func() bool) {
 }
 
 // citizenLines are the citizen's side of a transcript, as WhatsApp users
-// type it.
+// type it. The documents' photos become one "nanti": the load is in the
+// typing, and these citizens send their photos another day.
 func citizenLines(t *testing.T, file string) []string {
 	t.Helper()
 	f, err := os.Open(file)
@@ -218,7 +219,14 @@ func citizenLines(t *testing.T, file string) []string {
 	var out []string
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if line, ok := strings.CutPrefix(sc.Text(), "> "); ok {
+		line, ok := strings.CutPrefix(sc.Text(), "> ")
+		switch {
+		case !ok:
+		case strings.HasPrefix(line, "<photo "):
+			if len(out) == 0 || out[len(out)-1] != "nanti" {
+				out = append(out, "nanti")
+			}
+		default:
 			out = append(out, strings.Trim(line, "[]"))
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/leksono/sapa/conversation/conversationtest"
 	"github.com/leksono/sapa/locales"
 	"github.com/leksono/sapa/services"
+	"github.com/leksono/sapa/services/imagetest"
 )
 
 // replayStart is the transcripts' clock: a Monday morning in Leksono.
@@ -105,14 +106,15 @@ func replay(t *testing.T, script string, catalog *services.Catalog, texts *local
 	cases := conversationtest.NewCases(catalog.Office.Location)
 	engine, err := conversation.New(conversation.Config{
 		Catalog: catalog, Texts: texts, States: conversationtest.NewStates(clk.Now), Cases: cases, Desk: cases,
-		Now: clk.Now, Log: quietLog(),
+		Media: &conversationtest.Media{}, Now: clk.Now, Log: quietLog(),
 	})
 	if err != nil {
 		t.Fatalf("new engine: %v", err)
 	}
 	rec := &turnRecorder{engine: engine}
 	api := newFakeSender(clk)
-	api.files["/photo"] = jpegBytes
+	// A picture that decodes: the engine keeps the documents of a form.
+	api.files["/photo"] = imagetest.JPEG(32, 24, 90, imagetest.EXIF{})
 	b, err := newBot(Config{Texts: texts}, rec, quietLog(), api, clk)
 	if err != nil {
 		t.Fatalf("newBot: %v", err)
@@ -196,7 +198,7 @@ func replay(t *testing.T, script string, catalog *services.Catalog, texts *local
 	}
 	if wantTicket {
 		if len(allSent) == 0 || !strings.Contains(strings.Join(allSent, "\n"), "Nomor tiket: LKS-") {
-			t.Errorf("the conversation did not end with a ticket on WhatsApp")
+			t.Errorf("the conversation did not end with a ticket on WhatsApp; it ended with:\n%s", strings.Join(allSent[max(0, len(allSent)-3):], "\n---\n"))
 		}
 	}
 }
@@ -218,8 +220,14 @@ func citizenMessage(line string) (*waE2E.Message, bool) {
 		return &waE2E.Message{StickerMessage: &waE2E.StickerMessage{}}, true
 	case line == "<voice>":
 		return &waE2E.Message{AudioMessage: &waE2E.AudioMessage{PTT: proto.Bool(true)}}, true
-	case line == "<photo>":
-		return &waE2E.Message{ImageMessage: &waE2E.ImageMessage{DirectPath: proto.String("/photo")}}, true
+	case line == "<photo>" || strings.HasPrefix(line, "<photo "):
+		// "<photo name | caption>": a photo, its caption the words after "|"
+		// (a document the citizen names).
+		img := &waE2E.ImageMessage{DirectPath: proto.String("/photo")}
+		if _, caption, ok := strings.Cut(strings.TrimSuffix(line, ">"), " | "); ok {
+			img.Caption = proto.String(caption)
+		}
+		return &waE2E.Message{ImageMessage: img}, true
 	case line == "<location>":
 		return &waE2E.Message{LocationMessage: &waE2E.LocationMessage{
 			DegreesLatitude: proto.Float64(-7.36), DegreesLongitude: proto.Float64(109.9),

@@ -139,7 +139,9 @@ func buildCoreFor(ctx context.Context, cfg office.Settings, o *office.Office, no
 	if err != nil {
 		return nil, err
 	}
-	media, err := mediastore.New(cfg.MediaDir, 0)
+	// A KTP or KK photo carries the numbers the database seals: the files
+	// are sealed with the same keys.
+	media, err := mediastore.New(cfg.MediaDir, 0, mediastore.SealedWith(dk.Keys))
 	if err != nil {
 		return nil, fmt.Errorf("open the media directory: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,13 +17,14 @@ import (
 	"github.com/leksono/sapa/internal/wait"
 	"github.com/leksono/sapa/office"
 	"github.com/leksono/sapa/services"
+	"github.com/leksono/sapa/services/imagetest"
 	"github.com/leksono/sapa/store/pgstore"
 )
 
 // sktmScript is a citizen filing an SKTM request, line by line.
 var sktmScript = []string{
 	"halo", "2", "sktm", "setuju", "3307051708900001", "Siti Aminah", "17-08-1990", "1",
-	"Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "0812 3456 7890", "ya",
+	"Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "0812 3456 7890", "nanti", "ya",
 }
 
 func runChat(t *testing.T, vars map[string]string, args []string, lines ...string) (int, string, string) {
@@ -133,7 +135,18 @@ func TestChatSwitchesIdentity(t *testing.T) {
 		return m
 	}
 
-	say(sktmScript...)
+	// The documents as files on disk, typed as paths: a complete file, so
+	// the officer's question below moves the case to perlu perbaikan.
+	var docs []string
+	for i, name := range []string{"pengantar", "ktp", "kk"} {
+		path := filepath.Join(t.TempDir(), name+".jpg")
+		if err := os.WriteFile(path, imagetest.JPEG(40, 30, uint8(60*i+20), imagetest.EXIF{}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, path)
+	}
+	later := slices.Index(sktmScript, "nanti")
+	say(slices.Concat(sktmScript[:later], docs, sktmScript[later+1:])...)
 	ticket := waitFor(ticketLineRe)[1]
 	say("/as staff:kasi_kesos", "tanya "+ticket+" mohon kirim foto KK", "/as citizen")
 	waitFor(regexp.MustCompile(`\(/as citizen: chat terminal:local\)`))

@@ -110,3 +110,44 @@ func TestServeLogsWarnings(t *testing.T) {
 		}
 	}
 }
+
+// Issue #23: the service standard's requirements and the form come from the
+// same entries. An office that lists a document in an SKTM's standard
+// without asking for it in the form gets exit 1 and the line to fix; marked
+// as brought at pick-up, the same document passes.
+func TestCheckRefusesARequirementTheFormNeverAsks(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("../../configs")); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "services.yaml")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(requirements string) {
+		t.Helper()
+		edited := bytes.Replace(raw, []byte("requirements: [pengantar_desa, foto_ktp, foto_kk]"), []byte(requirements), 1)
+		if bytes.Equal(edited, raw) {
+			t.Fatal("the SKTM's requirements line is not in services.yaml")
+		}
+		if err := os.WriteFile(path, edited, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("requirements: [pengantar_desa, foto_ktp, foto_kk, surat_keterangan_rt]")
+	code, out := runCheck(t, map[string]string{"CONFIG_DIR": dir}, time.Now())
+	if code != 1 || !strings.Contains(out, `service "sktm", requirement "surat_keterangan_rt": the standard lists a document the form never asks for`) ||
+		!strings.Contains(out, filepath.Join(dir, "services.yaml")+":") {
+		t.Errorf("check exit %d, output:\n%s\nwant 1 and the requirement with its line", code, out)
+	}
+	write("requirements: [pengantar_desa, foto_ktp, foto_kk, {name: surat_keterangan_rt, at_pickup: true}]")
+	code, out = runCheck(t, map[string]string{"CONFIG_DIR": dir}, time.Now())
+	if code != 1 || !strings.Contains(out, `missing locale key "field.surat_keterangan_rt.label"`) || strings.Contains(out, "never asks") {
+		t.Errorf("brought at pick-up: exit %d, output:\n%s\nwant only its label missing from the locales", code, out)
+	}
+	write("requirements: [pengantar_desa, foto_ktp, foto_kk, {name: fotokopi_surat, at_pickup: true}]")
+	if code, out = runCheck(t, map[string]string{"CONFIG_DIR": dir}, time.Now()); code != 0 {
+		t.Errorf("a document brought at pick-up, with its label: exit %d, output:\n%s", code, out)
+	}
+}

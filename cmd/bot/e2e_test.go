@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ import (
 	"github.com/leksono/sapa/channels/telegram/telegramtest"
 	"github.com/leksono/sapa/internal/wait"
 	"github.com/leksono/sapa/office"
+	"github.com/leksono/sapa/services/imagetest"
 	"github.com/leksono/sapa/store/pgstore"
 	"github.com/leksono/sapa/store/storetest"
 )
@@ -104,7 +106,15 @@ func TestTelegramSKTMEndToEnd(t *testing.T) {
 	expect("(5/7)")
 	say("Dusun Krajan RT 02 RW 01", "(6/7)")
 	say("beasiswa sekolah anak", "(7/7)")
-	say("0812 3456 7890", "3307**********01")
+	say("0812 3456 7890", "Terakhir, kirim foto")
+	// The three documents as one album, the KK first, named by its caption.
+	for i, id := range []string{"album-kk", "album-pengantar", "album-ktp"} {
+		srv.PutFile(id, imagetest.JPEG(64, 48, uint8(40*i+20), imagetest.EXIF{}))
+	}
+	srv.PushAlbum(chat, chat, "13650001", []string{"album-kk", "album-pengantar", "album-ktp"}, []string{"kk", "", ""})
+	expect("Diterima: KK.")
+	expect("Diterima: Pengantar RT/RW dan desa.")
+	expect("3307**********01")
 	// The whole form waits in Redis for the confirmation, every answer
 	// sealed.
 	draft := chatState(t, a, cfg, chat)
@@ -146,6 +156,14 @@ func TestTelegramSKTMEndToEnd(t *testing.T) {
 	if len(events) != 1 || events[0].ToStatus != "diterima" {
 		t.Errorf("want one diterima event, got %+v", events)
 	}
+	files, err := a.cases.Attachments(ctx, ticket)
+	var reqs []string
+	for _, f := range files {
+		reqs = append(reqs, f.Requirement)
+	}
+	if err != nil || !slices.Equal(reqs, []string{"foto_kk", "pengantar_desa", "foto_ktp"}) {
+		t.Errorf("the album's files were filed for %v, %v; want foto_kk, pengantar_desa, foto_ktp", reqs, err)
+	}
 	db, err := gorm.Open(postgres.Open(cfg.DatabaseURL), &gorm.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -164,8 +182,9 @@ func TestTelegramSKTMEndToEnd(t *testing.T) {
 		t.Errorf("the doubled confirmation was answered twice: %d messages, want %d", n, sent)
 	}
 
-	// The counters moved by exactly what happened: 13 messages handled (the
-	// doubled confirmation included), 12 replies, one SKTM case.
+	// The counters moved by exactly what happened: 16 messages handled (the
+	// album's three and the doubled confirmation included), 15 replies, one
+	// SKTM case.
 	ops := httptest.NewServer(a.metrics.Handler(a.ready))
 	defer ops.Close()
 	// An update counts as finished a moment after its answer reached the
@@ -173,10 +192,10 @@ func TestTelegramSKTMEndToEnd(t *testing.T) {
 	waitHandled(t, a)
 	scrape := get(t, ops.URL+"/metrics")
 	for _, want := range []string{
-		`sapa_messages_in_total{channel="telegram"} 13`,
-		`sapa_messages_out_total{channel="telegram"} 12`,
+		`sapa_messages_in_total{channel="telegram"} 16`,
+		`sapa_messages_out_total{channel="telegram"} 15`,
 		`sapa_cases_opened_total{kind="request",service="sktm"} 1`,
-		`sapa_handle_seconds_count{channel="telegram"} 13`,
+		`sapa_handle_seconds_count{channel="telegram"} 16`,
 		// Nothing is owed: every update handled, no case waits for the
 		// database.
 		`sapa_queue_backlog{queue="telegram-updates"} 0`,

@@ -78,6 +78,10 @@ func TestStaffFollowUpEndToEnd(t *testing.T) {
 		srv.PushText(citizen, citizen, line)
 		next(citizen, "")
 	}
+	pushDocuments(srv, citizen, "staff-e2e")
+	for range 3 {
+		next(citizen, "Diterima")
+	}
 	srv.PushText(citizen, citizen, "ya")
 	ticket := regexp.MustCompile(`LKS-\d{6}-\d{4}`).FindString(next(citizen, "Nomor tiket"))
 

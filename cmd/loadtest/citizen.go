@@ -20,7 +20,8 @@ type action struct {
 }
 
 // sktmScript is a complete SKTM request: greeting, menu, every form field,
-// the summary with the NIK masked, the confirmation and the ticket.
+// the documents left for later ("nanti": a load test sends no photos), the
+// summary with the NIK masked, the confirmation and the ticket.
 func sktmScript(nik string) []action {
 	return []action{
 		{text: "/start", expect: "Selamat datang"},
@@ -33,14 +34,16 @@ func sktmScript(nik string) []action {
 		{isButton: true, fallback: "desa:1", expect: "(5/7)"},
 		{text: "Dusun Krajan RT 02 RW 01", expect: "(6/7)"},
 		{text: "beasiswa sekolah anak", expect: "(7/7)"},
-		{text: "0812 3456 7890", expect: "**********"},
+		{text: "0812 3456 7890", expect: "Terakhir, kirim foto"},
+		{text: "nanti", expect: "**********"},
 		{text: "ya", expect: "Nomor tiket"},
 	}
 }
 
 // firstScript is a first SKTM request as a villager writes it: the first
 // message names the service, and the NIK sent right after the privacy
-// notice agrees to it (issue #18: at most 9 messages).
+// notice agrees to it (issue #18: at most 9 messages, and "nanti" for the
+// documents).
 func firstScript(nik string) []action {
 	return []action{
 		{text: "mau buat sktm", expect: "Setuju?"},
@@ -50,19 +53,21 @@ func firstScript(nik string) []action {
 		{isButton: true, fallback: "desa:1", expect: "(5/7)"},
 		{text: "Dusun Krajan RT 02 RW 01", expect: "(6/7)"},
 		{text: "beasiswa sekolah anak", expect: "(7/7)"},
-		{text: "0812 3456 7890", expect: "**********"},
+		{text: "0812 3456 7890", expect: "Terakhir, kirim foto"},
+		{text: "nanti", expect: "**********"},
 		{text: "ya", expect: "Nomor tiket"},
 	}
 }
 
 // returningScript is the same citizen's next SKTM request: the answers
-// about her come from the first one, the NIK masked (issue #18: at most 6
-// messages).
+// about her come from the first one, the NIK masked, and "nanti" for the
+// documents (issue #18: at most 6 messages).
 func returningScript() []action {
 	return []action{
 		{text: "mau buat sktm lagi", expect: "Pakai data yang sama?"},
 		{text: "ya", expect: "(6/7)"},
-		{text: "berobat di rumah sakit", expect: "**********"},
+		{text: "berobat di rumah sakit", expect: "Terakhir, kirim foto"},
+		{text: "nanti", expect: "**********"},
 		{text: "ya", expect: "Nomor tiket"},
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"sync"
@@ -136,13 +137,17 @@ func (m *Cases) SubmitCase(_ context.Context, c services.NewCase) (services.Rece
 	r := services.Receipt{Ticket: fmt.Sprintf("LKS-%s-%04d", day, m.perDay[day]), DueAt: c.DueAt}
 	m.bySource[c.SourceMessage] = r
 	m.Filed = append(m.Filed, c)
+	status := services.StatusReceived
+	if c.Incomplete {
+		status = services.StatusIncomplete
+	}
 	m.views[r.Ticket] = &services.CaseView{
-		Ticket: r.Ticket, Kind: c.Kind, ServiceCode: c.ServiceCode, Unit: c.Unit, Status: services.StatusReceived,
+		Ticket: r.Ticket, Kind: c.Kind, ServiceCode: c.ServiceCode, Unit: c.Unit, Status: status,
 		Channel: c.Channel, ChatID: c.ChatID, CitizenName: c.CitizenName, VillageCode: c.VillageCode,
 		Form: c.Form, DueAt: c.DueAt, CreatedAt: c.SubmittedAt, UpdatedAt: c.SubmittedAt,
 		Confidentiality: c.Confidentiality, Attachments: c.Attachments,
 	}
-	m.events[r.Ticket] = []services.Event{{Kind: services.EventSubmit, Actor: "citizen", At: c.SubmittedAt, To: services.StatusReceived}}
+	m.events[r.Ticket] = []services.Event{{Kind: services.EventSubmit, Actor: "citizen", At: c.SubmittedAt, To: status}}
 	return r, nil
 }
 
@@ -413,6 +418,29 @@ func (m *Cases) AddAttachments(_ context.Context, ticket string, files []service
 	}
 	v.Attachments = append(v.Attachments, files...)
 	return nil
+}
+
+// AddDocuments implements conversation.DocumentDesk for Cases, as pgstore
+// does: counts merged into the form, and a complete file out of
+// perlu_perbaikan with its due date.
+func (m *Cases) AddDocuments(_ context.Context, d services.DocumentsAdded) (services.CaseView, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.views[d.Ticket]
+	if !ok {
+		return services.CaseView{}, conversation.ErrNoCase
+	}
+	form := maps.Clone(v.Form)
+	maps.Copy(form, d.Counts)
+	v.Form = form
+	v.Attachments = append(v.Attachments, d.Files...)
+	from := v.Status
+	if d.Complete && v.Status == services.StatusIncomplete {
+		v.Status, v.DueAt = services.StatusVerifying, d.DueAt
+	}
+	v.UpdatedAt = d.At
+	m.events[d.Ticket] = append(m.events[d.Ticket], services.Event{Kind: services.EventReply, Actor: "citizen", At: d.At, From: from, To: v.Status, Note: d.Note})
+	return *v, nil
 }
 
 // Privacy is a hand-written PrivacyDesk; pgstore's is tested on

@@ -390,3 +390,156 @@ func TestRemove(t *testing.T) {
 		}
 	}
 }
+
+// xorSealer stands in for pgstore.Keys (which mediastore may not import):
+// it keeps the format ("enc:" prefix, bound to the field) and hides the
+// bytes, so the test can see what reaches the disk.
+type xorSealer struct{ key byte }
+
+func (x xorSealer) Seal(field, plaintext string) (string, error) {
+	b := []byte(plaintext)
+	for i := range b {
+		b[i] ^= x.key
+	}
+	return "enc:v1:k1:" + field + ":" + hex.EncodeToString(b), nil
+}
+
+func (x xorSealer) Open(field, sealed string) (string, error) {
+	rest, ok := strings.CutPrefix(sealed, "enc:v1:k1:"+field+":")
+	if !ok {
+		return "", errors.New("sealed for another field or key")
+	}
+	b, err := hex.DecodeString(rest)
+	if err != nil {
+		return "", err
+	}
+	for i := range b {
+		b[i] ^= x.key
+	}
+	return string(b), nil
+}
+
+// A sealing store keeps no file in clear: a KTP photo holds the NIK.
+func TestSealedFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "media")
+	ctx := context.Background()
+	photo := jpegBytes(t)
+
+	// A file kept in clear before sealing was turned on.
+	plain, err := mediastore.New(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	legacy, err := plain.Save(ctx, services.FileDocument, pdfBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	s, err := mediastore.New(dir, 0, mediastore.SealedWith(xorSealer{key: 0x5a}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := s.Save(ctx, services.FilePhoto, photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	onDisk, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(onDisk, photo[:16]) || !bytes.HasPrefix(onDisk, []byte("enc:")) {
+		t.Fatalf("the photo is on disk in clear (%d bytes)", len(onDisk))
+	}
+	if got := readAll(t, s, f); !bytes.Equal(got, photo) {
+		t.Fatalf("Open gave %d bytes, not the photo", len(got))
+	}
+	// Saved again: the same description, still sealed.
+	if again, err := s.Save(ctx, services.FilePhoto, photo); err != nil || again != f {
+		t.Fatalf("second save = %+v, %v", again, err)
+	}
+	// The file in clear is read as it is, and sealed when sent again.
+	if got := readAll(t, s, legacy); !bytes.Equal(got, pdfBytes) {
+		t.Fatalf("legacy file reads %q", got)
+	}
+	if _, err := s.Save(ctx, services.FileDocument, pdfBytes); err != nil {
+		t.Fatal(err)
+	}
+	if raw, _ := os.ReadFile(filepath.Join(dir, filepath.FromSlash(legacy.Path))); !bytes.HasPrefix(raw, []byte("enc:")) {
+		t.Error("a file in clear sent again stays in clear")
+	}
+	// A sealed file does not open as another file's content, nor without
+	// its keys.
+	other := legacy
+	other.Path = f.Path
+	if _, err := s.Open(other); err == nil {
+		t.Error("a file sealed for one hash opened as another")
+	}
+	if rc, err := plain.Open(f); err == nil {
+		got, _ := io.ReadAll(rc)
+		rc.Close()
+		if bytes.Equal(got, photo) {
+			t.Error("a store without the sealer read the photo")
+		}
+	}
+}
+
+func readAll(t *testing.T, s *mediastore.Store, f services.StoredFile) []byte {
+	t.Helper()
+	rc, err := s.Open(f)
+	if err != nil {
+		t.Fatalf("open %s: %v", f.Path, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Reseal brings every file, the ones in clear too, to the current key.
+func TestReseal(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "media")
+	ctx := context.Background()
+	plain, _ := mediastore.New(dir, 0)
+	inClear, err := plain.Save(ctx, services.FileDocument, pdfBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldKey, _ := mediastore.New(dir, 0, mediastore.SealedWith(xorSealer{key: 1}))
+	photo, err := oldKey.Save(ctx, services.FilePhoto, jpegBytes(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The new key reads what the old one sealed only after Reseal, here
+	// with a sealer that holds both keys as DATA_KEYS does.
+	rotated, _ := mediastore.New(dir, 0, mediastore.SealedWith(rotating{current: xorSealer{key: 2}, old: xorSealer{key: 1}}))
+	n, err := rotated.Reseal(ctx)
+	if err != nil || n != 2 {
+		t.Fatalf("reseal = %d, %v; want 2 files", n, err)
+	}
+	newOnly, _ := mediastore.New(dir, 0, mediastore.SealedWith(xorSealer{key: 2}))
+	if got := readAll(t, newOnly, inClear); !bytes.Equal(got, pdfBytes) {
+		t.Error("the file in clear does not read with the new key")
+	}
+	if got := readAll(t, newOnly, photo); !bytes.Equal(got, jpegBytes(t)) {
+		t.Error("the photo does not read with the new key alone")
+	}
+}
+
+// rotating seals with current and opens with either, as pgstore.Keys does
+// with several keys listed. xorSealer cannot tell its keys apart by the
+// text, so the check is whether the result looks like the file.
+type rotating struct{ current, old xorSealer }
+
+func (r rotating) Seal(field, plaintext string) (string, error) {
+	return r.current.Seal(field, plaintext)
+}
+
+func (r rotating) Open(field, sealed string) (string, error) {
+	s, err := r.current.Open(field, sealed)
+	if err == nil && (strings.HasPrefix(s, "%PDF") || strings.HasPrefix(s, "\xff\xd8")) {
+		return s, nil
+	}
+	return r.old.Open(field, sealed)
+}

@@ -30,11 +30,14 @@ type Attachment struct {
 	SHA256    string    `gorm:"column:sha256;size:64;not null;index;uniqueIndex:idx_attachments_case_sha256,priority:2"`
 	Path      string    `gorm:"size:255;not null"` // where the media store keeps it, relative to its directory
 	CreatedAt time.Time `gorm:"not null"`
+	// Requirement is the document field the file was sent for, "" for a
+	// complaint's photo or an answer's file.
+	Requirement string `gorm:"size:64;not null;default:''"`
 }
 
 // File is the attachment as the services see it.
 func (a Attachment) File() services.StoredFile {
-	return services.StoredFile{Kind: a.Kind, MIME: a.MIME, Size: a.Size, SHA256: a.SHA256, Path: a.Path}
+	return services.StoredFile{Kind: a.Kind, MIME: a.MIME, Size: a.Size, SHA256: a.SHA256, Path: a.Path, Requirement: a.Requirement}
 }
 
 var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
@@ -63,7 +66,7 @@ func insertAttachments(tx *gorm.DB, caseID int64, files []services.StoredFile, a
 		if err := validateFile(f); err != nil {
 			return err
 		}
-		a := Attachment{CaseID: caseID, Kind: f.Kind, MIME: f.MIME, Size: f.Size, SHA256: f.SHA256, Path: f.Path, CreatedAt: at}
+		a := Attachment{CaseID: caseID, Kind: f.Kind, MIME: f.MIME, Size: f.Size, SHA256: f.SHA256, Path: f.Path, CreatedAt: at, Requirement: f.Requirement}
 		err := tx.Omit(clause.Associations).
 			Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "case_id"}, {Name: "sha256"}}, DoNothing: true}).
 			Create(&a).Error

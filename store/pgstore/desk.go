@@ -143,3 +143,15 @@ func (d Desk) DeletionRequests(ctx context.Context) ([]services.DeletionRequest,
 	}
 	return out, nil
 }
+
+// AddDocuments implements conversation.DocumentDesk.
+func (d Desk) AddDocuments(ctx context.Context, docs services.DocumentsAdded) (services.CaseView, error) {
+	c, _, err := d.s.AddDocuments(ctx, docs)
+	return view(c), noCase(err)
+}
+
+// AddAttachments implements conversation.AttachmentDesk: the files of a
+// citizen's answer, or of a complaint on the same matter.
+func (d Desk) AddAttachments(ctx context.Context, ticket string, files []services.StoredFile, at time.Time) error {
+	return noCase(d.s.AddAttachments(ctx, ticket, files, at))
+}

@@ -40,5 +40,10 @@ func (d Desk) LastRequest(ctx context.Context, channel, chatID string) (services
 	if err != nil {
 		return services.CaseView{}, noCase(err)
 	}
-	return view(c), nil
+	v := view(c)
+	// With its files: its KTP and KK photos may be offered again.
+	if v.Attachments, err = d.s.Attachments(ctx, c.Ticket); err != nil {
+		return services.CaseView{}, noCase(err)
+	}
+	return v, nil
 }

@@ -103,7 +103,7 @@ func (s *Store) SubmitCase(ctx context.Context, nc services.NewCase) (services.R
 			return errRaceLost
 		}
 		err = tx.Exec(`INSERT INTO case_events (`+firstEventColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			append([]any{c.ID}, firstEventValues(submitted)...)...).Error
+			append([]any{c.ID}, firstEventValues(submitted, c.Status)...)...).Error
 		if err != nil {
 			return fmt.Errorf("insert first event of %s: %w", c.Ticket, err)
 		}
@@ -152,7 +152,7 @@ func (s *Store) submitInOneStatement(ctx context.Context, nc services.NewCase, c
 	values := caseValues(&c)
 	values = append(values[:caseCitizenID:caseCitizenID], values[caseCitizenID+1:]...)
 	args := append([]any{nc.Channel, nc.ChatID, citizenName(nc.CitizenName), now, now}, values...)
-	args = append(args, firstEventValues(c.CreatedAt)...)
+	args = append(args, firstEventValues(c.CreatedAt, c.Status)...)
 	var id int64
 	err := scanRow(s.db.WithContext(ctx).Raw(`WITH citizen AS (
 	`+upsertCitizenSQL+`
@@ -215,21 +215,27 @@ func caseValues(c *Case) []any {
 }
 
 // firstEventValues are the values of a case's first event after its case
-// id: submitted by the citizen at submitted, from no status to received.
-func firstEventValues(submitted time.Time) []any {
-	return []any{EventSubmit, actorCitizen, submitted, "", string(services.StatusReceived), ""}
+// id: submitted by the citizen at submitted, from no status to the case's
+// first one (received, or perlu_perbaikan while documents are missing).
+func firstEventValues(submitted time.Time, status services.Status) []any {
+	return []any{EventSubmit, actorCitizen, submitted, "", string(status), ""}
 }
 
 // newCase is the case of submission nc with ticket number n, its form
 // sealed; its citizen id is still to be set.
 func (s *Store) newCase(nc services.NewCase, n int64, form FormData, nikHash string) Case {
 	submitted := dbTime(nc.SubmittedAt)
+	status := services.StatusReceived
+	if nc.Incomplete {
+		// Documents are to come: the clock waits for them.
+		status = services.StatusIncomplete
+	}
 	return Case{
 		Ticket:          s.ticket(submitted.In(s.loc), n),
 		Kind:            nc.Kind,
 		ServiceCode:     nc.ServiceCode,
 		Unit:            nc.Unit,
-		Status:          services.StatusReceived,
+		Status:          status,
 		Channel:         nc.Channel,
 		FormData:        form,
 		NIKHash:         nikHash,

@@ -65,6 +65,10 @@ func (s *Server) Downloads(fileID string) int {
 // downloadable) before the full size fileID, whose file_size is that of the
 // bytes registered by PutFile, if any.
 func (s *Server) PushPhoto(chatID, fromID int64, fileID, caption string) (updateID int) {
+	return s.pushPhoto(chatID, fromID, fileID, caption, "")
+}
+
+func (s *Server) pushPhoto(chatID, fromID int64, fileID, caption, group string) (updateID int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	full := map[string]any{"file_id": fileID, "file_unique_id": "u-" + fileID, "width": 1280, "height": 960}
@@ -72,11 +76,29 @@ func (s *Server) PushPhoto(chatID, fromID int64, fileID, caption string) (update
 		full["file_size"] = len(f.data)
 	}
 	msg := s.mediaMessageLocked(chatID, fromID, caption)
+	if group != "" {
+		msg["media_group_id"] = group
+	}
 	msg["photo"] = []map[string]any{
 		{"file_id": fileID + "-thumb", "file_unique_id": "u-" + fileID + "-thumb", "width": 90, "height": 67, "file_size": 1200},
 		full,
 	}
 	return s.pushLocked("message", map[string]any{"message": msg})
+}
+
+// PushAlbum queues photos sent together as one album (a media group):
+// Telegram delivers each as an update of its own, one after the other,
+// sharing a media_group_id; a caption, when given, is the photo's own. It
+// returns the update id of the last.
+func (s *Server) PushAlbum(chatID, fromID int64, group string, fileIDs, captions []string) (updateID int) {
+	for i, id := range fileIDs {
+		caption := ""
+		if i < len(captions) {
+			caption = captions[i]
+		}
+		updateID = s.pushPhoto(chatID, fromID, id, caption, group)
+	}
+	return updateID
 }
 
 // PushDocument queues a document (a file sent "as file") from a citizen in
