@@ -51,6 +51,8 @@ type Catalog struct {
 	// village, address, phone, identity numbers) that a returning citizen
 	// is offered from their last request instead of typing them again.
 	Reuse []string
+	// Handover is how citizens talk to a person (handover.yaml).
+	Handover HandoverRules
 }
 
 // Referral is a place a complaint can be referred to. An officer types its

@@ -249,6 +249,10 @@ func (s *Store) eraseCitizen(tx *gorm.DB, cz Citizen, at time.Time) ([]string, e
 		Where("citizen_id = ?", cz.ID).Order("id").Find(&cases).Error; err != nil {
 		return nil, fmt.Errorf("lock cases: %w", err)
 	}
+	// What was said to a person goes at once: no open case needs it.
+	if err := eraseHandovers(tx, cz.ID, at); err != nil {
+		return nil, err
+	}
 	var kept []string
 	for _, c := range cases {
 		if c.Status.Open() {
@@ -347,7 +351,7 @@ func (s *Store) Vacuum(ctx context.Context) {
 	db := s.db.WithContext(ctx)
 	var err error
 	if db.Dialector.Name() == "postgres" {
-		err = db.Exec("VACUUM cases, citizens, survey_responses, letters").Error
+		err = db.Exec("VACUUM cases, citizens, survey_responses, letters, conversations, conversation_messages").Error
 	} else {
 		err = db.Exec("VACUUM").Error
 		if err == nil {
