@@ -17,6 +17,10 @@ import (
 // makes sure one run happens per day across all bot processes. It reports
 // whether this call did the day's run.
 func (e *Engine) Remind(ctx context.Context, guard OnceGuard) (bool, error) {
+	// The conversations' clocks run every minute, working day or not.
+	if err := e.HandoverTimers(ctx); err != nil {
+		e.log.Warn("conversation timers", "err", err)
+	}
 	office := e.catalog.Office
 	now := e.now().In(office.Location)
 	if !e.calendar.IsWorkingDay(now) || now.Format("15:04") < office.RemindAt {

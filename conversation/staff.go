@@ -71,7 +71,16 @@ func (e *Engine) staffStep(ctx context.Context, t *turn, loaded Loaded, o servic
 		t.st = State{Chat: t.in.Chat}
 	}
 	t.st.Step, t.st.Lang, t.st.UpdatedAt = StepStaff, e.staffLang(), e.now()
+	if len(t.in.Attachments) > 0 && t.text == "" {
+		// A photo or PDF captioned "balas 12" answers a conversation.
+		t.text = strings.TrimSpace(services.StripInvisible(strings.ToValidUTF8(t.in.Text, "")))
+	}
 	fields := strings.Fields(t.text)
+	if len(fields) > 0 {
+		if done, err := e.staffHandover(ctx, t, o, e.staffCmd[normalize(fields[0])], fields); done || err != nil {
+			return err
+		}
+	}
 	if t.in.Kind != KindText || len(fields) == 0 {
 		t.say(e.tr(t, "staff.help", nil))
 		return nil

@@ -22,6 +22,8 @@ import (
 	"github.com/leksono/sapa/locales"
 	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/services/imagetest"
+	"github.com/leksono/sapa/store/pgstore"
+	"github.com/leksono/sapa/store/storetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the transcripts in testdata/ with what the bot says now")
@@ -40,6 +42,7 @@ type harness struct {
 	media   *conversationtest.Media
 	privacy *conversationtest.Privacy
 	letters *letters.Issuer
+	talks   *pgstore.Store // the conversations with officers
 	staff   *services.Staff
 	clock   time.Time
 	chat    conversation.ChatKey
@@ -85,9 +88,19 @@ func newHarness(t *testing.T) *harness {
 		Random: rand.NewChaCha8([32]byte{'s', 'a', 'p', 'a'}),
 	})
 	h.cases.Erasing = h.privacy.Erasing
+	// The conversations with officers live in the real case database, on
+	// SQLite: its sealing, locking and timers are what citizens meet.
+	h.talks, err = pgstore.OpenSQLite(context.Background(), storetest.SQLite(t), pgstore.Options{
+		TicketPrefix: catalog.Office.TicketPrefix, Location: catalog.Office.Location, AllowPlaintext: true,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatalf("open the conversations' database: %v", err)
+	}
+	t.Cleanup(func() { _ = h.talks.Close() })
 	h.engine, err = conversation.New(conversation.Config{
 		Catalog: catalog, Texts: texts, States: h.states, Cases: h.cases, Desk: h.cases, Surveys: h.cases, Past: h.cases,
-		Staff: h.staff, Notifier: h.notes, Media: h.media, Privacy: h.privacy, Letters: h.letters,
+		Staff: h.staff, Notifier: h.notes, Media: h.media, Privacy: h.privacy, Letters: h.letters, Handovers: h.talks,
 		Now: func() time.Time { return h.clock },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
@@ -156,8 +169,15 @@ func (h *harness) send(in conversation.Inbound) []string {
 	if len(replies) == 0 {
 		out = append(out, "< (no reply)")
 	}
+	return append(out, h.notifications(in.Text)...)
+}
+
+// notifications renders the messages sent to other chats since the last
+// call, as transcript lines.
+func (h *harness) notifications(after string) []string {
+	var out []string
 	for _, n := range h.notes.Take() {
-		h.rendered = append(h.rendered, renderedMessage{to: h.who(n.To), after: in.Text, text: phoneText(n.Reply)})
+		h.rendered = append(h.rendered, renderedMessage{to: h.who(n.To), after: after, text: phoneText(n.Reply)})
 		for i, line := range strings.Split(n.Reply.Text, "\n") {
 			prefix := "<<        "
 			if i == 0 {
@@ -167,6 +187,12 @@ func (h *harness) send(in conversation.Inbound) []string {
 		}
 		for _, f := range n.Reply.Files {
 			out = append(out, "<<        [berkas "+f.Kind+" "+f.SHA256[:8]+"]")
+		}
+		for i, o := range n.Reply.Options {
+			out = append(out, "<<          ["+strconv.Itoa(i+1)+"] "+o.Label)
+		}
+		if len(n.Reply.Options) > 0 && n.To == citizenChat {
+			h.offered = append(h.offered, n.Reply.Options)
 		}
 	}
 	return out
@@ -326,6 +352,13 @@ func replay(t *testing.T, script string) (*harness, string) {
 				t.Fatalf("%s: %v", line, err)
 			}
 			out = append(out, line)
+		case line == "-- tick":
+			// The minute's timers run (reminders, the conversations' clocks).
+			out = append(out, line)
+			if err := h.engine.HandoverTimers(context.Background()); err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			out = append(out, h.notifications(line)...)
 		case line == "-- ask consent":
 			// From here on, citizens must agree to the privacy notice.
 			h.privacy.AssumeConsent = false
