@@ -206,7 +206,8 @@ func (h *harness) notifications(after string) []string {
 //	> <sticker>     a sticker (any media name)
 //	> <empty>       an empty text
 //	> <long 5000>   a text of 5,000 letters
-//	> <photo name>  a JPEG photo (its bytes are its name); <pdf name> a PDF
+//	> <photo name>  a JPEG photo (its bytes are its name); <pdf name> a PDF;
+//	                <photo name | caption> with a caption
 //	> <location lat lon name>  a shared location
 //	> <unsupported_file>, <too_large_file>  a file the channel refused
 func (h *harness) inbound(line string) conversation.Inbound {
@@ -237,7 +238,9 @@ func (h *harness) inbound(line string) conversation.Inbound {
 		if strings.HasPrefix(line, "<pdf ") {
 			kind, name, mime = "document", strings.TrimSuffix(strings.TrimPrefix(line, "<pdf "), ">"), "application/pdf"
 		}
-		in.Kind, in.Text, in.Media = conversation.KindUnsupported, "", kind
+		// "<photo name | caption>": the file with a caption.
+		name, caption, _ := strings.Cut(name, " | ")
+		in.Kind, in.Text, in.Media = conversation.KindUnsupported, caption, kind
 		in.Attachments = []conversation.Attachment{{Kind: kind, MIME: mime, Name: name, Data: fileOf(kind, name)}}
 	case strings.HasPrefix(line, "<location "):
 		// "<location -7.3612 109.9231 Jembatan Kali Serayu>"
