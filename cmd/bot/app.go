@@ -216,6 +216,8 @@ func newEngine(o *office.Office, st *storage, cases conversation.CaseStore, priv
 		Letters:  issuer,
 		Staff:    o.Staff,
 		Notifier: notify,
+		// Citizens' conversations with officers, in the case database.
+		Handovers: st.Cases,
 		// An outage of Redis or of the case database is told apart from a
 		// message's own failure, and told to the citizen once.
 		Health: pingAll{func(ctx context.Context) error { return st.Redis.Ping(ctx).Err() }, st.Cases.Ping},

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/services"
 )
 
@@ -491,3 +492,6 @@ func eraseHandovers(tx *gorm.DB, citizenID int64, at time.Time) error {
 	}
 	return nil
 }
+
+// The store is where the engine keeps the conversations.
+var _ conversation.HandoverDesk = (*Store)(nil)
