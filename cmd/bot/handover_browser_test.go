@@ -1,0 +1,83 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/leksono/sapa/channels/telegram/telegramtest"
+)
+
+// TestHandoverInTheConsole (issue #22): the console's inbox in a real
+// browser against the wired bot (fake Bot API, real Redis and PostgreSQL).
+// A citizen asks for a person in the middle of an SKTM; the kasi logs in,
+// finds the conversation in the inbox, answers with a canned answer and a
+// line of his own (the citizen's chat gets both), sees the citizen's answer
+// in the thread, while a second officer who answers in the chat is told
+// the kasi holds it; the kasi then turns the conversation into a case: the
+// citizen is asked to file the SKTM and to rate the conversation.
+func TestHandoverInTheConsole(t *testing.T) {
+	srv := telegramtest.NewServer(t, testToken)
+	cfg := serverSettings(t, srv, map[string]string{"CONFIG_DIR": officeWithStaff(t), "CONSOLE_ADDR": "127.0.0.1:0"})
+	a := startBot(t, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	base := "http://" + a.console.Addr()
+	c := &chats{t: t, srv: srv, seen: map[int64]int{}}
+	const citizen, kasi, petugas = int64(5570001), int64(7002), int64(7001)
+
+	for _, line := range []string{"2", "sktm", "setuju"} {
+		srv.PushText(citizen, citizen, line)
+		c.next(citizen, "")
+	}
+	srv.PushText(citizen, citizen, "mau tanya langsung")
+	number := regexp.MustCompile(`#(\d+)`).FindStringSubmatch(c.next(citizen, "percakapan #"))[1]
+	c.find(kasi, "Percakapan baru #"+number)
+
+	tb := newTab(t, base, 1366, 768)
+	tb.login(c, "kasi_kesos", kasi)
+	tb.open("/percakapan")
+	row := fmt.Sprintf("tr[data-talk=%q]", number)
+	tb.waitFor(row)
+	if got := tb.text(row); !strings.Contains(got, "menunggu petugas") {
+		t.Fatalf("the inbox shows the conversation as %q", got)
+	}
+	tb.shot("inbox")
+	tb.do(chromedp.Click(chromedp.CSS(row + " a")))
+	tb.waitFor("#pesan")
+	if got := tb.text(".thread"); !strings.Contains(got, "mau tanya langsung") {
+		t.Fatalf("the thread lacks the citizen's words:\n%s", got)
+	}
+	tb.do(chromedp.SetValue(chromedp.CSS("#templat"), "1"))
+	tb.submit("button[value=balas]", "#pesan", "Silakan tulis pertanyaannya.")
+	tb.waitFor("p.notice[role=status]")
+	if got := tb.text("p.notice[role=status]"); !strings.Contains(got, "Pesan terkirim") {
+		t.Fatalf("after the reply: %q", got)
+	}
+	got := c.next(citizen, "Petugas Seksi Kesejahteraan Sosial")
+	if !strings.Contains(got, "Selamat pagi, saya petugas Kecamatan Leksono") || !strings.Contains(got, "Silakan tulis pertanyaannya.") {
+		t.Fatalf("the citizen got:\n%s", got)
+	}
+
+	srv.PushText(citizen, citizen, "KK saya hilang waktu banjir")
+	c.find(kasi, "KK saya hilang waktu banjir")
+	tb.open("/percakapan/" + number)
+	tb.waitText("KK saya hilang waktu banjir")
+	tb.shot("talk")
+
+	// The second officer answers in the chat and is told who holds it.
+	srv.PushText(petugas, petugas, "balas "+number+" Saya bantu")
+	c.find(petugas, "sedang dipegang oleh Pak Hadi")
+
+	tb.do(chromedp.SetValue(chromedp.CSS("#layanan"), "sktm"))
+	tb.submit("button[value=jadikan]")
+	tb.waitFor("p.notice[role=status]")
+	if got := c.next(citizen, "buat sktm"); !strings.Contains(got, "Bagaimana pelayanan petugas") {
+		t.Fatalf("the citizen is not asked to rate the conversation:\n%s", got)
+	}
+	tb.open("/percakapan")
+	tb.waitText("Tidak ada percakapan terbuka.")
+}
