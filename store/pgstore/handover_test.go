@@ -88,6 +88,10 @@ func testHandoverLifecycle(t *testing.T, b backend) {
 	if err != nil || ratings != [5]int{0, 0, 0, 0, 1} {
 		t.Errorf("ratings = %v, %v; want one 4 (rated once)", ratings, err)
 	}
+	rep, err := s.Report(ctx, at.Add(-time.Hour), at.Add(24*time.Hour), at.Add(24*time.Hour), services.Calendar{})
+	if err != nil || rep.HandoverRatings != [5]int{0, 0, 0, 0, 1} || rep.IKM.Respondents != 0 {
+		t.Errorf("report ratings = %v (IKM respondents %d), %v; want one 4 beside an empty survey", rep.HandoverRatings, rep.IKM.Respondents, err)
+	}
 	_, history, err := s.Handover(ctx, h.Number)
 	if err != nil {
 		t.Fatal(err)

@@ -45,6 +45,9 @@ func (s *Store) Report(ctx context.Context, from, to, now time.Time, cal service
 	}
 	r := services.BuildReport(from.In(s.loc), to.In(s.loc), asOf.In(s.loc), cases, surveys, cal)
 	r.YearCases = int(year)
+	if r.HandoverRatings, err = s.HandoverRatings(ctx, from, to); err != nil {
+		return services.Report{}, fmt.Errorf("report: %w", err)
+	}
 	return r, nil
 }
 
