@@ -129,6 +129,12 @@ func (e *Engine) handoverTurn(ctx context.Context, t *turn) (bool, error) {
 	if ends {
 		return true, e.citizenEndsHandover(ctx, t)
 	}
+	if t.in.Kind == KindText && (e.isWord("erase", t.text) || e.isWord("mydata", t.text)) {
+		// What the law lets a citizen ask is answered by the bot, even
+		// in a conversation: "data saya" keeps it open, "hapus data saya"
+		// closes it (leaveHandover).
+		return false, nil
+	}
 	now := e.now()
 	var msgs []services.HandoverMessage
 	switch {
@@ -239,17 +245,23 @@ func (e *Engine) citizenEndsHandover(ctx context.Context, t *turn) error {
 	return nil
 }
 
-// leaveHandover closes the chat's conversation without a word to the
-// citizen: they asked that their data be erased.
+// leaveHandover closes the chat's conversation when the citizen asked
+// that their data be erased; the officers are told the citizen left.
 func (e *Engine) leaveHandover(ctx context.Context, t *turn) error {
-	if t.st.Handover == 0 || e.handovers == nil {
+	number := t.st.Handover
+	if number == 0 || e.handovers == nil {
 		return nil
 	}
-	if _, err := e.handovers.CloseHandover(ctx, t.st.Handover, services.HandoverFromCitizen, e.now()); err != nil &&
-		!errors.Is(err, services.ErrHandoverClosed) && !errors.Is(err, services.ErrNoHandover) {
-		return fmt.Errorf("close conversation %d of %s: %w", t.st.Handover, t.in.Chat, err)
-	}
 	t.st.Handover = 0
+	h, err := e.handovers.CloseHandover(ctx, number, services.HandoverFromCitizen, e.now())
+	switch {
+	case errors.Is(err, services.ErrHandoverClosed) || errors.Is(err, services.ErrNoHandover):
+	case err != nil:
+		return fmt.Errorf("close conversation %d of %s: %w", number, t.in.Chat, err)
+	default:
+		st := &turn{st: State{Lang: e.staffLang()}}
+		t.out = append(t.out, e.toAll(e.handoverTargets(h), e.tr(st, "handover.staff.citizen_left", map[string]string{"number": strconv.FormatInt(number, 10)}))...)
+	}
 	return nil
 }
 
