@@ -35,6 +35,11 @@ type HandoverChats interface {
 	// suggest names a service, how to start its form; by "bot" (quiet for
 	// too long), in one line.
 	HandoverEnded(ctx context.Context, h services.Handover, by, suggest string, at time.Time) error
+	// HandoverAnswered makes sure the citizen's chat is in the
+	// conversation an officer just answered: a chat state may have
+	// expired while the conversation waited (a weekend), and the
+	// citizen's answer must still reach the officer.
+	HandoverAnswered(ctx context.Context, h services.Handover, at time.Time) error
 }
 
 // SendFiles delivers text with photos or documents to a chat, like Send.
@@ -97,6 +102,22 @@ func (d *Desk) Conversation(ctx context.Context, o services.Officer, number int6
 	return h, msgs, nil
 }
 
+// ConversationFile is the photo or document with the SHA-256 sha of a
+// conversation officer o may see; a file the conversation does not hold
+// fails like a conversation o may not see, with services.ErrNoHandover.
+func (d *Desk) ConversationFile(ctx context.Context, o services.Officer, number int64, sha string) (services.StoredFile, error) {
+	_, msgs, err := d.Conversation(ctx, o, number)
+	if err != nil {
+		return services.StoredFile{}, err
+	}
+	for _, m := range msgs {
+		if m.File != nil && m.File.SHA256 == sha {
+			return *m.File, nil
+		}
+	}
+	return services.StoredFile{}, fmt.Errorf("file of conversation %d for %s: %w", number, o.ID, services.ErrNoHandover)
+}
+
 // ReplyHandover sends officer o's answer (text, and a photo or document
 // when file is set) to the citizen, through the channel they wrote on. The
 // first officer to answer holds the conversation; another officer is
@@ -114,6 +135,13 @@ func (d *Desk) ReplyHandover(ctx context.Context, o services.Officer, number int
 	h, err = d.handovers.HoldHandover(ctx, number, o.ID, now, &m)
 	if err != nil {
 		return HandoverOutcome{Handover: h}, fmt.Errorf("reply to conversation %d by %s: %w", number, o.ID, err)
+	}
+	if d.chats != nil && h.ChatID != "" {
+		if err := d.chats.HandoverAnswered(ctx, h, now); err != nil {
+			// The answer still goes: the citizen reads it, and a reply
+			// of theirs reaches the bot at worst.
+			d.log.Warn("citizen's chat not kept in its conversation", "conversation", h.Number, "err", err)
+		}
 	}
 	return HandoverOutcome{Handover: h, Citizen: d.tellHandover(ctx, h, "handover.officer_says", map[string]string{"text": text}, file)}, nil
 }

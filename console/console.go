@@ -246,6 +246,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /percakapan", s.officer(s.inbox))
 	mux.Handle("GET /percakapan/{number}", s.officer(s.talk))
 	mux.Handle("POST /percakapan/{number}", s.officer(s.talkAct))
+	mux.Handle("GET /percakapan/{number}/berkas/{sha}", s.officer(s.talkFile))
 	mux.Handle("POST /kasus/{ticket}/cetak", s.officer(s.print))
 	mux.Handle("GET /agenda", s.officer(s.register))
 	mux.Handle("GET /agenda.xlsx", s.officer(s.registerXLSX))

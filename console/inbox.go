@@ -30,9 +30,12 @@ type inboxView struct {
 	Rows []talkRow
 }
 
-// talkLine is one message of a conversation's thread.
+// talkLine is one message of a conversation's thread, with its photo or
+// document when it has one.
 type talkLine struct {
 	When, Who, Text, Kind string
+	FileURL               string
+	Image                 bool
 }
 
 // talkView is a conversation page's data.
@@ -111,7 +114,11 @@ func (s *Server) talk(w http.ResponseWriter, r *http.Request, o services.Officer
 		// The line is "15.04 who: text"; the page shows its parts apart.
 		when, rest, _ := strings.Cut(line, " ")
 		who, text, _ := strings.Cut(rest, ": ")
-		v.Lines = append(v.Lines, talkLine{When: when, Who: who, Text: text, Kind: kind})
+		l := talkLine{When: when, Who: who, Text: text, Kind: kind}
+		if m.File != nil && s.cfg.Media != nil {
+			l.FileURL, l.Image = row.URL+"/berkas/"+m.File.SHA256, strings.HasPrefix(m.File.MIME, "image/")
+		}
+		v.Lines = append(v.Lines, l)
 	}
 	for i, tpl := range s.catalog.Handover.Templates {
 		v.Templates = append(v.Templates, option{Value: strconv.Itoa(i + 1), Label: tpl.Title})
@@ -137,6 +144,26 @@ func (s *Server) talk(w http.ResponseWriter, r *http.Request, o services.Officer
 		v.Error = s.texts.T(locales.DefaultLang, key, map[string]string{"number": row.Number, "officer": q.Get("oleh")})
 	}
 	s.render(w, r, http.StatusOK, "talk", &o, v)
+}
+
+// talkFile serves a photo or document of a conversation to an officer who
+// may see it, as the case page's files are served.
+func (s *Server) talkFile(w http.ResponseWriter, r *http.Request, o services.Officer) {
+	number, ok := talkNumber(r)
+	if !ok || s.cfg.Media == nil {
+		s.notFound(w, r)
+		return
+	}
+	f, err := s.desk.ConversationFile(r.Context(), o, number, r.PathValue("sha"))
+	if errors.Is(err, services.ErrNoHandover) {
+		s.notFound(w, r)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, "find a conversation's file", err)
+		return
+	}
+	s.serveFile(w, r, f, "conversation "+strconv.FormatInt(number, 10))
 }
 
 // talkResults and talkErrors are what a conversation page says after an

@@ -347,6 +347,20 @@ func (c citizenChats) HandoverEnded(ctx context.Context, h services.Handover, by
 	return nil
 }
 
+// HandoverAnswered implements casework.HandoverChats.
+func (c citizenChats) HandoverAnswered(ctx context.Context, h services.Handover, at time.Time) error {
+	chat := ChatKey{Channel: h.Channel, ChatID: h.ChatID}
+	id := "handover-answer:" + strconv.FormatInt(h.Number, 10) + ":" + strconv.FormatInt(at.UnixNano(), 10)
+	return c.e.updateState(ctx, chat, id, at, func(st *State) {
+		if st.Handover != h.Number {
+			st.Handover, st.HandoverRate = h.Number, 0
+			if st.Lang == "" {
+				st.Lang = cmp.Or(h.CitizenLang, c.e.staffLang())
+			}
+		}
+	})
+}
+
 // handoverLines are what "data saya" shows of the chat's conversations.
 func (e *Engine) handoverLines(ctx context.Context, t *turn) ([]string, error) {
 	if e.handovers == nil {

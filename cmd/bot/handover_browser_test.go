@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/leksono/sapa/channels/telegram/telegramtest"
+	"github.com/leksono/sapa/services/imagetest"
 )
 
 // TestHandoverInTheConsole (issue #22): the console's inbox in a real
@@ -64,8 +65,22 @@ func TestHandoverInTheConsole(t *testing.T) {
 
 	srv.PushText(citizen, citizen, "KK saya hilang waktu banjir")
 	c.find(kasi, "KK saya hilang waktu banjir")
+	srv.PutFile("surat-kehilangan", imagetest.JPEG(64, 48, 120, imagetest.EXIF{}))
+	srv.PushPhoto(citizen, citizen, "surat-kehilangan", "ini surat kehilangannya")
+	c.find(kasi, "ini surat kehilangannya")
 	tb.open("/percakapan/" + number)
 	tb.waitText("KK saya hilang waktu banjir")
+	// The citizen's photo shows in the thread, served to this officer only.
+	width, err := chromedp.Run(tb.ctx, chromedp.Evaluate[int](`new Promise(done => {
+		const img = document.querySelector('.thread img.thumb');
+		if (!img) { done(-1); return; }
+		if (img.complete) { done(img.naturalWidth); return; }
+		img.addEventListener('load', () => done(img.naturalWidth));
+		img.addEventListener('error', () => done(0));
+	})`, chromedp.EvalAwaitPromise))
+	if err != nil || width != 64 {
+		t.Fatalf("the citizen's photo in the thread: width %d, %v", width, err)
+	}
 	tb.shot("talk")
 
 	// The second officer answers in the chat and is told who holds it.
@@ -80,4 +95,10 @@ func TestHandoverInTheConsole(t *testing.T) {
 	}
 	tb.open("/percakapan")
 	tb.waitText("Tidak ada percakapan terbuka.")
+
+	// Another unit's officer finds neither the conversation nor its photo.
+	other := newTab(t, base, 1366, 768)
+	other.login(c, "petugas_pem", 7003)
+	other.open("/percakapan/" + number)
+	other.waitText("Halaman atau kasus itu tidak ada.")
 }
