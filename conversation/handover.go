@@ -152,7 +152,8 @@ func (e *Engine) handoverTurn(ctx context.Context, t *turn) (bool, error) {
 		t.say(e.tr(t, "handover.buttons_off", nil))
 		return true, nil
 	case len(t.in.Attachments) > 0:
-		caption := t.text
+		// A photo's caption comes in Text; it is cleaned as typed text is.
+		caption := strings.TrimSpace(services.StripInvisible(strings.ToValidUTF8(t.in.Text, "")))
 		for _, a := range t.in.Attachments {
 			f, refused, err := e.keepFile(ctx, t, a)
 			if err != nil {
