@@ -224,3 +224,13 @@ func (e *Engine) staffConversations(ctx context.Context, t *turn, o services.Off
 	t.say(strings.Join(lines, "\n"))
 	return nil
 }
+
+// staffHelp is what "bantuan" tells an officer: the case commands and,
+// when citizens can talk to a person, the conversation commands.
+func (e *Engine) staffHelp(t *turn) string {
+	help := e.tr(t, "staff.help", nil)
+	if e.handovers != nil {
+		help += "\n" + e.tr(t, "handover.staff.help", nil)
+	}
+	return help
+}

@@ -21,7 +21,7 @@ const StepStaff Step = "staff"
 
 func init() {
 	register(StepStaff, stepKind{
-		question: func(e *Engine, t *turn) string { return e.tr(t, "staff.help", nil) },
+		question: func(e *Engine, t *turn) string { return e.staffHelp(t) },
 	})
 }
 
@@ -82,7 +82,7 @@ func (e *Engine) staffStep(ctx context.Context, t *turn, loaded Loaded, o servic
 		}
 	}
 	if t.in.Kind != KindText || len(fields) == 0 {
-		t.say(e.tr(t, "staff.help", nil))
+		t.say(e.staffHelp(t))
 		return nil
 	}
 	cmd, args := e.staffCmd[normalize(fields[0])], fields[1:]
@@ -111,7 +111,7 @@ func (e *Engine) staffStep(ctx context.Context, t *turn, loaded Loaded, o servic
 	case cmdMine:
 		return e.staffList(ctx, t, o, services.CaseFilter{Assignee: o.ID}, "staff.mine_title")
 	case "", cmdHelp:
-		t.say(e.tr(t, "staff.help", nil))
+		t.say(e.staffHelp(t))
 		return nil
 	}
 
@@ -143,7 +143,7 @@ func (e *Engine) staffStep(ctx context.Context, t *turn, loaded Loaded, o servic
 	default:
 		sc, ok := statusCommands[cmd]
 		if !ok {
-			t.say(e.tr(t, "staff.help", nil))
+			t.say(e.staffHelp(t))
 			return nil
 		}
 		out, err = e.work.Move(ctx, o, ticket, sc.to, note)
