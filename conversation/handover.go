@@ -66,7 +66,9 @@ func (e *Engine) startHandover(ctx context.Context, t *turn) error {
 		return err
 	}
 	// A pressed button is kept as the words on it.
-	first := services.HandoverMessage{From: services.HandoverFromCitizen, Text: cmp.Or(t.text, e.tr(t, "handover.menu", nil)), At: now}
+	first := services.HandoverMessage{
+		From: services.HandoverFromCitizen, Text: cmp.Or(t.text, e.tr(t, "handover.menu", nil)), At: now, Source: sourceOf(t.in, 0),
+	}
 	h, _, err := e.handovers.OpenHandover(ctx, services.NewHandover{
 		Channel: t.in.Chat.Channel, ChatID: t.in.Chat.ChatID, Name: t.in.SenderName,
 		Unit: unit, Topic: topic, At: now, First: first,
@@ -101,6 +103,15 @@ func (e *Engine) startHandover(ctx context.Context, t *turn) error {
 	}
 	t.out = append(t.out, e.toAll(e.unitTargets(h.Unit), e.tr(st, "handover.staff.new", staffArgs))...)
 	return nil
+}
+
+// sourceOf names part i of a chat message, for HandoverMessage.Source.
+func sourceOf(in Inbound, i int) string {
+	s := in.Chat.Channel + ":" + in.Chat.ChatID + ":" + in.MessageID
+	if i > 0 {
+		s += ":" + strconv.Itoa(i)
+	}
+	return s
 }
 
 // opensAt writes when the office opens: "Senin, 28 Desember 2026 pukul 07.30 WIB".
@@ -179,8 +190,9 @@ func (e *Engine) handoverTurn(ctx context.Context, t *turn) (bool, error) {
 		return true, nil
 	}
 	var h services.Handover
-	for _, m := range msgs {
+	for i, m := range msgs {
 		m.From, m.At = services.HandoverFromCitizen, now
+		m.Source = sourceOf(t.in, i)
 		var err error
 		h, err = e.handovers.AppendHandover(ctx, number, m)
 		if errors.Is(err, services.ErrHandoverClosed) || errors.Is(err, services.ErrNoHandover) {

@@ -72,6 +72,11 @@ type HandoverMessage struct {
 	// File is a photo or document sent with it, if any.
 	File *StoredFile
 	At   time.Time
+	// Source names the chat message it came from ("<channel>:<chat>:<id>",
+	// with a part number for a second file): the same message handled
+	// twice (a crash before its turn committed) adds one line, not two.
+	// "" for lines with no such message.
+	Source string
 }
 
 // NewHandover opens a hand-over.

@@ -62,6 +62,10 @@ type ConversationMessage struct {
 	FilePath     string        `gorm:"size:300;not null;default:''"`
 	At           time.Time     `gorm:"not null"`
 	Erased       bool          `gorm:"not null;default:false"`
+	// Source is the keyed hash of the chat message the line came from
+	// (services.HandoverMessage.Source), NULL without one: its unique index
+	// keeps a message handled twice to one line.
+	Source *string `gorm:"size:80;uniqueIndex"`
 }
 
 // handoverField is what a conversation message's body is sealed as.
@@ -178,8 +182,16 @@ func (s *Store) appendMessage(tx *gorm.DB, conv *Conversation, m services.Handov
 	if f := m.File; f != nil {
 		row.FileKind, row.FileMIME, row.FileSHA, row.FileSize, row.FilePath = f.Kind, f.MIME, f.SHA256, f.Size, f.Path
 	}
-	if err := tx.Create(&row).Error; err != nil {
-		return fmt.Errorf("append message: %w", err)
+	if m.Source != "" {
+		src := s.sec.sourceKey(m.Source)
+		row.Source = &src
+	}
+	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+	if res.Error != nil {
+		return fmt.Errorf("append message: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil // this message's line is there already
 	}
 	set := map[string]any{"last_at": at}
 	if m.From != services.HandoverFromCitizen && m.From != services.HandoverFromBot && conv.AnsweredAt == nil {

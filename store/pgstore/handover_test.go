@@ -36,12 +36,27 @@ func testHandoverLifecycle(t *testing.T, b backend) {
 	if err != nil || created || again.Number != h.Number || again.Unit != "pelayanan_umum" {
 		t.Errorf("second open = %+v, %v, %v; want the first conversation", again, created, err)
 	}
+	// The same chat message handled twice (a crash before its turn was
+	// committed) is one line.
+	for range 2 {
+		if _, err := s.AppendHandover(ctx, h.Number, services.HandoverMessage{
+			From: services.HandoverFromCitizen, Text: "halo?", At: at.Add(time.Minute), Source: "telegram:5001:m7",
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count(t, db, `SELECT count(*) FROM conversation_messages WHERE source IS NOT NULL`); n != 1 {
+		t.Errorf("a message handled twice left %d lines", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM conversation_messages WHERE source LIKE ?`, "%5001%"); n != 0 {
+		t.Error("the source names the chat in clear")
+	}
 	// At rest the citizen's words are sealed.
 	if n := count(t, db, `SELECT count(*) FROM conversation_messages WHERE body LIKE ?`, "%3307%"); n != 0 {
 		t.Errorf("%d message bodies hold the NIK in clear", n)
 	}
-	if n := count(t, db, `SELECT count(*) FROM conversation_messages WHERE body LIKE 'enc:v1:%'`); n != 2 {
-		t.Errorf("%d sealed bodies, want 2", n)
+	if n := count(t, db, `SELECT count(*) FROM conversation_messages WHERE body LIKE 'enc:v1:%'`); n != 3 {
+		t.Errorf("%d sealed bodies, want 3", n)
 	}
 
 	reply := services.HandoverMessage{From: "budi", Text: "Baik Bu, saya bantu.", At: at.Add(2 * time.Minute)}
@@ -100,7 +115,7 @@ func testHandoverLifecycle(t *testing.T, b backend) {
 	for _, m := range history {
 		lines = append(lines, m.From+": "+m.Text)
 	}
-	want := "citizen: " + secret + "|citizen: halo?|budi: Baik Bu, saya bantu.|bot: dialihkan ke pemerintahan oleh budi"
+	want := "citizen: " + secret + "|citizen: halo?|citizen: halo?|budi: Baik Bu, saya bantu.|bot: dialihkan ke pemerintahan oleh budi"
 	if got := strings.Join(lines, "|"); got != want {
 		t.Errorf("history =\n%s\nwant\n%s", got, want)
 	}
