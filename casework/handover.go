@@ -25,6 +25,10 @@ type Handovers interface {
 	TransferHandover(ctx context.Context, number int64, unit, holder, note string, at time.Time) (services.Handover, error)
 	CloseHandover(ctx context.Context, number int64, by string, at time.Time) (services.Handover, error)
 	MarkHandoverEscalated(ctx context.Context, number int64, at time.Time) (bool, error)
+	// RecordHandoverRead keeps who read which conversation, when and why
+	// ("" for its thread, "berkas <sha>" for a file), as reads of cases
+	// are kept: what citizens tell an officer is personal data too.
+	RecordHandoverRead(ctx context.Context, number int64, officer, purpose string, at time.Time) error
 }
 
 // HandoverChats is what casework asks of a citizen's chat when their
@@ -86,9 +90,30 @@ func (d *Desk) Conversations(ctx context.Context, o services.Officer) ([]service
 	return out, nil
 }
 
-// Conversation returns a conversation officer o may see, with its history;
-// one o may not see fails like one that does not exist.
+// Conversation returns a conversation officer o may see, with its history,
+// and records the read; one o may not see fails like one that does not
+// exist.
 func (d *Desk) Conversation(ctx context.Context, o services.Officer, number int64) (services.Handover, []services.HandoverMessage, error) {
+	h, msgs, err := d.visibleHandover(ctx, o, number)
+	if err != nil {
+		return h, msgs, err
+	}
+	if err := d.handovers.RecordHandoverRead(ctx, number, o.ID, "", d.now()); err != nil {
+		return services.Handover{}, nil, fmt.Errorf("record that %s read conversation %d: %w", o.ID, number, err)
+	}
+	return h, msgs, nil
+}
+
+// RereadConversation is Conversation without a new read on record: for
+// showing again, to officer o, a conversation whose reading by o is on
+// record already (the console's page shown again after an action).
+func (d *Desk) RereadConversation(ctx context.Context, o services.Officer, number int64) (services.Handover, []services.HandoverMessage, error) {
+	return d.visibleHandover(ctx, o, number)
+}
+
+// visibleHandover loads a conversation officer o may see, without a read
+// on record: for acting on it, never for showing it.
+func (d *Desk) visibleHandover(ctx context.Context, o services.Officer, number int64) (services.Handover, []services.HandoverMessage, error) {
 	if err := d.handoversOn(); err != nil {
 		return services.Handover{}, nil, err
 	}
@@ -106,12 +131,15 @@ func (d *Desk) Conversation(ctx context.Context, o services.Officer, number int6
 // conversation officer o may see; a file the conversation does not hold
 // fails like a conversation o may not see, with services.ErrNoHandover.
 func (d *Desk) ConversationFile(ctx context.Context, o services.Officer, number int64, sha string) (services.StoredFile, error) {
-	_, msgs, err := d.Conversation(ctx, o, number)
+	_, msgs, err := d.visibleHandover(ctx, o, number)
 	if err != nil {
 		return services.StoredFile{}, err
 	}
 	for _, m := range msgs {
 		if m.File != nil && m.File.SHA256 == sha {
+			if err := d.handovers.RecordHandoverRead(ctx, number, o.ID, "berkas "+sha, d.now()); err != nil {
+				return services.StoredFile{}, fmt.Errorf("record that %s opened a file of conversation %d: %w", o.ID, number, err)
+			}
 			return *m.File, nil
 		}
 	}
@@ -123,7 +151,7 @@ func (d *Desk) ConversationFile(ctx context.Context, o services.Officer, number 
 // first officer to answer holds the conversation; another officer is
 // refused with services.ErrHandoverHeld and told who holds it.
 func (d *Desk) ReplyHandover(ctx context.Context, o services.Officer, number int64, text string, file *services.StoredFile) (HandoverOutcome, error) {
-	h, _, err := d.Conversation(ctx, o, number)
+	h, _, err := d.visibleHandover(ctx, o, number)
 	if err != nil {
 		return HandoverOutcome{}, err
 	}
@@ -149,7 +177,7 @@ func (d *Desk) ReplyHandover(ctx context.Context, o services.Officer, number int
 // TakeHandover has officer o hold the conversation: the others of the unit
 // see it is theirs, and its escalation stops.
 func (d *Desk) TakeHandover(ctx context.Context, o services.Officer, number int64) (HandoverOutcome, error) {
-	if _, _, err := d.Conversation(ctx, o, number); err != nil {
+	if _, _, err := d.visibleHandover(ctx, o, number); err != nil {
 		return HandoverOutcome{}, err
 	}
 	h, err := d.handovers.HoldHandover(ctx, number, o.ID, d.now(), nil)
@@ -172,7 +200,7 @@ func mayAct(o services.Officer, h services.Handover) error {
 // code; it waits there for the first answer) or to one officer (their id),
 // who is told with the last messages; the citizen is told where it went.
 func (d *Desk) TransferHandover(ctx context.Context, o services.Officer, number int64, target string) (HandoverOutcome, error) {
-	h, msgs, err := d.Conversation(ctx, o, number)
+	h, msgs, err := d.visibleHandover(ctx, o, number)
 	if err != nil {
 		return HandoverOutcome{}, err
 	}
@@ -216,7 +244,7 @@ func (d *Desk) TransferHandover(ctx context.Context, o services.Officer, number 
 // service of the catalog, the citizen is also asked to file it (the
 // conversation turned into a case: the form asks what the case needs).
 func (d *Desk) CloseHandover(ctx context.Context, o services.Officer, number int64, service string) (HandoverOutcome, error) {
-	h, _, err := d.Conversation(ctx, o, number)
+	h, _, err := d.visibleHandover(ctx, o, number)
 	if err != nil {
 		return HandoverOutcome{}, err
 	}

@@ -49,12 +49,19 @@ func TestHandoverVisibilityAndHolding(t *testing.T) {
 	if _, _, err := o.desk.Conversation(ctx, kesos, 9999); !errors.Is(err, services.ErrNoHandover) {
 		t.Errorf("an unknown number: %v, want ErrNoHandover", err)
 	}
+	if _, _, err := o.desk.Conversation(ctx, umum, n); err != nil {
+		t.Fatal(err)
+	}
 	out, err := o.desk.ReplyHandover(ctx, umum, n, "Ada yang bisa dibantu?", nil)
 	if err != nil || out.Citizen != casework.Sent || out.Handover.Holder != "petugas_umum" {
 		t.Fatalf("the first answer = %+v, %v", out, err)
 	}
 	if got := o.notes.to("2001"); len(got) == 0 || !strings.Contains(got[len(got)-1], "Ada yang bisa dibantu?") {
 		t.Errorf("the citizen got %q", got)
+	}
+	// Reading is on record; acting is in the history, not a read.
+	if reads, err := o.store.HandoverReads(ctx, n); err != nil || len(reads) != 1 || reads[0].Officer != "petugas_umum" || reads[0].Purpose != "" {
+		t.Errorf("reads = %+v, %v; want petugas_umum's one read", reads, err)
 	}
 	if out, err := o.desk.ReplyHandover(ctx, admin, n, "Saya juga", nil); !errors.Is(err, services.ErrHandoverHeld) || out.Handover.Holder != "petugas_umum" {
 		t.Errorf("a second answer: %+v, %v; want ErrHandoverHeld naming the holder", out, err)

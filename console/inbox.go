@@ -2,6 +2,7 @@ package console
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -88,7 +89,27 @@ func (s *Server) talk(w http.ResponseWriter, r *http.Request, o services.Officer
 		s.notFound(w, r)
 		return
 	}
-	h, msgs, err := s.desk.Conversation(r.Context(), o, number)
+	// The first open in a session is on record, as a case's is; the page
+	// shown again after an action is not a new read.
+	ctx := r.Context()
+	session, _ := ctx.Value(sessionKey{}).(string)
+	seen := "talkread:" + session + ":" + strconv.FormatInt(number, 10)
+	first, err := s.cfg.Tokens.Claim(ctx, seen, readMemory)
+	if err != nil {
+		s.fail(w, r, "remember a conversation's read", err)
+		return
+	}
+	read := s.desk.RereadConversation
+	if first {
+		read = s.desk.Conversation
+	}
+	h, msgs, err := read(ctx, o, number)
+	if err != nil && first {
+		// Nothing on record: the next open is a first one again.
+		if _, derr := s.cfg.Tokens.Delete(context.WithoutCancel(ctx), seen); derr != nil {
+			s.log.Warn("console: a conversation's read not recorded is remembered as recorded", "conversation", number, "err", derr)
+		}
+	}
 	if errors.Is(err, services.ErrNoHandover) {
 		s.notFound(w, r)
 		return

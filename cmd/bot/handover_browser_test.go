@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -80,6 +82,16 @@ func TestHandoverInTheConsole(t *testing.T) {
 	})`, chromedp.EvalAwaitPromise))
 	if err != nil || width != 64 {
 		t.Fatalf("the citizen's photo in the thread: width %d, %v", width, err)
+	}
+	// Who read the conversation and looked at its photo is on record.
+	n, _ := strconv.ParseInt(number, 10, 64)
+	reads, err := a.cases.HandoverReads(context.Background(), n)
+	var purposes []string
+	for _, r := range reads {
+		purposes = append(purposes, r.Officer+":"+r.Purpose)
+	}
+	if err != nil || len(reads) < 2 || !strings.HasPrefix(purposes[len(purposes)-1], "kasi_kesos:berkas ") {
+		t.Errorf("reads of the conversation: %v, %v", purposes, err)
 	}
 	tb.shot("talk")
 
