@@ -20,6 +20,11 @@ import (
 // the chat's actions: ambil, alihkan, selesai, jadikan kasus. Every action
 // is the casework desk's, as in the chat.
 
+// talkChange starts what the store tells of a changed conversation
+// (pgstore.HandoverChange): the event stream tells the inbox and the
+// conversation's page, which refresh themselves.
+const talkChange = "percakapan-"
+
 // talkRow is one conversation in the inbox.
 type talkRow struct {
 	Number, URL, Unit, State, Name, Since, Holder string

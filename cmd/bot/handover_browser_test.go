@@ -48,6 +48,16 @@ func TestHandoverInTheConsole(t *testing.T) {
 	if got := tb.text(row); !strings.Contains(got, "menunggu petugas") {
 		t.Fatalf("the inbox shows the conversation as %q", got)
 	}
+	// The inbox follows: a second citizen's conversation appears unasked.
+	tb.waitFor("html[data-live-ready]")
+	const second = int64(5570002)
+	for _, line := range []string{"2", "sktm", "setuju"} {
+		srv.PushText(second, second, line)
+		c.next(second, "")
+	}
+	srv.PushText(second, second, "petugas")
+	other := regexp.MustCompile(`#(\d+)`).FindStringSubmatch(c.next(second, "percakapan #"))[1]
+	tb.waitFor(fmt.Sprintf("tr[data-talk=%q]", other))
 	tb.shot("inbox")
 	tb.do(chromedp.Click(chromedp.CSS(row + " a")))
 	tb.waitFor("#pesan")
@@ -65,13 +75,13 @@ func TestHandoverInTheConsole(t *testing.T) {
 		t.Fatalf("the citizen got:\n%s", got)
 	}
 
+	// The thread follows: the citizen's answer and photo appear unasked.
+	tb.waitFor("html[data-live-ready]")
 	srv.PushText(citizen, citizen, "KK saya hilang waktu banjir")
-	c.find(kasi, "KK saya hilang waktu banjir")
+	tb.waitText("KK saya hilang waktu banjir")
 	srv.PutFile("surat-kehilangan", imagetest.JPEG(64, 48, 120, imagetest.EXIF{}))
 	srv.PushPhoto(citizen, citizen, "surat-kehilangan", "ini surat kehilangannya")
-	c.find(kasi, "ini surat kehilangannya")
-	tb.open("/percakapan/" + number)
-	tb.waitText("KK saya hilang waktu banjir")
+	tb.waitText("ini surat kehilangannya")
 	// The citizen's photo shows in the thread, served to this officer only.
 	width, err := chromedp.Run(tb.ctx, chromedp.Evaluate[int](`new Promise(done => {
 		const img = document.querySelector('.thread img.thumb');
@@ -106,11 +116,15 @@ func TestHandoverInTheConsole(t *testing.T) {
 		t.Fatalf("the citizen is not asked to rate the conversation:\n%s", got)
 	}
 	tb.open("/percakapan")
-	tb.waitText("Tidak ada percakapan terbuka.")
+	tb.waitFor(fmt.Sprintf("tr[data-talk=%q]", other))
+	gone, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](fmt.Sprintf(`document.querySelector('tr[data-talk="%s"]') === null`, number)))
+	if err != nil || !gone {
+		t.Errorf("the closed conversation is still in the inbox (%v)", err)
+	}
 
 	// Another unit's officer finds neither the conversation nor its photo.
-	other := newTab(t, base, 1366, 768)
-	other.login(c, "petugas_pem", 7003)
-	other.open("/percakapan/" + number)
-	other.waitText("Halaman atau kasus itu tidak ada.")
+	pem := newTab(t, base, 1366, 768)
+	pem.login(c, "petugas_pem", 7003)
+	pem.open("/percakapan/" + number)
+	pem.waitText("Halaman atau kasus itu tidak ada.")
 }

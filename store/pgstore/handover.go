@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -67,6 +68,13 @@ type ConversationMessage struct {
 	// keeps a message handled twice to one line.
 	Source *string `gorm:"size:80;uniqueIndex"`
 }
+
+// HandoverChange is what OnChange's function is told when a conversation
+// changed: this prefix and its number, apart from any ticket.
+const HandoverChange = "percakapan-"
+
+// handoverChanged tells the OnChange function that a conversation changed.
+func (s *Store) handoverChanged(number int64) { s.changed(HandoverChange + strconv.FormatInt(number, 10)) }
 
 // handoverField is what a conversation message's body is sealed as.
 const handoverField = "handover"
@@ -162,6 +170,7 @@ func (s *Store) OpenHandover(ctx context.Context, n services.NewHandover) (servi
 	if err != nil {
 		return services.Handover{}, false, fmt.Errorf("open a conversation for a %s chat: %w", n.Channel, err)
 	}
+	s.handoverChanged(conv.ID)
 	h, err := s.handoverView(ctx, conv.ID)
 	return h, created, err
 }
@@ -233,6 +242,7 @@ func (s *Store) AppendHandover(ctx context.Context, number int64, m services.Han
 	if err != nil {
 		return services.Handover{}, fmt.Errorf("append to conversation %d: %w", number, err)
 	}
+	s.handoverChanged(number)
 	return s.handoverView(ctx, number)
 }
 
@@ -264,6 +274,9 @@ func (s *Store) HoldHandover(ctx context.Context, number int64, officer string, 
 	if err != nil {
 		return services.Handover{}, fmt.Errorf("hold conversation %d for %s: %w", number, officer, err)
 	}
+	if !held {
+		s.handoverChanged(number)
+	}
 	h, err := s.handoverView(ctx, number)
 	if err == nil && held {
 		err = fmt.Errorf("hold conversation %d for %s: %w", number, officer, services.ErrHandoverHeld)
@@ -293,6 +306,7 @@ func (s *Store) TransferHandover(ctx context.Context, number int64, unit, holder
 	if err != nil {
 		return services.Handover{}, fmt.Errorf("transfer conversation %d: %w", number, err)
 	}
+	s.handoverChanged(number)
 	return s.handoverView(ctx, number)
 }
 
@@ -308,6 +322,7 @@ func (s *Store) CloseHandover(ctx context.Context, number int64, by string, at t
 	if err != nil {
 		return services.Handover{}, fmt.Errorf("close conversation %d: %w", number, err)
 	}
+	s.handoverChanged(number)
 	return s.handoverView(ctx, number)
 }
 
