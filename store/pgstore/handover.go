@@ -74,7 +74,9 @@ type ConversationMessage struct {
 const HandoverChange = "percakapan-"
 
 // handoverChanged tells the OnChange function that a conversation changed.
-func (s *Store) handoverChanged(number int64) { s.changed(HandoverChange + strconv.FormatInt(number, 10)) }
+func (s *Store) handoverChanged(number int64) {
+	s.changed(HandoverChange + strconv.FormatInt(number, 10))
+}
 
 // handoverField is what a conversation message's body is sealed as.
 const handoverField = "handover"
