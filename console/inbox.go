@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -192,6 +194,56 @@ func (s *Server) talkFile(w http.ResponseWriter, r *http.Request, o services.Off
 	s.serveFile(w, r, f, "conversation "+strconv.FormatInt(number, 10))
 }
 
+// maxReplyFile is the largest photo or PDF an officer sends from the
+// console, as the chats take from citizens.
+const maxReplyFile = 10 << 20
+
+// MediaSaver keeps the photos and documents officers send from the
+// console: *mediastore.Store.
+type MediaSaver interface {
+	Save(ctx context.Context, kind string, data []byte) (services.StoredFile, error)
+}
+
+// replyFile reads the photo or PDF of a reply form, if one was chosen,
+// checked as the chats check citizens' files (its type from its bytes, a
+// picture's header, a PDF's scripts) and kept without a picture's
+// metadata. refused is why it cannot be sent.
+func (s *Server) replyFile(r *http.Request) (*services.StoredFile, string, error) {
+	saver, ok := s.cfg.Media.(MediaSaver)
+	f, _, err := r.FormFile("berkas")
+	if errors.Is(err, http.ErrMissingFile) {
+		return nil, "", nil
+	}
+	if err != nil || !ok {
+		return nil, services.FileRefusedType, nil
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxReplyFile+1))
+	if err != nil {
+		return nil, "", fmt.Errorf("read the uploaded file: %w", err)
+	}
+	if len(data) == 0 {
+		return nil, "", nil
+	}
+	mime, refused := services.JudgeFile(data, maxReplyFile)
+	if refused == "" {
+		refused = services.JudgeContent(data, mime)
+	}
+	if refused != "" {
+		return nil, refused, nil
+	}
+	if mime != services.MIMEPDF {
+		if data, _, err = services.StripImage(data); err != nil {
+			return nil, services.FileRefusedType, nil
+		}
+	}
+	stored, err := saver.Save(r.Context(), services.FileKind(mime), data)
+	if err != nil {
+		return nil, "", fmt.Errorf("keep the uploaded file: %w", err)
+	}
+	return &stored, "", nil
+}
+
 // talkResults and talkErrors are what a conversation page says after an
 // action (?hasil=, ?galat=), by locale key.
 var (
@@ -201,7 +253,7 @@ var (
 	}
 	talkErrors = map[string]string{
 		"held": "handover.staff.held_by", "closed": "handover.staff.already_closed", "text": "console.talk.need_text",
-		"target": "console.talk.need_target", "service": "console.talk.need_service",
+		"target": "console.talk.need_target", "service": "console.talk.need_service", "file": "console.talk.bad_file",
 	}
 )
 
@@ -225,7 +277,16 @@ func (s *Server) talkAct(w http.ResponseWriter, r *http.Request, o services.Offi
 			// A canned answer, with what the officer typed after it.
 			text = strings.TrimSpace(s.catalog.Handover.Templates[i-1].Text + "\n" + text)
 		}
-		out, err = s.desk.ReplyHandover(ctx, o, number, text, nil)
+		file, refused, ferr := s.replyFile(r)
+		if ferr != nil {
+			s.fail(w, r, "keep an officer's file", ferr)
+			return
+		}
+		if refused != "" {
+			http.Redirect(w, r, "/percakapan/"+strconv.FormatInt(number, 10)+"?galat=file", http.StatusSeeOther)
+			return
+		}
+		out, err = s.desk.ReplyHandover(ctx, o, number, text, file)
 		result = "sent"
 		if err == nil && !out.Citizen.Told() {
 			result = "untold"

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -104,6 +108,19 @@ func TestHandoverInTheConsole(t *testing.T) {
 		t.Errorf("reads of the conversation: %v, %v", purposes, err)
 	}
 	tb.shot("talk")
+
+	// A PDF sent from the reply box reaches the citizen as a document.
+	pdf := filepath.Join(t.TempDir(), "syarat-sktm.pdf")
+	if err := os.WriteFile(pdf, []byte("%PDF-1.4\n% syarat SKTM\n%%EOF\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tb.do(chromedp.SetUploadFiles(chromedp.CSS("#berkas"), []string{pdf}))
+	tb.submit("button[value=balas]", "#pesan", "Ini daftar syaratnya.")
+	tb.waitText("Pesan terkirim")
+	c.next(citizen, "Ini daftar syaratnya.")
+	if files := srv.WaitFiles(t, citizen, 1, 20*time.Second); files[0].Method != "sendDocument" || !bytes.Contains(files[0].Data, []byte("syarat SKTM")) {
+		t.Errorf("the officer's PDF reached the citizen as %s of %d bytes", files[0].Method, files[0].Size)
+	}
 
 	// The second officer answers in the chat and is told who holds it.
 	srv.PushText(petugas, petugas, "balas "+number+" Saya bantu")
