@@ -73,8 +73,17 @@ type Config struct {
 	// Send delivers the citizens' and officers' notifications; nil drops
 	// them (and says so: the citizen was not told).
 	Send Send
-	Now  func() time.Time // defaults to time.Now
-	Log  *slog.Logger     // defaults to slog.Default()
+	// SendFiles delivers photos and documents with a text (an officer's
+	// reply with a file, a citizen's photo forwarded); nil: text only.
+	SendFiles SendFiles
+	// Handovers keeps the conversations citizens have with officers;
+	// nil: there are none.
+	Handovers Handovers
+	// Chats gives a citizen's chat back to the bot when their
+	// conversation ends; nil: the citizen is not told.
+	Chats HandoverChats
+	Now   func() time.Time // defaults to time.Now
+	Log   *slog.Logger     // defaults to slog.Default()
 }
 
 // Desk is the office's desk: every staff action on a case. It is safe for
@@ -87,9 +96,13 @@ type Desk struct {
 	reads    Reads
 	citizens Citizens
 	send     Send
-	now      func() time.Time
-	log      *slog.Logger
-	calendar services.Calendar
+	// The conversations (handover.go).
+	sendFiles SendFiles
+	handovers Handovers
+	chats     HandoverChats
+	now       func() time.Time
+	log       *slog.Logger
+	calendar  services.Calendar
 }
 
 // New builds a Desk and checks that the texts it sends exist, so a missing
@@ -98,12 +111,17 @@ func New(cfg Config) (*Desk, error) {
 	if cfg.Catalog == nil || cfg.Texts == nil || cfg.Cases == nil {
 		return nil, errors.New("casework needs a catalog, texts and a case store")
 	}
-	if missing := cfg.Texts.Missing(textKeys()); len(missing) > 0 {
+	keys := textKeys()
+	if cfg.Handovers != nil {
+		keys = append(keys, handoverTextKeys()...)
+	}
+	if missing := cfg.Texts.Missing(keys); len(missing) > 0 {
 		return nil, fmt.Errorf("the staff actions: missing locale keys %v", missing)
 	}
 	d := &Desk{
 		catalog: cfg.Catalog, texts: cfg.Texts, staff: cfg.Staff, cases: cfg.Cases, reads: cfg.Reads,
 		citizens: cfg.Citizens, send: cfg.Send, now: cfg.Now, log: cmp.Or(cfg.Log, slog.Default()),
+		sendFiles: cfg.SendFiles, handovers: cfg.Handovers, chats: cfg.Chats,
 		calendar: services.NewCalendar(cfg.Catalog.Office),
 	}
 	if d.now == nil {

@@ -90,7 +90,7 @@ func newOffice(t *testing.T) *office {
 	states := redisstore.New(rdb, prefix)
 	o.engine, err = conversation.New(conversation.Config{
 		Catalog: catalog, Texts: texts, States: states, Cases: store, Desk: store.Desk(),
-		Surveys: store.Desk(), Privacy: store.Desk(), Staff: o.staff, Notifier: o.notes,
+		Surveys: store.Desk(), Privacy: store.Desk(), Staff: o.staff, Notifier: o.notes, Handovers: store,
 		Now: func() time.Time { return o.clock }, Log: quiet,
 	})
 	if err != nil {

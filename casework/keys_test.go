@@ -22,7 +22,7 @@ func TestLocaleKeysExist(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := regexp.MustCompile(`"((?:notify|staff|date|survey)\.[a-z0-9_.]+)"`)
+	key := regexp.MustCompile(`"((?:notify|staff|date|survey|handover)\.[a-z0-9_.]+)"`)
 	found := 0
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {

@@ -3,6 +3,8 @@ package console
 import (
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -83,6 +85,18 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, o services.Offic
 			}
 			fmt.Fprint(w, ": ping\n\n")
 		case ticket := <-inbox:
+			if n, ok := strings.CutPrefix(ticket, talkChange); ok {
+				// A conversation (inbox.go): told to those who may see it.
+				number, err := strconv.ParseInt(n, 10, 64)
+				if err != nil {
+					continue
+				}
+				if _, _, err := s.desk.RereadConversation(ctx, o, number); err != nil {
+					continue
+				}
+				fmt.Fprintf(w, "event: talk\ndata: %d\n\n", number)
+				break
+			}
 			if _, err := s.desk.Look(ctx, o, ticket); err != nil {
 				continue // not the officer's to see, or gone
 			}

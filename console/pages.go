@@ -498,13 +498,19 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request, o services.Officer
 		s.fail(w, r, "find a case's file", err)
 		return
 	}
+	s.serveFile(w, r, f, ticket)
+}
+
+// serveFile sends a stored photo or document inline, never cached; what
+// names its case or conversation in the log.
+func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, f services.StoredFile, what string) {
 	if !slices.Contains(allowedFileMIME, f.MIME) {
 		s.notFound(w, r)
 		return
 	}
 	rc, err := s.cfg.Media.Open(f)
 	if err != nil {
-		s.fail(w, r, "open a case's file", err)
+		s.fail(w, r, "open a file", err)
 		return
 	}
 	defer rc.Close()
@@ -516,7 +522,7 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request, o services.Officer
 	h.Set("X-Frame-Options", "SAMEORIGIN")
 	h.Set("Content-Length", strconv.FormatInt(f.Size, 10))
 	if _, err := io.Copy(w, rc); err != nil {
-		s.log.Warn("console: file not sent whole", "ticket", ticket, "err", err)
+		s.log.Warn("console: file not sent whole", "of", what, "err", err)
 	}
 }
 

@@ -19,7 +19,7 @@ import (
 const fragmentHeader = "X-Console-Fragment"
 
 // pageNames are the console's pages, one template each beside the layout.
-var pageNames = []string{"login", "home", "queue", "case", "register", "report", "error", "visits"}
+var pageNames = []string{"login", "home", "queue", "case", "register", "report", "error", "visits", "inbox", "talk"}
 
 // page is a parsed page: the layout with the page's own blocks.
 type page struct {
@@ -360,5 +360,5 @@ func textKeys() []string {
 	for _, c := range []string{"A", "B", "C", "D"} {
 		keys = append(keys, "report.quality."+c)
 	}
-	return keys
+	return append(keys, inboxTextKeys()...)
 }

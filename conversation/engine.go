@@ -59,6 +59,9 @@ type Config struct {
 	// Notifier delivers staff notifications and citizens' updates; nil
 	// drops them (a bot with no staff configured).
 	Notifier Notifier
+	// Handovers keeps the citizens' conversations with officers
+	// (handover.go); nil: nobody can ask for a person.
+	Handovers HandoverDesk
 	// Health, when set, tells an outage of the stores (the state store, the
 	// case database) from a message's own failure: a message failing while
 	// one does not answer fails with ErrUnavailable, and the sender is told
@@ -75,35 +78,36 @@ type Config struct {
 // Engine walks citizens through menus and forms. It is safe for concurrent
 // use: all per-chat state lives in the StateStore.
 type Engine struct {
-	catalog  *services.Catalog
-	texts    *locales.Bundle
-	states   StateStore
-	gate     ChatGate // Config.Gate, or open
-	open     ChatGate // the states with no lock and no limit: officers' gate
-	cases    CaseStore
-	desk     CaseDesk
-	media    MediaStore
-	surveys  SurveyDesk
-	privacy  PrivacyDesk
-	past     PastRequests
-	letters  LetterChecker
-	visits   VisitDesk
-	schedule *casework.Schedule
-	staff    *services.Staff
-	notifier Notifier
-	health   Health
-	once     OnceGuard
-	work     *casework.Desk // the staff actions, shared with the console
-	now      func() time.Time
-	log      *slog.Logger
-	calendar services.Calendar
-	vocab    services.Vocabulary
-	intents  *services.Intents          // what a citizen's own sentence asks for
-	words    map[string]map[string]bool // word lists by name (wordSets), normalized: menu, cancel, skip, ...
-	edit     []string
-	editOrNo []string // the edit words and the no words: a "no" to "is it right?"
-	cont     []string
-	staffCmd map[string]string // typed word -> staff command
+	catalog   *services.Catalog
+	texts     *locales.Bundle
+	states    StateStore
+	gate      ChatGate // Config.Gate, or open
+	open      ChatGate // the states with no lock and no limit: officers' gate
+	cases     CaseStore
+	desk      CaseDesk
+	media     MediaStore
+	surveys   SurveyDesk
+	privacy   PrivacyDesk
+	past      PastRequests
+	letters   LetterChecker
+	visits    VisitDesk
+	schedule  *casework.Schedule
+	staff     *services.Staff
+	notifier  Notifier
+	handovers HandoverDesk
+	health    Health
+	once      OnceGuard
+	work      *casework.Desk // the staff actions, shared with the console
+	now       func() time.Time
+	log       *slog.Logger
+	calendar  services.Calendar
+	vocab     services.Vocabulary
+	intents   *services.Intents          // what a citizen's own sentence asks for
+	words     map[string]map[string]bool // word lists by name (wordSets), normalized: menu, cancel, skip, ...
+	edit      []string
+	editOrNo  []string // the edit words and the no words: a "no" to "is it right?"
+	cont      []string
+	staffCmd  map[string]string // typed word -> staff command
 	// menuWords are the words that pick a main-menu item, by item
 	// (words.menu_items.<item> in every locale).
 	menuWords map[string][]string
@@ -132,31 +136,32 @@ func New(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{
-		catalog:  cfg.Catalog,
-		texts:    cfg.Texts,
-		states:   cfg.States,
-		gate:     cfg.Gate,
-		open:     openGate{states: cfg.States},
-		cases:    cfg.Cases,
-		desk:     cfg.Desk,
-		media:    cfg.Media,
-		surveys:  cfg.Surveys,
-		privacy:  cfg.Privacy,
-		past:     cfg.Past,
-		letters:  cfg.Letters,
-		visits:   cfg.Visits,
-		schedule: cfg.Schedule,
-		staff:    cfg.Staff,
-		notifier: cfg.Notifier,
-		health:   cfg.Health,
-		once:     cfg.Once,
-		now:      cfg.Now,
-		log:      cfg.Log,
-		calendar: services.NewCalendar(cfg.Catalog.Office),
-		vocab:    vocabulary(cfg.Texts),
-		words:    map[string]map[string]bool{},
-		edit:     cfg.Texts.Words("edit"),
-		cont:     cfg.Texts.Words("continue"),
+		catalog:   cfg.Catalog,
+		texts:     cfg.Texts,
+		states:    cfg.States,
+		gate:      cfg.Gate,
+		open:      openGate{states: cfg.States},
+		cases:     cfg.Cases,
+		desk:      cfg.Desk,
+		media:     cfg.Media,
+		surveys:   cfg.Surveys,
+		privacy:   cfg.Privacy,
+		past:      cfg.Past,
+		letters:   cfg.Letters,
+		visits:    cfg.Visits,
+		schedule:  cfg.Schedule,
+		staff:     cfg.Staff,
+		notifier:  cfg.Notifier,
+		handovers: cfg.Handovers,
+		health:    cfg.Health,
+		once:      cfg.Once,
+		now:       cfg.Now,
+		log:       cfg.Log,
+		calendar:  services.NewCalendar(cfg.Catalog.Office),
+		vocab:     vocabulary(cfg.Texts),
+		words:     map[string]map[string]bool{},
+		edit:      cfg.Texts.Words("edit"),
+		cont:      cfg.Texts.Words("continue"),
 	}
 	e.editOrNo = append(append([]string{}, e.edit...), e.vocab.No...)
 	if e.gate == nil {
@@ -174,10 +179,14 @@ func New(cfg Config) (*Engine, error) {
 	if e.notifier == nil {
 		e.notifier = noNotifier{}
 	}
-	work, err := casework.New(casework.Config{
+	wc := casework.Config{
 		Catalog: e.catalog, Texts: e.texts, Staff: e.staff, Cases: e.desk, Reads: cfg.Privacy,
 		Citizens: citizenChats{e}, Send: e.sendText, Now: e.now, Log: e.log,
-	})
+	}
+	if cfg.Handovers != nil {
+		wc.Handovers, wc.Chats, wc.SendFiles = cfg.Handovers, citizenChats{e}, e.sendFiles
+	}
+	work, err := casework.New(wc)
 	if err != nil {
 		return nil, err
 	}
@@ -493,6 +502,12 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 	// Only the message right after an answer may add to it.
 	replied := t.st.Replied
 	t.st.Replied = ""
+	if t.st.Handover != 0 || t.st.HandoverRate != 0 {
+		// Talking to a person, or asked to rate it (handover.go).
+		if done, err := e.handoverTurn(ctx, t); done || err != nil {
+			return err
+		}
+	}
 	if t.st.Awaiting != "" {
 		// An officer asked something since the citizen last wrote: the
 		// question is what they see now, so it is where their message lands.

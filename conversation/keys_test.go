@@ -101,7 +101,20 @@ func engineFamilies() map[string][]string {
 	for _, list := range globalWords {
 		global = append(global, "words."+list)
 	}
+	var talkWeekdays, ratings, talkStates []string
+	for d := 0; d < 7; d++ {
+		talkWeekdays = append(talkWeekdays, "handover.weekday."+strconv.Itoa(d))
+	}
+	for score := 1; score <= 4; score++ {
+		ratings = append(ratings, "handover.rate."+strconv.Itoa(score))
+	}
+	for _, s := range []services.HandoverState{services.HandoverWaiting, services.HandoverHeld, services.HandoverClosed} {
+		talkStates = append(talkStates, "handover.state."+string(s))
+	}
 	return map[string][]string{
+		"handover.weekday.*":        talkWeekdays,
+		"handover.rate.*":           ratings,
+		"handover.state.*":          talkStates,
 		"status.label.*":            labels,
 		"staff.event.*":             events,
 		"survey.ask.*":              asks,

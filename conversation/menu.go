@@ -152,6 +152,8 @@ func (e *Engine) onMenu(ctx context.Context, t *turn) error {
 		e.resumeDraft(t)
 	case "answer":
 		e.toQuestions(t)
+	case menuPerson:
+		return e.startHandover(ctx, t)
 	default:
 		if code, ok := strings.CutPrefix(value, "c:"); ok {
 			return e.startForm(ctx, t, code)
@@ -185,6 +187,10 @@ func (e *Engine) menuChoices(t *turn) []services.Choice {
 	}
 	if len(t.st.Questions) > 0 {
 		choices = append(choices, services.Choice{Value: "answer", Label: e.questionsLabel(t)})
+	}
+	if e.handovers != nil {
+		// Last, so the numbers citizens learned for the others stay.
+		choices = append(choices, services.Choice{Value: menuPerson, Label: e.tr(t, "handover.menu", nil), Keywords: e.texts.Words("handover")})
 	}
 	return choices
 }

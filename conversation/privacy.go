@@ -159,6 +159,11 @@ func (e *Engine) showMyData(ctx context.Context, t *turn) error {
 			}
 		}
 	}
+	talks, err := e.handoverLines(ctx, t)
+	if err != nil {
+		return err
+	}
+	lines = append(lines, talks...)
 	if len(cases) == 0 {
 		lines = append(lines, e.tr(t, "privacy.mydata_nocase", nil))
 	}
@@ -184,6 +189,9 @@ func (e *Engine) eraseMe(ctx context.Context, t *turn) error {
 	}
 	open, err := e.openTickets(ctx, t)
 	if err != nil {
+		return err
+	}
+	if err := e.leaveHandover(ctx, t); err != nil {
 		return err
 	}
 	// What stays of the state is the bare menu: no draft, no answers. The

@@ -21,6 +21,10 @@ func (e *Engine) Remind(ctx context.Context, guard OnceGuard) (bool, error) {
 		// The deadlines do not wait for the visits: the next run retries.
 		e.log.Warn("visit reminders failed; retrying at the next run", "err", err)
 	}
+	// The conversations' clocks run every minute, working day or not.
+	if err := e.HandoverTimers(ctx); err != nil {
+		e.log.Warn("conversation timers", "err", err)
+	}
 	office := e.catalog.Office
 	now := e.now().In(office.Location)
 	if !e.calendar.IsWorkingDay(now) || now.Format("15:04") < office.RemindAt {

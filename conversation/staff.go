@@ -21,7 +21,7 @@ const StepStaff Step = "staff"
 
 func init() {
 	register(StepStaff, stepKind{
-		question: func(e *Engine, t *turn) string { return e.tr(t, "staff.help", nil) },
+		question: func(e *Engine, t *turn) string { return e.staffHelp(t) },
 	})
 }
 
@@ -71,9 +71,18 @@ func (e *Engine) staffStep(ctx context.Context, t *turn, loaded Loaded, o servic
 		t.st = State{Chat: t.in.Chat}
 	}
 	t.st.Step, t.st.Lang, t.st.UpdatedAt = StepStaff, e.staffLang(), e.now()
+	if len(t.in.Attachments) > 0 && t.text == "" {
+		// A photo or PDF captioned "balas 12" answers a conversation.
+		t.text = strings.TrimSpace(services.StripInvisible(strings.ToValidUTF8(t.in.Text, "")))
+	}
 	fields := strings.Fields(t.text)
+	if len(fields) > 0 {
+		if done, err := e.staffHandover(ctx, t, o, e.staffCmd[normalize(fields[0])], fields); done || err != nil {
+			return err
+		}
+	}
 	if t.in.Kind != KindText || len(fields) == 0 {
-		t.say(e.tr(t, "staff.help", nil))
+		t.say(e.staffHelp(t))
 		return nil
 	}
 	if done, err := e.visitCommand(ctx, t, o, fields); done {
@@ -105,7 +114,7 @@ func (e *Engine) staffStep(ctx context.Context, t *turn, loaded Loaded, o servic
 	case cmdMine:
 		return e.staffList(ctx, t, o, services.CaseFilter{Assignee: o.ID}, "staff.mine_title")
 	case "", cmdHelp:
-		t.say(e.tr(t, "staff.help", nil))
+		t.say(e.staffHelp(t))
 		return nil
 	}
 
@@ -137,7 +146,7 @@ func (e *Engine) staffStep(ctx context.Context, t *turn, loaded Loaded, o servic
 	default:
 		sc, ok := statusCommands[cmd]
 		if !ok {
-			t.say(e.tr(t, "staff.help", nil))
+			t.say(e.staffHelp(t))
 			return nil
 		}
 		out, err = e.work.Move(ctx, o, ticket, sc.to, note)

@@ -42,4 +42,10 @@ type State struct {
 	// SurveyKind is the kind of the case whose survey is open: a
 	// complaint is not asked about requirements and cost.
 	SurveyKind services.Kind
+
+	// Handover is the number of the conversation with an officer the chat
+	// is in (handover.go), 0 when none; HandoverRate the one whose rating
+	// was asked and not yet answered.
+	Handover     int64
+	HandoverRate int64
 }

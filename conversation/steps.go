@@ -2,6 +2,7 @@ package conversation
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"github.com/leksono/sapa/services"
@@ -89,6 +90,12 @@ func stepOf(s Step) *stepKind {
 // options. Every path through the engine ends here, so a citizen always
 // knows what is expected next.
 func (e *Engine) prompt(t *turn) {
+	if t.st.Handover != 0 {
+		// Talking to an officer: what comes next is theirs (handover.go).
+		t.say(e.tr(t, "handover.still_open", map[string]string{"number": strconv.FormatInt(t.st.Handover, 10)}))
+		t.options = t.options[:0]
+		return
+	}
 	if t.st.Survey != "" && t.st.SurveyQ >= 0 && e.surveys != nil {
 		e.promptSurvey(t)
 		return

@@ -43,8 +43,9 @@ type harness struct {
 	media   *conversationtest.Media
 	privacy *conversationtest.Privacy
 	letters *letters.Issuer
-	visits  *pgstore.Store
-	once    memOnce // the reminders' once-a-day claims
+	visits  *pgstore.Store // booked visits
+	talks   *pgstore.Store // the conversations with officers (the same store)
+	once    memOnce        // the reminders' once-a-day claims
 	staff   *services.Staff
 	clock   time.Time
 	chat    conversation.ChatKey
@@ -90,8 +91,10 @@ func newHarness(t *testing.T) *harness {
 		Random: rand.NewChaCha8([32]byte{'s', 'a', 'p', 'a'}),
 	})
 	h.cases.Erasing = h.privacy.Erasing
-	// Booked visits are kept by the real store, on SQLite: the race for a
-	// slot's last place is the database's to settle.
+	// Booked visits and the conversations with officers are kept by the
+	// real store, on SQLite: the race for a slot's last place is the
+	// database's to settle, and its sealing, locking and timers are what
+	// citizens meet.
 	h.visits, err = pgstore.OpenSQLite(context.Background(), storetest.SQLite(t), pgstore.Options{
 		TicketPrefix: catalog.Office.TicketPrefix, Location: catalog.Office.Location, AllowPlaintext: true,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -100,9 +103,10 @@ func newHarness(t *testing.T) *harness {
 		t.Fatalf("open the visits' store: %v", err)
 	}
 	t.Cleanup(func() { _ = h.visits.Close() })
+	h.talks = h.visits
 	h.engine, err = conversation.New(conversation.Config{
 		Catalog: catalog, Texts: texts, States: h.states, Cases: h.cases, Desk: h.cases, Surveys: h.cases, Past: h.cases,
-		Staff: h.staff, Notifier: h.notes, Media: h.media, Privacy: h.privacy, Letters: h.letters,
+		Staff: h.staff, Notifier: h.notes, Media: h.media, Privacy: h.privacy, Letters: h.letters, Handovers: h.talks,
 		Visits: h.visits, Schedule: casework.NewSchedule(catalog, h.visits, h.cases, func() time.Time { return h.clock }),
 		Now: func() time.Time { return h.clock },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -172,8 +176,15 @@ func (h *harness) send(in conversation.Inbound) []string {
 	if len(replies) == 0 {
 		out = append(out, "< (no reply)")
 	}
+	return append(out, h.notifications(in.Text)...)
+}
+
+// notifications renders the messages sent to other chats since the last
+// call, as transcript lines.
+func (h *harness) notifications(after string) []string {
+	var out []string
 	for _, n := range h.notes.Take() {
-		h.rendered = append(h.rendered, renderedMessage{to: h.who(n.To), after: in.Text, text: phoneText(n.Reply)})
+		h.rendered = append(h.rendered, renderedMessage{to: h.who(n.To), after: after, text: phoneText(n.Reply)})
 		for i, line := range strings.Split(n.Reply.Text, "\n") {
 			prefix := "<<        "
 			if i == 0 {
@@ -183,6 +194,12 @@ func (h *harness) send(in conversation.Inbound) []string {
 		}
 		for _, f := range n.Reply.Files {
 			out = append(out, "<<        [berkas "+f.Kind+" "+f.SHA256[:8]+"]")
+		}
+		for i, o := range n.Reply.Options {
+			out = append(out, "<<          ["+strconv.Itoa(i+1)+"] "+o.Label)
+		}
+		if len(n.Reply.Options) > 0 && n.To == citizenChat {
+			h.offered = append(h.offered, n.Reply.Options)
 		}
 	}
 	return out
@@ -365,6 +382,13 @@ func replay(t *testing.T, script string) (*harness, string) {
 					out = append(out, strings.TrimRight(prefix+l, " "))
 				}
 			}
+		case line == "-- tick":
+			// The minute's timers run (reminders, the conversations' clocks).
+			out = append(out, line)
+			if err := h.engine.HandoverTimers(context.Background()); err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			out = append(out, h.notifications(line)...)
 		case line == "-- ask consent":
 			// From here on, citizens must agree to the privacy notice.
 			h.privacy.AssumeConsent = false

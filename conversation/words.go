@@ -58,6 +58,8 @@ func (e *Engine) globalWord(ctx context.Context, t *turn) (bool, error) {
 	case e.words["help"][word]:
 		t.say(e.tr(t, helpKey(t.st.Step), map[string]string{"hours": strconv.Itoa(int(e.catalog.Office.DraftTTL.Hours()))}))
 		e.prompt(t)
+	case e.words["handover"][word] && e.handovers != nil:
+		return true, e.startHandover(ctx, t)
 	case e.words["erase"][word]:
 		return true, e.eraseMe(ctx, t)
 	case e.words["mydata"][word]:

@@ -114,6 +114,17 @@ func (w *Writer) serviceTables(d Document) []Table {
 	}
 	row("respondents", nil, count(r.IKM.Respondents))
 	row("partial", nil, count(r.PartialSurveys))
+	// The conversations' ratings, beside the survey and outside the IKM.
+	rated, total := 0, 0
+	for score, n := range r.HandoverRatings {
+		rated, total = rated+n, total+score*n
+	}
+	row("handover_rated", nil, count(rated))
+	if rated > 0 {
+		row("handover_rating", nil, decimal(float64(total)/float64(rated), 2))
+	} else {
+		row("handover_rating", nil, none())
+	}
 	out = append(out, sum)
 
 	kinds := w.table("kind", nil, w.codeCol("kind"), w.col("count"))

@@ -59,6 +59,8 @@ type Catalog struct {
 	// citizen is offered again from their last request, each for as long
 	// as the office holds it valid (reuse_documents in services.yaml).
 	ReuseDocuments map[string]time.Duration
+	// Handover is how citizens talk to a person (handover.yaml).
+	Handover HandoverRules
 }
 
 // Referral is a place a complaint can be referred to. An officer types its

@@ -57,6 +57,9 @@ func LoadCatalog(fsys fs.FS) (*Catalog, error) {
 	if len(l.errs) > 0 {
 		return nil, fmt.Errorf("invalid configuration: %w", errors.Join(l.errs...))
 	}
+	if err := loadHandover(fsys, cat); err != nil {
+		return nil, fmt.Errorf("invalid configuration: %w", err)
+	}
 	return cat, nil
 }
 

@@ -68,6 +68,10 @@ type Report struct {
 	// the bot sees them, the default population of the survey's minimum
 	// sample. The store fills it; BuildReport leaves it 0.
 	YearCases int `json:"year_cases"`
+	// HandoverRatings counts the ratings citizens gave the conversations
+	// with officers closed in the period, by score (index 1 to 4): shown
+	// beside the survey, never inside the IKM. The store fills it.
+	HandoverRatings [5]int `json:"handover_ratings"`
 	// Monthly is one entry per calendar month (office time zone) the
 	// period touches, for the chart.
 	Monthly []MonthReport `json:"monthly"`

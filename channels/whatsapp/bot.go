@@ -201,6 +201,7 @@ type Bot struct {
 
 	mu          sync.Mutex
 	chats       map[string]types.JID // chats that wrote since start, and the JID to answer them at
+	wrote       map[string]time.Time // when each of those chats last wrote, for Send's kind
 	apologized  map[string]time.Time // backlog apologies sent, per chat
 	officerLIDs map[string]string    // LID user -> officer's phone number, looked up at connect
 	merged      map[string]bool      // LIDs whose records were merged onto their number by this process
@@ -302,6 +303,7 @@ func newBot(cfg Config, h Handler, log *slog.Logger, api conn, c dispatch.Clock)
 		staff:         staff,
 		contacts:      contacts,
 		chats:         map[string]types.JID{},
+		wrote:         map[string]time.Time{},
 		apologized:    map[string]time.Time{},
 		officerLIDs:   map[string]string{},
 		merged:        map[string]bool{},
@@ -630,6 +632,9 @@ func (b *Bot) enqueue(inc incoming, raw []byte) {
 	chatID := inc.in.Chat.ChatID
 	b.mu.Lock()
 	b.chats[chatID] = inc.chat
+	if inc.in.At.After(b.wrote[chatID]) {
+		b.wrote[chatID] = inc.in.At
+	}
 	b.mu.Unlock()
 	j := &job{inc: inc, raw: raw, stale: b.clock.Now().Sub(inc.in.At) > b.cfg.BacklogAge}
 	if d := b.inbox.Load(); d == nil || !d.Add(chatID, j) {
@@ -771,7 +776,21 @@ func (b *Bot) Send(ctx context.Context, chatID string, r conversation.Reply) err
 	if err != nil {
 		return err
 	}
-	return b.sendReply(ctx, SendNotice, chatID, to, r)
+	return b.sendReply(ctx, b.sendKind(chatID), chatID, to, r)
+}
+
+// sendKind is how a message outside a conversation turn is paced: as a
+// reply when the chat wrote within replyFresh (an officer answering a
+// citizen in a conversation, issue #22: WhatsApp sees an answer, not a
+// proactive message), else as a notice.
+func (b *Bot) sendKind(chatID string) string {
+	b.mu.Lock()
+	last, ok := b.wrote[chatID]
+	b.mu.Unlock()
+	if ok && b.clock.Now().Sub(last) <= replyFresh {
+		return SendReply
+	}
+	return SendNotice
 }
 
 // target is the JID to send to for chatID, if the bot may write there. A

@@ -396,3 +396,37 @@ func TestSendWaitsForTheConnection(t *testing.T) {
 		t.Errorf("Send stopped while disconnected = %v, want the stop", err)
 	}
 }
+
+// An officer's answer in a conversation (issue #22) reaches a citizen who
+// wrote within five minutes as a reply, paced under the replies' cap; to a
+// citizen quiet for longer, or who never wrote, it is a proactive notice.
+func TestSendToARecentChatIsAReply(t *testing.T) {
+	var mu sync.Mutex
+	var kinds []string
+	cfg := Config{Contacts: []string{"6281111111111"}, Waited: func(kind string, _ dispatch.Delay) {
+		mu.Lock()
+		kinds = append(kinds, kind)
+		mu.Unlock()
+	}}
+	b, _, clock := testBot(t, cfg, handlerFunc(func(context.Context, conversation.Inbound) ([]conversation.Reply, error) {
+		return nil, nil // in a conversation with an officer, the bot stays silent
+	}))
+	b.onEvent(dm("M1", "6281234567890", text("Pak, KK saya hilang")))
+	b.waitIdle()
+	ctx := context.Background()
+	if err := b.Send(ctx, "6281234567890", conversation.Reply{Text: "Petugas: bisa, Bu."}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Send(ctx, "6281111111111", conversation.Reply{Text: "Percakapan baru #1"}); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(6 * time.Minute)
+	if err := b.Send(ctx, "6281234567890", conversation.Reply{Text: "Petugas: masih ada?"}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{SendReply, SendNotice, SendNotice}; !slices.Equal(kinds, want) {
+		t.Errorf("sends paced as %v, want %v", kinds, want)
+	}
+}

@@ -108,7 +108,7 @@ func (b *Bot) sendFile(ctx context.Context, chatID string, to types.JID, caption
 			FileLength:    proto.Uint64(up.FileLength),
 		}}
 	}
-	return b.sendMessage(ctx, SendNotice, chatID, to, msg)
+	return b.sendMessage(ctx, b.sendKind(chatID), chatID, to, msg)
 }
 
 // upload encrypts and uploads data, retrying with backoff: uploads go to

@@ -260,6 +260,8 @@ func newEngine(o *office.Office, st *store.Storage, cases conversation.CaseStore
 		Schedule: casework.NewSchedule(o.Catalog, st.Cases, st.Cases.Desk(), nil),
 		Staff:    o.Staff,
 		Notifier: notify,
+		// Citizens' conversations with officers, in the case database.
+		Handovers: st.Cases,
 		// An outage of Redis or of the case database is told apart from a
 		// message's own failure, and told to the citizen once.
 		Health: st,

@@ -12,6 +12,8 @@
   }
   var url = live.getAttribute('data-live');
   var ticket = live.getAttribute('data-ticket');
+  // data-talk: a conversation's number, or * for the inbox (every one).
+  var talk = live.getAttribute('data-talk');
   var busy = false;
   var again = false;
 
@@ -122,7 +124,12 @@
     document.documentElement.removeAttribute('data-live-ready');
   });
   stream.addEventListener('case', function (e) {
-    if (!ticket || e.data === ticket) {
+    if (!talk && (!ticket || e.data === ticket)) {
+      refresh();
+    }
+  });
+  stream.addEventListener('talk', function (e) {
+    if (talk && (talk === '*' || e.data === talk)) {
       refresh();
     }
   });

@@ -35,6 +35,9 @@ func migrate(ctx context.Context, db *gorm.DB) error {
 		if err := migrateVisits(tx); err != nil {
 			return err
 		}
+		if err := migrateHandovers(tx); err != nil {
+			return err
+		}
 		return d.guard(tx)
 	})
 	if err != nil {

@@ -273,6 +273,10 @@ func (s *Store) eraseCitizen(tx *gorm.DB, cz Citizen, at time.Time) (kept, files
 		Where("citizen_id = ?", cz.ID).Order("id").Find(&cases).Error; err != nil {
 		return nil, nil, fmt.Errorf("lock cases: %w", err)
 	}
+	// What was said to a person goes at once: no open case needs it.
+	if err := eraseHandovers(tx, cz.ID, at); err != nil {
+		return nil, nil, err
+	}
 	for _, c := range cases {
 		if c.Status.Open() {
 			if err := updateCase(tx, c.ID, map[string]any{"erase_when_closed": true}); err != nil {
@@ -445,7 +449,7 @@ func (s *Store) Vacuum(ctx context.Context) {
 	db := s.db.WithContext(ctx)
 	var err error
 	if db.Dialector.Name() == "postgres" {
-		err = db.Exec("VACUUM cases, citizens, survey_responses, letters, case_keys, attachments, visits").Error
+		err = db.Exec("VACUUM cases, citizens, survey_responses, letters, case_keys, attachments, visits, conversations, conversation_messages").Error
 	} else {
 		err = db.Exec("VACUUM").Error
 		if err == nil {

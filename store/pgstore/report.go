@@ -48,6 +48,9 @@ func (s *Store) Report(ctx context.Context, from, to, now time.Time, cal service
 	if r.Visits, err = s.visitWaits(ctx, from, to, cal); err != nil {
 		return services.Report{}, fmt.Errorf("report: %w", err)
 	}
+	if r.HandoverRatings, err = s.HandoverRatings(ctx, from, to); err != nil {
+		return services.Report{}, fmt.Errorf("report: %w", err)
+	}
 	return r, nil
 }
 

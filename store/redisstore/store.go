@@ -163,6 +163,9 @@ type record struct {
 	UpdatedAt time.Time             `json:"updated_at"`
 
 	SurveyKind services.Kind `json:"survey_kind,omitempty"`
+
+	Handover     int64 `json:"handover,omitempty"`
+	HandoverRate int64 `json:"handover_rate,omitempty"`
 }
 
 // Load returns chat's state, whether messageID was already handled, and,
@@ -272,6 +275,9 @@ func (s *Store) decode(chat conversation.ChatKey, vals []any) (*conversation.Sta
 		UpdatedAt: r.UpdatedAt,
 
 		SurveyKind: r.SurveyKind,
+
+		Handover:     r.Handover,
+		HandoverRate: r.HandoverRate,
 	}, nil
 }
 
@@ -393,6 +399,9 @@ func (s *Store) encode(st conversation.State) ([]byte, error) {
 		UpdatedAt: st.UpdatedAt,
 
 		SurveyKind: st.SurveyKind,
+
+		Handover:     st.Handover,
+		HandoverRate: st.HandoverRate,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("encode: %w", err)
