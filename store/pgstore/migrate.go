@@ -32,6 +32,9 @@ func migrate(ctx context.Context, db *gorm.DB) error {
 		if err := tx.AutoMigrate(letterModels()...); err != nil {
 			return fmt.Errorf("create letter tables: %w", err)
 		}
+		if err := tx.AutoMigrate(consultationModels()...); err != nil {
+			return fmt.Errorf("create consultation tables: %w", err)
+		}
 		return d.guard(tx)
 	})
 	if err != nil {

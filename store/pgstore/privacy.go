@@ -227,6 +227,9 @@ func (s *Store) CompleteDeletion(ctx context.Context, id int64, officer string, 
 				return err
 			}
 		}
+		if err := eraseConsultationData(tx, r.Channel, r.ChatID); err != nil {
+			return err
+		}
 		err := tx.Model(&DeletionRequest{}).Where("id = ?", id).
 			UpdateColumns(map[string]any{"done_at": at, "done_by": officer, "open_key": nil}).Error
 		if err != nil {
