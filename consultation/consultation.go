@@ -189,3 +189,27 @@ type Announcement struct {
 	Text    string
 	Village string // Kecamatan: every subscriber
 }
+
+// KindAnnouncement is the kind of broadcast capped at one a day per chat.
+const KindAnnouncement = "announcement"
+
+// Recipient is a chat a broadcast goes to.
+type Recipient struct {
+	Channel, ChatID string
+}
+
+// Outgoing is one broadcast message to queue: the chat, and its text in
+// the chat's language.
+type Outgoing struct {
+	Recipient
+	Text string
+}
+
+// Comment is one comment as staff read it to moderate: no name, no chat.
+type Comment struct {
+	ID      int64
+	Text    string
+	Village string
+	Quoted  bool
+	At      time.Time
+}

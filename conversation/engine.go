@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/leksono/sapa/casework"
+	"github.com/leksono/sapa/consultation"
 	"github.com/leksono/sapa/locales"
 	"github.com/leksono/sapa/services"
 )
@@ -49,6 +50,10 @@ type Config struct {
 	// Letters verifies the codes of printed letters for anyone who writes
 	// (letters.Issuer); nil: the bot does not understand them.
 	Letters LetterChecker
+	// Consult keeps public consultations, their answers and the
+	// subscriptions to announcements (consult.go); nil: the menu has no
+	// such item.
+	Consult ConsultDesk
 	// Notifier delivers staff notifications and citizens' updates; nil
 	// drops them (a bot with no staff configured).
 	Notifier Notifier
@@ -80,6 +85,7 @@ type Engine struct {
 	privacy  PrivacyDesk
 	past     PastRequests
 	letters  LetterChecker
+	consult  ConsultDesk
 	staff    *services.Staff
 	notifier Notifier
 	health   Health
@@ -135,6 +141,7 @@ func New(cfg Config) (*Engine, error) {
 		privacy:  cfg.Privacy,
 		past:     cfg.Past,
 		letters:  cfg.Letters,
+		consult:  cfg.Consult,
 		staff:    cfg.Staff,
 		notifier: cfg.Notifier,
 		health:   cfg.Health,
@@ -381,6 +388,8 @@ type turn struct {
 	options []Option
 	out     []outgoing // notifications to other chats, sent after commit
 	ticket  string     // ticket of the case this message filed, if any
+	// consults caches the consultations read during the turn (consultOf).
+	consults map[string]consultation.Published
 }
 
 func (e *Engine) newTurn(in Inbound) *turn {

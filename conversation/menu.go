@@ -147,6 +147,8 @@ func (e *Engine) onMenu(ctx context.Context, t *turn) error {
 		e.resumeDraft(t)
 	case "answer":
 		e.toQuestions(t)
+	case "consult":
+		return e.toConsult(ctx, t)
 	default:
 		if code, ok := strings.CutPrefix(value, "c:"); ok {
 			return e.startForm(ctx, t, code)
@@ -171,6 +173,7 @@ func (e *Engine) menuChoices(t *turn) []services.Choice {
 		{Value: "external", Label: e.tr(t, "menu.external", nil), Keywords: e.menuWords["external"]},
 		{Value: "office", Label: e.tr(t, "menu.office", nil), Keywords: e.menuWords["office"]},
 	}...)
+	choices = append(choices, e.consultMenuChoice(t)...)
 	if t.st.Draft != "" {
 		choices = append(choices, services.Choice{
 			Value:    "resume",

@@ -30,6 +30,7 @@ type State struct {
 	Offered   []string              // what a sentence named twice over, offered side by side (StepWhich)
 	Files     []services.StoredFile // photos and documents of the open form
 	Matter    string                // open complaint the new one may repeat
+	Consult   string                // public consultation being answered: "code|village|changed" (consult.go)
 	Survey    string                // ticket whose satisfaction survey is open
 	SurveyQ   int                   // survey question: -1 the invitation, 0..8 the elements, 9..12 the profile, 13 the comment
 	Last      string                // id of the message that produced this state

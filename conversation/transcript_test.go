@@ -51,6 +51,8 @@ type harness struct {
 	// rendered is every message the transcript sent, replies and
 	// notifications, as a phone shows it (see phoneText).
 	rendered []renderedMessage
+	cfg      conversation.Config // what engine was built from
+	consult  *consultHarness     // "-- consultations" (consult_test.go)
 }
 
 // renderedMessage is one message sent during a transcript: to whom, after
@@ -85,12 +87,13 @@ func newHarness(t *testing.T) *harness {
 		Random: rand.NewChaCha8([32]byte{'s', 'a', 'p', 'a'}),
 	})
 	h.cases.Erasing = h.privacy.Erasing
-	h.engine, err = conversation.New(conversation.Config{
+	h.cfg = conversation.Config{
 		Catalog: catalog, Texts: texts, States: h.states, Cases: h.cases, Desk: h.cases, Surveys: h.cases, Past: h.cases,
 		Staff: h.staff, Notifier: h.notes, Media: h.media, Privacy: h.privacy, Letters: h.letters,
 		Now: func() time.Time { return h.clock },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	h.engine, err = conversation.New(h.cfg)
 	if err != nil {
 		t.Fatalf("new engine: %v", err)
 	}
@@ -156,8 +159,15 @@ func (h *harness) send(in conversation.Inbound) []string {
 	if len(replies) == 0 {
 		out = append(out, "< (no reply)")
 	}
+	return append(out, h.noteLines(in.Text)...)
+}
+
+// noteLines renders the notifications sent since the last look, to other
+// chats than the one that wrote, as transcript lines.
+func (h *harness) noteLines(after string) []string {
+	var out []string
 	for _, n := range h.notes.Take() {
-		h.rendered = append(h.rendered, renderedMessage{to: h.who(n.To), after: in.Text, text: phoneText(n.Reply)})
+		h.rendered = append(h.rendered, renderedMessage{to: h.who(n.To), after: after, text: phoneText(n.Reply)})
 		for i, line := range strings.Split(n.Reply.Text, "\n") {
 			prefix := "<<        "
 			if i == 0 {
@@ -342,6 +352,9 @@ func replay(t *testing.T, script string) (*harness, string) {
 			in.Redelivered = true
 			out = append(out, line)
 			out = append(out, h.send(in)...)
+		case isConsultDirective(line):
+			out = append(out, line)
+			out = append(out, h.consultDirective(line)...)
 		case strings.HasPrefix(line, "> "):
 			h.prevIn, h.lastIn = h.lastIn, h.inbound(strings.TrimPrefix(line, "> "))
 			out = append(out, line)

@@ -103,7 +103,7 @@ type Announcement struct {
 }
 
 func consultationModels() []any {
-	return []any{&Consultation{}, &ConsultationAnswer{}, &Subscription{}, &PhoneLink{}, &Announcement{}}
+	return []any{&Consultation{}, &ConsultationAnswer{}, &Subscription{}, &PhoneLink{}, &Announcement{}, &BroadcastMessage{}}
 }
 
 // commentField is the field name comments are sealed under: a sealed
@@ -404,14 +404,8 @@ func (s *Store) answerOf(a ConsultationAnswer) (consultation.Answer, error) {
 	return out, nil
 }
 
-// Comment is one comment as staff read it to moderate: no name, no chat.
-type Comment struct {
-	ID      int64
-	Text    string
-	Village string
-	Quoted  bool
-	At      time.Time
-}
+// Comment is one comment as staff read it to moderate.
+type Comment = consultation.Comment
 
 // ConsultationComments lists every comment given to code, oldest first.
 func (s *Store) ConsultationComments(ctx context.Context, code string) ([]Comment, error) {
@@ -510,9 +504,7 @@ func (s *Store) NewIdentityTimes(ctx context.Context, code string) ([]time.Time,
 }
 
 // Recipient is a chat a broadcast goes to.
-type Recipient struct {
-	Channel, ChatID string
-}
+type Recipient = consultation.Recipient
 
 // Answerers are the chats the people who answered code last answered
 // from: one per person.
@@ -639,4 +631,20 @@ func eraseConsultationData(tx *gorm.DB, channel, chatID string) error {
 		return fmt.Errorf("erase consultation answers: %w", err)
 	}
 	return nil
+}
+
+// ChosenLangs are the chats whose citizens chose a language other than
+// the default: a broadcast is written in each chat's language.
+func (s *Store) ChosenLangs(ctx context.Context) (map[Recipient]string, error) {
+	var rows []struct{ Channel, ExternalID, Lang string }
+	err := s.db.WithContext(ctx).Model(&Citizen{}).Select("channel, external_id, lang").
+		Where("lang <> '' AND lang <> ?", "id").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("languages of citizens: %w", err)
+	}
+	out := make(map[Recipient]string, len(rows))
+	for _, r := range rows {
+		out[Recipient{Channel: r.Channel, ChatID: r.ExternalID}] = r.Lang
+	}
+	return out, nil
 }

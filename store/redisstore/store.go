@@ -142,6 +142,7 @@ type record struct {
 	Offered   []string              `json:"offered,omitempty"`
 	Files     []services.StoredFile `json:"files,omitempty"`
 	Matter    string                `json:"matter,omitempty"`
+	Consult   string                `json:"consult,omitempty"`
 	Survey    string                `json:"survey,omitempty"`
 	SurveyQ   int                   `json:"survey_q,omitempty"`
 	Last      string                `json:"last,omitempty"`
@@ -248,6 +249,7 @@ func (s *Store) decode(chat conversation.ChatKey, vals []any) (*conversation.Sta
 		Offered:   r.Offered,
 		Files:     r.Files,
 		Matter:    r.Matter,
+		Consult:   r.Consult,
 		Survey:    r.Survey,
 		SurveyQ:   r.SurveyQ,
 		Last:      r.Last,
@@ -368,6 +370,7 @@ func (s *Store) encode(st conversation.State) ([]byte, error) {
 		Offered:   st.Offered,
 		Files:     st.Files,
 		Matter:    st.Matter,
+		Consult:   st.Consult,
 		Survey:    st.Survey,
 		SurveyQ:   st.SurveyQ,
 		Last:      st.Last,

@@ -1,0 +1,158 @@
+package delivery
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/leksono/sapa/conversation"
+	"github.com/leksono/sapa/services"
+	"github.com/leksono/sapa/store/pgstore"
+)
+
+// BroadcastStore is the durable outbox of broadcasts (announcements,
+// consultation results, the office's responses): *pgstore.Store.
+type BroadcastStore interface {
+	ClaimBroadcast(ctx context.Context, channel string, now time.Time, limit int) ([]pgstore.BroadcastMessage, error)
+	MarkBroadcastSent(ctx context.Context, id int64, at time.Time) error
+	ReleaseBroadcast(ctx context.Context, id int64) error
+}
+
+// The broadcast rates by channel: Telegram allows about 30 messages a
+// second overall; WhatsApp's cap for an unofficial client is the
+// WHATSAPP_NOTICES_PER_MINUTE the proactive sends already keep, set by
+// cmd/bot. A broadcast of 1,030 takes 35 seconds on Telegram and 52 minutes
+// at 20 a minute on WhatsApp.
+const TelegramBroadcastRate = 30
+
+// Broadcast is one channel's broadcast sender.
+type Broadcast struct {
+	Store   BroadcastStore
+	Channel string
+	// Deliver hands a message to the channel, which paces each chat;
+	// done marks it sent.
+	Deliver Deliver
+	// PerSecond is the most messages a second the broadcast hands to the
+	// channel, spread evenly.
+	PerSecond float64
+	// Idle is how long it waits when nothing is due (default 10 s).
+	Idle time.Duration
+	// Idled, if set, is called each time nothing is due: every message due
+	// was handed over.
+	Idled func()
+	Now   func() time.Time
+	Log   *slog.Logger
+}
+
+// broadcastBatch is how many messages are claimed at once: a stop leaves
+// at most that many to put back.
+const broadcastBatch = 50
+
+// finishWait bounds how long a stopping broadcast waits for the messages
+// the channel holds to be confirmed.
+const finishWait = 30 * time.Second
+
+// Broadcaster runs b under the lease <channel>-broadcast, in one process at
+// a time, until ctx is done.
+func (c *Core) Broadcaster(b Broadcast) func(ctx context.Context) error {
+	if b.Log == nil {
+		b.Log = c.log
+	}
+	return func(ctx context.Context) error {
+		return c.alone(ctx, b.Channel+"-broadcast", b.Run)
+	}
+}
+
+// Run sends the channel's due broadcast messages until ctx is done, each
+// once: a message is claimed before it is handed to the channel and
+// marked sent when the channel says it went out. A stop puts back what
+// was claimed and not handed over, and waits for the channel to confirm
+// what it holds, so a restart resumes exactly where this one stopped. A
+// process killed outright leaves the messages it held claimed: they may
+// have gone out and are never sent again.
+func (b Broadcast) Run(ctx context.Context) error {
+	now := b.Now
+	if now == nil {
+		now = time.Now
+	}
+	log := b.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	idle := b.Idle
+	if idle <= 0 {
+		idle = 10 * time.Second
+	}
+	gap := time.Duration(float64(time.Second) / b.PerSecond)
+	var inFlight sync.WaitGroup
+	defer func() {
+		waited := make(chan struct{})
+		go func() { inFlight.Wait(); close(waited) }()
+		select {
+		case <-waited:
+		case <-time.After(finishWait):
+			log.Warn("broadcast stopped before the channel confirmed every message; those are not sent again", "channel", b.Channel)
+		}
+	}()
+	// Confirmations outlive the stop: the channel sends what it took.
+	keep := context.WithoutCancel(ctx)
+	next := time.Now()
+	for ctx.Err() == nil {
+		batch, err := b.Store.ClaimBroadcast(ctx, b.Channel, now(), broadcastBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn("broadcast messages not read, retrying", "channel", b.Channel, "err", err)
+				sleepFor(ctx, idle)
+			}
+			continue
+		}
+		if len(batch) == 0 {
+			if b.Idled != nil {
+				b.Idled()
+			}
+			sleepFor(ctx, idle)
+			continue
+		}
+		for i, m := range batch {
+			if wait := time.Until(next); wait > 0 {
+				sleepFor(ctx, wait)
+			}
+			if ctx.Err() != nil {
+				b.release(keep, batch[i:], log)
+				return nil
+			}
+			next = time.Now().Add(gap)
+			inFlight.Add(1)
+			done := sync.OnceFunc(func() {
+				defer inFlight.Done()
+				if err := b.Store.MarkBroadcastSent(keep, m.ID, now()); err != nil {
+					log.Warn("broadcast message sent but not marked; it is not sent again", "channel", b.Channel, "err", err)
+				}
+			})
+			if err := b.Deliver(ctx, m.ChatID, conversation.Reply{Text: m.Text}, done); err != nil {
+				inFlight.Done()
+				if ctx.Err() != nil {
+					b.release(keep, batch[i:], log)
+					return nil
+				}
+				// Refused for good (a malformed chat id): marked, so it
+				// does not come back forever.
+				log.Warn("broadcast message refused by the channel", "channel", b.Channel, "chat", services.MaskID(m.ChatID), "err", err)
+				if err := b.Store.MarkBroadcastSent(keep, m.ID, now()); err != nil {
+					log.Warn("refused broadcast message not marked", "channel", b.Channel, "err", err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// release puts back claimed messages that were not handed over.
+func (b Broadcast) release(ctx context.Context, msgs []pgstore.BroadcastMessage, log *slog.Logger) {
+	for _, m := range msgs {
+		if err := b.Store.ReleaseBroadcast(ctx, m.ID); err != nil {
+			log.Warn("broadcast message not put back; it is not sent", "channel", b.Channel, "err", err)
+		}
+	}
+}
