@@ -34,10 +34,11 @@ type consultHarness struct {
 //	-- close <code>               the camat closes it; its result is sent
 //	-- respond <code>: <text>     the camat writes the office's response
 //	-- send broadcasts            the broadcast senders send what is due
-//	-- as whatsapp <number>       speak as that WhatsApp chat
+//	-- quote <code> <n>           an officer marks the n-th comment for quoting
+//	-- whatsapp <number>          speak as that WhatsApp chat
 //	-- link <telegram chat> <number>  a Telegram chat shared its phone number
 func isConsultDirective(line string) bool {
-	for _, p := range []string{"-- consultations", "-- send broadcasts", "-- publish ", "-- close ", "-- respond ", "-- as whatsapp ", "-- link "} {
+	for _, p := range []string{"-- consultations", "-- send broadcasts", "-- quote ", "-- publish ", "-- close ", "-- respond ", "-- whatsapp ", "-- link "} {
 		if strings.HasPrefix(line, p) {
 			return true
 		}
@@ -86,11 +87,19 @@ func (h *harness) consultDirective(line string) []string {
 	case strings.HasPrefix(line, "-- respond "):
 		code, text, _ := strings.Cut(strings.TrimPrefix(line, "-- respond "), ": ")
 		sent, err = h.consult.office.Respond(ctx, camat, code, text)
+	case strings.HasPrefix(line, "-- quote "):
+		f := strings.Fields(strings.TrimPrefix(line, "-- quote "))
+		n, _ := strconv.Atoi(f[1])
+		comments, cerr := h.consult.store.ConsultationComments(ctx, f[0])
+		if cerr != nil || n < 1 || n > len(comments) {
+			t.Fatalf("%s: %d comments, %v", line, len(comments), cerr)
+		}
+		err = h.consult.store.QuoteComment(ctx, f[0], comments[n-1].ID, true)
 	case line == "-- send broadcasts":
 		h.broadcast(ctx)
 		return h.noteLines(line)
-	case strings.HasPrefix(line, "-- as whatsapp "):
-		number := strings.TrimPrefix(line, "-- as whatsapp ")
+	case strings.HasPrefix(line, "-- whatsapp "):
+		number := strings.TrimPrefix(line, "-- whatsapp ")
 		h.chat, h.sender = conversation.ChatKey{Channel: "whatsapp", ChatID: number}, number
 		return nil
 	case strings.HasPrefix(line, "-- link "):
