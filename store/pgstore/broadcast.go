@@ -125,21 +125,30 @@ func (s *Store) ClaimBroadcast(ctx context.Context, channel string, now time.Tim
 	var out []BroadcastMessage
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var due []BroadcastMessage
-		err := tx.Where("channel = ? AND status = ? AND not_before <= ?", channel, BroadcastPending, dbTime(now)).
+		err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
+			Where("channel = ? AND status = ? AND not_before <= ?", channel, BroadcastPending, dbTime(now)).
 			Order("id").Limit(limit).Find(&due).Error
 		if err != nil {
 			return err
 		}
+		if len(due) == 0 {
+			return nil
+		}
+		ids := make([]int64, len(due))
+		for i, m := range due {
+			ids[i] = m.ID
+		}
+		// The rows are locked (SQLite: the one writer), so a second
+		// claimer, which the lease should prevent anyway, waits and then
+		// finds them taken: one statement claims the whole batch.
+		err = tx.Model(&BroadcastMessage{}).Where("id IN ? AND status = ?", ids, BroadcastPending).
+			Update("status", BroadcastSending).Error
+		if err != nil {
+			return err
+		}
 		for _, m := range due {
-			res := tx.Model(&BroadcastMessage{}).Where("id = ? AND status = ?", m.ID, BroadcastPending).
-				Update("status", BroadcastSending)
-			if res.Error != nil {
-				return res.Error
-			}
-			if res.RowsAffected == 1 {
-				m.Status = BroadcastSending
-				out = append(out, m)
-			}
+			m.Status = BroadcastSending
+			out = append(out, m)
 		}
 		return nil
 	})
