@@ -90,3 +90,19 @@ func (m Messages) Response(lang string, p Published) string {
 func (m Messages) Announcement(lang string, a Announcement) string {
 	return m.Texts.T(lang, "consultation.announcement", map[string]string{"office": m.Catalog.Office.Name, "text": a.Text})
 }
+
+// Progress is a broadcast's progress as the office reads it: "terkirim
+// 412 dari 1.030".
+func (m Messages) Progress(lang string, sent, total int) string {
+	return m.Texts.T(lang, "consultation.progress", map[string]string{"sent": thousands(sent), "total": thousands(total)})
+}
+
+// thousands writes n with dots between thousands, as Indonesians do
+// (1.030).
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "." + s[i:]
+	}
+	return s
+}

@@ -117,7 +117,7 @@ func (h *harness) consultDirective(line string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return append(h.noteLines(line), "<- "+sent.Key+": terkirim "+strconv.Itoa(sentNow)+" dari "+strconv.Itoa(total))
+	return append(h.noteLines(line), "<- "+sent.Key+": "+h.consult.office.Messages.Progress("id", sentNow, total))
 }
 
 // broadcast runs the broadcast senders of both channels until nothing is

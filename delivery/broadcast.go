@@ -85,7 +85,11 @@ func (b Broadcast) Run(ctx context.Context) error {
 	if idle <= 0 {
 		idle = 10 * time.Second
 	}
-	gap := time.Duration(float64(time.Second) / b.PerSecond)
+	perSecond := b.PerSecond
+	if perSecond <= 0 {
+		perSecond = 1 // a rate left unset is slow, not unbounded
+	}
+	gap := time.Duration(float64(time.Second) / perSecond)
 	var inFlight sync.WaitGroup
 	defer func() {
 		waited := make(chan struct{})
@@ -132,17 +136,16 @@ func (b Broadcast) Run(ctx context.Context) error {
 				}
 			})
 			if err := b.Deliver(ctx, m.ChatID, conversation.Reply{Text: m.Text}, done); err != nil {
+				// The channel did not take it (not connected, a stop):
+				// it and the rest of the batch wait for a later try.
 				inFlight.Done()
+				b.release(keep, batch[i:], log)
 				if ctx.Err() != nil {
-					b.release(keep, batch[i:], log)
 					return nil
 				}
-				// Refused for good (a malformed chat id): marked, so it
-				// does not come back forever.
-				log.Warn("broadcast message refused by the channel", "channel", b.Channel, "chat", services.MaskID(m.ChatID), "err", err)
-				if err := b.Store.MarkBroadcastSent(keep, m.ID, now()); err != nil {
-					log.Warn("refused broadcast message not marked", "channel", b.Channel, "err", err)
-				}
+				log.Warn("broadcast paused: the channel refused a message", "channel", b.Channel, "chat", services.MaskID(m.ChatID), "err", err, "retry_in", idle)
+				sleepFor(ctx, idle)
+				break
 			}
 		}
 	}
@@ -155,5 +158,28 @@ func (b Broadcast) release(ctx context.Context, msgs []pgstore.BroadcastMessage,
 		if err := b.Store.ReleaseBroadcast(ctx, m.ID); err != nil {
 			log.Warn("broadcast message not put back; it is not sent", "channel", b.Channel, "err", err)
 		}
+	}
+}
+
+// Alongside runs jobs beside run, for as long as run runs: a channel's
+// broadcast beside the connection only the session's holder has
+// (WhatsApp). It returns what run returned.
+func Alongside(run func(ctx context.Context) error, jobs ...func(ctx context.Context) error) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		jctx, stop := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		for _, job := range jobs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := job(jctx); err != nil && jctx.Err() == nil {
+					slog.Default().Warn("a job beside the channel stopped", "err", err)
+				}
+			}()
+		}
+		err := run(ctx)
+		stop()
+		wg.Wait()
+		return err
 	}
 }

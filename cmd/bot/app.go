@@ -214,6 +214,7 @@ func newEngine(o *office.Office, st *storage, cases conversation.CaseStore, priv
 		Privacy:  privacy,
 		Past:     st.Cases.Desk(),
 		Letters:  issuer,
+		Consult:  st.Cases,
 		Staff:    o.Staff,
 		Notifier: notify,
 		// An outage of Redis or of the case database is told apart from a

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -91,7 +92,10 @@ func (a *app) addWhatsApp(ctx context.Context, cfg settings, o *office.Office, l
 		return nil
 	}
 	send := delivery.SendNow(whatsappSender(wa, a.media))
-	run := outbox.Session(wa.Run, send)
+	// Announcements and results leave through the connection, within the
+	// proactive cap the channel keeps for every notice.
+	broadcast := delivery.Broadcast{Store: a.cases, Channel: "whatsapp", Deliver: send, PerSecond: float64(cmp.Or(cfg.WhatsAppNotices, whatsapp.DefaultNoticesPerMinute)) / 60, Log: log}
+	run := outbox.Session(delivery.Alongside(wa.Run, broadcast.Run), send)
 	a.channels = append(a.channels, runner{name: "whatsapp", run: func(ctx context.Context) error {
 		select {
 		case <-a.cases.Ready():
