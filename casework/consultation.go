@@ -19,6 +19,7 @@ type ConsultStore interface {
 	CloseConsultation(ctx context.Context, code string, at time.Time) (bool, error)
 	SetResponse(ctx context.Context, code, text string, at time.Time) error
 	Consultation(ctx context.Context, code string) (consultation.Published, error)
+	Consultations(ctx context.Context, open bool, now time.Time, limit int) ([]consultation.Published, error)
 	ConsultationResults(ctx context.Context, code string) (consultation.Published, consultation.Results, error)
 	ConsultationComments(ctx context.Context, code string) ([]consultation.Comment, error)
 	QuoteComment(ctx context.Context, code string, id int64, quoted bool) error

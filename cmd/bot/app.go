@@ -8,8 +8,10 @@ import (
 	"net"
 	"time"
 
+	"github.com/leksono/sapa/casework"
 	"github.com/leksono/sapa/channels/telegram"
 	"github.com/leksono/sapa/console"
+	"github.com/leksono/sapa/consultation"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/delivery"
 	"github.com/leksono/sapa/letters"
@@ -253,6 +255,7 @@ func (a *app) addConsole(cfg settings, o *office.Office, log *slog.Logger) error
 		Tokens: redisstore.NewTokens(a.storage.Redis, cfg.RedisPrefix), Changes: a.changes,
 		Notifier: a.notify, Media: a.media, Reports: a.cases, Secret: consoleSecret(a.keys),
 		Letters: a.letters, TrustedProxies: cfg.TrustedProxies, Log: log,
+		Consult: &casework.Consultations{Store: a.cases, Messages: consultation.Messages{Texts: o.Texts, Catalog: o.Catalog}},
 	})
 	if err != nil {
 		return fmt.Errorf("office console: %w", err)
