@@ -105,4 +105,3 @@ func TestConsultationPages(t *testing.T) {
 		t.Errorf("an unknown consultation: %d", status)
 	}
 }
-
