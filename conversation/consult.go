@@ -721,3 +721,26 @@ func (e *Engine) eraseSubscriptions(ctx context.Context, t *turn) error {
 	}
 	return nil
 }
+
+// PhoneLinker records the phone number a chat's person shared, so their
+// chats on two channels answer a consultation once (pgstore.Store).
+type PhoneLinker interface {
+	LinkPhone(ctx context.Context, channel, chatID, phone string, at time.Time) error
+}
+
+// linkPhone answers a citizen who shared their own contact: the number,
+// kept only as a keyed hash, links their chats for the consultations; the
+// question they are at is asked again.
+func (e *Engine) linkPhone(ctx context.Context, t *turn) error {
+	linker, ok := e.consult.(PhoneLinker)
+	if !ok || services.NormalizePhone(t.in.Phone) == "" {
+		e.unsupported(t)
+		return nil
+	}
+	if err := linker.LinkPhone(ctx, t.in.Chat.Channel, t.in.Chat.ChatID, t.in.Phone, e.now()); err != nil {
+		return fmt.Errorf("link the phone of %s: %w", t.in.Chat, err)
+	}
+	t.say(e.tr(t, "consultation.phone_linked", nil))
+	e.prompt(t)
+	return nil
+}

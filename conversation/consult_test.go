@@ -36,7 +36,7 @@ type consultHarness struct {
 //	-- send broadcasts            the broadcast senders send what is due
 //	-- quote <code> <n>           an officer marks the n-th comment for quoting
 //	-- whatsapp <number>          speak as that WhatsApp chat
-//	-- link <telegram chat> <number>  a Telegram chat shared its phone number
+//	-- link <telegram chat> <number>  a Telegram chat shared its phone number (as "> <contact ...>" does)
 func isConsultDirective(line string) bool {
 	for _, p := range []string{"-- consultations", "-- send broadcasts", "-- quote ", "-- publish ", "-- close ", "-- respond ", "-- whatsapp ", "-- link "} {
 		if strings.HasPrefix(line, p) {

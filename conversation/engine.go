@@ -518,6 +518,9 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 			return nil
 		}
 	case KindUnsupported:
+		if t.in.Phone != "" {
+			return e.linkPhone(ctx, t)
+		}
 		if e.filesAnswerQuestion(t) {
 			return e.answerPending(ctx, t)
 		}

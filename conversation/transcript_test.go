@@ -192,6 +192,7 @@ func (h *harness) noteLines(after string) []string {
 //	> <long 5000>   a text of 5,000 letters
 //	> <photo name>  a JPEG photo (its bytes are its name); <pdf name> a PDF
 //	> <location lat lon name>  a shared location
+//	> <contact number>  the sender's own contact, shared
 //	> <unsupported_file>, <too_large_file>  a file the channel refused
 func (h *harness) inbound(line string) conversation.Inbound {
 	h.nextID++
@@ -230,6 +231,10 @@ func (h *harness) inbound(line string) conversation.Inbound {
 		lon, _ := strconv.ParseFloat(f[1], 64)
 		in.Kind, in.Text, in.Media = conversation.KindUnsupported, "", "location"
 		in.Location = &conversation.Location{Latitude: lat, Longitude: lon, Name: strings.Join(f[2:], " ")}
+	case strings.HasPrefix(line, "<contact "):
+		// "<contact 0812-3456-7890>": the sender shares their own contact.
+		in.Kind, in.Text, in.Media = conversation.KindUnsupported, "", "contact"
+		in.Phone = strings.TrimSuffix(strings.TrimPrefix(line, "<contact "), ">")
 	case strings.HasPrefix(line, "<") && strings.HasSuffix(line, ">"):
 		in.Kind, in.Text, in.Media = conversation.KindUnsupported, "", strings.Trim(line, "<>")
 	}
