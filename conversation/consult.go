@@ -452,6 +452,11 @@ func (e *Engine) onConsultAnswer(ctx context.Context, t *turn) error {
 	}
 	d.changed = changed
 	t.st.Consult = d.String()
+	if !changed {
+		if err := e.watchBurst(ctx, t, p); err != nil {
+			return err
+		}
+	}
 	if p.Comment {
 		t.st.Step = StepConsultComment
 		e.prompt(t)
@@ -742,5 +747,49 @@ func (e *Engine) linkPhone(ctx context.Context, t *turn) error {
 	}
 	t.say(e.tr(t, "consultation.phone_linked", nil))
 	e.prompt(t)
+	return nil
+}
+
+// BurstWatch reads the times new identities first answered a
+// consultation (pgstore.Store): what consultation.Bursts looks at.
+type BurstWatch interface {
+	NewIdentityTimes(ctx context.Context, code string) ([]time.Time, error)
+}
+
+// watchBurst tells the camat and the admins, once, when a new answer makes
+// the new identities answering p within consultation.BurstWindow reach
+// consultation.BurstThreshold: many people who never wrote before,
+// answering within minutes, is what made-up accounts look like. The
+// office judges; nothing is refused.
+func (e *Engine) watchBurst(ctx context.Context, t *turn, p consultation.Published) error {
+	watch, ok := e.consult.(BurstWatch)
+	if !ok {
+		return nil
+	}
+	times, err := watch.NewIdentityTimes(ctx, p.Code)
+	if err != nil {
+		return fmt.Errorf("new identities answering %s: %w", p.Code, err)
+	}
+	now := e.now()
+	recent := 0
+	for _, at := range times {
+		if !at.Before(now.Add(-consultation.BurstWindow)) {
+			recent++
+		}
+	}
+	if recent != consultation.BurstThreshold {
+		return nil
+	}
+	lang := e.staffLang()
+	text := e.texts.T(lang, "consultation.burst_alert", map[string]string{
+		"title": p.Title, "count": strconv.Itoa(recent), "minutes": strconv.Itoa(int(consultation.BurstWindow.Minutes())),
+	})
+	for _, o := range e.staff.Officers {
+		if o.Active && o.Role.AllUnits() {
+			for _, to := range officerChats(o) {
+				t.out = append(t.out, outgoing{to: to, reply: Reply{Text: text}})
+			}
+		}
+	}
 	return nil
 }

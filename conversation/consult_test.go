@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/leksono/sapa/casework"
@@ -166,5 +167,37 @@ func (h *harness) broadcast(ctx context.Context) {
 		if err := h.notes.Notify(ctx, n.To, n.Reply); err != nil {
 			h.t.Fatal(err)
 		}
+	}
+}
+
+// TestBurstOfNewIdentities: twenty people who never wrote to the office
+// answering one consultation within ten minutes are flagged to the camat
+// and the admin, once; the answers all count.
+func TestBurstOfNewIdentities(t *testing.T) {
+	h := newHarness(t)
+	h.consultDirective("-- consultations")
+	h.consultDirective("-- publish jam-layanan.yaml")
+	alerts := 0
+	for i := range 22 {
+		chat := strconv.Itoa(3000 + i)
+		h.chat, h.sender = conversation.ChatKey{Channel: "telegram", ChatID: chat}, chat
+		for _, line := range []string{"konsultasi", "1", "1", "sawangan", "perlu"} {
+			for _, out := range h.send(h.inbound(line)) {
+				if strings.HasPrefix(out, "<< [camat] Perhatian: 20 identitas baru") {
+					alerts++
+					if i != 19 {
+						t.Errorf("the alert came with answer %d, want the 20th", i+1)
+					}
+				}
+			}
+		}
+		h.clock = h.clock.Add(20 * time.Second)
+	}
+	if alerts != 1 {
+		t.Errorf("%d alerts to the camat, want 1", alerts)
+	}
+	_, r, err := h.consult.store.ConsultationResults(context.Background(), "jam-layanan")
+	if err != nil || r.Answers != 22 {
+		t.Errorf("answers = %d, %v; want all 22 counted", r.Answers, err)
 	}
 }
