@@ -20,6 +20,7 @@ type ConsultStore interface {
 	SetResponse(ctx context.Context, code, text string, at time.Time) error
 	Consultation(ctx context.Context, code string) (consultation.Published, error)
 	Consultations(ctx context.Context, open bool, now time.Time, limit int) ([]consultation.Published, error)
+	DueToClose(ctx context.Context, now time.Time) ([]string, error)
 	ConsultationResults(ctx context.Context, code string) (consultation.Published, consultation.Results, error)
 	ConsultationComments(ctx context.Context, code string) ([]consultation.Comment, error)
 	QuoteComment(ctx context.Context, code string, id int64, quoted bool) error
@@ -215,4 +216,23 @@ func (c Consultations) Results(ctx context.Context, code string) (Report, error)
 // Progress is "terkirim 412 dari 1.030" of a broadcast.
 func (c Consultations) Progress(ctx context.Context, key string) (sent, total int, err error) {
 	return c.Store.BroadcastProgress(ctx, key)
+}
+
+// CloseDue closes the consultations whose closing time passed and sends
+// each its result, as Close does when the office closes one early. It
+// returns how many it closed.
+func (c Consultations) CloseDue(ctx context.Context) (int, error) {
+	codes, err := c.Store.DueToClose(ctx, c.now())
+	if err != nil {
+		return 0, err
+	}
+	for i, code := range codes {
+		if _, err := c.Store.CloseConsultation(ctx, code, c.now()); err != nil {
+			return i, err
+		}
+		if _, err := c.sendResult(ctx, code); err != nil {
+			return i, err
+		}
+	}
+	return len(codes), nil
 }

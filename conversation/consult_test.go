@@ -35,11 +35,12 @@ type consultHarness struct {
 //	-- close <code>               the camat closes it; its result is sent
 //	-- respond <code>: <text>     the camat writes the office's response
 //	-- send broadcasts            the broadcast senders send what is due
+//	-- closing time               the job that closes consultations at their time runs
 //	-- quote <code> <n>           an officer marks the n-th comment for quoting
 //	-- whatsapp <number>          speak as that WhatsApp chat
 //	-- link <telegram chat> <number>  a Telegram chat shared its phone number (as "> <contact ...>" does)
 func isConsultDirective(line string) bool {
-	for _, p := range []string{"-- consultations", "-- send broadcasts", "-- quote ", "-- publish ", "-- close ", "-- respond ", "-- whatsapp ", "-- link "} {
+	for _, p := range []string{"-- consultations", "-- send broadcasts", "-- closing time", "-- quote ", "-- publish ", "-- close ", "-- respond ", "-- whatsapp ", "-- link "} {
 		if strings.HasPrefix(line, p) {
 			return true
 		}
@@ -96,6 +97,13 @@ func (h *harness) consultDirective(line string) []string {
 			t.Fatalf("%s: %d comments, %v", line, len(comments), cerr)
 		}
 		err = h.consult.store.QuoteComment(ctx, f[0], comments[n-1].ID, true)
+	case line == "-- closing time":
+		n, cerr := h.consult.office.CloseDue(ctx)
+		if cerr != nil {
+			t.Fatalf("%s: %v", line, cerr)
+		}
+		h.broadcast(ctx)
+		return append(h.noteLines(line), "<- "+strconv.Itoa(n)+" ditutup")
 	case line == "-- send broadcasts":
 		h.broadcast(ctx)
 		return h.noteLines(line)

@@ -183,3 +183,28 @@ func Alongside(run func(ctx context.Context) error, jobs ...func(ctx context.Con
 		return err
 	}
 }
+
+// Closer closes the consultations whose time is up and queues their
+// results: casework.Consultations.
+type Closer interface {
+	CloseDue(ctx context.Context) (int, error)
+}
+
+// ClosingTime runs closer every minute, in one process at a time (the
+// lease consultation-closer), until ctx is done: a consultation that
+// reaches its closing time gets its result sent as if the office closed it.
+func (c *Core) ClosingTime(closer Closer) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		return c.alone(ctx, "consultation-closer", func(ctx context.Context) error {
+			for ctx.Err() == nil {
+				if n, err := closer.CloseDue(ctx); err != nil {
+					c.log.Warn("consultations due to close not closed yet", "err", err)
+				} else if n > 0 {
+					c.log.Info("consultations closed at their time; results queued", "count", n)
+				}
+				sleepFor(ctx, time.Minute)
+			}
+			return nil
+		})
+	}
+}

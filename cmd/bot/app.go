@@ -37,6 +37,9 @@ type app struct {
 	// letters prints, registers, revokes and verifies the office's
 	// letters; the console serves its verification page.
 	letters *letters.Issuer
+	// consult is the office's consultation actions: the console's, and
+	// the closing of consultations whose time is up.
+	consult *casework.Consultations
 	bot     *telegram.Bot   // nil when TELEGRAM_TOKEN is unset
 	console *console.Server // nil when CONSOLE_ADDR is off
 	// channels are what serve runs, side by side: each enabled channel
@@ -86,6 +89,7 @@ func (a *app) addJobs(cfg settings, log *slog.Logger) {
 	a.jobs = append(a.jobs,
 		runner{name: "reminders", run: a.delivery.Reminders(a.engine)},
 		runner{name: "case-writer", run: a.delivery.WriteCases},
+		runner{name: "consultation-closer", run: a.delivery.ClosingTime(a.consult)},
 		runner{name: "case-gauges", run: func(ctx context.Context) error {
 			a.metrics.RefreshCases(ctx, time.Minute, func(ctx context.Context) (int, int, error) {
 				return a.cases.CountOpen(ctx, time.Now())
@@ -182,6 +186,7 @@ func buildCoreFor(ctx context.Context, cfg settings, o *office.Office, notify co
 	}
 	return &app{storage: st, cases: st.Cases, engine: engine, delivery: core, metrics: m, media: media, letters: issuer,
 		keys: keys, dataKeys: dk, notify: notify, changes: changes, deadLetters: core.DeadLetters(o.Texts, o.Staff),
+		consult:    &casework.Consultations{Store: st.Cases, Messages: consultation.Messages{Texts: o.Texts, Catalog: o.Catalog}},
 		supervisor: delivery.NewSupervisor(log, m),
 		checks: map[string]func(context.Context) error{
 			"redis":    func(ctx context.Context) error { return st.Redis.Ping(ctx).Err() },
@@ -255,7 +260,7 @@ func (a *app) addConsole(cfg settings, o *office.Office, log *slog.Logger) error
 		Tokens: redisstore.NewTokens(a.storage.Redis, cfg.RedisPrefix), Changes: a.changes,
 		Notifier: a.notify, Media: a.media, Reports: a.cases, Secret: consoleSecret(a.keys),
 		Letters: a.letters, TrustedProxies: cfg.TrustedProxies, Log: log,
-		Consult: &casework.Consultations{Store: a.cases, Messages: consultation.Messages{Texts: o.Texts, Catalog: o.Catalog}},
+		Consult: a.consult,
 	})
 	if err != nil {
 		return fmt.Errorf("office console: %w", err)

@@ -534,12 +534,23 @@ func (s *Store) Subscribe(ctx context.Context, channel, chatID, scope string, at
 
 // Unsubscribe ends every subscription of a chat and returns how many
 // there were.
+// Announcements queued for the chat and not yet sent are dropped with
+// them: "berhenti" means from now on.
 func (s *Store) Unsubscribe(ctx context.Context, channel, chatID string) (int, error) {
-	res := s.db.WithContext(ctx).Where("channel = ? AND chat_id = ?", channel, chatID).Delete(&Subscription{})
-	if res.Error != nil {
-		return 0, fmt.Errorf("unsubscribe a %s chat: %w", channel, res.Error)
+	n := 0
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Where("channel = ? AND chat_id = ?", channel, chatID).Delete(&Subscription{})
+		if res.Error != nil {
+			return res.Error
+		}
+		n = int(res.RowsAffected)
+		return tx.Where("channel = ? AND chat_id = ? AND kind = ? AND status = ?", channel, chatID, BroadcastKindAnnouncement, BroadcastPending).
+			Delete(&BroadcastMessage{}).Error
+	})
+	if err != nil {
+		return 0, fmt.Errorf("unsubscribe a %s chat: %w", channel, err)
 	}
-	return int(res.RowsAffected), nil
+	return n, nil
 }
 
 // Subscriptions are the scopes a chat follows, the kecamatan ("") first.
@@ -630,6 +641,10 @@ func eraseConsultationData(tx *gorm.DB, channel, chatID string) error {
 	if err != nil {
 		return fmt.Errorf("erase consultation answers: %w", err)
 	}
+	// The messages to the chat, sent or not, name it.
+	if err := tx.Where("channel = ? AND chat_id = ?", channel, chatID).Delete(&BroadcastMessage{}).Error; err != nil {
+		return fmt.Errorf("erase broadcast messages: %w", err)
+	}
 	return nil
 }
 
@@ -647,4 +662,16 @@ func (s *Store) ChosenLangs(ctx context.Context) (map[Recipient]string, error) {
 		out[Recipient{Channel: r.Channel, ChatID: r.ExternalID}] = r.Lang
 	}
 	return out, nil
+}
+
+// DueToClose are the codes of consultations still open whose closing time
+// is past at now: their results are due.
+func (s *Store) DueToClose(ctx context.Context, now time.Time) ([]string, error) {
+	var codes []string
+	err := s.db.WithContext(ctx).Model(&Consultation{}).Where("status = ? AND closes <= ?", consultation.StatusOpen, dbTime(now)).
+		Order("closes").Pluck("code", &codes).Error
+	if err != nil {
+		return nil, fmt.Errorf("consultations due to close: %w", err)
+	}
+	return codes, nil
 }

@@ -176,7 +176,26 @@ func testSubscriptions(t *testing.T, b backend) {
 	if err != nil || len(scopes) != 2 || scopes[0] != consultation.Kecamatan {
 		t.Errorf("subscriptions = %q, %v", scopes, err)
 	}
-	// Erasure on request ends the subscriptions too.
+	// Announcements queued and not sent yet are dropped with the
+	// subscriptions; chat 2 still gets its own.
+	if _, err := s.EnqueueBroadcast(ctx, "announce:x", pgstore.BroadcastKindAnnouncement, []pgstore.Outgoing{
+		{Recipient: pgstore.Recipient{Channel: "telegram", ChatID: "1"}, Text: "a"},
+		{Recipient: pgstore.Recipient{Channel: "telegram", ChatID: "2"}, Text: "a"},
+		{Recipient: pgstore.Recipient{Channel: "telegram", ChatID: "3"}, Text: "a"},
+	}, consultAt); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Unsubscribe(ctx, "telegram", "2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, total, err := s.BroadcastProgress(ctx, "announce:x"); err != nil || total != 2 {
+		t.Errorf("after chat 2 unsubscribed, %d messages queued, %v; want 2", total, err)
+	}
+	if _, err := s.Subscribe(ctx, "telegram", "2", sawangan, consultAt); err != nil {
+		t.Fatal(err)
+	}
+	// Erasure on request ends the subscriptions too, and drops the
+	// messages that name the chat.
 	req, err := s.RequestDeletion(ctx, "telegram", "3", consultAt)
 	if err != nil {
 		t.Fatal(err)
@@ -186,6 +205,9 @@ func testSubscriptions(t *testing.T, b backend) {
 	}
 	if scopes, err := s.Subscriptions(ctx, "telegram", "3"); err != nil || len(scopes) != 0 {
 		t.Errorf("subscriptions after erasure = %q, %v", scopes, err)
+	}
+	if _, total, err := s.BroadcastProgress(ctx, "announce:x"); err != nil || total != 1 {
+		t.Errorf("after chat 3's erasure, %d messages queued, %v; want 1", total, err)
 	}
 	n, err := s.Unsubscribe(ctx, "telegram", "1")
 	if err != nil || n != 2 {
