@@ -2,10 +2,12 @@ package delivery
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -151,4 +153,66 @@ func TestBroadcastResumesAfterAKill(t *testing.T) {
 		t.Errorf("%d messages within one second: over Telegram's 30 a second", most)
 	}
 	t.Logf("2,000 messages in %s, at most %d in any second", at[len(at)-1].Sub(at[0]).Round(time.Second), most)
+}
+
+// TestBroadcastKeepsWhatTheChannelRefused: a message the channel did not
+// take (not connected) stays queued and goes out at the next try, once.
+func TestBroadcastKeepsWhatTheChannelRefused(t *testing.T) {
+	ctx := context.Background()
+	loc, err := time.LoadLocation("Asia/Jakarta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := pgstore.OpenSQLite(ctx, storetest.SQLite(t), pgstore.Options{TicketPrefix: "LKS", Location: loc, Keys: testKeys(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var to []consultation.Outgoing
+	for i := range 3 {
+		to = append(to, consultation.Outgoing{Recipient: consultation.Recipient{Channel: "whatsapp", ChatID: "62812000000" + strconv.Itoa(i)}, Text: "Kantor tutup Jumat."})
+	}
+	if _, err := db.EnqueueBroadcast(ctx, "announce:tutup", "announcement", to, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu      sync.Mutex
+		sent    []string
+		refused bool
+	)
+	bctx, stop := context.WithCancel(ctx)
+	defer stop()
+	b := Broadcast{Store: db, Channel: "whatsapp", PerSecond: 1000, Idle: 5 * time.Millisecond,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Deliver: func(_ context.Context, chatID string, _ conversation.Reply, done func()) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if !refused && chatID == "628120000001" {
+				refused = true
+				return errors.New("not connected")
+			}
+			sent = append(sent, chatID)
+			done()
+			if len(sent) == 3 {
+				stop()
+			}
+			return nil
+		}}
+	ran := make(chan error, 1)
+	go func() { ran <- b.Run(bctx) }()
+	select {
+	case err := <-ran:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("sent %q, never all three", sent)
+	}
+	sort.Strings(sent)
+	if strings.Join(sent, ",") != "628120000000,628120000001,628120000002" {
+		t.Errorf("sent %q, want each chat once", sent)
+	}
+	if s, total, err := db.BroadcastProgress(ctx, "announce:tutup"); err != nil || s != 3 || total != 3 {
+		t.Errorf("progress %d of %d, %v", s, total, err)
+	}
 }
