@@ -675,3 +675,65 @@ func (s *Store) DueToClose(ctx context.Context, now time.Time) ([]string, error)
 	}
 	return codes, nil
 }
+
+// mergeChatData moves, inside MergeCitizen's transaction, what is kept
+// under the chat id from to the chat id to: the consents, and what the
+// consultations keep (subscriptions, answers under the person's new
+// identity, queued broadcast messages). Where to already has the same,
+// to's stays, or for an answer the newer one.
+func (s *Store) mergeChatData(tx *gorm.DB, channel, from, to string) error {
+	if err := mergeConsents(tx, channel, from, to); err != nil {
+		return err
+	}
+	err := tx.Exec(`UPDATE subscriptions SET chat_id = ? WHERE channel = ? AND chat_id = ?
+		AND scope NOT IN (SELECT scope FROM subscriptions WHERE channel = ? AND chat_id = ?)`, to, channel, from, channel, to).Error
+	if err == nil {
+		err = tx.Where("channel = ? AND chat_id = ?", channel, from).Delete(&Subscription{}).Error
+	}
+	if err == nil {
+		err = tx.Exec(`UPDATE broadcast_messages SET chat_id = ? WHERE channel = ? AND chat_id = ?
+			AND key NOT IN (SELECT key FROM broadcast_messages WHERE channel = ? AND chat_id = ?)`, to, channel, from, channel, to).Error
+	}
+	if err == nil {
+		err = tx.Where("channel = ? AND chat_id = ?", channel, from).Delete(&BroadcastMessage{}).Error
+	}
+	if err == nil {
+		err = tx.Where("channel = ? AND chat_id = ?", channel, from).Delete(&PhoneLink{}).Error
+	}
+	if err != nil {
+		return fmt.Errorf("merge subscriptions and broadcasts: %w", err)
+	}
+	identity, err := s.identityOf(tx, channel, to)
+	if err != nil {
+		return err
+	}
+	var answers []ConsultationAnswer
+	if err := tx.Where("channel = ? AND chat_id = ?", channel, from).Find(&answers).Error; err != nil {
+		return fmt.Errorf("merge consultation answers: %w", err)
+	}
+	for _, a := range answers {
+		var other ConsultationAnswer
+		res := tx.Where("consultation_id = ? AND identity = ? AND id <> ?", a.ConsultationID, identity, a.ID).Limit(1).Find(&other)
+		if res.Error != nil {
+			return fmt.Errorf("merge consultation answers: %w", res.Error)
+		}
+		if res.RowsAffected > 0 {
+			// One person, two answers: the newer counts.
+			older := a.ID
+			if other.UpdatedAt.Before(a.UpdatedAt) {
+				older = other.ID
+			}
+			if err := tx.Delete(&ConsultationAnswer{}, older).Error; err != nil {
+				return fmt.Errorf("merge consultation answers: %w", err)
+			}
+			if older == a.ID {
+				continue
+			}
+		}
+		if err := tx.Model(&ConsultationAnswer{}).Where("id = ?", a.ID).
+			Updates(map[string]any{"identity": identity, "chat_id": to}).Error; err != nil {
+			return fmt.Errorf("merge consultation answers: %w", err)
+		}
+	}
+	return nil
+}

@@ -218,3 +218,41 @@ func testSubscriptions(t *testing.T, b backend) {
 		t.Errorf("counts = %v, %v", counts, err)
 	}
 }
+
+// TestMergeMovesConsultations: a WhatsApp person first known by their LID,
+// then by their number, is one person for the consultations too: their
+// subscription moves, and of their two answers the newer counts.
+func TestMergeMovesConsultations(t *testing.T) { eachBackend(t, testMergeMovesConsultations) }
+
+func testMergeMovesConsultations(t *testing.T, b backend) {
+	ctx := context.Background()
+	s, _ := openStore(t, b)
+	c := roadConsultation()
+	if err := s.PublishConsultation(ctx, c, consultAt); err != nil {
+		t.Fatal(err)
+	}
+	const lid, phone = "lid:98765", "6281234567890"
+	if _, err := s.Subscribe(ctx, "whatsapp", lid, consultation.Kecamatan, consultAt); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AnswerConsultation(ctx, c.Code, "whatsapp", phone, consultation.Answer{Ranking: []string{"besani"}}, consultAt.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AnswerConsultation(ctx, c.Code, "whatsapp", lid, consultation.Answer{Ranking: []string{"timbang"}}, consultAt.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.MergeCitizen(ctx, "whatsapp", lid, phone); err != nil {
+		t.Fatal(err)
+	}
+	if scopes, err := s.Subscriptions(ctx, "whatsapp", phone); err != nil || len(scopes) != 1 {
+		t.Errorf("subscriptions of the number = %q, %v", scopes, err)
+	}
+	_, r, err := s.ConsultationResults(ctx, c.Code)
+	if err != nil || r.Answers != 1 {
+		t.Fatalf("answers = %d, %v; want 1", r.Answers, err)
+	}
+	got, ok, err := s.MyAnswer(ctx, c.Code, "whatsapp", phone)
+	if err != nil || !ok || got.Ranking[0] != "timbang" {
+		t.Errorf("the answer kept = %+v, %v, %v; want the newer", got, ok, err)
+	}
+}
