@@ -102,6 +102,11 @@ func (e *Engine) greet(ctx context.Context, t *turn, loaded Loaded, now time.Tim
 		t.paras = t.paras[:said]
 	}
 	switch {
+	case e.isWord("unsubscribe", word) && e.consult != nil:
+		// "berhenti" in answer to an announcement, days after the last
+		// conversation: the subscriptions end, no welcome first.
+		_, err := e.unsubscribeWord(ctx, t)
+		return err
 	case e.words["status"][word] || e.words["language"][word] || e.namedLanguage(word) != "":
 		welcome(true)
 		_, err := e.globalWord(ctx, t)
