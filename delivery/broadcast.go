@@ -14,7 +14,9 @@ import (
 // BroadcastStore is the durable outbox of broadcasts (announcements,
 // consultation results, the office's responses): *pgstore.Store.
 type BroadcastStore interface {
+	RequeueClaimed(ctx context.Context, channel string) (int, error)
 	ClaimBroadcast(ctx context.Context, channel string, now time.Time, limit int) ([]pgstore.BroadcastMessage, error)
+	HandBroadcast(ctx context.Context, id int64) error
 	MarkBroadcastSent(ctx context.Context, id int64, at time.Time) error
 	ReleaseBroadcast(ctx context.Context, id int64) error
 }
@@ -66,12 +68,13 @@ func (c *Core) Broadcaster(b Broadcast) func(ctx context.Context) error {
 }
 
 // Run sends the channel's due broadcast messages until ctx is done, each
-// once: a message is claimed before it is handed to the channel and
-// marked sent when the channel says it went out. A stop puts back what
-// was claimed and not handed over, and waits for the channel to confirm
-// what it holds, so a restart resumes exactly where this one stopped. A
-// process killed outright leaves the messages it held claimed: they may
-// have gone out and are never sent again.
+// once: messages are claimed in batches, each is marked as handed over
+// just before the channel takes it and marked sent when the channel says
+// it went out. A stop puts back what was claimed and not handed over, and
+// waits for the channel to confirm what it holds, so a restart resumes
+// exactly where this one stopped. A process killed outright leaves its
+// claimed messages to the next sender, which puts them back; the one or
+// few it had handed over may have gone out and are never sent again.
 func (b Broadcast) Run(ctx context.Context) error {
 	now := b.Now
 	if now == nil {
@@ -100,11 +103,18 @@ func (b Broadcast) Run(ctx context.Context) error {
 			log.Warn("broadcast stopped before the channel confirmed every message; those are not sent again", "channel", b.Channel)
 		}
 	}()
-	// Confirmations outlive the stop: the channel sends what it took.
+	// Confirmations outlive the stop: the channel sends what it took. A
+	// claim is not cut off halfway either: a batch claimed whose answer
+	// was lost would wait for the next sender.
 	keep := context.WithoutCancel(ctx)
+	if n, err := b.Store.RequeueClaimed(ctx, b.Channel); err != nil {
+		log.Warn("broadcast messages a stopped sender claimed not put back yet", "channel", b.Channel, "err", err)
+	} else if n > 0 {
+		log.Info("broadcast messages a stopped sender claimed put back", "channel", b.Channel, "count", n)
+	}
 	next := time.Now()
 	for ctx.Err() == nil {
-		batch, err := b.Store.ClaimBroadcast(ctx, b.Channel, now(), broadcastBatch)
+		batch, err := b.Store.ClaimBroadcast(keep, b.Channel, now(), broadcastBatch)
 		if err != nil {
 			if ctx.Err() == nil {
 				log.Warn("broadcast messages not read, retrying", "channel", b.Channel, "err", err)
@@ -128,6 +138,13 @@ func (b Broadcast) Run(ctx context.Context) error {
 				return nil
 			}
 			next = time.Now().Add(gap)
+			if err := b.Store.HandBroadcast(keep, m.ID); err != nil {
+				// Not recorded as handed over: not handed over.
+				log.Warn("broadcast paused: a message could not be marked", "channel", b.Channel, "err", err, "retry_in", idle)
+				b.release(keep, batch[i:], log)
+				sleepFor(ctx, idle)
+				break
+			}
 			inFlight.Add(1)
 			done := sync.OnceFunc(func() {
 				defer inFlight.Done()

@@ -155,8 +155,10 @@ func TestBroadcastResumesAfterAKill(t *testing.T) {
 	t.Logf("2,000 messages in %s, at most %d in any second", at[len(at)-1].Sub(at[0]).Round(time.Second), most)
 }
 
-// TestBroadcastKeepsWhatTheChannelRefused: a message the channel did not
-// take (not connected) stays queued and goes out at the next try, once.
+// TestBroadcastKeepsWhatTheChannelRefused: messages a killed sender had
+// claimed and not handed over are put back, and a message the channel did
+// not take (not connected) stays queued and goes out at the next try:
+// each once.
 func TestBroadcastKeepsWhatTheChannelRefused(t *testing.T) {
 	ctx := context.Background()
 	loc, err := time.LoadLocation("Asia/Jakarta")
@@ -174,6 +176,10 @@ func TestBroadcastKeepsWhatTheChannelRefused(t *testing.T) {
 	}
 	if _, err := db.EnqueueBroadcast(ctx, "announce:tutup", "announcement", to, time.Now()); err != nil {
 		t.Fatal(err)
+	}
+	// A process killed right after claiming two of them left them claimed.
+	if claimed, err := db.ClaimBroadcast(ctx, "whatsapp", time.Now(), 2); err != nil || len(claimed) != 2 {
+		t.Fatalf("claimed %d, %v", len(claimed), err)
 	}
 	var (
 		mu      sync.Mutex

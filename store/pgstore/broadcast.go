@@ -23,8 +23,9 @@ type BroadcastMessage struct {
 	Channel string `gorm:"size:32;not null;uniqueIndex:idx_broadcast_messages_recipient,priority:2;index:idx_broadcast_messages_due,priority:1"`
 	ChatID  string `gorm:"size:128;not null;uniqueIndex:idx_broadcast_messages_recipient,priority:3"`
 	Text    string `gorm:"not null"`
-	// Status is BroadcastPending, BroadcastSending (handed to the channel,
-	// not yet confirmed) or BroadcastSent.
+	// Status is BroadcastPending, BroadcastClaimed (taken by the sender,
+	// not yet handed over), BroadcastSending (handed to the channel, not
+	// yet confirmed) or BroadcastSent.
 	Status string `gorm:"size:16;not null;index:idx_broadcast_messages_due,priority:2"`
 	// NotBefore holds an announcement back to the next day when the chat
 	// had one already that day.
@@ -37,8 +38,11 @@ type BroadcastMessage struct {
 // stays BroadcastSending when the process stops before the channel
 // confirms it: it may have gone out, so it is never handed over again
 // (a citizen never gets one twice; the progress figure shows it unsent).
+// A claimed message was not handed over yet: the next sender puts it
+// back (RequeueClaimed).
 const (
 	BroadcastPending = "pending"
+	BroadcastClaimed = "claimed"
 	BroadcastSending = "sending"
 	BroadcastSent    = "sent"
 )
@@ -118,9 +122,9 @@ func (s *Store) nextDay(t time.Time) time.Time {
 }
 
 // ClaimBroadcast takes up to limit pending messages of channel due at now,
-// oldest first, and marks them BroadcastSending: from then on they are
-// this caller's to hand over, once. One process at a time should claim a
-// channel's messages (the channel's lease).
+// oldest first, and marks them BroadcastClaimed: from then on they are
+// this caller's to hand over (HandBroadcast), once. One process at a time
+// should claim a channel's messages (the channel's lease).
 func (s *Store) ClaimBroadcast(ctx context.Context, channel string, now time.Time, limit int) ([]BroadcastMessage, error) {
 	var out []BroadcastMessage
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -142,12 +146,12 @@ func (s *Store) ClaimBroadcast(ctx context.Context, channel string, now time.Tim
 		// claimer, which the lease should prevent anyway, waits and then
 		// finds them taken: one statement claims the whole batch.
 		err = tx.Model(&BroadcastMessage{}).Where("id IN ? AND status = ?", ids, BroadcastPending).
-			Update("status", BroadcastSending).Error
+			Update("status", BroadcastClaimed).Error
 		if err != nil {
 			return err
 		}
 		for _, m := range due {
-			m.Status = BroadcastSending
+			m.Status = BroadcastClaimed
 			out = append(out, m)
 		}
 		return nil
@@ -156,6 +160,32 @@ func (s *Store) ClaimBroadcast(ctx context.Context, channel string, now time.Tim
 		return nil, fmt.Errorf("claim broadcast messages of %s: %w", channel, err)
 	}
 	return out, nil
+}
+
+// HandBroadcast records that a claimed message is being handed to the
+// channel: from now on it may go out, and it is never handed over again.
+func (s *Store) HandBroadcast(ctx context.Context, id int64) error {
+	res := s.db.WithContext(ctx).Model(&BroadcastMessage{}).Where("id = ? AND status = ?", id, BroadcastClaimed).
+		Update("status", BroadcastSending)
+	if res.Error != nil {
+		return fmt.Errorf("hand broadcast message %d over: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("hand broadcast message %d over: it is not claimed", id)
+	}
+	return nil
+}
+
+// RequeueClaimed puts back the messages of channel a stopped sender
+// claimed and never handed over. Call it before claiming, holding the
+// channel's lease.
+func (s *Store) RequeueClaimed(ctx context.Context, channel string) (int, error) {
+	res := s.db.WithContext(ctx).Model(&BroadcastMessage{}).Where("channel = ? AND status = ?", channel, BroadcastClaimed).
+		Update("status", BroadcastPending)
+	if res.Error != nil {
+		return 0, fmt.Errorf("requeue the claimed broadcast messages of %s: %w", channel, res.Error)
+	}
+	return int(res.RowsAffected), nil
 }
 
 // MarkBroadcastSent records that the channel sent (or gave up on) a
@@ -170,10 +200,10 @@ func (s *Store) MarkBroadcastSent(ctx context.Context, id int64, at time.Time) e
 	return nil
 }
 
-// ReleaseBroadcast puts a claimed message back, for one the channel
-// refused before sending anything (it did not take it).
+// ReleaseBroadcast puts a claimed message back: one not handed over, or
+// one the channel refused before sending anything (it did not take it).
 func (s *Store) ReleaseBroadcast(ctx context.Context, id int64) error {
-	err := s.db.WithContext(ctx).Model(&BroadcastMessage{}).Where("id = ? AND status = ?", id, BroadcastSending).
+	err := s.db.WithContext(ctx).Model(&BroadcastMessage{}).Where("id = ? AND status IN ?", id, []string{BroadcastClaimed, BroadcastSending}).
 		Update("status", BroadcastPending).Error
 	if err != nil {
 		return fmt.Errorf("release broadcast message %d: %w", id, err)
