@@ -76,6 +76,8 @@ type Config struct {
 	Media Media
 	// Reports, nil: the home page has no figures of the month.
 	Reports report.Source
+	// Consult, nil: no consultation pages.
+	Consult *casework.Consultations
 	// Letters, nil: no letters are printed, no register shown, and
 	// /verifikasi is not served.
 	Letters Letters
@@ -257,6 +259,11 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /jadwal/datang", s.officer(s.arrived))
 	mux.Handle("GET /laporan", s.officer(s.reportPage))
 	mux.Handle("GET /laporan/unduh/{format}", s.officer(s.reportFile))
+	mux.Handle("GET /konsultasi", s.officer(s.consultList))
+	mux.Handle("POST /konsultasi", s.officer(s.consultPublish))
+	mux.Handle("GET /konsultasi/{code}", s.officer(s.consultPage))
+	mux.Handle("POST /konsultasi/{code}", s.officer(s.consultAct))
+	mux.Handle("GET /konsultasi/{code}/unduh", s.officer(s.consultXLSX))
 	if s.cfg.Letters != nil {
 		// The public page that checks a printed letter's code: no login.
 		verify := s.cfg.Letters.VerifyHandler()

@@ -19,7 +19,7 @@ import (
 const fragmentHeader = "X-Console-Fragment"
 
 // pageNames are the console's pages, one template each beside the layout.
-var pageNames = []string{"login", "home", "queue", "case", "register", "report", "error", "visits", "inbox", "talk"}
+var pageNames = []string{"login", "home", "queue", "case", "register", "report", "error", "visits", "inbox", "talk", "consult_list", "consult"}
 
 // page is a parsed page: the layout with the page's own blocks.
 type page struct {

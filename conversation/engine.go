@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/leksono/sapa/casework"
+	"github.com/leksono/sapa/consultation"
 	"github.com/leksono/sapa/internal/pause"
 	"github.com/leksono/sapa/locales"
 	"github.com/leksono/sapa/services"
@@ -56,6 +57,10 @@ type Config struct {
 	// Schedule is the day's list of visits for the officers' "jadwal"
 	// and "datang" (shared with the console); nil: no such commands.
 	Schedule *casework.Schedule
+	// Consult keeps public consultations, their answers and the
+	// subscriptions to announcements (consult.go); nil: the menu has no
+	// such item.
+	Consult ConsultDesk
 	// Notifier delivers staff notifications and citizens' updates; nil
 	// drops them (a bot with no staff configured).
 	Notifier Notifier
@@ -92,6 +97,7 @@ type Engine struct {
 	letters   LetterChecker
 	visits    VisitDesk
 	schedule  *casework.Schedule
+	consult   ConsultDesk
 	staff     *services.Staff
 	notifier  Notifier
 	handovers HandoverDesk
@@ -150,6 +156,7 @@ func New(cfg Config) (*Engine, error) {
 		letters:   cfg.Letters,
 		visits:    cfg.Visits,
 		schedule:  cfg.Schedule,
+		consult:   cfg.Consult,
 		staff:     cfg.Staff,
 		notifier:  cfg.Notifier,
 		handovers: cfg.Handovers,
@@ -390,6 +397,8 @@ type turn struct {
 	options []Option
 	out     []outgoing // notifications to other chats, sent after commit
 	ticket  string     // ticket of the case this message filed, if any
+	// consults caches the consultations read during the turn (consultOf).
+	consults map[string]consultation.Published
 }
 
 func (e *Engine) newTurn(in Inbound) *turn {
@@ -524,6 +533,9 @@ func (e *Engine) step(ctx context.Context, t *turn, loaded Loaded) error {
 			return nil
 		}
 	case KindUnsupported:
+		if t.in.Phone != "" {
+			return e.linkPhone(ctx, t)
+		}
 		if e.filesAnswerQuestion(t) {
 			return e.answerPending(ctx, t)
 		}

@@ -107,6 +107,11 @@ func (e *Engine) greet(ctx context.Context, t *turn, loaded Loaded, now time.Tim
 		t.paras = t.paras[:said]
 	}
 	switch {
+	case e.isWord("unsubscribe", word) && e.consult != nil:
+		// "berhenti" in answer to an announcement, days after the last
+		// conversation: the subscriptions end, no welcome first.
+		_, err := e.unsubscribeWord(ctx, t)
+		return err
 	case e.words["status"][word] || e.words["language"][word] || e.namedLanguage(word) != "":
 		welcome(true)
 		_, err := e.globalWord(ctx, t)
@@ -154,6 +159,8 @@ func (e *Engine) onMenu(ctx context.Context, t *turn) error {
 		e.toQuestions(t)
 	case menuPerson:
 		return e.startHandover(ctx, t)
+	case "consult":
+		return e.toConsult(ctx, t)
 	default:
 		if code, ok := strings.CutPrefix(value, "c:"); ok {
 			return e.startForm(ctx, t, code)
@@ -178,6 +185,7 @@ func (e *Engine) menuChoices(t *turn) []services.Choice {
 		{Value: "external", Label: e.tr(t, "menu.external", nil), Keywords: e.menuWords["external"]},
 		{Value: "office", Label: e.tr(t, "menu.office", nil), Keywords: e.menuWords["office"]},
 	}...)
+	choices = append(choices, e.consultMenuChoice(t)...)
 	if t.st.Draft != "" {
 		choices = append(choices, services.Choice{
 			Value:    "resume",

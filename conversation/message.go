@@ -45,7 +45,11 @@ type Inbound struct {
 	Media       string       // what an unsupported message was: "sticker", "photo", ...
 	Attachments []Attachment // photos or PDFs sent, downloaded and checked by the channel
 	Location    *Location    // a shared location, if any
-	At          time.Time
+	// Phone is the sender's own phone number, when they shared their own
+	// contact (Telegram): it makes their chats on two channels one person
+	// for the consultations (consult.go).
+	Phone string
+	At    time.Time
 	// Redelivered says the channel gave this message before to a process
 	// that may have stopped before its answer went out (a crash, a kill).
 	// If it was handled, the engine answers it again from the state it

@@ -136,6 +136,11 @@ func (e *Engine) showMyData(ctx context.Context, t *turn) error {
 		}
 	}
 	lines = append(lines, e.tr(t, "privacy.mydata_lang", map[string]string{"lang": e.tr(t, "language.name", nil)}), consent)
+	if line, err := e.subscriptionLine(ctx, t); err != nil {
+		return err
+	} else if line != "" {
+		lines = append(lines, line)
+	}
 	for _, c := range cases {
 		args := e.caseArgs(t, c)
 		args["nik"] = services.MaskID(c.Form[services.NIKField])
@@ -198,6 +203,9 @@ func (e *Engine) eraseMe(ctx context.Context, t *turn) error {
 	// commit of this turn replaces the stored state, and its draft marker.
 	t.st = State{Chat: t.st.Chat, Step: StepMenu, Lang: t.st.Lang, UpdatedAt: t.st.UpdatedAt, Version: t.st.Version}
 	t.say(e.tr(t, "privacy.erase_requested", map[string]string{"id": strconv.FormatInt(r.ID, 10), "due": e.formatDateTime(t, r.DueAt)}))
+	if err := e.eraseSubscriptions(ctx, t); err != nil {
+		return err
+	}
 	if len(open) > 0 {
 		t.say(e.tr(t, "privacy.erase_keeps_open", map[string]string{"tickets": strings.Join(open, ", ")}))
 	}

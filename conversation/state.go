@@ -32,6 +32,7 @@ type State struct {
 	Matter    string                // open complaint the new one may repeat
 	Booking   string                // "<ticket> <service>" whose visit is being booked or changed
 	Slots     []string              // keys of the visit slots offered (StepVisitSlot)
+	Consult   string                // public consultation being answered: "code|village|changed" (consult.go)
 	Survey    string                // ticket whose satisfaction survey is open
 	SurveyQ   int                   // survey question: -1 the invitation, 0..8 the elements, 9..12 the profile, 13 the comment
 	Last      string                // id of the message that produced this state

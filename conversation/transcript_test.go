@@ -57,6 +57,8 @@ type harness struct {
 	// rendered is every message the transcript sent, replies and
 	// notifications, as a phone shows it (see phoneText).
 	rendered []renderedMessage
+	cfg      conversation.Config // what engine was built from
+	consult  *consultHarness     // "-- consultations" (consult_test.go)
 }
 
 // renderedMessage is one message sent during a transcript: to whom, after
@@ -104,13 +106,14 @@ func newHarness(t *testing.T) *harness {
 	}
 	t.Cleanup(func() { _ = h.visits.Close() })
 	h.talks = h.visits
-	h.engine, err = conversation.New(conversation.Config{
+	h.cfg = conversation.Config{
 		Catalog: catalog, Texts: texts, States: h.states, Cases: h.cases, Desk: h.cases, Surveys: h.cases, Past: h.cases,
 		Staff: h.staff, Notifier: h.notes, Media: h.media, Privacy: h.privacy, Letters: h.letters, Handovers: h.talks,
 		Visits: h.visits, Schedule: casework.NewSchedule(catalog, h.visits, h.cases, func() time.Time { return h.clock }),
 		Now: func() time.Time { return h.clock },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	h.engine, err = conversation.New(h.cfg)
 	if err != nil {
 		t.Fatalf("new engine: %v", err)
 	}
@@ -176,12 +179,12 @@ func (h *harness) send(in conversation.Inbound) []string {
 	if len(replies) == 0 {
 		out = append(out, "< (no reply)")
 	}
-	return append(out, h.notifications(in.Text)...)
+	return append(out, h.noteLines(in.Text)...)
 }
 
-// notifications renders the messages sent to other chats since the last
-// call, as transcript lines.
-func (h *harness) notifications(after string) []string {
+// noteLines renders the notifications sent since the last look, to other
+// chats than the one that wrote, as transcript lines.
+func (h *harness) noteLines(after string) []string {
 	var out []string
 	for _, n := range h.notes.Take() {
 		h.rendered = append(h.rendered, renderedMessage{to: h.who(n.To), after: after, text: phoneText(n.Reply)})
@@ -216,6 +219,7 @@ func (h *harness) notifications(after string) []string {
 //	> <photo name>  a JPEG photo (its bytes are its name); <pdf name> a PDF;
 //	                <photo name | caption> with a caption
 //	> <location lat lon name>  a shared location
+//	> <contact number>  the sender's own contact, shared
 //	> <unsupported_file>, <too_large_file>  a file the channel refused
 func (h *harness) inbound(line string) conversation.Inbound {
 	h.nextID++
@@ -260,6 +264,10 @@ func (h *harness) inbound(line string) conversation.Inbound {
 		lon, _ := strconv.ParseFloat(f[1], 64)
 		in.Kind, in.Text, in.Media = conversation.KindUnsupported, "", "location"
 		in.Location = &conversation.Location{Latitude: lat, Longitude: lon, Name: strings.Join(f[2:], " ")}
+	case strings.HasPrefix(line, "<contact "):
+		// "<contact 0812-3456-7890>": the sender shares their own contact.
+		in.Kind, in.Text, in.Media = conversation.KindUnsupported, "", "contact"
+		in.Phone = strings.TrimSuffix(strings.TrimPrefix(line, "<contact "), ">")
 	case strings.HasPrefix(line, "<") && strings.HasSuffix(line, ">"):
 		in.Kind, in.Text, in.Media = conversation.KindUnsupported, "", strings.Trim(line, "<>")
 	}
@@ -388,7 +396,7 @@ func replay(t *testing.T, script string) (*harness, string) {
 			if err := h.engine.HandoverTimers(context.Background()); err != nil {
 				t.Fatalf("%s: %v", line, err)
 			}
-			out = append(out, h.notifications(line)...)
+			out = append(out, h.noteLines(line)...)
 		case line == "-- ask consent":
 			// From here on, citizens must agree to the privacy notice.
 			h.privacy.AssumeConsent = false
@@ -405,6 +413,9 @@ func replay(t *testing.T, script string) (*harness, string) {
 			in.Redelivered = true
 			out = append(out, line)
 			out = append(out, h.send(in)...)
+		case isConsultDirective(line):
+			out = append(out, line)
+			out = append(out, h.consultDirective(line)...)
 		case strings.HasPrefix(line, "> "):
 			h.prevIn, h.lastIn = h.lastIn, h.inbound(strings.TrimPrefix(line, "> "))
 			out = append(out, line)

@@ -14,7 +14,7 @@ var globalWords = []string{"menu", "cancel", "help", "thanks", "status", "langua
 
 // wordSets are the word lists Engine.words holds, for isWord and
 // globalWord: the global words and those some steps look for.
-var wordSets = append([]string{"skip", "done_files", "later", "visit", "visit_cancel", "visit_move", "staff_schedule", "staff_arrived"}, globalWords...)
+var wordSets = append([]string{"skip", "done_files", "later", "visit", "visit_cancel", "visit_move", "staff_schedule", "staff_arrived", "unsubscribe"}, globalWords...)
 
 // globalWord handles the words that work at every step. It reports whether
 // the message was one of them.
@@ -27,6 +27,9 @@ func (e *Engine) globalWord(ctx context.Context, t *turn) (bool, error) {
 	}
 	if done, err := e.letterWord(ctx, t); done || err != nil {
 		return true, err
+	}
+	if done, err := e.unsubscribeWord(ctx, t); done || err != nil {
+		return done, err
 	}
 	if done, err := e.visitWord(ctx, t); done || err != nil {
 		return true, err

@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store/pgstore"
 	"github.com/leksono/sapa/store/redisstore"
 )
@@ -174,4 +175,30 @@ func OneLine(err error) string {
 		err = ue.Err
 	}
 	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// CaseOptions are the case store's settings from the office's catalog:
+// its ticket prefix and time zone, and which answers are sealed with keys.
+func CaseOptions(c *services.Catalog, keys *pgstore.Keys) pgstore.Options {
+	sensitive, personal := c.PersonalFields()
+	return pgstore.Options{
+		TicketPrefix: c.Office.TicketPrefix, Location: c.Office.Location,
+		Keys: keys, Sensitive: sensitive, Personal: personal,
+	}
+}
+
+// OpenFor opens the storage cfg names for the office of catalog c, on data
+// keys already loaded; files, when not nil, is where an erasure removes the
+// citizen's photos and documents. A database that refuses the keys says so
+// in one line (Keys.Refused).
+func OpenFor(ctx context.Context, cfg Config, c *services.Catalog, keys Keys, files pgstore.FileRemover, log *slog.Logger) (*Storage, error) {
+	opts := CaseOptions(c, keys.Keys)
+	if files != nil {
+		opts.Files = files
+	}
+	st, err := Open(ctx, cfg, opts, log)
+	if err != nil {
+		return nil, keys.Refused(err, log)
+	}
+	return st, nil
 }

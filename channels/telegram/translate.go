@@ -60,6 +60,11 @@ func messageInbound(m *tgbotapi.Message) (conversation.Inbound, bool) {
 	in.Kind = conversation.KindUnsupported
 	in.Media = media
 	in.Text = m.Caption
+	if m.Contact != nil && m.From != nil && m.Contact.UserID == m.From.ID {
+		// Their own number, not a friend's: the one thing that links a
+		// Telegram user to their WhatsApp chat.
+		in.Phone = m.Contact.PhoneNumber
+	}
 	if loc := location(m); loc != nil {
 		in.Media = "location"
 		in.Location = loc

@@ -67,7 +67,7 @@ func TestToInbound(t *testing.T) {
 			conversation.Location{Latitude: -7.372, Longitude: 109.953}), true},
 		{"venue.json", located(media(1735694100, "location", "", "52"),
 			conversation.Location{Latitude: -7.3731, Longitude: 109.9542, Name: "Balai Desa Sawangan, Jl. Raya Sawangan No. 1"}), true},
-		{"contact.json", media(1735693900, "contact", "", "50"), true},
+		{"contact.json", withPhone(media(1735693900, "contact", "", "50"), "+6281200000000"), true},
 		{"video_note.json", media(1735694000, "video_note", "", "51"), true},
 		{"group_text.json", conversation.Inbound{}, false},
 		{"callback_group.json", conversation.Inbound{}, false},
@@ -184,4 +184,11 @@ func TestInvalidOptions(t *testing.T) {
 	if got := invalidOptions(r); !slices.Equal(got, []int{2, 3}) {
 		t.Errorf("invalidOptions = %v, want [2 3]", got)
 	}
+}
+
+// withPhone is in with the sender's own phone number, from their own
+// contact shared.
+func withPhone(in conversation.Inbound, phone string) conversation.Inbound {
+	in.Phone = phone
+	return in
 }

@@ -916,3 +916,17 @@ func (b *Bot) sendMessage(ctx context.Context, kind, chatID string, to types.JID
 func refusedByServer(err error) bool {
 	return errors.Is(err, whatsmeow.ErrServerReturnedError) && strings.HasSuffix(err.Error(), " 463")
 }
+
+// NotifyWith sends a notification: its text, then its files, each read
+// with open (the media store's). The delivery core's outboxes send with it.
+func (b *Bot) NotifyWith(open func(services.StoredFile) (io.ReadCloser, error)) func(ctx context.Context, chatID string, r conversation.Reply) error {
+	return func(ctx context.Context, chatID string, r conversation.Reply) error {
+		if err := b.Send(ctx, chatID, r); err != nil {
+			return err
+		}
+		if len(r.Files) == 0 {
+			return nil
+		}
+		return b.SendFiles(ctx, chatID, "", dispatch.StoredFiles(r.Files, open))
+	}
+}

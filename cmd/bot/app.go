@@ -11,12 +11,12 @@ import (
 	"github.com/leksono/sapa/casework"
 	"github.com/leksono/sapa/channels/telegram"
 	"github.com/leksono/sapa/console"
+	"github.com/leksono/sapa/consultation"
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/delivery"
 	"github.com/leksono/sapa/letters"
 	"github.com/leksono/sapa/metrics"
 	"github.com/leksono/sapa/office"
-	"github.com/leksono/sapa/services"
 	"github.com/leksono/sapa/store"
 	"github.com/leksono/sapa/store/mediastore"
 	"github.com/leksono/sapa/store/pgstore"
@@ -37,6 +37,9 @@ type app struct {
 	// letters prints, registers, revokes and verifies the office's
 	// letters; the console serves its verification page.
 	letters *letters.Issuer
+	// consult is the office's consultation actions: the console's, and
+	// the closing of consultations whose time is up.
+	consult *casework.Consultations
 	bot     *telegram.Bot   // nil when TELEGRAM_TOKEN is unset
 	console *console.Server // nil when CONSOLE_ADDR is off
 	// channels are what serve runs, side by side: each enabled channel
@@ -86,6 +89,7 @@ func (a *app) addJobs(cfg office.Settings, log *slog.Logger) {
 	a.jobs = append(a.jobs,
 		runner{name: "reminders", run: a.delivery.Reminders(a.engine)},
 		runner{name: "case-writer", run: a.delivery.WriteCases},
+		runner{name: "consultation-closer", run: a.delivery.ClosingTime(a.consult)},
 		runner{name: "case-gauges", run: func(ctx context.Context) error {
 			a.metrics.RefreshCases(ctx, time.Minute, func(ctx context.Context) (int, int, error) {
 				return a.cases.CountOpen(ctx, time.Now())
@@ -93,17 +97,8 @@ func (a *app) addJobs(cfg office.Settings, log *slog.Logger) {
 			return nil
 		}})
 	if cfg.MetricsAddr != "off" {
-		// A port another program holds must not stop the citizens' service:
-		// one line says what to change, and the bot runs without it.
-		if ln, err := metrics.Listen(cfg.MetricsAddr); err != nil {
-			log.Warn(office.ListenProblem("METRICS_ADDR", cfg.MetricsAddr, "or off", err) + "; running without /healthz, /readyz and /metrics")
-		} else {
-			a.listeners = append(a.listeners, ln)
-			a.jobs = append(a.jobs, runner{name: "ops", run: func(ctx context.Context) error {
-				log.Info("health and metrics listening", "addr", ln.Addr().String())
-				return a.metrics.Serve(ctx, ln, a.ready)
-			}})
-		}
+		a.listenJob("ops", "METRICS_ADDR", cfg.MetricsAddr, "or off", "/healthz, /readyz and /metrics", "health and metrics listening",
+			func(ctx context.Context, ln net.Listener) error { return a.metrics.Serve(ctx, ln, a.ready) }, log)
 	}
 	if cfg.ConsoleAddr != "off" {
 		a.jobs = append(a.jobs, runner{name: "console", run: func(ctx context.Context) error {
@@ -112,16 +107,24 @@ func (a *app) addJobs(cfg office.Settings, log *slog.Logger) {
 		}})
 	}
 	if cfg.PprofAddr != "" {
-		if ln, err := metrics.Listen(cfg.PprofAddr); err != nil {
-			log.Warn(office.ListenProblem("PPROF_ADDR", cfg.PprofAddr, "or unset it", err) + "; running without the profiler")
-		} else {
-			a.listeners = append(a.listeners, ln)
-			a.jobs = append(a.jobs, runner{name: "pprof", run: func(ctx context.Context) error {
-				log.Info("profiler listening", "addr", ln.Addr().String())
-				return metrics.ServePprof(ctx, ln)
-			}})
-		}
+		a.listenJob("pprof", "PPROF_ADDR", cfg.PprofAddr, "or unset it", "the profiler", "profiler listening", metrics.ServePprof, log)
 	}
+}
+
+// listenJob adds the job name serving on addr, the value of setting. A port
+// another program holds must not stop the citizens' service: one line says
+// what to change (or orElse), and the bot runs without the job.
+func (a *app) listenJob(name, setting, addr, orElse, without, listening string, serve func(context.Context, net.Listener) error, log *slog.Logger) {
+	ln, err := metrics.Listen(addr)
+	if err != nil {
+		log.Warn(office.ListenProblem(setting, addr, orElse, err) + "; running without " + without)
+		return
+	}
+	a.listeners = append(a.listeners, ln)
+	a.jobs = append(a.jobs, runner{name: name, run: func(ctx context.Context) error {
+		log.Info(listening, "addr", ln.Addr().String())
+		return serve(ctx, ln)
+	}})
 }
 
 // buildCore opens the storage and builds the delivery core and the engine
@@ -146,7 +149,7 @@ func buildCoreFor(ctx context.Context, cfg office.Settings, o *office.Office, no
 		return nil, fmt.Errorf("open the media directory: %w", err)
 	}
 	// An erasure removes the files the citizen sent.
-	st, dk, err := openStorageWith(ctx, cfg, o, dk, media, waitForDatabase, log)
+	st, err := store.OpenFor(ctx, storeConfig(cfg, waitForDatabase), o.Catalog, dk, media, log)
 	if err != nil {
 		return nil, err
 	}
@@ -176,6 +179,7 @@ func buildCoreFor(ctx context.Context, cfg office.Settings, o *office.Office, no
 	}
 	return &app{storage: st, cases: st.Cases, engine: engine, delivery: core, metrics: m, media: media, letters: issuer,
 		keys: keys, dataKeys: dk, notify: notify, changes: changes, deadLetters: core.DeadLetters(o.Texts, o.Staff),
+		consult:    &casework.Consultations{Store: st.Cases, Messages: consultation.Messages{Texts: o.Texts, Catalog: o.Catalog}},
 		supervisor: delivery.NewSupervisor(log, m),
 		checks: map[string]func(context.Context) error{
 			"redis":    func(ctx context.Context) error { return st.Redis.Ping(ctx).Err() },
@@ -198,44 +202,21 @@ func storeConfig(cfg office.Settings, waitForDatabase bool) store.Config {
 const blockingReaders = webhookShards + 3
 
 // openStorage loads the data keys and opens the storage the settings name
-// on them, for the office o; a database that refuses the keys says so in
-// one line (store.Keys.Refused). With waitForDatabase, PostgreSQL may
-// answer later (see store.Open).
+// on them, for the office o (see store.OpenFor). With waitForDatabase,
+// PostgreSQL may answer later (see store.Open).
 func openStorage(ctx context.Context, cfg office.Settings, o *office.Office, waitForDatabase bool, log *slog.Logger) (*store.Storage, store.Keys, error) {
 	keys, err := loadDataKeys(cfg, log)
 	if err != nil {
 		return nil, keys, err
 	}
-	return openStorageWith(ctx, cfg, o, keys, nil, waitForDatabase, log)
-}
-
-// openStorageWith is openStorage on keys already loaded; files, when not
-// nil, is where an erasure removes the citizen's photos and documents.
-func openStorageWith(ctx context.Context, cfg office.Settings, o *office.Office, keys store.Keys, files pgstore.FileRemover, waitForDatabase bool, log *slog.Logger) (*store.Storage, store.Keys, error) {
-	opts := caseOptions(o.Catalog, keys.Keys)
-	if files != nil {
-		opts.Files = files
-	}
-	st, err := store.Open(ctx, storeConfig(cfg, waitForDatabase), opts, log)
-	if err != nil {
-		return nil, keys, keys.Refused(err, log)
-	}
-	return st, keys, nil
+	st, err := store.OpenFor(ctx, storeConfig(cfg, waitForDatabase), o.Catalog, keys, nil, log)
+	return st, keys, err
 }
 
 // loadDataKeys returns the keys that seal NIK and KK numbers at rest, as
 // the settings name them (see store.LoadKeys).
 func loadDataKeys(cfg office.Settings, log *slog.Logger) (store.Keys, error) {
 	return store.LoadKeys(storeConfig(cfg, false), log)
-}
-
-// caseOptions are the case store's settings from the office profile.
-func caseOptions(c *services.Catalog, keys *pgstore.Keys) pgstore.Options {
-	sensitive, personal := c.PersonalFields()
-	return pgstore.Options{
-		TicketPrefix: c.Office.TicketPrefix, Location: c.Office.Location,
-		Keys: keys, Sensitive: sensitive, Personal: personal,
-	}
 }
 
 // newEngine builds the conversation engine on st, its notifications going
@@ -258,6 +239,7 @@ func newEngine(o *office.Office, st *store.Storage, cases conversation.CaseStore
 		Letters:  issuer,
 		Visits:   st.Cases,
 		Schedule: casework.NewSchedule(o.Catalog, st.Cases, st.Cases.Desk(), nil),
+		Consult:  st.Cases,
 		Staff:    o.Staff,
 		Notifier: notify,
 		// Citizens' conversations with officers, in the case database.
@@ -285,6 +267,7 @@ func (a *app) addConsole(cfg office.Settings, o *office.Office, log *slog.Logger
 		Tokens: redisstore.NewTokens(a.storage.Redis, cfg.RedisPrefix), Changes: a.changes,
 		Notifier: a.notify, Media: a.media, Reports: a.cases, Secret: consoleSecret(a.keys),
 		Letters: a.letters, Schedule: a.engine.Schedule(), TrustedProxies: cfg.TrustedProxies, Log: log,
+		Consult: a.consult,
 	})
 	if err != nil {
 		return fmt.Errorf("office console: %w", err)

@@ -30,6 +30,9 @@ type command struct {
 	// arg names the one argument the command takes after its flags
 	// ("<officer>"); "" for none.
 	arg string
+	// several: the command takes one or more arguments (arg names them),
+	// a subcommand and what it acts on.
+	several bool
 	// setup declares the command's flags on flags and returns what runs
 	// once they are parsed; it returns the exit code.
 	setup func(flags *flag.FlagSet) func(env) int
@@ -48,6 +51,9 @@ var commands = []command{
 		example: "go run ./cmd/bot report --from 2026-01-01 --to 2026-06-30 --ikm --format xlsx --out ikm.xlsx", setup: reportFlags},
 	{name: "deadletters", summary: "list the messages the channels gave up after every attempt, or handle one again (--replay <id>)",
 		usage: "[--replay <id>]", example: "go run ./cmd/bot deadletters --replay 20261207-052318-7d39d139", setup: deadLettersFlags},
+	{name: "konsultasi", summary: "public consultations and announcements: check, publish, close, respond, read results, quote a comment, export XLSX",
+		usage: "periksa|terbit <file.yaml> | tutup|hasil <code> | tanggapan <code> <file.txt> | kutip <code> <comment> | ekspor <code> <file.xlsx>",
+		arg:   "<action> and its arguments", several: true, example: "go run ./cmd/bot konsultasi terbit docs/consultations/jalan-2027.yaml", setup: consultFlags},
 	{name: "console-link", summary: "print a one-time link that logs an officer into the office console (the first login, before their chat is linked)",
 		usage: "<officer>", arg: "<officer>", example: "go run ./cmd/bot console-link kasi_kesos", setup: consoleLinkFlags},
 }
@@ -99,7 +105,10 @@ func runCommand(args []string, e env) int {
 	case c.arg == "" && flags.NArg() > 0:
 		fmt.Fprintf(e.stderr, "sapa %s: unexpected argument %q; run `bot %s --help`\n", c.name, flags.Arg(0), c.name)
 		return 2
-	case c.arg != "" && flags.NArg() != 1:
+	case c.several && flags.NArg() == 0:
+		fmt.Fprintf(e.stderr, "sapa %s: give %s; run `bot %s --help`\n", c.name, c.arg, c.name)
+		return 2
+	case c.arg != "" && !c.several && flags.NArg() != 1:
 		fmt.Fprintf(e.stderr, "sapa %s: give %s, once; run `bot %s --help`\n", c.name, c.arg, c.name)
 		return 2
 	}

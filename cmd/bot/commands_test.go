@@ -53,7 +53,7 @@ func TestEveryCommandHelp(t *testing.T) {
 			if c.arg != "" {
 				wantArgs = 1
 			}
-			if err := flags.Parse(fields[i+1:]); err != nil || flags.NArg() != wantArgs {
+			if err := flags.Parse(fields[i+1:]); err != nil || (c.several && flags.NArg() == 0) || (!c.several && flags.NArg() != wantArgs) {
 				t.Errorf("example %q: %v, arguments left %q", c.example, err, flags.Args())
 			}
 		})

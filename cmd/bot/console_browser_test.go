@@ -331,6 +331,9 @@ func TestConsoleInABrowser(t *testing.T) {
 			fileSKTM(c, citizen, fmt.Sprintf("Siti Aminah %d", i+1))
 			c.srv.PushText(citizen, citizen, "ya")
 			ticket = regexp.MustCompile(`LKS-\d{6}-\d{4}`).FindString(c.next(citizen, "Nomor tiket"))
+			// The ticket's answer and the main menu are over one message's
+			// length together (conversation.MaxReplyRunes): the menu follows.
+			c.next(citizen, "Silakan pilih layanan")
 			c.find(kasi, "Kasus baru "+ticket) // the chat's notice, as before
 			// In the queue within seconds, with no reload.
 			row := fmt.Sprintf("tr[data-ticket=%q]", ticket)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/leksono/sapa/office"
 	"github.com/leksono/sapa/services"
+	"github.com/leksono/sapa/store"
 	"github.com/leksono/sapa/store/pgstore"
 )
 
@@ -145,7 +146,7 @@ func TestCommentsTellTheTruth(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cases, err := pgstore.OpenSQLite(ctx, filepath.Join(dir, "t.db"), caseOptions(o.Catalog, keys.Keys))
+		cases, err := pgstore.OpenSQLite(ctx, filepath.Join(dir, "t.db"), store.CaseOptions(o.Catalog, keys.Keys))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -44,7 +44,7 @@ func seedReport(t *testing.T, o *office.Office, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := pgstore.OpenSQLite(ctx, path, caseOptions(o.Catalog, dk.Keys))
+	s, err := pgstore.OpenSQLite(ctx, path, store.CaseOptions(o.Catalog, dk.Keys))
 	if err != nil {
 		t.Fatalf("open %s: %v", path, err)
 	}

@@ -79,8 +79,8 @@ func TestNoSettingsServesWhatsApp(t *testing.T) {
 		names = append(names, c.name)
 	}
 	// The office console comes with the defaults too.
-	if got := strings.Join(names, ","); got != "whatsapp,reminders,case-writer,case-gauges,ops,console" {
-		t.Fatalf("runs %q, want whatsapp,reminders,case-writer,case-gauges,ops,console", got)
+	if got := strings.Join(names, ","); got != "whatsapp,reminders,case-writer,consultation-closer,case-gauges,ops,console" {
+		t.Fatalf("runs %q, want whatsapp,reminders,case-writer,consultation-closer,case-gauges,ops,console", got)
 	}
 	if a.storage.SQLitePath == "" {
 		t.Fatal("no SQLite file with no DATABASE_URL")

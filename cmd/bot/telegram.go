@@ -45,7 +45,10 @@ func (a *app) addTelegram(cfg office.Settings, log *slog.Logger) error {
 		return bot.Ready()
 	}
 	outbox := a.delivery.Outbox("telegram")
-	a.jobs = append(a.jobs, runner{name: "telegram-outbox", run: outbox.Drainer(telegramDelivery(bot, a.media))})
+	a.jobs = append(a.jobs, runner{name: "telegram-outbox", run: outbox.Drainer(telegramDelivery(bot, a.media))},
+		runner{name: "telegram-broadcast", run: a.delivery.Broadcaster(delivery.Broadcast{
+			Store: a.cases, Channel: "telegram", Deliver: telegramDelivery(bot, a.media), PerSecond: delivery.TelegramBroadcastRate, Log: log,
+		})})
 
 	run := updates.Poll(bot.Run)
 	if cfg.TelegramWebhookURL != "" {

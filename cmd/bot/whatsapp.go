@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,10 +10,8 @@ import (
 
 	"github.com/leksono/sapa/channels/dispatch"
 	"github.com/leksono/sapa/channels/whatsapp"
-	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/delivery"
 	"github.com/leksono/sapa/office"
-	"github.com/leksono/sapa/store/mediastore"
 	"github.com/leksono/sapa/store/pgstore"
 )
 
@@ -90,8 +89,11 @@ func (a *app) addWhatsApp(ctx context.Context, cfg office.Settings, o *office.Of
 		}
 		return nil
 	}
-	send := delivery.SendNow(whatsappSender(wa, a.media))
-	run := outbox.Session(wa.Run, send)
+	send := delivery.SendNow(wa.NotifyWith(a.media.Open))
+	// Announcements and results leave through the connection, within the
+	// proactive cap the channel keeps for every notice.
+	broadcast := delivery.Broadcast{Store: a.cases, Channel: "whatsapp", Deliver: send, PerSecond: float64(cmp.Or(cfg.WhatsAppNotices, whatsapp.DefaultNoticesPerMinute)) / 60, Log: log}
+	run := outbox.Session(delivery.Alongside(wa.Run, broadcast.Run), send)
 	a.channels = append(a.channels, runner{name: "whatsapp", run: func(ctx context.Context) error {
 		select {
 		case <-a.cases.Ready():
@@ -110,18 +112,5 @@ func isDone(ch <-chan struct{}) bool {
 		return true
 	default:
 		return false
-	}
-}
-
-// whatsappSender sends a notification's text, then its files.
-func whatsappSender(wa *whatsapp.Bot, media *mediastore.Store) delivery.SendFunc {
-	return func(ctx context.Context, chatID string, r conversation.Reply) error {
-		if err := wa.Send(ctx, chatID, r); err != nil {
-			return err
-		}
-		if len(r.Files) == 0 {
-			return nil
-		}
-		return wa.SendFiles(ctx, chatID, "", dispatch.StoredFiles(r.Files, media.Open))
 	}
 }

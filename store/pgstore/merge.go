@@ -28,7 +28,7 @@ func (s *Store) MergeCitizen(ctx context.Context, channel, from, to string) (int
 		found, err := findCitizen(tx, channel, from, &src)
 		if err != nil || !found {
 			if err == nil {
-				err = mergeConsents(tx, channel, from, to)
+				err = s.mergeChatData(tx, channel, from, to)
 			}
 			return err
 		}
@@ -48,7 +48,7 @@ func (s *Store) MergeCitizen(ctx context.Context, channel, from, to string) (int
 			if err != nil {
 				return err
 			}
-			return mergeConsents(tx, channel, from, to)
+			return s.mergeChatData(tx, channel, from, to)
 		}
 		res := tx.Model(&Case{}).Where("citizen_id = ?", src.ID).Update("citizen_id", dst.ID)
 		if res.Error != nil {
@@ -71,7 +71,7 @@ func (s *Store) MergeCitizen(ctx context.Context, channel, from, to string) (int
 		if err := tx.Delete(&Citizen{}, src.ID).Error; err != nil {
 			return fmt.Errorf("remove merged citizen: %w", err)
 		}
-		return mergeConsents(tx, channel, from, to)
+		return s.mergeChatData(tx, channel, from, to)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("merge a %s citizen into another chat id: %w", channel, err)

@@ -38,6 +38,9 @@ func migrate(ctx context.Context, db *gorm.DB) error {
 		if err := migrateHandovers(tx); err != nil {
 			return err
 		}
+		if err := tx.AutoMigrate(consultationModels()...); err != nil {
+			return fmt.Errorf("create consultation tables: %w", err)
+		}
 		return d.guard(tx)
 	})
 	if err != nil {

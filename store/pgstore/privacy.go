@@ -239,6 +239,9 @@ func (s *Store) CompleteDeletion(ctx context.Context, id int64, officer string, 
 				return err
 			}
 		}
+		if err := eraseConsultationData(tx, r.Channel, r.ChatID); err != nil {
+			return err
+		}
 		done := map[string]any{"done_at": at, "done_by": officer, "open_key": nil}
 		if len(kept) == 0 {
 			// Nothing of the chat is needed any more: the proofs kept
@@ -449,7 +452,7 @@ func (s *Store) Vacuum(ctx context.Context) {
 	db := s.db.WithContext(ctx)
 	var err error
 	if db.Dialector.Name() == "postgres" {
-		err = db.Exec("VACUUM cases, citizens, survey_responses, letters, case_keys, attachments, visits, conversations, conversation_messages").Error
+		err = db.Exec("VACUUM cases, citizens, survey_responses, letters, case_keys, attachments, visits, conversations, conversation_messages, subscriptions, consultation_answers, broadcast_messages, phone_links").Error
 	} else {
 		err = db.Exec("VACUUM").Error
 		if err == nil {

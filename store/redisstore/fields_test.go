@@ -25,7 +25,7 @@ func TestEveryStateFieldSurvives(t *testing.T) {
 			Data: map[string]string{"nama": "Siti"}, Retries: 2, Editing: true, Lang: "en", Draft: "sktm",
 			Awaiting: "LKS-261123-0001", Listed: []string{"LKS-261123-0001", "LKS-261123-0002"},
 			Questions: []string{"LKS-261123-0004"}, Replied: "LKS-261123-0005", Offered: []string{"f:sktm", "r:ktp"},
-			Survey: "LKS-261123-0001", SurveyQ: 4, SurveyKind: services.KindComplaint, Matter: "LKS-261120-0003",
+			Survey: "LKS-261123-0001", SurveyQ: 4, SurveyKind: services.KindComplaint, Matter: "LKS-261120-0003", Consult: "jalan-2027|33.07.05.2001|1",
 			Booking: "LKS-261123-0006 sktm", Slots: []string{"2026-11-24T09:00"},
 			Last: "m-41", Ticket: "LKS-261123-0002", Handover: 12, HandoverRate: 11,
 			Files:     []services.StoredFile{{Kind: "photo", MIME: "image/jpeg", Size: 10, SHA256: "ab", Path: "ab/ab.jpg", Requirement: "foto_kk"}},

@@ -156,6 +156,7 @@ type record struct {
 	Matter    string                `json:"matter,omitempty"`
 	Booking   string                `json:"booking,omitempty"`
 	Slots     []string              `json:"slots,omitempty"`
+	Consult   string                `json:"consult,omitempty"`
 	Survey    string                `json:"survey,omitempty"`
 	SurveyQ   int                   `json:"survey_q,omitempty"`
 	Last      string                `json:"last,omitempty"`
@@ -267,6 +268,7 @@ func (s *Store) decode(chat conversation.ChatKey, vals []any) (*conversation.Sta
 		Matter:    r.Matter,
 		Booking:   r.Booking,
 		Slots:     r.Slots,
+		Consult:   r.Consult,
 		Survey:    r.Survey,
 		SurveyQ:   r.SurveyQ,
 		Last:      r.Last,
@@ -392,6 +394,7 @@ func (s *Store) encode(st conversation.State) ([]byte, error) {
 		Matter:    st.Matter,
 		Booking:   st.Booking,
 		Slots:     st.Slots,
+		Consult:   st.Consult,
 		Survey:    st.Survey,
 		SurveyQ:   st.SurveyQ,
 		Last:      st.Last,

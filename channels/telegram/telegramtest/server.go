@@ -34,6 +34,7 @@ type SentMessage struct {
 	ParseMode   string
 	Buttons     [][]Button      // rows of the inline keyboard, nil without one
 	ReplyMarkup json.RawMessage // reply_markup as received, nil without one
+	At          time.Time       // when the server took it, for rate checks
 }
 
 // ChatAction is one sendChatAction call.
@@ -502,7 +503,7 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 		writeInjected(w, injected{code: http.StatusForbidden})
 		return
 	}
-	msg := SentMessage{ChatID: chatID, Text: r.FormValue("text"), ParseMode: r.FormValue("parse_mode")}
+	msg := SentMessage{ChatID: chatID, Text: r.FormValue("text"), ParseMode: r.FormValue("parse_mode"), At: time.Now()}
 	switch n := utf8.RuneCountInString(strings.TrimSpace(msg.Text)); {
 	case n == 0:
 		writeError(w, http.StatusBadRequest, "Bad Request: message text is empty", 0)
