@@ -348,7 +348,32 @@ func (e *Engine) moreDocuments(ctx context.Context, t *turn) error {
 		t.st.Data[f.Requirement] = strconv.Itoa(services.DocumentCount(t.st.Data[f.Requirement]) + 1)
 	}
 	t.st.Files = append(t.st.Files, placed...)
-	t.say(e.tr(t, "document.received", map[string]string{"documents": e.placedNames(t, svc, placed)}))
+	received := e.tr(t, "document.received", map[string]string{"documents": e.placedNames(t, svc, placed)})
+	if missing := svc.MissingDocuments(t.st.Data); len(missing) > 0 {
+		// One short line per file of an album, not the whole summary each
+		// time: the summary comes back once the file is complete.
+		t.say(received + "\n" + e.tr(t, "document.summary_rest", map[string]string{"missing": e.documentNames(t, missing)}))
+		return nil
+	}
+	t.say(received)
 	e.prompt(t)
 	return nil
+}
+
+// documentsRequest is the summary's line on the documents still to come
+// (the summary's lines above name each one "belum"): send them now, or
+// file and send them later.
+func (e *Engine) documentsRequest(t *turn) string {
+	return e.tr(t, "document.summary_missing", nil)
+}
+
+// laterAtSummary answers "nanti" typed at the summary, where the documents
+// are asked: they may follow, and the request is filed with "Ya".
+func (e *Engine) laterAtSummary(t *turn) bool {
+	svc, ok := e.catalog.Service(t.st.Service)
+	if !ok || t.in.Kind != KindText || len(svc.MissingDocuments(t.st.Data)) == 0 || !e.isWord("later", t.text) {
+		return false
+	}
+	t.say(e.tr(t, "document.later_ack", nil))
+	return true
 }

@@ -455,8 +455,13 @@ func optionRunes(options []Option) int {
 func pack(paras []string, limit, tail int) []string {
 	var lines []string // pieces that may not be cut further, with their separators
 	var seps []string
-	for _, p := range paras {
-		if utf8.RuneCountInString(p) <= limit {
+	for i, p := range paras {
+		// The last paragraph shares its message with the options.
+		room := limit
+		if i == len(paras)-1 {
+			room -= tail
+		}
+		if utf8.RuneCountInString(p) <= room {
 			lines, seps = append(lines, p), append(seps, "\n\n")
 			continue
 		}
@@ -478,9 +483,13 @@ func pack(paras []string, limit, tail int) []string {
 			room -= tail
 		}
 		if n > 0 && n+2+ln > room {
-			out = append(out, cur.String())
+			// A message does not end on the blank line between paragraphs.
+			out = append(out, strings.TrimRight(cur.String(), "\n"))
 			cur.Reset()
 			n = 0
+		}
+		if n == 0 && l == "" {
+			continue // nor does one start on it
 		}
 		if n > 0 {
 			cur.WriteString(seps[i])

@@ -315,7 +315,14 @@ func (e *Engine) seekField(t *turn, svc services.Service) {
 	for t.st.Field < len(svc.Form) {
 		f := svc.Form[t.st.Field]
 		if _, answered := t.st.Data[f.Name]; !answered && !f.Skipped(t.st.Data) {
-			break
+			if f.Type != services.FieldDocument {
+				break
+			}
+			// The documents are asked with the summary, not as a question
+			// of their own: a citizen with none at hand files at once
+			// ("Ya, kirim") and sends them later; one with them sends them
+			// there. "0": still to come.
+			t.st.Data[f.Name] = "0"
 		}
 		t.st.Field++
 	}
@@ -347,6 +354,9 @@ func (e *Engine) env(t *turn) services.Env {
 func (e *Engine) onConfirm(ctx context.Context, t *turn) error {
 	if sendsFiles(t.in) {
 		return e.moreDocuments(ctx, t)
+	}
+	if e.laterAtSummary(t) {
+		return nil
 	}
 	value, ok := e.choose(t, "form.confirm_unknown")
 	if !ok {
@@ -561,8 +571,8 @@ func (e *Engine) summary(t *turn) string {
 			"value": e.display(t, f, t.st.Data[f.Name]),
 		}))
 	}
-	if missing := svc.MissingDocuments(t.st.Data); len(missing) > 0 {
-		lines = append(lines, "", e.tr(t, "document.summary_missing", map[string]string{"missing": e.documentNames(t, missing)}))
+	if len(svc.MissingDocuments(t.st.Data)) > 0 {
+		lines = append(lines, "", e.documentsRequest(t))
 	}
 	return strings.Join(lines, "\n") + "\n\n" + e.tr(t, "form.summary_ask", nil)
 }

@@ -59,7 +59,7 @@ func TestReturningCitizenMessageCounts(t *testing.T) {
 func TestReturningOfferKeepsNoCopy(t *testing.T) {
 	h := newHarness(t)
 	for _, line := range []string{"mau buat sktm", "3307055708900003", "siti aminah", "17-08-1990", "sawangan",
-		"Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "081234567890", "nanti", "ya", "mau buat sktm lagi"} {
+		"Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "081234567890", "ya", "mau buat sktm lagi"} {
 		h.send(h.inbound(line))
 	}
 	st := h.state(t)
@@ -76,7 +76,7 @@ func TestReturningOfferKeepsNoCopy(t *testing.T) {
 func TestReturningNothingAfterErasure(t *testing.T) {
 	h := newHarness(t)
 	for _, line := range []string{"mau buat sktm", "3307055708900003", "siti aminah", "17-08-1990", "sawangan",
-		"Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "081234567890", "nanti", "ya", "hapus data saya", "mau buat sktm lagi"} {
+		"Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "081234567890", "ya", "hapus data saya", "mau buat sktm lagi"} {
 		h.send(h.inbound(line))
 	}
 	if st := h.state(t); st.Step != conversation.StepForm || st.Field != 0 || len(st.Data) != 0 {
@@ -136,7 +136,7 @@ func TestReturningDocumentsWhileValid(t *testing.T) {
 	}
 	asked := strings.Join(h.send(h.inbound("ya")), "\n")
 	asked += strings.Join(h.send(h.inbound("daftar sekolah")), "\n")
-	if !strings.Contains(asked, "Masih kurang: Pengantar RT/RW dan desa, KK.") {
+	if !strings.Contains(asked, "- KK: belum") || !strings.Contains(asked, "- Pengantar RT/RW dan desa: belum") || strings.Contains(asked, "- KTP-el: belum\n") {
 		t.Errorf("the expired KK is not asked again:\n%s", asked)
 	}
 	// The photos are never sent back to the citizen's chat.

@@ -81,7 +81,7 @@ func TestLIDAndPhoneAreOneCitizenWithOneHistory(t *testing.T) {
 	}
 
 	form := []string{"2", "sktm", "3307051708900001", "Siti Aminah", "17-08-1990", "sawangan",
-		"Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "0812-3456-7890", "nanti", "ya"}
+		"Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "0812-3456-7890", "ya"}
 	byLID("halo")
 	var last string
 	for _, line := range form {

@@ -24,7 +24,7 @@ import (
 // sktmScript is a citizen filing an SKTM request, line by line.
 var sktmScript = []string{
 	"halo", "2", "sktm", "setuju", "3307051708900001", "Siti Aminah", "17-08-1990", "1",
-	"Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "0812 3456 7890", "nanti", "ya",
+	"Dusun Krajan RT 02 RW 01", "beasiswa sekolah anak", "0812 3456 7890", "ya",
 }
 
 func runChat(t *testing.T, vars map[string]string, args []string, lines ...string) (int, string, string) {
@@ -145,8 +145,9 @@ func TestChatSwitchesIdentity(t *testing.T) {
 		}
 		docs = append(docs, path)
 	}
-	later := slices.Index(sktmScript, "nanti")
-	say(slices.Concat(sktmScript[:later], docs, sktmScript[later+1:])...)
+	// The documents are sent at the summary, before "ya".
+	confirm := slices.Index(sktmScript, "ya")
+	say(slices.Concat(sktmScript[:confirm], docs, sktmScript[confirm:])...)
 	ticket := waitFor(ticketLineRe)[1]
 	say("/as staff:kasi_kesos", "tanya "+ticket+" mohon kirim foto KK", "/as citizen")
 	waitFor(regexp.MustCompile(`\(/as citizen: chat terminal:local\)`))

@@ -106,7 +106,7 @@ func TestTelegramSKTMEndToEnd(t *testing.T) {
 	expect("(5/7)")
 	say("Dusun Krajan RT 02 RW 01", "(6/7)")
 	say("beasiswa sekolah anak", "(7/7)")
-	say("0812 3456 7890", "Terakhir, kirim foto")
+	say("0812 3456 7890", "3307**********01")
 	// The three documents as one album, the KK first, named by its caption.
 	for i, id := range []string{"album-kk", "album-pengantar", "album-ktp"} {
 		srv.PutFile(id, imagetest.JPEG(64, 48, uint8(40*i+20), imagetest.EXIF{}))

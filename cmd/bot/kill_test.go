@@ -105,7 +105,7 @@ func TestKilledMidConversation(t *testing.T) {
 	script := []struct{ text, want string }{
 		{"halo", "Selamat datang"}, {"2", "Surat apa"}, {"sktm", "Setuju"}, {"setuju", "(1/7)"},
 		{"", "(2/7)"}, {"Siti Aminah", "(3/7)"}, {"17-08-1990", "(4/7)"}, {"1", "(5/7)"},
-		{"Dusun Krajan RT 02", "(6/7)"}, {"beasiswa sekolah anak", "(7/7)"}, {"081234567890", "Terakhir, kirim foto"}, {"nanti", "Mohon periksa"},
+		{"Dusun Krajan RT 02", "(6/7)"}, {"beasiswa sekolah anak", "(7/7)"}, {"081234567890", "Mohon periksa"},
 		{"ya", "LKS-"},
 	}
 	const (

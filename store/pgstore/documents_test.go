@@ -26,7 +26,7 @@ var (
 )
 
 // TestDeadlineStartsAtTheLastDocument files an SKTM through the engine on
-// the real store with "nanti": the case waits in perlu_perbaikan, out of the
+// the real store with two documents to follow: the case waits in perlu_perbaikan, out of the
 // reminders' due list; a KK photo a day later joins it and changes nothing
 // of the clock; the KTP the day after completes the file, and only then is
 // the case due, one working day from that moment.
@@ -86,7 +86,6 @@ func testDeadlineStartsAtTheLastDocument(t *testing.T, b backend) {
 		say(line)
 	}
 	photo("", 10) // the pengantar, the first document asked
-	say("nanti")
 	say("ya")
 
 	cases, err := s.CitizenCases(ctx, chat.Channel, chat.ChatID, 5)
