@@ -266,7 +266,17 @@ func (c *chats) find(chat int64, want string) string {
 	}
 }
 
-var sixDigits = regexp.MustCompile(`\b\d{6}\b`)
+// loginCode finds the code in a message to an officer: the pacer may have
+// joined it to an earlier notice that holds other six-digit numbers (a
+// ticket's date), so it is read after its own words.
+var loginCode = regexp.MustCompile(`Kode masuk[^:\n]*: (\d{6})`)
+
+func codeIn(message string) string {
+	if m := loginCode.FindStringSubmatch(message); m != nil {
+		return m[1]
+	}
+	return ""
+}
 
 // login logs officer (their Telegram chat) in with the code the fake Bot
 // API received, and returns the code.
@@ -277,7 +287,7 @@ func (tb *tab) login(c *chats, officer string, chat int64) string {
 	tb.shot("login")
 	tb.submit("form[action='/masuk'] button", "#siapa", officer)
 	tb.waitFor("#kode")
-	code := sixDigits.FindString(c.find(chat, "Kode masuk"))
+	code := codeIn(c.find(chat, "Kode masuk"))
 	tb.submit("form[action='/masuk/kode'] button", "#kode", code)
 	tb.waitFor(".tiles")
 	return code
@@ -330,10 +340,9 @@ func TestConsoleInABrowser(t *testing.T) {
 
 			fileSKTM(c, citizen, fmt.Sprintf("Siti Aminah %d", i+1))
 			c.srv.PushText(citizen, citizen, "ya")
-			ticket = regexp.MustCompile(`LKS-\d{6}-\d{4}`).FindString(c.next(citizen, "Nomor tiket"))
-			// The ticket's answer and the main menu are over one message's
-			// length together (conversation.MaxReplyRunes): the menu follows.
-			c.next(citizen, "Silakan pilih layanan")
+			// The file is complete: the same message offers the time to pick
+			// the letter up (a booked visit) instead of the main menu.
+			ticket = regexp.MustCompile(`LKS-\d{6}-\d{4}`).FindString(c.next(citizen, "Pilih waktu datang"))
 			c.find(kasi, "Kasus baru "+ticket) // the chat's notice, as before
 			// In the queue within seconds, with no reload.
 			row := fmt.Sprintf("tr[data-ticket=%q]", ticket)
@@ -495,7 +504,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		replay.open("/masuk")
 		replay.submit("form[action='/masuk'] button", "#siapa", "kasi_kesos")
 		replay.waitFor("#kode")
-		fresh := sixDigits.FindString(c.find(kasi, "Kode masuk"))
+		fresh := codeIn(c.find(kasi, "Kode masuk"))
 		if fresh == code {
 			t.Skip("the new code happens to equal the old one (one in a million)")
 		}

@@ -130,9 +130,11 @@ func TestTelegramSKTMEndToEnd(t *testing.T) {
 	srv.PushUpdate(confirm)
 	second := srv.PushUpdate(confirm)
 	receipt := expect("Nomor tiket:")
-	// The ticket's answer and the main menu are over one message's length
-	// together (conversation.MaxReplyRunes): the menu follows on its own.
-	expect("Silakan pilih layanan")
+	// The file is complete: the same message offers the time to pick the
+	// letter up (a booked visit) instead of the main menu.
+	if !strings.Contains(receipt.Text, "Pilih waktu datang") {
+		t.Errorf("the receipt offers no time to pick the letter up:\n%s", receipt.Text)
+	}
 	srv.WaitOffset(t, second+1, 15*time.Second)
 
 	ticket := regexp.MustCompile(`LKS-\d{6}-\d{4}`).FindString(receipt.Text)

@@ -83,10 +83,9 @@ func TestStaffFollowUpEndToEnd(t *testing.T) {
 		next(citizen, "Diterima")
 	}
 	srv.PushText(citizen, citizen, "ya")
-	ticket := regexp.MustCompile(`LKS-\d{6}-\d{4}`).FindString(next(citizen, "Nomor tiket"))
-	// The ticket's answer and the main menu are over one message's length
-	// together (conversation.MaxReplyRunes): the menu follows on its own.
-	next(citizen, "Silakan pilih layanan")
+	// The file is complete: the ticket's message offers the time to pick
+	// the letter up (a booked visit) instead of the main menu.
+	ticket := regexp.MustCompile(`LKS-\d{6}-\d{4}`).FindString(next(citizen, "Pilih waktu datang"))
 
 	notice := next(officer, "Kasus baru "+ticket)
 	if strings.Contains(notice, "3307051708900001") || !strings.Contains(notice, "3307**********01") {

@@ -11,15 +11,16 @@ import (
 // press (the first whose label holds pick, "" for the first button; when
 // the last reply has none, fallback is pressed as callback data), and a
 // fragment the reply must hold (checked against the bot, not the echo).
-// more is how many further messages the bot's reply comes in (a reply
-// longer than a phone screen is split): the next action waits for them.
+// until, when set, is a fragment of the reply's last message: a reply
+// longer than a phone screen comes in several, and the next action waits
+// for the last (a bot that sends it in one message holds both fragments).
 type action struct {
 	text     string
 	pick     string
 	fallback string
 	expect   string
 	isButton bool
-	more     int
+	until    string
 }
 
 // sktmScript is a complete SKTM request: greeting, menu, every form field,
@@ -38,7 +39,7 @@ func sktmScript(nik string) []action {
 		{text: "Dusun Krajan RT 02 RW 01", expect: "(6/7)"},
 		{text: "beasiswa sekolah anak", expect: "(7/7)"},
 		{text: "0812 3456 7890", expect: "**********"},
-		{text: "ya", expect: "Nomor tiket", more: 1}, // the menu follows
+		{text: "ya", expect: "Nomor tiket", until: "Silakan pilih layanan"}, // the menu follows
 	}
 }
 
@@ -56,7 +57,7 @@ func firstScript(nik string) []action {
 		{text: "Dusun Krajan RT 02 RW 01", expect: "(6/7)"},
 		{text: "beasiswa sekolah anak", expect: "(7/7)"},
 		{text: "0812 3456 7890", expect: "**********"},
-		{text: "ya", expect: "Nomor tiket", more: 1}, // the menu follows
+		{text: "ya", expect: "Nomor tiket", until: "Silakan pilih layanan"}, // the menu follows
 	}
 }
 
@@ -68,7 +69,7 @@ func returningScript() []action {
 		{text: "mau buat sktm lagi", expect: "Pakai data yang sama?"},
 		{text: "ya", expect: "(6/7)"},
 		{text: "berobat di rumah sakit", expect: "**********"},
-		{text: "ya", expect: "Nomor tiket", more: 1}, // the menu follows
+		{text: "ya", expect: "Nomor tiket", until: "Silakan pilih layanan"}, // the menu follows
 	}
 }
 
@@ -146,7 +147,7 @@ func citizen(ctx context.Context, f *fakeAPI, chat int64, script []action, think
 		if strings.Contains(last.text, "Nomor tiket") {
 			res.ticket = true
 		}
-		for n := 0; check && n < a.more; n++ {
+		for check && a.until != "" && !strings.Contains(last.text, a.until) {
 			t := time.NewTimer(timeout)
 			select {
 			case last = <-inbox:
