@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -130,7 +129,7 @@ func TestErasureEndToEnd(t *testing.T) {
 		t.Errorf("case after erasure: %s, citizen %+v, %v; want selesai and no name", c.Status, c.Citizen, err)
 	}
 
-	all := keysAndValuesUnder(t, a.storage.Redis, cfg.RedisPrefix)
+	all := redisContents(t, a.storage.Redis, cfg.RedisPrefix+"*")
 	for _, s := range typed {
 		if strings.Contains(all, s) {
 			t.Errorf("Redis still holds %q", s)
@@ -165,42 +164,4 @@ func everyRow(t *testing.T, dsn string) map[string][]string {
 		t.Fatal("no case in the database: the scan proves nothing")
 	}
 	return out
-}
-
-// keysAndValuesUnder is every key under prefix and every value under it.
-func keysAndValuesUnder(t *testing.T, rdb redis.UniversalClient, prefix string) string {
-	t.Helper()
-	ctx := context.Background()
-	var all strings.Builder
-	iter := rdb.Scan(ctx, 0, prefix+"*", 500).Iterator()
-	for iter.Next(ctx) {
-		k := iter.Val()
-		all.WriteString(k + "\n")
-		var vals any
-		var err error
-		switch typ := rdb.Type(ctx, k).Val(); typ {
-		case "string":
-			vals, err = rdb.Get(ctx, k).Result()
-		case "hash":
-			vals, err = rdb.HGetAll(ctx, k).Result()
-		case "list":
-			vals, err = rdb.LRange(ctx, k, 0, -1).Result()
-		case "set":
-			vals, err = rdb.SMembers(ctx, k).Result()
-		case "zset":
-			vals, err = rdb.ZRangeWithScores(ctx, k, 0, -1).Result()
-		case "none":
-			continue
-		default:
-			t.Fatalf("key %s is a %s: extend keysAndValuesUnder", k, typ)
-		}
-		if err != nil && err != redis.Nil {
-			t.Fatalf("read %s: %v", k, err)
-		}
-		fmt.Fprintf(&all, "%v\n", vals)
-	}
-	if err := iter.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return all.String()
 }

@@ -51,7 +51,7 @@ func TestNoClearTextInRedis(t *testing.T) {
 	scan := func(when string) {
 		t.Helper()
 		scans++
-		all := redisContents(t, rdb)
+		all := redisContents(t, rdb, "*")
 		for _, n := range append(typedNumbers, typedWords...) {
 			if strings.Contains(all, n) {
 				t.Fatalf("%s: Redis holds the typed %q in clear", when, n)
@@ -195,12 +195,13 @@ func privateRedis(t *testing.T) (url, dir string) {
 	return url, dir
 }
 
-// redisContents is every key of rdb and every value under it, of any type.
-func redisContents(t *testing.T, rdb *redis.Client) string {
+// redisContents is every key of rdb matching pattern and every value
+// under it, of any type.
+func redisContents(t *testing.T, rdb redis.UniversalClient, pattern string) string {
 	t.Helper()
 	ctx := context.Background()
 	var all strings.Builder
-	iter := rdb.Scan(ctx, 0, "*", 500).Iterator()
+	iter := rdb.Scan(ctx, 0, pattern, 500).Iterator()
 	for iter.Next(ctx) {
 		k := iter.Val()
 		all.WriteString(k + "\n")

@@ -125,15 +125,8 @@ func citizen(ctx context.Context, f *fakeAPI, chat int64, script []action, think
 			f.pushText(chat, a.text)
 		}
 		res.sent++
-		t := time.NewTimer(timeout)
-		select {
-		case last = <-inbox:
-			t.Stop()
-		case <-t.C:
-			res.lost++
-			return res
-		case <-ctx.Done():
-			t.Stop()
+		var ok bool
+		if last, ok = receive(ctx, inbox, timeout); !ok {
 			res.lost++
 			return res
 		}
@@ -148,15 +141,8 @@ func citizen(ctx context.Context, f *fakeAPI, chat int64, script []action, think
 			res.ticket = true
 		}
 		for check && a.until != "" && !strings.Contains(last.text, a.until) {
-			t := time.NewTimer(timeout)
-			select {
-			case last = <-inbox:
-				t.Stop()
-			case <-t.C:
-				res.lost++
-				return res
-			case <-ctx.Done():
-				t.Stop()
+			var ok bool
+			if last, ok = receive(ctx, inbox, timeout); !ok {
 				res.lost++
 				return res
 			}
@@ -164,6 +150,21 @@ func citizen(ctx context.Context, f *fakeAPI, chat int64, script []action, think
 	}
 	res.ticket = res.ticket || !check
 	return res
+}
+
+// receive waits for the chat's next reply; false when none came within
+// timeout or the load was stopped.
+func receive(ctx context.Context, inbox chan reply, timeout time.Duration) (reply, bool) {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case r := <-inbox:
+		return r, true
+	case <-t.C:
+		return reply{}, false
+	case <-ctx.Done():
+		return reply{}, false
+	}
 }
 
 func firstLine(s string) string {
