@@ -3,13 +3,10 @@ package delivery
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/leksono/sapa/conversation"
 	"github.com/leksono/sapa/services"
@@ -75,7 +72,7 @@ func TestQueuesHoldNothingInClear(t *testing.T) {
 		t.Fatalf("submit during the outage: %v", err)
 	}
 
-	all := everyKeyAndValue(t, rdb, prefix)
+	all := storetest.RedisContents(t, rdb, prefix+"*")
 	for _, q := range []string{"{whatsapp-inbox}", "{telegram-outbox}", "{cases}"} {
 		if !strings.Contains(all, q) {
 			t.Fatalf("no key of %s under the prefix: the scan proves nothing\n%s", q, all)
@@ -96,43 +93,4 @@ func TestQueuesHoldNothingInClear(t *testing.T) {
 	if err != nil || len(got) != 1 || string(got[0]) != string(entry) {
 		t.Errorf("the inbox gave back %q, %v; want the entry", got, err)
 	}
-}
-
-// everyKeyAndValue is every key under prefix and every value under it, of
-// any type.
-func everyKeyAndValue(t *testing.T, rdb redis.UniversalClient, prefix string) string {
-	t.Helper()
-	ctx := context.Background()
-	var all strings.Builder
-	iter := rdb.Scan(ctx, 0, prefix+"*", 500).Iterator()
-	for iter.Next(ctx) {
-		k := iter.Val()
-		all.WriteString(k + "\n")
-		var vals any
-		var err error
-		switch typ := rdb.Type(ctx, k).Val(); typ {
-		case "string":
-			vals, err = rdb.Get(ctx, k).Result()
-		case "hash":
-			vals, err = rdb.HGetAll(ctx, k).Result()
-		case "list":
-			vals, err = rdb.LRange(ctx, k, 0, -1).Result()
-		case "set":
-			vals, err = rdb.SMembers(ctx, k).Result()
-		case "zset":
-			vals, err = rdb.ZRangeWithScores(ctx, k, 0, -1).Result()
-		case "none":
-			continue // expired between SCAN and TYPE
-		default:
-			t.Fatalf("key %s is a %s: extend everyKeyAndValue", k, typ)
-		}
-		if err != nil && err != redis.Nil {
-			t.Fatalf("read %s: %v", k, err)
-		}
-		fmt.Fprintf(&all, "%v\n", vals)
-	}
-	if err := iter.Err(); err != nil {
-		t.Fatalf("scan keys: %v", err)
-	}
-	return all.String()
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leksono/sapa/store/storetest"
+
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -129,7 +131,7 @@ func TestErasureEndToEnd(t *testing.T) {
 		t.Errorf("case after erasure: %s, citizen %+v, %v; want selesai and no name", c.Status, c.Citizen, err)
 	}
 
-	all := redisContents(t, a.storage.Redis, cfg.RedisPrefix+"*")
+	all := storetest.RedisContents(t, a.storage.Redis, cfg.RedisPrefix+"*")
 	for _, s := range typed {
 		if strings.Contains(all, s) {
 			t.Errorf("Redis still holds %q", s)

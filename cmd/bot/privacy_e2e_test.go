@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leksono/sapa/store/storetest"
+
 	"github.com/redis/go-redis/v9"
 
 	"github.com/leksono/sapa/channels/telegram/telegramtest"
@@ -51,7 +53,7 @@ func TestNoClearTextInRedis(t *testing.T) {
 	scan := func(when string) {
 		t.Helper()
 		scans++
-		all := redisContents(t, rdb, "*")
+		all := storetest.RedisContents(t, rdb, "*")
 		for _, n := range append(typedNumbers, typedWords...) {
 			if strings.Contains(all, n) {
 				t.Fatalf("%s: Redis holds the typed %q in clear", when, n)
@@ -193,47 +195,6 @@ func privateRedis(t *testing.T) (url, dir string) {
 		return err == nil
 	})
 	return url, dir
-}
-
-// redisContents is every key of rdb matching pattern and every value
-// under it, of any type.
-func redisContents(t *testing.T, rdb redis.UniversalClient, pattern string) string {
-	t.Helper()
-	ctx := context.Background()
-	var all strings.Builder
-	iter := rdb.Scan(ctx, 0, pattern, 500).Iterator()
-	for iter.Next(ctx) {
-		k := iter.Val()
-		all.WriteString(k + "\n")
-		var vals any
-		var err error
-		switch typ := rdb.Type(ctx, k).Val(); typ {
-		case "string":
-			vals, err = rdb.Get(ctx, k).Result()
-		case "hash":
-			vals, err = rdb.HGetAll(ctx, k).Result()
-		case "list":
-			vals, err = rdb.LRange(ctx, k, 0, -1).Result()
-		case "set":
-			vals, err = rdb.SMembers(ctx, k).Result()
-		case "zset":
-			vals, err = rdb.ZRangeWithScores(ctx, k, 0, -1).Result()
-		case "stream":
-			vals, err = rdb.XRange(ctx, k, "-", "+").Result()
-		case "none":
-			continue // expired between SCAN and TYPE
-		default:
-			t.Fatalf("key %s is a %s: extend redisContents", k, typ)
-		}
-		if err != nil && err != redis.Nil {
-			t.Fatalf("read %s: %v", k, err)
-		}
-		fmt.Fprintf(&all, "%v\n", vals)
-	}
-	if err := iter.Err(); err != nil {
-		t.Fatalf("scan keys: %v", err)
-	}
-	return all.String()
 }
 
 // startStoppable builds the bot from cfg and runs its channels and jobs until stop,
