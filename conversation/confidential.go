@@ -1,6 +1,10 @@
 package conversation
 
-import "github.com/leksono/sapa/services"
+import (
+	"slices"
+
+	"github.com/leksono/sapa/services"
+)
 
 // tellUnit addresses news of case c that carries what the citizen wrote
 // (text, files) to its unit, when no particular officer is to be told.
@@ -13,7 +17,7 @@ import "github.com/leksono/sapa/services"
 // cases go to the unit's groups, or its officers, as before.
 func (e *Engine) tellUnit(c services.CaseView, content Reply) []outgoing {
 	if c.Confidentiality != services.ConfidentialSecret {
-		return e.toAllReply(e.unitTargets(c.Unit), content)
+		return e.toUnit(c.Unit, content)
 	}
 	var out []outgoing
 	for _, o := range e.staff.OfUnit(c.Unit) {
@@ -29,6 +33,17 @@ func (e *Engine) tellUnit(c services.CaseView, content Reply) []outgoing {
 		out = append(out, outgoing{to: to, reply: notice})
 	}
 	return out
+}
+
+// toUnit addresses r to the unit's chats (unitTargets). A group chat is
+// not sent the documents of a requirement: a KTP's or KK's photo shows the
+// whole NIK, which the text only masks, and who reads a group is not in
+// staff.yaml. The officers open them from the case (lihat, the console).
+func (e *Engine) toUnit(unit string, r Reply) []outgoing {
+	if len(e.staff.UnitGroups[unit]) > 0 {
+		r.Files = slices.DeleteFunc(slices.Clone(r.Files), func(f services.StoredFile) bool { return f.Requirement != "" })
+	}
+	return e.toAllReply(e.unitTargets(unit), r)
 }
 
 // toAllReply addresses one reply to several chats.

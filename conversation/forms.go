@@ -469,9 +469,7 @@ func (e *Engine) notifyNewCase(t *turn, svc services.Service, c services.NewCase
 	if missing := svc.MissingDocuments(c.Form); len(missing) > 0 {
 		text += "\n" + e.texts.T(lang, "document.staff_missing", map[string]string{"missing": e.documentNames(&turn{st: State{Lang: lang}}, missing)})
 	}
-	for _, to := range e.unitTargets(svc.Unit) {
-		t.out = append(t.out, outgoing{to: to, reply: Reply{Text: text, Files: c.Attachments}})
-	}
+	t.out = append(t.out, e.toUnit(svc.Unit, Reply{Text: text, Files: c.Attachments})...)
 }
 
 func (e *Engine) onEdit(_ context.Context, t *turn) error {

@@ -117,7 +117,9 @@ const newIdentityAge = 24 * time.Hour
 // identityOf is the person behind a chat, as the answers' unique index
 // sees it: on WhatsApp the chat id is the phone number (62...); on another
 // channel the phone number the chat linked (PhoneLink); otherwise the chat
-// itself. Keyed-hashed, so the table holds no phone number.
+// itself. Keyed-hashed, so the identity, which outlives the chat in the
+// results, is no phone number; the answer's ChatID is only where the result
+// goes, as a citizen's chat id is, and is erased with the citizen.
 func (s *Store) identityOf(db *gorm.DB, channel, chatID string) (string, error) {
 	if channel == "whatsapp" && isPhone(chatID) {
 		return s.personHash("phone:" + chatID), nil
@@ -145,11 +147,13 @@ func isPhone(id string) bool {
 	return true
 }
 
-// personHash is the keyed hash of a person's key; in plaintext mode the
-// key itself.
+// personHash is the keyed hash of a person's key; with no keys (tests and
+// plaintext mode) a plain hash, as chatKey does, so the identity is never
+// the phone number itself.
 func (s *Store) personHash(key string) string {
 	if s.sec.keys == nil {
-		return key
+		sum := sha256.Sum256([]byte("sapa person\x00" + key))
+		return "p0:" + hex.EncodeToString(sum[:])
 	}
 	m := hmac.New(sha256.New, s.sec.keys.mac)
 	m.Write([]byte("sapa person\x00" + key))
