@@ -314,7 +314,7 @@ func (d *Desk) HandoverTimers(ctx context.Context) error {
 			}
 			text := d.texts.T(locales.DefaultLang, "handover.staff.escalated", map[string]string{
 				"number": strconv.FormatInt(h.Number, 10), "unit": d.texts.T(locales.DefaultLang, "unit."+h.Unit, nil),
-				"after": minutes(rules.EscalateAfter),
+				"after": d.duration(rules.EscalateAfter),
 			}) + "\n" + d.Transcript(h, msgs, 5)
 			for _, head := range d.staff.Heads(h.Unit) {
 				d.tellOfficer(ctx, head, text)
@@ -331,7 +331,7 @@ func (d *Desk) HandoverTimers(ctx context.Context) error {
 			d.endHandover(ctx, closed, services.HandoverFromBot, "", now)
 			if holder, ok := d.staff.Officer(h.Holder); ok {
 				d.tellOfficer(ctx, holder, d.texts.T(locales.DefaultLang, "handover.staff.released", map[string]string{
-					"number": strconv.FormatInt(h.Number, 10), "after": minutes(rules.ReleaseAfter),
+					"number": strconv.FormatInt(h.Number, 10), "after": d.duration(rules.ReleaseAfter),
 				}))
 			}
 		}
@@ -339,12 +339,12 @@ func (d *Desk) HandoverTimers(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// minutes writes a duration as officers read it: "15 menit", "2 jam".
-func minutes(d time.Duration) string {
-	if d%time.Hour == 0 {
-		return strconv.Itoa(int(d/time.Hour)) + " jam"
+// duration writes a duration as officers read it: "15 menit", "2 jam".
+func (d *Desk) duration(t time.Duration) string {
+	if t%time.Hour == 0 {
+		return d.texts.T(locales.DefaultLang, "handover.staff.hours", map[string]string{"n": strconv.Itoa(int(t / time.Hour))})
 	}
-	return strconv.Itoa(int(d/time.Minute)) + " menit"
+	return d.texts.T(locales.DefaultLang, "handover.staff.minutes", map[string]string{"n": strconv.Itoa(int(t / time.Minute))})
 }
 
 // Transcript renders the last n messages of a conversation for an officer:

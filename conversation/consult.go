@@ -154,7 +154,7 @@ func (e *Engine) consultMenuChoice(t *turn) []services.Choice {
 	if e.consult == nil {
 		return nil
 	}
-	return []services.Choice{{Value: "consult", Label: e.tr(t, "menu.consult", nil), Keywords: e.texts.Words("consult")}}
+	return []services.Choice{{Value: "consult", Label: e.tr(t, "menu.consult", nil), Keywords: e.menuWords["consult"]}}
 }
 
 // toConsult opens the consultation menu, saying what the chat follows.

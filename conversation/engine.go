@@ -199,6 +199,13 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e.work = work
 	e.menuWords = cfg.Texts.WordGroups("menu_items")
+	if e.menuWords == nil {
+		e.menuWords = map[string][]string{}
+	}
+	// The words of the items added later to the menu have lists of their
+	// own (words.handover, words.consult); read once, as the others.
+	e.menuWords[menuPerson] = cfg.Texts.Words("handover")
+	e.menuWords["consult"] = cfg.Texts.Words("consult")
 	e.doneWords = append(cfg.Texts.Words("done_files"), cfg.Texts.Words("skip")...)
 	e.stopWords = cfg.Texts.Words("stop")
 	e.skipWords = cfg.Texts.Words("skip")

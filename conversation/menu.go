@@ -198,7 +198,7 @@ func (e *Engine) menuChoices(t *turn) []services.Choice {
 	}
 	if e.handovers != nil {
 		// Last, so the numbers citizens learned for the others stay.
-		choices = append(choices, services.Choice{Value: menuPerson, Label: e.tr(t, "handover.menu", nil), Keywords: e.texts.Words("handover")})
+		choices = append(choices, services.Choice{Value: menuPerson, Label: e.tr(t, "handover.menu", nil), Keywords: e.menuWords[menuPerson]})
 	}
 	return choices
 }
