@@ -180,7 +180,11 @@ func (c Consultations) Respond(ctx context.Context, o services.Officer, code, te
 	if p.OpenAt(c.now()) {
 		return Queued{}, nil // it goes with the result
 	}
-	if _, total, err := c.Store.BroadcastProgress(ctx, resultKey(code)); err != nil || total == 0 {
+	_, total, err := c.Store.BroadcastProgress(ctx, resultKey(code))
+	if err != nil {
+		return Queued{}, err
+	}
+	if total == 0 {
 		// No result went yet (closed by its time, not by the office):
 		// the result carries the response.
 		return c.sendResult(ctx, code)
@@ -190,6 +194,15 @@ func (c Consultations) Respond(ctx context.Context, o services.Officer, code, te
 		return Queued{}, err
 	}
 	return c.queue(ctx, responseKey(code), "response", to, func(lang string) string { return c.Messages.Response(lang, p) }, c.now())
+}
+
+// Quote marks (or unmarks) comment id of consultation code for the public
+// result: an act of the camat or an admin, like publishing.
+func (c Consultations) Quote(ctx context.Context, o services.Officer, code string, id int64, quoted bool) error {
+	if err := allowed(o); err != nil {
+		return err
+	}
+	return c.Store.QuoteComment(ctx, code, id, quoted)
 }
 
 // Report is what the office reads of a consultation: its results, the

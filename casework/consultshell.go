@@ -95,7 +95,7 @@ func (c Consultations) Shell(ctx context.Context, a ShellArgs) error {
 		if perr != nil {
 			return fmt.Errorf("comment %q: give its number as hasil lists it", a.Args[1])
 		}
-		if err := c.Store.QuoteComment(ctx, a.Args[0], id, true); err != nil {
+		if err := c.Quote(ctx, a.Officer, a.Args[0], id, true); err != nil {
 			return err
 		}
 		say("quoted", map[string]string{"id": a.Args[1], "code": a.Args[0]})

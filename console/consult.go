@@ -1,6 +1,7 @@
 package console
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
 	"net/url"
@@ -258,16 +259,12 @@ func (s *Server) consultAct(w http.ResponseWriter, r *http.Request, o services.O
 		_, err = s.cfg.Consult.Respond(r.Context(), o, code, text)
 		result = "responded"
 	case "kutip":
-		if !o.Role.AllUnits() {
-			back("forbidden")
-			return
-		}
 		id, perr := strconv.ParseInt(r.PostFormValue("komentar"), 10, 64)
 		if perr != nil {
 			s.notFound(w, r)
 			return
 		}
-		err = s.cfg.Consult.Store.QuoteComment(r.Context(), code, id, r.PostFormValue("kutip") == "ya")
+		err = s.cfg.Consult.Quote(r.Context(), o, code, id, r.PostFormValue("kutip") == "ya")
 		result = "quoted"
 	default:
 		s.notFound(w, r)
@@ -293,10 +290,22 @@ func (s *Server) consultXLSX(w http.ResponseWriter, r *http.Request, _ services.
 		return
 	}
 	code := r.PathValue("code")
+	// Written whole before the headers: a failure is an error page, not a
+	// download of an empty workbook.
+	var buf bytes.Buffer
+	err := s.cfg.Consult.ExportXLSX(r.Context(), code, locales.DefaultLang, &buf)
+	switch {
+	case errors.Is(err, consultation.ErrNotFound):
+		s.notFound(w, r)
+		return
+	case err != nil:
+		s.fail(w, r, "write a consultation workbook", err)
+		return
+	}
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	w.Header().Set("Content-Disposition", `attachment; filename="konsultasi-`+code+`.xlsx"`)
-	if err := s.cfg.Consult.ExportXLSX(r.Context(), code, locales.DefaultLang, w); err != nil {
-		s.log.Error("console: consultation workbook not written", "err", err)
+	if _, err := buf.WriteTo(w); err != nil {
+		s.log.Warn("console: consultation workbook not sent", "err", err)
 	}
 }
 

@@ -101,7 +101,13 @@ func TestConsultationPages(t *testing.T) {
 	if _, where, _ := petugas.post("/konsultasi", url.Values{"berkas": {file}, "langkah": {"terbit"}}); where != "/konsultasi?hasil=forbidden" {
 		t.Errorf("a petugas publishing ended at %s", where)
 	}
+	if _, where, _ := petugas.post("/konsultasi/jam-sabtu", url.Values{"aksi": {"kutip"}, "komentar": {strconv.FormatInt(comments[1].ID, 10)}, "kutip": {"ya"}}); where != "/konsultasi/jam-sabtu?hasil=forbidden" {
+		t.Errorf("a petugas quoting ended at %s", where)
+	}
 	if status, _ := petugas.get("/konsultasi/tidak-ada"); status != 404 {
 		t.Errorf("an unknown consultation: %d", status)
+	}
+	if status, _ := camat.get("/konsultasi/tidak-ada/unduh"); status != 404 {
+		t.Errorf("the workbook of an unknown consultation: %d", status)
 	}
 }
