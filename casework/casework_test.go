@@ -319,7 +319,7 @@ func TestOfficerToldTheTruth(t *testing.T) {
 	}
 
 	blocked := o.file("2003", "")
-	if err := o.store.MarkUnreachable(ctx, "telegram", "2003", o.clock); err != nil {
+	if _, err := o.store.MarkUnreachable(ctx, "telegram", "2003", o.clock); err != nil {
 		t.Fatal(err)
 	}
 	if out := move(blocked, services.StatusIncomplete, "mohon kirim foto KK"); out.Citizen != casework.Unreachable || out.Case.UnreachableAt.IsZero() {

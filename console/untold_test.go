@@ -15,7 +15,7 @@ func TestConsoleSaysWhenTheCitizenWasNotTold(t *testing.T) {
 	t.Parallel()
 	d := newDesk(t)
 	ticket := d.file("1003", "Siti Aminah", "")
-	if err := d.store.MarkUnreachable(context.Background(), "telegram", "1003", time.Now()); err != nil {
+	if _, err := d.store.MarkUnreachable(context.Background(), "telegram", "1003", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	b := d.browser()

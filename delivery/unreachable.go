@@ -24,21 +24,18 @@ func (c *Core) Unreachable(channel string) func(chatID string) {
 	return func(chatID string) {
 		ctx, cancel := context.WithTimeout(context.Background(), unreachableTimeout)
 		defer cancel()
-		cases, err := c.cfg.Cases.CitizenCases(ctx, channel, chatID, 50)
+		first, err := c.cfg.Cases.MarkUnreachable(ctx, channel, chatID, time.Now())
 		if err != nil {
-			c.log.Warn("could not read the cases of an unreachable chat: their staff are not told", "channel", channel, "err", err)
-		}
-		if err := c.cfg.Cases.MarkUnreachable(ctx, channel, chatID, time.Now()); err != nil {
 			c.log.Warn("could not record an unreachable chat", "channel", channel, "err", err)
 			return
 		}
-		if c.cfg.Texts == nil || c.cfg.Staff == nil {
-			return
+		if !first || c.cfg.Texts == nil || c.cfg.Staff == nil {
+			return // known before: its staff were told then
 		}
-		for _, cs := range cases {
-			if cs.Citizen != nil && cs.Citizen.UnreachableAt != nil {
-				return // known before: its staff were told then
-			}
+		cases, err := c.cfg.Cases.CitizenCases(ctx, channel, chatID, 50)
+		if err != nil {
+			c.log.Warn("could not read the cases of an unreachable chat: their staff are not told", "channel", channel, "err", err)
+			return
 		}
 		for _, cs := range cases {
 			v := cs.View()

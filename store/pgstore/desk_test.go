@@ -135,12 +135,16 @@ func testMarkUnreachable(t *testing.T, b backend) {
 		return r.Ticket
 	}
 	ticket := submit("m1")
-	if err := store.MarkUnreachable(ctx, "telegram", "42", at.Add(time.Minute)); err != nil {
-		t.Fatal(err)
+	if first, err := store.MarkUnreachable(ctx, "telegram", "42", at.Add(time.Minute)); err != nil || !first {
+		t.Fatalf("the first mark = %v, %v; want it made", first, err)
+	}
+	// Found refusing again: the mark stays as first made, and says so.
+	if again, err := store.MarkUnreachable(ctx, "telegram", "42", at.Add(time.Hour)); err != nil || again {
+		t.Fatalf("the second mark = %v, %v; want it known already", again, err)
 	}
 	c, _, err := store.CaseByTicket(ctx, ticket)
-	if err != nil || c.Citizen == nil || c.Citizen.UnreachableAt == nil {
-		t.Fatalf("citizen not marked unreachable: %+v, %v", c.Citizen, err)
+	if err != nil || c.Citizen == nil || c.Citizen.UnreachableAt == nil || !c.Citizen.UnreachableAt.Equal(at.Add(time.Minute)) {
+		t.Fatalf("citizen not marked unreachable at the first refusal: %+v, %v", c.Citizen, err)
 	}
 	ticket = submit("m2")
 	c, _, err = store.CaseByTicket(ctx, ticket)

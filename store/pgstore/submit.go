@@ -552,13 +552,16 @@ func (s *Store) loadCitizens(ctx context.Context, cases []*Case) error {
 
 // MarkUnreachable records that a chat app refused to deliver to a citizen
 // (they blocked the bot or left): updates are no longer tried. Filing a new
-// case clears the mark, since the citizen has written again.
-func (s *Store) MarkUnreachable(ctx context.Context, channel, chatID string, at time.Time) error {
-	err := s.db.WithContext(ctx).Model(&Citizen{}).
-		Where("channel = ? AND external_id = ?", channel, chatID).
-		Update("unreachable_at", dbTime(at)).Error
-	if err != nil {
-		return fmt.Errorf("mark a %s citizen unreachable: %w", channel, err)
+// case clears the mark, since the citizen has written again. It reports
+// whether this call made the mark: a chat marked already keeps the time it
+// was first found refusing, and whoever is told of it is told once, even
+// when two sends find it at the same moment.
+func (s *Store) MarkUnreachable(ctx context.Context, channel, chatID string, at time.Time) (bool, error) {
+	res := s.db.WithContext(ctx).Model(&Citizen{}).
+		Where("channel = ? AND external_id = ? AND unreachable_at IS NULL", channel, chatID).
+		Update("unreachable_at", dbTime(at))
+	if res.Error != nil {
+		return false, fmt.Errorf("mark a %s citizen unreachable: %w", channel, res.Error)
 	}
-	return nil
+	return res.RowsAffected > 0, nil
 }
